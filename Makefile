@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SERVICE_PATHS := $(subst $(eval) ,:,$(wildcard services/*))
+export PYTHONPATH := lib:build/gen:.:$(SERVICE_PATHS)
+
+.PHONY: run test test-unit test-integration test-e2e bench gen venv clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+build/gen/.stamp: $(VENV)/.installed $(shell find protos -name '*.proto') scripts/gen-protos.sh
+	PYTHON=$(PY) scripts/gen-protos.sh
+	touch $@
+
+gen: build/gen/.stamp
+
+run: gen
+	$(PY) -m devtools.run
+
+test: gen
+	$(PY) -m pytest tests/unit tests/integration tests/e2e
+
+test-unit: gen
+	$(PY) -m pytest tests/unit
+
+test-integration: gen
+	$(PY) -m pytest tests/integration
+
+test-e2e: gen
+	$(PY) -m pytest tests/e2e
+
+bench: gen
+	$(PY) -m bench
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,79 @@
+"""Demo people, created through identity's operator RPCs (the insurer's feed stand-in).
+
+Kept in var/demo.json so that the provisional code printed on the first run stays valid on
+later runs (the data folder is kept across runs)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import grpc
+from mes.identity.v1 import identity_pb2 as pb
+from mes.identity.v1 import identity_pb2_grpc
+
+from meskit.auth import OPERATOR, Caller, TokenSigner
+
+DEMO_PASSWORD = "Demo-Sante-2026!"
+
+
+def _years_ago(years: int, months_before: int = 4) -> str:
+    today = date.today()
+    month = today.month - months_before
+    year = today.year - years - (1 if month <= 0 else 0)
+    month = month + 12 if month <= 0 else month
+    return date(year, month, min(today.day, 28)).isoformat()
+
+
+def _nir(sex: str, birth: str, department: str, commune: str, order: str) -> str:
+    body = f"{sex}{birth[2:4]}{birth[5:7]}{department}{commune}{order}"
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+def _patient() -> dict:
+    birth = _years_ago(80)
+    return {"nir": _nir("2", birth, "75", "056", "123"), "vitale_serial": "40123456789",
+            "given_name": "Jacqueline", "family_name": "Martin", "birth_date": birth, "sex": pb.SEX_FEMALE,
+            "postal_address": "12 rue des Lilas, 75011 Paris"}
+
+
+PROFESSIONALS = {
+    "gp": {"rpps": "10101234567", "profession_code": "10", "given_name": "Paul", "family_name": "Bernard",
+           "specialty": "Médecine générale", "login_id": "dr.bernard", "email": "paul.bernard@cabinet.example",
+           "mssante_address": "paul.bernard@medecin.mssante.fr"},
+    "pharmacist": {"rpps": "10107654321", "profession_code": "21", "given_name": "Claire", "family_name": "Petit",
+                   "specialty": "Pharmacie d'officine", "login_id": "ph.petit", "email": "claire.petit@pharmacie.example",
+                   "mssante_address": "pharmacie.petit@pharmacien.mssante.fr"},
+    "physiotherapist": {"rpps": "10109876543", "profession_code": "70", "given_name": "Marc", "family_name": "Leroy",
+                        "specialty": "Masso-kinésithérapie", "login_id": "kine.leroy",
+                        "email": "marc.leroy@kine.example", "mssante_address": "marc.leroy@kine.mssante.fr"},
+}
+
+
+def operator_token(key_file: Path, issuer: str = "mes-identity", audience: str = "mes-api") -> str:
+    signer = TokenSigner(key_file.read_bytes(), issuer=issuer, audience=audience, ttl_seconds=300)
+    return signer.sign(Caller(OPERATOR, "demo-seed"))[0]
+
+
+def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
+    """Create the demo people once; return what a person needs to try the platform."""
+    if state_file.exists():
+        return json.loads(state_file.read_text())
+    metadata = [("authorization", f"Bearer {operator_token(key_file)}")]
+    with grpc.insecure_channel(identity_addr) as channel:
+        stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        patient = _patient()
+        created = stub.CreateAccount(pb.CreateAccountRequest(**patient), metadata=metadata, timeout=10)
+        demo = {"patient": {"account_id": created.account.account_id, "given_name": patient["given_name"],
+                            "family_name": patient["family_name"], "birth_date": patient["birth_date"],
+                            "nir": patient["nir"], "vitale_serial": patient["vitale_serial"],
+                            "provisional_code": created.provisional_code},
+                "professionals": {}, "password": DEMO_PASSWORD}
+        for role, fields in PROFESSIONALS.items():
+            professional = stub.CreateProfessional(pb.CreateProfessionalRequest(**fields, password=DEMO_PASSWORD),
+                                                   metadata=metadata, timeout=10)
+            demo["professionals"][role] = {"professional_id": professional.professional_id,
+                                           "login_id": fields["login_id"], "email": fields["email"],
+                                           "profession_code": fields["profession_code"], "rpps": fields["rpps"]}
+    state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
+    return demo

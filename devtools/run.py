@@ -1,0 +1,47 @@
+"""`make run`: the whole platform on this machine with demo data, until Ctrl-C."""
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from pathlib import Path
+
+from devtools.demo import seed
+from devtools.platform import SERVICES, LocalPlatform
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--var-dir", default="var", help="data kept across runs (database, mail, keys)")
+    args = parser.parse_args()
+    platform = LocalPlatform(Path(args.var_dir), fixed_ports=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("Starting PostgreSQL, the SMTP sink, six services and the gateway…", flush=True)
+    with platform:
+        demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json")
+        patient = demo["patient"]
+        lines = [
+            "", "Mon espace santé is running.",
+            f"  Gateway:        {platform.gateway_url}   (OpenAPI: {platform.gateway_url}/openapi.json)",
+            *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
+            f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
+            f"  Logs:           {platform.log_dir}/", "",
+            f"  Demo patient, 80 years old, not activated: {patient['given_name']} {patient['family_name']}",
+            f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "
+            f"Vitale serial {patient['vitale_serial']}",
+            f"    activate and log in: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
+            "  Demo professionals (password " + demo["password"] + "):",
+            *[f"    {role:<16} login {p['login_id']:<12} profession {p['profession_code']}  RPPS {p['rpps']}"
+              for role, p in demo["professionals"].items()],
+            "", "Ctrl-C stops everything.",
+        ]
+        print("\n".join(lines), flush=True)
+        stop.wait()
+        print("Stopping…", flush=True)
+    print("Stopped.")
+
+
+if __name__ == "__main__":
+    main()

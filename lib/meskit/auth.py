@@ -1,0 +1,166 @@
+"""Access tokens: who is calling, signed by identity, verified by every service.
+
+Tokens are short-lived JWTs signed with Ed25519 (EdDSA); verifiers know the public keys as a
+JWKS. The caller of the current request is available to handlers through `current_caller()`.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from meskit.errors import PermissionDenied, Unauthenticated
+
+PATIENT = "patient"
+PROFESSIONAL = "professional"
+DELEGATE = "delegate"
+SUPPORT = "support"
+OPERATOR = "operator"
+SERVICE = "service"
+ACTOR_TYPES = frozenset({PATIENT, PROFESSIONAL, DELEGATE, SUPPORT, OPERATOR, SERVICE})
+
+
+@dataclass(frozen=True)
+class Caller:
+    actor_type: str
+    subject: str                   # account id, professional id or service name
+    token_id: str = ""
+    profession_code: str = ""      # TRE_G15 code, professionals only
+    rpps: str = ""                 # RPPS number, professionals only
+    on_behalf_of: str = ""         # patient account id, delegates only
+
+    def require(self, *actor_types: str) -> None:
+        if self.actor_type not in actor_types:
+            raise PermissionDenied("Action non autorisée pour ce type de compte")
+
+
+_current: contextvars.ContextVar[Caller | None] = contextvars.ContextVar("caller", default=None)
+
+
+def current_caller() -> Caller:
+    caller = _current.get()
+    if caller is None:
+        raise Unauthenticated("Authentification requise")
+    return caller
+
+
+def set_current_caller(caller: Caller | None) -> contextvars.Token:
+    return _current.set(caller)
+
+
+def reset_current_caller(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
+def generate_private_key_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+
+
+class TokenSigner:
+    def __init__(self, private_key_pem: bytes, *, issuer: str, audience: str, ttl_seconds: int):
+        key = serialization.load_pem_private_key(private_key_pem, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the signing key must be an Ed25519 private key")
+        self._key = key
+        self._issuer, self._audience, self.ttl_seconds = issuer, audience, ttl_seconds
+        public_jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key.public_key()))
+        self.kid = jwt.PyJWK(public_jwk, "EdDSA").key_id or _thumbprint(public_jwk)
+        self.public_jwk = {**public_jwk, "kid": self.kid, "alg": "EdDSA", "use": "sig"}
+
+    def jwks(self) -> dict:
+        return {"keys": [self.public_jwk]}
+
+    def sign(self, caller: Caller, *, ttl_seconds: int | None = None, now: float | None = None) -> tuple[str, int]:
+        issued = int(now if now is not None else time.time())
+        expires = issued + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds)
+        claims = {"iss": self._issuer, "aud": self._audience, "sub": caller.subject,
+                  "iat": issued, "nbf": issued, "exp": expires,
+                  "jti": caller.token_id or uuid.uuid4().hex, "act": caller.actor_type}
+        for claim, value in (("prof", caller.profession_code), ("rpps", caller.rpps),
+                             ("obo", caller.on_behalf_of)):
+            if value:
+                claims[claim] = value
+        token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
+        return token, expires
+
+
+def _thumbprint(jwk: dict) -> str:
+    import base64
+    import hashlib
+    canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x")}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+
+
+class TokenVerifier:
+    """Verifies signature, issuer, audience and lifetime against a JWKS fetched on demand.
+
+    `fetch_jwks` is called lazily and again when a token names an unknown key id (key
+    rotation), at most once every `refetch_interval` seconds.
+    """
+
+    def __init__(self, fetch_jwks: Callable[[], dict], *, issuer: str, audience: str,
+                 leeway_seconds: int = 5, refetch_interval: float = 30.0):
+        self._fetch_jwks = fetch_jwks
+        self._issuer, self._audience, self._leeway = issuer, audience, leeway_seconds
+        self._refetch_interval = refetch_interval
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def _key_for(self, kid: str) -> jwt.PyJWK:
+        key = self._keys.get(kid)
+        if key is not None:
+            return key
+        with self._lock:
+            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._refetch_interval:
+                try:
+                    jwks = self._fetch_jwks()
+                except Exception as exc:  # identity unreachable: nobody is let in
+                    raise Unauthenticated("Vérification du jeton impossible pour le moment") from exc
+                self._fetched_at = time.monotonic()
+                self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", []) if k.get("kid")}
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("Jeton invalide")
+        return key
+
+    def verify(self, token: str) -> Caller:
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != "EdDSA":
+                raise Unauthenticated("Jeton invalide")
+            key = self._key_for(str(header.get("kid", "")))
+            claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience=self._audience,
+                                issuer=self._issuer, leeway=self._leeway,
+                                options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("Jeton expiré", reason="TOKEN_EXPIRED") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthenticated("Jeton destiné à un autre service", reason="TOKEN_AUDIENCE") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID") from exc
+        actor_type = claims.get("act")
+        if actor_type not in ACTOR_TYPES:
+            raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
+        return Caller(actor_type=actor_type, subject=str(claims["sub"]), token_id=str(claims["jti"]),
+                      profession_code=str(claims.get("prof", "")), rpps=str(claims.get("rpps", "")),
+                      on_behalf_of=str(claims.get("obo", "")))
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

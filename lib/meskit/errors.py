@@ -1,0 +1,80 @@
+"""Typed domain errors with a transport-neutral code.
+
+Domain code raises these; one server interceptor turns them into a gRPC status and the
+gateway turns that status into an HTTP problem. Messages are shown to users (French is fine)
+and must never carry secrets or health data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+class DomainError(Exception):
+    code = "INTERNAL"
+
+    def __init__(self, message: str, *, violations: list[FieldViolation] | None = None,
+                 reason: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.violations = list(violations or [])
+        self.reason = reason
+
+
+class InvalidArgument(DomainError):
+    code = "INVALID_ARGUMENT"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class AlreadyExists(DomainError):
+    code = "ALREADY_EXISTS"
+
+
+class PermissionDenied(DomainError):
+    code = "PERMISSION_DENIED"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class FailedPrecondition(DomainError):
+    code = "FAILED_PRECONDITION"
+
+
+class ResourceExhausted(DomainError):
+    code = "RESOURCE_EXHAUSTED"
+
+
+class Unavailable(DomainError):
+    code = "UNAVAILABLE"
+
+
+class Unimplemented(DomainError):
+    code = "UNIMPLEMENTED"
+
+
+@dataclass
+class Violations:
+    """Collects field violations, then raises them all at once."""
+
+    items: list[FieldViolation] = field(default_factory=list)
+
+    def add(self, field_name: str, description: str) -> None:
+        self.items.append(FieldViolation(field_name, description))
+
+    def require(self, value: object, field_name: str) -> None:
+        if value in (None, "", b""):
+            self.add(field_name, "champ obligatoire")
+
+    def raise_if_any(self, message: str = "Requête invalide") -> None:
+        if self.items:
+            raise InvalidArgument(message, violations=self.items)

@@ -1,0 +1,146 @@
+"""One server interceptor for every service: request id, trace, caller, errors, metrics.
+
+- the caller is verified from `authorization: Bearer <jwt>` unless the method is public;
+- typed domain errors become the matching gRPC status, with field violations and a reason
+  carried as google.rpc.Status details; anything unexpected becomes INTERNAL with a generic
+  message, its traceback logged.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+from opentelemetry import trace
+
+from meskit import auth
+from meskit.errors import DomainError, Unauthenticated
+from meskit.logs import request_id_var
+from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, extract_trace_context, tracer
+
+log = logging.getLogger("meskit.rpc")
+
+INTERNAL_MESSAGE = "Erreur interne, veuillez réessayer plus tard"
+
+
+def status_for(error: DomainError) -> grpc.Status:
+    details = []
+    if error.violations:
+        details.append(error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in error.violations]))
+    if error.reason:
+        details.append(error_details_pb2.ErrorInfo(reason=error.reason, domain="mes"))
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    return rpc_status.to_status(status_pb2.Status(
+        code=getattr(code_pb2, error.code), message=error.message, details=packed))
+
+
+class _Call:
+    __slots__ = ("method", "started", "span", "span_cm", "tokens", "code", "metadata")
+
+
+class KitInterceptor(grpc.ServerInterceptor):
+    def __init__(self, service: str, verifier: auth.TokenVerifier | None, public_methods: Iterable[str]):
+        self._service = service
+        self._verifier = verifier
+        self._public = frozenset(public_methods)
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        short = method.rsplit("/", 1)[-1]
+        public = short in self._public or method.startswith("/grpc.")
+        if handler.unary_unary:
+            return handler._replace(unary_unary=self._unary(method, public, handler.unary_unary))
+        if handler.stream_unary:
+            return handler._replace(stream_unary=self._unary(method, public, handler.stream_unary))
+        if handler.unary_stream:
+            return handler._replace(unary_stream=self._streaming(method, public, handler.unary_stream))
+        return handler._replace(stream_stream=self._streaming(method, public, handler.stream_stream))
+
+    def _unary(self, method, public, behavior):
+        def wrapped(request, context):
+            call = self._enter(method, context)
+            try:
+                self._authenticate(public, context, call)
+                return behavior(request, context)
+            except BaseException as exc:
+                self._fail(exc, context, call)
+            finally:
+                self._exit(call, context)
+        return wrapped
+
+    def _streaming(self, method, public, behavior):
+        def wrapped(request, context):
+            call = self._enter(method, context)
+            try:
+                self._authenticate(public, context, call)
+                yield from behavior(request, context)
+            except BaseException as exc:
+                self._fail(exc, context, call)
+            finally:
+                self._exit(call, context)
+        return wrapped
+
+    def _enter(self, method, context) -> _Call:
+        metadata = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
+        call = _Call()
+        call.method, call.started, call.code = method, time.perf_counter(), "OK"
+        call.tokens = [request_id_var.set(metadata.get("x-request-id") or uuid.uuid4().hex)]
+        call.span_cm = tracer().start_as_current_span(
+            method, context=extract_trace_context(metadata), kind=trace.SpanKind.SERVER)
+        call.span = call.span_cm.__enter__()
+        call.metadata = metadata
+        return call
+
+    def _authenticate(self, public: bool, context, call: _Call) -> None:
+        if public:
+            return
+        token = auth.bearer_token(call.metadata.get("authorization"))
+        if token is None:
+            raise Unauthenticated("Authentification requise", reason="TOKEN_MISSING")
+        if self._verifier is None:
+            raise Unauthenticated("Vérification du jeton impossible")
+        call.tokens.append(auth.set_current_caller(self._verifier.verify(token)))
+
+    def _fail(self, exc: BaseException, context, call: _Call) -> None:
+        if isinstance(exc, DomainError):
+            call.code = exc.code
+            if exc.code == "INTERNAL":
+                log.error("internal error in %s", call.method, exc_info=exc)
+            context.abort_with_status(status_for(exc))
+        code = context.code() if hasattr(context, "code") else None
+        if code is not None and code != grpc.StatusCode.OK:  # the handler aborted by itself
+            call.code = code.name
+            raise exc
+        if isinstance(exc, (GeneratorExit, KeyboardInterrupt, SystemExit)):
+            raise exc
+        call.code = "INTERNAL"
+        log.error("unexpected error in %s", call.method, exc_info=exc)
+        context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+
+    def _exit(self, call: _Call, context) -> None:
+        elapsed = time.perf_counter() - call.started
+        short = call.method.rsplit("/", 1)[-1]
+        RPC_REQUESTS.labels(self._service, short, call.code).inc()
+        RPC_LATENCY.labels(self._service, short).observe(elapsed)
+        call.span.set_attribute("rpc.grpc.status_code", call.code)
+        call.span_cm.__exit__(None, None, None)
+        if call.code not in ("OK",):
+            log.info("rpc finished", extra={"method": call.method, "code": call.code,
+                                            "duration_ms": round(elapsed * 1000, 2)})
+        for token in reversed(call.tokens[1:]):
+            auth.reset_current_caller(token)
+        request_id_var.reset(call.tokens[0])

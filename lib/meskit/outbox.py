@@ -1,0 +1,112 @@
+"""Transactional outbox: events written with the change, relayed at least once.
+
+Producers call `add_event(session, ...)` inside the transaction that makes the change. A relay
+claims pending rows with `FOR UPDATE SKIP LOCKED`, so several replicas never publish the same
+row at the same time; a row is marked published only after `publish` returns, so a crash means
+a redelivery, never a loss. Receivers are idempotent on the event id.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("meskit.outbox")
+
+
+def outbox_columns() -> list[sa.Column]:
+    return [
+        sa.Column("event_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("event_type", sa.String(64), nullable=False),
+        sa.Column("aggregate_id", sa.String(64), nullable=False),
+        sa.Column("payload", JSONB, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+    ]
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table("outbox", metadata, *outbox_columns(),
+                    sa.Index("ix_outbox_pending", "available_at",
+                             postgresql_where=sa.text("published_at IS NULL")))
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: uuid.UUID
+    event_type: str
+    aggregate_id: str
+    payload: dict
+    created_at: datetime
+
+
+def add_event(session: Session, table: sa.Table, event_type: str, aggregate_id: str, payload: dict) -> uuid.UUID:
+    event_id = uuid.uuid4()
+    session.execute(table.insert().values(event_id=event_id, event_type=event_type,
+                                          aggregate_id=aggregate_id, payload=payload))
+    return event_id
+
+
+class OutboxRelay:
+    def __init__(self, engine: Engine, table: sa.Table, publish: Callable[[Event], None], *,
+                 batch_size: int = 100, poll_interval: float = 0.5, max_backoff: float = 300.0):
+        self._engine, self._table, self._publish = engine, table, publish
+        self._batch_size, self._poll_interval, self._max_backoff = batch_size, poll_interval, max_backoff
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def relay_once(self) -> int:
+        """Claim one batch, publish each event, record the outcome; return how many were published."""
+        t = self._table
+        published = 0
+        with self._engine.begin() as connection:
+            rows = connection.execute(
+                sa.select(t).where(t.c.published_at.is_(None), t.c.available_at <= sa.func.now())
+                .order_by(t.c.created_at).limit(self._batch_size).with_for_update(skip_locked=True)
+            ).mappings().all()
+            for row in rows:
+                event = Event(row["event_id"], row["event_type"], row["aggregate_id"], row["payload"], row["created_at"])
+                try:
+                    self._publish(event)
+                except Exception as exc:
+                    delay = min(self._max_backoff, 2 ** row["attempts"]) * (0.5 + random.random() / 2)
+                    connection.execute(t.update().where(t.c.event_id == row["event_id"]).values(
+                        attempts=t.c.attempts + 1, last_error=type(exc).__name__,
+                        available_at=datetime.now(timezone.utc) + timedelta(seconds=delay)))
+                    log.warning("outbox publish failed", extra={"event_type": row["event_type"],
+                                                                "attempts": row["attempts"] + 1})
+                    continue
+                connection.execute(t.update().where(t.c.event_id == row["event_id"])
+                                   .values(published_at=sa.func.now()))
+                published += 1
+        return published
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.relay_once() == self._batch_size:
+                    continue
+            except Exception:
+                log.exception("outbox relay pass failed")
+            self._stop.wait(self._poll_interval)

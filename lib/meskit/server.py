@@ -1,0 +1,112 @@
+"""gRPC server factory: port 0 capable, honest health, reflection, graceful stop."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from concurrent import futures
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from meskit.auth import TokenVerifier
+from meskit.contract import public_methods
+from meskit.interceptor import KitInterceptor
+
+log = logging.getLogger("meskit.server")
+
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Registration:
+    """One servicer to host: the generated `add_..._to_server` and the service's full name."""
+
+    add_to_server: Callable
+    servicer: object
+    full_name: str
+
+
+@dataclass
+class KitServer:
+    server: grpc.Server
+    port: int
+    health: health.HealthServicer
+    service_names: list[str]
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def set_serving(self, serving: bool) -> None:
+        status = (health_pb2.HealthCheckResponse.SERVING if serving
+                  else health_pb2.HealthCheckResponse.NOT_SERVING)
+        for name in ["", *self.service_names]:
+            self.health.set(name, status)
+
+    def stop(self, grace: float) -> None:
+        self.set_serving(False)
+        self.server.stop(grace).wait()
+        self.stopped.set()
+
+
+def build_server(*, service: str, registrations: list[Registration], port: int = 0,
+                 verifier: TokenVerifier | None, host: str = "[::]", max_workers: int = 32) -> KitServer:
+    public = {m for r in registrations for m in public_methods(r.full_name)}
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{service}-rpc"),
+        interceptors=[KitInterceptor(service, verifier, public)],
+        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+                 ("grpc.so_reuseport", 0)])
+    for registration in registrations:
+        registration.add_to_server(registration.servicer, server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [r.full_name for r in registrations]
+    reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise RuntimeError(f"{service}: cannot bind gRPC port {port}")
+    kit = KitServer(server, bound, health_servicer, names)
+    kit.set_serving(False)
+    return kit
+
+
+def watch_readiness(kit: KitServer, is_ready: Callable[[], bool], interval: float = 2.0) -> threading.Thread:
+    """Report SERVING only while `is_ready()` holds; stop reporting once the server stops."""
+    def loop():
+        previous = None
+        while not kit.stopped.is_set():
+            try:
+                ready = bool(is_ready())
+            except Exception:
+                ready = False
+            if ready != previous and not kit.stopped.is_set():
+                kit.set_serving(ready)
+                log.info("health changed", extra={"serving": ready})
+                previous = ready
+            kit.stopped.wait(interval if ready else min(interval, 0.2))
+    thread = threading.Thread(target=loop, name="readiness", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve_until_signalled(kit: KitServer, grace: float, on_stop: Callable[[], None] = lambda: None) -> None:
+    """Block until SIGTERM/SIGINT: report NOT_SERVING first, then stop with a grace period."""
+    signalled = threading.Event()
+
+    def handle(signum, _frame):
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        kit.set_serving(False)
+        signalled.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    kit.server.start()
+    log.info("serving", extra={"port": kit.port})
+    signalled.wait()
+    kit.stopped.set()
+    kit.stop(grace)
+    on_stop()
+    log.info("stopped")

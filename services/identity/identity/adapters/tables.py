@@ -1,0 +1,101 @@
+"""Identity's tables (SQLAlchemy Core). Only this service reads or writes them."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from meskit.outbox import outbox_table
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s"})
+
+TS = sa.DateTime(timezone=True)
+
+accounts = sa.Table(
+    "accounts", metadata,
+    sa.Column("account_id", sa.String(36), primary_key=True),
+    sa.Column("nir", sa.String(15), nullable=False, unique=True),
+    sa.Column("vitale_serial", sa.String(13), nullable=False),
+    sa.Column("given_name", sa.String(100), nullable=False),
+    sa.Column("family_name", sa.String(100), nullable=False),
+    sa.Column("birth_date", sa.Date, nullable=False),
+    sa.Column("sex", sa.String(1), nullable=False),
+    sa.Column("email", sa.String(254)),
+    sa.Column("phone", sa.String(32)),
+    sa.Column("postal_address", sa.String(500)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("legal_representative_account_id", sa.String(36), sa.ForeignKey("accounts.account_id")),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("activated_at", TS),
+)
+
+provisional_codes = sa.Table(
+    "provisional_codes", metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("used_at", TS),
+)
+
+professionals = sa.Table(
+    "professionals", metadata,
+    sa.Column("professional_id", sa.String(36), primary_key=True),
+    sa.Column("rpps", sa.String(11), nullable=False, unique=True),
+    sa.Column("profession_code", sa.String(4), nullable=False),
+    sa.Column("given_name", sa.String(100), nullable=False),
+    sa.Column("family_name", sa.String(100), nullable=False),
+    sa.Column("specialty", sa.String(100), nullable=False, server_default=""),
+    sa.Column("email", sa.String(254)),
+    sa.Column("mssante_address", sa.String(254)),
+    sa.Column("samu_regulator", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("occupational_medicine", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("insurer_doctor", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+)
+
+# One login per person, patient or professional: login ids are unique across both.
+credentials = sa.Table(
+    "credentials", metadata,
+    sa.Column("login_id", sa.String(64), primary_key=True),  # stored lower-cased
+    sa.Column("display_login_id", sa.String(64), nullable=False),
+    sa.Column("subject_type", sa.String(16), nullable=False),  # patient | professional
+    sa.Column("subject_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+)
+
+# Failure counters for lockout (per login id, known or not) and rate limits (per client).
+throttles = sa.Table(
+    "throttles", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_started_at", TS, nullable=False),
+    sa.Column("locked_until", TS),
+)
+
+login_challenges = sa.Table(
+    "login_challenges", metadata,
+    sa.Column("challenge_id", sa.String(36), primary_key=True),
+    sa.Column("login_id", sa.String(64), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("consumed_at", TS),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("family_id", sa.String(36), nullable=False, index=True),
+    sa.Column("subject_type", sa.String(16), nullable=False),
+    sa.Column("subject_id", sa.String(36), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("rotated_at", TS),
+    sa.Column("revoked_at", TS),
+)
+
+outbox = outbox_table(metadata)

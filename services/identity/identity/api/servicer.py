@@ -1,0 +1,85 @@
+"""Thin gRPC servicer: proto in, one use-case call, proto out. Errors rise to the interceptor."""
+from __future__ import annotations
+
+import json
+
+from mes.identity.v1 import identity_pb2 as pb
+from mes.identity.v1 import identity_pb2_grpc
+
+from meskit.auth import current_caller
+
+from identity.api import convert
+from identity.domain import accounts
+from identity.domain.login import Login
+from identity.domain.ports import Dependencies
+
+
+def client_address(context) -> str:
+    metadata = dict(context.invocation_metadata())
+    forwarded = metadata.get("x-forwarded-for", "")
+    return forwarded.split(",")[0].strip() if forwarded else context.peer()
+
+
+class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self, deps: Dependencies):
+        self._deps = deps
+        self._login = Login(deps)
+
+    def CreateAccount(self, request, context):
+        created, code, expires_at = accounts.create_account(self._deps, current_caller(), accounts.NewAccount(
+            nir=request.nir.upper(), vitale_serial=request.vitale_serial, given_name=request.given_name.strip(),
+            family_name=request.family_name.strip(), birth_date=request.birth_date,
+            sex=convert.SEX_FROM_PB.get(request.sex, ""), email=request.email.strip(), phone=request.phone,
+            postal_address=request.postal_address,
+            legal_representative_account_id=request.legal_representative_account_id))
+        return pb.CreateAccountResponse(account=convert.account(created), provisional_code=code,
+                                        provisional_code_expires_at=convert.timestamp(expires_at))
+
+    def GetAccount(self, request, context):
+        return convert.account(accounts.get_account(self._deps, current_caller(), request.account_id))
+
+    def ActivateAccount(self, request, context):
+        activated = accounts.activate_account(self._deps, accounts.Activation(
+            provisional_code=request.provisional_code, nir=request.nir.strip(),
+            vitale_serial=request.vitale_serial.strip(), login_id=request.login_id,
+            password=request.password, email=request.email.strip(), accept_terms=request.accept_terms),
+            client_address(context))
+        return pb.ActivateAccountResponse(account=convert.account(activated))
+
+    def StartLogin(self, request, context):
+        started = self._login.start(request.login_id, request.password, client_address(context))
+        return pb.StartLoginResponse(challenge_id=started.challenge_id, code_sent_to=started.code_sent_to,
+                                     expires_at=convert.timestamp(started.expires_at))
+
+    def CompleteLogin(self, request, context):
+        return self._session(self._login.complete(request.challenge_id, request.code, client_address(context)))
+
+    def RefreshSession(self, request, context):
+        return self._session(self._login.refresh(request.refresh_token))
+
+    def Logout(self, request, context):
+        self._login.logout(request.refresh_token)
+        return pb.LogoutResponse()
+
+    def GetJwks(self, request, context):
+        return pb.GetJwksResponse(jwks_json=json.dumps(self._deps.signer.jwks()))
+
+    def CreateProfessional(self, request, context):
+        created = accounts.create_professional(self._deps, current_caller(), accounts.NewProfessional(
+            rpps=request.rpps, profession_code=request.profession_code, given_name=request.given_name.strip(),
+            family_name=request.family_name.strip(), specialty=request.specialty, login_id=request.login_id,
+            password=request.password, email=request.email.strip(), samu_regulator=request.samu_regulator,
+            occupational_medicine=request.occupational_medicine, insurer_doctor=request.insurer_doctor,
+            mssante_address=request.mssante_address))
+        return convert.professional(created)
+
+    def GetProfessional(self, request, context):
+        return convert.professional(accounts.get_professional(self._deps, current_caller(), request.professional_id))
+
+    @staticmethod
+    def _session(tokens) -> pb.Session:
+        return pb.Session(access_token=tokens.access_token,
+                          access_token_expires_at=convert.timestamp(tokens.access_expires_at),
+                          refresh_token=tokens.refresh_token,
+                          refresh_token_expires_at=convert.timestamp(tokens.refresh_expires_at),
+                          account_id=tokens.subject_id, token_type="Bearer")

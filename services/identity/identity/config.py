@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meskit.config import CommonSettings, env
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentitySettings(CommonSettings):
+    signing_key_file: str = env("SIGNING_KEY_FILE", secret=True,
+                                help="PEM file of the Ed25519 key that signs access tokens")
+    notifications_addr: str = env("NOTIFICATIONS_ADDR", help="host:port of notifications (login codes)")
+    access_token_ttl_seconds: int = env("ACCESS_TOKEN_TTL_SECONDS", 600)
+    refresh_token_ttl_seconds: int = env("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+    login_code_ttl_seconds: int = env("LOGIN_CODE_TTL_SECONDS", 300)
+    provisional_code_ttl_days: int = env("PROVISIONAL_CODE_TTL_DAYS", 90)
+    max_failures: int = env("LOCKOUT_MAX_FAILURES", 5, help="wrong passwords or codes before a lock")
+    lockout_seconds: int = env("LOCKOUT_SECONDS", 900)
+    max_failures_per_client: int = env("CLIENT_MAX_FAILURES", 50, help="failures per client address per window")

@@ -1,0 +1,202 @@
+"""Accounts and professionals: creation by an operator, activation by the person."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
+from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
+
+from identity.domain import rules
+from identity.domain.models import ACTIVE, CREATED, Account, Professional
+from identity.domain.ports import Dependencies
+from identity.domain.secrets import digest, new_provisional_code, normalise_provisional_code, same
+from identity.domain.throttle import client_key, guard_client, record_client_failure
+
+ACTIVATION_REFUSED = "Les informations saisies ne correspondent pas à un profil activable"
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    nir: str
+    vitale_serial: str
+    given_name: str
+    family_name: str
+    birth_date: str
+    sex: str
+    email: str = ""
+    phone: str = ""
+    postal_address: str = ""
+    legal_representative_account_id: str = ""
+
+
+def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple[Account, str, datetime]:
+    caller.require(OPERATOR)
+    v = Violations()
+    for name in ("given_name", "family_name", "sex"):
+        v.require(getattr(new, name), name)
+    if not rules.nir_is_valid(new.nir):
+        v.add("nir", "NIR invalide : 15 caractères dont la clé de contrôle")
+    if not rules.VITALE_SERIAL.match(new.vitale_serial):
+        v.add("vitale_serial", "numéro de série de la carte Vitale : 8 à 13 chiffres")
+    if new.sex and new.sex not in ("F", "M"):
+        v.add("sex", "valeur attendue : F ou M")
+    birth = rules.parse_birth_date(v, new.birth_date)
+    rules.check_email(v, new.email, required=False)
+    if len(new.given_name) > 100 or len(new.family_name) > 100:
+        v.add("family_name", "100 caractères au plus")
+    v.raise_if_any()
+    now = deps.now()
+    code = new_provisional_code()
+    expires_at = now + deps.policy.provisional_code_ttl
+    account_id = str(uuid.uuid4())
+    with deps.unit_of_work() as repo:
+        if repo.nir_exists(new.nir):
+            raise AlreadyExists("Un profil existe déjà pour ce NIR")
+        if new.legal_representative_account_id and repo.get_account(new.legal_representative_account_id) is None:
+            raise NotFound("Représentant légal inconnu")
+        repo.add_account(account_id=account_id, nir=new.nir, vitale_serial=new.vitale_serial,
+                         given_name=new.given_name, family_name=new.family_name, birth_date=birth,
+                         sex=new.sex, email=new.email or None, phone=new.phone or None,
+                         postal_address=new.postal_address or None, status=CREATED,
+                         legal_representative_account_id=new.legal_representative_account_id or None,
+                         created_at=now)
+        repo.add_provisional_code(digest(code), account_id, expires_at)
+        account = repo.get_account(account_id)
+    return account, code, expires_at
+
+
+@dataclass(frozen=True)
+class Activation:
+    provisional_code: str
+    nir: str
+    vitale_serial: str
+    login_id: str
+    password: str
+    email: str
+    accept_terms: bool
+
+
+def activate_account(deps: Dependencies, activation: Activation, client: str) -> Account:
+    v = Violations()
+    for name in ("provisional_code", "nir", "vitale_serial", "login_id", "password"):
+        v.require(getattr(activation, name), name)
+    if not activation.accept_terms:
+        v.add("accept_terms", "l'acceptation des conditions générales d'utilisation est requise")
+    rules.check_login_id(v, activation.login_id)
+    rules.check_password(v, activation.password, [activation.login_id])
+    rules.check_email(v, activation.email, required=True)
+    v.raise_if_any()
+    now = deps.now()
+    guard_client(deps, client_key("activation", client), now)
+    code_hash = digest(normalise_provisional_code(activation.provisional_code))
+    password_hash = deps.hasher.hash(activation.password)
+    with deps.unit_of_work() as repo:
+        code = repo.get_provisional_code(code_hash)
+        account = repo.get_account(code["account_id"], for_update=True) if code else None
+        usable = (code is not None and code["used_at"] is None and code["expires_at"] > now
+                  and code["failed_attempts"] < deps.policy.max_provisional_code_failures)
+        matches = (account is not None and same(account.nir, activation.nir.upper())
+                   and same(account.vitale_serial, activation.vitale_serial))
+        if not usable or not matches:
+            if code is not None and usable:
+                repo.record_provisional_failure(code_hash)
+            failure = True
+        else:
+            failure = False
+            if account.status != CREATED:
+                raise FailedPrecondition("Un profil a déjà été activé", reason="ALREADY_ACTIVATED")
+            if repo.login_id_taken(activation.login_id):
+                raise AlreadyExists("Cet identifiant est déjà utilisé, choisissez-en un autre",
+                                    reason="LOGIN_ID_TAKEN")
+            personal = [account.given_name, account.family_name, account.birth_date.strftime("%d%m%Y")]
+            rules_v = Violations()
+            rules.check_password(rules_v, activation.password, personal)
+            rules_v.raise_if_any()
+            repo.use_provisional_code(code_hash, now)
+            repo.add_credential(activation.login_id, PATIENT, account.account_id, password_hash, activation.email)
+            repo.activate_account(account.account_id, activation.email, now)
+            activated = repo.get_account(account.account_id)
+    if failure:
+        record_client_failure(deps, client_key("activation", client), now)
+        raise PermissionDenied(ACTIVATION_REFUSED, reason="ACTIVATION_REFUSED")
+    return activated
+
+
+def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
+    if account_id in ("", "me"):
+        account_id = caller.on_behalf_of if caller.actor_type == DELEGATE else caller.subject
+    allowed = (caller.actor_type in (OPERATOR, SUPPORT)
+               or (caller.actor_type == PATIENT and caller.subject == account_id)
+               or (caller.actor_type == DELEGATE and caller.on_behalf_of == account_id))
+    if not allowed:
+        raise PermissionDenied("Vous n'avez pas accès à ce profil")
+    with deps.unit_of_work() as repo:
+        account = repo.get_account(account_id)
+    if account is None:
+        raise NotFound("Profil introuvable")
+    return account
+
+
+@dataclass(frozen=True)
+class NewProfessional:
+    rpps: str
+    profession_code: str
+    given_name: str
+    family_name: str
+    specialty: str = ""
+    login_id: str = ""
+    password: str = ""
+    email: str = ""
+    samu_regulator: bool = False
+    occupational_medicine: bool = False
+    insurer_doctor: bool = False
+    mssante_address: str = ""
+
+
+def create_professional(deps: Dependencies, caller: Caller, new: NewProfessional) -> Professional:
+    caller.require(OPERATOR)
+    v = Violations()
+    v.require(new.given_name, "given_name")
+    v.require(new.family_name, "family_name")
+    if not rules.RPPS.match(new.rpps):
+        v.add("rpps", "numéro RPPS : 11 chiffres")
+    if new.profession_code not in rules.PROFESSION_CODES:
+        v.add("profession_code", "code profession inconnu (nomenclature TRE_G15)")
+    if new.login_id or new.password:
+        rules.check_login_id(v, new.login_id)
+        rules.check_password(v, new.password, [new.given_name, new.family_name, new.login_id])
+        rules.check_email(v, new.email, required=True)
+    else:
+        rules.check_email(v, new.email, required=False)
+    v.raise_if_any()
+    professional_id = str(uuid.uuid4())
+    password_hash = deps.hasher.hash(new.password) if new.password else None
+    with deps.unit_of_work() as repo:
+        if repo.rpps_exists(new.rpps):
+            raise AlreadyExists("Ce numéro RPPS est déjà enregistré")
+        if new.login_id and repo.login_id_taken(new.login_id):
+            raise AlreadyExists("Cet identifiant est déjà utilisé", reason="LOGIN_ID_TAKEN")
+        repo.add_professional(professional_id=professional_id, rpps=new.rpps,
+                              profession_code=new.profession_code, given_name=new.given_name,
+                              family_name=new.family_name, specialty=new.specialty,
+                              email=new.email or None, mssante_address=new.mssante_address or None,
+                              samu_regulator=new.samu_regulator,
+                              occupational_medicine=new.occupational_medicine,
+                              insurer_doctor=new.insurer_doctor)
+        if password_hash:
+            repo.add_credential(new.login_id, "professional", professional_id, password_hash, new.email)
+        return repo.get_professional(professional_id)
+
+
+def get_professional(deps: Dependencies, caller: Caller, professional_id: str) -> Professional:
+    with deps.unit_of_work() as repo:
+        professional = repo.get_professional(professional_id)
+    if professional is None:
+        raise NotFound("Professionnel introuvable")
+    return professional
+
+
+def is_active(account: Account) -> bool:
+    return account.status == ACTIVE

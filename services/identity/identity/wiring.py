@@ -1,0 +1,68 @@
+"""Composition root of identity: build_server(settings, **overrides) -> (KitServer, engine, on_stop)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from mes.identity.v1 import identity_pb2_grpc
+
+from meskit import clients, db
+from meskit.auth import SERVICE, Caller, TokenSigner, TokenVerifier
+from meskit.server import Registration, build_server as build_kit_server
+
+from identity.adapters.notifications import NotificationsCodeSender
+from identity.adapters.passwords import Argon2Hasher
+from identity.adapters.repository import IdentityRepository
+from identity.api.servicer import IdentityServicer
+from identity.config import IdentitySettings
+from identity.domain.policy import Policy
+from identity.domain.ports import Dependencies
+
+VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+SERVICE_TOKEN_TTL = 300
+
+
+def policy_from(settings: IdentitySettings) -> Policy:
+    return Policy(access_token_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+                  refresh_token_ttl=timedelta(seconds=settings.refresh_token_ttl_seconds),
+                  login_code_ttl=timedelta(seconds=settings.login_code_ttl_seconds),
+                  provisional_code_ttl=timedelta(days=settings.provisional_code_ttl_days),
+                  max_failures=settings.max_failures, lockout=timedelta(seconds=settings.lockout_seconds),
+                  max_failures_per_client=settings.max_failures_per_client)
+
+
+def service_token_provider(signer: TokenSigner, name: str):
+    """Identity signs its own short service tokens for the calls it makes."""
+    cached: dict = {}
+
+    def provide() -> str:
+        import time
+        if cached.get("expires", 0) - time.time() < 60:
+            cached["token"], cached["expires"] = signer.sign(Caller(SERVICE, name), ttl_seconds=SERVICE_TOKEN_TTL)
+        return cached["token"]
+    return provide
+
+
+def build(settings: IdentitySettings, **overrides):
+    engine = overrides.get("engine") or db.make_engine(settings.database_url)
+    session_factory = db.make_session_factory(engine)
+
+    @contextmanager
+    def unit_of_work():
+        with session_factory.begin() as session:
+            yield IdentityRepository(session)
+
+    with open(settings.signing_key_file, "rb") as handle:
+        signer = TokenSigner(handle.read(), issuer=settings.token_issuer, audience=settings.token_audience,
+                             ttl_seconds=settings.access_token_ttl_seconds)
+    notifications = clients.channel(settings.notifications_addr,
+                                    token_provider=service_token_provider(signer, "identity"))
+    deps = Dependencies(unit_of_work=unit_of_work, hasher=overrides.get("hasher") or Argon2Hasher(),
+                        code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
+                        signer=signer, policy=policy_from(settings))
+    verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
+    kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
+                           registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
+                                                       IdentityServicer(deps), "mes.identity.v1.IdentityService")])
+    return kit, engine, notifications.close
