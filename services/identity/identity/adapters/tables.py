@@ -79,7 +79,7 @@ throttles = sa.Table(
 login_challenges = sa.Table(
     "login_challenges", metadata,
     sa.Column("challenge_id", sa.String(36), primary_key=True),
-    sa.Column("login_id", sa.String(64), nullable=False),
+    sa.Column("login_id", sa.String(64), nullable=False, index=True),
     sa.Column("code_hash", sa.String(64), nullable=False),
     sa.Column("expires_at", TS, nullable=False),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
