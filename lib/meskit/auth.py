@@ -131,14 +131,14 @@ class TokenVerifier:
                 self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", []) if k.get("kid")}
         key = self._keys.get(kid)
         if key is None:
-            raise Unauthenticated("Jeton invalide")
+            raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
         return key
 
     def verify(self, token: str) -> Caller:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != "EdDSA":
-                raise Unauthenticated("Jeton invalide")
+                raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
             key = self._key_for(str(header.get("kid", "")))
             claims = jwt.decode(token, key.key, algorithms=["EdDSA"], audience=self._audience,
                                 issuer=self._issuer, leeway=self._leeway,

@@ -27,10 +27,11 @@ def _convert(raw: str, kind: type) -> object:
         if raw.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError("expected true/false")
-    if kind is int:
-        return int(raw)
-    if kind is float:
-        return float(raw)
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:  # Python's own message would repeat the value, maybe a secret
+            raise ValueError(f"expected {'an integer' if kind is int else 'a number'}") from None
     return raw
 
 

@@ -51,6 +51,7 @@ class _Call:
 
 class KitInterceptor(grpc.ServerInterceptor):
     def __init__(self, service: str, verifier: auth.TokenVerifier | None, public_methods: Iterable[str]):
+        """`public_methods` are full method paths, `/package.Service/Method`."""
         self._service = service
         self._verifier = verifier
         self._public = frozenset(public_methods)
@@ -60,8 +61,7 @@ class KitInterceptor(grpc.ServerInterceptor):
         if handler is None:
             return None
         method = handler_call_details.method
-        short = method.rsplit("/", 1)[-1]
-        public = short in self._public or method.startswith("/grpc.")
+        public = method in self._public or method.startswith("/grpc.")
         if handler.unary_unary:
             return handler._replace(unary_unary=self._unary(method, public, handler.unary_unary))
         if handler.stream_unary:
@@ -125,7 +125,10 @@ class KitInterceptor(grpc.ServerInterceptor):
         if code is not None and code != grpc.StatusCode.OK:  # the handler aborted by itself
             call.code = code.name
             raise exc
-        if isinstance(exc, (GeneratorExit, KeyboardInterrupt, SystemExit)):
+        if isinstance(exc, GeneratorExit):  # the client went away in the middle of a stream
+            call.code = "CANCELLED"
+            raise exc
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise exc
         call.code = "INTERNAL"
         log.error("unexpected error in %s", call.method, exc_info=exc)
@@ -136,11 +139,11 @@ class KitInterceptor(grpc.ServerInterceptor):
         short = call.method.rsplit("/", 1)[-1]
         RPC_REQUESTS.labels(self._service, short, call.code).inc()
         RPC_LATENCY.labels(self._service, short).observe(elapsed)
-        call.span.set_attribute("rpc.grpc.status_code", call.code)
-        call.span_cm.__exit__(None, None, None)
-        if call.code not in ("OK",):
+        if call.code not in ("OK",):  # logged inside the span so that the line carries the trace id
             log.info("rpc finished", extra={"method": call.method, "code": call.code,
                                             "duration_ms": round(elapsed * 1000, 2)})
+        call.span.set_attribute("rpc.grpc.status_code", call.code)
+        call.span_cm.__exit__(None, None, None)
         for token in reversed(call.tokens[1:]):
             auth.reset_current_caller(token)
         request_id_var.reset(call.tokens[0])

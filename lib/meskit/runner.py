@@ -45,7 +45,11 @@ def main(settings_cls: type, build: Callable, versions_dir: Path, argv: list[str
         raise SystemExit(f"unknown command {command!r}: use serve or migrate")
     telemetry.configure_tracing(settings.service_name, settings.otlp_endpoint)
     metrics_port = telemetry.start_metrics_server(settings.metrics_port)
-    kit, engine, on_stop = build(settings)
+    try:
+        kit, engine, on_stop = build(settings)
+    except config.ConfigError as exc:  # a setting that only the composition root can judge
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
     log.info("starting", extra={"grpc_port": kit.port, "metrics_port": metrics_port})
     watch_readiness(kit, lambda: db.ping(engine))
     serve_until_signalled(kit, settings.grace_seconds, on_stop)

@@ -44,15 +44,19 @@ class KitServer:
         for name in ["", *self.service_names]:
             self.health.set(name, status)
 
+    def drain(self) -> None:
+        """NOT_SERVING for good: a readiness check that passes again cannot undo it."""
+        self.health.enter_graceful_shutdown()
+
     def stop(self, grace: float) -> None:
-        self.set_serving(False)
+        self.drain()
         self.server.stop(grace).wait()
         self.stopped.set()
 
 
 def build_server(*, service: str, registrations: list[Registration], port: int = 0,
                  verifier: TokenVerifier | None, host: str = "[::]", max_workers: int = 32) -> KitServer:
-    public = {m for r in registrations for m in public_methods(r.full_name)}
+    public = {f"/{r.full_name}/{m}" for r in registrations for m in public_methods(r.full_name)}
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{service}-rpc"),
         interceptors=[KitInterceptor(service, verifier, public)],
@@ -98,7 +102,7 @@ def serve_until_signalled(kit: KitServer, grace: float, on_stop: Callable[[], No
 
     def handle(signum, _frame):
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
-        kit.set_serving(False)
+        kit.drain()
         signalled.set()
 
     signal.signal(signal.SIGTERM, handle)

@@ -1,0 +1,94 @@
+"""Databases of the kit on a real PostgreSQL: creation, readiness ping, Alembic migrations."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from meskit import db
+
+MIGRATION = '''"""{doc}
+
+Revision ID: {revision}
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{revision}"
+down_revision = {down}
+
+
+def upgrade() -> None:
+    {upgrade}
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def write_migration(folder, revision: str, down: str | None, upgrade: str) -> None:
+    (folder / f"{revision}_step.py").write_text(MIGRATION.format(
+        doc=f"step {revision}", revision=revision, down=repr(down), upgrade=upgrade))
+
+
+def tables(url: str) -> set[str]:
+    engine = sa.create_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def version(url: str) -> str:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+class TestMigrate:
+    def test_upgrades_to_head_with_the_services_own_versions(self, new_database, tmp_path):
+        url = new_database("migrate")
+        write_migration(tmp_path, "0001", None,
+                        "from meskit.outbox import outbox_columns\n    op.create_table('outbox', *outbox_columns())")
+        db.migrate(url, tmp_path)
+        assert "outbox" in tables(url) and version(url) == "0001"
+
+        db.migrate(url, tmp_path)  # nothing left to do: a restart does not fail
+        assert version(url) == "0001"
+
+        write_migration(tmp_path, "0002", "0001", "op.create_table('widget', sa.Column('id', sa.Integer, primary_key=True))")
+        db.migrate(url, tmp_path)
+        assert {"outbox", "widget"} <= tables(url) and version(url) == "0002"
+
+    def test_a_failing_migration_leaves_the_database_at_the_previous_revision(self, new_database, tmp_path):
+        url = new_database("migrate")
+        write_migration(tmp_path, "0001", None, "op.create_table('a', sa.Column('id', sa.Integer, primary_key=True))")
+        write_migration(tmp_path, "0002", "0001",
+                        "op.create_table('b', sa.Column('id', sa.Integer, primary_key=True))\n"
+                        "    op.execute('SELECT * FROM no_such_table')")
+        with pytest.raises(sa.exc.ProgrammingError):
+            db.migrate(url, tmp_path)
+        assert version(url) == "0001"
+        assert "b" not in tables(url)
+
+
+class TestDatabase:
+    def test_ensure_database_is_idempotent(self, postgres, new_database):
+        url = new_database("ensure")
+        db.ensure_database(url)
+        engine = db.make_engine(url)
+        try:
+            assert db.ping(engine) is True
+        finally:
+            engine.dispose()
+
+    def test_ping_fails_when_the_database_does_not_exist(self, new_database):
+        engine = db.make_engine(new_database("ping").rsplit("/", 1)[0] + "/no_such_database")
+        try:
+            with pytest.raises(sa.exc.OperationalError):
+                db.ping(engine)
+        finally:
+            engine.dispose()

@@ -1,0 +1,157 @@
+"""Transactional outbox on a real PostgreSQL: written with the change, relayed at least once."""
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from meskit import db
+from meskit.outbox import Event, OutboxRelay, add_event, outbox_table
+
+
+@pytest.fixture
+def outbox(new_database):
+    engine = db.make_engine(new_database("outbox"))
+    table = outbox_table(sa.MetaData())
+    table.create(engine)
+    yield engine, table
+    engine.dispose()
+
+
+def add(engine, table, count: int = 1, event_type: str = "document.added") -> list:
+    with db.make_session_factory(engine).begin() as session:
+        return [add_event(session, table, event_type, f"acc-{i}", {"n": i, "titre": "Compte rendu"})
+                for i in range(count)]
+
+
+def rows(engine, table) -> dict:
+    with engine.connect() as connection:
+        return {row.event_id: row for row in connection.execute(sa.select(table))}
+
+
+def make_due(engine, table) -> None:
+    """What waiting out the backoff would do, without the wait."""
+    with engine.begin() as connection:
+        connection.execute(table.update().values(available_at=sa.func.now() - timedelta(seconds=1)))
+
+
+class TestAddEvent:
+    def test_rolled_back_transaction_leaves_no_event(self, outbox):
+        engine, table = outbox
+        with pytest.raises(RuntimeError):
+            with db.make_session_factory(engine).begin() as session:
+                add_event(session, table, "document.added", "acc-1", {"n": 1})
+                raise RuntimeError("the change itself failed")
+        assert rows(engine, table) == {}
+
+    def test_event_is_stored_pending_with_its_payload(self, outbox):
+        engine, table = outbox
+        (event_id,) = add(engine, table)
+        row = rows(engine, table)[event_id]
+        assert (row.event_type, row.aggregate_id, row.payload) == ("document.added", "acc-0", {"n": 0, "titre": "Compte rendu"})
+        assert (row.attempts, row.published_at) == (0, None)
+
+
+class TestRelay:
+    def test_publishes_each_committed_event_once_in_the_normal_case(self, outbox):
+        engine, table = outbox
+        event_ids = add(engine, table, 3)
+        published: list[Event] = []
+        relay = OutboxRelay(engine, table, published.append)
+        assert relay.relay_once() == 3
+        assert relay.relay_once() == 0
+        assert sorted(e.event_id for e in published) == sorted(event_ids)
+        assert {e.payload["n"] for e in published} == {0, 1, 2}
+        assert all(row.published_at is not None for row in rows(engine, table).values())
+
+    def test_failed_publish_is_retried_later_with_backoff(self, outbox):
+        engine, table = outbox
+        failing, healthy = add(engine, table, 2)
+        attempts = collections.Counter()
+
+        def publish(event: Event) -> None:
+            attempts[event.event_id] += 1
+            if event.event_id == failing and attempts[event.event_id] <= 2:
+                raise ConnectionError("broker down")
+        relay = OutboxRelay(engine, table, publish)
+
+        before = time.time()
+        assert relay.relay_once() == 1  # the healthy event is not held back
+        row = rows(engine, table)[failing]
+        assert (row.attempts, row.last_error, row.published_at) == (1, "ConnectionError", None)
+        assert 0.45 <= row.available_at.timestamp() - before <= 2.5  # 2 ** 0 seconds, jittered
+
+        assert relay.relay_once() == 0  # not before its time
+        assert attempts[failing] == 1
+
+        make_due(engine, table)
+        before = time.time()
+        assert relay.relay_once() == 0
+        row = rows(engine, table)[failing]
+        assert (row.attempts, row.published_at) == (2, None)
+        assert row.available_at.timestamp() - before >= 0.9  # 2 ** attempts, jittered down to half at most
+
+        make_due(engine, table)
+        assert relay.relay_once() == 1
+        assert rows(engine, table)[failing].published_at is not None
+        assert attempts == {failing: 3, healthy: 1}
+
+    def test_backoff_is_capped(self, outbox):
+        engine, table = outbox
+        (event_id,) = add(engine, table)
+        with engine.begin() as connection:
+            connection.execute(table.update().values(attempts=40))
+
+        def fail(event):
+            raise TimeoutError()
+        before = time.time()
+        OutboxRelay(engine, table, fail, max_backoff=10).relay_once()
+        row = rows(engine, table)[event_id]
+        assert 5 - 0.5 <= row.available_at.timestamp() - before <= 10 + 0.5
+        assert (row.attempts, row.last_error) == (41, "TimeoutError")
+
+    def test_background_relay_publishes_new_events_until_stopped(self, outbox):
+        engine, table = outbox
+        published = []
+        relay = OutboxRelay(engine, table, lambda event: published.append(event.event_id), poll_interval=0.05)
+        relay.start()
+        try:
+            (event_id,) = add(engine, table)
+            deadline = time.monotonic() + 5
+            while not published and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            relay.stop()
+        assert published == [event_id]
+        assert not relay._thread.is_alive()
+
+    def test_two_relays_share_the_work_without_publishing_twice(self, outbox):
+        engine, table = outbox
+        event_ids = add(engine, table, 500)
+        published: dict[str, list] = {"a": [], "b": []}
+        done = threading.Event()
+
+        def run(name: str) -> None:
+            def publish(event: Event) -> None:
+                time.sleep(0.0005)  # a broker round trip, so both relays hold batches at once
+                published[name].append(event.event_id)
+            relay = OutboxRelay(engine, table, publish, batch_size=25)
+            while not done.is_set():
+                if relay.relay_once() == 0 and sum(map(len, published.values())) >= 500:
+                    return
+
+        threads = [threading.Thread(target=run, args=(name,)) for name in published]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        done.set()
+        everything = published["a"] + published["b"]
+        assert len(everything) == len(set(everything)) == 500
+        assert set(everything) == set(event_ids)
+        assert published["a"] and published["b"]  # both really ran at the same time
+        assert all(row.published_at is not None for row in rows(engine, table).values())

@@ -1,0 +1,228 @@
+"""Access tokens: what identity signs, every other service accepts, and everything else it refuses."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from meskit import auth
+from meskit.auth import Caller, TokenSigner, TokenVerifier, bearer_token, generate_private_key_pem
+from meskit.errors import PermissionDenied, Unauthenticated
+
+ISSUER, AUDIENCE = "mes-identity", "mes-api"
+
+
+def make_signer(**overrides) -> TokenSigner:
+    options = {"issuer": ISSUER, "audience": AUDIENCE, "ttl_seconds": 600, **overrides}
+    return TokenSigner(generate_private_key_pem(), **options)
+
+
+class Jwks:
+    """A JWKS source that counts how often the verifier asks for it."""
+
+    def __init__(self, *signers: TokenSigner):
+        self.keys = [s.public_jwk for s in signers]
+        self.fetches = 0
+
+    def __call__(self) -> dict:
+        self.fetches += 1
+        return {"keys": list(self.keys)}
+
+
+def make_verifier(jwks, **overrides) -> TokenVerifier:
+    return TokenVerifier(jwks, **{"issuer": ISSUER, "audience": AUDIENCE, **overrides})
+
+
+def rejected(verifier: TokenVerifier, token: str) -> Unauthenticated:
+    with pytest.raises(Unauthenticated) as info:
+        verifier.verify(token)
+    return info.value
+
+
+def raw_token(signer: TokenSigner, claims: dict, **headers) -> str:
+    """A token signed with the signer's real key but with claims chosen by the test."""
+    return jwt.encode(claims, signer._key, algorithm="EdDSA", headers={"kid": signer.kid, **headers})
+
+
+def good_claims(**changes) -> dict:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "acc-1", "iat": now, "nbf": now, "exp": now + 600,
+              "jti": "t-1", "act": auth.PATIENT}
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TestRoundTrip:
+    @pytest.mark.parametrize("caller", [
+        Caller(auth.PATIENT, "acc-1", token_id="jti-1"),
+        Caller(auth.PROFESSIONAL, "pro-7", token_id="jti-2", profession_code="10", rpps="10001234567"),
+        Caller(auth.DELEGATE, "acc-2", token_id="jti-3", on_behalf_of="acc-1"),
+        Caller(auth.SERVICE, "identity", token_id="jti-4")])
+    def test_verifier_returns_the_signed_caller(self, caller):
+        signer = make_signer()
+        token, expires = signer.sign(caller)
+        assert make_verifier(Jwks(signer)).verify(token) == caller
+        assert expires - time.time() == pytest.approx(600, abs=2)
+
+    def test_a_token_id_is_generated_when_the_caller_has_none(self):
+        signer = make_signer()
+        verifier = make_verifier(Jwks(signer))
+        first = verifier.verify(signer.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        second = verifier.verify(signer.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        assert first.token_id and second.token_id and first.token_id != second.token_id
+
+    def test_jwks_publishes_only_the_public_key(self):
+        signer = make_signer()
+        (key,) = signer.jwks()["keys"]
+        assert (key["kty"], key["crv"], key["alg"], key["use"], key["kid"]) == ("OKP", "Ed25519", "EdDSA", "sig", signer.kid)
+        assert "d" not in key
+
+    def test_refuses_a_key_that_is_not_ed25519(self):
+        from cryptography.hazmat.primitives.asymmetric import ec
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        with pytest.raises(ValueError):
+            TokenSigner(pem, issuer=ISSUER, audience=AUDIENCE, ttl_seconds=60)
+
+
+class TestRejection:
+    def test_bad_signature(self):
+        signer = make_signer()
+        header, payload, signature = signer.sign(Caller(auth.PATIENT, "acc-1"))[0].split(".")
+        forged_payload = b64(json.dumps(good_claims(sub="acc-someone-else")).encode())
+        error = rejected(make_verifier(Jwks(signer)), f"{header}.{forged_payload}.{signature}")
+        assert error.reason == "TOKEN_INVALID"
+
+    def test_token_signed_by_another_key_under_a_trusted_kid(self):
+        trusted, attacker = make_signer(), make_signer()
+        token = jwt.encode(good_claims(), attacker._key, algorithm="EdDSA", headers={"kid": trusted.kid})
+        assert rejected(make_verifier(Jwks(trusted)), token).reason == "TOKEN_INVALID"
+
+    def test_expired(self):
+        signer = make_signer()
+        token, _ = signer.sign(Caller(auth.PATIENT, "acc-1"), ttl_seconds=60, now=time.time() - 3600)
+        error = rejected(make_verifier(Jwks(signer)), token)
+        assert (error.reason, error.message) == ("TOKEN_EXPIRED", "Jeton expiré")
+
+    def test_expired_within_leeway_is_still_accepted(self):
+        signer = make_signer()
+        token, _ = signer.sign(Caller(auth.PATIENT, "acc-1"), ttl_seconds=60, now=time.time() - 62)
+        assert make_verifier(Jwks(signer), leeway_seconds=5).verify(token).subject == "acc-1"
+
+    def test_not_yet_valid(self):
+        signer = make_signer()
+        token, _ = signer.sign(Caller(auth.PATIENT, "acc-1"), now=time.time() + 3600)
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
+    def test_other_audience(self):
+        signer = make_signer(audience="mes-backoffice")
+        assert rejected(make_verifier(Jwks(signer)), signer.sign(Caller(auth.PATIENT, "a"))[0]).reason == "TOKEN_AUDIENCE"
+
+    def test_other_issuer(self):
+        signer = make_signer(issuer="someone-else")
+        assert rejected(make_verifier(Jwks(signer)), signer.sign(Caller(auth.PATIENT, "a"))[0]).reason == "TOKEN_INVALID"
+
+    def test_alg_none(self):
+        signer = make_signer()
+        header = b64(json.dumps({"alg": "none", "typ": "JWT", "kid": signer.kid}).encode())
+        token = f"{header}.{b64(json.dumps(good_claims()).encode())}."
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
+    def test_hs256_signed_with_the_public_key(self):
+        signer = make_signer()
+        public_x = signer.public_jwk["x"]
+        for secret in (public_x.encode(), base64.urlsafe_b64decode(public_x + "==")):
+            token = jwt.encode(good_claims(), secret, algorithm="HS256", headers={"kid": signer.kid})
+            assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
+    @pytest.mark.parametrize("claim", ["exp", "iat", "sub", "aud", "iss", "jti", "act"])
+    def test_missing_claim(self, claim):
+        signer = make_signer()
+        token = raw_token(signer, good_claims(**{claim: None}))
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
+    def test_unknown_actor_type(self):
+        signer = make_signer()
+        token = raw_token(signer, good_claims(act="admin"))
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
+    @pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "Bearer x.y.z"])
+    def test_not_a_jwt(self, token):
+        assert rejected(make_verifier(Jwks(make_signer())), token).reason == "TOKEN_INVALID"
+
+
+class TestKeyRotation:
+    def test_fetches_the_jwks_lazily_once(self):
+        signer = make_signer()
+        jwks = Jwks(signer)
+        verifier = make_verifier(jwks)
+        assert jwks.fetches == 0
+        for _ in range(3):
+            verifier.verify(signer.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        assert jwks.fetches == 1
+
+    def test_unknown_kid_triggers_one_refetch(self):
+        old, new = make_signer(), make_signer()
+        jwks = Jwks(old)
+        verifier = make_verifier(jwks, refetch_interval=0)
+        verifier.verify(old.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        jwks.keys.append(new.public_jwk)  # identity rotated its key
+        assert verifier.verify(new.sign(Caller(auth.PATIENT, "acc-2"))[0]).subject == "acc-2"
+        assert jwks.fetches == 2
+
+    def test_refetch_is_rate_limited(self):
+        known, stranger = make_signer(), make_signer()
+        jwks = Jwks(known)
+        verifier = make_verifier(jwks, refetch_interval=0.3)
+        verifier.verify(known.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        for _ in range(5):  # a flood of tokens with unknown kids does not hammer identity
+            assert rejected(verifier, stranger.sign(Caller(auth.PATIENT, "x"))[0]).reason == "TOKEN_INVALID"
+        assert jwks.fetches == 1
+        time.sleep(0.35)
+        jwks.keys.append(stranger.public_jwk)
+        assert verifier.verify(stranger.sign(Caller(auth.PATIENT, "x"))[0]).subject == "x"
+        assert jwks.fetches == 2
+
+    def test_unreachable_jwks_lets_nobody_in(self):
+        def unreachable():
+            raise ConnectionError("identity is down")
+        signer = make_signer()
+        error = rejected(make_verifier(unreachable), signer.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        assert error.message == "Vérification du jeton impossible pour le moment"
+
+
+class TestBearerToken:
+    @pytest.mark.parametrize("header,expected", [
+        ("Bearer abc.def.ghi", "abc.def.ghi"), ("bearer abc", "abc"), ("Bearer  abc ", "abc"),
+        ("Basic dXNlcjpwdw==", None), ("Bearer ", None), ("Bearer", None), ("", None), (None, None)])
+    def test_parses_the_authorization_header(self, header, expected):
+        assert bearer_token(header) == expected
+
+
+class TestCaller:
+    def test_require_refuses_other_actor_types(self):
+        with pytest.raises(PermissionDenied):
+            Caller(auth.PATIENT, "acc-1").require(auth.PROFESSIONAL, auth.OPERATOR)
+        Caller(auth.OPERATOR, "op-1").require(auth.PROFESSIONAL, auth.OPERATOR)
+
+    def test_current_caller_outside_a_request_is_unauthenticated(self):
+        with pytest.raises(Unauthenticated):
+            auth.current_caller()
+
+    def test_current_caller_is_set_and_reset(self):
+        caller = Caller(auth.PATIENT, "acc-1")
+        token = auth.set_current_caller(caller)
+        try:
+            assert auth.current_caller() is caller
+        finally:
+            auth.reset_current_caller(token)
+        with pytest.raises(Unauthenticated):
+            auth.current_caller()
