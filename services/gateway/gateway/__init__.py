@@ -1,0 +1,1 @@
+"""HTTP/JSON gateway in front of the gRPC services, derived from the protos' HTTP bindings."""

@@ -1,0 +1,258 @@
+"""The one ASGI endpoint behind every derived route: HTTP request -> gRPC call -> HTTP response."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import grpc
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from gateway import observe, transcode
+from gateway import problems
+from gateway.problems import Problem, from_rpc_error, routing_problem
+from gateway.ratelimit import RateLimiter
+from gateway.routes import Route, Router
+from gateway.tokens import Authenticator
+from gateway.upstreams import Upstreams
+from meskit.clients import outbound_metadata
+from meskit.logs import request_id_var
+from meskit.telemetry import extract_trace_context, tracer
+
+log = logging.getLogger("gateway")
+
+JSON = b"application/json"
+NDJSON = b"application/x-ndjson"
+_PROBLEM = problems.CONTENT_TYPE.encode()
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int
+    upstream_timeout: float
+    stream_timeout: float
+
+
+class _Exchange:
+    """What is known about one HTTP exchange while it is handled."""
+
+    __slots__ = ("send", "request_id", "started", "status", "problem")
+
+    def __init__(self, send, request_id: str):
+        self.send, self.request_id = send, request_id
+        self.started, self.status, self.problem = False, 0, None
+
+    async def start(self, status: int, content_type: bytes, extra: list | None = None) -> None:
+        headers = [(b"content-type", content_type), (b"x-request-id", self.request_id.encode()),
+                   (b"cache-control", b"no-store")]
+        if extra:
+            headers.extend(extra)
+        self.started, self.status = True, status
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def respond(self, status: int, content_type: bytes, body: bytes, extra: list | None = None) -> None:
+        await self.start(status, content_type, [(b"content-length", str(len(body)).encode()), *(extra or [])])
+        await self.send({"type": "http.response.body", "body": body})
+
+    async def line(self, document: object) -> None:
+        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        await self.send({"type": "http.response.body", "body": body, "more_body": True})
+
+    async def fail(self, problem: Problem) -> None:
+        self.problem = problem.body(self.request_id)
+        body = json.dumps(self.problem, ensure_ascii=False, separators=(",", ":")).encode()
+        extra = [(name.encode(), value.encode()) for name, value in problem.headers.items()]
+        await self.respond(problem.status, _PROBLEM, body, extra)
+
+
+def _headers(scope) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def _path(scope) -> str:
+    raw = scope.get("raw_path")
+    if raw:
+        return raw.split(b"?", 1)[0].decode("latin-1")
+    return quote(scope["path"])
+
+
+def _is_json(content_type: str) -> bool:
+    media, _, params = content_type.partition(";")
+    media = media.strip().lower()
+    if not (media == "application/json" or (media.startswith("application/") and media.endswith("+json"))):
+        return False
+    charset = params.lower().replace(" ", "").partition("charset=")[2].split(";")[0].strip('"')
+    return charset in ("", "utf-8", "utf8")
+
+
+class Endpoint:
+    def __init__(self, router: Router, upstreams: Upstreams, authenticator: Authenticator | None,
+                 limiter: RateLimiter, limits: Limits, *, tracing: bool = True):
+        self.router, self.upstreams, self.authenticator = router, upstreams, authenticator
+        self.limiter, self.limits, self.tracing = limiter, limits, tracing
+
+    async def __call__(self, scope, receive, send) -> None:
+        began = time.perf_counter()
+        headers = _headers(scope)
+        exchange = _Exchange(send, observe.request_id(headers.get("x-request-id")))
+        id_token = request_id_var.set(exchange.request_id)
+        method = scope["method"]
+        resolution = self.router.resolve(method, _path(scope))
+        route = resolution.route
+        label = route.template.text if route is not None else "unmatched"
+        method_label = method if method in _METHODS else "OTHER"   # bounded metric labels
+        with self._span(method_label, label, headers) as span:
+            try:
+                if route is None:
+                    raise routing_problem(resolution.allowed)
+                await self._handle(route, resolution.variables, scope, receive, exchange, headers)
+            except Problem as problem:
+                if not exchange.started:
+                    await exchange.fail(problem)
+            except Exception:
+                log.exception("unexpected error", extra={"route": label, "method": method_label})
+                if not exchange.started:
+                    await exchange.fail(problems.internal())
+            if span is not None:
+                span.set_attribute("http.request.method", method_label)
+                span.set_attribute("http.route", label)
+                span.set_attribute("http.response.status_code", exchange.status)
+                if exchange.status >= 500:
+                    span.set_status(trace.StatusCode.ERROR)
+        observe.record(label, method_label, exchange.status, time.perf_counter() - began, exchange.problem)
+        request_id_var.reset(id_token)
+
+    def _span(self, method: str, label: str, headers: dict[str, str]):
+        """A server span when tracing is on; else only the client's trace context, passed along."""
+        parent = None
+        if "traceparent" in headers:
+            parent = extract_trace_context({k: headers[k] for k in ("traceparent", "tracestate") if k in headers})
+        if self.tracing:
+            return tracer().start_as_current_span(f"{method} {label}", context=parent, kind=trace.SpanKind.SERVER)
+        if parent is not None:
+            return _attached(parent)
+        return contextlib.nullcontext()
+
+    async def _handle(self, route: Route, variables, scope, receive, exchange: _Exchange, headers) -> None:
+        client = scope["client"][0] if scope.get("client") else ""
+        authorization = None
+        if route.public:
+            if self.limiter.enabled:
+                wait = self.limiter.take(client)
+                if wait:
+                    raise Problem(429, "Trop de requêtes, veuillez patienter", "RESOURCE_EXHAUSTED",
+                                  reason="RATE_LIMITED", headers={"retry-after": RateLimiter.retry_after(wait)})
+        else:
+            if self.authenticator is None:
+                raise Problem(503, "Vérification des jetons indisponible (identity non configuré)",
+                              "UNAVAILABLE", reason="UPSTREAM_NOT_CONFIGURED")
+            await self.authenticator.caller(headers.get("authorization"))
+            authorization = headers["authorization"]
+        body = await self._body(route, receive, headers) if route.body else None
+        query = scope.get("query_string", b"").decode("latin-1")
+        message = transcode.build_request(route, variables, query, body)
+        upstream = self.upstreams.get(route.upstream)
+        if upstream is None:
+            raise Problem(503, f"Service {route.upstream} non configuré", "UNAVAILABLE",
+                          reason="UPSTREAM_NOT_CONFIGURED")
+        metadata = outbound_metadata(authorization)
+        if client:
+            metadata.append(("x-forwarded-for", client))
+        call = upstream.callable(route)
+        if route.server_streaming:
+            await self._stream(route, call(message, timeout=self.limits.stream_timeout, metadata=metadata),
+                               receive, exchange)
+            return
+        try:
+            reply = await call(message, timeout=self.limits.upstream_timeout, metadata=metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        await exchange.respond(200, JSON, transcode.to_json(reply, route.response_body))
+
+    async def _body(self, route: Route, receive, headers) -> object:
+        limit = self.limits.max_body_bytes
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not (declared.isascii() and declared.isdigit()):
+                raise Problem(400, "En-tête Content-Length invalide", "INVALID_ARGUMENT", reason="BAD_CONTENT_LENGTH")
+            if int(declared) > limit:
+                raise _too_large(limit)
+        if (declared not in (None, "0") or "transfer-encoding" in headers) \
+                and not _is_json(headers.get("content-type", "")):
+            raise _unsupported_media_type()
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise Problem(499, "Requête abandonnée par le client", "CANCELLED")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        if not raw.strip():
+            return None
+        if not _is_json(headers.get("content-type", "")):
+            raise _unsupported_media_type()
+        return transcode.parse_json(raw)
+
+    async def _stream(self, route: Route, call, receive, exchange: _Exchange) -> None:
+        """Newline-delimited JSON: {"result": message} per line, {"error": problem} if it breaks.
+
+        Headers wait for the first message, so a call that fails at once gets a real status.
+        """
+        watcher = asyncio.ensure_future(_disconnected(receive))
+        watcher.add_done_callback(lambda _: call.cancel())
+        try:
+            reply = await call.read()
+            await exchange.start(200, NDJSON)
+            while reply is not grpc.aio.EOF:
+                await exchange.line({"result": transcode.to_dict(reply, route.response_body)})
+                reply = await call.read()
+        except (asyncio.CancelledError, grpc.RpcError) as exc:
+            if watcher.done():   # the client went away, its call was cancelled: nobody to answer
+                exchange.status = exchange.status or 499
+                return
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            problem = from_rpc_error(exc)
+            if not exchange.started:
+                raise problem from None
+            await exchange.line({"error": problem.body(exchange.request_id)})
+        finally:
+            watcher.cancel()
+            call.cancel()
+        await exchange.send({"type": "http.response.body", "body": b""})
+
+
+@contextlib.contextmanager
+def _attached(parent):
+    token = otel_context.attach(parent)
+    try:
+        yield None
+    finally:
+        otel_context.detach(token)
+
+
+async def _disconnected(receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _unsupported_media_type() -> Problem:
+    return Problem(415, "Le corps doit être du JSON (Content-Type: application/json)", "INVALID_ARGUMENT",
+                   reason="UNSUPPORTED_MEDIA_TYPE")
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, f"Corps de requête trop volumineux (au plus {limit} octets)", "RESOURCE_EXHAUSTED",
+                   reason="BODY_TOO_LARGE")

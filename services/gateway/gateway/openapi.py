@@ -1,0 +1,210 @@
+"""OpenAPI 3.1 document derived from the same routes and message descriptors as the gateway."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+
+from gateway.routes import Route
+from gateway.transcode import QUERY_LEAF_MESSAGES, WRAPPERS
+
+F = FieldDescriptor
+_REF = "#/components/schemas/"
+PROBLEM = "Problem"
+
+_SCALARS = {
+    F.TYPE_STRING: {"type": "string"},
+    F.TYPE_BYTES: {"type": "string", "contentEncoding": "base64"},
+    F.TYPE_BOOL: {"type": "boolean"},
+    F.TYPE_INT32: {"type": "integer", "format": "int32"},
+    F.TYPE_SINT32: {"type": "integer", "format": "int32"},
+    F.TYPE_SFIXED32: {"type": "integer", "format": "int32"},
+    F.TYPE_UINT32: {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+    F.TYPE_FIXED32: {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+    # proto3 JSON writes 64-bit integers as strings (it reads numbers too)
+    F.TYPE_INT64: {"type": "string", "format": "int64", "pattern": "^-?[0-9]+$"},
+    F.TYPE_SINT64: {"type": "string", "format": "int64", "pattern": "^-?[0-9]+$"},
+    F.TYPE_SFIXED64: {"type": "string", "format": "int64", "pattern": "^-?[0-9]+$"},
+    F.TYPE_UINT64: {"type": "string", "format": "uint64", "pattern": "^[0-9]+$"},
+    F.TYPE_FIXED64: {"type": "string", "format": "uint64", "pattern": "^[0-9]+$"},
+    F.TYPE_FLOAT: {"type": "number", "format": "float"},
+    F.TYPE_DOUBLE: {"type": "number", "format": "double"},
+}
+_WELL_KNOWN = {
+    "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
+    "google.protobuf.Duration": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,9})?s$"},
+    "google.protobuf.FieldMask": {"type": "string"},
+    "google.protobuf.Struct": {"type": "object"},
+    "google.protobuf.Value": {},
+    "google.protobuf.ListValue": {"type": "array"},
+    "google.protobuf.Empty": {"type": "object"},
+    "google.protobuf.Any": {"type": "object", "properties": {"@type": {"type": "string"}}},
+}
+_QUERY_DEPTH = 3
+_OPENAPI_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details, the shape of every error",
+    "required": ["type", "title", "status", "detail", "code", "request_id"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "gRPC status code name, e.g. INVALID_ARGUMENT"},
+        "reason": {"type": "string", "description": "machine-readable cause, e.g. TOKEN_EXPIRED"},
+        "violations": {"type": "array", "items": {
+            "type": "object", "required": ["field", "description"],
+            "properties": {"field": {"type": "string"}, "description": {"type": "string"}}}},
+        "request_id": {"type": "string"},
+    },
+}
+
+
+class _Schemas:
+    """Component schemas, added as messages and enums are referenced."""
+
+    def __init__(self):
+        self.components: dict[str, dict] = {PROBLEM: PROBLEM_SCHEMA}
+
+    def message(self, descriptor: Descriptor) -> dict:
+        name = descriptor.full_name
+        if name in _WELL_KNOWN:
+            return dict(_WELL_KNOWN[name])
+        if name in WRAPPERS:
+            inner = self.field(descriptor.fields_by_name["value"])
+            return {**inner, "type": [inner["type"], "null"]}
+        if name not in self.components:
+            self.components[name] = {}   # placeholder first: messages may be recursive
+            self.components[name] = self.object(descriptor.fields)
+        return {"$ref": _REF + name}
+
+    def object(self, fields: Iterable[FieldDescriptor]) -> dict:
+        return {"type": "object", "properties": {f.json_name: self.field(f) for f in fields}}
+
+    def enum(self, descriptor: EnumDescriptor) -> dict:
+        if descriptor.full_name not in self.components:
+            self.components[descriptor.full_name] = {"type": "string",
+                                                     "enum": [v.name for v in descriptor.values]}
+        return {"$ref": _REF + descriptor.full_name}
+
+    def single(self, field: FieldDescriptor) -> dict:
+        if field.type == F.TYPE_MESSAGE:
+            return self.message(field.message_type)
+        if field.type == F.TYPE_ENUM:
+            return self.enum(field.enum_type)
+        return dict(_SCALARS[field.type])
+
+    def field(self, field: FieldDescriptor) -> dict:
+        if field.type == F.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
+            return {"type": "object",
+                    "additionalProperties": self.single(field.message_type.fields_by_name["value"])}
+        if field.is_repeated:
+            return {"type": "array", "items": self.single(field)}
+        return self.single(field)
+
+
+def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", version: str = "v1") -> dict:
+    schemas = _Schemas()
+    paths: dict[str, dict] = {}
+    operation_ids: set[str] = set()
+    tags = []
+    for route in routes:
+        if route.http_method.lower() not in _OPENAPI_METHODS:
+            continue   # a custom HttpRule kind (e.g. PURGE) has no place in a path item
+        service = route.method.containing_service
+        if service.name not in tags:
+            tags.append(service.name)
+        path = route.template.openapi_path(lambda variable, r=route: _parameter_name(r, variable))
+        operation = {
+            "operationId": _unique(f"{service.name}_{route.method.name}", operation_ids),
+            "tags": [service.name],
+            "x-grpc-method": route.method.full_name,
+            "parameters": _path_parameters(route, schemas) + _query_parameters(route, schemas),
+            "responses": {"200": _success(route, schemas), "default": {
+                "description": "An error, as problem details",
+                "content": {"application/problem+json": {"schema": {"$ref": _REF + PROBLEM}}}}},
+        }
+        if route.body:
+            operation["requestBody"] = {"required": False, "content": {
+                "application/json": {"schema": _request_body(route, schemas)}}}
+        if not route.public:
+            operation["security"] = [{"bearer": []}]
+        paths.setdefault(path, {})[route.http_method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version,
+                 "description": "Derived from the google.api.http bindings of the MES protos. JSON "
+                                "uses proto3 names (lowerCamelCase), 64-bit integers as strings, "
+                                "enums as names; every error is application/problem+json."},
+        "tags": [{"name": name} for name in tags],
+        "paths": paths,
+        "components": {"schemas": schemas.components,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "bearerFormat": "JWT"}}},
+    }
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{name}_{n}"
+    seen.add(candidate)
+    return candidate
+
+
+def _parameter_name(route: Route, variable: str) -> str:
+    chain = route.path_fields[route.template.variables.index(variable)]
+    return ".".join(f.json_name for f in chain)
+
+
+def _path_parameters(route: Route, schemas: _Schemas) -> list[dict]:
+    return [{"name": ".".join(f.json_name for f in chain), "in": "path", "required": True,
+             "schema": schemas.single(chain[-1])} for chain in route.path_fields]
+
+
+def _query_parameters(route: Route, schemas: _Schemas) -> list[dict]:
+    if route.body == "*":
+        return []
+    bound = route.bound_paths
+    out: list[dict] = []
+
+    def walk(descriptor: Descriptor, proto_prefix: str, json_prefix: str, depth: int, seen: tuple):
+        for field in descriptor.fields:
+            proto_path = proto_prefix + field.name
+            if any(proto_path == b or proto_path.startswith(b + ".") for b in bound):
+                continue
+            json_path = json_prefix + field.json_name
+            message = field.message_type
+            if message is None or message.full_name in QUERY_LEAF_MESSAGES:
+                out.append({"name": json_path, "in": "query", "required": False,
+                            "schema": schemas.field(field)})
+            elif not field.is_repeated and depth < _QUERY_DEPTH and message.full_name not in seen:
+                walk(message, proto_path + ".", json_path + ".", depth + 1, seen + (message.full_name,))
+
+    walk(route.method.input_type, "", "", 1, (route.method.input_type.full_name,))
+    return out
+
+
+def _request_body(route: Route, schemas: _Schemas) -> dict:
+    request = route.method.input_type
+    if route.body != "*":
+        return schemas.field(request.fields_by_name[route.body])
+    in_path = {chain[0].name for chain in route.path_fields if len(chain) == 1}
+    if not in_path:
+        return schemas.message(request)
+    return schemas.object(f for f in request.fields if f.name not in in_path)
+
+
+def _success(route: Route, schemas: _Schemas) -> dict:
+    response = route.method.output_type
+    schema = (schemas.field(response.fields_by_name[route.response_body]) if route.response_body
+              else schemas.message(response))
+    if route.server_streaming:
+        line = {"type": "object", "description": "one JSON object per line",
+                "properties": {"result": schema, "error": {"$ref": _REF + PROBLEM}}}
+        return {"description": "A stream of newline-delimited JSON objects",
+                "content": {"application/x-ndjson": {"schema": line}}}
+    return {"description": "OK", "content": {"application/json": {"schema": schema}}}
