@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICE_PATHS := $(subst $(eval) ,:,$(wildcard services/*))
 export PYTHONPATH := lib:build/gen:.:$(SERVICE_PATHS)
 
-.PHONY: run test test-unit test-integration test-e2e bench gen venv clean
+.PHONY: run test test-unit test-integration test-e2e test-helm bench gen venv clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: gen
 	$(PY) -m devtools.run
 
 test: gen
-	$(PY) -m pytest tests/unit tests/integration tests/e2e
+	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/helm
 
 test-unit: gen
 	$(PY) -m pytest tests/unit
@@ -35,6 +35,9 @@ test-integration: gen
 
 test-e2e: gen
 	$(PY) -m pytest tests/e2e
+
+test-helm: gen
+	$(PY) -m pytest tests/helm
 
 bench: gen
 	$(PY) -m bench

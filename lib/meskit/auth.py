@@ -106,16 +106,22 @@ class TokenVerifier:
 
     `fetch_jwks` is called lazily and again when a token names an unknown key id (key
     rotation), at most once every `refetch_interval` seconds.
+
+    A token already verified is trusted again until it expires (a client reuses one token for
+    many calls, and a verification costs about half a millisecond of CPU). The cache is keyed
+    by the whole token, signature included, bounded, and emptied whenever the keys are fetched.
     """
 
     def __init__(self, fetch_jwks: Callable[[], dict], *, issuer: str, audience: str,
-                 leeway_seconds: int = 5, refetch_interval: float = 30.0):
+                 leeway_seconds: int = 5, refetch_interval: float = 30.0, cache_size: int = 10_000):
         self._fetch_jwks = fetch_jwks
         self._issuer, self._audience, self._leeway = issuer, audience, leeway_seconds
         self._refetch_interval = refetch_interval
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
+        self._verified: dict[str, tuple[Caller, float]] = {}
+        self._cache_size = cache_size
 
     def _key_for(self, kid: str) -> jwt.PyJWK:
         key = self._keys.get(kid)
@@ -129,12 +135,23 @@ class TokenVerifier:
                     raise Unauthenticated("Vérification du jeton impossible pour le moment") from exc
                 self._fetched_at = time.monotonic()
                 self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", []) if k.get("kid")}
+                self._verified.clear()
         key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
         return key
 
     def verify(self, token: str) -> Caller:
+        known = self._verified.get(token)
+        if known is not None and time.time() < known[1]:
+            return known[0]
+        caller, expires = self._verify(token)
+        if len(self._verified) >= self._cache_size:
+            self._verified.pop(next(iter(self._verified), None), None)   # the oldest entry
+        self._verified[token] = (caller, expires)
+        return caller
+
+    def _verify(self, token: str) -> tuple[Caller, float]:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != "EdDSA":
@@ -152,9 +169,10 @@ class TokenVerifier:
         actor_type = claims.get("act")
         if actor_type not in ACTOR_TYPES:
             raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
-        return Caller(actor_type=actor_type, subject=str(claims["sub"]), token_id=str(claims["jti"]),
-                      profession_code=str(claims.get("prof", "")), rpps=str(claims.get("rpps", "")),
-                      on_behalf_of=str(claims.get("obo", "")))
+        caller = Caller(actor_type=actor_type, subject=str(claims["sub"]), token_id=str(claims["jti"]),
+                        profession_code=str(claims.get("prof", "")), rpps=str(claims.get("rpps", "")),
+                        on_behalf_of=str(claims.get("obo", "")))
+        return caller, float(claims["exp"])
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -1,0 +1,161 @@
+"""The chart and the code cannot drift apart: every service has a Deployment, every variable a
+service reads at start is set (secrets only from Secrets), every port it listens on is the one its
+Service and probes use, and the image can import every service."""
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import re
+
+import pytest
+
+from chartkit import ROOT, SCENARIOS, component, pod_spec, service_dirs
+
+from meskit.config import CommonSettings, env_names, load
+
+SERVICES = service_dirs()
+
+# Variables the chart sets ahead of the code that will read them (the services whose issues have not
+# landed run their contract only). Remove an entry when its service's settings read it: the test
+# below then checks it like any other.
+PENDING = {
+    "documents": {"S3_ENDPOINT", "S3_SECURE", "S3_REGION", "S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY",
+                  "AUDIT_ADDR"},
+    "messaging": {"DOCUMENTS_ADDR", "AUDIT_ADDR"},
+    "agenda": {"NOTIFICATIONS_ADDR"},
+}
+
+
+def settings_class(service: str) -> type:
+    """The settings dataclass of `<service>/config.py`, or the common one for services without one."""
+    try:
+        module = importlib.import_module(f"{service}.config")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{service}.config":
+            raise
+        return CommonSettings
+    classes = [c for c in vars(module).values()
+               if isinstance(c, type) and dataclasses.is_dataclass(c) and c.__module__ == module.__name__
+               and env_names(c)]
+    assert len(classes) == 1, f"{service}.config: expected one settings class, found {classes}"
+    return classes[0]
+
+
+def secret_env(cls: type) -> set[str]:
+    return {f.metadata["env"] for f in dataclasses.fields(cls) if f.metadata.get("env") and f.metadata.get("secret")}
+
+
+def container_env(doc: dict, configmaps: dict[str, dict]) -> dict[str, dict]:
+    """name -> {"value": ...} or {"valueFrom": ...}, as the container will see it."""
+    (container,) = pod_spec(doc)["containers"]
+    seen: dict[str, dict] = {}
+    for source in container.get("envFrom", []):
+        data = configmaps[source["configMapRef"]["name"]].get("data", {})
+        seen.update({k: {"value": v, "from": "configmap"} for k, v in data.items()})
+    for entry in container.get("env", []):
+        seen[entry["name"]] = {k: v for k, v in entry.items() if k != "name"}
+    return seen
+
+
+def secret_mounts(doc: dict) -> list[str]:
+    spec = pod_spec(doc)
+    secret_volumes = {v["name"] for v in spec.get("volumes", []) if "secret" in v}
+    (container,) = spec["containers"]
+    return [m["mountPath"] for m in container.get("volumeMounts", []) if m["name"] in secret_volumes]
+
+
+@pytest.fixture(scope="module", params=SCENARIOS)
+def scenario(request, rendered):
+    r = rendered[request.param]
+    configmaps = {c["metadata"]["name"]: c for c in r.of_kind("ConfigMap")}
+    deployments = {component(d): d for d in r.of_kind("Deployment")}
+    jobs = {component(j).removesuffix("-migrations"): j for j in r.of_kind("Job")}
+    services = {component(s): s for s in r.of_kind("Service")}
+    return r, configmaps, deployments, jobs, services
+
+
+class TestEveryServiceIsDeployed:
+    def test_every_service_directory_has_a_deployment_running_it(self, scenario):
+        _, _, deployments, _, _ = scenario
+        assert set(deployments) == set(SERVICES)
+        for name, doc in deployments.items():
+            assert pod_spec(doc)["containers"][0]["command"] == ["python", "-m", name]
+
+    def test_the_image_puts_every_service_on_the_python_path(self):
+        dockerfile = (ROOT / "Dockerfile").read_text()
+        (pythonpath,) = re.findall(r"PYTHONPATH=(\S+)", dockerfile)
+        entries = pythonpath.split(":")
+        assert {"/app/lib", "/app/gen"} <= set(entries)
+        assert {e.removeprefix("/app/services/") for e in entries if e.startswith("/app/services/")} == set(SERVICES)
+
+
+class TestEnvironment:
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_every_variable_the_service_reads_is_set_and_nothing_else(self, scenario, service):
+        _, configmaps, deployments, jobs, _ = scenario
+        cls = settings_class(service)
+        reads = set(env_names(cls))
+        targets = {"Deployment": deployments[service]} | ({"Job": jobs[service]} if service in jobs else {})
+        for kind, doc in targets.items():
+            env = container_env(doc, configmaps)
+            assert reads - set(env) == set(), f"{kind} of {service} does not set what {cls.__name__} reads"
+            unread = set(env) - reads - PENDING.get(service, set())
+            assert unread == set(), f"{kind} of {service} sets variables {cls.__name__} never reads"
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_the_settings_load_from_what_the_chart_sets(self, scenario, service):
+        """Types and required variables, as the service's own loader judges them at start."""
+        _, configmaps, deployments, jobs, _ = scenario
+        cls = settings_class(service)
+        for doc in [deployments[service]] + ([jobs[service]] if service in jobs else []):
+            env = container_env(doc, configmaps)
+            load(cls, {name: source.get("value", "<from a Secret>") for name, source in env.items()})
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_secrets_come_from_secrets_only(self, scenario, service):
+        _, configmaps, deployments, jobs, _ = scenario
+        secrets = secret_env(settings_class(service)) | {"S3_ACCESS_KEY", "S3_SECRET_KEY"}
+        targets = {"Deployment": deployments[service]} | ({"Job": jobs[service]} if service in jobs else {})
+        for kind, doc in targets.items():
+            env = container_env(doc, configmaps)
+            for name in sorted(secrets & set(env)):
+                if name.endswith("_FILE"):
+                    # A path, not the secret itself. The server reads the file from a read-only Secret
+                    # volume; `migrate` only needs the variable set and gets no key mounted.
+                    if kind == "Deployment":
+                        assert any(env[name]["value"].startswith(m + "/") for m in secret_mounts(doc)), name
+                    continue
+                assert "secretKeyRef" in env[name].get("valueFrom", {}), f"{kind} of {service}: {name} not from a Secret"
+
+
+class TestPorts:
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_the_port_the_service_listens_on_is_the_one_its_service_and_probes_use(self, scenario, service):
+        _, configmaps, deployments, _, services = scenario
+        doc = deployments[service]
+        env = {k: v.get("value") for k, v in container_env(doc, configmaps).items()}
+        (container,) = pod_spec(doc)["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        serving = "grpc" if "GRPC_PORT" in env else "http"
+        listen = int(env["GRPC_PORT"] if serving == "grpc" else env["HTTP_PORT"])
+        assert ports[serving] == listen
+        assert int(env["METRICS_PORT"]) == ports["metrics"]
+        svc_ports = {p["name"]: p for p in services[service]["spec"]["ports"]}
+        for name in (serving, "metrics"):
+            target = svc_ports[name]["targetPort"]
+            assert (ports[target] if isinstance(target, str) else target) == ports[name]
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            handler = container[probe].get("grpc") or container[probe].get("httpGet")
+            port = handler["port"]
+            assert (ports[port] if isinstance(port, str) else port) == listen, probe
+
+    @pytest.mark.parametrize("service", SERVICES)
+    def test_addresses_of_called_services_point_at_their_service_port(self, scenario, service):
+        _, configmaps, deployments, _, services = scenario
+        env = {k: v.get("value") for k, v in container_env(deployments[service], configmaps).items()}
+        for name, value in env.items():
+            callee = name.removesuffix("_ADDR").lower()
+            if name.endswith("_ADDR") and value:
+                host, port = value.rsplit(":", 1)
+                assert host == services[callee]["metadata"]["name"]
+                assert int(port) in {p["port"] for p in services[callee]["spec"]["ports"] if p["name"] != "metrics"}

@@ -1,0 +1,179 @@
+"""Who can reach whom, computed from the rendered NetworkPolicies as Kubernetes enforces them:
+a connection passes when the source's egress AND the destination's ingress allow it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+import yaml
+
+from chartkit import CHART, NAMESPACE, component, pod_spec
+
+SCENARIOS_WITH_POLICIES = ["default", "ha", "trial"]
+
+
+@dataclass(frozen=True)
+class Pod:
+    name: str
+    labels: dict
+    namespace: str = NAMESPACE
+    namespace_labels: dict = field(default_factory=dict)
+    ports: dict = field(default_factory=dict)      # name -> number
+
+    def ns_labels(self) -> dict:
+        return {"kubernetes.io/metadata.name": self.namespace, **self.namespace_labels}
+
+
+def selects(selector: dict | None, labels: dict) -> bool:
+    """A Kubernetes label selector; {} selects everything."""
+    selector = selector or {}
+    if any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr["key"], expr["operator"], expr.get("values", [])
+        ok = {"In": key in labels and labels[key] in values, "NotIn": labels.get(key) not in values,
+              "Exists": key in labels, "DoesNotExist": key not in labels}[op]
+        if not ok:
+            return False
+    return True
+
+
+def peer_matches(peer: dict, pod: Pod, policy_namespace: str) -> bool:
+    if "ipBlock" in peer:
+        return True  # pod addresses are unknown here: count any ipBlock as able to reach pods
+    if "namespaceSelector" in peer:
+        if not selects(peer["namespaceSelector"], pod.ns_labels()):
+            return False
+    elif pod.namespace != policy_namespace:
+        return False
+    return selects(peer.get("podSelector"), pod.labels)
+
+
+def port_matches(rule_ports: list | None, port: int, target: Pod) -> bool:
+    if not rule_ports:
+        return True
+    for p in rule_ports:
+        if p.get("protocol", "TCP") != "TCP":
+            continue
+        number = target.ports.get(p["port"]) if isinstance(p.get("port"), str) else p.get("port")
+        if p.get("port") is None or (number is not None and number <= port <= p.get("endPort", number)):
+            return True
+    return False
+
+
+def allowed(policies: list[dict], src: Pod, dst: Pod, port: int) -> bool:
+    def direction(pod: Pod, kind: str, rules_key: str, peers_key: str, other: Pod) -> bool:
+        applying = [p for p in policies if p["metadata"]["namespace"] == pod.namespace
+                    and kind in p["spec"].get("policyTypes", ["Ingress"])
+                    and selects(p["spec"]["podSelector"], pod.labels)]
+        if not applying:
+            return True
+        return any(port_matches(rule.get("ports"), port, dst)
+                   and (not rule.get(peers_key) or any(peer_matches(peer, other, p["metadata"]["namespace"])
+                                                       for peer in rule[peers_key]))
+                   for p in applying for rule in p["spec"].get(rules_key) or [])
+    return direction(src, "Egress", "egress", "to", dst) and direction(dst, "Ingress", "ingress", "from", src)
+
+
+def pods_of(rendered) -> dict[str, Pod]:
+    pods = {}
+    for doc in rendered.of_kind("Deployment") + rendered.of_kind("StatefulSet") + rendered.of_kind("Job"):
+        ports = {p["name"]: p["containerPort"] for c in pod_spec(doc)["containers"] for p in c.get("ports", [])}
+        pods[component(doc)] = Pod(component(doc), doc["spec"]["template"]["metadata"]["labels"], ports=ports)
+    return pods
+
+
+def declared_calls() -> dict[str, set[str]]:
+    services = yaml.safe_load((CHART / "values.yaml").read_text())["services"]
+    return {name: set(s.get("calls", [])) for name, s in services.items()}
+
+
+@pytest.fixture(params=SCENARIOS_WITH_POLICIES)
+def cluster(request, rendered):
+    r = rendered[request.param]
+    return r.of_kind("NetworkPolicy"), pods_of(r), r
+
+
+class TestReachability:
+    def test_a_service_reaches_exactly_the_services_it_calls_and_on_their_serving_port_only(self, cluster):
+        policies, pods, _ = cluster
+        calls = declared_calls()
+        services = [n for n in pods if n in calls]
+        wrong = []
+        for src in services:
+            for dst in services:
+                if src == dst:
+                    continue
+                for port_name, port in pods[dst].ports.items():
+                    expected = dst in calls[src] and port_name in ("grpc", "http")
+                    if allowed(policies, pods[src], pods[dst], port) != expected:
+                        wrong.append(f"{src} -> {dst}:{port_name} should be {'open' if expected else 'closed'}")
+        assert not wrong, "\n".join(wrong)
+
+    def test_the_declared_graph_is_the_one_the_platform_needs(self):
+        calls = declared_calls()
+        assert calls["gateway"] == {"identity", "documents", "messaging", "agenda", "audit", "notifications"}
+        assert calls["audit"] == {"identity"}
+        assert "identity" in calls["documents"] & calls["messaging"] & calls["agenda"] & calls["notifications"]
+        assert not any("gateway" in c for c in calls.values()), "nothing inside calls the gateway"
+
+    def test_no_other_pod_reaches_a_service(self, cluster):
+        policies, pods, _ = cluster
+        strangers = [Pod("same-namespace", {"app": "other"}),
+                     Pod("other-namespace", {"app": "other"}, namespace="elsewhere")]
+        for stranger in strangers:
+            for name, pod in pods.items():
+                for port in pod.ports.values():
+                    assert not allowed(policies, stranger, pod, port), f"{stranger.name} -> {name}:{port}"
+
+    def test_only_the_ingress_controller_reaches_the_gateway_and_only_prometheus_scrapes(self, cluster):
+        policies, pods, _ = cluster
+        ingress = Pod("ingress-nginx", {"app": "ingress-nginx"}, namespace="ingress-nginx")
+        prometheus = Pod("prometheus", {"app": "prometheus"}, namespace="monitoring")
+        for name, pod in pods.items():
+            for port_name, port in pod.ports.items():
+                assert allowed(policies, ingress, pod, port) == (name == "gateway" and port_name == "http"), name
+                assert allowed(policies, prometheus, pod, port) == (port_name == "metrics"), name
+
+    def test_migration_jobs_reach_nothing_of_the_release_but_postgresql(self, cluster):
+        policies, pods, _ = cluster
+        for job in (n for n in pods if n.endswith("-migrations")):
+            for name, pod in pods.items():
+                for port in pod.ports.values():
+                    assert allowed(policies, pods[job], pod, port) == (name == "postgresql"), f"{job} -> {name}"
+
+    def test_in_cluster_stores_admit_only_their_users(self, rendered):
+        policies, pods = rendered["trial"].of_kind("NetworkPolicy"), pods_of(rendered["trial"])
+        values = yaml.safe_load((CHART / "values.yaml").read_text())["services"]
+        for store, need in (("postgresql", "postgresql"), ("minio", "s3")):
+            port = next(iter(pods[store].ports.values()))
+            users = {n for n, s in values.items() if need in s.get("uses", [])}
+            if store == "postgresql":
+                users |= {f"{n}-migrations" for n in users}
+            reach = {n for n in pods if n != store and allowed(policies, pods[n], pods[store], port)}
+            assert reach == users, store
+
+    def test_egress_to_dns_and_declared_dependencies_only(self, cluster):
+        """Every egress rule of a service names DNS, a called service, or a declared store/collector port."""
+        policies, _, _ = cluster
+        chart_values = yaml.safe_load((CHART / "values.yaml").read_text())
+        for policy in policies:
+            name = policy["metadata"]["labels"]["app.kubernetes.io/component"]
+            if name not in chart_values["services"]:
+                continue
+            for rule in policy["spec"].get("egress", []):
+                ports = {p["port"] for p in rule["ports"]}
+                assert rule.get("ports"), f"{name}: an egress rule without ports"
+                if ports == {53}:
+                    continue
+                to_pods = [p for p in rule.get("to", []) if "podSelector" in p and "namespaceSelector" not in p]
+                if to_pods:
+                    targets = {p["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for p in to_pods}
+                    assert targets <= set(chart_values["services"][name].get("calls", [])) | {"postgresql", "minio"}
+                    continue
+                stores = {chart_values[k]["port"] for k in ("postgresql", "s3", "smtp", "tracing")}
+                assert ports <= stores, f"{name}: egress to {ports}"
+
+
+def test_without_network_policies_nothing_is_rendered(rendered):
+    assert not rendered["no-networkpolicy"].of_kind("NetworkPolicy")
