@@ -24,6 +24,10 @@ DEFAULT_PORTS = {"gateway": 8080, "identity": 50051, "documents": 50052, "messag
                  "agenda": 50054, "audit": 50055, "notifications": 50056, "smtp": 2525}
 
 
+def health_name(service: str) -> str:
+    return f"mes.{service}.v1.{service.capitalize()}Service"
+
+
 def python_path(service: str) -> str:
     return os.pathsep.join(str(ROOT / p) for p in ("lib", "build/gen", f"services/{service}"))
 
@@ -168,9 +172,11 @@ class LocalPlatform:
 
     # ---- health ----
     def health(self, service: str) -> str:
+        """Readiness of `service`, as reported under its full gRPC service name."""
         with grpc.insecure_channel(self.address(service)) as channel:
             try:
-                response = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+                response = health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(service=health_name(service)), timeout=1)
             except grpc.RpcError:
                 return "UNREACHABLE"
         return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)

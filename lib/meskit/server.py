@@ -39,9 +39,14 @@ class KitServer:
     stopped: threading.Event = field(default_factory=threading.Event)
 
     def set_serving(self, serving: bool) -> None:
+        """Readiness, reported under each service's name: SERVING only while dependencies answer.
+
+        The overall status ("") is liveness: SERVING from start until the server drains, so
+        that a database outage makes pods unready without getting them restarted.
+        """
         status = (health_pb2.HealthCheckResponse.SERVING if serving
                   else health_pb2.HealthCheckResponse.NOT_SERVING)
-        for name in ["", *self.service_names]:
+        for name in self.service_names:
             self.health.set(name, status)
 
     def drain(self) -> None:
@@ -74,6 +79,7 @@ def build_server(*, service: str, registrations: list[Registration], port: int =
         raise RuntimeError(f"{service}: cannot bind gRPC port {port}")
     kit = KitServer(server, bound, health_servicer, names)
     kit.set_serving(False)
+    health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     return kit
 
 

@@ -22,6 +22,7 @@ _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 class Upstream:
     def __init__(self, name: str, address: str, channel: grpc.aio.Channel | None = None):
         self.name, self.address = name, address
+        self.health_name = f"mes.{name}.v1.{name.capitalize()}Service"
         self._channel = channel
         self._callables: dict[str, object] = {}
 
@@ -42,10 +43,11 @@ class Upstream:
         return found
 
     async def serving(self, timeout: float) -> str:
-        """The grpc.health.v1 status of the whole server ("SERVING", "NOT_SERVING", "UNREACHABLE")."""
+        """Readiness of the service, as reported under its gRPC service name
+        ("SERVING", "NOT_SERVING", "UNREACHABLE")."""
         stub = health_pb2_grpc.HealthStub(self.channel)
         try:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout,
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=self.health_name), timeout=timeout,
                                      metadata=outbound_metadata())
         except grpc.RpcError as exc:
             return "UNREACHABLE" if exc.code() in (grpc.StatusCode.UNAVAILABLE,

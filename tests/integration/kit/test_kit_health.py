@@ -14,7 +14,7 @@ SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.Health
 IDENTITY = "mes.identity.v1.IdentityService"
 
 
-def check(stub, service: str = "") -> int:
+def check(stub, service: str = IDENTITY) -> int:
     return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2).status
 
 
@@ -39,10 +39,9 @@ class TestReadiness:
         ready = threading.Event()
         watch_readiness(kit, ready.is_set, interval=0.05)
         time.sleep(0.2)
-        assert (check(stub), check(stub, IDENTITY)) == (NOT_SERVING, NOT_SERVING)
+        assert check(stub) == NOT_SERVING
         ready.set()
         assert eventually(lambda: check(stub) == SERVING)
-        assert check(stub, IDENTITY) == SERVING
 
     def test_back_to_not_serving_when_the_dependency_goes_away(self, health):
         kit, stub = health
@@ -52,6 +51,13 @@ class TestReadiness:
         assert eventually(lambda: check(stub) == SERVING)
         ready.clear()
         assert eventually(lambda: check(stub) == NOT_SERVING)
+
+    def test_liveness_stays_serving_while_the_dependency_is_away(self, health):
+        """The overall status is liveness: a database outage must not get the pod restarted."""
+        kit, stub = health
+        watch_readiness(kit, lambda: False, interval=0.05)
+        time.sleep(0.2)
+        assert (check(stub, ""), check(stub)) == (SERVING, NOT_SERVING)
 
     def test_a_readiness_check_that_raises_means_not_ready(self, health):
         kit, stub = health
@@ -75,7 +81,7 @@ class TestStop:
     def test_watchers_see_not_serving_before_the_server_goes_away(self, health):
         kit, stub = health
         kit.set_serving(True)
-        updates = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        updates = stub.Watch(health_pb2.HealthCheckRequest(service=IDENTITY), timeout=5)
         assert next(updates).status == SERVING
         stopping = threading.Thread(target=kit.stop, args=(0.3,))
         stopping.start()
@@ -89,7 +95,7 @@ class TestStop:
         kit, stub = health
         ready = threading.Event()
         watch_readiness(kit, ready.is_set, interval=0.05)
-        updates = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        updates = stub.Watch(health_pb2.HealthCheckRequest(service=IDENTITY), timeout=5)
         assert next(updates).status == NOT_SERVING
         stopping = threading.Thread(target=kit.stop, args=(0.6,))
         stopping.start()

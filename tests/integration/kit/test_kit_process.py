@@ -18,6 +18,7 @@ from devtools.ports import free_port
 ROOT = Path(__file__).resolve().parents[3]
 SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
 GRACE_SECONDS = 1
+READINESS = "mes.notifications.v1.NotificationsService"  # readiness is reported under the service name
 
 
 def environment(service: str, **variables: str) -> dict[str, str]:
@@ -46,7 +47,7 @@ class Process:
 
     def status(self) -> int | None:
         try:
-            return self.health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+            return self.health.Check(health_pb2.HealthCheckRequest(service=READINESS), timeout=1).status
         except grpc.RpcError:
             return None
 
@@ -117,7 +118,7 @@ class TestLifecycle:
         port = free_port()
         process = start(notifications_env(migrated_database, port), port)
         process.wait_for({SERVING})
-        updates = process.health.Watch(health_pb2.HealthCheckRequest(), timeout=GRACE_SECONDS + 10)
+        updates = process.health.Watch(health_pb2.HealthCheckRequest(service=READINESS), timeout=GRACE_SECONDS + 10)
         assert next(updates).status == SERVING
 
         process.popen.send_signal(signal.SIGTERM)
