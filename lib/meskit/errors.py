@@ -75,6 +75,10 @@ class Violations:
         if value in (None, "", b""):
             self.add(field_name, "champ obligatoire")
 
+    def max_length(self, value: str, field_name: str, limit: int) -> None:
+        if len(value) > limit:
+            self.add(field_name, f"{limit} caractères au plus")
+
     def raise_if_any(self, message: str = "Requête invalide") -> None:
         if self.items:
             raise InvalidArgument(message, violations=self.items)

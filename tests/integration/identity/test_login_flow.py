@@ -240,3 +240,18 @@ class TestTokensAtTheService:
         jwks = json.loads(identity.stub.GetJwks(pb.GetJwksRequest()).jwks_json)
         caller = TokenVerifier(lambda: jwks, issuer="mes-identity", audience="mes-api").verify(session.access_token)
         assert caller.subject == created.account.account_id and caller.actor_type == "patient"
+
+
+class TestOversizedInput:
+    @pytest.mark.parametrize("field, value", [("given_name", "A" * 101), ("family_name", "B" * 101),
+                                              ("phone", "0" * 33), ("postal_address", "x" * 501),
+                                              ("email", "a" * 250 + "@example.fr")])
+    def test_each_oversized_field_is_named(self, identity, field, value):
+        error = error_of(lambda: create_patient(identity, **{field: value}))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert field in str(error.trailing_metadata())
+
+    def test_a_message_over_the_server_limit_is_refused(self, identity):
+        error = error_of(lambda: identity.stub.StartLogin(pb.StartLoginRequest(
+            login_id="x", password="y" * (9 * 1024 * 1024))))
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED

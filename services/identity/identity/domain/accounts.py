@@ -44,8 +44,8 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
         v.add("sex", "valeur attendue : F ou M")
     birth = rules.parse_birth_date(v, new.birth_date)
     rules.check_email(v, new.email, required=False)
-    if len(new.given_name) > 100 or len(new.family_name) > 100:
-        v.add("family_name", "100 caractères au plus")
+    for name, limit in (("given_name", 100), ("family_name", 100), ("phone", 32), ("postal_address", 500)):
+        v.max_length(getattr(new, name), name, limit)
     v.raise_if_any()
     now = deps.now()
     code = new_provisional_code()
@@ -160,6 +160,8 @@ def create_professional(deps: Dependencies, caller: Caller, new: NewProfessional
     v = Violations()
     v.require(new.given_name, "given_name")
     v.require(new.family_name, "family_name")
+    for name, limit in (("given_name", 100), ("family_name", 100), ("specialty", 100), ("mssante_address", 254)):
+        v.max_length(getattr(new, name), name, limit)
     if not rules.RPPS.match(new.rpps):
         v.add("rpps", "numéro RPPS : 11 chiffres")
     if new.profession_code not in rules.PROFESSION_CODES:
