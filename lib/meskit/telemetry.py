@@ -15,6 +15,10 @@ RPC_LATENCY = Histogram("mes_rpc_duration_seconds", "RPC handling time", ["servi
 
 
 def configure_tracing(service: str, otlp_endpoint: str = "") -> None:
+    """Record and export spans only when a collector is configured. Without one, the API's
+    no-op tracer still carries the caller's trace context through to logs and outbound calls."""
+    if not otlp_endpoint:
+        return
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter

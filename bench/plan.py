@@ -1,0 +1,213 @@
+"""The measurements of one `make bench` run, and how each is driven and accounted.
+
+Every measurement is closed loop: `concurrency` connections (or worker loops) each send their
+next request as soon as the previous answer arrives; a warm-up runs first and is left out;
+throughput counts what ended inside the measured window, latencies are those operations'."""
+from __future__ import annotations
+
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grpc_health.v1 import health_pb2
+
+from bench import h2load
+from bench.cpu import CpuMeter, Group, Usage, processes_of
+from bench.fixture import Fixture
+from bench.pyload import PythonLoad, Work
+from bench.stats import Summary
+
+ROOT = Path(__file__).resolve().parent.parent
+HEALTH_CHECK = "/grpc.health.v1.Health/Check"
+
+
+@dataclass
+class Result:
+    key: str
+    title: str
+    generator: str
+    concurrency: int
+    summary: Summary
+    usage: Usage | None
+    unit: str = "req"
+    notes: list[str] = field(default_factory=list)
+
+    def server_cores(self) -> float:
+        if self.usage is None:
+            return math.nan
+        return sum(v for k, v in self.usage.cores.items() if k != "load generator")
+
+
+@dataclass
+class Context:
+    fixture: Fixture
+    warmup: float
+    duration: float
+    concurrency: int
+    login_workers: int
+    accounts_per_worker: int
+    health_service: str
+    generator: str                    # "h2load" or "python"
+    h2load_binary: str | None
+    workdir: Path
+    say: Callable[[str], None] = print
+    generator_pids: list[int] = field(default_factory=list)
+    extra_pids: dict[str, list[int]] = field(default_factory=dict)
+
+    def meter(self) -> CpuMeter:
+        fixture, services = self.fixture, [s for s in self.fixture.platform.processes if s != "gateway"]
+        others = [s for s in services if s != "identity"]
+        groups = [
+            Group("gateway", processes_of(lambda: [fixture.pid("gateway")])),
+            Group("identity", processes_of(lambda: [fixture.pid("identity")])),
+            Group("other services", processes_of(lambda: [fixture.pid(s) for s in others])),
+            Group("postgres", processes_of(fixture.postgres_pids), with_children=True),
+            Group("bench+smtp", processes_of(lambda: [os.getpid()])),
+            Group("load generator", processes_of(lambda: list(self.generator_pids))),
+        ]
+        groups += [Group(name, processes_of(lambda pids=pids: list(pids))) for name, pids in self.extra_pids.items()]
+        return CpuMeter(groups)
+
+    def python_split(self, concurrency: int) -> tuple[int, int]:
+        """Worker processes x threads for the Python generator: a few processes, so that the
+        load is not held by one GIL, with threads for the rest of the concurrency."""
+        processes = min(concurrency, max(2, 2 * (os.cpu_count() or 1)))
+        return processes, math.ceil(concurrency / processes)
+
+
+def _window(ctx: Context, meter: CpuMeter, started_at: float) -> Usage:
+    """CPU over the measured window, a little inside it so that no process starts or stops in it."""
+    margin = min(0.5, ctx.duration / 10)
+    time.sleep(max(0.0, started_at + ctx.warmup + margin - time.monotonic()))
+    first = meter.snapshot()
+    time.sleep(max(0.0, started_at + ctx.warmup + ctx.duration - margin - time.monotonic()))
+    return CpuMeter.usage(first, meter.snapshot())
+
+
+def drive_h2load(ctx: Context, key: str, target: h2load.Target) -> tuple[Summary, Usage]:
+    workdir = ctx.workdir / key
+    workdir.mkdir(parents=True, exist_ok=True)
+    meter = ctx.meter()
+    process, log = h2load.start(ctx.h2load_binary, target, concurrency=ctx.concurrency, warmup=ctx.warmup,
+                                duration=ctx.duration, workdir=workdir)
+    ctx.generator_pids[:] = [process.pid]
+    try:
+        usage = _window(ctx, meter, time.monotonic())
+        summary = h2load.run_to_end(process, log, target, ctx.duration, timeout=ctx.warmup + ctx.duration + 60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        ctx.generator_pids.clear()
+    return summary, usage
+
+
+def drive_python(ctx: Context, works: list[Work], notes: list[str]) -> tuple[Summary, Usage]:
+    load = PythonLoad(works, warmup=ctx.warmup, duration=ctx.duration)
+    meter = ctx.meter()
+    try:
+        started_at = load.start()
+        ctx.generator_pids[:] = load.pids()
+        usage = _window(ctx, meter, started_at)
+        summary = load.finish()
+    finally:
+        load.stop()
+        ctx.generator_pids.clear()
+    if load.first_errors:
+        notes.append("first errors: " + " | ".join(load.first_errors[:3]))
+    if load.failures_outside_window:
+        notes.append(f"{load.failures_outside_window} failures during warm-up or after the window")
+    return summary, usage
+
+
+# ---- the measurements ----
+
+def measure_login(ctx: Context) -> Result:
+    platform, accounts = ctx.fixture.platform, ctx.fixture.accounts
+    per = ctx.accounts_per_worker
+    works = [Work("bench.ops:login", (platform.gateway_url, str(platform.mail_dir), accounts[i * per:(i + 1) * per]))
+             for i in range(ctx.login_workers)]
+    notes: list[str] = [f"{len(accounts)} accounts (the demo patient, demo and bench professionals), "
+                        f"{per} per worker, each worker one login at a time"]
+    summary, usage = drive_python(ctx, works, notes)
+    return Result("a", "login: start + code from mail + complete", f"python x{len(works)}", len(works),
+                  summary, usage, unit="login", notes=notes)
+
+
+def _health_target(address: str) -> h2load.Target:
+    target = h2load.grpc_unary(address, HEALTH_CHECK, health_pb2.HealthCheckRequest().SerializeToString())
+    serving = health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING).SerializeToString()
+    return h2load.Target(target.url, target.http1, target.headers, target.body,
+                         body_bytes_per_response=5 + len(serving))
+
+
+def _drive(ctx: Context, key: str, target: h2load.Target, factory: str, args: tuple,
+           notes: list[str]) -> tuple[Summary, Usage, str, int]:
+    if ctx.generator == "h2load":
+        summary, usage = drive_h2load(ctx, key, target)
+        return summary, usage, "h2load", ctx.concurrency
+    processes, threads = ctx.python_split(ctx.concurrency)
+    summary, usage = drive_python(ctx, [Work(factory, args, threads)] * processes, notes)
+    return summary, usage, f"python {processes}x{threads}", processes * threads
+
+
+def measure_account_read(ctx: Context) -> Result:
+    fixture = ctx.fixture
+    token = fixture.patient_token()
+    headers = {"authorization": f"Bearer {token}"}
+    target = h2load.Target(f"{fixture.platform.gateway_url}/v1/accounts/me", http1=True,
+                           headers=tuple(headers.items()))
+    notes = ["the demo patient's access token; the gateway checks it, identity checks it again and reads "
+             "the account from PostgreSQL"]
+    summary, usage, generator, concurrency = _drive(
+        ctx, "b", target, "bench.ops:http_get", (fixture.platform.gateway_url, "/v1/accounts/me", headers), notes)
+    return Result("b", "GET /v1/accounts/me via the gateway", generator, concurrency, summary, usage, notes=notes)
+
+
+def measure_health(ctx: Context) -> Result:
+    address = ctx.fixture.platform.address(ctx.health_service)
+    summary, usage, generator, concurrency = _drive(
+        ctx, "c", _health_target(address), "bench.ops:grpc_health", (address,), [])
+    return Result("c", f"gRPC Health/Check, {ctx.health_service} (ceiling)", generator, concurrency,
+                  summary, usage, notes=["through the service kit's interceptor, like every RPC"])
+
+
+def measure_reference(ctx: Context) -> Result:
+    server = subprocess.Popen([sys.executable, "-m", "bench.refserver"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline().strip())
+        ctx.extra_pids["reference server"] = [server.pid]
+        address = f"127.0.0.1:{port}"
+        summary, usage, generator, concurrency = _drive(
+            ctx, "d", _health_target(address), "bench.ops:grpc_health", (address,), [])
+    finally:
+        ctx.extra_pids.pop("reference server", None)
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    return Result("d", "gRPC Health/Check, plain grpcio (reference)", generator, concurrency, summary, usage,
+                  notes=["a bare grpc.server with 32 threads and the health servicer, no interceptor"])
+
+
+@dataclass(frozen=True)
+class Measurement:
+    key: str
+    run: Callable[[Context], Result]
+
+
+MEASUREMENTS = [Measurement("a", measure_login), Measurement("b", measure_account_read),
+                Measurement("c", measure_health), Measurement("d", measure_reference)]
+
+# Ratios printed under the results: (numerator, denominator, what it says).
+RATIOS = [("b", "c", "authenticated read through the gateway / bare gRPC ceiling"),
+          ("a", "c", "end-to-end login / bare gRPC ceiling"),
+          ("c", "d", "health check through the service kit / plain grpcio")]
