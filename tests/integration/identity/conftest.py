@@ -13,6 +13,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from devtools.demo import operator_token
 from devtools.ports import free_port
 from meskit import config, db
+from meskit.auth import Caller, TokenSigner
 from meskit.server import watch_readiness
 
 
@@ -27,6 +28,11 @@ class IdentityHarness:
 
     def operator(self):
         return [("authorization", f"Bearer {operator_token(self.key_file)}")]
+
+    def as_(self, caller: Caller):
+        """Metadata with an access token for any actor, signed with identity's key (no login flow)."""
+        signer = TokenSigner(self.key_file.read_bytes(), issuer="mes-identity", audience="mes-api", ttl_seconds=300)
+        return [("authorization", f"Bearer {signer.sign(caller)[0]}")]
 
 
 def _start(kit, engine):

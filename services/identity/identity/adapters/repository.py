@@ -7,9 +7,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from identity.adapters.tables import (accounts, credentials, login_challenges, professionals,
-                                      provisional_codes, refresh_tokens, throttles)
-from identity.domain.models import Account, Challenge, Credential, Professional, RefreshToken, Throttle
+from meskit import outbox as kit_outbox
+
+from identity.adapters.tables import (access_settings, accounts, blocked_professionals, care_team_members,
+                                      credentials, login_challenges, outbox, professionals, provisional_codes,
+                                      refresh_tokens, throttles)
+from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential,
+                                    EmergencySettings, Professional, RefreshToken, Throttle)
 
 
 class IdentityRepository:
@@ -161,3 +165,64 @@ class IdentityRepository:
     def revoke_family(self, family_id: str, now: datetime) -> None:
         self.session.execute(refresh_tokens.update().where(
             refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
+
+    # ---- access settings, blocks, care team ----
+    def get_access_settings(self, patient_id: str) -> AccessSettings:
+        """The stored settings, or the defaults when the patient never changed any."""
+        row = self.session.execute(sa.select(access_settings).where(
+            access_settings.c.patient_id == patient_id)).mappings().first()
+        blocked = self.session.execute(
+            sa.select(blocked_professionals.c.professional_id)
+            .where(blocked_professionals.c.patient_id == patient_id)
+            .order_by(blocked_professionals.c.blocked_at, blocked_professionals.c.professional_id)).scalars().all()
+        team = self.session.execute(
+            sa.select(care_team_members.c.professional_id, care_team_members.c.role,
+                      care_team_members.c.administrator, care_team_members.c.since)
+            .where(care_team_members.c.patient_id == patient_id)
+            .order_by(care_team_members.c.since, care_team_members.c.professional_id)).mappings().all()
+        emergency = (EmergencySettings(row["samu_access"], row["break_glass"], row["masked_in_emergency"])
+                     if row else EmergencySettings())
+        return AccessSettings(patient_id=patient_id, blocked_professional_ids=tuple(blocked),
+                              care_team=tuple(CareTeamMember(**m) for m in team), emergency=emergency,
+                              mask_new_documents_by_default=bool(row and row["mask_new_documents_by_default"]))
+
+    def save_access_settings(self, patient_id: str, now: datetime, **values) -> None:
+        """Insert the patient's row (defaults for what is not given) or update the given columns."""
+        statement = insert(access_settings).values(patient_id=patient_id, updated_at=now, **values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[access_settings.c.patient_id], set_={**values, "updated_at": now}))
+
+    def block_professional(self, patient_id: str, professional_id: str, by_type: str, by_id: str,
+                           now: datetime) -> bool:
+        """True when the block is new."""
+        inserted = self.session.execute(
+            insert(blocked_professionals).values(patient_id=patient_id, professional_id=professional_id,
+                                                 blocked_at=now, blocked_by_type=by_type, blocked_by_id=by_id)
+            .on_conflict_do_nothing().returning(blocked_professionals.c.professional_id)).first()
+        return inserted is not None
+
+    def unblock_professional(self, patient_id: str, professional_id: str) -> bool:
+        deleted = self.session.execute(blocked_professionals.delete().where(
+            blocked_professionals.c.patient_id == patient_id,
+            blocked_professionals.c.professional_id == professional_id)
+            .returning(blocked_professionals.c.professional_id)).first()
+        return deleted is not None
+
+    def save_care_team_member(self, patient_id: str, professional_id: str, role: str, administrator: bool,
+                              now: datetime) -> None:
+        statement = insert(care_team_members).values(patient_id=patient_id, professional_id=professional_id,
+                                                     role=role, administrator=administrator, since=now)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=[care_team_members.c.patient_id, care_team_members.c.professional_id],
+            set_={"role": role, "administrator": administrator}))
+
+    def remove_care_team_member(self, patient_id: str, professional_id: str) -> CareTeamMember | None:
+        row = self.session.execute(care_team_members.delete().where(
+            care_team_members.c.patient_id == patient_id, care_team_members.c.professional_id == professional_id)
+            .returning(care_team_members.c.professional_id, care_team_members.c.role,
+                       care_team_members.c.administrator, care_team_members.c.since)).mappings().first()
+        return CareTeamMember(**row) if row else None
+
+    # ---- outbox ----
+    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> None:
+        kit_outbox.add_event(self.session, outbox, event_type, aggregate_id, payload)

@@ -98,4 +98,36 @@ refresh_tokens = sa.Table(
     sa.Column("revoked_at", TS),
 )
 
+# The patient's access settings (DOMAIN §3.1, §3.2, §2.4). No row means the defaults: emergency
+# access on (ETREAT, BTG, MASKED), new documents visible.
+access_settings = sa.Table(
+    "access_settings", metadata,
+    sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("samu_access", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("break_glass", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("masked_in_emergency", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("mask_new_documents_by_default", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    # MASKED is forced off when ETREAT and BTG are both off.
+    sa.CheckConstraint("NOT masked_in_emergency OR samu_access OR break_glass", name="masked_needs_emergency"),
+)
+
+blocked_professionals = sa.Table(
+    "blocked_professionals", metadata,
+    sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("professional_id", sa.String(36), sa.ForeignKey("professionals.professional_id"), primary_key=True),
+    sa.Column("blocked_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("blocked_by_type", sa.String(16), nullable=False),   # patient | delegate | professional
+    sa.Column("blocked_by_id", sa.String(36), nullable=False),
+)
+
+care_team_members = sa.Table(
+    "care_team_members", metadata,
+    sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("professional_id", sa.String(36), sa.ForeignKey("professionals.professional_id"), primary_key=True),
+    sa.Column("role", sa.String(32), nullable=False, server_default=""),   # "" or a CareTeamRole name
+    sa.Column("administrator", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("since", TS, nullable=False, server_default=sa.func.now()),
+)
+
 outbox = outbox_table(metadata)

@@ -6,13 +6,18 @@ from datetime import datetime
 from google.protobuf.timestamp_pb2 import Timestamp
 from mes.identity.v1 import identity_pb2 as pb
 
-from identity.domain.models import Account, Professional
+from identity.domain.models import (AccessContext, AccessSettings, Account, CareTeamMember, EmergencySettings,
+                                    Professional)
 from identity.domain.rules import age_on
 
 STATUS = {"CREATED": pb.ACCOUNT_STATUS_CREATED, "ACTIVE": pb.ACCOUNT_STATUS_ACTIVE,
           "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED}
 SEX_TO_PB = {"F": pb.SEX_FEMALE, "M": pb.SEX_MALE}
 SEX_FROM_PB = {pb.SEX_FEMALE: "F", pb.SEX_MALE: "M"}
+ROLE_TO_PB = {"": pb.CARE_TEAM_ROLE_UNSPECIFIED, "MEDECIN_TRAITANT": pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT,
+              "SAGE_FEMME_REFERENTE": pb.CARE_TEAM_ROLE_SAGE_FEMME_REFERENTE,
+              "PHARMACIEN_CORRESPONDANT": pb.CARE_TEAM_ROLE_PHARMACIEN_CORRESPONDANT}
+ROLE_FROM_PB = {number: name for name, number in ROLE_TO_PB.items()}
 
 
 def timestamp(value: datetime | None) -> Timestamp | None:
@@ -39,3 +44,39 @@ def professional(p: Professional) -> pb.Professional:
         login_id=p.login_id or "", samu_regulator=p.samu_regulator,
         occupational_medicine=p.occupational_medicine, insurer_doctor=p.insurer_doctor,
         mssante_address=p.mssante_address or "", email=p.email or "")
+
+
+def care_team_role(value: int) -> str | None:
+    """"" for no role, the role's name, or None for a number the contract does not define."""
+    return ROLE_FROM_PB.get(value)
+
+
+def emergency_from_pb(request) -> EmergencySettings | None:
+    if not request.HasField("emergency"):
+        return None
+    e = request.emergency
+    return EmergencySettings(samu_access=e.samu_access, break_glass=e.break_glass,
+                             masked_in_emergency=e.masked_in_emergency)
+
+
+def care_team_member(m: CareTeamMember) -> pb.CareTeamMember:
+    return pb.CareTeamMember(professional_id=m.professional_id, role=ROLE_TO_PB[m.role],
+                             administrator=m.administrator, since=timestamp(m.since))
+
+
+def access_settings(s: AccessSettings) -> pb.AccessSettings:
+    return pb.AccessSettings(
+        patient_id=s.patient_id, blocked_professional_ids=list(s.blocked_professional_ids),
+        care_team=[care_team_member(m) for m in s.care_team],
+        emergency=pb.EmergencySettings(samu_access=s.emergency.samu_access, break_glass=s.emergency.break_glass,
+                                       masked_in_emergency=s.emergency.masked_in_emergency),
+        mask_new_documents_by_default=s.mask_new_documents_by_default)
+
+
+def access_context(c: AccessContext) -> pb.AccessContext:
+    return pb.AccessContext(
+        settings=access_settings(c.settings),
+        professional=professional(c.professional) if c.professional else None,
+        patient_is_minor=c.patient_is_minor,
+        legal_representative_account_ids=list(c.legal_representative_account_ids),
+        caregiver_account_ids=list(c.caregiver_account_ids))

@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import accounts
+from identity.domain import access_settings, accounts
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 
@@ -75,6 +75,40 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def GetProfessional(self, request, context):
         return convert.professional(accounts.get_professional(self._deps, current_caller(), request.professional_id))
+
+    # ---- the patient's access settings ----
+    def GetAccessSettings(self, request, context):
+        return convert.access_settings(access_settings.get_access_settings(
+            self._deps, current_caller(), request.patient_id))
+
+    def UpdateEmergencySettings(self, request, context):
+        return convert.access_settings(access_settings.update_emergency_settings(
+            self._deps, current_caller(), request.patient_id, convert.emergency_from_pb(request)))
+
+    def SetMaskNewDocumentsByDefault(self, request, context):
+        return convert.access_settings(access_settings.set_mask_new_documents_by_default(
+            self._deps, current_caller(), request.patient_id, request.mask))
+
+    def BlockProfessional(self, request, context):
+        return convert.access_settings(access_settings.block_professional(
+            self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    def UnblockProfessional(self, request, context):
+        return convert.access_settings(access_settings.unblock_professional(
+            self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    def AddCareTeamMember(self, request, context):
+        return convert.access_settings(access_settings.add_care_team_member(
+            self._deps, current_caller(), request.patient_id, request.professional_id,
+            convert.care_team_role(request.role), request.administrator))
+
+    def RemoveCareTeamMember(self, request, context):
+        return convert.access_settings(access_settings.remove_care_team_member(
+            self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    def GetAccessContext(self, request, context):
+        return convert.access_context(access_settings.get_access_context(
+            self._deps, current_caller(), request.patient_id, request.professional_id))
 
     @staticmethod
     def _session(tokens) -> pb.Session:

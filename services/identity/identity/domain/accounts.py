@@ -124,12 +124,22 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
     return activated
 
 
-def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
+def resolve_me(caller: Caller, account_id: str) -> str:
+    """"me" (or nothing) names the caller's own space: a delegate's is the patient it acts for."""
     if account_id in ("", "me"):
-        account_id = caller.on_behalf_of if caller.actor_type == DELEGATE else caller.subject
-    allowed = (caller.actor_type in (OPERATOR, SUPPORT)
-               or (caller.actor_type == PATIENT and caller.subject == account_id)
-               or (caller.actor_type == DELEGATE and caller.on_behalf_of == account_id))
+        return caller.on_behalf_of if caller.actor_type == DELEGATE else caller.subject
+    return account_id
+
+
+def acts_for(caller: Caller, account_id: str) -> bool:
+    """The patient themself, or a delegate acting on their behalf."""
+    return ((caller.actor_type == PATIENT and caller.subject == account_id)
+            or (caller.actor_type == DELEGATE and bool(caller.on_behalf_of) and caller.on_behalf_of == account_id))
+
+
+def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
+    account_id = resolve_me(caller, account_id)
+    allowed = caller.actor_type in (OPERATOR, SUPPORT) or acts_for(caller, account_id)
     if not allowed:
         raise PermissionDenied("Vous n'avez pas accès à ce profil")
     with deps.unit_of_work() as repo:

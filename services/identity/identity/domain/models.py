@@ -76,3 +76,53 @@ class RefreshToken:
     expires_at: datetime
     rotated_at: datetime | None
     revoked_at: datetime | None
+
+
+# ---- the patient's access settings (DOMAIN §2.4, §3.1, §3.2) ----
+MEDECIN_TRAITANT, SAGE_FEMME_REFERENTE, PHARMACIEN_CORRESPONDANT = (
+    "MEDECIN_TRAITANT", "SAGE_FEMME_REFERENTE", "PHARMACIEN_CORRESPONDANT")
+# A role the patient tags a care-team member with, and the TRE_G15 profession it needs.
+CARE_TEAM_ROLE_PROFESSIONS = {MEDECIN_TRAITANT: "10", SAGE_FEMME_REFERENTE: "50", PHARMACIEN_CORRESPONDANT: "21"}
+
+
+@dataclass(frozen=True)
+class EmergencySettings:
+    samu_access: bool = True             # ETREAT: the SAMU regulator, without a reason
+    break_glass: bool = True             # BTG: any PS, with a written justification
+    masked_in_emergency: bool = True     # MASKED: emergency PSs also see masked documents
+
+    def normalised(self) -> "EmergencySettings":
+        """MASKED is forced off when ETREAT and BTG are both off (DOMAIN §3.2)."""
+        masked = self.masked_in_emergency and (self.samu_access or self.break_glass)
+        return EmergencySettings(self.samu_access, self.break_glass, masked)
+
+
+@dataclass(frozen=True)
+class CareTeamMember:
+    professional_id: str
+    role: str                            # "" or one of CARE_TEAM_ROLE_PROFESSIONS
+    administrator: bool                  # sees masked documents, may block other PSs
+    since: datetime
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    patient_id: str
+    blocked_professional_ids: tuple[str, ...]
+    care_team: tuple[CareTeamMember, ...]
+    emergency: EmergencySettings
+    mask_new_documents_by_default: bool
+
+    def administrator_ids(self) -> frozenset[str]:
+        return frozenset(m.professional_id for m in self.care_team if m.administrator)
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Everything the documents service's access decision needs from identity, in one read."""
+
+    settings: AccessSettings
+    professional: Professional | None
+    patient_is_minor: bool
+    legal_representative_account_ids: tuple[str, ...]
+    caregiver_account_ids: tuple[str, ...]

@@ -1,0 +1,218 @@
+"""The patient's access settings: emergency consents, mask by default, blocked PSs, care team (DOMAIN §2.4, §3.1, §3.2).
+
+The patient (or a delegate acting for them) changes their own settings; an administrator
+professional may block another professional. Every change writes an ACCESS_SETTINGS_CHANGED
+event to the outbox in the same transaction, for the audit trail; a request that changes
+nothing (blocking a PS already blocked...) writes none and answers the current settings.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from meskit.auth import PROFESSIONAL, SERVICE, Caller
+from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
+
+from identity.domain import rules
+from identity.domain.accounts import acts_for, resolve_me
+from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, AccessContext, AccessSettings,
+                                    Account, EmergencySettings)
+from identity.domain.ports import Dependencies
+
+ACCESS_SETTINGS_CHANGED = "ACCESS_SETTINGS_CHANGED"
+NOT_YOURS = "Vous ne pouvez pas consulter ou modifier les paramètres d'accès de ce profil"
+NO_SUCH_PATIENT = "Profil introuvable"
+NO_SUCH_PROFESSIONAL = "Professionnel introuvable"
+
+
+def _require_self(caller: Caller, patient_id: str) -> None:
+    if not acts_for(caller, patient_id):
+        raise PermissionDenied(NOT_YOURS)
+
+
+def _require_account(account: Account | None, *, changing: bool) -> Account:
+    if account is None:
+        raise NotFound(NO_SUCH_PATIENT)
+    if changing and account.status in (CLOSED, OPPOSED):
+        raise FailedPrecondition("Ce profil est fermé", reason="ACCOUNT_CLOSED")
+    return account
+
+
+def _patient(repo, patient_id: str, *, changing: bool) -> Account:
+    """The patient's account; locked for a change so that the changes of one patient are serialised."""
+    return _require_account(repo.get_account(patient_id, for_update=changing), changing=changing)
+
+
+def _professional(repo, professional_id: str):
+    professional = repo.get_professional(professional_id)
+    if professional is None:
+        raise NotFound(NO_SUCH_PROFESSIONAL)
+    return professional
+
+
+def _require_professional_id(professional_id: str) -> None:
+    v = Violations()
+    v.require(professional_id, "professional_id")
+    v.max_length(professional_id, "professional_id", 36)
+    v.raise_if_any()
+
+
+def _changed(repo, caller: Caller, patient_id: str, change: str, **details) -> None:
+    """One outbox event per change: who, for whom, what (identifiers and flags only)."""
+    repo.add_event(ACCESS_SETTINGS_CHANGED, patient_id, {
+        "patient_id": patient_id, "change": change, **details,
+        "actor": {"type": caller.actor_type, "id": caller.subject, "on_behalf_of": caller.on_behalf_of}})
+
+
+def get_access_settings(deps: Dependencies, caller: Caller, patient_id: str) -> AccessSettings:
+    patient_id = resolve_me(caller, patient_id)
+    _require_self(caller, patient_id)
+    with deps.unit_of_work() as repo:
+        _patient(repo, patient_id, changing=False)
+        return repo.get_access_settings(patient_id)
+
+
+def update_emergency_settings(deps: Dependencies, caller: Caller, patient_id: str,
+                              emergency: EmergencySettings | None) -> AccessSettings:
+    patient_id = resolve_me(caller, patient_id)
+    _require_self(caller, patient_id)
+    if emergency is None:
+        v = Violations()
+        v.add("emergency", "champ obligatoire")
+        v.raise_if_any()
+    wanted = emergency.normalised()
+    with deps.unit_of_work() as repo:
+        _patient(repo, patient_id, changing=True)
+        before = repo.get_access_settings(patient_id).emergency
+        if wanted != before:
+            repo.save_access_settings(patient_id, deps.now(), **asdict(wanted))
+            _changed(repo, caller, patient_id, "EMERGENCY_SETTINGS_UPDATED",
+                     before=asdict(before), after=asdict(wanted),
+                     masked_forced_off=wanted.masked_in_emergency != emergency.masked_in_emergency)
+        return repo.get_access_settings(patient_id)
+
+
+def set_mask_new_documents_by_default(deps: Dependencies, caller: Caller, patient_id: str,
+                                      mask: bool) -> AccessSettings:
+    patient_id = resolve_me(caller, patient_id)
+    _require_self(caller, patient_id)
+    with deps.unit_of_work() as repo:
+        _patient(repo, patient_id, changing=True)
+        if repo.get_access_settings(patient_id).mask_new_documents_by_default != mask:
+            repo.save_access_settings(patient_id, deps.now(), mask_new_documents_by_default=mask)
+            _changed(repo, caller, patient_id, "MASK_NEW_DOCUMENTS_BY_DEFAULT_SET", mask=mask)
+        return repo.get_access_settings(patient_id)
+
+
+def block_professional(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str) -> AccessSettings:
+    """The patient blocks a PS, or an administrator PS blocks another (non-administrator) PS (DOMAIN §3.1).
+
+    A blocked PS leaves the care team: after an unblock it must be authorised again.
+    """
+    by_administrator = caller.actor_type == PROFESSIONAL
+    if by_administrator and patient_id in ("", "me"):
+        raise PermissionDenied(NOT_YOURS)
+    patient_id = resolve_me(caller, patient_id)
+    if not by_administrator:
+        _require_self(caller, patient_id)
+    _require_professional_id(professional_id)
+    with deps.unit_of_work() as repo:
+        account = repo.get_account(patient_id, for_update=True)
+        if by_administrator:   # checked first: a PS learns nothing about patients it does not administer
+            _require_administrator_may_block(caller, repo.get_access_settings(patient_id), professional_id)
+        _require_account(account, changing=True)
+        _professional(repo, professional_id)
+        if repo.block_professional(patient_id, professional_id, caller.actor_type, caller.subject, deps.now()):
+            removed = repo.remove_care_team_member(patient_id, professional_id)
+            _changed(repo, caller, patient_id, "PROFESSIONAL_BLOCKED", professional_id=professional_id,
+                     removed_from_care_team=removed is not None,
+                     was_administrator=bool(removed and removed.administrator))
+        return repo.get_access_settings(patient_id)
+
+
+def _require_administrator_may_block(caller: Caller, current: AccessSettings, professional_id: str) -> None:
+    administrators = current.administrator_ids()
+    if (caller.subject not in administrators or caller.subject in current.blocked_professional_ids
+            or professional_id == caller.subject):
+        raise PermissionDenied(NOT_YOURS)
+    if professional_id in administrators:
+        raise PermissionDenied("Seul le patient peut bloquer un professionnel administrateur")
+
+
+def unblock_professional(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str) -> AccessSettings:
+    patient_id = resolve_me(caller, patient_id)
+    _require_self(caller, patient_id)
+    _require_professional_id(professional_id)
+    with deps.unit_of_work() as repo:
+        _patient(repo, patient_id, changing=True)
+        if repo.unblock_professional(patient_id, professional_id):
+            _changed(repo, caller, patient_id, "PROFESSIONAL_UNBLOCKED", professional_id=professional_id)
+        return repo.get_access_settings(patient_id)
+
+
+def add_care_team_member(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str,
+                         role: str | None, administrator: bool) -> AccessSettings:
+    """Add a PS to the care team, or change its role or administrator flag. `role` None: unknown value."""
+    patient_id = resolve_me(caller, patient_id)
+    _require_self(caller, patient_id)
+    v = Violations()
+    v.require(professional_id, "professional_id")
+    v.max_length(professional_id, "professional_id", 36)
+    if role is None:
+        v.add("role", "rôle inconnu")
+    v.raise_if_any()
+    with deps.unit_of_work() as repo:
+        _patient(repo, patient_id, changing=True)
+        professional = _professional(repo, professional_id)
+        needed = CARE_TEAM_ROLE_PROFESSIONS.get(role)
+        if needed and professional.profession_code != needed:
+            v.add("role", f"ce rôle est réservé à la profession {needed} (nomenclature TRE_G15)")
+            v.raise_if_any()
+        if professional.occupational_medicine or professional.insurer_doctor:
+            raise FailedPrecondition("La médecine du travail et les médecins des assurances n'ont pas accès au dossier",
+                                     reason="NOT_A_CARE_PROFESSIONAL")
+        current = repo.get_access_settings(patient_id)
+        if professional_id in current.blocked_professional_ids:
+            raise FailedPrecondition("Ce professionnel est bloqué : débloquez-le d'abord",
+                                     reason="PROFESSIONAL_BLOCKED")
+        existing = next((m for m in current.care_team if m.professional_id == professional_id), None)
+        if existing is None or (existing.role, existing.administrator) != (role, administrator):
+            repo.save_care_team_member(patient_id, professional_id, role, administrator, deps.now())
+            _changed(repo, caller, patient_id,
+                     "CARE_TEAM_MEMBER_ADDED" if existing is None else "CARE_TEAM_MEMBER_UPDATED",
+                     professional_id=professional_id, role=role, administrator=administrator)
+        return repo.get_access_settings(patient_id)
+
+
+def remove_care_team_member(deps: Dependencies, caller: Caller, patient_id: str,
+                            professional_id: str) -> AccessSettings:
+    patient_id = resolve_me(caller, patient_id)
+    _require_self(caller, patient_id)
+    _require_professional_id(professional_id)
+    with deps.unit_of_work() as repo:
+        _patient(repo, patient_id, changing=True)
+        removed = repo.remove_care_team_member(patient_id, professional_id)
+        if removed is not None:
+            _changed(repo, caller, patient_id, "CARE_TEAM_MEMBER_REMOVED", professional_id=professional_id,
+                     was_administrator=removed.administrator)
+        return repo.get_access_settings(patient_id)
+
+
+def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str) -> AccessContext:
+    """For services (documents, messaging) only: the inputs of the access decision in one call."""
+    caller.require(SERVICE)
+    v = Violations()
+    v.require(patient_id, "patient_id")
+    v.max_length(patient_id, "patient_id", 36)
+    v.max_length(professional_id, "professional_id", 36)
+    v.raise_if_any()
+    today = deps.now().date()
+    with deps.unit_of_work() as repo:
+        account = _patient(repo, patient_id, changing=False)
+        professional = _professional(repo, professional_id) if professional_id else None
+        settings = repo.get_access_settings(patient_id)
+    representative = account.legal_representative_account_id
+    return AccessContext(settings=settings, professional=professional,
+                         patient_is_minor=rules.age_on(account.birth_date, today) < 18,
+                         legal_representative_account_ids=(representative,) if representative else (),
+                         caregiver_account_ids=())
+

@@ -1,0 +1,163 @@
+"""The matrix data file: faithful to DOMAIN.md §1.2/§1.4, validated at load, denies what it lacks."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from documents.domain.access import MatrixError, default_matrix, load_matrix, parse_matrix
+from documents.domain.access.matrix import MATRIX_FILE
+from tests.unit.access.seed import SEED_GROUPS, SEED_ROWS
+
+VALID = """\
+version: 1
+groups:
+  medecins: ["10"]
+  infirmiers: ["60", "69"]
+columns: [medecins, infirmiers]
+types:
+  "11488-4": {class_code: "10", provisional: true, read: [1, 0], label: "CR de consultation"}
+"""
+
+
+def invalid(text: str) -> str:
+    with pytest.raises(MatrixError) as info:
+        parse_matrix(text, source="test.yaml")
+    return str(info.value)
+
+
+class TestPackagedMatrix:
+    def test_loads_and_validates(self):
+        matrix = load_matrix()
+        assert len(matrix.types) == 21
+        assert matrix.source == str(MATRIX_FILE)
+
+    def test_profession_groups_are_domain_1_2(self):
+        assert {g: set(codes) for g, codes in default_matrix().groups.items()} == SEED_GROUPS
+
+    @pytest.mark.parametrize("row", SEED_ROWS, ids=[r["type_code"] for r in SEED_ROWS])
+    def test_each_row_is_the_seed_row(self, row):
+        type_row = default_matrix().types[row["type_code"]]
+        expected = {g for g in SEED_GROUPS if row[g] == "1"}
+        assert (type_row.class_code, set(type_row.readers)) == (row["class_code"], expected)
+
+    def test_every_row_is_class_10_and_provisional(self):
+        rows = default_matrix().types.values()
+        assert {r.class_code for r in rows} == {"10"}
+        assert all(r.provisional for r in rows)
+
+    def test_rows_the_seed_doubts_are_marked(self):
+        doubtful = {code for code, r in default_matrix().types.items() if r.doubtful}
+        assert doubtful == {"51969-4", "15508-5", "47420-5", "11502-2"}
+
+    def test_default_matrix_is_read_once(self):
+        assert default_matrix() is default_matrix()
+
+
+class TestLookup:
+    @pytest.mark.parametrize("row", SEED_ROWS, ids=[r["type_code"] for r in SEED_ROWS])
+    def test_every_profession_code_against_every_seed_row(self, row):
+        matrix = default_matrix()
+        for group, codes in SEED_GROUPS.items():
+            for code in codes:
+                groups = [g for g, cs in SEED_GROUPS.items() if code in cs]
+                expected = all(row[g] == "1" for g in groups)
+                assert matrix.lookup(code, row["type_code"]).allowed is expected, (code, group)
+
+    @pytest.mark.parametrize("type_code", ["REMB", "18748-4", "60591-5", "57833-6", "DOCPAT03", "89601-9", ""])
+    def test_types_without_a_row_are_unknown_and_denied(self, type_code):
+        found = default_matrix().lookup("10", type_code)
+        assert (found.allowed, found.known_type, found.known_profession) == (False, False, True)
+
+    @pytest.mark.parametrize("code", ["31", "32", "86", "93", "35", "", "1", "xx"])
+    def test_professions_without_a_column_are_unknown_and_denied(self, code):
+        found = default_matrix().lookup(code, "11488-4")
+        assert (found.allowed, found.known_profession, found.known_type) == (False, False, True)
+
+    def test_pharmacist_is_in_both_pharmacist_columns(self):
+        assert default_matrix().groups_of("21") == ("pharmaciens_biologistes",
+                                                    "pharmaciens_officine_hospitaliers_preparateurs")
+
+    def test_code_in_two_columns_reads_only_if_both_grant(self):
+        text = VALID.replace('infirmiers: ["60", "69"]', 'infirmiers: ["60", "10"]')
+        matrix = parse_matrix(text)
+        assert matrix.lookup("10", "11488-4").allowed is False     # medecins 1, infirmiers 0
+        assert matrix.lookup("60", "11488-4").allowed is False
+        both = parse_matrix(text.replace("read: [1, 0]", "read: [1, 1]"))
+        assert both.lookup("10", "11488-4").allowed is True
+
+
+class TestLoaderRejects:
+    def test_a_valid_file_parses(self):
+        assert parse_matrix(VALID).lookup("69", "11488-4").allowed is False
+
+    def test_not_yaml(self):
+        assert "not valid YAML" in invalid("groups: [unclosed")
+
+    def test_not_a_mapping(self):
+        assert "expected a mapping" in invalid("- a\n- b\n")
+
+    def test_wrong_version(self):
+        assert "version" in invalid(VALID.replace("version: 1", "version: 2"))
+
+    def test_unknown_top_level_key(self):
+        assert "unknown top-level keys ['extra']" in invalid(VALID + "extra: 1\n")
+
+    def test_unknown_group_in_columns(self):
+        message = invalid(VALID.replace("columns: [medecins, infirmiers]", "columns: [medecins, infirmieres]"))
+        assert "unknown group(s) ['infirmieres']" in message
+        assert "without a column ['infirmiers']" in message
+
+    def test_group_listed_twice_in_columns(self):
+        message = invalid(VALID.replace("columns: [medecins, infirmiers]",
+                                        "columns: [medecins, infirmiers, medecins]"))
+        assert "listed twice ['medecins']" in message
+
+    def test_unquoted_profession_code(self):
+        assert "quoted two-digit strings" in invalid(VALID.replace('medecins: ["10"]', "medecins: [10]"))
+
+    def test_bad_group_name(self):
+        assert "bad group name" in invalid(VALID.replace("medecins:", "Médecins:", 1))
+
+    def test_flag_other_than_0_or_1(self):
+        message = invalid(VALID.replace("read: [1, 0]", "read: [1, 2]"))
+        assert "types.11488-4.read: flags must be 0 or 1, got infirmiers=2" in message
+
+    def test_boolean_flags_are_refused(self):
+        assert "flags must be 0 or 1" in invalid(VALID.replace("read: [1, 0]", "read: [true, false]"))
+
+    def test_string_flags_are_refused(self):
+        assert "flags must be 0 or 1" in invalid(VALID.replace("read: [1, 0]", 'read: ["1", 0]'))
+
+    def test_wrong_number_of_flags(self):
+        assert "expected 2 flags (one per column), got 3" in invalid(VALID.replace("read: [1, 0]", "read: [1, 0, 1]"))
+
+    def test_unknown_class_code(self):
+        assert "'12' is not a TRE_A03 class code" in invalid(VALID.replace('class_code: "10"', 'class_code: "12"'))
+
+    def test_missing_label(self):
+        assert "label: required" in invalid(VALID.replace(', label: "CR de consultation"', ""))
+
+    def test_provisional_must_be_boolean(self):
+        assert "provisional: true or false" in invalid(VALID.replace("provisional: true", "provisional: 1"))
+
+    def test_unknown_row_field(self):
+        assert "unknown field(s) ['reads']" in invalid(VALID.replace("read: [1, 0]", "read: [1, 0], reads: 1"))
+
+    def test_duplicate_type_code(self):
+        line = '  "11488-4": {class_code: "10", read: [1, 1], label: "again"}\n'
+        assert "duplicate key '11488-4'" in invalid(VALID + line)
+
+    def test_duplicate_group(self):
+        assert "duplicate key 'medecins'" in invalid(VALID.replace('  infirmiers: ["60", "69"]\n',
+                                                                   '  infirmiers: ["60", "69"]\n  medecins: ["10"]\n'))
+
+    def test_all_problems_are_listed_at_once(self):
+        message = invalid(VALID.replace('class_code: "10"', 'class_code: "12"').replace("read: [1, 0]", "read: [1]"))
+        assert "class_code" in message and "expected 2 flags" in message
+
+    def test_error_names_the_file(self, tmp_path: Path):
+        path = tmp_path / "broken.yaml"
+        path.write_text(VALID.replace("read: [1, 0]", "read: [1, 9]"), encoding="utf-8")
+        with pytest.raises(MatrixError, match="broken.yaml"):
+            load_matrix(path)
