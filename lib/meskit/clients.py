@@ -82,3 +82,25 @@ def jwks_from_file(path: str) -> Callable[[], dict]:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     return fetch
+
+
+def service_token_provider(identity_channel: grpc.Channel, service_name: str, client_secret: str,
+                           *, refresh_margin: float = 60.0) -> Callable[[], str]:
+    """Bearer tokens for this service's own calls, obtained from identity with the client
+    secret and reused until `refresh_margin` seconds before they expire."""
+    import threading
+    import time
+
+    from mes.identity.v1 import identity_pb2, identity_pb2_grpc
+    stub = identity_pb2_grpc.IdentityServiceStub(identity_channel)
+    lock = threading.Lock()
+    cached = {"token": "", "expires": 0.0}
+
+    def provide() -> str:
+        with lock:
+            if cached["expires"] - time.time() < refresh_margin:
+                reply = stub.IssueServiceToken(identity_pb2.IssueServiceTokenRequest(
+                    service_name=service_name, client_secret=client_secret), timeout=3)
+                cached["token"], cached["expires"] = reply.access_token, reply.expires_at.ToSeconds()
+            return cached["token"]
+    return provide

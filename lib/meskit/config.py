@@ -75,6 +75,8 @@ class CommonSettings:
     database_url: str = env("DATABASE_URL", secret=True, help="SQLAlchemy URL of the service's own database")
     identity_addr: str = env("IDENTITY_ADDR", "", help="host:port of identity, source of the JWKS")
     jwks_file: str = env("JWKS_FILE", "", help="JWKS JSON file used instead of asking identity")
+    service_client_secret: str = env("SERVICE_CLIENT_SECRET", "", secret=True,
+                                     help="this service's client secret, exchanged at identity for service tokens")
     token_issuer: str = env("TOKEN_ISSUER", "mes-identity")
     token_audience: str = env("TOKEN_AUDIENCE", "mes-api")
     log_level: str = env("LOG_LEVEL", "INFO")

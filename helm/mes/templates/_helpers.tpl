@@ -173,6 +173,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       name: {{ .svc.database.secretName }}
       key: {{ .svc.database.key }}
 {{- end }}
+{{- if eq .svc.protocol "grpc" }}
+- name: SERVICE_CLIENT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ .svc.clientSecret.secretName }}
+      key: {{ .svc.clientSecret.key }}
+      optional: true
+{{- end }}
 {{- if has "s3" (.svc.uses | default list) }}
 - name: S3_ACCESS_KEY
   valueFrom:

@@ -10,6 +10,9 @@ class IdentitySettings(CommonSettings):
     signing_key_file: str = env("SIGNING_KEY_FILE", secret=True,
                                 help="PEM file of the Ed25519 key that signs access tokens")
     notifications_addr: str = env("NOTIFICATIONS_ADDR", help="host:port of notifications (login codes)")
+    service_clients_file: str = env("SERVICE_CLIENTS_FILE", "", secret=True,
+                                    help="JSON {service name: SHA-256 hex of its client secret}")
+    service_token_ttl_seconds: int = env("SERVICE_TOKEN_TTL_SECONDS", 300)
     access_token_ttl_seconds: int = env("ACCESS_TOKEN_TTL_SECONDS", 600)
     refresh_token_ttl_seconds: int = env("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
     login_code_ttl_seconds: int = env("LOGIN_CODE_TTL_SECONDS", 300)

@@ -1,6 +1,7 @@
 """Composition root of identity: build_server(settings, **overrides) -> (KitServer, engine, on_stop)."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
+from identity.domain.service_clients import ServiceClients
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 SERVICE_TOKEN_TTL = 300
@@ -44,6 +46,14 @@ def service_token_provider(signer: TokenSigner, name: str):
     return provide
 
 
+def service_clients(settings: IdentitySettings, signer: TokenSigner) -> ServiceClients:
+    digests = {}
+    if settings.service_clients_file:
+        with open(settings.service_clients_file, encoding="utf-8") as handle:
+            digests = json.load(handle)
+    return ServiceClients(digests, signer, settings.service_token_ttl_seconds)
+
+
 def build(settings: IdentitySettings, **overrides):
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     session_factory = db.make_session_factory(engine)
@@ -64,5 +74,6 @@ def build(settings: IdentitySettings, **overrides):
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
-                                                       IdentityServicer(deps), "mes.identity.v1.IdentityService")])
+                                                       IdentityServicer(deps, service_clients(settings, signer)),
+                                                       "mes.identity.v1.IdentityService")])
     return kit, engine, notifications.close

@@ -35,6 +35,17 @@ class IdentityHarness:
         return [("authorization", f"Bearer {signer.sign(caller)[0]}")]
 
 
+SERVICE_SECRETS = {"documents": "documents-client-secret-for-tests-0123456789"}
+
+
+def _service_clients_file(directory: Path) -> Path:
+    import json
+    from identity.domain.service_clients import secret_digest
+    path = directory / "service-clients.json"
+    path.write_text(json.dumps({name: secret_digest(secret) for name, secret in SERVICE_SECRETS.items()}))
+    return path
+
+
 def _start(kit, engine):
     kit.server.start()
     watch_readiness(kit, lambda: db.ping(engine), interval=0.5)
@@ -42,7 +53,7 @@ def _start(kit, engine):
 
 
 @pytest.fixture
-def identity(new_database, smtp, signing_key):
+def identity(new_database, smtp, signing_key, tmp_path):
     from identity.config import IdentitySettings
     from identity.wiring import VERSIONS_DIR, build as build_identity
     from notifications.config import NotificationsSettings
@@ -55,7 +66,8 @@ def identity(new_database, smtp, signing_key):
     settings = config.load(IdentitySettings, {
         "SERVICE_NAME": "identity", "DATABASE_URL": identity_url, "SIGNING_KEY_FILE": str(signing_key),
         "GRPC_PORT": str(identity_port), "NOTIFICATIONS_ADDR": f"127.0.0.1:{notifications_port}",
-        "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900"})
+        "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900",
+        "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))})
     n_settings = config.load(NotificationsSettings, {
         "SERVICE_NAME": "notifications", "DATABASE_URL": notifications_url, "GRPC_PORT": str(notifications_port),
         "IDENTITY_ADDR": f"127.0.0.1:{identity_port}", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port)})

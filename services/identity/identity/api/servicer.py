@@ -12,6 +12,7 @@ from identity.api import convert
 from identity.domain import access_settings, accounts
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
+from identity.domain.service_clients import ServiceClients
 
 
 def client_address(context) -> str:
@@ -21,9 +22,10 @@ def client_address(context) -> str:
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, deps: Dependencies):
+    def __init__(self, deps: Dependencies, service_clients: ServiceClients):
         self._deps = deps
         self._login = Login(deps)
+        self._service_clients = service_clients
 
     def CreateAccount(self, request, context):
         created, code, expires_at = accounts.create_account(self._deps, current_caller(), accounts.NewAccount(
@@ -63,6 +65,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def GetJwks(self, request, context):
         return pb.GetJwksResponse(jwks_json=json.dumps(self._deps.signer.jwks()))
+
+    def IssueServiceToken(self, request, context):
+        token, expires_at = self._service_clients.issue(request.service_name, request.client_secret)
+        return pb.ServiceToken(access_token=token, expires_at=convert.timestamp(expires_at))
 
     def CreateProfessional(self, request, context):
         created = accounts.create_professional(self._deps, current_caller(), accounts.NewProfessional(
