@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway import observe, openapi, problems, protos, routes
+from gateway import media, observe, openapi, problems, protos, routes
 from gateway.config import Settings
 from gateway.endpoint import Endpoint, Limits
 from gateway.problems import CONTENT_TYPE, Problem, routing_problem
@@ -33,7 +33,7 @@ def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | Non
     client's traceparent is still passed on to the services."""
     if services is None:
         services = protos.services_of(protos.import_generated())
-    table = [route for service in services for route in routes.routes_for(service)]
+    table = [route for service in services for route in media.routes_for(service)]
     router = routes.Router(table)
     names = sorted({route.upstream for route in table})
     upstreams = Upstreams({name: settings.address_of(name) for name in names}, channels)
@@ -47,7 +47,7 @@ def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | Non
     endpoint = Endpoint(router, upstreams, authenticator,
                         RateLimiter(settings.rate_limit_public_per_minute),
                         Limits(settings.max_body_bytes, settings.upstream_timeout_seconds,
-                               settings.stream_timeout_seconds),
+                               settings.stream_timeout_seconds, settings.max_upload_bytes),
                         tracing=bool(settings.otlp_endpoint) if tracing is None else tracing)
     spec = json.dumps(openapi.document(table), ensure_ascii=False).encode()
 

@@ -25,6 +25,8 @@ class Settings:
     audit_addr: str = env("AUDIT_ADDR", "")
     notifications_addr: str = env("NOTIFICATIONS_ADDR", "")
     max_body_bytes: int = env("MAX_BODY_BYTES", 1024 * 1024)
+    max_upload_bytes: int = env("MAX_UPLOAD_BYTES", 5_000_000,
+                                help="largest file part of an upload; the body may add 64 KiB of multipart")
     token_issuer: str = env("TOKEN_ISSUER", "mes-identity")
     token_audience: str = env("TOKEN_AUDIENCE", "mes-api")
     log_level: str = env("LOG_LEVEL", "INFO")

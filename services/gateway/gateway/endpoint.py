@@ -13,7 +13,7 @@ import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from gateway import observe, transcode
+from gateway import media, observe, streams, transcode
 from gateway import problems
 from gateway.problems import Problem, from_rpc_error, routing_problem
 from gateway.ratelimit import RateLimiter
@@ -27,7 +27,6 @@ from meskit.telemetry import extract_trace_context, tracer
 log = logging.getLogger("gateway")
 
 JSON = b"application/json"
-NDJSON = b"application/x-ndjson"
 _PROBLEM = problems.CONTENT_TYPE.encode()
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -36,7 +35,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 class Limits:
     max_body_bytes: int
     upstream_timeout: float
-    stream_timeout: float
+    stream_timeout: float            # server- and client-streaming calls
+    max_upload_bytes: int            # the file of an upload; its body may add media.MULTIPART_ALLOWANCE
 
 
 class _Exchange:
@@ -60,9 +60,9 @@ class _Exchange:
         await self.start(status, content_type, [(b"content-length", str(len(body)).encode()), *(extra or [])])
         await self.send({"type": "http.response.body", "body": body})
 
-    async def line(self, document: object) -> None:
-        body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        await self.send({"type": "http.response.body", "body": body, "more_body": True})
+    async def chunk(self, body: bytes) -> None:
+        if body:
+            await self.send({"type": "http.response.body", "body": body, "more_body": True})
 
     async def fail(self, problem: Problem) -> None:
         self.problem = problem.body(self.request_id)
@@ -154,9 +154,13 @@ class Endpoint:
                               "UNAVAILABLE", reason="UPSTREAM_NOT_CONFIGURED")
             await self.authenticator.caller(headers.get("authorization"))
             authorization = headers["authorization"]
-        body = await self._body(route, receive, headers) if route.body else None
         query = scope.get("query_string", b"").decode("latin-1")
-        message = transcode.build_request(route, variables, query, body)
+        uploading = isinstance(route.media, media.Upload)
+        if uploading:   # the body is read while the call runs: check what can be checked first
+            form = self._form(route, variables, query, headers)
+        else:
+            body = await self._body(route, receive, headers) if route.body else None
+            message = transcode.build_request(route, variables, query, body)
         upstream = self.upstreams.get(route.upstream)
         if upstream is None:
             raise Problem(503, f"Service {route.upstream} non configuré", "UNAVAILABLE",
@@ -165,39 +169,28 @@ class Endpoint:
         if client:
             metadata.append(("x-forwarded-for", client))
         call = upstream.callable(route)
-        if route.server_streaming:
-            await self._stream(route, call(message, timeout=self.limits.stream_timeout, metadata=metadata),
+        if uploading:
+            reply = await self._upload(form, lambda: call(timeout=self.limits.stream_timeout, metadata=metadata),
+                                       receive)
+        elif route.server_streaming:
+            render = streams.Bytes(route.media) if route.media is not None else streams.Lines(route)
+            await self._stream(render, call(message, timeout=self.limits.stream_timeout, metadata=metadata),
                                receive, exchange)
             return
-        try:
-            reply = await call(message, timeout=self.limits.upstream_timeout, metadata=metadata)
-        except grpc.RpcError as exc:
-            raise from_rpc_error(exc) from None
+        else:
+            try:
+                reply = await call(message, timeout=self.limits.upstream_timeout, metadata=metadata)
+            except grpc.RpcError as exc:
+                raise from_rpc_error(exc) from None
         await exchange.respond(200, JSON, transcode.to_json(reply, route.response_body))
 
     async def _body(self, route: Route, receive, headers) -> object:
         limit = self.limits.max_body_bytes
-        declared = headers.get("content-length")
-        if declared is not None:
-            if not (declared.isascii() and declared.isdigit()):
-                raise Problem(400, "En-tête Content-Length invalide", "INVALID_ARGUMENT", reason="BAD_CONTENT_LENGTH")
-            if int(declared) > limit:
-                raise _too_large(limit)
-        if (declared not in (None, "0") or "transfer-encoding" in headers) \
+        declared = _declared_length(headers, limit)
+        if (declared not in (None, 0) or "transfer-encoding" in headers) \
                 and not _is_json(headers.get("content-type", "")):
             raise _unsupported_media_type()
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise Problem(499, "Requête abandonnée par le client", "CANCELLED")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        chunks = [chunk async for chunk in _chunks(receive, limit)]
         raw = b"".join(chunks)
         if not raw.strip():
             return None
@@ -205,33 +198,106 @@ class Endpoint:
             raise _unsupported_media_type()
         return transcode.parse_json(raw)
 
-    async def _stream(self, route: Route, call, receive, exchange: _Exchange) -> None:
-        """Newline-delimited JSON: {"result": message} per line, {"error": problem} if it breaks.
+    def _form(self, route: Route, variables, query: str, headers) -> media.MultipartUpload:
+        """The upload's multipart reader, once the headers are known to be acceptable."""
+        _declared_length(headers, self.limits.max_upload_bytes + media.MULTIPART_ALLOWANCE)
+        boundary = media.boundary_of(headers.get("content-type", ""))
+        return media.MultipartUpload(route.media, boundary,
+                                     lambda document: transcode.build_request(route, variables, query, document))
+
+    async def _upload(self, form: media.MultipartUpload, start, receive):
+        """Streams the form's messages to the client-streaming call (made by `start()` once the first
+        message is ready) as the body arrives; returns its reply.
+
+        One message is in flight at a time, so memory holds a receive() worth of body and a chunk.
+        """
+        call, ends = None, []
+        try:
+            async with contextlib.aclosing(_chunks(receive, self.limits.max_upload_bytes + media.MULTIPART_ALLOWANCE,
+                                                   ending=True)) as body:
+                async for data in body:
+                    for message in (form.feed(data) if data is not None else form.close()):
+                        if call is None:
+                            call = start()
+                            call.add_done_callback(lambda done: ends.append(streams.ending(done)))
+                        try:
+                            await call.write(message)
+                        except (asyncio.InvalidStateError, grpc.RpcError):   # the service ended the call
+                            return await streams.outcome(call, ends)
+            await call.done_writing()   # close() guarantees a first message, hence a call
+            return await streams.outcome(call, ends)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        finally:
+            if call is not None:
+                call.cancel()   # no-op once the call is done
+
+    async def _stream(self, render, call, receive, exchange: _Exchange) -> None:
+        """The messages of a server-streaming `call`, rendered by `render` (streams.Lines or Bytes).
 
         Headers wait for the first message, so a call that fails at once gets a real status.
         """
         watcher = asyncio.ensure_future(_disconnected(receive))
         watcher.add_done_callback(lambda _: call.cancel())
         try:
+            content_type, extra, body = render.head(await call.read())
+            await exchange.start(200, content_type, extra)
+            await exchange.chunk(body)
             reply = await call.read()
-            await exchange.start(200, NDJSON)
             while reply is not grpc.aio.EOF:
-                await exchange.line({"result": transcode.to_dict(reply, route.response_body)})
+                await exchange.chunk(render.body(reply))
                 reply = await call.read()
-        except (asyncio.CancelledError, grpc.RpcError) as exc:
+            render.finish()
+        except (asyncio.CancelledError, grpc.RpcError, Problem) as exc:
             if watcher.done():   # the client went away, its call was cancelled: nobody to answer
                 exchange.status = exchange.status or 499
                 return
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            problem = from_rpc_error(exc)
+            problem = exc if isinstance(exc, Problem) else from_rpc_error(exc)
             if not exchange.started:
                 raise problem from None
-            await exchange.line({"error": problem.body(exchange.request_id)})
+            tail = render.broken(problem, exchange.request_id)
+            if tail is None:   # leave the response incomplete: the server closes the connection
+                exchange.problem = problem.body(exchange.request_id)
+                log.warning("stream broken after its start, connection aborted",
+                            extra={"code": problem.code, "reason": problem.reason})
+                return
+            await exchange.chunk(tail)
         finally:
             watcher.cancel()
             call.cancel()
         await exchange.send({"type": "http.response.body", "body": b""})
+
+
+def _declared_length(headers, limit: int) -> int | None:
+    """The Content-Length, checked: 400 when malformed, 413 over `limit` (before reading)."""
+    declared = headers.get("content-length")
+    if declared is None:
+        return None
+    if not (declared.isascii() and declared.isdigit()):
+        raise Problem(400, "En-tête Content-Length invalide", "INVALID_ARGUMENT", reason="BAD_CONTENT_LENGTH")
+    if int(declared) > limit:
+        raise _too_large(limit)
+    return int(declared)
+
+
+async def _chunks(receive, limit: int, *, ending: bool = False):
+    """The body as it arrives, counted against `limit` (413); then None when `ending`."""
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Problem(499, "Requête abandonnée par le client", "CANCELLED")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        yield chunk
+        if not message.get("more_body", False):
+            break
+    if ending:
+        yield None
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
+from gateway import media
 from gateway.routes import Route
 from gateway.transcode import QUERY_LEAF_MESSAGES, WRAPPERS
 
@@ -126,7 +127,9 @@ def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", v
                 "description": "An error, as problem details",
                 "content": {"application/problem+json": {"schema": {"$ref": _REF + PROBLEM}}}}},
         }
-        if route.body:
+        if isinstance(route.media, media.Upload):
+            operation["requestBody"] = _upload_body(route, schemas)
+        elif route.body:
             operation["requestBody"] = {"required": False, "content": {
                 "application/json": {"schema": _request_body(route, schemas)}}}
         if not route.public:
@@ -189,7 +192,7 @@ def _query_parameters(route: Route, schemas: _Schemas) -> list[dict]:
 
 
 def _request_body(route: Route, schemas: _Schemas) -> dict:
-    request = route.method.input_type
+    request = route.request_class.DESCRIPTOR   # an upload's metadata message, else the method's input
     if route.body != "*":
         return schemas.field(request.fields_by_name[route.body])
     in_path = {chain[0].name for chain in route.path_fields if len(chain) == 1}
@@ -198,7 +201,35 @@ def _request_body(route: Route, schemas: _Schemas) -> dict:
     return schemas.object(f for f in request.fields if f.name not in in_path)
 
 
+_BINARY = {"type": "string", "format": "binary"}
+
+
+def _upload_body(route: Route, schemas: _Schemas) -> dict:
+    fields = {media.METADATA_PART: {**_request_body(route, schemas),
+                                    "description": "the metadata, as JSON; this part comes first"},
+              media.FILE_PART: {**_BINARY, "description": "the file's bytes; its file name and Content-Type "
+                                                          "fill the metadata's when left empty"}}
+    return {"required": True, "content": {"multipart/form-data": {
+        "schema": {"type": "object", "required": list(fields), "properties": fields},
+        "encoding": {media.METADATA_PART: {"contentType": "application/json"}}}}}
+
+
+def _download(route: Route) -> dict:
+    def header(description: str, schema: dict) -> dict:
+        return {"description": description, "schema": schema}
+    return {"description": "The bytes, with the stored content type",
+            "headers": {
+                "Content-Disposition": header("attachment; filename=...; filename*=UTF-8''...",
+                                              {"type": "string"}),
+                "Content-Length": header("when the size is known", {"type": "integer", "minimum": 0}),
+                "X-Content-SHA256": header("lowercase hex SHA-256 of the bytes", {"type": "string",
+                                                                                 "pattern": "^[0-9a-f]{64}$"})},
+            "content": {"*/*": {"schema": _BINARY}}}
+
+
 def _success(route: Route, schemas: _Schemas) -> dict:
+    if isinstance(route.media, media.Download):
+        return _download(route)
     response = route.method.output_type
     schema = (schemas.field(response.fields_by_name[route.response_body]) if route.response_body
               else schemas.message(response))

@@ -33,8 +33,9 @@ class Route:
     response_body: str                            # "" or a top-level field name of the response
     public: bool
     path_fields: tuple[tuple[FieldDescriptor, ...], ...]   # one chain per template variable
-    request_class: type = field(repr=False)
+    request_class: type = field(repr=False)      # for an upload, the metadata message (gateway/media.py)
     response_class: type = field(repr=False)
+    media: object = None                          # a media.Upload or media.Download: bytes, not JSON
 
     @functools.cached_property
     def grpc_path(self) -> str:
@@ -72,6 +73,18 @@ def field_chain(message: Descriptor, dotted: str) -> tuple[FieldDescriptor, ...]
         chain.append(found)
         current = found.message_type
     return tuple(chain)
+
+
+def path_chains(request: Descriptor, template: templates.PathTemplate) -> tuple[tuple[FieldDescriptor, ...], ...]:
+    """The field chain of each variable of `template`, each ending on a singular scalar."""
+    chains = []
+    for variable in template.variables:
+        chain = field_chain(request, variable)
+        leaf = chain[-1]
+        if leaf.is_repeated or leaf.type == FieldDescriptor.TYPE_MESSAGE:
+            raise BindingError(f"path variable {variable!r} must name a singular scalar field")
+        chains.append(chain)
+    return tuple(chains)
 
 
 def _http_rule(method: MethodDescriptor) -> http_pb2.HttpRule | None:
@@ -117,19 +130,13 @@ def _route(service: ServiceDescriptor, method: MethodDescriptor, rule: http_pb2.
     http_method, path = _verb_and_path(rule)
     template = templates.parse(path)
     request = method.input_type
-    chains = []
-    for variable in template.variables:
-        chain = field_chain(request, variable)
-        leaf = chain[-1]
-        if leaf.is_repeated or leaf.type == FieldDescriptor.TYPE_MESSAGE:
-            raise BindingError(f"path variable {variable!r} must name a singular scalar field")
-        chains.append(chain)
+    chains = path_chains(request, template)
     if rule.body not in ("", "*") and rule.body not in request.fields_by_name:
         raise BindingError(f"body field {rule.body!r} not in {request.full_name}")
     if rule.response_body and rule.response_body not in method.output_type.fields_by_name:
         raise BindingError(f"response_body {rule.response_body!r} not in {method.output_type.full_name}")
     return Route(http_method, template, method, upstream_name(service), rule.body, rule.response_body,
-                 is_public(method), tuple(chains),
+                 is_public(method), chains,
                  message_factory.GetMessageClass(request),
                  message_factory.GetMessageClass(method.output_type))
 

@@ -36,8 +36,12 @@ class Upstream:
         """The multi-callable of `route`'s RPC on this upstream (cached)."""
         found = self._callables.get(route.grpc_path)
         if found is None:
-            make = self.channel.unary_stream if route.server_streaming else self.channel.unary_unary
-            found = make(route.grpc_path, request_serializer=route.request_class.SerializeToString,
+            if route.method.client_streaming:   # an upload: its route's request_class is the metadata
+                make, serialize = self.channel.stream_unary, route.media.message_class.SerializeToString
+            else:
+                make = self.channel.unary_stream if route.server_streaming else self.channel.unary_unary
+                serialize = route.request_class.SerializeToString
+            found = make(route.grpc_path, request_serializer=serialize,
                          response_deserializer=route.response_class.FromString)
             self._callables[route.grpc_path] = found
         return found

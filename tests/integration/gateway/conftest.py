@@ -113,13 +113,11 @@ class Notifications(notifications_pb2_grpc.NotificationsServiceServicer):
                              read=not request.unread_only, title=str(request.page_size))])
 
 
-def serve(signer: TokenSigner, calls: Calls) -> KitServer:
+def serve(signer: TokenSigner, registrations: list[Registration]) -> KitServer:
+    """`registrations` on meskit's server (port 0, production interceptor), started and SERVING."""
     verifier = TokenVerifier(signer.jwks, issuer=ISSUER, audience=AUDIENCE)
-    kit = build_server(service="fake-upstream", verifier=verifier, host="127.0.0.1", port=0, registrations=[
-        Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, Identity(signer, calls),
-                     "mes.identity.v1.IdentityService"),
-        Registration(notifications_pb2_grpc.add_NotificationsServiceServicer_to_server, Notifications(calls),
-                     "mes.notifications.v1.NotificationsService")])
+    kit = build_server(service="fake-upstream", verifier=verifier, host="127.0.0.1", port=0,
+                       registrations=registrations)
     kit.server.start()
     kit.set_serving(True)
     return kit
@@ -163,9 +161,26 @@ def calls():
 
 @pytest.fixture(scope="session")
 def upstream(signer, calls):
-    kit = serve(signer, calls)
+    kit = serve(signer, [
+        Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, Identity(signer, calls),
+                     "mes.identity.v1.IdentityService"),
+        Registration(notifications_pb2_grpc.add_NotificationsServiceServicer_to_server, Notifications(calls),
+                     "mes.notifications.v1.NotificationsService")])
     yield f"127.0.0.1:{kit.port}"
     kit.stop(0)
+
+
+@pytest.fixture(scope="session")
+def upstream_of(signer):
+    """`upstream_of(registrations)`: a context manager serving them; yields their host:port."""
+    @contextmanager
+    def run(registrations: list[Registration]):
+        kit = serve(signer, registrations)
+        try:
+            yield f"127.0.0.1:{kit.port}"
+        finally:
+            kit.stop(0)
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -259,10 +259,10 @@ class TestRateLimit:
 
 class TestOpenApi:
     def test_documents_every_binding(self, client):
-        from gateway import protos, routes
+        from gateway import media, protos
         spec = client.get("/openapi.json").json()
         assert spec["openapi"] == "3.1.0"
-        table = [r for s in protos.services_of(protos.import_generated()) for r in routes.routes_for(s)]
+        table = [r for s in protos.services_of(protos.import_generated()) for r in media.routes_for(s)]
         operations = {(method, path) for path, item in spec["paths"].items() for method in item}
         assert len(operations) == len(table)
         for route in table:
