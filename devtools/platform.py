@@ -46,6 +46,7 @@ class LocalPlatform:
         self.mail_dir = self.var_dir / "mail"
         self.log_dir = self.var_dir / "logs"
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
+        self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
         self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
         self.service_secrets: dict[str, str] = {}
         self.postgres = None
@@ -111,10 +112,11 @@ class LocalPlatform:
 
     # ---- pieces ----
     def _ensure_signing_key(self) -> None:
-        if not self.key_file.exists():
-            from meskit.auth import generate_private_key_pem
-            self.key_file.write_bytes(generate_private_key_pem())
-            self.key_file.chmod(0o600)
+        from meskit.auth import generate_private_key_pem
+        for path in (self.key_file, self.audit_key_file):   # the token key; the audit log's own key
+            if not path.exists():
+                path.write_bytes(generate_private_key_pem())
+                path.chmod(0o600)
         self._ensure_service_clients()
 
     def _ensure_service_clients(self) -> None:
@@ -162,6 +164,8 @@ class LocalPlatform:
         if service == "identity":
             env.update({"SIGNING_KEY_FILE": str(self.key_file), "NOTIFICATIONS_ADDR": self.address("notifications"),
                         "SERVICE_CLIENTS_FILE": str(self.service_clients_file)})
+        if service == "audit":
+            env["AUDIT_SIGNING_KEY_FILE"] = str(self.audit_key_file)
         if service == "notifications":
             env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"])})
         env.update(self.extra_env.get(service, {}))

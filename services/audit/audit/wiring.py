@@ -1,17 +1,61 @@
-"""Composition root of audit (contract only until its issue lands: every RPC answers UNIMPLEMENTED)."""
+"""Composition root of audit: build(settings, **overrides) -> (KitServer, engine, on_stop)."""
 from __future__ import annotations
 
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
 
-from meskit.runner import build_contract_only
-from meskit.server import Registration
+from meskit import db
+from meskit.runner import verifier_for
+from meskit.server import Registration, build_server as build_kit_server
+
+from audit.adapters.appending import AppendConnection
+from audit.adapters.database import make_engine
+from audit.adapters.keys import Ed25519HeadSigner
+from audit.adapters.repository import AuditRepository
+from audit.api.servicer import AuditServicer
+from audit.config import AuditSettings
+from audit.domain.appends import GroupCommitter
+from audit.domain.heads import TreeHeads, sign_periodically
+from audit.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+TREE_HEAD_INTERVAL_SECONDS = 10.0
+
+log = logging.getLogger("audit")
 
 
-def build(settings, **overrides):
-    return build_contract_only(settings, Registration(
-        audit_pb2_grpc.add_AuditServiceServicer_to_server, audit_pb2_grpc.AuditServiceServicer(),
-        "mes.audit.v1.AuditService"), **overrides)
+def unit_of_work_for(engine):
+    session_factory = db.make_session_factory(engine)
+
+    @contextmanager
+    def unit_of_work():
+        with session_factory.begin() as session:
+            yield AuditRepository(session)
+    return unit_of_work
+
+
+def build(settings: AuditSettings, **overrides):
+    """Overrides (tests): engine, verifier, now, tree_head_interval."""
+    signer = Ed25519HeadSigner.from_file(settings.signing_key_file)
+    verifier = overrides.get("verifier") or verifier_for(settings)
+    engine = overrides.get("engine") or make_engine(settings.database_url)
+    unit_of_work = unit_of_work_for(engine)
+    now = overrides.get("now") or utc_now
+    writer = AppendConnection(engine)
+    appender = GroupCommitter(writer.transaction, now)
+    heads = TreeHeads(unit_of_work, signer, now)
+    deps = Dependencies(unit_of_work=unit_of_work, appender=appender, heads=heads, now=now)
+    kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
+                           registrations=[Registration(audit_pb2_grpc.add_AuditServiceServicer_to_server,
+                                                       AuditServicer(deps), "mes.audit.v1.AuditService")])
+    appender.start()
+    stop_signing = sign_periodically(heads, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS), log)
+
+    def on_stop():
+        stop_signing()
+        appender.stop()
+        writer.close()
+    return kit, engine, on_stop

@@ -1,0 +1,89 @@
+"""Audit's tables (SQLAlchemy Core). Only this service reads or writes them.
+
+The service works as the database role `audit_writer` (see migrations 0002): SELECT and INSERT on
+everything, UPDATE only on the erasable columns of `record_personal_data` and on `log_keys.not_after`,
+never DELETE or TRUNCATE; triggers refuse any change to the append-only tables, whoever asks.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s"})
+
+TS = sa.DateTime(timezone=True)
+WRITER_ROLE = "audit_writer"
+
+# The leaves, in log order: only non-personal fields, and the commitment to the personal ones.
+records = sa.Table(
+    "records", metadata,
+    sa.Column("leaf_index", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("record_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
+    sa.Column("occurred_at", TS, nullable=False),
+    sa.Column("appended_at", TS, nullable=False),
+    sa.Column("actor_type", sa.String(32), nullable=False),
+    sa.Column("profession_code", sa.String(16), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("activity_group", sa.String(32), nullable=False),
+    sa.Column("resource_type", sa.String(64), nullable=False),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("rule", sa.String(128), nullable=False),
+    sa.Column("access_mode", sa.String(32), nullable=False),
+    sa.Column("service", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("personal_commitment", sa.LargeBinary, nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
+)
+
+# Personal data beside each leaf; erasure clears them and the salt (an UPDATE, the row stays).
+record_personal_data = sa.Table(
+    "record_personal_data", metadata,
+    sa.Column("leaf_index", sa.BigInteger, sa.ForeignKey("records.leaf_index"), primary_key=True,
+              autoincrement=False),
+    sa.Column("occurred_at", TS, nullable=False),        # a copy of the leaf's, for the indexes below
+    sa.Column("patient_id", sa.String(64)),
+    sa.Column("actor_id", sa.String(64)),
+    sa.Column("rpps", sa.String(20)),
+    sa.Column("on_behalf_of", sa.String(64)),
+    sa.Column("display_name", sa.String(200)),
+    sa.Column("resource_id", sa.String(128)),
+    sa.Column("resource_label", sa.String(500)),
+    sa.Column("justification", sa.String(2000)),
+    sa.Column("salt", sa.LargeBinary),
+    sa.Column("erased_at", TS),
+    sa.Column("erased_by_leaf", sa.BigInteger),                # the leaf of the ERASE record
+    sa.Index("ix_record_personal_data_patient", "patient_id", "occurred_at", "leaf_index"),
+    sa.Index("ix_record_personal_data_actor", "actor_id", "occurred_at", "leaf_index"),
+    sa.Index("ix_record_personal_data_time", "occurred_at", "leaf_index"),
+)
+ERASABLE = ("patient_id", "actor_id", "rpps", "on_behalf_of", "display_name", "resource_id",
+            "resource_label", "justification", "salt", "erased_at", "erased_by_leaf")
+
+# Perfect subtree hashes at levels that are multiples of 4 (the leaves are level 0, in records).
+tree_nodes = sa.Table(
+    "tree_nodes", metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("node_index", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary, nullable=False),
+)
+
+tree_heads = sa.Table(
+    "tree_heads", metadata,
+    sa.Column("tree_size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("timestamp_ms", sa.BigInteger, nullable=False),
+    sa.Column("root_hash", sa.LargeBinary, nullable=False),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("key_id", sa.String(64), nullable=False),
+    sa.Column("algorithm", sa.String(16), nullable=False),
+)
+
+log_keys = sa.Table(
+    "log_keys", metadata,
+    sa.Column("key_id", sa.String(64), primary_key=True),
+    sa.Column("algorithm", sa.String(16), nullable=False),
+    sa.Column("public_key", sa.LargeBinary, nullable=False),
+    sa.Column("not_before", TS, nullable=False),
+    sa.Column("not_after", TS),
+)

@@ -1,0 +1,112 @@
+"""proto <-> domain conversions for audit. Enum values travel as their names without the prefix."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from mes.audit.v1 import audit_pb2 as pb
+
+from meskit.errors import FieldViolation, InvalidArgument
+
+from audit.domain.activity import RecordFilter
+from audit.domain.models import Entry, LogKey, Personal, StoredRecord, TreeHead
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+ENUMS = {"actor_type": (pb.ActorType, "ACTOR_TYPE_"), "action": (pb.Action, "ACTION_"),
+         "group": (pb.ActivityGroup, "ACTIVITY_GROUP_"), "decision": (pb.Decision, "DECISION_"),
+         "access_mode": (pb.AccessMode, "ACCESS_MODE_")}
+
+
+def name_of(kind: str, value: int) -> str:
+    """"" for the unspecified value and for values this version does not know."""
+    enum, prefix = ENUMS[kind]
+    try:
+        name = enum.Name(value).removeprefix(prefix)
+    except ValueError:
+        return ""
+    return "" if name == "UNSPECIFIED" else name
+
+
+def names_of(kind: str, values) -> tuple[str, ...]:
+    return tuple(n for n in (name_of(kind, v) for v in values) if n)
+
+
+def value_of(kind: str, name: str) -> int:
+    enum, prefix = ENUMS[kind]
+    try:
+        return enum.Value(prefix + name) if name else 0
+    except ValueError:
+        return 0
+
+
+def to_datetime(ts: Timestamp, field: str = "") -> datetime:
+    """UTC, truncated to microseconds (what PostgreSQL keeps and the leaf commits to)."""
+    try:
+        return EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
+    except OverflowError:
+        raise InvalidArgument("Date hors limites", violations=[FieldViolation(field, "date hors limites")]) from None
+
+
+def optional_datetime(message, field: str) -> datetime | None:
+    return to_datetime(getattr(message, field), field) if message.HasField(field) else None
+
+
+def timestamp(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def entry(r: pb.Record) -> Entry:
+    a = r.actor
+    return Entry(
+        record_id=r.record_id.strip(), occurred_at=optional_datetime(r, "occurred_at"),
+        actor_type=name_of("actor_type", a.type), action=name_of("action", r.action),
+        decision=name_of("decision", r.decision),
+        personal=Personal(patient_id=r.patient_id, actor_id=a.id, rpps=a.rpps, on_behalf_of=a.on_behalf_of,
+                          display_name=a.display_name, resource_id=r.resource_id,
+                          resource_label=r.resource_label, justification=r.justification),
+        profession_code=a.profession_code, group=name_of("group", r.group), resource_type=r.resource_type,
+        rule=r.rule, access_mode=name_of("access_mode", r.access_mode), service=r.service,
+        request_id=r.request_id)
+
+
+def record(s: StoredRecord) -> pb.Record:
+    e, p = s.entry, s.entry.personal
+    return pb.Record(
+        record_id=e.record_id, occurred_at=timestamp(e.occurred_at),
+        actor=pb.Actor(type=value_of("actor_type", e.actor_type), id=p.actor_id,
+                       profession_code=e.profession_code, rpps=p.rpps, on_behalf_of=p.on_behalf_of,
+                       display_name=p.display_name),
+        action=value_of("action", e.action), group=value_of("group", e.group), patient_id=p.patient_id,
+        resource_type=e.resource_type, resource_id=p.resource_id, resource_label=p.resource_label,
+        decision=value_of("decision", e.decision), rule=e.rule, access_mode=value_of("access_mode", e.access_mode),
+        justification=p.justification, service=e.service, request_id=e.request_id, leaf_index=s.leaf_index,
+        leaf_hash=s.leaf_hash, appended_at=timestamp(s.appended_at), personal_data_erased=s.erased)
+
+
+def activity_filter(r: pb.ListActivityRequest) -> RecordFilter:
+    return RecordFilter(actor_types=names_of("actor_type", r.actor_types), actions=names_of("action", r.actions),
+                        groups=names_of("group", r.groups), resource_type=r.resource_type,
+                        resource_id=r.resource_id, start_time=optional_datetime(r, "start_time"),
+                        end_time=optional_datetime(r, "end_time"))
+
+
+def search_filter(r: pb.SearchRecordsRequest) -> RecordFilter:
+    decision = name_of("decision", r.decision)
+    return RecordFilter(patient_id=r.patient_id, actor_id=r.actor_id, actions=names_of("action", r.actions),
+                        decisions=(decision,) if decision else (), start_time=optional_datetime(r, "start_time"),
+                        end_time=optional_datetime(r, "end_time"))
+
+
+def tree_head(h: TreeHead) -> pb.SignedTreeHead:
+    return pb.SignedTreeHead(tree_size=h.tree_size, timestamp=timestamp(EPOCH + timedelta(milliseconds=h.timestamp_ms)),
+                             root_hash=h.root_hash, signature=h.signature, key_id=h.key_id,
+                             signature_algorithm=h.algorithm)
+
+
+def log_key(k: LogKey) -> pb.LogKey:
+    return pb.LogKey(key_id=k.key_id, algorithm=k.algorithm, public_key=k.public_key,
+                     not_before=timestamp(k.not_before), not_after=timestamp(k.not_after))

@@ -1,0 +1,236 @@
+"""Appending records: validation, idempotency on record_id, and group commit in one total order.
+
+The calling thread validates its records and computes their salts, commitments and leaf hashes
+(none depends on the leaf index). Every process has one writer thread: concurrent appends queue up
+and are written together. One transaction takes a database-wide lock (so that several replicas
+still give dense leaf indexes with no gaps), reads the tree size and the records already stored
+under the group's ids, gives the new records the next indexes, inserts them, their personal data
+and the perfect subtrees they complete, and commits once for the whole group. A caller returns
+only after that commit, so it can fail closed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from meskit.auth import SERVICE, Caller
+from meskit.errors import AlreadyExists, DomainError, Unavailable, Violations
+
+from audit.domain import leaf, merkle
+from audit.domain.models import Entry, StoredRecord, canonical_id
+
+log = logging.getLogger("audit.append")
+
+MAX_RECORDS_PER_CALL = 1000
+MAX_RECORDS_PER_TRANSACTION = 2000
+WAIT_SECONDS = 30.0
+
+ENTRY_LIMITS = {"profession_code": 16, "resource_type": 64, "rule": 128, "request_id": 128, "service": 64}
+PERSONAL_LIMITS = {"patient_id": 64, "actor_id": 64, "rpps": 20, "on_behalf_of": 64, "display_name": 200,
+                   "resource_id": 128, "resource_label": 500, "justification": 2000}
+FIELD_NAMES = {"actor_id": "actor.id", "rpps": "actor.rpps", "on_behalf_of": "actor.on_behalf_of",
+               "display_name": "actor.display_name", "profession_code": "actor.profession_code"}
+
+Outcome = tuple[StoredRecord, bool]             # the stored record, and whether it was already there
+
+
+def _text(v: Violations, value: str, name: str, limit: int) -> None:
+    v.max_length(value, name, limit)
+    if "\x00" in value:
+        v.add(name, "caractère nul interdit")
+
+
+def checked(entry: Entry, caller: Caller, v: Violations, prefix: str) -> Entry:
+    """The entry as it will be stored: canonical record id, the caller as appending service."""
+    entry = dataclasses.replace(entry, service=caller.subject)
+    record_id = canonical_id(entry.record_id)
+    if not record_id:
+        v.add(f"{prefix}record_id", "UUID attendu")
+    if entry.occurred_at is None:
+        v.add(f"{prefix}occurred_at", "champ obligatoire")
+    for name, value in (("actor.type", entry.actor_type), ("action", entry.action), ("decision", entry.decision)):
+        v.require(value, f"{prefix}{name}")
+    for name, limit in ENTRY_LIMITS.items():
+        _text(v, getattr(entry, name), prefix + FIELD_NAMES.get(name, name), limit)
+    for name, limit in PERSONAL_LIMITS.items():
+        _text(v, getattr(entry.personal, name), prefix + FIELD_NAMES.get(name, name), limit)
+    occurred_at = entry.occurred_at.astimezone(timezone.utc) if entry.occurred_at is not None else None
+    return dataclasses.replace(entry, record_id=record_id, occurred_at=occurred_at)
+
+
+def append_records(appender: GroupCommitter, caller: Caller, entries: list[Entry], *,
+                   prefix: str = "records[{i}].") -> list[Outcome]:
+    """Only platform services append (each service, before the data leaves it)."""
+    caller.require(SERVICE)
+    v = Violations()
+    if not entries:
+        v.add("records", "au moins un enregistrement")
+    if len(entries) > MAX_RECORDS_PER_CALL:
+        v.add("records", f"{MAX_RECORDS_PER_CALL} enregistrements au plus par appel")
+    ready = [checked(entry, caller, v, prefix.format(i=i)) for i, entry in enumerate(entries)]
+    v.raise_if_any()
+    return appender.submit(ready)
+
+
+# ---- group commit ----
+@dataclasses.dataclass(eq=False)
+class _Job:
+    entries: list[Entry]
+    then: Callable | None = None                 # runs in the same transaction, after the inserts
+    prepared: list[_Prepared] = dataclasses.field(default_factory=list)
+    outcomes: list[Outcome] | None = None
+    extra: object = None
+    error: BaseException | None = None
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+
+
+class GroupCommitter:
+    def __init__(self, unit_of_work: Callable, now: Callable[[], datetime], *,
+                 max_batch: int = MAX_RECORDS_PER_TRANSACTION, wait_seconds: float = WAIT_SECONDS):
+        self._unit_of_work, self._now = unit_of_work, now
+        self._max_batch, self._wait = max_batch, wait_seconds
+        self._queue: deque[_Job] = deque()
+        self._ready = threading.Condition()
+        self._stopping = False
+        self._frontier: merkle.Frontier | None = None   # of the last tree this process wrote
+        self._thread = threading.Thread(target=self._run, name="audit-append", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Write what is queued, then stop the writer thread."""
+        with self._ready:
+            self._stopping = True
+            self._ready.notify()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def submit(self, entries: list[Entry], then: Callable | None = None):
+        """Append `entries` in order; return one outcome per entry (and what `then` returned).
+
+        `then(repository, outcomes)` runs inside the same transaction; a job with one runs alone.
+        """
+        appended_at = self._now().astimezone(timezone.utc)
+        job = _Job(list(entries), then, [_prepare(entry, appended_at) for entry in entries])
+        with self._ready:
+            if self._stopping:
+                raise Unavailable("Journal d'audit en cours d'arrêt")
+            self._queue.append(job)
+            self._ready.notify()
+        if not job.done.wait(self._wait):
+            raise Unavailable("Journal d'audit indisponible, réessayez avec le même identifiant")
+        if job.error is not None:
+            raise job.error
+        return (job.outcomes, job.extra) if then is not None else job.outcomes
+
+    # ---- the writer thread ----
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while not self._queue and not self._stopping:
+                    self._ready.wait()
+                if not self._queue:
+                    return
+                jobs = self._take()
+            self._write_group(jobs)
+
+    def _take(self) -> list[_Job]:
+        first = self._queue.popleft()
+        jobs, count = [first], len(first.entries)
+        if first.then is not None:
+            return jobs
+        while self._queue and self._queue[0].then is None \
+                and count + len(self._queue[0].entries) <= self._max_batch:
+            job = self._queue.popleft()
+            jobs.append(job)
+            count += len(job.entries)
+        return jobs
+
+    def _write_group(self, jobs: list[_Job], attempts: int = 2) -> None:
+        try:
+            self._write(jobs)
+        except DomainError as exc:       # from a `then` hook: its job runs alone
+            jobs[0].error = exc
+        except Exception as exc:
+            if attempts > 1:             # e.g. a connection the server closed: safe to redo, appends
+                self._write_group(jobs, attempts - 1)       # are idempotent and read under the lock
+                return
+            if len(jobs) > 1:            # one job's bad data must not fail the others: retry each alone
+                for job in jobs:
+                    self._write_group([job], 1)
+                return
+            log.error("audit append failed", exc_info=exc)
+            jobs[0].error = Unavailable("Journal d'audit indisponible, réessayez avec le même identifiant")
+        for job in jobs:
+            job.done.set()
+
+    def _write(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            job.outcomes, job.extra, job.error = None, None, None
+        with self._unit_of_work() as repo:
+            size, known = repo.open_append({e.record_id for job in jobs for e in job.entries})
+            cached = self._frontier
+            frontier = (cached.copy() if cached is not None and cached.size == size
+                        else merkle.frontier_at(size, repo.stored_hashes))
+            new_records, new_nodes = [], []
+            for job in jobs:
+                conflict = _conflict(job.entries, known)
+                if conflict:
+                    job.error = AlreadyExists(
+                        "Un enregistrement d'audit différent existe déjà sous cet identifiant",
+                        reason="AUDIT_RECORD_ID_CONFLICT")
+                    continue
+                job.outcomes = []
+                for entry, prepared in zip(job.entries, job.prepared):
+                    existing = known.get(entry.record_id)
+                    if existing is not None:
+                        job.outcomes.append((existing, True))
+                        continue
+                    stored = StoredRecord(entry, frontier.size, prepared.leaf_hash, prepared.appended_at,
+                                          prepared.commitment)
+                    new_nodes += [n for n in frontier.append(stored.leaf_hash) if merkle.is_stored(n[0])]
+                    known[entry.record_id] = stored
+                    new_records.append((stored, entry.personal, prepared.salt))
+                    job.outcomes.append((stored, False))
+            if new_records:
+                repo.add(new_records, new_nodes)
+            for job in jobs:
+                if job.then is not None and job.error is None:
+                    job.extra = job.then(repo, job.outcomes)
+        self._frontier = frontier
+
+
+def _conflict(entries: list[Entry], known: dict[str, StoredRecord]) -> bool:
+    pending: dict[str, Entry] = {}
+    for entry in entries:
+        existing = known.get(entry.record_id)
+        if existing is not None:
+            if not existing.same_content(entry):
+                return True
+        elif entry.record_id in pending:
+            if pending[entry.record_id] != entry:
+                return True
+        else:
+            pending[entry.record_id] = entry
+    return False
+
+
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """What a leaf needs besides its index: computed by the calling thread, outside the log's lock."""
+
+    appended_at: datetime
+    salt: bytes
+    commitment: bytes
+    leaf_hash: bytes
+
+
+def _prepare(entry: Entry, appended_at: datetime) -> _Prepared:
+    salt = leaf.new_salt()
+    commitment = leaf.commitment(entry.personal, salt)
+    return _Prepared(appended_at, salt, commitment, merkle.leaf_hash(leaf.leaf_input(entry, appended_at, commitment)))

@@ -1,0 +1,85 @@
+"""Signed tree heads (RFC 6962 §3.5), signed with the log's own Ed25519 key.
+
+A head is signed when a reader asks for the latest one and the tree has grown since the last head,
+when an inclusion proof needs a head that includes its leaf, and periodically by a background
+thread, so that the log commits to its content even when nobody asks. Heads are unique by tree
+size: replicas signing the same size keep the first one stored.
+"""
+from __future__ import annotations
+
+import struct
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from audit.domain import merkle
+from audit.domain.models import TreeHead
+from audit.domain.ports import HeadSigner
+
+
+def tree_head_message(timestamp_ms: int, tree_size: int, root_hash: bytes) -> bytes:
+    """The TreeHeadSignature structure: version v1 (0), signature_type tree_hash (1), timestamp in
+    milliseconds, tree_size (uint64 each, big-endian), then the 32-byte SHA-256 root hash."""
+    return struct.pack(">BBQQ", 0, 1, timestamp_ms, tree_size) + root_hash
+
+
+def tree_root(repo, size: int) -> bytes:
+    return merkle.range_hashes([(0, size)], repo.stored_hashes)[0]
+
+
+class TreeHeads:
+    def __init__(self, unit_of_work: Callable, signer: HeadSigner, now: Callable[[], datetime]):
+        self._unit_of_work, self.signer, self._now = unit_of_work, signer, now
+        self._key_registered = False
+        self._lock = threading.Lock()
+
+    def register_key(self) -> None:
+        """Publish this process's public key in the log (once), retiring any other current key."""
+        if not self._key_registered:
+            with self._unit_of_work() as repo:
+                repo.register_key(self.signer.key_id, self.signer.algorithm, self.signer.public_key, self._now())
+            self._key_registered = True
+
+    def latest(self, covering: int | None = None) -> TreeHead:
+        """The latest signed head, after signing one for the current size if the tree has grown
+        since (or, given `covering`, only if the latest head has fewer leaves than that)."""
+        self.register_key()
+        with self._lock, self._unit_of_work() as repo:
+            head = repo.latest_head()
+            if head is not None and covering is not None and head.tree_size >= covering:
+                return head
+            size = repo.tree_size()
+            if head is not None and head.tree_size >= size:
+                return head
+            root = tree_root(repo, size)
+            timestamp_ms = int(self._now().timestamp() * 1000)
+            if head is not None:
+                timestamp_ms = max(timestamp_ms, head.timestamp_ms)
+            signature = self.signer.sign(tree_head_message(timestamp_ms, size, root))
+            return repo.add_head(TreeHead(size, timestamp_ms, root, signature, self.signer.key_id,
+                                          self.signer.algorithm))
+
+    def keys(self):
+        self.register_key()
+        with self._unit_of_work() as repo:
+            return repo.log_keys()
+
+
+def sign_periodically(heads: TreeHeads, interval: float, log) -> Callable[[], None]:
+    """A thread that signs a head every `interval` seconds when the tree has grown; returns `stop`."""
+    stopped = threading.Event()
+
+    def loop():
+        while not stopped.wait(interval):
+            try:
+                heads.latest()
+            except Exception as exc:        # the database may be down for a while: try again later
+                log.warning("cannot sign a tree head", extra={"error": type(exc).__name__})
+
+    thread = threading.Thread(target=loop, name="audit-tree-heads", daemon=True)
+    thread.start()
+
+    def stop():
+        stopped.set()
+        thread.join(5)
+    return stop

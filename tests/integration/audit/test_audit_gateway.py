@@ -1,0 +1,96 @@
+"""The patient's activity history through the gateway (routes derived from the proto's bindings)."""
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from mes.audit.v1 import audit_pb2 as pb
+from mes.identity.v1 import identity_pb2 as ipb
+from mes.identity.v1 import identity_pb2_grpc
+
+from audit_harness import record
+from meskit.auth import DELEGATE, PROFESSIONAL
+from meskit.server import Registration, build_server
+
+P = "patient-1"
+
+
+class Jwks(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self, signer):
+        self.signer = signer
+
+    def GetJwks(self, request, context):
+        return ipb.GetJwksResponse(jwks_json=json.dumps(self.signer.jwks()))
+
+
+@pytest.fixture
+def gateway(audit):
+    from gateway.app import build_app
+    from gateway.config import load_settings
+    identity = build_server(service="identity-keys", verifier=None, host="127.0.0.1", port=0, registrations=[
+        Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, Jwks(audit.signer),
+                     "mes.identity.v1.IdentityService")])
+    identity.server.start()
+    audit_port = audit.servers[0][0].port
+    app = build_app(load_settings({"IDENTITY_ADDR": f"127.0.0.1:{identity.port}",
+                                   "AUDIT_ADDR": f"127.0.0.1:{audit_port}"}))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None, access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
+        time.sleep(0.01)
+    with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=10) as client:
+        yield client
+    server.should_exit = True
+    thread.join(10)
+    identity.stop(0)
+
+
+def bearer(audit, metadata) -> dict[str, str]:
+    return {"Authorization": metadata[0][1]}
+
+
+@pytest.fixture
+def history(audit):
+    return audit.append(*[record(n, actor_id="pro-gp" if n % 2 else "pro-kine") for n in range(6)],
+                        record(6, actor_type=pb.ACTOR_TYPE_PATIENT, actor_id=P))
+
+
+class TestActivityOverHttp:
+    def test_the_patient_pages_through_their_filtered_history(self, audit, gateway, history):
+        headers = bearer(audit, audit.patient(P))
+        query = {"actor_types": "ACTOR_TYPE_HEALTHCARE_PROFESSIONAL", "professional_id": "pro-gp",
+                 "start_time": "2026-03-01T08:01:00Z", "page_size": "2"}
+        first = gateway.get(f"/v1/patients/{P}/activity", params=query, headers=headers)
+        assert first.status_code == 200, first.text
+        body = first.json()
+        assert [r["resourceId"] for r in body["records"]] == ["doc-5", "doc-3"]
+        assert body["records"][0]["actor"] == {"type": "ACTOR_TYPE_HEALTHCARE_PROFESSIONAL", "id": "pro-gp",
+                                               "professionCode": "10", "rpps": "10101234567",
+                                               "displayName": "Dr Paul Bernard", "onBehalfOf": ""}
+        second = gateway.get(f"/v1/patients/{P}/activity", headers=headers,
+                             params={**query, "page_token": body["nextPageToken"]}).json()
+        assert [r["resourceId"] for r in second["records"]] == ["doc-1"]
+        assert not second.get("nextPageToken")
+
+    def test_one_record_by_id(self, audit, gateway, history):
+        got = gateway.get(f"/v1/patients/{P}/activity/{history[2].record_id}",
+                          headers=bearer(audit, audit.as_(DELEGATE, "daughter", on_behalf_of=P)))
+        assert got.status_code == 200 and got.json()["recordId"] == history[2].record_id
+
+    def test_a_professional_is_refused(self, audit, gateway, history):
+        response = gateway.get(f"/v1/patients/{P}/activity",
+                               headers=bearer(audit, audit.as_(PROFESSIONAL, "pro-gp", profession_code="10")))
+        assert response.status_code == 403
+
+    def test_without_a_token_nobody_reads(self, gateway, history):
+        assert gateway.get(f"/v1/patients/{P}/activity").status_code == 401

@@ -1,0 +1,175 @@
+"""Leaf inputs and commitments, append validation, idempotency and group commit (in memory)."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import threading
+import time
+
+import pytest
+
+from audit_fakes import T0, make_entry
+from meskit.auth import PATIENT, SERVICE, Caller
+from meskit.errors import AlreadyExists, InvalidArgument, PermissionDenied, Unavailable
+
+from audit.domain import leaf, merkle
+from audit.domain.appends import GroupCommitter, append_records
+from audit.domain.models import ERASED, Personal
+
+DOCUMENTS = Caller(SERVICE, "documents")
+
+
+@pytest.fixture
+def appender(fake_log):
+    committer = GroupCommitter(fake_log.unit_of_work, lambda: T0)
+    committer.start()
+    yield committer
+    committer.stop()
+
+
+class TestLeafInput:
+    def test_the_leaf_holds_no_personal_data(self):
+        entry = make_entry(personal=Personal(patient_id="patient-7f3a", actor_id="pro-91b2", rpps="10109876543",
+                                             display_name="Marc Leroy", resource_label="Bilan kiné",
+                                             justification="Chute à domicile"))
+        data = leaf.leaf_input(entry, T0, leaf.commitment(entry.personal, leaf.new_salt()))
+        for secret in ("patient-7f3a", "pro-91b2", "10109876543", "Marc Leroy", "Bilan", "Chute"):
+            assert secret.encode() not in data
+
+    def test_the_leaf_is_canonical_json_of_the_non_personal_fields(self):
+        entry = make_entry()
+        commitment = b"\x01" * 32
+        data = leaf.leaf_input(entry, T0, commitment)
+        decoded = json.loads(data)
+        assert data == json.dumps(decoded, sort_keys=True, separators=(",", ":")).encode()
+        assert decoded["v"] == 1 and decoded["personal"] == commitment.hex()
+        assert decoded["occurred_at"] == "2026-03-01T08:15:00.000000Z"
+        assert decoded["action"] == "READ" and decoded["rule"] == "matrix:10/11488-4"
+
+    def test_the_commitment_is_an_hmac_keyed_by_the_salt(self):
+        personal, salt = make_entry().personal, b"s" * 32
+        message = json.dumps({"v": 1, **dataclasses.asdict(personal)}, sort_keys=True, separators=(",", ":"),
+                             ensure_ascii=False).encode()
+        assert leaf.commitment(personal, salt) == hmac.new(salt, message, hashlib.sha256).digest()
+
+    def test_every_personal_field_and_the_salt_change_the_commitment(self):
+        personal, salt = make_entry().personal, b"s" * 32
+        base = leaf.commitment(personal, salt)
+        assert leaf.commitment(personal, b"t" * 32) != base
+        for name in (f.name for f in dataclasses.fields(Personal)):
+            assert leaf.commitment(dataclasses.replace(personal, **{name: "x"}), salt) != base, name
+
+    def test_salts_are_random_and_32_bytes(self):
+        assert len(leaf.new_salt()) == 32 and leaf.new_salt() != leaf.new_salt()
+
+    def test_erasing_personal_data_keeps_the_leaf_and_its_hash(self, appender):
+        ((stored, _),) = append_records(appender, DOCUMENTS, [make_entry()])
+        erased_entry = dataclasses.replace(stored.entry, personal=ERASED)
+        assert merkle.leaf_hash(leaf.leaf_input(erased_entry, stored.appended_at, stored.commitment)) == stored.leaf_hash
+
+
+class TestAppendValidation:
+    def test_only_services_append(self, appender):
+        with pytest.raises(PermissionDenied):
+            append_records(appender, Caller(PATIENT, "patient-1"), [make_entry()])
+
+    def test_invalid_records_are_refused_with_every_field_named(self, appender):
+        bad = make_entry(record_id="not-a-uuid", occurred_at=None, action="", rule="r" * 200,
+                         personal=Personal(patient_id="p\x00"))
+        with pytest.raises(InvalidArgument) as raised:
+            append_records(appender, DOCUMENTS, [make_entry(), bad])
+        fields = {v.field for v in raised.value.violations}
+        assert fields == {"records[1].record_id", "records[1].occurred_at", "records[1].action",
+                          "records[1].rule", "records[1].patient_id"}
+
+    def test_the_appending_service_is_the_caller_and_the_id_canonical(self, appender):
+        entry = make_entry(service="someone-else", record_id="{00000000-0000-0000-0000-0000000000AA}")
+        ((stored, _),) = append_records(appender, DOCUMENTS, [entry])
+        assert stored.entry.service == "documents"
+        assert stored.entry.record_id == "00000000-0000-0000-0000-0000000000aa"
+
+
+class TestAppend:
+    def test_same_record_id_twice_keeps_one(self, appender, fake_log):
+        ((first, dup1),) = append_records(appender, DOCUMENTS, [make_entry()])
+        ((second, dup2),) = append_records(appender, DOCUMENTS, [make_entry()])
+        assert (dup1, dup2) == (False, True)
+        assert second == first and len(fake_log.records) == 1
+
+    def test_different_content_under_the_same_id_is_refused(self, appender, fake_log):
+        append_records(appender, DOCUMENTS, [make_entry()])
+        with pytest.raises(AlreadyExists):
+            append_records(appender, DOCUMENTS, [make_entry(decision="DENIED")])
+        assert len(fake_log.records) == 1
+
+    def test_a_repeat_within_one_call_is_a_duplicate(self, appender, fake_log):
+        outcomes = append_records(appender, DOCUMENTS, [make_entry(0), make_entry(1), make_entry(0)])
+        assert [dup for _, dup in outcomes] == [False, False, True]
+        assert outcomes[2][0] == outcomes[0][0] and len(fake_log.records) == 2
+
+    def test_records_of_a_call_are_appended_in_order(self, appender):
+        outcomes = append_records(appender, DOCUMENTS, [make_entry(n) for n in range(5)])
+        assert [s.leaf_index for s, _ in outcomes] == [0, 1, 2, 3, 4]
+
+    def test_concurrent_appends_get_dense_indexes_in_few_transactions(self, appender, fake_log):
+        results, errors = [], []
+
+        def worker(start):
+            try:
+                for n in range(start, start + 20):
+                    results.extend(append_records(appender, DOCUMENTS, [make_entry(n)]))
+            except Exception as exc:       # pragma: no cover - reported below
+                errors.append(exc)
+        threads = [threading.Thread(target=worker, args=(t * 20,)) for t in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors
+        assert sorted(s.leaf_index for s, _ in results) == list(range(160))
+        assert fake_log.transactions <= 160
+        frontier = merkle.Frontier()
+        for index in range(160):
+            frontier.append(fake_log.records[index][0].leaf_hash)
+        assert merkle.frontier_at(160, lambda nodes: {n: (fake_log.records[n[1]][0].leaf_hash if n[0] == 0
+                                                          else fake_log.nodes[n]) for n in nodes}).root() == frontier.root()
+
+    def test_a_conflicting_call_does_not_fail_the_others_of_its_group(self, appender, fake_log):
+        append_records(appender, DOCUMENTS, [make_entry(0)])
+        grouped = GroupCommitter(fake_log.unit_of_work, lambda: T0)   # not started: calls queue up
+        results = {}
+
+        def call(name, entries):
+            try:
+                results[name] = grouped.submit(entries)
+            except AlreadyExists as exc:
+                results[name] = exc
+        threads = [threading.Thread(target=call, args=("bad", [make_entry(0, rule="other")])),
+                   threading.Thread(target=call, args=("good", [make_entry(1)]))]
+        for t in threads:
+            t.start()
+        while len(grouped._queue) < 2:
+            time.sleep(0.005)
+        before = fake_log.transactions
+        grouped.start()
+        for t in threads:
+            t.join()
+        grouped.stop()
+        assert isinstance(results["bad"], AlreadyExists)
+        assert results["good"][0][0].leaf_index == 1
+        assert fake_log.transactions == before + 1          # one transaction for the whole group
+
+    def test_a_transaction_that_fails_once_is_redone(self, appender, fake_log):
+        fake_log.fail_next = 1
+        ((stored, dup),) = append_records(appender, DOCUMENTS, [make_entry(0)])
+        assert (stored.leaf_index, dup, len(fake_log.records)) == (0, False, 1)
+
+    def test_a_failing_database_answers_unavailable_and_the_next_append_continues_the_tree(self, appender, fake_log):
+        append_records(appender, DOCUMENTS, [make_entry(0)])
+        fake_log.fail_next = 2
+        with pytest.raises(Unavailable):
+            append_records(appender, DOCUMENTS, [make_entry(1)])
+        ((stored, dup),) = append_records(appender, DOCUMENTS, [make_entry(1)])
+        assert (stored.leaf_index, dup) == (1, False)
