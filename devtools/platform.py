@@ -38,6 +38,7 @@ class LocalPlatform:
     fixed_ports: bool = False            # make run: well-known ports; tests: free ones
     log_level: str = "INFO"
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    s3: bool = False                     # documents' bytes in a local S3 endpoint (moto) instead of a folder
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -45,12 +46,15 @@ class LocalPlatform:
         self.var_dir = self.var_dir.resolve()
         self.mail_dir = self.var_dir / "mail"
         self.log_dir = self.var_dir / "logs"
+        self.documents_dir = self.var_dir / "documents"
+        self.letters_dir = self.var_dir / "letters"
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
         self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
         self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
         self.service_secrets: dict[str, str] = {}
         self.postgres = None
         self.smtp: SmtpSink | None = None
+        self.s3_server = None
 
     # ---- addresses ----
     @property
@@ -74,6 +78,11 @@ class LocalPlatform:
         self._start_postgres()
         self.smtp = SmtpSink(self.mail_dir, self.ports["smtp"])
         self.smtp.start()
+        if self.s3:
+            from moto.server import ThreadedMotoServer
+            self.ports["s3"] = free_port()
+            self.s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.ports["s3"], verbose=False)
+            self.s3_server.start()
         self._migrate_all()
         for service in SERVICES:
             self._spawn(service, [sys.executable, "-m", service], self._service_env(service))
@@ -95,6 +104,9 @@ class LocalPlatform:
         if self.smtp:
             self.smtp.stop()
             self.smtp = None
+        if self.s3_server is not None:
+            self.s3_server.stop()
+            self.s3_server = None
         if self.postgres is not None:
             self.postgres.cleanup()
             self.postgres = None
@@ -166,8 +178,15 @@ class LocalPlatform:
                         "SERVICE_CLIENTS_FILE": str(self.service_clients_file)})
         if service == "audit":
             env["AUDIT_SIGNING_KEY_FILE"] = str(self.audit_key_file)
+        if service == "documents":
+            env.update({"AUDIT_ADDR": self.address("audit"), "NOTIFICATIONS_ADDR": self.address("notifications"),
+                        "DOCUMENTS_DIR": str(self.documents_dir)})
+            if self.s3:
+                env.update({"S3_ENDPOINT": self.address("s3"), "S3_SECURE": "false", "S3_ACCESS_KEY": "local",
+                            "S3_SECRET_KEY": "local-secret", "S3_BUCKET": "mes-documents"})
         if service == "notifications":
-            env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"])})
+            env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"]),
+                        "LETTERS_DIR": str(self.letters_dir)})
         env.update(self.extra_env.get(service, {}))
         return env
 
@@ -183,16 +202,23 @@ class LocalPlatform:
         self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
-    def restart(self, name: str, timeout: float = 30.0) -> None:
-        """Stop one process (SIGTERM) and start it again with the same settings."""
-        process = self.processes[name]
+    def stop_process(self, name: str) -> None:
+        """Stop one process (SIGTERM), e.g. to see how the others behave without it."""
+        process = self.processes.pop(name)
         process.send_signal(signal.SIGTERM)
         process.wait(15)
+
+    def start_process(self, name: str, timeout: float = 30.0) -> None:
+        """Start one process again with the same settings and wait until everything serves."""
         if name == "gateway":
             self._spawn("gateway", [sys.executable, "-m", "gateway"], self._gateway_env())
         else:
             self._spawn(name, [sys.executable, "-m", name], self._service_env(name))
         self.wait_until_serving(timeout)
+
+    def restart(self, name: str, timeout: float = 30.0) -> None:
+        self.stop_process(name)
+        self.start_process(name, timeout)
 
     # ---- health ----
     def health(self, service: str) -> str:

@@ -27,6 +27,8 @@ def main() -> None:
             f"  Gateway:        {platform.gateway_url}   (OpenAPI: {platform.gateway_url}/openapi.json)",
             *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
             f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
+            f"  Documents:      file bytes kept in {platform.documents_dir}/",
+            f"  Letters:        daily print files (PDF letters + manifest) in {platform.letters_dir}/",
             f"  Logs:           {platform.log_dir}/", "",
             f"  Demo patient, 80 years old, not activated: {patient['given_name']} {patient['family_name']}",
             f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "

@@ -11,15 +11,18 @@ from aiosmtpd.controller import Controller
 
 
 class MailDirHandler:
-    def __init__(self, directory: Path, refuse: set[str] | None = None):
+    def __init__(self, directory: Path, refuse: set[str] | None = None, defer: set[str] | None = None):
         self.directory = directory
         self.refuse = refuse if refuse is not None else set()
+        self.defer = defer if defer is not None else set()      # answered 451: try again later
         self._counter = itertools.count()
         directory.mkdir(parents=True, exist_ok=True)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return "550 5.1.1 Mailbox unavailable"
+        if address.lower() in self.defer:
+            return "451 4.2.0 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

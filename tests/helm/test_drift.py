@@ -19,8 +19,6 @@ SERVICES = service_dirs()
 # landed run their contract only). Remove an entry when its service's settings read it: the test
 # below then checks it like any other.
 PENDING = {
-    "documents": {"S3_ENDPOINT", "S3_SECURE", "S3_REGION", "S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY",
-                  "AUDIT_ADDR"},
     "messaging": {"DOCUMENTS_ADDR", "AUDIT_ADDR"},
     "agenda": {"NOTIFICATIONS_ADDR"},
 }

@@ -1,6 +1,6 @@
-from meskit.config import CommonSettings
 from meskit.runner import main
 
+from documents.config import DocumentsSettings
 from documents.wiring import VERSIONS_DIR, build
 
-main(CommonSettings, build, VERSIONS_DIR)
+main(DocumentsSettings, build, VERSIONS_DIR)

@@ -1,0 +1,56 @@
+"""identity's GetAccessContext (service token), in the access decision's terms."""
+from __future__ import annotations
+
+import grpc
+from mes.identity.v1 import identity_pb2 as pb
+from mes.identity.v1 import identity_pb2_grpc
+
+from meskit.errors import InvalidArgument, NotFound, Unavailable
+
+from documents.domain.access import PatientSettings
+from documents.domain.actors import AccessContext, ProfessionalRecord
+
+TIMEOUT_SECONDS = 3.0
+
+
+def context_from_pb(reply: pb.AccessContext) -> AccessContext:
+    s = reply.settings
+    settings = PatientSettings(
+        patient_id=s.patient_id, blocked_professional_ids=frozenset(s.blocked_professional_ids),
+        care_team_ids=frozenset(m.professional_id for m in s.care_team),
+        administrator_ids=frozenset(m.professional_id for m in s.care_team if m.administrator),
+        samu_access=s.emergency.samu_access, break_glass=s.emergency.break_glass,
+        masked_in_emergency=s.emergency.masked_in_emergency,
+        mask_new_documents_by_default=s.mask_new_documents_by_default, patient_is_minor=reply.patient_is_minor)
+    professional = None
+    if reply.HasField("professional") and reply.professional.professional_id:
+        p = reply.professional
+        professional = ProfessionalRecord(
+            professional_id=p.professional_id, rpps=p.rpps, profession_code=p.profession_code,
+            display_name=f"{p.given_name} {p.family_name}".strip(), samu_regulator=p.samu_regulator,
+            occupational_medicine=p.occupational_medicine, insurer_doctor=p.insurer_doctor)
+    return AccessContext(
+        settings=settings, professional=professional,
+        legal_representative_ids=frozenset(reply.legal_representative_account_ids),
+        caregiver_ids=frozenset(reply.caregiver_account_ids),
+        general_practitioner_ids=frozenset(m.professional_id for m in s.care_team
+                                           if m.role == pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT))
+
+
+class IdentityAccessContexts:
+    def __init__(self, channel: grpc.Channel):
+        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+
+    def get(self, patient_id: str, professional_id: str = "") -> AccessContext:
+        try:
+            reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(
+                patient_id=patient_id, professional_id=professional_id), timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            code = exc.code() if hasattr(exc, "code") else None
+            if code == grpc.StatusCode.NOT_FOUND:
+                raise NotFound("Profil ou professionnel introuvable") from None
+            if code == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument("Identifiant de profil invalide") from None
+            raise Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
+                              reason="IDENTITY_UNAVAILABLE") from None
+        return context_from_pb(reply)

@@ -1,0 +1,33 @@
+"""Where each outbox event goes: AUDIT_RECORD to audit, people's notices to notifications.
+
+One OutboxRelay (meskit.outbox) claims rows with SKIP LOCKED; a failed publish backs that row off
+and the others go on, so a notifications outage never holds the audit trail back (and vice versa).
+"""
+from __future__ import annotations
+
+import logging
+
+from meskit.outbox import Event
+
+from documents.adapters.audit import AuditClient
+from documents.adapters.notifications import NotificationsPublisher
+from documents.domain.auditing import AUDIT_RECORD, AuditEntry
+
+log = logging.getLogger("documents.relay")
+
+
+class NotConfigured(RuntimeError):
+    pass
+
+
+class Dispatcher:
+    def __init__(self, audit: AuditClient, notifications: NotificationsPublisher | None):
+        self._audit, self._notifications = audit, notifications
+
+    def __call__(self, event: Event) -> None:
+        if event.event_type == AUDIT_RECORD:
+            self._audit.relay(AuditEntry.from_payload(str(event.event_id), event.payload))
+            return
+        if self._notifications is None:
+            raise NotConfigured("NOTIFICATIONS_ADDR is not set: the notice waits in the outbox")
+        self._notifications.publish(event)

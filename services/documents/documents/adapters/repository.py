@@ -1,0 +1,128 @@
+"""All of documents' queries. A repository works inside the session it is given and never commits:
+the use-case's unit of work does."""
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from meskit.outbox import add_event
+
+from documents.adapters.tables import documents, folders, outbox
+from documents.domain.auditing import AUDIT_RECORD, AuditEntry
+from documents.domain.errors import DuplicateUpload
+from documents.domain.models import Author, Document, Folder, Visibility
+
+AUTHOR_COLUMNS = {"type": "author_type", "id": "author_id", "display_name": "author_display_name",
+                  "profession_code": "author_profession_code", "organisation_type": "author_organisation_type",
+                  "delegate_account_id": "delegate_account_id"}
+VISIBILITY_COLUMNS = ("masked", "hidden_from_patient", "hidden_from_patient_until", "hidden_from_legal_representatives")
+UPDATABLE = frozenset({"title", "document_date", "category", "class_code", "type_code", "pinned", "pinned_at",
+                       "folder_id", "state", "deleted_at", "updated_at", *VISIBILITY_COLUMNS})
+
+
+def _document(row) -> Document:
+    return Document(
+        document_id=row.document_id, patient_id=row.patient_id, title=row.title, document_date=row.document_date,
+        category=row.category, class_code=row.class_code, type_code=row.type_code,
+        author=Author(**{field: getattr(row, column) for field, column in AUTHOR_COLUMNS.items()}),
+        content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256, filename=row.filename,
+        object_key=row.object_key, visibility=Visibility(**{c: getattr(row, c) for c in VISIBILITY_COLUMNS}),
+        state=row.state, pinned=row.pinned, pinned_at=row.pinned_at, folder_id=row.folder_id,
+        upload_id=row.upload_id, created_at=row.created_at, updated_at=row.updated_at, deleted_at=row.deleted_at)
+
+
+class DocumentsRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    # ---- documents ----
+    def add_document(self, d: Document, *, upload_key: str = "") -> None:
+        values = {c: getattr(d, c) for c in (
+            "document_id", "patient_id", "title", "document_date", "category", "class_code", "type_code",
+            "content_type", "size_bytes", "sha256", "filename", "object_key", "state", "pinned", "pinned_at",
+            "folder_id", "upload_id", "created_at", "updated_at", "deleted_at")}
+        values.update({column: getattr(d.author, field) for field, column in AUTHOR_COLUMNS.items()})
+        values.update({c: getattr(d.visibility, c) for c in VISIBILITY_COLUMNS})
+        values["upload_key"] = upload_key or None
+        try:
+            with self._session.begin_nested():
+                self._session.execute(documents.insert().values(**values))
+        except IntegrityError as exc:
+            if d.upload_id and "uq_documents_upload" in str(exc.orig):
+                raise DuplicateUpload() from exc
+            raise
+
+    def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None:
+        query = sa.select(documents).where(documents.c.patient_id == patient_id,
+                                           documents.c.document_id == document_id)
+        row = self._session.execute(query.with_for_update() if for_update else query).first()
+        return _document(row) if row else None
+
+    def list_documents(self, patient_id: str, *, for_update: bool = False) -> list[Document]:
+        query = sa.select(documents).where(documents.c.patient_id == patient_id).order_by(documents.c.created_at)
+        return [_document(r) for r in self._session.execute(query.with_for_update() if for_update else query)]
+
+    def find_upload(self, upload_key: str, upload_id: str) -> Document | None:
+        row = self._session.execute(sa.select(documents).where(
+            documents.c.upload_key == upload_key, documents.c.upload_id == upload_id)).first()
+        return _document(row) if row else None
+
+    def update_document(self, document_id: str, **values) -> None:
+        unknown = set(values) - UPDATABLE
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        self._session.execute(documents.update().where(documents.c.document_id == document_id).values(**values))
+
+    def delete_document(self, document_id: str) -> None:
+        self._session.execute(documents.delete().where(documents.c.document_id == document_id))
+
+    def delete_patient_documents(self, patient_id: str) -> list[str]:
+        keys = self._session.execute(documents.delete().where(documents.c.patient_id == patient_id)
+                                     .returning(documents.c.object_key)).scalars().all()
+        self._session.execute(folders.delete().where(folders.c.patient_id == patient_id))
+        return list(keys)
+
+    # ---- folders ----
+    def add_folder(self, f: Folder) -> None:
+        self._session.execute(folders.insert().values(folder_id=f.folder_id, patient_id=f.patient_id, name=f.name,
+                                                      created_at=f.created_at, updated_at=f.updated_at))
+
+    def _folders(self, *conditions) -> list[Folder]:
+        count = (sa.select(sa.func.count()).where(documents.c.folder_id == folders.c.folder_id,
+                                                  documents.c.state == "available")
+                 .correlate(folders).scalar_subquery())
+        rows = self._session.execute(sa.select(folders, count.label("document_count")).where(*conditions))
+        return [Folder(folder_id=r.folder_id, patient_id=r.patient_id, name=r.name, document_count=r.document_count,
+                       created_at=r.created_at, updated_at=r.updated_at) for r in rows]
+
+    def get_folder(self, patient_id: str, folder_id: str) -> Folder | None:
+        found = self._folders(folders.c.patient_id == patient_id, folders.c.folder_id == folder_id)
+        return found[0] if found else None
+
+    def list_folders(self, patient_id: str) -> list[Folder]:
+        return self._folders(folders.c.patient_id == patient_id)
+
+    def rename_folder(self, folder_id: str, name: str, now) -> None:
+        self._session.execute(folders.update().where(folders.c.folder_id == folder_id).values(name=name, updated_at=now))
+
+    def delete_folder(self, folder_id: str) -> None:
+        self._session.execute(documents.update().where(documents.c.folder_id == folder_id).values(folder_id=None))
+        self._session.execute(folders.delete().where(folders.c.folder_id == folder_id))
+
+    # ---- outbox ----
+    def add_audit(self, record: AuditEntry) -> None:
+        """An AUDIT_RECORD event whose id is the record id (audit is idempotent on it)."""
+        self.add_event_once(uuid.UUID(record.record_id), AUDIT_RECORD, record.patient_id or "-", record.to_payload())
+
+    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> uuid.UUID:
+        return add_event(self._session, outbox, event_type, aggregate_id, payload)
+
+    def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool:
+        result = self._session.execute(insert(outbox).values(
+            event_id=event_id, event_type=event_type, aggregate_id=aggregate_id, payload=payload)
+            .on_conflict_do_nothing(index_elements=[outbox.c.event_id]))
+        return result.rowcount == 1

@@ -1,0 +1,68 @@
+"""Documents' tables (SQLAlchemy Core). Only this service reads or writes them. File bytes are
+not here: `object_key` names them in the object store (random, never derived from the title)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from meskit.outbox import outbox_table
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s"})
+
+TS = sa.DateTime(timezone=True)
+
+folders = sa.Table(
+    "folders", metadata,
+    sa.Column("folder_id", sa.String(36), primary_key=True),
+    sa.Column("patient_id", sa.String(64), nullable=False, index=True),
+    sa.Column("name", sa.String(50), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
+
+documents = sa.Table(
+    "documents", metadata,
+    sa.Column("document_id", sa.String(36), primary_key=True),
+    sa.Column("patient_id", sa.String(64), nullable=False, index=True),
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("document_date", sa.Date, nullable=False),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("class_code", sa.String(4), nullable=False),
+    sa.Column("type_code", sa.String(32), nullable=False),
+    # author (DOMAIN §2.3 uploadedBy): patient, professional, organisation or device
+    sa.Column("author_type", sa.String(16), nullable=False),
+    sa.Column("author_id", sa.String(64), nullable=False),
+    sa.Column("author_display_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("author_profession_code", sa.String(4), nullable=False, server_default=""),
+    sa.Column("author_organisation_type", sa.String(32), nullable=False, server_default=""),
+    sa.Column("delegate_account_id", sa.String(64), nullable=False, server_default=""),
+    # the stored bytes
+    sa.Column("content_type", sa.String(64), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("object_key", sa.String(64), nullable=False, unique=True),
+    # visibility (TRE_A07)
+    sa.Column("masked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("hidden_from_patient", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("hidden_from_patient_until", TS),
+    sa.Column("hidden_from_legal_representatives", sa.Boolean, nullable=False, server_default=sa.false()),
+    # organisation and state
+    sa.Column("state", sa.String(24), nullable=False, server_default="available"),
+    sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("pinned_at", TS),
+    sa.Column("folder_id", sa.String(36), sa.ForeignKey("folders.folder_id", ondelete="SET NULL")),
+    # idempotent uploads: (who deposited, client-chosen key)
+    sa.Column("upload_key", sa.String(64)),
+    sa.Column("upload_id", sa.String(64)),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("deleted_at", TS),
+    sa.UniqueConstraint("upload_key", "upload_id", name="uq_documents_upload"),
+    sa.CheckConstraint("state IN ('available', 'deleted_by_author')", name="state"),
+    sa.CheckConstraint("size_bytes > 0 AND size_bytes <= 5000000", name="size"),
+)
+
+outbox = outbox_table(metadata)

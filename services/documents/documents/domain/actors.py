@@ -1,0 +1,59 @@
+"""Who is calling, as the access decision sees them: the token's caller plus identity's access context."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meskit.auth import Caller
+
+from documents.domain.access import Actor, ActorType, DelegationType, PatientSettings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfessionalRecord:
+    professional_id: str
+    rpps: str = ""
+    profession_code: str = ""
+    display_name: str = ""
+    samu_regulator: bool = False
+    occupational_medicine: bool = False
+    insurer_doctor: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessContext:
+    """identity's GetAccessContext, in the decision's terms."""
+    settings: PatientSettings
+    professional: ProfessionalRecord | None = None
+    legal_representative_ids: frozenset[str] = frozenset()
+    caregiver_ids: frozenset[str] = frozenset()
+    general_practitioner_ids: frozenset[str] = frozenset()   # care-team members with role MEDECIN_TRAITANT
+
+
+def delegation_of(subject: str, context: AccessContext) -> DelegationType | None:
+    if subject in context.legal_representative_ids:
+        return DelegationType.LEGAL_REPRESENTATION
+    if subject in context.caregiver_ids:
+        return DelegationType.CAREGIVING
+    return None
+
+
+def actor_for(caller: Caller, context: AccessContext) -> Actor:
+    kind = ActorType(caller.actor_type)
+    if kind == ActorType.PROFESSIONAL:
+        record = context.professional
+        if record is None or record.professional_id != caller.subject:
+            # identity does not know this professional: the token's claims only, no flags
+            return Actor(type=kind, id=caller.subject, profession_code=caller.profession_code, rpps=caller.rpps)
+        return Actor(type=kind, id=caller.subject, profession_code=record.profession_code or caller.profession_code,
+                     rpps=record.rpps or caller.rpps, samu_regulator=record.samu_regulator,
+                     occupational_medicine=record.occupational_medicine, insurer_doctor=record.insurer_doctor)
+    if kind == ActorType.DELEGATE:
+        delegation = delegation_of(caller.subject, context) if caller.on_behalf_of == context.settings.patient_id else None
+        return Actor(type=kind, id=caller.subject, on_behalf_of=caller.on_behalf_of, delegation_type=delegation)
+    return Actor(type=kind, id=caller.subject)
+
+
+def display_name(caller: Caller, context: AccessContext) -> str:
+    if caller.actor_type == "professional" and context.professional is not None:
+        return context.professional.display_name
+    return ""

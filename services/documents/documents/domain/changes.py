@@ -1,0 +1,243 @@
+"""Changes: metadata, organisation, visibility, deletion (DOMAIN.md §2.3-§2.4).
+
+Each change is decided (`permissions.change_decision`), then made together with its AUDIT_RECORD
+outbox event in one transaction; a refused change writes only its (denied) audit event. Deleting
+removes the row (the patient's own deposits) or leaves a tombstone (a professional's deposit deleted
+by its author) in the transaction, and the object after the commit.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from meskit.auth import OPERATOR, SERVICE, Caller
+from meskit.errors import InvalidArgument, PermissionDenied, Violations
+
+from documents.domain import auditing, catalog, permissions
+from documents.domain.access import Decision
+from documents.domain.common import Who, denied, get_or_404, read_decision, require_ids, shown, who
+from documents.domain.deposit import PARIS, TITLE_LIMIT, parse_document_date
+from documents.domain.models import DELETED_BY_AUTHOR, Document, Shown
+from documents.domain.ports import Dependencies
+
+log = logging.getLogger("documents.changes")
+MAX_BATCH_DELETE = 10
+CHANGE_REFUSED = "Vous ne pouvez pas modifier ce document"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetadataChange:
+    title: str | None = None
+    document_date: str | None = None
+    category: str | None = None
+    pinned: bool | None = None
+    folder_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VisibilityChange:
+    masked: bool | None = None
+    hidden_from_patient: bool | None = None
+    hidden_from_legal_representatives: bool | None = None
+    hidden_from_patient_until: datetime | None = None
+
+
+def _refuse(deps: Dependencies, w: Who, action: str, decision: Decision, now: datetime, document: Document,
+            message: str = CHANGE_REFUSED) -> PermissionDenied:
+    """The refused change is recorded (its own transaction: nothing else is written)."""
+    with deps.unit_of_work() as repo:
+        repo.add_audit(w.audit(action=action, decision=decision, now=now, document=document))
+    return denied(decision, message)
+
+
+def _first_denied(w: Who, document: Document, operations: list[str], read: Decision) -> tuple[Decision, bool]:
+    decisions = [permissions.change_decision(w.actor, w.context.settings, document, op, read) for op in operations]
+    refused = [d for d in decisions if not d.allowed]
+    return (refused[0], False) if refused else (decisions[0], True)
+
+
+def update_document(deps: Dependencies, caller: Caller, patient_id: str, document_id: str,
+                    change: MetadataChange) -> Shown:
+    require_ids(patient_id=patient_id, document_id=document_id)
+    operations = []
+    if change.title is not None or change.document_date is not None or change.category is not None:
+        operations.append(permissions.UPDATE_METADATA)
+    if change.pinned is not None or change.folder_id is not None:
+        operations.append(permissions.ORGANISE)
+    if not operations:
+        raise InvalidArgument("Aucune modification demandée")
+    w = who(deps, caller, patient_id)
+    now = deps.now()
+    values = _metadata_values(change, now)
+    with deps.unit_of_work() as repo:
+        document = get_or_404(repo, patient_id, document_id, for_update=True)
+        decision, allowed = _first_denied(w, document, operations, read_decision(w, document, now))
+        if allowed:
+            if change.folder_id and repo.get_folder(patient_id, change.folder_id) is None:
+                raise InvalidArgument("Dossier introuvable", reason="FOLDER_NOT_FOUND")
+            if change.pinned is not None:
+                values.update(pinned=change.pinned, pinned_at=now if change.pinned else None)
+            repo.update_document(document_id, **values)
+            updated = repo.get_document(patient_id, document_id)
+            repo.add_audit(w.audit(action=auditing.UPDATE, decision=decision, now=now, document=updated))
+    if not allowed:
+        raise _refuse(deps, w, auditing.UPDATE, decision, now, document)
+    return shown(w, updated, now)
+
+
+def _metadata_values(change: MetadataChange, now: datetime) -> dict:
+    values: dict = {"updated_at": now}
+    v = Violations()
+    if change.title is not None:
+        title = change.title.strip()
+        if not title:
+            v.add("title", "champ obligatoire")
+        v.max_length(title, "title", TITLE_LIMIT)
+        values["title"] = title
+    if change.folder_id is not None:
+        v.max_length(change.folder_id, "folder_id", 64)
+        values["folder_id"] = change.folder_id or None
+    v.raise_if_any()
+    if change.document_date is not None:
+        values["document_date"] = parse_document_date(change.document_date, now.astimezone(PARIS).date())
+    if change.category is not None:
+        if change.category not in catalog.SELECTABLE_CATEGORIES:
+            raise InvalidArgument("Catégorie de document invalide", reason="INVALID_CATEGORY")
+        type_code = catalog.PATIENT_TYPE_FOR_CATEGORY[change.category]
+        values.update(category=change.category, type_code=type_code, class_code=catalog.TYPES[type_code].class_code)
+    return values
+
+
+def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document_id: str,
+                   change: VisibilityChange) -> Shown:
+    require_ids(patient_id=patient_id, document_id=document_id)
+    operations = []
+    if change.masked is not None:
+        operations.append(permissions.MASK if change.masked else permissions.UNMASK)
+    if change.hidden_from_patient is not None:
+        operations.append(permissions.HIDE_FROM_PATIENT)
+    if change.hidden_from_legal_representatives is not None:
+        operations.append(permissions.HIDE_FROM_LEGAL_REPRESENTATIVES)
+    now = deps.now()
+    if change.hidden_from_patient_until is not None and (
+            not change.hidden_from_patient or change.hidden_from_patient_until <= now):
+        raise InvalidArgument("hidden_from_patient_until : une date future, avec hidden_from_patient = true",
+                              reason="INVALID_DATE")
+    if not operations:
+        raise InvalidArgument("Aucune modification demandée")
+    w = who(deps, caller, patient_id)
+    with deps.unit_of_work() as repo:
+        document = get_or_404(repo, patient_id, document_id, for_update=True)
+        decision, allowed = _first_denied(w, document, operations, read_decision(w, document, now))
+        if allowed:
+            values: dict = {"updated_at": now}
+            if change.masked is not None:
+                values["masked"] = change.masked
+            if change.hidden_from_patient is not None:
+                values.update(hidden_from_patient=change.hidden_from_patient,
+                              hidden_from_patient_until=change.hidden_from_patient_until
+                              if change.hidden_from_patient else None)
+            if change.hidden_from_legal_representatives is not None:
+                values["hidden_from_legal_representatives"] = change.hidden_from_legal_representatives
+            repo.update_document(document_id, **values)
+            updated = repo.get_document(patient_id, document_id)
+            repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
+    if not allowed:
+        raise _refuse(deps, w, auditing.VISIBILITY_CHANGE, decision, now, document)
+    return shown(w, updated, now)
+
+
+def mask_all(deps: Dependencies, caller: Caller, patient_id: str, masked: bool) -> tuple[int, list[str]]:
+    """Masks (or unmasks) every document the holder sees; returns how many changed."""
+    require_ids(patient_id=patient_id)
+    w = who(deps, caller, patient_id)
+    now = deps.now()
+    holder = permissions.holder_decision(w.actor, w.context.settings)
+    operation = permissions.MASK if masked else permissions.UNMASK
+    changed = 0
+    with deps.unit_of_work() as repo:
+        if holder.allowed:
+            for document in repo.list_documents(patient_id, for_update=True):
+                if document.deleted or document.visibility.masked == masked:
+                    continue
+                decision = permissions.change_decision(w.actor, w.context.settings, document, operation,
+                                                       read_decision(w, document, now))
+                if decision.allowed:
+                    repo.update_document(document.document_id, masked=masked, updated_at=now)
+                    changed += 1
+            label = f"{changed} document(s) {'masqué(s)' if masked else 'démasqué(s)'}"
+            repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=holder, now=now,
+                                   resource_label=label))
+    if not holder.allowed:
+        with deps.unit_of_work() as repo:
+            repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=holder, now=now))
+        raise denied(holder, CHANGE_REFUSED)
+    return changed, []
+
+
+def _delete_decision(w: Who, document: Document, now: datetime) -> Decision:
+    return permissions.change_decision(w.actor, w.context.settings, document, permissions.DELETE,
+                                       read_decision(w, document, now))
+
+
+def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, document_ids: list[str]) -> None:
+    """All or nothing: every document must exist and be deletable by the caller."""
+    require_ids(patient_id=patient_id)
+    if not 1 <= len(document_ids) <= MAX_BATCH_DELETE:
+        raise InvalidArgument(f"De 1 à {MAX_BATCH_DELETE} documents par suppression", reason="BATCH_SIZE")
+    if len(set(document_ids)) != len(document_ids):
+        raise InvalidArgument("Document en double dans la demande")
+    for document_id in document_ids:
+        require_ids(document_id=document_id)
+    w = who(deps, caller, patient_id)
+    now = deps.now()
+    removed_keys: list[str] = []
+    refused: list[tuple[Document, Decision]] = []
+    with deps.unit_of_work() as repo:
+        documents = [get_or_404(repo, patient_id, d, for_update=True) for d in document_ids]
+        decisions = [_delete_decision(w, d, now) for d in documents]
+        refused = [(d, decision) for d, decision in zip(documents, decisions) if not decision.allowed]
+        if not refused:
+            for document, decision in zip(documents, decisions):
+                if document.patient_side:
+                    repo.delete_document(document.document_id)
+                else:
+                    repo.update_document(document.document_id, state=DELETED_BY_AUTHOR, deleted_at=now,
+                                         updated_at=now, pinned=False, pinned_at=None, folder_id=None)
+                removed_keys.append(document.object_key)
+                repo.add_audit(w.audit(action=auditing.DELETE, decision=decision, now=now, document=document))
+    if refused:
+        with deps.unit_of_work() as repo:
+            for document, decision in refused:
+                repo.add_audit(w.audit(action=auditing.DELETE, decision=decision, now=now, document=document))
+        raise denied(refused[0][1], "Vous ne pouvez pas supprimer ce document")
+    _remove_objects(deps, removed_keys)
+
+
+def delete_patient_documents(deps: Dependencies, caller: Caller, patient_id: str, reason: str) -> int:
+    """Erasure of a whole space: identity after a closure with deletion, or operators at the end of retention."""
+    require_ids(patient_id=patient_id)
+    if not (caller.actor_type == OPERATOR or (caller.actor_type == SERVICE and caller.subject == "identity")):
+        raise PermissionDenied("Réservé aux opérateurs et au service d'identité")
+    v = Violations()
+    v.require(reason, "reason")
+    v.max_length(reason, "reason", 200)
+    v.raise_if_any()
+    now = deps.now()
+    decision = Decision(True, permissions.OPERATOR_ERASURE, reason)
+    with deps.unit_of_work() as repo:
+        keys = repo.delete_patient_documents(patient_id)
+        record = auditing.entry(caller, patient_id=patient_id, action=auditing.DELETE, decision=decision, now=now,
+                                resource_label=f"{len(keys)} document(s) effacé(s) : {reason}")
+        repo.add_audit(record)
+    _remove_objects(deps, keys)
+    return len(keys)
+
+
+def _remove_objects(deps: Dependencies, keys: list[str]) -> None:
+    for key in keys:
+        try:
+            deps.objects.delete(key)
+        except Exception:
+            log.error("object left behind after its row was deleted", extra={"object_key": key}, exc_info=True)

@@ -1,0 +1,232 @@
+"""UploadDocument: a file streamed in, checked by its bytes, stored as an object, then recorded.
+
+Order (no orphan, nothing stored on refusal): metadata checks and the deposit decision, the stream
+counted while it is read (stops past the limit), the content check and PNG -> JPEG conversion, the
+object written under a random key, then the row, the AUDIT_RECORD and the AJOUT_DOCUMENT events in
+one transaction. If that transaction fails, the object is deleted.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from meskit.auth import Caller
+from meskit.errors import InvalidArgument, Unavailable, Violations
+
+from documents.domain import auditing, catalog, content
+from documents.domain.access import ActorType, AuthorType, initial_masked
+from documents.domain.common import AJOUT_DOCUMENT, Who, denied, require_ids, shown, who
+from documents.domain.errors import DuplicateUpload
+from documents.domain.models import Author, Document, Shown, Visibility
+from documents.domain.permissions import deposit_decision
+from documents.domain.ports import Dependencies
+
+log = logging.getLogger("documents.deposit")
+PARIS = ZoneInfo("Europe/Paris")
+TITLE_LIMIT, FILENAME_LIMIT = 255, 255
+AUTHOR_TYPES = {"patient", "professional", "organisation", "device"}
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+
+
+@dataclass(frozen=True, kw_only=True)
+class UploadMeta:
+    patient_id: str
+    title: str = ""
+    document_date: str = ""
+    category: str = ""
+    class_code: str = ""
+    type_code: str = ""
+    masked: bool | None = None
+    hidden_from_patient: bool = False
+    hidden_from_patient_until: datetime | None = None
+    hidden_from_legal_representatives: bool = False
+    filename: str = ""
+    size_bytes: int = 0
+    sha256: str = ""
+    folder_id: str = ""
+    upload_id: str = ""
+    author: Author | None = None          # services only
+
+
+def refused(reason: str, message: str) -> InvalidArgument:
+    return InvalidArgument(message, reason=reason)
+
+
+def parse_document_date(value: str, today: date, field: str = "document_date") -> date:
+    if not value:
+        return today
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidArgument("Date invalide", violations=None, reason="INVALID_DATE") from None
+    if parsed > today or parsed.year < 1900:
+        raise InvalidArgument(f"{field} : la date doit être passée ou aujourd'hui", reason="INVALID_DATE")
+    return parsed
+
+
+def _check(meta: UploadMeta) -> None:
+    require_ids(patient_id=meta.patient_id)
+    v = Violations()
+    v.max_length(meta.title, "title", TITLE_LIMIT)
+    v.max_length(meta.filename, "filename", FILENAME_LIMIT)
+    for name in ("folder_id", "upload_id", "class_code", "type_code", "category"):
+        v.max_length(getattr(meta, name), name, 64)
+    if meta.sha256 and not HEX64.match(meta.sha256.lower()):
+        v.add("sha256", "64 chiffres hexadécimaux attendus")
+    if meta.size_bytes < 0:
+        v.add("size_bytes", "nombre positif attendu")
+    v.raise_if_any()
+    if meta.size_bytes > content.MAX_SIZE_BYTES:
+        raise refused(content.TOO_LARGE, content.too_large(meta.size_bytes).message)
+
+
+def _classify(meta: UploadMeta, patient_side: bool, *, system: bool) -> tuple[str, str, str]:
+    """(category, class_code, type_code) from what the depositor gave."""
+    if patient_side:
+        allowed = catalog.CATEGORIES if system else catalog.SELECTABLE_CATEGORIES
+        if meta.type_code or meta.class_code:
+            raise InvalidArgument("Le patient classe un document par catégorie, sans typeCode ni classCode",
+                                  reason="INVALID_CLASSIFICATION")
+        if meta.category not in allowed or meta.category not in catalog.PATIENT_TYPE_FOR_CATEGORY:
+            raise InvalidArgument("Catégorie de document invalide", reason="INVALID_CATEGORY")
+        type_code = catalog.PATIENT_TYPE_FOR_CATEGORY[meta.category]
+        return meta.category, catalog.TYPES[type_code].class_code, type_code
+    known = catalog.TYPES.get(meta.type_code)
+    if known is None or meta.type_code in catalog.PATIENT_TYPES:
+        raise InvalidArgument("typeCode inconnu ou réservé aux dépôts du patient (JDV_J66)", reason="INVALID_TYPE_CODE")
+    if meta.class_code and meta.class_code != known.class_code:
+        raise InvalidArgument(f"Le typeCode {known.type_code} est de classe {known.class_code}",
+                              reason="INVALID_CLASS_CODE")
+    category = catalog.category_for_type(known.type_code)
+    if meta.category and meta.category != category:
+        raise InvalidArgument("La catégorie se déduit du typeCode", reason="INVALID_CATEGORY")
+    return category, known.class_code, known.type_code
+
+
+def _author(w: Who, meta: UploadMeta) -> Author:
+    actor = w.actor
+    if actor.type == ActorType.PATIENT:
+        return Author(type=AuthorType.PATIENT.value, id=w.patient_id)
+    if actor.type == ActorType.DELEGATE:
+        return Author(type=AuthorType.PATIENT.value, id=w.patient_id, delegate_account_id=actor.id)
+    if actor.type == ActorType.PROFESSIONAL:
+        return Author(type=AuthorType.PROFESSIONAL.value, id=actor.id, display_name=w.display_name,
+                      profession_code=actor.profession_code)
+    given = meta.author
+    if given is None or given.type not in AUTHOR_TYPES or not given.id:
+        raise InvalidArgument("Un service dépose pour un auteur nommé (author.type et author.id)",
+                              reason="AUTHOR_REQUIRED")
+    v = Violations()
+    for name, limit in (("id", 64), ("display_name", 200), ("profession_code", 4), ("organisation_type", 32)):
+        v.max_length(getattr(given, name), f"author.{name}", limit)
+    v.raise_if_any()
+    if given.type == "patient":
+        return Author(type="patient", id=w.patient_id, display_name=given.display_name)
+    return given
+
+
+def _read(chunks: Iterable[bytes]) -> bytes:
+    """The whole stream, refused as soon as it passes the limit (the rest is never read)."""
+    parts, total = [], 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > content.MAX_SIZE_BYTES:
+            raise refused(content.TOO_LARGE, content.too_large().message)
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _stored_name(title: str, filename: str, extension: str) -> str:
+    stem = title or filename.rsplit(".", 1)[0] or "document"
+    stem = UNSAFE_NAME.sub(" ", stem).strip(" .")[:100] or "document"
+    return f"{stem}.{extension}"
+
+
+def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterable[bytes]) -> Shown:
+    _check(meta)
+    w = who(deps, caller, meta.patient_id)
+    now = deps.now()
+    decision = deposit_decision(w.actor, w.context.settings)
+    if not decision.allowed:
+        with deps.unit_of_work() as repo:
+            repo.add_audit(w.audit(action=auditing.CREATE, decision=decision, now=now))
+        raise denied(decision, "Vous ne pouvez pas déposer de document dans ce profil")
+    author = _author(w, meta)
+    patient_side = author.type == "patient"
+    category, class_code, type_code = _classify(meta, patient_side, system=w.actor.type == ActorType.SERVICE)
+    if meta.hidden_from_patient and author.type != "professional":
+        raise InvalidArgument("Seul le professionnel auteur masque un document au patient", reason="NOT_AN_AUTHOR")
+    if meta.hidden_from_patient_until is not None and (not meta.hidden_from_patient or meta.hidden_from_patient_until <= now):
+        raise InvalidArgument("hidden_from_patient_until : une date future, avec hidden_from_patient",
+                              reason="INVALID_DATE")
+    document_date = parse_document_date(meta.document_date, now.astimezone(PARIS).date())
+    title = meta.title.strip() or (meta.filename.rsplit(".", 1)[0].strip() if meta.filename else "") or "Document"
+    upload_key = (author.delegate_account_id or author.id) if meta.upload_id else ""
+
+    with deps.unit_of_work() as repo:
+        if meta.upload_id:
+            existing = repo.find_upload(upload_key, meta.upload_id)
+            if existing is not None and existing.patient_id == meta.patient_id:
+                return shown(w, existing, now)
+        if meta.folder_id and (not patient_side or repo.get_folder(meta.patient_id, meta.folder_id) is None):
+            raise InvalidArgument("Dossier introuvable", reason="FOLDER_NOT_FOUND")
+
+    data = _read(chunks)
+    if meta.size_bytes and len(data) != meta.size_bytes:
+        raise refused("CHECKSUM_MISMATCH", "La taille reçue ne correspond pas à la taille annoncée")
+    if meta.sha256 and hashlib.sha256(data).hexdigest() != meta.sha256.lower():
+        raise refused("CHECKSUM_MISMATCH", "L'empreinte SHA-256 reçue ne correspond pas à celle annoncée")
+    try:
+        stored = content.accept(data)
+    except content.ContentRefused as exc:
+        log.info("upload refused", extra={"reason": exc.reason, "size": len(data)})
+        raise refused(exc.reason, exc.message) from None
+
+    settings = w.context.settings
+    document = Document(
+        document_id=str(uuid.uuid4()), patient_id=meta.patient_id, title=title, document_date=document_date,
+        category=category, class_code=class_code, type_code=type_code, author=author,
+        content_type=stored.content_type, size_bytes=len(stored.data), sha256=hashlib.sha256(stored.data).hexdigest(),
+        filename=_stored_name(title, meta.filename, stored.extension), object_key=uuid.uuid4().hex,
+        visibility=Visibility(
+            masked=initial_masked(settings, depositor=w.actor.type, requested=meta.masked),
+            hidden_from_patient=meta.hidden_from_patient, hidden_from_patient_until=meta.hidden_from_patient_until,
+            hidden_from_legal_representatives=meta.hidden_from_legal_representatives),
+        folder_id=meta.folder_id or None, upload_id=meta.upload_id or None, created_at=now, updated_at=now)
+    try:
+        deps.objects.put(document.object_key, stored.data, stored.content_type)
+    except Exception as exc:
+        log.error("object store write failed", exc_info=exc)
+        raise Unavailable("Stockage des documents indisponible, réessayez plus tard", reason="STORAGE_UNAVAILABLE") from None
+    try:
+        with deps.unit_of_work() as repo:
+            repo.add_document(document, upload_key=upload_key)
+            repo.add_audit(w.audit(action=auditing.CREATE, decision=decision, now=now, document=document))
+            if not patient_side and not meta.hidden_from_patient:
+                repo.add_event(AJOUT_DOCUMENT, meta.patient_id, {
+                    "patient_id": meta.patient_id, "document_id": document.document_id,
+                    "actor_display": author.display_name or "Un professionnel de santé",
+                    "occurred_at": now.isoformat()})
+    except BaseException as exc:
+        _forget(deps, document.object_key)
+        if isinstance(exc, DuplicateUpload):
+            with deps.unit_of_work() as repo:
+                return shown(w, repo.find_upload(upload_key, meta.upload_id), now)
+        raise
+    log.info("document deposited", extra={"document_id": document.document_id, "size": document.size_bytes,
+                                           "content_type": document.content_type})
+    return shown(w, document, now)
+
+
+def _forget(deps: Dependencies, key: str) -> None:
+    try:
+        deps.objects.delete(key)
+    except Exception:
+        log.error("orphan object left after a failed deposit", extra={"object_key": key}, exc_info=True)

@@ -1,0 +1,78 @@
+"""Folders of the patient's space (DOMAIN.md §2.3): the holder creates, renames and deletes them;
+deleting a folder keeps its documents. Names are organisation, not health data: not audited."""
+from __future__ import annotations
+
+import uuid
+
+from meskit.auth import Caller
+from meskit.errors import FailedPrecondition, NotFound, Violations
+
+from documents.domain import listing
+from documents.domain.common import denied, require_ids, who
+from documents.domain.models import Folder
+from documents.domain.permissions import holder_decision
+from documents.domain.ports import Dependencies
+
+NAME_LIMIT = 50
+MAX_FOLDERS = 200
+
+
+def _holder(deps: Dependencies, caller: Caller, patient_id: str) -> None:
+    require_ids(patient_id=patient_id)
+    w = who(deps, caller, patient_id)
+    decision = holder_decision(w.actor, w.context.settings)
+    if not decision.allowed:
+        raise denied(decision, "Seul le titulaire du profil (ou la personne qui agit pour lui) gère ses dossiers")
+
+
+def _name(name: str) -> str:
+    name = name.strip()
+    v = Violations()
+    v.require(name, "name")
+    v.max_length(name, "name", NAME_LIMIT)
+    v.raise_if_any()
+    return name
+
+
+def create_folder(deps: Dependencies, caller: Caller, patient_id: str, name: str) -> Folder:
+    _holder(deps, caller, patient_id)
+    now = deps.now()
+    folder = Folder(folder_id=str(uuid.uuid4()), patient_id=patient_id, name=_name(name), created_at=now,
+                    updated_at=now)
+    with deps.unit_of_work() as repo:
+        if len(repo.list_folders(patient_id)) >= MAX_FOLDERS:
+            raise FailedPrecondition(f"{MAX_FOLDERS} dossiers au plus", reason="TOO_MANY_FOLDERS")
+        repo.add_folder(folder)
+    return folder
+
+
+def list_folders(deps: Dependencies, caller: Caller, patient_id: str, page_size: int,
+                 page_token: str) -> tuple[list[Folder], str]:
+    _holder(deps, caller, patient_id)
+    size = listing.page_size_of(page_size)
+    with deps.unit_of_work() as repo:
+        folders = sorted(repo.list_folders(patient_id), key=lambda f: (f.name.casefold(), f.folder_id))
+    start = int(page_token) if page_token.isdigit() else 0
+    page = folders[start:start + size]
+    return page, str(start + size) if start + size < len(folders) else ""
+
+
+def rename_folder(deps: Dependencies, caller: Caller, patient_id: str, folder_id: str, name: str) -> Folder:
+    _holder(deps, caller, patient_id)
+    require_ids(folder_id=folder_id)
+    name = _name(name)
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        if repo.get_folder(patient_id, folder_id) is None:
+            raise NotFound("Dossier introuvable")
+        repo.rename_folder(folder_id, name, now)
+        return repo.get_folder(patient_id, folder_id)
+
+
+def delete_folder(deps: Dependencies, caller: Caller, patient_id: str, folder_id: str) -> None:
+    _holder(deps, caller, patient_id)
+    require_ids(folder_id=folder_id)
+    with deps.unit_of_work() as repo:
+        if repo.get_folder(patient_id, folder_id) is None:
+            raise NotFound("Dossier introuvable")
+        repo.delete_folder(folder_id)

@@ -1,0 +1,41 @@
+"""What the documents use-cases need from the outside world (adapters implement these)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from documents.domain.actors import AccessContext
+from documents.domain.auditing import AuditEntry
+
+
+class ObjectStore(Protocol):
+    """File bytes by opaque key (S3 or a local folder)."""
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def delete(self, key: str) -> None: ...
+
+
+class AccessContexts(Protocol):
+    """identity's GetAccessContext; raises meskit.errors (NotFound, Unavailable)."""
+    def get(self, patient_id: str, professional_id: str = "") -> AccessContext: ...
+
+
+class AuditTrail(Protocol):
+    """Appends one record synchronously, with a deadline; raises meskit.errors.Unavailable on failure."""
+    def append(self, record: AuditEntry) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Dependencies:
+    unit_of_work: Callable[[], AbstractContextManager]    # yields a DocumentsRepository in a transaction
+    objects: ObjectStore
+    contexts: AccessContexts
+    audit: AuditTrail
+    now: Callable[[], datetime] = utc_now

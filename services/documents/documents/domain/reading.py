@@ -1,0 +1,120 @@
+"""Reading: metadata, download and listing. Each is decided, then recorded in audit BEFORE any data
+leaves (synchronously; if audit cannot be written the read is refused), allowed or denied alike:
+exactly one audit record per read request."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from meskit.auth import Caller
+from meskit.errors import Unavailable
+
+from documents.domain import auditing, listing, permissions
+from documents.domain.access import Decision, Mode
+from documents.domain.common import (Who, denied, emergency_notice, get_or_404, read_decision, require_ids, shown,
+                                     who)
+from documents.domain.errors import DataLoss
+from documents.domain.models import Shown
+from documents.domain.ports import Dependencies
+
+log = logging.getLogger("documents.reading")
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Access:
+    mode: Mode = Mode.NORMAL
+    justification: str = ""
+
+
+def _record(deps: Dependencies, w: Who, record: auditing.AuditEntry, access: Access, allowed: bool) -> None:
+    """Audit first (fail closed); then the emergency notice for the patient, in the outbox."""
+    deps.audit.append(record)
+    if allowed and access.mode != Mode.NORMAL:
+        with deps.unit_of_work() as repo:
+            emergency_notice(repo, w, access.mode, record.occurred_at)
+
+
+def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_id: str, access: Access,
+                  action: str):
+    require_ids(patient_id=patient_id, document_id=document_id)
+    w = who(deps, caller, patient_id)
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        document = get_or_404(repo, patient_id, document_id)
+    decision = read_decision(w, document, now, access.mode, access.justification)
+    _record(deps, w, w.audit(action=action, decision=decision, now=now, document=document, mode=access.mode,
+                             justification=access.justification), access, decision.allowed)
+    if not decision.allowed:
+        raise denied(decision)
+    return w, document, decision, now
+
+
+def get_document(deps: Dependencies, caller: Caller, patient_id: str, document_id: str, access: Access) -> Shown:
+    w, document, decision, now = _decided_read(deps, caller, patient_id, document_id, access, auditing.READ)
+    return shown(w, document, now, decision)
+
+
+def download(deps: Dependencies, caller: Caller, patient_id: str, document_id: str,
+             access: Access) -> tuple[Shown, Iterator[bytes]]:
+    """The document and its bytes in chunks, checked against the recorded SHA-256 before the first one."""
+    w, document, decision, now = _decided_read(deps, caller, patient_id, document_id, access, auditing.DOWNLOAD)
+    try:
+        data = deps.objects.get(document.object_key)
+    except Exception as exc:
+        log.error("object store read failed", extra={"document_id": document_id}, exc_info=exc)
+        raise Unavailable("Stockage des documents indisponible, réessayez plus tard", reason="STORAGE_UNAVAILABLE") from None
+    if len(data) != document.size_bytes or hashlib.sha256(data).hexdigest() != document.sha256:
+        log.error("stored document does not match its SHA-256", extra={"document_id": document_id,
+                                                                       "object_key": document.object_key})
+        raise DataLoss("Le document stocké est altéré : il n'est pas transmis", reason="CHECKSUM_MISMATCH")
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(data), CHUNK_BYTES):
+            yield data[start:start + CHUNK_BYTES]
+    return shown(w, document, now, decision), chunks()
+
+
+def _list_record_decision(gate: Decision, shown_rules: set[str], denied_rules: set[str]) -> Decision:
+    """One record for the whole listing: the rules of what was shown, or of what was withheld."""
+    if shown_rules:
+        return Decision(True, ",".join(sorted(shown_rules)), "documents shown")
+    if denied_rules:
+        return Decision(False, ",".join(sorted(denied_rules)), "every document withheld")
+    return gate
+
+
+def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters: listing.Filters, *,
+                   sort: str, page_size: int, page_token: str, access: Access) -> tuple[list[Shown], str]:
+    require_ids(patient_id=patient_id)
+    listing.page_size_of(page_size)
+    listing.decode_token(page_token, sort)
+    w = who(deps, caller, patient_id)
+    now = deps.now()
+    gate = permissions.list_decision(w.actor, w.context.settings, mode=access.mode, justification=access.justification)
+    if not gate.allowed:
+        _record(deps, w, w.audit(action=auditing.LIST, decision=gate, now=now, mode=access.mode,
+                                 justification=access.justification), access, False)
+        raise denied(gate, "Vous ne pouvez pas consulter les documents de ce profil")
+    with deps.unit_of_work() as repo:
+        candidates = [d for d in repo.list_documents(patient_id) if filters.matches(d)]
+    visible, decisions, shown_rules, denied_rules = [], {}, set(), set()
+    for document in candidates:
+        decision = read_decision(w, document, now, access.mode, access.justification)
+        if document.deleted and filters.include_deleted and permissions.holder_decision(
+                w.actor, w.context.settings).allowed:
+            decision = Decision(True, decision.rule, "tombstone of a document deleted by its author")
+        decisions[document.document_id] = decision
+        if decision.allowed:
+            visible.append(document)
+        else:
+            denied_rules.add(decision.rule)
+    page = listing.paginate(visible, sort=sort, page_size=page_size, page_token=page_token)
+    shown_rules = {decisions[d.document_id].rule for d in page.documents}
+    record_decision = _list_record_decision(gate, shown_rules, denied_rules)
+    label = f"{len(page.documents)} document(s) affiché(s) sur {len(candidates)}"
+    _record(deps, w, w.audit(action=auditing.LIST, decision=record_decision, now=now, mode=access.mode,
+                             justification=access.justification, resource_label=label), access, gate.allowed)
+    return [shown(w, d, now, decisions[d.document_id]) for d in page.documents], page.next_page_token

@@ -1,0 +1,126 @@
+"""What each event type means to a person: which preference governs it, whether it may be
+switched off, whether it may wake someone at night, which channels carry it, and its words.
+
+Server codes from DOMAIN.md §8 (the app's notification centre) plus the account notices of §4.
+Notices never carry health data: a title says a document arrived, not what it says.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Preference toggles (DOMAIN.md §8, PreferenceNotificationEnum).
+MESSAGE, DOCUMENT, APPOINTMENT, SYNCHRONIZED_SERVICE, SCREENING = (
+    "message", "document", "appointment", "synchronized_service", "screening")
+CATEGORIES = (MESSAGE, DOCUMENT, APPOINTMENT, SYNCHRONIZED_SERVICE, SCREENING)
+CAMPAIGN = "campaign"          # promotional mail: its own opt-out, not one of the five toggles
+
+
+@dataclass(frozen=True)
+class Notice:
+    event_type: str
+    title: str
+    body: str                  # may use {actor} and {profile}
+    category: str | None = None    # the preference toggle that can switch it off
+    mandatory: bool = False    # no preference switches it off
+    critical: bool = False     # may reach people during quiet hours
+    bell: bool = True
+    push: bool = True
+    email: bool = True
+    postal: bool = True        # falls back to a letter when no email works
+    facts_only: bool = False   # updates what notifications knows; tells nobody anything
+    producers: frozenset[str] = frozenset()   # services allowed to publish it; empty = any
+
+
+def _n(event_type, title, body, category=None, **kw) -> Notice:
+    return Notice(event_type, title, body, category, **kw)
+
+
+IDENTITY = frozenset({"identity"})
+
+NOTICES: dict[str, Notice] = {n.event_type: n for n in [
+    # Documents
+    _n("AJOUT_DOCUMENT", "Nouveau document", "Un nouveau document a été ajouté au profil de {profile} par {actor}.",
+       DOCUMENT),
+    _n("MODIF_DOCUMENT", "Document modifié", "Un document du profil de {profile} a été modifié par {actor}.",
+       DOCUMENT),
+    _n("SUPP_DOC", "Document supprimé", "Un document du profil de {profile} a été supprimé par {actor}.", DOCUMENT),
+    _n("CONSULT_DOCUMENT", "Document consulté", "Un document du profil de {profile} a été consulté par {actor}.",
+       DOCUMENT, postal=False),
+    _n("AJOUT_VACCINATION", "Nouvelle vaccination", "Une vaccination a été ajoutée au profil de {profile} par {actor}.",
+       DOCUMENT),
+    _n("CONSULT_VACCINATION", "Vaccinations consultées",
+       "Les vaccinations du profil de {profile} ont été consultées par {actor}.", DOCUMENT, postal=False),
+    *[_n(f"COPIE_DOC_AJOUT_{m}", "Nouvelle mesure",
+         "Une mesure extraite d'un document a été ajoutée au profil de {profile}.", DOCUMENT, postal=False)
+      for m in ("GLYCEMIE", "HBA1C", "TAILLE", "POIDS", "PC")],
+    # Messaging
+    _n("RECEPTION_MESSAGE", "Nouveau message",
+       "{profile} a reçu un nouveau message de {actor} dans la messagerie de santé.", MESSAGE),
+    _n("REPONSE_SUPPORT", "Réponse du support", "Le support de Mon espace santé a répondu à votre demande.",
+       mandatory=True, postal=False),
+    # Access to the record: the person is told of every access, whatever their preferences
+    _n("ACCES_DMP_PS", "Accès à votre dossier", "{actor} a accédé au dossier médical de {profile}.",
+       mandatory=True),
+    _n("ACCES_BRIS_GLACE", "Accès en urgence à votre dossier",
+       "{actor} a accédé en urgence au dossier médical de {profile}.", mandatory=True, critical=True),
+    # Prevention and agenda
+    _n("RAPPEL_RDV_PREV", "Examen de prévention recommandé",
+       "Un examen de prévention est recommandé pour {profile}.", APPOINTMENT),
+    _n("RAPPEL_RDV_PREV_VACC", "Vaccination recommandée", "Une vaccination est recommandée pour {profile}.",
+       APPOINTMENT),
+    _n("RAPPEL_RDV_PREV_DEPIST", "Dépistage recommandé", "Un dépistage organisé est recommandé pour {profile}.",
+       SCREENING),
+    _n("RAPPEL_AGENDA", "Rappel", "Un rappel de l'agenda de {profile} arrive à échéance.", APPOINTMENT,
+       postal=False),
+    _n("RAPPEL_RDV_USAGER", "Rendez-vous à venir", "Un rendez-vous de l'agenda de {profile} approche.",
+       APPOINTMENT, postal=False),
+    _n("RAPPEL_MODIF_DA", "Directives anticipées",
+       "Pensez à relire les directives anticipées du profil de {profile}.", APPOINTMENT, postal=False),
+    # Profile and caregivers
+    _n("AJOUT_ENTOURAGE", "Entourage mis à jour", "L'entourage du profil de {profile} a été complété.",
+       DOCUMENT, postal=False),
+    _n("PRIMO_ALIM_MHS", "Historique de soins disponible",
+       "L'historique de soins du profil de {profile} a été alimenté pour la première fois.", DOCUMENT),
+    _n("REMISE_VISIBILITE_AUTO", "Document de nouveau visible",
+       "Un document du profil de {profile} est de nouveau visible par les professionnels de santé.", DOCUMENT),
+    _n("PARTAGE_PROFIL_AIDANT", "Invitation d'aidant", "Vous êtes invité à aider {profile} dans Mon espace santé.",
+       mandatory=True, postal=False),
+    _n("ACCORD_PARTAGE_PROFIL", "Invitation acceptée", "Votre invitation de partage du profil a été acceptée.",
+       mandatory=True, postal=False),
+    _n("REFUS_PARTAGE_PROFIL", "Invitation refusée", "Votre invitation de partage du profil a été refusée.",
+       mandatory=True, postal=False),
+    _n("REVOCATION_PAR_AIDANT", "Fin de l'aide", "Votre aidant a mis fin à son accès au profil de {profile}.",
+       mandatory=True),
+    _n("REVOCATION_PAR_AIDE", "Fin de l'aide", "L'accès au profil de {profile} vous a été retiré.",
+       mandatory=True),
+    _n("RAPPEL_CONSENT_PASSAGE_MAJO", "Majorité", "Le profil de {profile} devient majeur : confirmez vos choix.",
+       mandatory=True),
+    _n("RAPPEL_CONSENT_RL_PASSAGE_MAJO", "Majorité", "Le profil de {profile} devient majeur.", mandatory=True),
+    _n("SERVICES_SYNCHRONISES", "Vos services synchronisés",
+       "Retrouvez la liste des services synchronisés avec le profil de {profile}.", SYNCHRONIZED_SERVICE,
+       postal=False, bell=False, push=False),
+    # Account notices from identity (DOMAIN.md §4): the opt-out creation letter is mandatory
+    _n("ACCOUNT_CREATED", "Votre profil Mon espace santé a été créé",
+       "Le profil Mon espace santé de {profile} a été créé. Vous pouvez l'activer avec le code provisoire "
+       "ci-dessous, ou vous y opposer dans les 6 semaines au 3422 ou en ligne.",
+       mandatory=True, push=False, producers=IDENTITY),
+    # Facts only: what notifications knows of a person changes; nobody is told
+    *[_n(t, "", "", facts_only=True, bell=False, push=False, email=False, postal=False, producers=IDENTITY)
+      for t in ("ACCOUNT_ACTIVATED", "CONTACT_CHANGED", "PROFILE_LINKS_CHANGED", "ACCOUNT_CLOSED")],
+]}
+
+# The login code: sent at once by SendOneTimeCode, by email only, never switched off, day or night.
+ONE_TIME_CODE = Notice("ONE_TIME_CODE", "Votre code de connexion", "", mandatory=True, critical=True,
+                       bell=False, push=False, postal=False, producers=IDENTITY)
+
+# The activation campaign's mail (DOMAIN.md §8), and any other campaign template.
+CAMPAIGN_TEMPLATES = {
+    "activation": Notice("CAMPAIGN_ACTIVATION", "Activez votre profil Mon espace santé",
+                         "Votre profil Mon espace santé est prêt. Activez-le pour retrouver vos documents de santé, "
+                         "échanger avec vos professionnels de santé et choisir qui peut accéder à vos données.",
+                         CAMPAIGN, bell=False, push=False, postal=False),
+}
+
+
+def notice_for(event_type: str) -> Notice | None:
+    return NOTICES.get(event_type)

@@ -1,0 +1,62 @@
+"""The words of a notice for one person: title, sentences, link. Channels render them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from notifications.domain.catalog import Notice
+from notifications.domain.routing import PARIS
+
+DEFAULT_ACTOR = "un professionnel de santé"
+CONNECT = "Connectez-vous à Mon espace santé pour en savoir plus."
+
+
+@dataclass(frozen=True)
+class Content:
+    title: str
+    lines: tuple[str, ...]
+    greeting_name: str = ""
+    link: str = ""
+    occurred_at: datetime | None = None
+    details: tuple[tuple[str, str], ...] = field(default_factory=tuple)   # label, value (e.g. the code)
+
+    @property
+    def body(self) -> str:
+        return " ".join(self.lines)
+
+
+def full_name(given: str, family: str) -> str:
+    return " ".join(p for p in (given.strip(), family.strip()) if p)
+
+
+def _date(value: str) -> str:
+    try:
+        return datetime.fromisoformat(value).astimezone(PARIS).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return value
+
+
+def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name: str, public_url: str,
+            occurred_at: datetime | None = None) -> Content:
+    actor = str(payload.get("actor_display") or DEFAULT_ACTOR)[:200]
+    profile = profile_name or "la personne concernée"
+    lines = [notice.body.format(actor=actor, profile=profile)]
+    details: list[tuple[str, str]] = []
+    if notice.event_type == "ACCOUNT_CREATED":
+        if payload.get("provisional_code"):
+            details.append(("Code provisoire", str(payload["provisional_code"])[:32]))
+        if payload.get("provisional_code_expires_at"):
+            details.append(("Valable jusqu'au", _date(str(payload["provisional_code_expires_at"]))))
+        if payload.get("opposition_deadline"):
+            details.append(("Opposition possible jusqu'au", _date(str(payload["opposition_deadline"]))))
+        lines.append("Sans démarche de votre part, votre profil restera ouvert : il vous appartient, et vous "
+                     "seul décidez de qui peut y accéder.")
+    else:
+        lines.append(CONNECT)
+    return Content(title=notice.title, lines=tuple(lines), greeting_name=recipient_name,
+                   link=public_url.rstrip("/") + "/", occurred_at=occurred_at, details=tuple(details))
+
+
+def bell_text(notice: Notice, payload: dict, profile_name: str) -> tuple[str, str]:
+    content = compose(notice, payload, profile_name=profile_name, recipient_name="", public_url="")
+    return content.title, content.lines[0]

@@ -1,0 +1,126 @@
+"""The DMP demo scenario through the gateway: deposits, the matrix, masking, blocking,
+break-glass, and the patient's history recording every read with the rule that decided."""
+from __future__ import annotations
+
+import io
+import json
+
+import grpc
+import httpx
+import pytest
+from mes.identity.v1 import identity_pb2 as ipb
+from mes.identity.v1 import identity_pb2_grpc
+from pypdf import PdfWriter
+
+from demo_login import login
+from devtools.demo import DEMO_PASSWORD, operator_token
+
+BREAK_GLASS = {"access.mode": "ACCESS_MODE_BRIS_DE_GLACE",
+               "access.justification": "Patiente inconsciente aux urgences, antécédents inconnus"}
+
+
+def a_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+class Actor:
+    def __init__(self, platform, login_id: str, email: str, password: str = DEMO_PASSWORD):
+        self.client = httpx.Client(base_url=platform.gateway_url, timeout=30)
+        session = login(self.client, platform.mail_dir, login_id, password, email)
+        self.client.headers["Authorization"] = f"Bearer {session['accessToken']}"
+
+    def read(self, patient_id: str, document_id: str, **query) -> httpx.Response:
+        return self.client.get(f"/v1/patients/{patient_id}/documents/{document_id}", params=query)
+
+
+@pytest.fixture(scope="module")
+def scenario(platform, patient_session):
+    demo = platform.demo
+    patient_id = demo["patient"]["account_id"]
+    actors = {role: Actor(platform, p["login_id"], p["email"]) for role, p in demo["professionals"].items()}
+    with grpc.insecure_channel(platform.address("identity")) as channel:
+        identity_pb2_grpc.IdentityServiceStub(channel).CreateProfessional(ipb.CreateProfessionalRequest(
+            rpps="10105550001", profession_code="10", given_name="Léa", family_name="Urgentiste",
+            specialty="Médecine d'urgence", login_id="dr.urgentiste", password=DEMO_PASSWORD,
+            email="lea.urgentiste@hopital.example"),
+            metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")])
+    actors["unrelated_doctor"] = Actor(platform, "dr.urgentiste", "lea.urgentiste@hopital.example")
+    patient = httpx.Client(base_url=platform.gateway_url, timeout=30,
+                           headers={"Authorization": f"Bearer {patient_session[0]['accessToken']}"})
+    return patient_id, actors, patient, demo
+
+
+def deposit(gp: Actor, patient_id: str, title: str, type_code: str) -> str:
+    metadata = {"title": title, "classCode": "10", "typeCode": type_code, "documentDate": "2026-11-20"}
+    response = gp.client.post(f"/v1/patients/{patient_id}/documents",
+                              files={"metadata": (None, json.dumps(metadata), "application/json"),
+                                     "file": ("compte-rendu.pdf", a_pdf(), "application/pdf")})
+    assert response.status_code == 200, response.text
+    return response.json()["documentId"]
+
+
+def test_demo_scenario_and_every_read_in_the_history(scenario):
+    patient_id, actors, patient, demo = scenario
+    gp, physio, pharmacist, urgentist = (actors[r] for r in ("gp", "physiotherapist", "pharmacist",
+                                                             "unrelated_doctor"))
+    bilan = deposit(gp, patient_id, "CR de bilan fonctionnel", "47420-5")
+    delivery = deposit(gp, patient_id, "CR d'accouchement", "15508-5")
+    reads: list[tuple[str, int, str]] = []     # (who, status, document) of every read made
+
+    def read(who: str, actor: Actor, document: str, expected: int, **query):
+        response = actor.read(patient_id, document, **query)
+        assert response.status_code == expected, (who, document, response.text)
+        reads.append((who, response.status_code, document))
+        return response
+
+    read("physio", physio, bilan, 200)
+    # DOMAIN.md §1.4 (the seed matrix) opens 15508-5 to physiotherapists; the matrix decides.
+    read("physio", physio, delivery, 200)
+    read("pharmacist", pharmacist, delivery, 200)
+
+    masked = patient.post(f"/v1/patients/{patient_id}/documents/{bilan}:setVisibility", json={"masked": True})
+    assert masked.status_code == 200, masked.text
+    assert read("physio", physio, bilan, 403).json()["code"] == "PERMISSION_DENIED"
+    read("gp", gp, bilan, 200)                                   # the author still reads
+
+    blocked = patient.post(f"/v1/patients/{patient_id}/blocked-professionals",
+                           json={"professionalId": demo["professionals"]["pharmacist"]["professional_id"]})
+    assert blocked.status_code == 200, blocked.text
+    read("pharmacist", pharmacist, delivery, 403)
+
+    read("urgentist", urgentist, bilan, 403)                     # masked, normal access
+    read("urgentist", urgentist, bilan, 403, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE"})   # no justification
+    read("urgentist", urgentist, bilan, 200, **BREAK_GLASS)
+
+    opposed = patient.patch(f"/v1/patients/{patient_id}/access-settings/emergency",
+                            json={"emergency": {"samuAccess": True, "breakGlass": False, "maskedInEmergency": True}})
+    assert opposed.status_code == 200, opposed.text
+    read("urgentist", urgentist, bilan, 403, **BREAK_GLASS)
+
+    history = _all_activity(patient, patient_id)
+    document_reads = [r for r in history if r.get("resourceType") == "document" and r["action"] == "ACTION_READ"]
+    assert len(document_reads) == len(reads)
+    refused = [r for r in document_reads if r["decision"] != "DECISION_ALLOWED"]
+    assert len(refused) == sum(1 for _, status, _ in reads if status == 403)
+    assert all(r["rule"] for r in document_reads)
+    rules = {r["rule"] for r in document_reads}
+    assert {"masked_document", "blocked_professional", "break_glass_opposed"} <= rules
+    with_justification = [r for r in document_reads if r.get("justification")]
+    assert any(BREAK_GLASS["access.justification"] == r["justification"] and r["decision"] == "DECISION_ALLOWED"
+               for r in with_justification)
+
+
+def _all_activity(patient: httpx.Client, patient_id: str) -> list[dict]:
+    records, token = [], ""
+    while True:
+        page = patient.get(f"/v1/patients/{patient_id}/activity", params={"pageSize": 200, "pageToken": token})
+        assert page.status_code == 200, page.text
+        body = page.json()
+        records += body.get("records", [])
+        token = body.get("nextPageToken", "")
+        if not token:
+            return records

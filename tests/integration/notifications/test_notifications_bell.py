@@ -1,0 +1,208 @@
+"""The bell: stored per profile, counts per profile for parents and caregivers, read / unread /
+all read / delete, a live stream; events are idempotent on their id."""
+from __future__ import annotations
+
+import threading
+import time
+
+import grpc
+import pytest
+from mes.notifications.v1 import notifications_pb2 as pb
+
+
+def bell(h, profile_id, viewer=None, **kw):
+    return list(h.stub.ListNotifications(pb.ListNotificationsRequest(profile_id=profile_id, **kw),
+                                         metadata=h.patient(viewer or profile_id)).notifications)
+
+
+def counts(h, viewer):
+    return {c.profile_id: (c.unread, c.relation, c.given_name)
+            for c in h.stub.GetUnreadCounts(pb.GetUnreadCountsRequest(), metadata=h.patient(viewer)).counts}
+
+
+class TestPublishEvent:
+    def test_a_deposited_document_becomes_a_bell_item_of_that_profile(self, notifications):
+        h = notifications
+        h.person("p1", given_name="Jeanne", family_name="Martin")
+        h.publish("p1", payload={"actor_display": "Dr Claire Bernard"})
+        (item,) = bell(h, "p1")
+        assert item.event_type == "AJOUT_DOCUMENT" and item.title == "Nouveau document" and not item.read
+        assert "Jeanne Martin" in item.body and "Dr Claire Bernard" in item.body
+
+    def test_a_redelivered_event_changes_nothing(self, notifications):
+        h = notifications
+        h.person("p1", email="jeanne@example.test")
+        event_id, first = h.publish("p1")
+        _, again = h.publish("p1", event_id=event_id)
+        assert not first.duplicate and again.duplicate
+        assert len(bell(h, "p1")) == 1
+        assert len(h.statuses(event_id)) == 1
+
+    def test_only_services_publish_and_only_identity_sends_contact_details(self, notifications):
+        h = notifications
+        with pytest.raises(grpc.RpcError) as patient:
+            h.stub.PublishEvent(pb.PublishEventRequest(event_id="e1", event_type="AJOUT_DOCUMENT", patient_id="p1"),
+                                metadata=h.patient("p1"))
+        assert patient.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        with pytest.raises(grpc.RpcError) as forged:
+            h.stub.PublishEvent(pb.PublishEventRequest(
+                event_id="e2", event_type="AJOUT_DOCUMENT", patient_id="p1",
+                recipient=pb.Recipient(account_id="p1", email="attacker@example.test")), metadata=h.service("documents"))
+        assert forged.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        with pytest.raises(grpc.RpcError) as account:
+            h.publish("p1", "CONTACT_CHANGED", producer="documents")
+        assert account.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    def test_unknown_event_types_and_bad_payloads_are_refused(self, notifications):
+        h = notifications
+        with pytest.raises(grpc.RpcError) as unknown:
+            h.publish("p1", "NOT_A_TYPE")
+        assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        with pytest.raises(grpc.RpcError) as bad:
+            h.stub.PublishEvent(pb.PublishEventRequest(event_id="e3", event_type="AJOUT_DOCUMENT", patient_id="p1",
+                                                       payload_json="[1]"), metadata=h.service())
+        assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+class TestCountsPerProfile:
+    def test_a_parent_sees_each_profile_and_a_caregiver_the_person_helped(self, notifications):
+        h = notifications
+        h.person("mother", given_name="Sophie", email="sophie@example.test", activated=True)
+        h.person("child", given_name="Léo", minor=True, legal_representative_ids=["mother"])
+        h.person("grandma", given_name="Jeanne", caregiver_ids=["mother"])
+        h.publish("mother")
+        h.publish("child")
+        h.publish("child", "RAPPEL_RDV_PREV_VACC", producer="agenda")
+        h.publish("grandma", "ACCES_DMP_PS", producer="audit")
+        assert counts(h, "mother") == {"mother": (1, "SELF", "Sophie"), "child": (2, "LEGAL_REPRESENTATIVE", "Léo"),
+                                       "grandma": (1, "CAREGIVER", "Jeanne")}
+        assert counts(h, "grandma") == {"grandma": (1, "SELF", "Jeanne")}
+        assert len(bell(h, "child", viewer="mother")) == 2
+
+    def test_nobody_reads_a_profile_they_are_not_linked_to(self, notifications):
+        h = notifications
+        h.person("p1")
+        h.publish("p1")
+        with pytest.raises(grpc.RpcError) as denied:
+            bell(h, "p1", viewer="stranger")
+        assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    def test_a_delegate_token_reads_the_profile_it_acts_for(self, notifications):
+        h = notifications
+        h.person("p1")
+        h.publish("p1")
+        items = h.stub.ListNotifications(pb.ListNotificationsRequest(profile_id="p1"),
+                                         metadata=h.as_("delegate", "helper", on_behalf_of="p1")).notifications
+        assert len(items) == 1
+
+    def test_a_childs_notices_reach_the_parent_by_email_not_the_child(self, notifications):
+        h = notifications
+        h.person("mother", given_name="Sophie", email="sophie@example.test", activated=True)
+        h.person("child", given_name="Léo", minor=True, legal_representative_ids=["mother"])
+        event_id, _ = h.publish("child")
+        statuses = h.wait_statuses(event_id, lambda s: s and all(x.state == pb.DELIVERY_STATE_SENT for x in s))
+        assert [(s.recipient_id, s.channel) for s in statuses] == [("mother", pb.CHANNEL_EMAIL)]
+        (mail,) = h.wait_mails(1, to="sophie@example.test")
+        assert "Léo Martin" in mail.get_body(("plain",)).get_content()
+
+
+class TestReadState:
+    def test_mark_read_unread_all_read_and_delete(self, notifications):
+        h = notifications
+        h.person("p1")
+        for _ in range(3):
+            h.publish("p1")
+        first, second, third = bell(h, "p1")
+        me = h.patient("p1")
+        assert h.stub.MarkNotification(pb.MarkNotificationRequest(notification_id=first.notification_id, read=True),
+                                       metadata=me).read
+        assert counts(h, "p1")["p1"][0] == 2
+        h.stub.MarkNotification(pb.MarkNotificationRequest(notification_id=first.notification_id, read=False),
+                                metadata=me)
+        assert [n.notification_id for n in bell(h, "p1", unread_only=True)] == [
+            first.notification_id, second.notification_id, third.notification_id]
+        h.stub.DeleteNotification(pb.DeleteNotificationRequest(notification_id=second.notification_id), metadata=me)
+        assert [n.notification_id for n in bell(h, "p1")] == [first.notification_id, third.notification_id]
+        assert h.stub.MarkAllRead(pb.MarkAllReadRequest(profile_id="p1"), metadata=me).updated == 2
+        assert counts(h, "p1")["p1"][0] == 0
+
+    def test_someone_else_cannot_mark_or_delete(self, notifications):
+        h = notifications
+        h.person("p1")
+        h.publish("p1")
+        (item,) = bell(h, "p1")
+        for call in (lambda: h.stub.MarkNotification(pb.MarkNotificationRequest(
+                notification_id=item.notification_id, read=True), metadata=h.patient("p2")),
+                lambda: h.stub.DeleteNotification(pb.DeleteNotificationRequest(
+                    notification_id=item.notification_id), metadata=h.patient("p2"))):
+            with pytest.raises(grpc.RpcError) as denied:
+                call()
+            assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert not bell(h, "p1")[0].read
+
+    def test_pages_newest_first(self, notifications):
+        h = notifications
+        h.person("p1")
+        for _ in range(5):
+            h.publish("p1")
+        me = h.patient("p1")
+        page = h.stub.ListNotifications(pb.ListNotificationsRequest(profile_id="p1", page_size=2), metadata=me)
+        seen = [n.notification_id for n in page.notifications]
+        while page.next_page_token:
+            page = h.stub.ListNotifications(pb.ListNotificationsRequest(profile_id="p1", page_size=2,
+                                                                        page_token=page.next_page_token), metadata=me)
+            seen += [n.notification_id for n in page.notifications]
+        assert seen == [n.notification_id for n in bell(h, "p1")] and len(set(seen)) == 5
+
+
+class TestStream:
+    def test_new_items_arrive_within_a_second(self, notifications):
+        h = notifications
+        h.person("mother")
+        h.person("child", minor=True, legal_representative_ids=["mother"])
+        stream = h.stub.WatchNotifications(pb.WatchNotificationsRequest(), metadata=h.patient("mother"), timeout=30)
+        received: list[tuple[pb.Notification, float]] = []
+
+        def read():
+            try:
+                for item in stream:
+                    received.append((item, time.monotonic()))
+            except grpc.RpcError:
+                pass
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        time.sleep(0.5)                     # the stream is open; what follows is new
+        latencies = []
+        for profile in ("mother", "child", "mother"):
+            sent = time.monotonic()
+            h.publish(profile)
+            deadline = sent + 5
+            while len(received) < len(latencies) + 1 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            latencies.append(received[-1][1] - sent)
+        stream.cancel()
+        assert [item.profile_id for item, _ in received] == ["mother", "child", "mother"]
+        assert max(latencies) < 1.0, latencies
+
+    def test_a_stream_of_one_profile_only_gets_that_profile(self, notifications):
+        h = notifications
+        h.person("mother")
+        h.person("child", minor=True, legal_representative_ids=["mother"])
+        stream = h.stub.WatchNotifications(pb.WatchNotificationsRequest(profile_id="child"),
+                                           metadata=h.patient("mother"), timeout=30)
+        got = []
+        reader = threading.Thread(target=lambda: got.extend([next(stream)]), daemon=True)
+        reader.start()
+        time.sleep(0.5)
+        h.publish("mother")
+        h.publish("child")
+        reader.join(5)
+        stream.cancel()
+        assert [g.profile_id for g in got] == ["child"]
+
+    def test_a_stream_of_someone_elses_profile_is_refused(self, notifications):
+        h = notifications
+        stream = h.stub.WatchNotifications(pb.WatchNotificationsRequest(profile_id="p2"), metadata=h.patient("p1"))
+        with pytest.raises(grpc.RpcError) as denied:
+            next(stream)
+        assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -1,0 +1,20 @@
+"""The explicit migrations of notifications create exactly the tables the code uses."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from meskit import db
+
+
+def test_notifications_tables_match_migrations(new_database):
+    from notifications.adapters.tables import metadata
+    from notifications.wiring import VERSIONS_DIR
+    url = new_database("mig_notifications_drift")
+    db.migrate(url, VERSIONS_DIR)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    engine.dispose()
+    assert differences == []
