@@ -7,12 +7,22 @@ seeds the demo people, then measures, one after the other and each for a bounded
   (a) login through the gateway: start + read the code from the delivered mail + complete;
   (b) an authenticated read through the gateway: GET /v1/accounts/me;
   (c) the ceiling: a bare gRPC health check against one service of the platform;
-  (d) a reference: the same health check against a plain grpcio server without the kit.
+  (d) a reference: the same health check against a plain grpcio server without the kit;
+  (e), (f) campaign email from one notifications worker into a local SMTP server, at 10,000 and
+      100,000 recipients (bench/notifications_email.py; their ratio shows whether the cost of a
+      mail grows linearly);
+  (g) the demo patient's document list through the gateway (20 documents, each listing audited
+      synchronously), against (c);
+  (h) a 1 MB JPEG uploaded through the gateway, against (i) a raw minio put_object of the same
+      bytes to the same S3 endpoint (the platform runs with its moto S3 server);
+  (j), (k) audit AppendRecord and AppendRecords (batches), against (l), (m) raw one-row and
+      batched INSERTs into a throwaway database of the same PostgreSQL
+      (bench/documents_audit.py; shorter timing: --io-warmup, --io-duration).
 
-and prints requests/s, p50, p99, where the CPU went, and the ratios to (c).
+and prints requests/s, p50, p99, where the CPU went, and the ratios to the baselines.
 
-Extending it: add a `Measurement` to `bench.plan.MEASUREMENTS` (a key, a title, and a function
-that returns a `Result`); `bench.loadgen` runs closed-loop load with h2load (HTTP/1.1 and
+Extending it: add a `Measurement` to `bench.plan.MEASUREMENTS` (a key, a function that returns
+a `Result`, and `short=True` for the shorter timing); `bench.loadgen` runs closed-loop load with h2load (HTTP/1.1 and
 gRPC over HTTP/2, one cheap C process) or with Python worker processes for flows that need
 code between requests (like reading a mailbox); `bench.cpu` accounts CPU per process group.
 """

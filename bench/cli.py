@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 
 import bench
-from bench import h2load, machine, report
+from bench import documents_audit, h2load, machine, report
 from bench.fixture import GATEWAY_ENV, prepare, start_platform
 from bench.plan import MEASUREMENTS, ROOT, Context
 
@@ -46,7 +46,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         default=_env("BENCH_NO_INSTALL", "").lower() in ("1", "true", "yes"),
                         help="never install h2load")
     parser.add_argument("--only", default=_env("BENCH_ONLY", ",".join(m.key for m in MEASUREMENTS)),
-                        help="measurements to run, e.g. b,c (default all: a,b,c,d)")
+                        help="measurements to run, e.g. b,c (default all: "
+                             + ",".join(m.key for m in MEASUREMENTS) + ")")
+    parser.add_argument("--io-warmup", type=float, default=_env("BENCH_IO_WARMUP", 2.0),
+                        help="warm-up of (g)-(m), documents and audit (default 2)")
+    parser.add_argument("--io-duration", type=float, default=_env("BENCH_IO_DURATION", 10.0),
+                        help="seconds measured per measurement of (g)-(m) (default 10)")
+    parser.add_argument("--upload-workers", type=int, default=_env("BENCH_UPLOAD_WORKERS", 4),
+                        help="concurrent uploads of (h) and puts of (i), one process each (default 4)")
+    parser.add_argument("--audit-batch", type=int, default=_env("BENCH_AUDIT_BATCH", 50),
+                        help="records per AppendRecords call in (k), rows per transaction in (m) (default 50)")
     parser.add_argument("--log-level", default=_env("BENCH_LOG_LEVEL", "INFO"),
                         help="LOG_LEVEL of the platform's processes (default INFO, as `make run`)")
     parser.add_argument("--json", type=Path, default=Path(_env("BENCH_JSON", str(ROOT / "build/bench/last.json"))),
@@ -58,8 +67,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown measurements: {', '.join(sorted(unknown))}")
     if args.warmup < 0 or args.duration <= 1 or args.concurrency < 1 or args.login_workers < 1 \
-            or args.accounts_per_worker < 1:
-        parser.error("warm-up >= 0, duration > 1 s, concurrency, login workers and accounts >= 1")
+            or args.accounts_per_worker < 1 or args.io_warmup < 0 or args.io_duration <= 1 \
+            or args.upload_workers < 1 or not 1 <= args.audit_batch <= 1000:
+        parser.error("warm-ups >= 0, durations > 1 s, concurrency, login workers, accounts and upload workers "
+                     ">= 1, audit batch 1 to 1000")
     return args
 
 
@@ -69,7 +80,7 @@ def say(message: str) -> None:
 
 def choose_generator(args) -> tuple[str, str | None, str]:
     """(generator, h2load binary, why)."""
-    needs_generator = any(k in args.only for k in ("b", "c", "d"))
+    needs_generator = any(k in args.only for k in ("b", "c", "d", "g"))
     if args.generator == "python" or not needs_generator:
         return "python", None, "asked for"
     binary = h2load.ensure(install=not args.no_install, say=say)
@@ -80,26 +91,34 @@ def choose_generator(args) -> tuple[str, str | None, str]:
     return "python", None, "h2load unavailable: the numbers may be capped by the generator"
 
 
-def configuration(args, ctx: Context, seconds_per: float, why: str) -> list[tuple[str, str]]:
-    rows = [("timing", f"{args.warmup:g} s warm-up (left out) + {args.duration:g} s measured, per measurement; "
-                       f"{len(args.only)} measurements, ~{seconds_per * len(args.only):.0f} s of load"),
+def timing(args, measurement) -> tuple[float, float]:
+    return (args.io_warmup, args.io_duration) if measurement.short else (args.warmup, args.duration)
+
+
+def configuration(args, ctx: Context, why: str) -> list[tuple[str, str]]:
+    chosen = [m for m in MEASUREMENTS if m.key in args.only]
+    load = sum(sum(timing(args, m)) for m in chosen)
+    rows = [("timing", f"{args.warmup:g} s warm-up (left out) + {args.duration:g} s measured, per measurement "
+                       f"(but (g)-(m): {args.io_warmup:g} + {args.io_duration:g} s); {len(chosen)} measurements, "
+                       f"~{load:.0f} s of timed load"),
             ("load", "closed loop, loopback only; the generator runs on the same 2 cores as the servers")]
     if "a" in args.only:
         rows.append(("(a) login", f"{args.login_workers} worker processes x 1 loop (http.client keep-alive), "
                                    f"{args.accounts_per_worker} accounts each; code read from the SMTP sink's .eml"))
-    if any(k in args.only for k in "bcd"):
+    if any(k in args.only for k in "bcdg"):
         generator = ctx.generator
         if generator == "h2load":
             generator = f"{h2load.version(ctx.h2load_binary)}: {args.concurrency} connections, 1 request in " \
-                        f"flight each; HTTP/1.1 keep-alive for (b), HTTP/2 (gRPC) for (c) and (d)"
+                        f"flight each; HTTP/1.1 keep-alive for (b) and (g), HTTP/2 (gRPC) for (c) and (d)"
         else:
             processes, threads = ctx.python_split(args.concurrency)
             generator = f"python: {processes} processes x {threads} threads, http.client keep-alive and sync " \
                         f"grpc stubs ({why})"
-        rows.append(("(b)(c)(d)", generator))
+        rows.append(("(b)(c)(d)(g)", generator))
     rows.append(("platform", f"devtools.platform.LocalPlatform, LOG_LEVEL={args.log_level}, gateway "
                              + " ".join(f"{k}={v}" for k, v in GATEWAY_ENV.items())))
     rows.append(("ceiling (c)", f"grpc.health.v1.Health/Check on {args.health_service}"))
+    rows += documents_audit.configuration(ctx, args.only)
     return rows
 
 
@@ -110,8 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     facts = machine.facts()            # before any load: the load average says if the machine was idle
     generator, binary, why = choose_generator(args)
     var_dir = Path(tempfile.mkdtemp(prefix="mes-bench-"))
-    say(f"starting the platform in {var_dir}; then {len(args.only)} measurements of "
-        f"{args.warmup:g} + {args.duration:g} s")
+    say(f"starting the platform in {var_dir}; then {len(args.only)} measurements")
     starting = time.monotonic()
     try:
         platform = start_platform(var_dir, args.log_level)
@@ -126,11 +144,13 @@ def main(argv: list[str] | None = None) -> None:
         ctx = Context(fixture=fixture, warmup=args.warmup, duration=args.duration, concurrency=args.concurrency,
                       login_workers=args.login_workers, accounts_per_worker=args.accounts_per_worker,
                       health_service=args.health_service, generator=generator, h2load_binary=binary,
-                      workdir=var_dir / "bench", say=say)
+                      workdir=var_dir / "bench", say=say, io_warmup=args.io_warmup,
+                      io_duration=args.io_duration, upload_workers=args.upload_workers,
+                      audit_batch=args.audit_batch)
         for measurement in MEASUREMENTS:
             if measurement.key not in args.only:
                 continue
-            say(f"measuring ({measurement.key}) for {args.warmup:g} + {args.duration:g} s")
+            say(f"measuring ({measurement.key}) for {' + '.join(f'{t:g}' for t in timing(args, measurement))} s")
             try:
                 result = measurement.run(ctx)
             except Exception:                  # report the others all the same, then fail
@@ -146,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.keep:
             shutil.rmtree(var_dir, ignore_errors=True)
     cores = os.cpu_count() or 1
-    config = configuration(args, ctx, args.warmup + args.duration, why)
+    config = configuration(args, ctx, why)
     print(report.render(results, facts, config, cores), flush=True)
     report.write_json(args.json, results, facts, config)
     say(f"results also in {args.json}; whole run {time.monotonic() - begun:.0f} s"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,9 @@ def prepare(platform: LocalPlatform, accounts_needed: int) -> Fixture:
 
 
 def start_platform(var_dir: Path, log_level: str) -> LocalPlatform:
-    platform = LocalPlatform(var_dir, log_level=log_level, extra_env={"gateway": dict(GATEWAY_ENV)})
+    # s3: documents' bytes in a real S3 endpoint (moto, a thread of this process), for the uploads of
+    # (h) and the baseline (i); werkzeug would print a line per request.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    platform = LocalPlatform(var_dir, log_level=log_level, extra_env={"gateway": dict(GATEWAY_ENV)}, s3=True)
     platform.__enter__()
     return platform

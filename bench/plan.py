@@ -59,16 +59,24 @@ class Context:
     say: Callable[[str], None] = print
     generator_pids: list[int] = field(default_factory=list)
     extra_pids: dict[str, list[int]] = field(default_factory=dict)
+    # (g)-(m), bench/documents_audit.py: their shorter timing, upload workers, audit batch size,
+    # and what they set up once and share (seeded documents, the JPEG, the raw database).
+    io_warmup: float = 2.0
+    io_duration: float = 10.0
+    upload_workers: int = 4
+    audit_batch: int = 50
+    shared: dict = field(default_factory=dict)
 
     def meter(self) -> CpuMeter:
         fixture, services = self.fixture, [s for s in self.fixture.platform.processes if s != "gateway"]
-        others = [s for s in services if s != "identity"]
+        alone = ("identity", "documents", "audit")
+        others = [s for s in services if s not in alone]
         groups = [
             Group("gateway", processes_of(lambda: [fixture.pid("gateway")])),
-            Group("identity", processes_of(lambda: [fixture.pid("identity")])),
+            *[Group(name, processes_of(lambda name=name: [fixture.pid(name)])) for name in alone],
             Group("other services", processes_of(lambda: [fixture.pid(s) for s in others])),
             Group("postgres", processes_of(fixture.postgres_pids), with_children=True),
-            Group("bench+smtp", processes_of(lambda: [os.getpid()])),
+            Group("bench+smtp+s3", processes_of(lambda: [os.getpid()])),
             Group("load generator", processes_of(lambda: list(self.generator_pids))),
         ]
         groups += [Group(name, processes_of(lambda pids=pids: list(pids))) for name, pids in self.extra_pids.items()]
@@ -198,16 +206,52 @@ def measure_reference(ctx: Context) -> Result:
                   notes=["a bare grpc.server with 32 threads and the health servicer, no interceptor"])
 
 
+def _email_campaign(key: str, recipients: int) -> Callable[[Context], Result]:
+    """(e) and (f): emails/s from one notifications worker into a local SMTP server."""
+    from bench import notifications_email
+
+    def measure(ctx: Context) -> Result:
+        url = ctx.fixture.platform.database_url(f"notifications_bench_{key}")
+        worker: list[int] = []
+        ctx.extra_pids["notifications worker"] = worker
+        meter, snapshots = ctx.meter(), {}
+        try:
+            (run,) = notifications_email.run(url, [recipients], ctx.workdir / f"email-{key}", ctx.say,
+                                             on_worker=worker.append,
+                                             on_window=lambda edge: snapshots.__setitem__(edge, meter.snapshot()))
+            usage = CpuMeter.usage(snapshots["start"], snapshots["end"])
+        finally:
+            ctx.extra_pids.pop("notifications worker", None)
+        nan = math.nan
+        summary = Summary(count=run.received - run.duplicates, errors=run.errors, seconds=run.seconds,
+                          p50=nan, p90=nan, p99=nan, mean=nan, max=nan)
+        return Result(key, f"campaign email, {recipients:,} recipients, one worker", "campaign", 1, summary, usage,
+                      unit="mail", notes=[
+                          f"worker {run.worker_cpu_seconds / max(run.received, 1) * 1e6:,.0f} µs CPU per mail; "
+                          f"{run.received:,} mails read back, {run.duplicates} duplicated; seeding and campaign "
+                          f"creation ({run.setup_seconds:.1f} s) not measured"])
+    return measure
+
+
 @dataclass(frozen=True)
 class Measurement:
     key: str
     run: Callable[[Context], Result]
+    short: bool = False            # runs with ctx.io_warmup + ctx.io_duration
 
 
 MEASUREMENTS = [Measurement("a", measure_login), Measurement("b", measure_account_read),
-                Measurement("c", measure_health), Measurement("d", measure_reference)]
+                Measurement("c", measure_health), Measurement("d", measure_reference),
+                Measurement("e", _email_campaign("e", 10_000)), Measurement("f", _email_campaign("f", 100_000))]
 
 # Ratios printed under the results: (numerator, denominator, what it says).
 RATIOS = [("b", "c", "authenticated read through the gateway / bare gRPC ceiling"),
           ("a", "c", "end-to-end login / bare gRPC ceiling"),
-          ("c", "d", "health check through the service kit / plain grpcio")]
+          ("c", "d", "health check through the service kit / plain grpcio"),
+          ("f", "e", "emails/s at 100,000 / at 10,000 recipients (1.0: the cost of a mail grows linearly)")]
+
+# (g)-(m): documents and audit beside their baselines (bench/documents_audit.py imports this module).
+from bench import documents_audit  # noqa: E402
+
+MEASUREMENTS += [Measurement(key, run, short=True) for key, run in documents_audit.MEASURES]
+RATIOS += documents_audit.RATIOS

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bench.plan import RATIOS, Result
 
-CPU_COLUMNS = ["gateway", "identity", "other services", "postgres", "bench+smtp", "load generator",
-               "reference server"]
+CPU_COLUMNS = ["gateway", "identity", "documents", "audit", "other services", "postgres", "bench+smtp+s3",
+               "load generator", "reference server", "notifications worker"]
 
 
 OTHER_LOAD_WARNING = 0.2        # cores used outside the bench's processes before the report says so
