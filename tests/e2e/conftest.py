@@ -31,3 +31,25 @@ def patient_session(platform):
 def gateway(platform):
     with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
         yield client
+
+
+_rpps = iter(range(10200000000, 10299999999))
+
+
+@pytest.fixture
+def new_professional(platform):
+    """Factory: a professional of its own (login id, demo password), for tests that lock logins."""
+    import grpc
+    from mes.identity.v1 import identity_pb2 as pb
+    from mes.identity.v1 import identity_pb2_grpc
+
+    from devtools.demo import DEMO_PASSWORD, operator_token
+
+    def make(login_id: str, profession_code: str = "10") -> str:
+        with grpc.insecure_channel(platform.address("identity")) as channel:
+            identity_pb2_grpc.IdentityServiceStub(channel).CreateProfessional(pb.CreateProfessionalRequest(
+                rpps=str(next(_rpps)), profession_code=profession_code, given_name="Test", family_name="Verrou",
+                login_id=login_id, password=DEMO_PASSWORD, email=f"{login_id}@cabinet.example"),
+                metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")])
+        return login_id
+    return make

@@ -74,24 +74,24 @@ class TestLockout:
     def _start(self, gateway, login_id, password):
         return gateway.post("/v1/sessions:start", json={"login_id": login_id, "password": password})
 
-    def test_wrong_passwords_lock_and_the_right_one_is_refused_while_locked(self, platform, gateway):
-        login_id = platform.demo["professionals"]["pharmacist"]["login_id"]
+    def test_wrong_passwords_lock_and_the_right_one_is_refused_while_locked(self, gateway, new_professional):
+        login_id = new_professional("lock.by.password")
         answers = [self._start(gateway, login_id, "Wrong-Password-1") for _ in range(5)]
         assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
         assert "bloquée" in answers[-1].json()["detail"]
         locked = self._start(gateway, login_id, DEMO_PASSWORD)
         assert locked.status_code == 429 and locked.json()["reason"] == "ACCOUNT_LOCKED"
 
-    def test_answers_do_not_reveal_whether_an_account_exists(self, platform, gateway):
-        known = platform.demo["professionals"]["physiotherapist"]["login_id"]
+    def test_answers_do_not_reveal_whether_an_account_exists(self, gateway, new_professional):
+        known = new_professional("lock.known.account")
         for _ in range(5):
             a = self._start(gateway, known, "Wrong-Password-1")
             b = self._start(gateway, "nobody.knows.me", "Wrong-Password-1")
             assert (a.status_code, a.json()["detail"], a.json().get("reason")) == \
                    (b.status_code, b.json()["detail"], b.json().get("reason"))
 
-    def test_wrong_codes_lock(self, platform, gateway):
-        login_id = platform.demo["professionals"]["gp"]["login_id"]
+    def test_wrong_codes_lock(self, gateway, new_professional):
+        login_id = new_professional("lock.by.code")
         started = self._start(gateway, login_id, DEMO_PASSWORD)
         assert started.status_code == 200
         challenge = started.json()["challengeId"]
