@@ -38,6 +38,11 @@ class IdentityHarness:
 SERVICE_SECRETS = {"documents": "documents-client-secret-for-tests-0123456789"}
 
 
+@pytest.fixture
+def service_secrets() -> dict[str, str]:
+    return dict(SERVICE_SECRETS)
+
+
 def _service_clients_file(directory: Path) -> Path:
     import json
     from identity.domain.service_clients import secret_digest

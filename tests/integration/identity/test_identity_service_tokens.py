@@ -7,7 +7,6 @@ import grpc
 import pytest
 from mes.identity.v1 import identity_pb2 as pb
 
-from conftest import SERVICE_SECRETS
 from meskit.auth import TokenVerifier
 from meskit.clients import service_token_provider
 
@@ -17,8 +16,8 @@ def _issue(identity, name, secret):
 
 
 class TestIssueServiceToken:
-    def test_the_right_secret_gives_a_service_token_every_service_accepts(self, identity):
-        reply = _issue(identity, "documents", SERVICE_SECRETS["documents"])
+    def test_the_right_secret_gives_a_service_token_every_service_accepts(self, identity, service_secrets):
+        reply = _issue(identity, "documents", service_secrets["documents"])
         jwks = json.loads(identity.stub.GetJwks(pb.GetJwksRequest()).jwks_json)
         caller = TokenVerifier(lambda: jwks, issuer="mes-identity", audience="mes-api").verify(reply.access_token)
         assert (caller.actor_type, caller.subject) == ("service", "documents")
@@ -30,12 +29,12 @@ class TestIssueServiceToken:
         expected = grpc.StatusCode.INVALID_ARGUMENT if not name else grpc.StatusCode.UNAUTHENTICATED
         assert error.value.code() == expected
 
-    def test_a_service_token_cannot_do_what_an_operator_does(self, identity):
-        token = _issue(identity, "documents", SERVICE_SECRETS["documents"]).access_token
+    def test_a_service_token_cannot_do_what_an_operator_does(self, identity, service_secrets):
+        token = _issue(identity, "documents", service_secrets["documents"]).access_token
         with pytest.raises(grpc.RpcError) as error:
             identity.stub.CreateAccount(pb.CreateAccountRequest(), metadata=[("authorization", f"Bearer {token}")])
         assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
-    def test_the_kit_provider_caches_the_token(self, identity):
-        provide = service_token_provider(identity.channel, "documents", SERVICE_SECRETS["documents"])
+    def test_the_kit_provider_caches_the_token(self, identity, service_secrets):
+        provide = service_token_provider(identity.channel, "documents", service_secrets["documents"])
         assert provide() == provide()

@@ -67,6 +67,16 @@ class TestMime:
         assert long_actor[:200] in mail.get_body(("plain",)).get_content()
 
 
+class TestWords:
+    def test_an_actor_given_as_a_phrase_reads_inside_the_sentence(self):
+        said = content("AJOUT_DOCUMENT", actor_display="Un professionnel de santé").lines[0]
+        assert said == "Un nouveau document a été ajouté au profil de Jeanne Martin par un professionnel de santé."
+
+    def test_no_actor_means_a_professional(self):
+        assert content("ACCES_DMP_PS", other="x").lines[0] == (
+            "Un professionnel de santé a accédé au dossier médical de Jeanne Martin.")
+
+
 class TestWireFormat:
     def test_lines_starting_with_a_dot_are_doubled_and_line_ends_are_crlf(self):
         assert wire_format(b"a\n.b\r\n..c\rd") == b"a\r\n..b\r\n...c\r\nd\r\n"

@@ -39,8 +39,11 @@ def _date(value: str) -> str:
 def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name: str, public_url: str,
             occurred_at: datetime | None = None) -> Content:
     actor = str(payload.get("actor_display") or DEFAULT_ACTOR)[:200]
+    if actor.startswith(("Un ", "Une ")):        # "Un professionnel de santé" inside a sentence
+        actor = actor[0].lower() + actor[1:]
     profile = profile_name or "la personne concernée"
-    lines = [notice.body.format(actor=actor, profile=profile)]
+    said = notice.body.format(actor=actor, profile=profile)
+    lines = [said[:1].upper() + said[1:]]
     details: list[tuple[str, str]] = []
     if notice.event_type == "ACCOUNT_CREATED":
         if payload.get("provisional_code"):
