@@ -10,6 +10,7 @@ from meskit.errors import FieldViolation, InvalidArgument
 
 from audit.domain.activity import RecordFilter
 from audit.domain.models import Entry, LogKey, Personal, StoredRecord, TreeHead
+from meskit.timestamps import timestamp
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ENUMS = {"actor_type": (pb.ActorType, "ACTOR_TYPE_"), "action": (pb.Action, "ACTION_"),
@@ -49,14 +50,6 @@ def to_datetime(ts: Timestamp, field: str = "") -> datetime:
 
 def optional_datetime(message, field: str) -> datetime | None:
     return to_datetime(getattr(message, field), field) if message.HasField(field) else None
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def entry(r: pb.Record) -> Entry:

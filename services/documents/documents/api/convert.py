@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from mes.documents.v1 import documents_pb2 as pb
 
 from meskit.errors import InvalidArgument
@@ -17,6 +16,7 @@ from documents.domain.listing import Filters
 from documents.domain.matrix_browser import Entry, Profession
 from documents.domain.models import Author, Folder, Shown
 from documents.domain.reading import Access
+from meskit.timestamps import timestamp
 
 AUTHOR_TO_PB = {"patient": pb.AUTHOR_TYPE_PATIENT, "delegate": pb.AUTHOR_TYPE_PATIENT,
                 "professional": pb.AUTHOR_TYPE_PRACTITIONER, "organisation": pb.AUTHOR_TYPE_ORGANISATION,
@@ -35,14 +35,6 @@ ACTOR_FROM_PB = {pb.ACTOR_TYPE_PATIENT: "patient", pb.ACTOR_TYPE_PROFESSIONAL: "
 OPERATION_FROM_PB = {pb.DOCUMENT_OPERATION_UNSPECIFIED: READ, pb.DOCUMENT_OPERATION_READ: READ,
                      pb.DOCUMENT_OPERATION_DEPOSIT: DEPOSIT, pb.DOCUMENT_OPERATION_UPDATE: UPDATE,
                      pb.DOCUMENT_OPERATION_DELETE: DELETE, pb.DOCUMENT_OPERATION_SET_VISIBILITY: SET_VISIBILITY}
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def from_timestamp(message, field: str) -> datetime | None:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from mes.identity.v1 import identity_pb2 as pb
 
 from identity.domain.models import (AccessContext, AccessSettings, Account, CareTeamMember, EmergencySettings,
                                     Professional)
 from identity.domain.rules import age_on
+from meskit.timestamps import timestamp
 
 STATUS = {"CREATED": pb.ACCOUNT_STATUS_CREATED, "ACTIVE": pb.ACCOUNT_STATUS_ACTIVE,
           "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED}
@@ -18,14 +18,6 @@ ROLE_TO_PB = {"": pb.CARE_TEAM_ROLE_UNSPECIFIED, "MEDECIN_TRAITANT": pb.CARE_TEA
               "SAGE_FEMME_REFERENTE": pb.CARE_TEAM_ROLE_SAGE_FEMME_REFERENTE,
               "PHARMACIEN_CORRESPONDANT": pb.CARE_TEAM_ROLE_PHARMACIEN_CORRESPONDANT}
 ROLE_FROM_PB = {number: name for name, number in ROLE_TO_PB.items()}
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def account(a: Account) -> pb.Account:

@@ -8,6 +8,7 @@ from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain import models, routing
 from notifications.domain.models import (BellItem, Campaign, DeliveryRecord, Letter, LetterBatch, Snapshot)
+from meskit.timestamps import timestamp
 
 CHANNEL_TO_PB = {"BELL": pb.CHANNEL_BELL, routing.PUSH: pb.CHANNEL_PUSH, routing.EMAIL: pb.CHANNEL_EMAIL,
                  routing.POSTAL: pb.CHANNEL_POSTAL}
@@ -26,14 +27,6 @@ LETTER_STATUS_TO_PB = {models.RENDERING: pb.LETTER_STATUS_RENDERING,
                        models.POSTED: pb.LETTER_STATUS_POSTED, models.RETURNED: pb.LETTER_STATUS_RETURNED}
 LETTER_STATUS_FROM_PB = {v: k for k, v in LETTER_STATUS_TO_PB.items()}
 BATCH_STATE_TO_PB = {models.BUILDING: pb.LETTER_BATCH_STATE_BUILDING, models.WRITTEN: pb.LETTER_BATCH_STATE_WRITTEN}
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def when(ts: Timestamp, present: bool) -> datetime | None:
