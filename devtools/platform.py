@@ -51,6 +51,7 @@ class LocalPlatform:
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
         self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
         self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
+        self.vapid_key_file = self.var_dir / "keys" / "vapid-key.pem"
         self.service_secrets: dict[str, str] = {}
         self.postgres = None
         self.smtp: SmtpSink | None = None
@@ -125,9 +126,13 @@ class LocalPlatform:
     # ---- pieces ----
     def _ensure_signing_key(self) -> None:
         from meskit.auth import generate_private_key_pem
-        for path in (self.key_file, self.audit_key_file):   # the token key; the audit log's own key
+        from notifications.adapters.webpush import generate_vapid_key_pem
+        # The token key, the audit log's own key, and the key that signs Web Push requests.
+        for path, generate in ((self.key_file, generate_private_key_pem),
+                               (self.audit_key_file, generate_private_key_pem),
+                               (self.vapid_key_file, generate_vapid_key_pem)):
             if not path.exists():
-                path.write_bytes(generate_private_key_pem())
+                path.write_bytes(generate())
                 path.chmod(0o600)
         self._ensure_service_clients()
 
@@ -186,7 +191,8 @@ class LocalPlatform:
                             "S3_SECRET_KEY": "local-secret", "S3_BUCKET": "mes-documents"})
         if service == "notifications":
             env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"]),
-                        "LETTERS_DIR": str(self.letters_dir)})
+                        "LETTERS_DIR": str(self.letters_dir), "VAPID_PRIVATE_KEY_FILE": str(self.vapid_key_file),
+                        "PUBLIC_URL": self.gateway_url})
         env.update(self.extra_env.get(service, {}))
         return env
 

@@ -14,7 +14,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--var-dir", default="var", help="data kept across runs (database, mail, keys)")
     args = parser.parse_args()
-    platform = LocalPlatform(Path(args.var_dir), fixed_ports=True)
+    # A print file every minute rather than daily, so that letters can be seen while trying things.
+    platform = LocalPlatform(Path(args.var_dir), fixed_ports=True,
+                             extra_env={"notifications": {"LETTER_BATCH_INTERVAL_SECONDS": "60"}})
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -28,7 +30,7 @@ def main() -> None:
             *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
             f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
             f"  Documents:      file bytes kept in {platform.documents_dir}/",
-            f"  Letters:        daily print files (PDF letters + manifest) in {platform.letters_dir}/",
+            f"  Letters:        print files (PDF letters + manifest), one a minute, in {platform.letters_dir}/",
             f"  Logs:           {platform.log_dir}/", "",
             f"  Demo patient, 80 years old, not activated: {patient['given_name']} {patient['family_name']}",
             f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "

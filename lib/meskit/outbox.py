@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -61,8 +61,13 @@ def add_event(session: Session, table: sa.Table, event_type: str, aggregate_id: 
 
 class OutboxRelay:
     def __init__(self, engine: Engine, table: sa.Table, publish: Callable[[Event], None], *,
-                 batch_size: int = 100, poll_interval: float = 0.5, max_backoff: float = 300.0):
+                 batch_size: int = 100, poll_interval: float = 0.5, max_backoff: float = 300.0,
+                 event_types: Collection[str] | None = None, delete_published: bool = False):
+        """`event_types`: relay only these; the others wait for a relay that knows where they go.
+        `delete_published`: drop a row once published (payloads that must not stay, e.g. a code)."""
         self._engine, self._table, self._publish = engine, table, publish
+        self._event_types = tuple(event_types) if event_types is not None else None
+        self._delete_published = delete_published
         self._batch_size, self._poll_interval, self._max_backoff = batch_size, poll_interval, max_backoff
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,10 +76,12 @@ class OutboxRelay:
         """Claim one batch, publish each event, record the outcome; return how many were published."""
         t = self._table
         published = 0
+        pending = sa.select(t).where(t.c.published_at.is_(None), t.c.available_at <= sa.func.now())
+        if self._event_types is not None:
+            pending = pending.where(t.c.event_type.in_(self._event_types))
         with self._engine.begin() as connection:
             rows = connection.execute(
-                sa.select(t).where(t.c.published_at.is_(None), t.c.available_at <= sa.func.now())
-                .order_by(t.c.created_at).limit(self._batch_size).with_for_update(skip_locked=True)
+                pending.order_by(t.c.created_at).limit(self._batch_size).with_for_update(skip_locked=True)
             ).mappings().all()
             for row in rows:
                 event = Event(row["event_id"], row["event_type"], row["aggregate_id"], row["payload"], row["created_at"])
@@ -88,8 +95,9 @@ class OutboxRelay:
                     log.warning("outbox publish failed", extra={"event_type": row["event_type"],
                                                                 "attempts": row["attempts"] + 1})
                     continue
-                connection.execute(t.update().where(t.c.event_id == row["event_id"])
-                                   .values(published_at=sa.func.now()))
+                mine = t.c.event_id == row["event_id"]
+                connection.execute(t.delete().where(mine) if self._delete_published
+                                   else t.update().where(mine).values(published_at=sa.func.now()))
                 published += 1
         return published
 

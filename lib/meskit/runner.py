@@ -9,7 +9,7 @@ from pathlib import Path
 from meskit import clients, config, db, telemetry
 from meskit.auth import TokenVerifier
 from meskit.logs import configure_logging
-from meskit.server import KitServer, serve_until_signalled, watch_readiness
+from meskit.server import serve_until_signalled, watch_readiness
 
 log = logging.getLogger("meskit.runner")
 

@@ -24,10 +24,12 @@ PASSWORD = "Lilas-Paris-1946!"
 
 
 def wait_for_code(mail_dir: Path, email: str, after: int, timeout: float = 10.0) -> str:
-    """The 6-digit code of the newest mail to `email` among those beyond the first `after`."""
+    """The 6-digit code of the newest login-code mail to `email` among those beyond the first `after`
+    (other notices may reach the same address meanwhile)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        mails = [m for m in read_mails(mail_dir)[after:] if email in m["To"]]
+        mails = [m for m in read_mails(mail_dir)[after:]
+                 if email in m["To"] and "code de connexion" in m["Subject"]]
         if mails:
             match = re.search(r"\b(\d{6})\b", text_of(mails[-1]))
             if match:

@@ -2,39 +2,17 @@
 break-glass, and the patient's history recording every read with the rule that decided."""
 from __future__ import annotations
 
-import io
-import json
-
 import grpc
 import httpx
 import pytest
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
-from pypdf import PdfWriter
 
-from demo_login import login
 from devtools.demo import DEMO_PASSWORD, operator_token
+from e2e_actors import Actor, deposit
 
 BREAK_GLASS = {"access.mode": "ACCESS_MODE_BRIS_DE_GLACE",
                "access.justification": "Patiente inconsciente aux urgences, antécédents inconnus"}
-
-
-def a_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-class Actor:
-    def __init__(self, platform, login_id: str, email: str, password: str = DEMO_PASSWORD):
-        self.client = httpx.Client(base_url=platform.gateway_url, timeout=30)
-        session = login(self.client, platform.mail_dir, login_id, password, email)
-        self.client.headers["Authorization"] = f"Bearer {session['accessToken']}"
-
-    def read(self, patient_id: str, document_id: str, **query) -> httpx.Response:
-        return self.client.get(f"/v1/patients/{patient_id}/documents/{document_id}", params=query)
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +30,6 @@ def scenario(platform, patient_session):
     patient = httpx.Client(base_url=platform.gateway_url, timeout=30,
                            headers={"Authorization": f"Bearer {patient_session[0]['accessToken']}"})
     return patient_id, actors, patient, demo
-
-
-def deposit(gp: Actor, patient_id: str, title: str, type_code: str) -> str:
-    metadata = {"title": title, "classCode": "10", "typeCode": type_code, "documentDate": "2026-11-20"}
-    response = gp.client.post(f"/v1/patients/{patient_id}/documents",
-                              files={"metadata": (None, json.dumps(metadata), "application/json"),
-                                     "file": ("compte-rendu.pdf", a_pdf(), "application/pdf")})
-    assert response.status_code == 200, response.text
-    return response.json()["documentId"]
 
 
 def test_demo_scenario_and_every_read_in_the_history(scenario):

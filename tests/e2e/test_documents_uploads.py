@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from test_documents_scenario import Actor, a_pdf
+from e2e_actors import Actor, a_pdf
 
 
 @pytest.fixture(scope="module")

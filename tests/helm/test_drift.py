@@ -157,3 +157,10 @@ class TestPorts:
                 host, port = value.rsplit(":", 1)
                 assert host == services[callee]["metadata"]["name"]
                 assert int(port) in {p["port"] for p in services[callee]["spec"]["ports"] if p["name"] != "metrics"}
+
+
+def test_print_files_and_documents_go_to_buckets_of_their_own(scenario):
+    _, configmaps, deployments, _, _ = scenario
+    buckets = {service: container_env(deployments[service], configmaps)["S3_BUCKET"]["value"]
+               for service in ("documents", "notifications")}
+    assert buckets == {"documents": "mes-documents", "notifications": "mes-letters"}

@@ -142,6 +142,13 @@ class TestReachability:
                 for port in pod.ports.values():
                     assert allowed(policies, pods[job], pod, port) == (name == "postgresql"), f"{job} -> {name}"
 
+    def test_only_notifications_reaches_the_web_push_services(self, rendered):
+        """With the trial's in-cluster MinIO, HTTPS to the internet is Web Push, and only for notifications."""
+        policies, pods = rendered["trial"].of_kind("NetworkPolicy"), pods_of(rendered["trial"])
+        push_service = Pod("fcm.googleapis.com", {}, namespace="internet")
+        reach = {name for name, pod in pods.items() if allowed(policies, pod, push_service, 443)}
+        assert reach == {"notifications"}
+
     def test_in_cluster_stores_admit_only_their_users(self, rendered):
         policies, pods = rendered["trial"].of_kind("NetworkPolicy"), pods_of(rendered["trial"])
         values = yaml.safe_load((CHART / "values.yaml").read_text())["services"]
@@ -171,7 +178,7 @@ class TestReachability:
                     targets = {p["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for p in to_pods}
                     assert targets <= set(chart_values["services"][name].get("calls", [])) | {"postgresql", "minio"}
                     continue
-                stores = {chart_values[k]["port"] for k in ("postgresql", "s3", "smtp", "tracing")}
+                stores = {chart_values[k]["port"] for k in ("postgresql", "s3", "smtp", "push", "tracing")}
                 assert ports <= stores, f"{name}: egress to {ports}"
 
 

@@ -142,7 +142,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $env "S3_ENDPOINT" $endpoint -}}
 {{- $_ := set $env "S3_SECURE" (toString $secure) -}}
 {{- $_ := set $env "S3_REGION" $v.s3.region -}}
-{{- $_ := set $env "S3_BUCKET" $v.s3.bucket -}}
+{{- $_ := set $env "S3_BUCKET" (ternary $v.s3.lettersBucket $v.s3.bucket (eq $svc.name "notifications")) -}}
 {{- end -}}
 {{- if has "smtp" ($svc.uses | default list) -}}
 {{- $_ := set $env "SMTP_HOST" $v.smtp.host -}}

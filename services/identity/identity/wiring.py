@@ -1,4 +1,6 @@
-"""Composition root of identity: build_server(settings, **overrides) -> (KitServer, engine, on_stop)."""
+"""Composition root of identity: build(settings, **overrides) -> (KitServer, engine, on_stop).
+
+Overrides (tests): engine, hasher, code_sender, relay_interval (seconds)."""
 from __future__ import annotations
 
 import json
@@ -10,19 +12,23 @@ from mes.identity.v1 import identity_pb2_grpc
 
 from meskit import clients, db
 from meskit.auth import SERVICE, Caller, TokenSigner, TokenVerifier
+from meskit.outbox import OutboxRelay
 from meskit.server import Registration, build_server as build_kit_server
 
-from identity.adapters.notifications import NotificationsCodeSender
+from identity.adapters.notifications import NotificationsCodeSender, NotificationsPublisher
+from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.repository import IdentityRepository
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
+from identity.domain.account_events import ACCOUNT_EVENTS
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 SERVICE_TOKEN_TTL = 300
+RELAY_INTERVAL_SECONDS = 0.5
 
 
 def policy_from(settings: IdentitySettings) -> Policy:
@@ -76,4 +82,12 @@ def build(settings: IdentitySettings, **overrides):
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
                                                        IdentityServicer(deps, service_clients(settings, signer)),
                                                        "mes.identity.v1.IdentityService")])
-    return kit, engine, notifications.close
+    # Account events carry a provisional code: their rows go once notifications has them.
+    relay = OutboxRelay(engine, outbox, NotificationsPublisher(notifications), event_types=ACCOUNT_EVENTS,
+                        delete_published=True, poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
+    relay.start()
+
+    def on_stop():
+        relay.stop()
+        notifications.close()
+    return kit, engine, on_stop

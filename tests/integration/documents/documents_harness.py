@@ -19,6 +19,7 @@ from mes.documents.v1 import documents_pb2_grpc
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 
+from devtools.rpc_errors import error_details
 from meskit import config, db
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, PROFESSIONAL, SERVICE, Caller, TokenSigner
 from meskit.server import watch_readiness
@@ -260,11 +261,4 @@ def sha256(data: bytes) -> str:
 
 
 def error_reason(exc: grpc.RpcError) -> str:
-    from grpc_status import rpc_status
-    from google.rpc import error_details_pb2
-    status = rpc_status.from_call(exc)
-    for detail in status.details if status else []:
-        info = error_details_pb2.ErrorInfo()
-        if detail.Unpack(info):
-            return info.reason
-    return ""
+    return error_details(exc)[1]

@@ -77,6 +77,22 @@ class TestMatrix:
         only_record(records, allowed=True, rule="author")
 
 
+class TestTheHolderIsTold:
+    def test_a_professional_s_access_is_announced_once_a_day_her_own_reads_never(self, stack, world):
+        patient, _, docs = world
+        kine = stack.new_professional("70")
+        for _ in range(2):
+            assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "allowed"
+        stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.professional(kine),
+                                 timeout=10)
+        read(stack, stack.patient(patient), patient, docs["47420-5"])
+        read(stack, stack.professional(kine), patient, docs["18748-4"])      # refused: not an access
+        wait_for(lambda: stack.pending_outbox() == 0)
+        accesses = [e for e in stack.notification_events(patient) if e["event_type"] == "ACCES_DMP_PS"]
+        assert [(e["producer"], e["payload"]["professional_id"], e["payload"]["access_mode"]) for e in accesses] \
+            == [("documents", kine.professional_id, "normal")]
+
+
 class TestPatientControls:
     def test_masked_document_is_refused_to_others_but_not_to_its_author(self, stack, world):
         patient, gp, docs = world

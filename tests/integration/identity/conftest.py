@@ -1,13 +1,11 @@
 """Identity and notifications as real gRPC servers on port 0, over a real PostgreSQL and SMTP."""
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import pytest
-from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
 from devtools.demo import operator_token
@@ -25,6 +23,7 @@ class IdentityHarness:
     mail_dir: Path
     key_file: Path
     database_url: str
+    notifications_database_url: str
 
     def operator(self):
         return [("authorization", f"Bearer {operator_token(self.key_file)}")]
@@ -84,7 +83,7 @@ def identity(new_database, smtp, signing_key, tmp_path):
             _start(kit, engine)
         channel = grpc.insecure_channel(f"127.0.0.1:{identity_port}")
         yield IdentityHarness(identity_pb2_grpc.IdentityServiceStub(channel), channel, f"127.0.0.1:{identity_port}",
-                              smtp.directory, signing_key, identity_url)
+                              smtp.directory, signing_key, identity_url, notifications_url)
         channel.close()
     finally:
         for kit, engine, on_stop in reversed(started):

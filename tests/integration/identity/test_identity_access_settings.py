@@ -7,11 +7,10 @@ from datetime import date
 import grpc
 import pytest
 import sqlalchemy as sa
-from grpc_status import rpc_status
-from google.rpc import error_details_pb2
 from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import _nir, _patient
+from devtools.rpc_errors import error_details as details
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, PROFESSIONAL, SERVICE, SUPPORT, Caller
 
 GP, MIDWIFE, PHARMACIST, PHYSIO, OCCUPATIONAL = "gp", "midwife", "pharmacist", "physio", "occupational"
@@ -31,22 +30,6 @@ def error_of(call) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:
         call()
     return info.value
-
-
-def details(error: grpc.RpcError) -> tuple[set[str], str]:
-    """(violated fields, reason) carried as google.rpc.Status details."""
-    fields, reason = set(), ""
-    status = rpc_status.from_call(error)
-    for detail in status.details if status else []:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields |= {v.field for v in bad.field_violations}
-        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            reason = info.reason
-    return fields, reason
 
 
 def create_account(identity, order: str, birth: str, **extra) -> str:
@@ -84,7 +67,8 @@ def events(identity, patient_id=None) -> list[dict]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(sa.text(
-                "SELECT event_type, aggregate_id, payload FROM outbox ORDER BY created_at, event_id")).mappings().all()
+                "SELECT event_type, aggregate_id, payload FROM outbox WHERE event_type = 'ACCESS_SETTINGS_CHANGED' "
+                "ORDER BY created_at, event_id")).mappings().all()
     finally:
         engine.dispose()
     return [dict(r) for r in rows if patient_id is None or r["aggregate_id"] == patient_id]

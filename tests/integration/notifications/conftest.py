@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from mes.notifications.v1 import notifications_pb2_grpc
 
+from devtools.push_endpoint import PushEndpoint
 from meskit import config, db
 from meskit.auth import TokenSigner
 from meskit.server import watch_readiness
 
 sys.path.insert(0, str(Path(__file__).parent))
 from notifications_harness import Harness, settings_env  # noqa: E402
-from notifications_push_endpoint import PushEndpoint  # noqa: E402
 
 
 @pytest.fixture

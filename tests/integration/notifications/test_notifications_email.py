@@ -11,7 +11,7 @@ import pytest
 from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain.routing import PARIS
-from notifications_letters import letters_of, run_batch
+from devtools.print_files import letters_of, run_batch
 
 SENT, PENDING, SKIPPED = pb.DELIVERY_STATE_SENT, pb.DELIVERY_STATE_PENDING, pb.DELIVERY_STATE_SKIPPED
 
@@ -83,7 +83,7 @@ class TestDemoPatient:
         batch = run_batch(h)
         (letter,) = batch.letters
         assert letter.recipient_id == "demo" and letter.notices == 2
-        texts = letters_of(h, batch)
+        texts = letters_of(batch)
         (text,) = texts.values()
         assert "JEANNE DUPONT" in text and "12 rue des Lilas" in text
         assert "Un nouveau document a été ajouté au profil de Jeanne Dupont par Dr Claire Bernard." in text
@@ -123,7 +123,7 @@ class TestBounce:
         assert [s.channel for s in h.statuses(later)] == [pb.CHANNEL_POSTAL]
         batch = run_batch(h)
         assert [(x.recipient_id, x.notices) for x in batch.letters] == [("p1", 2)]
-        (text,) = letters_of(h, batch).values()
+        (text,) = letters_of(batch).values()
         assert "Nouveau document" in text and "Accès à votre dossier" in text
 
     def test_a_new_address_is_tried_again(self, notifications):

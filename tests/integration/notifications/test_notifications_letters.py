@@ -9,7 +9,7 @@ import grpc
 import pytest
 from mes.notifications.v1 import notifications_pb2 as pb
 
-from notifications_letters import letters_of, open_print_file, run_batch
+from devtools.print_files import letters_of, open_print_file, run_batch
 
 ADDRESS = "12 rue des Lilas\n75020 Paris"
 
@@ -37,7 +37,7 @@ class TestPrintFile:
         assert entries["p1"]["address"] == ["12 rue des Lilas", "75020 Paris"]
         assert entries["p1"]["notices"] == ["AJOUT_DOCUMENT", "ACCES_DMP_PS"]
         assert all(e["pages"] >= 1 for e in entries.values())
-        texts = letters_of(h, batch)
+        texts = letters_of(batch)
         by_person = {x.recipient_id: texts[x.letter_id] for x in batch.letters}
         assert "JEANNE DUPONT" in by_person["p1"] and "Bonjour Jeanne," in by_person["p1"]
         assert "Un nouveau document a été ajouté au profil de Jeanne Dupont par Dr Claire Bernard." in by_person["p1"]
@@ -55,7 +55,7 @@ class TestPrintFile:
         h.publish("p1", "ACCES_DMP_PS", producer="audit")
         third = run_batch(h)
         assert [x.notices for x in third.letters] == [1]
-        assert "Accès à votre dossier" in next(iter(letters_of(h, third).values()))
+        assert "Accès à votre dossier" in next(iter(letters_of(third).values()))
 
     def test_without_a_postal_address_the_notice_is_skipped(self, notifications):
         h = notifications

@@ -1,4 +1,5 @@
-"""notifications.PublishEvent for the outbox events meant for people (AJOUT_DOCUMENT, ACCES_BRIS_GLACE)."""
+"""notifications.PublishEvent for the outbox events meant for people (AJOUT_DOCUMENT, ACCES_DMP_PS,
+ACCES_BRIS_GLACE)."""
 from __future__ import annotations
 
 import json

@@ -16,8 +16,8 @@ from documents.domain.ports import Dependencies
 
 ID_LIMIT = 64
 NO_SUCH_DOCUMENT = "Document introuvable"
-ACCES_BRIS_GLACE, AJOUT_DOCUMENT = "ACCES_BRIS_GLACE", "AJOUT_DOCUMENT"
-EMERGENCY_NOTICE_NAMESPACE = uuid.UUID("6b1f7f64-5a43-4c36-9f0b-1f1d2b0c5e11")
+ACCES_BRIS_GLACE, ACCES_DMP_PS, AJOUT_DOCUMENT = "ACCES_BRIS_GLACE", "ACCES_DMP_PS", "AJOUT_DOCUMENT"
+ACCESS_NOTICE_NAMESPACE = uuid.UUID("6b1f7f64-5a43-4c36-9f0b-1f1d2b0c5e11")
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,18 @@ def denied(decision: Decision, message: str = "Accès refusé à ce document") -
     return PermissionDenied(message, reason=decision.rule.upper())
 
 
-def emergency_notice(repo, w: Who, mode: Mode, now: datetime) -> None:
-    """ACCES_BRIS_GLACE for the patient (and their GP): one per professional, mode and day."""
-    if Mode(mode) == Mode.NORMAL:
+def access_notice(repo, w: Who, mode: Mode, now: datetime) -> None:
+    """The patient is told of every professional's access (DOMAIN §8): ACCES_DMP_PS, or ACCES_BRIS_GLACE
+    in an emergency mode (the GP is told too); one per professional, mode and day, not one per read."""
+    if w.caller.actor_type != PROFESSIONAL:
         return
-    event_id = uuid.uuid5(EMERGENCY_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{Mode(mode).value}|"
-                                                      f"{now.date().isoformat()}")
-    repo.add_event_once(event_id, ACCES_BRIS_GLACE, w.patient_id, {
-        "patient_id": w.patient_id, "actor_display": w.display_name or "Un professionnel de santé",
-        "professional_id": w.caller.subject, "access_mode": Mode(mode).value,
-        "general_practitioner_ids": sorted(w.context.general_practitioner_ids), "occurred_at": now.isoformat()})
+    mode = Mode(mode)
+    event_id = uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{mode.value}|"
+                                                   f"{now.date().isoformat()}")
+    payload = {"patient_id": w.patient_id, "actor_display": w.display_name or "Un professionnel de santé",
+               "professional_id": w.caller.subject, "access_mode": mode.value, "occurred_at": now.isoformat()}
+    if mode == Mode.NORMAL:
+        repo.add_event_once(event_id, ACCES_DMP_PS, w.patient_id, payload)
+    else:
+        repo.add_event_once(event_id, ACCES_BRIS_GLACE, w.patient_id, {
+            **payload, "general_practitioner_ids": sorted(w.context.general_practitioner_ids)})

@@ -13,7 +13,7 @@ from meskit.errors import Unavailable
 
 from documents.domain import auditing, listing, permissions
 from documents.domain.access import Decision, Mode
-from documents.domain.common import (Who, denied, emergency_notice, get_or_404, read_decision, require_ids, shown,
+from documents.domain.common import (Who, denied, access_notice, get_or_404, read_decision, require_ids, shown,
                                      who)
 from documents.domain.errors import DataLoss
 from documents.domain.models import Shown
@@ -30,11 +30,11 @@ class Access:
 
 
 def _record(deps: Dependencies, w: Who, record: auditing.AuditEntry, access: Access, allowed: bool) -> None:
-    """Audit first (fail closed); then the emergency notice for the patient, in the outbox."""
+    """Audit first (fail closed); then the access notice for the patient, in the outbox."""
     deps.audit.append(record)
-    if allowed and access.mode != Mode.NORMAL:
+    if allowed:
         with deps.unit_of_work() as repo:
-            emergency_notice(repo, w, access.mode, record.occurred_at)
+            access_notice(repo, w, access.mode, record.occurred_at)
 
 
 def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_id: str, access: Access,

@@ -40,6 +40,9 @@ class IdentityRepository:
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id)
                              .values(status="ACTIVE", email=email, activated_at=now))
 
+    def update_contact(self, account_id: str, **values: str) -> None:
+        self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(**values))
+
     # ---- provisional codes ----
     def add_provisional_code(self, code_hash: str, account_id: str, expires_at: datetime) -> None:
         self.session.execute(provisional_codes.insert().values(

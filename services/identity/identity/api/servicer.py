@@ -40,6 +40,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def GetAccount(self, request, context):
         return convert.account(accounts.get_account(self._deps, current_caller(), request.account_id))
 
+    def UpdateContact(self, request, context):
+        return convert.account(accounts.update_contact(self._deps, current_caller(), request.account_id,
+                                                       accounts.ContactChange(email=request.email.strip(),
+                                                                              phone=request.phone.strip(),
+                                                                              postal_address=request.postal_address.strip())))
+
     def ActivateAccount(self, request, context):
         activated = accounts.activate_account(self._deps, accounts.Activation(
             provisional_code=request.provisional_code, nir=request.nir.strip(),

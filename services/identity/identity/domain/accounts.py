@@ -8,8 +8,8 @@ from datetime import datetime
 from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
 
-from identity.domain import rules
-from identity.domain.models import ACTIVE, CREATED, Account, Professional
+from identity.domain import account_events, rules
+from identity.domain.models import ACTIVE, CLOSED, CREATED, OPPOSED, Account, Professional
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_provisional_code, normalise_provisional_code, same
 from identity.domain.throttle import client_key, guard_client, record_client_failure
@@ -64,6 +64,8 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
                          created_at=now)
         repo.add_provisional_code(digest(code), account_id, expires_at)
         account = repo.get_account(account_id)
+        repo.add_event(account_events.ACCOUNT_CREATED, account_id,
+                       account_events.created(account, now, code, expires_at))
     return account, code, expires_at
 
 
@@ -118,6 +120,8 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
             repo.add_credential(activation.login_id, PATIENT, account.account_id, password_hash, activation.email)
             repo.activate_account(account.account_id, activation.email, now)
             activated = repo.get_account(account.account_id)
+            repo.add_event(account_events.ACCOUNT_ACTIVATED, activated.account_id,
+                           account_events.changed(activated, now))
     if failure:
         record_client_failure(deps, client_key("activation", client), now)
         raise PermissionDenied(ACTIVATION_REFUSED, reason="ACTIVATION_REFUSED")
@@ -147,6 +151,48 @@ def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
     if account is None:
         raise NotFound("Profil introuvable")
     return account
+
+
+@dataclass(frozen=True)
+class ContactChange:
+    """Empty fields stay as they are."""
+    email: str = ""
+    phone: str = ""
+    postal_address: str = ""
+
+
+def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: ContactChange) -> Account:
+    """The insurer's feed (operator) updates what it knows of a person until they activate their
+    space; the holder then owns their email and phone, which change only with a code sent to the
+    new address (DOMAIN.md §4.3), so here the holder may change their postal address only."""
+    account_id = resolve_me(caller, account_id)
+    operator = caller.actor_type == OPERATOR
+    if not operator and not acts_for(caller, account_id):
+        raise PermissionDenied("Vous n'avez pas accès à ce profil")
+    v = Violations()
+    if not (change.email or change.phone or change.postal_address):
+        v.add("email", "indiquez au moins une coordonnée à modifier")
+    rules.check_email(v, change.email, required=False)
+    v.max_length(change.phone, "phone", 32)
+    v.max_length(change.postal_address, "postal_address", 500)
+    v.raise_if_any()
+    with deps.unit_of_work() as repo:
+        account = repo.get_account(account_id, for_update=True)
+        if account is None:
+            raise NotFound("Profil introuvable")
+        if account.status in (CLOSED, OPPOSED):
+            raise FailedPrecondition("Ce profil est fermé", reason="ACCOUNT_CLOSED")
+        if (change.email or change.phone) and (not operator or account.status == ACTIVE):
+            raise FailedPrecondition("L'adresse e-mail et le téléphone d'un profil activé se modifient dans les "
+                                     "paramètres du compte, avec un code envoyé à la nouvelle adresse",
+                                     reason="CONTACT_VERIFICATION_REQUIRED")
+        values = {k: getattr(change, k) for k in ("email", "phone", "postal_address") if getattr(change, k)}
+        if all(getattr(account, k) == value for k, value in values.items()):
+            return account
+        repo.update_contact(account_id, **values)
+        updated = repo.get_account(account_id)
+        repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, deps.now()))
+    return updated
 
 
 @dataclass(frozen=True)

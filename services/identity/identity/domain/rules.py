@@ -34,6 +34,9 @@ def nir_key(first13: str) -> str:
     return f"{97 - int(first13) % 97:02d}"
 
 
+PERSONAL_INFORMATION = "ne doit contenir aucune information personnelle (nom, prénom, identifiant)"
+
+
 def password_problems(password: str, *, personal: list[str]) -> list[str]:
     problems = []
     if len(password) < PASSWORD_MIN:
@@ -50,7 +53,7 @@ def password_problems(password: str, *, personal: list[str]) -> list[str]:
         problems.append("un caractère spécial")
     lowered = password.lower()
     if any(p and len(p) >= 3 and p.lower() in lowered for p in personal):
-        problems.append("aucune information personnelle (nom, prénom, identifiant)")
+        problems.append(PERSONAL_INFORMATION)
     return problems
 
 
@@ -63,8 +66,11 @@ def check_login_id(violations: Violations, login_id: str, field: str = "login_id
 
 def check_password(violations: Violations, password: str, personal: list[str], field: str = "password") -> None:
     problems = password_problems(password, personal=personal)
-    if problems:
-        violations.add(field, "le mot de passe doit contenir " + ", ".join(problems))
+    missing = [p for p in problems if p != PERSONAL_INFORMATION]
+    if missing:
+        violations.add(field, "le mot de passe doit contenir " + ", ".join(missing))
+    if PERSONAL_INFORMATION in problems:
+        violations.add(field, "le mot de passe " + PERSONAL_INFORMATION)
 
 
 def check_email(violations: Violations, email: str, field: str = "email", *, required: bool) -> None:

@@ -1,4 +1,4 @@
-"""Reading print files back as the print provider would: the ZIP, its manifest, each PDF."""
+"""Reading notifications' print files back as the print provider would: the ZIP, its manifest, each PDF."""
 from __future__ import annotations
 
 import io
@@ -26,7 +26,7 @@ def pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
-def letters_of(h, batch: pb.LetterBatch) -> dict[str, str]:
+def letters_of(batch: pb.LetterBatch) -> dict[str, str]:
     """letter id -> the text of its PDF."""
     manifest, pdfs = open_print_file(batch)
     return {entry["letter_id"]: pdf_text(pdfs[entry["file"]]) for entry in manifest["letters"]}

@@ -1,0 +1,39 @@
+"""People acting through the gateway in the end-to-end tests: professionals logged in with the
+code from their mail, and what they do (deposit a document)."""
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+from pypdf import PdfWriter
+
+from demo_login import login
+from devtools.demo import DEMO_PASSWORD
+
+
+def a_pdf() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+class Actor:
+    def __init__(self, platform, login_id: str, email: str, password: str = DEMO_PASSWORD):
+        self.client = httpx.Client(base_url=platform.gateway_url, timeout=30)
+        session = login(self.client, platform.mail_dir, login_id, password, email)
+        self.client.headers["Authorization"] = f"Bearer {session['accessToken']}"
+
+    def read(self, patient_id: str, document_id: str, **query) -> httpx.Response:
+        return self.client.get(f"/v1/patients/{patient_id}/documents/{document_id}", params=query)
+
+
+def deposit(gp: Actor, patient_id: str, title: str, type_code: str) -> str:
+    metadata = {"title": title, "classCode": "10", "typeCode": type_code, "documentDate": "2026-11-20"}
+    response = gp.client.post(f"/v1/patients/{patient_id}/documents",
+                              files={"metadata": (None, json.dumps(metadata), "application/json"),
+                                     "file": ("compte-rendu.pdf", a_pdf(), "application/pdf")})
+    assert response.status_code == 200, response.text
+    return response.json()["documentId"]
