@@ -23,6 +23,7 @@ from datetime import date
 
 from bench import h2load
 from bench.payloads import RAW_DDL, RAW_TABLE, deposit_body, jpeg_of_size
+from devtools.samples import blank_pdf
 
 UPLOAD_BYTES = 1_000_000
 S3_ACCESS_KEY, S3_SECRET_KEY = "local", "local-secret"       # devtools.platform's moto endpoint
@@ -47,17 +48,6 @@ def _short(ctx):
 def _per_item(summary, items: int):
     """Throughput in items (records, rows) when one call carries `items`; latencies stay per call."""
     return dataclasses.replace(summary, count=summary.count * items, errors=summary.errors * items)
-
-
-def small_pdf() -> bytes:
-    import io
-
-    from pypdf import PdfWriter
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def _post_document(client, patient_id: str, metadata: dict, data: bytes, filename: str, content_type: str,
@@ -108,7 +98,7 @@ def _documents(ctx) -> dict:
     gp = fixture.demo["professionals"]["gp"]
     gp_token = fixture.login((gp["login_id"], DEMO_PASSWORD, gp["email"]))["accessToken"]
     patient_token = fixture.patient_token()
-    pdf = small_pdf()
+    pdf = blank_pdf()
     client = KeepAliveClient(fixture.platform.gateway_url)
     started = time.monotonic()
     try:

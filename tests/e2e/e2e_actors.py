@@ -2,22 +2,13 @@
 code from their mail, and what they do (deposit a document)."""
 from __future__ import annotations
 
-import io
 import json
 
 import httpx
-from pypdf import PdfWriter
 
 from demo_login import login
 from devtools.demo import DEMO_PASSWORD
-
-
-def a_pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+from devtools.samples import blank_pdf
 
 
 class Actor:
@@ -34,6 +25,6 @@ def deposit(gp: Actor, patient_id: str, title: str, type_code: str) -> str:
     metadata = {"title": title, "classCode": "10", "typeCode": type_code, "documentDate": "2026-11-20"}
     response = gp.client.post(f"/v1/patients/{patient_id}/documents",
                               files={"metadata": (None, json.dumps(metadata), "application/json"),
-                                     "file": ("compte-rendu.pdf", a_pdf(), "application/pdf")})
+                                     "file": ("compte-rendu.pdf", blank_pdf(), "application/pdf")})
     assert response.status_code == 200, response.text
     return response.json()["documentId"]

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from e2e_actors import Actor, a_pdf
+from devtools.samples import blank_pdf
+from e2e_actors import Actor
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,7 @@ class TestAuditDown:
                 response = doctor.client.post(
                     f"/v1/patients/{patient_id}/documents",
                     files={"metadata": (None, json.dumps(metadata), "application/json"),
-                           "file": ("cr.pdf", a_pdf(), "application/pdf")})
+                           "file": ("cr.pdf", blank_pdf(), "application/pdf")})
                 assert response.status_code == 200, response.text
                 made.append(response.json()["documentId"])
         finally:

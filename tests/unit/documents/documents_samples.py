@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 
+from devtools.samples import blank_pdf as pdf  # noqa: F401  (the samples' PDF)
+
 
 def png(size=(64, 48), mode="RGB", color=(200, 30, 30)) -> bytes:
     from PIL import Image
@@ -22,16 +24,6 @@ def tiff(size=(32, 32)) -> bytes:
     from PIL import Image
     out = io.BytesIO()
     Image.new("L", size, 128).save(out, "TIFF")
-    return out.getvalue()
-
-
-def pdf(pages: int = 1) -> bytes:
-    from pypdf import PdfWriter
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
     return out.getvalue()
 
 
