@@ -42,6 +42,8 @@ def space(tmp_path_factory, push_endpoint):
                                "RETRY_BASE_SECONDS": "1"}}
     with LocalPlatform(tmp_path_factory.mktemp("notices"), extra_env=extra) as running:
         running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json")
+        wait_until("identity's snapshot of the demo patient",
+                   lambda: known_as(running, running.demo["patient"]["account_id"], activated=False))
         gp = running.demo["professionals"]["gp"]
         running.gp = Actor(running, gp["login_id"], gp["email"])
         yield running
@@ -179,7 +181,7 @@ def test_a_deposit_reaches_the_bell_stream_and_the_registered_phone(space, push_
                     return
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        time.sleep(0.5)
+        time.sleep(1.0)           # the stream is open at notifications before the item exists
         deposit(space.gp, patient_id, "Compte rendu de consultation", "11488-4")
         watcher.join(15)
     (item,) = streamed
