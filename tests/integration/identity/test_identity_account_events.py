@@ -71,9 +71,10 @@ def test_creation_tells_notifications_who_she_is_and_plans_the_creation_letter(i
 
 def test_a_minor_is_known_with_the_legal_representative_who_reads_her_notices(identity):
     parent = create(identity, "302")
-    child = create(identity, "303", date(date.today().year - 6, 1, 15).isoformat(), given_name="Léa",
-                   legal_representative_account_id=parent)
-    assert snapshot(identity, child)["minor"] is True
+    birth = date(date.today().year - 6, 1, 15)
+    child = create(identity, "303", birth.isoformat(), given_name="Léa", legal_representative_account_id=parent)
+    known = snapshot(identity, child)
+    assert known["minor"] is True and known["adult_on"] == date(birth.year + 18, 1, 15)
     assert query(identity.notifications_database_url,
                  "SELECT viewer_id, relation FROM profile_viewers WHERE profile_id = :a", a=child) == \
         [{"viewer_id": parent, "relation": "LEGAL_REPRESENTATIVE"}]

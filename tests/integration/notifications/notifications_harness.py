@@ -48,7 +48,7 @@ class Harness:
     def person(self, account_id: str, *, email: str = "", postal_address: str = "", activated: bool = False,
                given_name: str = "Jeanne", family_name: str = "Martin", minor: bool = False,
                legal_representative_ids=(), caregiver_ids=(), event_type: str = "CONTACT_CHANGED",
-               payload: dict | None = None, as_of_offset: float = 0.0) -> str:
+               payload: dict | None = None, as_of_offset: float = 0.0, adult_on: str = "") -> str:
         """What identity's relay sends: an account event carrying the person's snapshot."""
         as_of = Timestamp()
         as_of.FromNanoseconds(time.time_ns() + int(as_of_offset * 1e9))
@@ -59,7 +59,7 @@ class Harness:
             recipient=pb.Recipient(account_id=account_id, given_name=given_name, family_name=family_name,
                                    email=email, postal_address=postal_address, activated=activated, minor=minor,
                                    legal_representative_ids=list(legal_representative_ids),
-                                   caregiver_ids=list(caregiver_ids), as_of=as_of)),
+                                   caregiver_ids=list(caregiver_ids), as_of=as_of, adult_on=adult_on)),
             metadata=self.service("identity"))
         return event_id
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date, timedelta
 
 import grpc
 import pytest
 from mes.notifications.v1 import notifications_pb2 as pb
+
+from devtools.rpc_errors import error_details
 
 
 def bell(h, profile_id, viewer=None, **kw):
@@ -104,6 +107,29 @@ class TestCountsPerProfile:
         assert [(s.recipient_id, s.channel) for s in statuses] == [("mother", pb.CHANNEL_EMAIL)]
         (mail,) = h.wait_mails(1, to="sophie@example.test")
         assert "Léo Martin" in mail.get_body(("plain",)).get_content()
+
+    @pytest.mark.parametrize("days_to_majority, told", [(1, "mother"), (0, "daughter"), (-400, "daughter")])
+    def test_from_her_18th_birthday_a_daughter_is_told_herself_and_her_mother_no_longer_sees_her_notices(
+            self, notifications, days_to_majority, told):
+        h = notifications
+        h.person("mother", given_name="Sophie", email="sophie@example.test", activated=True)
+        h.person("daughter", given_name="Léa", email="lea@example.test", minor=True, legal_representative_ids=["mother"],
+                 adult_on=(date.today() + timedelta(days=days_to_majority)).isoformat())
+        event_id, _ = h.publish("daughter")
+        statuses = h.wait_statuses(event_id, lambda s: s and all(x.state == pb.DELIVERY_STATE_SENT for x in s))
+        assert [(s.recipient_id, s.channel) for s in statuses] == [(told, pb.CHANNEL_EMAIL)]
+        assert ("daughter" in counts(h, "mother")) == (told == "mother")
+        if told == "daughter":
+            with pytest.raises(grpc.RpcError) as refused:
+                h.stub.ListNotifications(pb.ListNotificationsRequest(profile_id="daughter"), metadata=h.patient("mother"))
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    def test_a_malformed_majority_date_is_refused(self, notifications):
+        h = notifications
+        with pytest.raises(grpc.RpcError) as refused:
+            h.person("daughter", minor=True, adult_on="18/03/2031")
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert error_details(refused.value)[0] == {"recipient.adult_on"}
 
 
 class TestReadState:

@@ -6,7 +6,7 @@ the newest snapshot per account, so events relayed late or twice never undo a ne
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from identity.domain.models import ACTIVE, CLOSED, Account
 from identity.domain.rules import age_on
@@ -23,7 +23,16 @@ def recipient(account: Account, as_of: datetime) -> dict:
             "minor": age_on(account.birth_date, as_of.date()) < 18,
             "legal_representative_ids": [account.legal_representative_account_id]
             if account.legal_representative_account_id else [],
-            "closed": account.status == CLOSED, "as_of": as_of.isoformat()}
+            "closed": account.status == CLOSED, "adult_on": adult_on(account.birth_date).isoformat(),
+            "as_of": as_of.isoformat()}
+
+
+def adult_on(birth: date) -> date:
+    """The 18th birthday (1 March for someone born on 29 February, in a common year)."""
+    try:
+        return birth.replace(year=birth.year + 18)
+    except ValueError:
+        return date(birth.year + 18, 3, 1)
 
 
 def created(account: Account, now: datetime, provisional_code: str, code_expires_at: datetime) -> dict:

@@ -31,7 +31,8 @@ from psycopg import pq
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from notifications.adapters.tables import campaigns, deliveries, events, preferences, push_devices, recipients
+from notifications.adapters.tables import (campaigns, deliveries, events, minor_now, preferences, push_devices,
+                                           recipients)
 from notifications.domain import models, routing
 from notifications.domain.models import Claimed, Device
 
@@ -172,7 +173,7 @@ class DeliveryQueue:
                 return 0
             r = recipients.c
             query = sa.select(r.account_id).where(
-                r.activated.is_(False), r.minor.is_(False), r.closed.is_(False), r.email.is_not(None),
+                r.activated.is_(False), sa.not_(minor_now()), r.closed.is_(False), r.email.is_not(None),
                 r.email_bad.is_(False), r.campaign_opt_out.is_(False)).order_by(r.account_id).limit(chunk)
             if c["audience_cursor"]:
                 query = query.where(r.account_id > c["audience_cursor"])

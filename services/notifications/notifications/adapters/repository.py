@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from notifications.adapters.tables import (bell_items, deliveries, events, preferences, profile_viewers,
-                                           push_devices, recipients)
+from notifications.adapters.tables import (bell_items, deliveries, events, minor_now, preferences,
+                                           profile_viewers, push_devices, recipients)
 from notifications.domain import routing
 from notifications.domain.models import BellItem, Device, Snapshot
 
@@ -41,7 +41,8 @@ class NotificationsRepository:
         """Keep the newest snapshot; an address that changes is no longer known to bounce."""
         values = dict(account_id=snap.account_id, given_name=snap.given_name[:100], family_name=snap.family_name[:100],
                       email=snap.email or None, postal_address=snap.postal_address or None,
-                      activated=snap.activated, minor=snap.minor, closed=snap.closed, as_of=as_of)
+                      activated=snap.activated, minor=snap.minor, adult_on=snap.adult_on, closed=snap.closed,
+                      as_of=as_of)
         statement = insert(recipients).values(**values, unsubscribe_token=secrets.token_urlsafe(32))
         excluded = statement.excluded
         changed_email = recipients.c.email.is_distinct_from(excluded.email)
@@ -71,7 +72,8 @@ class NotificationsRepository:
 
     def profile(self, profile_id: str) -> tuple[routing.Profile, str]:
         """The profile, who reads its notices, and its display name ('' when identity never told us)."""
-        row = self.session.execute(sa.select(recipients.c.given_name, recipients.c.family_name, recipients.c.minor)
+        row = self.session.execute(sa.select(recipients.c.given_name, recipients.c.family_name,
+                                             minor_now().label("minor"))
                                    .where(recipients.c.account_id == profile_id)).first()
         viewers = self.session.execute(sa.select(profile_viewers.c.viewer_id, profile_viewers.c.relation)
                                        .where(profile_viewers.c.profile_id == profile_id)
@@ -82,14 +84,15 @@ class NotificationsRepository:
         return routing.Profile(profile_id, bool(row and row.minor), legal, helpers), name
 
     def person(self, account_id: str) -> routing.Person:
-        row = self.session.execute(sa.select(recipients).where(recipients.c.account_id == account_id)).mappings().first()
+        row = self.session.execute(sa.select(recipients, minor_now().label("minor_now"))
+                                   .where(recipients.c.account_id == account_id)).mappings().first()
         devices = tuple(self.session.execute(sa.select(push_devices.c.device_id).where(
             push_devices.c.account_id == account_id).order_by(push_devices.c.created_at)).scalars())
         prefs = self.preferences(account_id)
         if row is None:
             return routing.Person(account_id, known=False, push_devices=devices, preferences=prefs)
         return routing.Person(account_id, activated=row["activated"], email=row["email"], email_bad=row["email_bad"],
-                              postal_address=row["postal_address"], closed=row["closed"], minor=row["minor"],
+                              postal_address=row["postal_address"], closed=row["closed"], minor=row["minor_now"],
                               campaign_opt_out=row["campaign_opt_out"], push_devices=devices, preferences=prefs)
 
     def persons_for_letters(self, account_ids: list[str]) -> dict[str, dict]:
@@ -97,9 +100,14 @@ class NotificationsRepository:
         return {r["account_id"]: dict(r) for r in rows}
 
     def viewed_profiles(self, viewer_id: str) -> list[tuple[str, str]]:
+        """The profiles whose notices `viewer_id` reads: a legal representative's end at the majority."""
+        v = profile_viewers.c
         return [(r.profile_id, r.relation) for r in self.session.execute(
-            sa.select(profile_viewers.c.profile_id, profile_viewers.c.relation)
-            .where(profile_viewers.c.viewer_id == viewer_id).order_by(profile_viewers.c.profile_id))]
+            sa.select(v.profile_id, v.relation)
+            .select_from(profile_viewers.join(recipients, recipients.c.account_id == v.profile_id))
+            .where(v.viewer_id == viewer_id,
+                   sa.or_(v.relation != routing.LEGAL_REPRESENTATIVE, minor_now()))
+            .order_by(v.profile_id))]
 
     def given_names(self, account_ids: list[str]) -> dict[str, str]:
         return dict(self.session.execute(sa.select(recipients.c.account_id, recipients.c.given_name)

@@ -26,6 +26,7 @@ recipients = sa.Table(
     sa.Column("postal_address", sa.String(500)),
     sa.Column("activated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("minor", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("adult_on", sa.Date),
     sa.Column("closed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("campaign_opt_out", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("unsubscribe_token", sa.String(64), nullable=False, unique=True),
@@ -33,7 +34,14 @@ recipients = sa.Table(
     sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
 )
 
-# Who sees a profile's notices besides its holder: legal representatives and caregivers.
+
+def minor_now(r=recipients.c):
+    """A minor today: before the 18th birthday when identity sent it, else identity's flag."""
+    return sa.case((r.adult_on.is_not(None), r.adult_on > sa.func.current_date()), else_=r.minor)
+
+
+# Who sees a profile's notices besides its holder: legal representatives (while it is a minor's)
+# and caregivers.
 profile_viewers = sa.Table(
     "profile_viewers", metadata,
     sa.Column("profile_id", ID, primary_key=True),

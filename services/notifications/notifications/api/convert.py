@@ -1,13 +1,14 @@
 """proto <-> domain conversions for notifications."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain import models, routing
 from notifications.domain.models import (BellItem, Campaign, DeliveryRecord, Letter, LetterBatch, Snapshot)
+from meskit.errors import Violations
 from meskit.timestamps import timestamp
 
 CHANNEL_TO_PB = {"BELL": pb.CHANNEL_BELL, routing.PUSH: pb.CHANNEL_PUSH, routing.EMAIL: pb.CHANNEL_EMAIL,
@@ -37,7 +38,19 @@ def snapshot(r: pb.Recipient) -> Snapshot:
     return Snapshot(account_id=r.account_id, given_name=r.given_name.strip(), family_name=r.family_name.strip(),
                     email=r.email.strip(), postal_address=r.postal_address.strip(), activated=r.activated,
                     minor=r.minor, legal_representative_ids=tuple(r.legal_representative_ids),
-                    caregiver_ids=tuple(r.caregiver_ids), closed=r.closed, as_of=when(r.as_of, r.HasField("as_of")))
+                    caregiver_ids=tuple(r.caregiver_ids), closed=r.closed, as_of=when(r.as_of, r.HasField("as_of")),
+                    adult_on=adult_on(r.adult_on))
+
+
+def adult_on(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        v = Violations()
+        v.add("recipient.adult_on", "date attendue au format AAAA-MM-JJ")
+        v.raise_if_any()
 
 
 def notification(item: BellItem) -> pb.Notification:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # Delivery states (the API's DeliveryState, plus BATCHED: in a print file being built).
 PENDING, RETRYING, SENT, DEAD, SKIPPED, FELL_BACK, BATCHED = (
@@ -41,6 +41,7 @@ class Snapshot:
     caregiver_ids: tuple[str, ...] = ()
     closed: bool = False
     as_of: datetime | None = None
+    adult_on: date | None = None       # from then on, not a minor whatever `minor` says
 
 
 @dataclass(frozen=True)
