@@ -5,6 +5,7 @@ not activated when the module starts, and push goes to a local Web Push endpoint
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 
@@ -152,18 +153,25 @@ def test_an_address_the_mail_server_refuses_is_marked_bad_and_notices_go_by_lett
     assert not mails_to(space, address, NEW_DOCUMENT)
 
 
+PASSWORD = "Lilas-Paris-1946!"
+
+
+def activated_and_logged_in(space, client: httpx.Client, order: str, given_name: str, email: str) -> str:
+    """A new patient who activates her space through the gateway; `client` then carries her token."""
+    created = new_patient(space, order, given_name)
+    activation = client.post("/v1/activations", json={
+        "nir": _nir("2", _patient()["birth_date"], "75", "056", order), "vitale_serial": _patient()["vitale_serial"],
+        "provisional_code": created.provisional_code, "login_id": f"{given_name.lower()}.{order}",
+        "password": PASSWORD, "email": email, "accept_terms": True})
+    assert activation.status_code == 200, activation.text
+    session = login(client, space.mail_dir, f"{given_name.lower()}.{order}", PASSWORD, email)
+    client.headers["Authorization"] = f"Bearer {session['accessToken']}"
+    return created.account.account_id
+
+
 def test_a_deposit_reaches_the_bell_stream_and_the_registered_phone(space, push_endpoint):
-    created = new_patient(space, "402", "Rose")
-    account = {"nir": _nir("2", _patient()["birth_date"], "75", "056", "402"),
-               "vitale_serial": _patient()["vitale_serial"], "provisional_code": created.provisional_code}
-    patient_id = created.account.account_id
     with httpx.Client(base_url=space.gateway_url, timeout=30) as client:
-        activated = client.post("/v1/activations", json={**account, "login_id": "rose.martin",
-                                                         "password": "Lilas-Paris-1946!",
-                                                         "email": "rose.martin@example.fr", "accept_terms": True})
-        assert activated.status_code == 200, activated.text
-        session = login(client, space.mail_dir, "rose.martin", "Lilas-Paris-1946!", "rose.martin@example.fr")
-        client.headers["Authorization"] = f"Bearer {session['accessToken']}"
+        patient_id = activated_and_logged_in(space, client, "402", "Rose", "rose.martin@example.fr")
         push_endpoint.vapid_public_key = client.get("/v1/notifications/push-config").json()["vapidPublicKey"]
         subscription = push_endpoint.subscribe()
         registered = client.post(f"/v1/accounts/{patient_id}/push-devices", json={
@@ -189,3 +197,21 @@ def test_a_deposit_reaches_the_bell_stream_and_the_registered_phone(space, push_
     received = wait_until("the push", lambda: [r for r in push_endpoint.received if r.sub_id == subscription.sub_id])
     assert push_endpoint.failures == []
     assert received[0].payload["title"] == NEW_DOCUMENT and received[0].payload["profile_id"] == patient_id
+
+
+def test_after_changing_her_email_with_a_code_the_next_notice_goes_to_the_new_address(space):
+    old, new = "iris.ancienne@example.fr", "iris.nouvelle@example.fr"
+    with httpx.Client(base_url=space.gateway_url, timeout=30) as client:
+        patient_id = activated_and_logged_in(space, client, "403", "Iris", old)
+        started = client.post("/v1/accounts/me/email:startChange", json={"newEmail": new, "password": PASSWORD})
+        assert started.status_code == 200, started.text
+        (mail,) = wait_until("the confirmation code", lambda: [m for m in read_mails(space.mail_dir)
+                                                               if new in m["To"]])
+        code = re.search(r"\b(\d{6})\b", text_of(mail)).group(1)
+        confirmed = client.post("/v1/accounts/me/email:confirmChange",
+                                json={"changeId": started.json()["changeId"], "code": code})
+        assert confirmed.status_code == 200 and confirmed.json()["email"] == new
+    wait_until("the new address reaching notifications", lambda: known_as(space, patient_id, email=new))
+    deposit(space.gp, patient_id, "Compte rendu de consultation", "11488-4")
+    wait_until("the notice at the new address", lambda: mails_to(space, new, NEW_DOCUMENT))
+    assert not mails_to(space, old, NEW_DOCUMENT)

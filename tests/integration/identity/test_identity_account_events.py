@@ -2,6 +2,7 @@
 UpdateContact: who may change what, and the errors of bad input."""
 from __future__ import annotations
 
+import re
 import time
 from datetime import date
 
@@ -11,7 +12,8 @@ import sqlalchemy as sa
 from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import _nir, _patient
-from meskit.auth import PATIENT, PROFESSIONAL, Caller
+from devtools.smtp_sink import read_mails, text_of
+from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
 
 from devtools.rpc_errors import error_details as details
 
@@ -140,3 +142,100 @@ class TestUpdateContact:
     def test_no_token(self, identity):
         error = error_of(lambda: identity.stub.UpdateContact(pb.UpdateContactRequest(account_id="me", email="a@b.fr")))
         assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+PASSWORD = "Lilas-Paris-1946!"
+
+
+def activated(identity, order: str, email: str) -> str:
+    nir = _nir("2", _patient()["birth_date"], "75", "056", order)
+    created = identity.stub.CreateAccount(pb.CreateAccountRequest(**{**_patient(), "nir": nir}),
+                                          metadata=identity.operator())
+    identity.stub.ActivateAccount(pb.ActivateAccountRequest(
+        provisional_code=created.provisional_code, nir=nir, vitale_serial=_patient()["vitale_serial"],
+        login_id=f"jacqueline.{order}", password=PASSWORD, email=email, accept_terms=True))
+    return created.account.account_id
+
+
+def code_mailed_to(identity, address: str) -> tuple[str, str]:
+    """(subject, 6-digit code) of the newest mail to `address`."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        mails = [m for m in read_mails(identity.mail_dir) if address in m["To"]]
+        if mails:
+            return mails[-1]["Subject"], re.search(r"\b(\d{6})\b", text_of(mails[-1])).group(1)
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {address}")
+
+
+class TestEmailChange:
+    def start(self, identity, account_id, new_email="nouvelle@example.fr", password=PASSWORD, caller=None):
+        return identity.stub.StartEmailChange(pb.StartEmailChangeRequest(
+            account_id="me", new_email=new_email, password=password),
+            metadata=identity.as_(caller or Caller(PATIENT, account_id)))
+
+    def confirm(self, identity, account_id, change_id, code):
+        return identity.stub.ConfirmEmailChange(pb.ConfirmEmailChangeRequest(
+            account_id="me", change_id=change_id, code=code), metadata=identity.as_(Caller(PATIENT, account_id)))
+
+    def test_a_code_to_the_new_address_makes_it_hers_for_login_codes_and_notices(self, identity):
+        account_id = activated(identity, "321", "ancienne@example.fr")
+        started = self.start(identity, account_id)
+        assert started.code_sent_to == "n***@example.fr"
+        subject, code = code_mailed_to(identity, "nouvelle@example.fr")
+        assert subject == "Confirmez votre nouvelle adresse e-mail Mon espace santé"
+        assert self.confirm(identity, account_id, started.change_id, code).email == "nouvelle@example.fr"
+        assert snapshot(identity, account_id, until=lambda r: r["email"] == "nouvelle@example.fr")
+        login = identity.stub.StartLogin(pb.StartLoginRequest(login_id="jacqueline.321", password=PASSWORD))
+        assert login.code_sent_to == "n***@example.fr"
+        error = error_of(lambda: self.confirm(identity, account_id, started.change_id, code))   # single use
+        assert (error.code(), details(error)[1]) == (grpc.StatusCode.PERMISSION_DENIED, "INVALID_CODE")
+
+    def test_a_wrong_code_changes_nothing_and_five_end_the_change(self, identity):
+        account_id = activated(identity, "322", "ancienne@example.fr")
+        started = self.start(identity, account_id)
+        _, code = code_mailed_to(identity, "nouvelle@example.fr")
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        for _ in range(5):
+            error = error_of(lambda: self.confirm(identity, account_id, started.change_id, wrong))
+            assert (error.code(), details(error)[1]) == (grpc.StatusCode.PERMISSION_DENIED, "INVALID_CODE")
+        error = error_of(lambda: self.confirm(identity, account_id, started.change_id, code))
+        assert details(error)[1] == "INVALID_CODE"
+        assert identity.stub.GetAccount(pb.GetAccountRequest(account_id=account_id),
+                                        metadata=identity.operator()).email == "ancienne@example.fr"
+
+    def test_the_password_is_checked_like_at_login(self, identity):
+        account_id = activated(identity, "323", "ancienne@example.fr")
+        for _ in range(2):
+            error = error_of(lambda: self.start(identity, account_id, password="Mauvais-Passe-2026!"))
+            assert (error.code(), details(error)[1]) == (grpc.StatusCode.PERMISSION_DENIED, "INVALID_PASSWORD")
+        error = error_of(lambda: self.start(identity, account_id, password="Mauvais-Passe-2026!"))
+        assert (error.code(), details(error)[1]) == (grpc.StatusCode.RESOURCE_EXHAUSTED, "ACCOUNT_LOCKED")
+        assert not [m for m in read_mails(identity.mail_dir) if "nouvelle@example.fr" in m["To"]]
+
+    def test_only_the_holder_of_an_activated_profile_with_a_new_valid_address(self, identity):
+        account_id = activated(identity, "324", "ancienne@example.fr")
+        other = activated(identity, "325", "autre@example.fr")
+        for caller in (Caller(PATIENT, other), Caller(DELEGATE, other, on_behalf_of=account_id)):
+            error = error_of(lambda: identity.stub.StartEmailChange(pb.StartEmailChangeRequest(
+                account_id=account_id, new_email="nouvelle@example.fr", password=PASSWORD),
+                metadata=identity.as_(caller)))
+            assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+        for new_email, field in (("pas-une-adresse", "new_email"), ("ANCIENNE@example.fr", "new_email")):
+            error = error_of(lambda: self.start(identity, account_id, new_email=new_email))
+            assert (error.code(), details(error)[0]) == (grpc.StatusCode.INVALID_ARGUMENT, {field})
+        not_activated = create(identity, "326")
+        error = error_of(lambda: self.start(identity, not_activated))
+        assert (error.code(), details(error)[1]) == (grpc.StatusCode.FAILED_PRECONDITION, "NOT_ACTIVATED")
+
+    def test_someone_else_s_change_and_malformed_codes(self, identity):
+        account_id = activated(identity, "327", "ancienne@example.fr")
+        other = activated(identity, "328", "autre@example.fr")
+        started = self.start(identity, account_id)
+        _, code = code_mailed_to(identity, "nouvelle@example.fr")
+        error = error_of(lambda: self.confirm(identity, other, started.change_id, code))
+        assert details(error)[1] == "INVALID_CODE"
+        for change_id, bad in ((started.change_id, "12ab56"), ("", "123456")):
+            error = error_of(lambda: self.confirm(identity, account_id, change_id, bad))
+            assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert self.confirm(identity, account_id, started.change_id, code).email == "nouvelle@example.fr"

@@ -16,17 +16,17 @@ log = logging.getLogger(__name__)
 
 
 class NotificationsCodeSender:
-    """Delivers login codes through the notifications service (which sends the email)."""
+    """Delivers one-time codes through the notifications service (which sends the email)."""
 
     def __init__(self, channel):
         self._stub = notifications_pb2_grpc.NotificationsServiceStub(channel)
 
-    def send_login_code(self, *, email: str, code: str, expires_at: datetime, given_name: str) -> None:
+    def send_code(self, *, email: str, code: str, expires_at: datetime, given_name: str, purpose: str = "login") -> None:
         try:
             self._stub.SendOneTimeCode(notifications_pb2.SendOneTimeCodeRequest(
-                email=email, code=code, expires_at=timestamp(expires_at), purpose="login", given_name=given_name))
+                email=email, code=code, expires_at=timestamp(expires_at), purpose=purpose, given_name=given_name))
         except grpc.RpcError as exc:
-            log.warning("login code not delivered", extra={"error": exc.code().name})
+            log.warning("one-time code not delivered", extra={"purpose": purpose, "error": exc.code().name})
             raise Unavailable("Le code n'a pas pu être envoyé, réessayez dans quelques instants",
                               reason="CODE_NOT_SENT") from exc
 

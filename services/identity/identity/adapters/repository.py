@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from meskit import outbox as kit_outbox
 
 from identity.adapters.tables import (access_settings, accounts, blocked_professionals, care_team_members,
-                                      credentials, login_challenges, outbox, professionals, provisional_codes,
+                                      credentials, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
 from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
@@ -95,6 +95,36 @@ class IdentityRepository:
         values = dict(row)
         values.pop("updated_at")
         return Credential(**values)
+
+    def set_email(self, account_id: str, email: str) -> None:
+        """The holder's email: where login codes (the credential) and notices (the account) go."""
+        self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(email=email))
+        self.session.execute(credentials.update().where(credentials.c.subject_id == account_id)
+                             .values(email=email, updated_at=sa.func.now()))
+
+    # ---- changes of email ----
+    def add_email_change(self, change_id: str, account_id: str, new_email: str, code_hash: str,
+                         expires_at: datetime, now: datetime) -> None:
+        """A new change replaces any pending one of the account."""
+        self.session.execute(email_changes.update().where(email_changes.c.account_id == account_id,
+                                                          email_changes.c.consumed_at.is_(None))
+                             .values(consumed_at=now))
+        self.session.execute(email_changes.insert().values(change_id=change_id, account_id=account_id,
+                                                           new_email=new_email, code_hash=code_hash,
+                                                           expires_at=expires_at))
+
+    def get_email_change(self, change_id: str, account_id: str):
+        return self.session.execute(sa.select(email_changes).where(
+            email_changes.c.change_id == change_id, email_changes.c.account_id == account_id)
+            .with_for_update()).mappings().first()
+
+    def record_email_change_failure(self, change_id: str) -> None:
+        self.session.execute(email_changes.update().where(email_changes.c.change_id == change_id)
+                             .values(failed_attempts=email_changes.c.failed_attempts + 1))
+
+    def consume_email_change(self, change_id: str, now: datetime) -> None:
+        self.session.execute(email_changes.update().where(email_changes.c.change_id == change_id)
+                             .values(consumed_at=now))
 
     def update_password_hash(self, login_id: str, password_hash: str) -> None:
         self.session.execute(credentials.update().where(credentials.c.login_id == login_id.lower())

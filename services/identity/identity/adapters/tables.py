@@ -86,6 +86,18 @@ login_challenges = sa.Table(
     sa.Column("consumed_at", TS),
 )
 
+# A holder's pending change of email: the code sent to the new address, hashed.
+email_changes = sa.Table(
+    "email_changes", metadata,
+    sa.Column("change_id", sa.String(36), primary_key=True),
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
+    sa.Column("new_email", sa.String(254), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("consumed_at", TS),
+)
+
 refresh_tokens = sa.Table(
     "refresh_tokens", metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),

@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_settings, accounts
+from identity.domain import access_settings, accounts, email_change
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -41,10 +41,19 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return convert.account(accounts.get_account(self._deps, current_caller(), request.account_id))
 
     def UpdateContact(self, request, context):
-        return convert.account(accounts.update_contact(self._deps, current_caller(), request.account_id,
-                                                       accounts.ContactChange(email=request.email.strip(),
-                                                                              phone=request.phone.strip(),
-                                                                              postal_address=request.postal_address.strip())))
+        change = accounts.ContactChange(email=request.email.strip(), phone=request.phone.strip(),
+                                        postal_address=request.postal_address.strip())
+        return convert.account(accounts.update_contact(self._deps, current_caller(), request.account_id, change))
+
+    def StartEmailChange(self, request, context):
+        started = email_change.start_email_change(self._deps, current_caller(), request.account_id,
+                                                  request.new_email.strip(), request.password)
+        return pb.StartEmailChangeResponse(change_id=started.change_id, code_sent_to=started.code_sent_to,
+                                           expires_at=convert.timestamp(started.expires_at))
+
+    def ConfirmEmailChange(self, request, context):
+        return convert.account(email_change.confirm_email_change(self._deps, current_caller(), request.account_id,
+                                                                 request.change_id, request.code.strip()))
 
     def ActivateAccount(self, request, context):
         activated = accounts.activate_account(self._deps, accounts.Activation(

@@ -164,7 +164,8 @@ class ContactChange:
 def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: ContactChange) -> Account:
     """The insurer's feed (operator) updates what it knows of a person until they activate their
     space; the holder then owns their email and phone, which change only with a code sent to the
-    new address (DOMAIN.md §4.3), so here the holder may change their postal address only."""
+    new address (DOMAIN.md §4.3: email_change.py; no SMS here), so here the holder changes their
+    postal address only."""
     account_id = resolve_me(caller, account_id)
     operator = caller.actor_type == OPERATOR
     if not operator and not acts_for(caller, account_id):
@@ -183,8 +184,8 @@ def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: 
         if account.status in (CLOSED, OPPOSED):
             raise FailedPrecondition("Ce profil est fermé", reason="ACCOUNT_CLOSED")
         if (change.email or change.phone) and (not operator or account.status == ACTIVE):
-            raise FailedPrecondition("L'adresse e-mail et le téléphone d'un profil activé se modifient dans les "
-                                     "paramètres du compte, avec un code envoyé à la nouvelle adresse",
+            raise FailedPrecondition("L'adresse e-mail du titulaire se change avec un code envoyé à la nouvelle "
+                                     "adresse (StartEmailChange) ; son téléphone, avec un code envoyé par SMS",
                                      reason="CONTACT_VERIFICATION_REQUIRED")
         values = {k: getattr(change, k) for k in ("email", "phone", "postal_address") if getattr(change, k)}
         if all(getattr(account, k) == value for k, value in values.items()):

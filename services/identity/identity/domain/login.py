@@ -76,7 +76,7 @@ class Login:
             repo.consume_open_challenges(login_id, now)
             repo.add_challenge(challenge_id, login_id, digest(code, challenge_id), expires_at)
             given_name = self._given_name(repo, credential)
-        deps.code_sender.send_login_code(email=credential.email, code=code, expires_at=expires_at,
+        deps.code_sender.send_code(email=credential.email, code=code, expires_at=expires_at,
                                          given_name=given_name)
         return LoginStarted(challenge_id, rules.mask_email(credential.email), expires_at)
 
@@ -90,7 +90,7 @@ class Login:
         client_key = throttle.client_key("login", client)
         throttle.guard_client(deps, client_key, now)
         with deps.unit_of_work() as repo:
-            challenge = repo.get_challenge(challenge_id) if _is_uuid(challenge_id) else None
+            challenge = repo.get_challenge(challenge_id) if is_uuid(challenge_id) else None
             if challenge is not None:
                 throttle.guard_login(deps, throttle.login_key(challenge.login_id), now)
             usable = challenge is not None and challenge.consumed_at is None and challenge.expires_at > now
@@ -174,7 +174,7 @@ class Login:
         return repo.get_account(credential.subject_id).given_name
 
 
-def _is_uuid(value: str) -> bool:
+def is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:

@@ -16,8 +16,12 @@ class PasswordHasher(Protocol):
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 
+LOGIN, CONTACT_CHANGE = "login", "contact_change"     # what a one-time code is for
+
+
 class CodeSender(Protocol):
-    def send_login_code(self, *, email: str, code: str, expires_at: datetime, given_name: str) -> None: ...
+    def send_code(self, *, email: str, code: str, expires_at: datetime, given_name: str,
+                  purpose: str = LOGIN) -> None: ...
 
 
 def utc_now() -> datetime:

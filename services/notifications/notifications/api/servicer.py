@@ -25,7 +25,7 @@ class NotificationsServicer(notifications_pb2_grpc.NotificationsServiceServicer)
                       else datetime.now(timezone.utc) + timedelta(minutes=5))
         message_id = send_one_time_code(self._mailer, current_caller(), sender=self._sender,
                                         email=request.email, code=request.code, expires_at=expires_at,
-                                        given_name=request.given_name)
+                                        given_name=request.given_name, purpose=request.purpose or "login")
         return pb.SendOneTimeCodeResponse(message_id=message_id)
 
     def PublishEvent(self, request, context):
