@@ -19,6 +19,7 @@ from notifications.domain.sending import EmailSender, PushSender
 
 log = logging.getLogger(__name__)
 AUDIENCE_CHUNK = 5000
+SECRETS_PASS_SECONDS = 60.0
 
 
 def worker_id(name: str) -> str:
@@ -62,6 +63,8 @@ class Workers:
         if email_workers:
             self.threads.append(Loop("campaign-audience", lambda: deps.queue.materialise_audience(AUDIENCE_CHUNK),
                                      max(poll_seconds, 1.0), self._stop))
+        self.threads.append(Loop("forget-secrets", deps.queue.forget_finished_secrets, SECRETS_PASS_SECONDS,
+                                 self._stop))
         if deps.print_shop is not None and letter_batch_time is not None:
             poll = min(30.0, letter_interval_seconds) if letter_interval_seconds > 0 else 30.0
             self.threads.append(Loop("letter-batches", lambda: letters.scheduled_pass(

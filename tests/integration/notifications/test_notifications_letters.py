@@ -7,6 +7,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from mes.notifications.v1 import notifications_pb2 as pb
 
 from devtools.print_files import letters_of, open_print_file, run_batch
@@ -56,6 +57,28 @@ class TestPrintFile:
         third = run_batch(h)
         assert [x.notices for x in third.letters] == [1]
         assert "Accès à votre dossier" in next(iter(letters_of(third).values()))
+
+    def test_the_provisional_code_is_erased_once_the_creation_notice_is_delivered(self, notifications):
+        from notifications.adapters.queue import DeliveryQueue
+        h = notifications
+        queue = DeliveryQueue(h.engine, lease_seconds=60)
+        creation = {"provisional_code": "K7MP2QX9RT4B", "opposition_deadline": "2027-01-07T10:00:00+00:00"}
+        no_email(h, "p1", event_type="ACCOUNT_CREATED", payload=creation)
+        mailed = h.person("p2", email="p2@example.test", event_type="ACCOUNT_CREATED", payload=creation)
+        h.wait_statuses(mailed, lambda s: s and s[0].state == pb.DELIVERY_STATE_SENT)
+
+        def stored(account_id):
+            with h.engine.connect() as connection:
+                return connection.execute(sa.text(
+                    "SELECT payload FROM events WHERE patient_id = :a AND event_type = 'ACCOUNT_CREATED'"),
+                    {"a": account_id}).scalar_one()
+        assert queue.forget_finished_secrets() == 1                   # p2's mail went; p1's letter waits
+        assert "provisional_code" not in stored("p2") and stored("p2")["opposition_deadline"]
+        assert stored("p1")["provisional_code"] == "K7MP2QX9RT4B"
+        (letter,) = letters_of(run_batch(h)).values()
+        assert "K7MP2QX9RT4B" in letter
+        assert queue.forget_finished_secrets() == 1 and "provisional_code" not in stored("p1")
+        assert queue.forget_finished_secrets() == 0
 
     def test_without_a_postal_address_the_notice_is_skipped(self, notifications):
         h = notifications

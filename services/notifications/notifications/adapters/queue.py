@@ -31,8 +31,9 @@ from psycopg import pq
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from notifications.adapters.tables import (campaigns, deliveries, events, minor_now, preferences, push_devices,
-                                           recipients)
+from notifications.adapters.tables import (WITH_SECRETS, campaigns, deliveries, events, minor_now, preferences,
+                                           push_devices, recipients)
+from notifications.domain.catalog import SECRET_PAYLOAD_KEYS
 from notifications.domain import models, routing
 from notifications.domain.models import Claimed, Device
 
@@ -111,6 +112,23 @@ class DeliveryQueue:
 
     def marker(self) -> SentMarker:
         return SentMarker(self.database_url)
+
+    def forget_finished_secrets(self, limit: int = 500) -> int:
+        """Erase the person's secrets (the provisional code) from events none of whose deliveries is
+        still open: sent, skipped, fallen back or dead (a replayed dead one goes without the code)."""
+        e, d = events.c, deliveries.c
+        erased = e.payload
+        for key in SECRET_PAYLOAD_KEYS:
+            erased = erased.op("-")(sa.cast(sa.literal(key), sa.Text))
+        finished = (sa.select(e.event_id)
+                    .where(sa.text(WITH_SECRETS),
+                           ~sa.exists().where(d.event_id == e.event_id, d.state.in_(OPEN)))
+                    .order_by(e.received_at).limit(limit).with_for_update(skip_locked=True))
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(finished).scalars())
+            if ids:
+                conn.execute(events.update().where(e.event_id.in_(ids)).values(payload=erased))
+        return len(ids)
 
     @contextmanager
     def _fast(self) -> Iterator[Connection]:

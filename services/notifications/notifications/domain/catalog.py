@@ -109,6 +109,10 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
       for t in ("ACCOUNT_ACTIVATED", "CONTACT_CHANGED", "PROFILE_LINKS_CHANGED", "ACCOUNT_CLOSED")],
 ]}
 
+# Payload fields that are secrets of the person (the code that activates their space): kept only
+# until every delivery of the event is over, then erased from the stored event.
+SECRET_PAYLOAD_KEYS = ("provisional_code",)
+
 # The login code: sent at once by SendOneTimeCode, by email only, never switched off, day or night.
 ONE_TIME_CODE = Notice("ONE_TIME_CODE", "Votre code de connexion", "", mandatory=True, critical=True,
                        bell=False, push=False, postal=False, producers=IDENTITY)
