@@ -6,12 +6,13 @@ about a delivery checks that token: a sender whose lease ran out and whose row w
 by someone else learns it before it hands anything over, and backs off. A sender that dies
 simply lets its lease run out.
 
-The "sent" mark of an email is the hot path (one per mail) and the heart of exactly-once:
-`SentMarker` sends the UPDATE to PostgreSQL without waiting, the sender then writes the SMTP
-terminating "." at once, and only then both answers are read. A process killed at any point
-has either sent neither (the server drops the unfinished mail; the delivery, still ours under an
-expiring lease, is sent again) or both (the mail is taken and marked), except in the microseconds
-between two consecutive socket writes. Waiting for the commit before writing the "." would leave
+The "sent" mark of an email is the hot path (one per mail) and the heart of exactly-once: the
+sender writes the SMTP terminating "." into a corked socket (adapters/smtp.py), `SentMarker` sends
+the UPDATE to PostgreSQL without waiting, the cork is pulled, and only then both answers are read.
+A process killed at any point has either sent neither (the server drops the unfinished mail; the
+delivery, still ours under an expiring lease, is sent again) or both (the mail is taken and
+marked), except in the microseconds between the two socket writes, where the mail would go twice
+with the same Message-ID, never be lost. Waiting for the commit before writing the "." would leave
 a whole round trip in which a kill loses the mail. The marker's connection runs in autocommit
 with `synchronous_commit = off` (no disk flush per mail): only a crash of PostgreSQL itself within
 the WAL writer's delay (~0.2 s) could forget a mark, and that mail would go again with the same

@@ -3,15 +3,19 @@
 `SmtpMailer.send` is the one-shot path of login codes. `SmtpConnection` is a sender's long-lived
 connection for notices and campaigns: it runs the SMTP transaction step by step so that the
 caller records the mail as sent in the same instant as it writes the final "." that makes the
-server take it (RFC 5321 §4.1.1.4): the record is on its way to the database, then the "." is
-written, then both answers are read. A server drops a message whose "." never came, so a process
-killed before both writes sends the mail again later, and one killed after has sent it once.
+server take it (RFC 5321 §4.1.1.4). The "." is written into a corked socket (TCP_CORK: held in
+the kernel, waking nobody), then the record is sent to the database, then the cork is pulled and
+both answers are read. A server drops a message whose "." never came, so a process killed before
+the "." sends the mail again later; one killed after the record has sent it once (the kernel
+flushes a dead process's sockets, the held "." included). Between the two writes, microseconds
+with no other process woken, a kill means the same mail twice (same Message-ID), never none.
 """
 from __future__ import annotations
 
 import re
 import smtplib
 import socket
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -22,6 +26,12 @@ SENT, TEMPORARY, REFUSED, REJECTED, FENCED, UNCONFIRMED = (
     "SENT", "TEMPORARY", "REFUSED", "REJECTED", "FENCED", "UNCONFIRMED")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _BARE_EOL = re.compile(rb"\r\n|\r|\n")
+TCP_CORK = getattr(socket, "TCP_CORK", None)     # Linux; elsewhere the "." simply goes at once
+
+
+def _cork(sock: socket.socket, on: bool) -> None:
+    if TCP_CORK is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, TCP_CORK, int(on))
 
 
 class SmtpMailer:
@@ -104,6 +114,12 @@ class SmtpConnection:
             self._smtp.close()       # an unfinished DATA is discarded by the server
             self._smtp = None
 
+    def _abort(self) -> None:
+        """Close with a reset: what is still held in the socket (a corked ".") never leaves."""
+        if self._smtp is not None and self._smtp.sock is not None:
+            self._smtp.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self._drop()
+
     def _reset(self) -> None:
         try:
             self._smtp.rset()
@@ -115,8 +131,8 @@ class SmtpConnection:
         """One mail to one recipient.
 
         `begin_mark()` starts recording the mail as sent and returns a function that waits for
-        that record (True: recorded). It is called once the whole message is at the server, and
-        the final "." follows it at once, before either answer is awaited."""
+        that record (True: recorded). It is called once the whole message and its final "." are
+        written, the "." still held by the cork, before either answer is awaited."""
         mark = None
         try:
             smtp = self._open()
@@ -133,12 +149,14 @@ class SmtpConnection:
                 self._reset()
                 return Outcome(REJECTED if 500 <= code < 600 else TEMPORARY, code, _text(reply))
             smtp.send(wire_format(data))
+            _cork(smtp.sock, True)
+            smtp.send(b".\r\n")
             try:
                 mark = begin_mark()
             except BaseException:
-                self._drop()              # never leave a message waiting for its "."
+                self._abort()             # the held "." is discarded: the server drops the message
                 raise
-            smtp.send(b".\r\n")
+            _cork(smtp.sock, False)
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             if mark is not None:          # the "." may have reached the server: do not send it again

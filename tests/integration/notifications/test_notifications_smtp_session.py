@@ -1,0 +1,65 @@
+"""The final "." and the "sent" record, against a real SMTP server: a mail is taken exactly when
+it is recorded, and a sender killed between the two writes sends it twice rather than never."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from devtools.smtp_sink import read_mails
+from notifications.adapters.smtp import SENT, TEMPORARY, SmtpConnection
+
+MAIL = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: Nouveau document\r\n\r\nBonjour\r\n"
+
+
+def deliver(smtp, begin_mark):
+    connection = SmtpConnection("127.0.0.1", smtp.port)
+    try:
+        return connection.deliver("a@example.test", "b@example.test", MAIL, begin_mark)
+    finally:
+        connection.close()
+
+
+def settled(smtp) -> int:
+    time.sleep(0.5)
+    return len(read_mails(smtp.directory))
+
+
+def test_a_recorded_mail_is_taken_once(smtp):
+    outcome = deliver(smtp, lambda: (lambda: True))
+    assert (outcome.kind, outcome.committed) == (SENT, True)
+    assert settled(smtp) == 1
+
+
+def test_when_the_record_cannot_be_sent_the_server_never_takes_the_mail(smtp):
+    def database_down():
+        raise TimeoutError("database not writable")
+    outcome = deliver(smtp, database_down)
+    assert outcome.kind == TEMPORARY
+    assert settled(smtp) == 0
+
+
+@pytest.mark.parametrize("kill_at", ["before the record", "after the record"])
+def test_a_sender_killed_after_the_final_dot_has_its_mail_taken(smtp, kill_at):
+    """SIGKILL while the "." is still held in the socket: the kernel flushes it as the process dies."""
+    child = textwrap.dedent(f"""
+        import os, signal
+        from notifications.adapters.smtp import SmtpConnection
+
+        def begin_mark():
+            if {kill_at == "before the record"!r}:
+                os.kill(os.getpid(), signal.SIGKILL)
+            def answer():
+                os.kill(os.getpid(), signal.SIGKILL)
+            return answer
+
+        SmtpConnection("127.0.0.1", {smtp.port}).deliver("a@example.test", "b@example.test", {MAIL!r}, begin_mark)
+    """)
+    result = subprocess.run([sys.executable, "-c", child], timeout=30,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+    assert result.returncode == -9
+    assert settled(smtp) == 1
