@@ -1,58 +1,24 @@
 """The patient's activity history through the gateway (routes derived from the proto's bindings)."""
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
-
 import httpx
 import pytest
-import uvicorn
 from mes.audit.v1 import audit_pb2 as pb
-from mes.identity.v1 import identity_pb2 as ipb
-from mes.identity.v1 import identity_pb2_grpc
 
 from audit_harness import record
+from devtools.gateway_thread import jwks_identity, running_gateway
 from meskit.auth import DELEGATE, PROFESSIONAL
-from meskit.server import Registration, build_server
 
 P = "patient-1"
 
 
-class Jwks(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, signer):
-        self.signer = signer
-
-    def GetJwks(self, request, context):
-        return ipb.GetJwksResponse(jwks_json=json.dumps(self.signer.jwks()))
-
-
 @pytest.fixture
 def gateway(audit):
-    from gateway.app import build_app
-    from gateway.config import load_settings
-    identity = build_server(service="identity-keys", verifier=None, host="127.0.0.1", port=0, registrations=[
-        Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, Jwks(audit.signer),
-                     "mes.identity.v1.IdentityService")])
-    identity.server.start()
     audit_port = audit.servers[0][0].port
-    app = build_app(load_settings({"IDENTITY_ADDR": f"127.0.0.1:{identity.port}",
-                                   "AUDIT_ADDR": f"127.0.0.1:{audit_port}"}))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.01)
-    with httpx.Client(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=10) as client:
+    with jwks_identity(audit.signer) as identity, running_gateway({
+            "IDENTITY_ADDR": identity, "AUDIT_ADDR": f"127.0.0.1:{audit_port}"}) as url, \
+            httpx.Client(base_url=url, timeout=10) as client:
         yield client
-    server.should_exit = True
-    thread.join(10)
-    identity.stop(0)
 
 
 def bearer(audit, metadata) -> dict[str, str]:

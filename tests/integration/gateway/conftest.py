@@ -6,22 +6,19 @@ the gateway runs on uvicorn (uvloop, httptools) on port 0 in a thread; tests spe
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 from mes.notifications.v1 import notifications_pb2 as npb
 from mes.notifications.v1 import notifications_pb2_grpc
 
+from devtools.gateway_thread import running_gateway
 from devtools.ports import free_port
-from gateway.app import build_app
-from gateway.config import load_settings
 from meskit.auth import Caller, TokenSigner, TokenVerifier, current_caller, generate_private_key_pem
 from meskit.errors import FieldViolation, InvalidArgument, NotFound
 from meskit.server import KitServer, Registration, build_server
@@ -121,27 +118,6 @@ def serve(signer: TokenSigner, registrations: list[Registration]) -> KitServer:
     kit.server.start()
     kit.set_serving(True)
     return kit
-
-
-@contextmanager
-def running_gateway(environ: dict[str, str]):
-    """A gateway built from `environ`, served on 127.0.0.1:<free port>; yields its base URL."""
-    app = build_app(load_settings(environ))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, loop="uvloop", http="httptools", lifespan="on",
-                                           log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture(scope="session")

@@ -3,63 +3,21 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
-from mes.identity.v1 import identity_pb2 as ipb
-from mes.identity.v1 import identity_pb2_grpc
 
-from gateway.app import build_app
-from gateway.config import load_settings
-from meskit.server import Registration, build_server
-
-
-class JwksOnly(identity_pb2_grpc.IdentityServiceServicer):
-    """Identity as the gateway needs it here: the keys that verify tokens."""
-
-    def __init__(self, signer):
-        self.signer = signer
-
-    def GetJwks(self, request, context):
-        return ipb.GetJwksResponse(jwks_json=json.dumps(self.signer.jwks()))
-
-
-@contextmanager
-def gateway(environ: dict[str, str]):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(build_app(load_settings(environ)), loop="uvloop", http="httptools",
-                                           lifespan="on", log_config=None, access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+from devtools.gateway_thread import jwks_identity, running_gateway
 
 
 @pytest.fixture
 def http(notifications):
-    identity = build_server(service="identity-jwks", host="127.0.0.1", verifier=None, registrations=[
-        Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, JwksOnly(notifications.signer),
-                     "mes.identity.v1.IdentityService")])
-    identity.server.start()
-    try:
-        with gateway({"IDENTITY_ADDR": f"127.0.0.1:{identity.port}", "NOTIFICATIONS_ADDR": notifications.address,
-                      "RATE_LIMIT_PUBLIC_PER_MINUTE": "0"}) as url, httpx.Client(base_url=url, timeout=10) as client:
-            yield client
-    finally:
-        identity.stop(0)
+    with jwks_identity(notifications.signer) as identity, running_gateway({
+            "IDENTITY_ADDR": identity, "NOTIFICATIONS_ADDR": notifications.address,
+            "RATE_LIMIT_PUBLIC_PER_MINUTE": "0"}) as url, httpx.Client(base_url=url, timeout=10) as client:
+        yield client
 
 
 def auth(h, account_id):
