@@ -6,6 +6,15 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 
+def error_of(call) -> grpc.RpcError:
+    """The gRPC error `call()` raises; an AssertionError when it succeeds."""
+    try:
+        call()
+    except grpc.RpcError as error:
+        return error
+    raise AssertionError("the call succeeded where an error was expected")
+
+
 def error_details(error: grpc.RpcError) -> tuple[set[str], str]:
     """(fields named by BadRequest violations, ErrorInfo reason)."""
     fields, reason = set(), ""

@@ -11,6 +11,7 @@ from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import _nir, _patient
 from devtools.rpc_errors import error_details as details
+from devtools.rpc_errors import error_of
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, PROFESSIONAL, SERVICE, SUPPORT, Caller
 
 GP, MIDWIFE, PHARMACIST, PHYSIO, OCCUPATIONAL = "gp", "midwife", "pharmacist", "physio", "occupational"
@@ -25,11 +26,6 @@ class People:
     minor: str
     professionals: dict[str, str]
 
-
-def error_of(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    return info.value
 
 
 def create_account(identity, order: str, birth: str, **extra) -> str:

@@ -16,12 +16,8 @@ from devtools.smtp_sink import read_mails, text_of
 from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
 
 from devtools.rpc_errors import error_details as details
+from devtools.rpc_errors import error_of
 
-
-def error_of(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    return info.value
 
 
 def query(url: str, sql: str, **params) -> list[dict]:

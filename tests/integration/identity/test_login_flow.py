@@ -8,6 +8,7 @@ import pytest
 from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import PROFESSIONALS, _patient
+from devtools.rpc_errors import error_of
 from devtools.smtp_sink import read_mails, text_of
 from meskit.auth import TokenSigner, TokenVerifier, Caller, generate_private_key_pem
 import json
@@ -38,11 +39,6 @@ def login(identity, login_id="jacqueline.martin", password=PASSWORD):
     return identity.stub.CompleteLogin(pb.CompleteLoginRequest(challenge_id=started.challenge_id,
                                                                code=last_code(identity)))
 
-
-def error_of(call):
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    return info.value
 
 
 class TestAccountCreation:

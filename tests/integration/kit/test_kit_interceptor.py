@@ -15,6 +15,7 @@ from mes.notifications.v1 import notifications_pb2 as npb
 from mes.notifications.v1 import notifications_pb2_grpc
 from prometheus_client import REGISTRY
 
+from devtools.rpc_errors import error_of as rpc_error
 from meskit import auth, errors
 from meskit.interceptor import INTERNAL_MESSAGE
 from meskit.server import Registration, build_server
@@ -23,11 +24,6 @@ log = logging.getLogger("kit-test.handler")
 IDENTITY = "mes.identity.v1.IdentityService"
 NOTIFICATIONS = "mes.notifications.v1.NotificationsService"
 
-
-def rpc_error(call) -> grpc.RpcError:
-    with pytest.raises(grpc.RpcError) as info:
-        call()
-    return info.value
 
 
 def details_of(error: grpc.RpcError) -> dict:
