@@ -96,10 +96,8 @@ def denied(decision: Decision, message: str = "Accès refusé à ce document") -
 
 
 def access_notice(repo, w: Who, mode: Mode, now: datetime) -> None:
-    """The patient is told of every professional's access (DOMAIN §8): ACCES_DMP_PS, or ACCES_BRIS_GLACE
-    in an emergency mode (the GP is told too); one per professional, mode and day, not one per read."""
-    if w.caller.actor_type != PROFESSIONAL:
-        return
+    """The patient is told of every access by a professional (the caller, DOMAIN §8): ACCES_DMP_PS, or
+    ACCES_BRIS_GLACE in an emergency mode (the GP is told too); one per professional, mode and day."""
     mode = Mode(mode)
     event_id = uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{mode.value}|"
                                                    f"{now.date().isoformat()}")

@@ -8,12 +8,12 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from meskit.auth import Caller
+from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import Unavailable
 
 from documents.domain import auditing, listing, permissions
 from documents.domain.access import Decision, Mode
-from documents.domain.common import (Who, denied, access_notice, get_or_404, read_decision, require_ids, shown,
+from documents.domain.common import (Who, access_notice, denied, get_or_404, read_decision, require_ids, shown,
                                      who)
 from documents.domain.errors import DataLoss
 from documents.domain.models import Shown
@@ -30,9 +30,9 @@ class Access:
 
 
 def _record(deps: Dependencies, w: Who, record: auditing.AuditEntry, access: Access, allowed: bool) -> None:
-    """Audit first (fail closed); then the access notice for the patient, in the outbox."""
+    """Audit first (fail closed); then, for a professional's access, the notice for the patient."""
     deps.audit.append(record)
-    if allowed:
+    if allowed and w.caller.actor_type == PROFESSIONAL:
         with deps.unit_of_work() as repo:
             access_notice(repo, w, access.mode, record.occurred_at)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from identity.domain.models import ACTIVE, CLOSED, Account
-from identity.domain.rules import age_on
 
 ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED = "ACCOUNT_CREATED", "ACCOUNT_ACTIVATED", "CONTACT_CHANGED"
 ACCOUNT_EVENTS = (ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED)
@@ -17,13 +16,14 @@ OPPOSITION_PERIOD = timedelta(weeks=6)   # DOMAIN.md §4.1: created for good 6 w
 
 
 def recipient(account: Account, as_of: datetime) -> dict:
+    adult = adult_on(account.birth_date)
     return {"account_id": account.account_id, "given_name": account.given_name,
             "family_name": account.family_name, "email": account.email or "",
             "postal_address": account.postal_address or "", "activated": account.status == ACTIVE,
-            "minor": age_on(account.birth_date, as_of.date()) < 18,
+            "minor": as_of.date() < adult,
             "legal_representative_ids": [account.legal_representative_account_id]
             if account.legal_representative_account_id else [],
-            "closed": account.status == CLOSED, "adult_on": adult_on(account.birth_date).isoformat(),
+            "closed": account.status == CLOSED, "adult_on": adult.isoformat(),
             "as_of": as_of.isoformat()}
 
 
