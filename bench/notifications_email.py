@@ -18,7 +18,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -122,6 +121,7 @@ def run(database_url: str, counts: list[int], workdir: Path, say: Callable[[str]
     from mes.notifications.v1 import notifications_pb2 as pb
     from mes.notifications.v1 import notifications_pb2_grpc
 
+    from devtools.platform import terminate
     from devtools.ports import free_port
     from meskit import db
     from meskit.auth import Caller, TokenSigner, generate_private_key_pem
@@ -186,12 +186,7 @@ def run(database_url: str, counts: list[int], workdir: Path, say: Callable[[str]
             shutil.rmtree(mail_dir, ignore_errors=True)
     finally:
         channel.close()
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        terminate(worker, 15)
         sink.stop()
         log.close()
     return results

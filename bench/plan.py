@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from bench.cpu import CpuMeter, Group, Usage, processes_of
 from bench.fixture import Fixture
 from bench.pyload import PythonLoad, Work
 from bench.stats import Summary
+from devtools.platform import terminate
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH_CHECK = "/grpc.health.v1.Health/Check"
@@ -196,12 +196,7 @@ def measure_reference(ctx: Context) -> Result:
             ctx, "d", _health_target(address), "bench.ops:grpc_health", (address,), [])
     finally:
         ctx.extra_pids.pop("reference server", None)
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        terminate(server, 10)
     return Result("d", "gRPC Health/Check, plain grpcio (reference)", generator, concurrency, summary, usage,
                   notes=["a bare grpc.server with 32 threads and the health servicer, no interceptor"])
 

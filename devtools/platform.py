@@ -24,6 +24,18 @@ DEFAULT_PORTS = {"gateway": 8080, "identity": 50051, "documents": 50052, "messag
                  "agenda": 50054, "audit": 50055, "notifications": 50056, "smtp": 2525}
 
 
+def terminate(process: subprocess.Popen, grace: float) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def health_name(service: str) -> str:
     return f"mes.{service}.v1.{service.capitalize()}Service"
 

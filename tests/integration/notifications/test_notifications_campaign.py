@@ -17,6 +17,7 @@ from mes.notifications.v1 import notifications_pb2 as pb
 from mes.notifications.v1 import notifications_pb2_grpc
 
 from notifications_harness import ROOT, Harness, python_env, settings_env
+from devtools.platform import terminate
 from meskit import db
 
 KILL_TEST_RECIPIENTS = int(os.environ.get("NOTIFICATIONS_KILL_TEST_RECIPIENTS", "10000"))
@@ -223,13 +224,7 @@ class TestExactlyOnce:
             assert message_ids.most_common(1)[0][1] == 1
             assert sorted(m["To"] for m in headers) == sorted(f"{a}@example.test" for a in ids)
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            terminate(process, 15)
             channel.close()
             engine.dispose()
             logs.close()
