@@ -39,6 +39,16 @@ test-e2e: gen
 test-helm: gen
 	$(PY) -m pytest tests/helm
 
+# The API reference docs/api/ from the protos' comments (tests/unit/protos fails when it is stale).
+api-docs: $(VENV)/.installed
+	$(PY) scripts/gen-api-docs.py
+
+# The last released contract, which `buf breaking` checks every change against: refresh at a release.
+protos-release: $(VENV)/.installed
+	buf=$$(PYTHON=$(PY) scripts/get-buf.sh) && $$buf build protos --exclude-source-info -o protos/release/mes-v1.binpb
+
+.PHONY: api-docs protos-release
+
 bench: gen
 	$(PY) -m bench
 
