@@ -29,6 +29,7 @@ if [ -n "$bin" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ] && [ "$("$bin
   exit 0
 fi
 
+command -v npm >/dev/null || { echo "get-buf.sh: npm is needed to fetch buf (@bufbuild/buf)" >&2; exit 2; }
 rm -rf "$dest" && mkdir -p "$dest"
 # --ignore-scripts: the package's postinstall only checks the optional binary is there; we call
 # the binary directly (no node wrapper per call).
