@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from meskit.config import env, load
 
 # `<SERVICE>_ADDR` for any service, so that a new proto package needs no gateway change.
-_ADDR_VARIABLE = re.compile(r"^([A-Z][A-Z0-9_]*)_ADDR$")
+# (`demo_probe` reads DEMO_PROBE_ADDR; Kubernetes' own <NAME>_PORT_<N>_TCP_ADDR are not services.)
+_ADDR_VARIABLE = re.compile(r"^(?![A-Z0-9_]*_PORT_[0-9]+_(?:TCP|UDP|SCTP)_ADDR$)([A-Z][A-Z0-9_]*)_ADDR$")
 
 
 @dataclasses.dataclass(frozen=True)
