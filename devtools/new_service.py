@@ -18,8 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools.services import ROOT
-
+ROOT = Path(__file__).resolve().parent.parent     # runs without PYTHONPATH: imports nothing of the kit
 NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
