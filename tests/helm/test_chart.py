@@ -204,8 +204,8 @@ class TestMigrations:
                                                ("trial", "post-install,pre-upgrade")])
     def test_a_hook_job_migrates_each_database(self, rendered, scenario, hook):
         r = rendered[scenario]
-        jobs = {component(j).removesuffix("-migrations"): j for j in r.of_kind("Job")}
-        with_db = {component(d) for d in r.of_kind("Deployment")
+        jobs = {service_of(component(j).removesuffix("-migrations")): j for j in r.of_kind("Job")}
+        with_db = {service_of(component(d)) for d in r.of_kind("Deployment")
                    if any(e["name"] == "DATABASE_URL" for e in pod_spec(d)["containers"][0].get("env", []))}
         assert set(jobs) == with_db and "gateway" not in jobs
         for name, job in jobs.items():
