@@ -59,8 +59,12 @@ def settings_class(service: str) -> type:
 
 
 def reads(service: str) -> set[str]:
-    """Every environment variable the service's settings read."""
-    return set(env_names(settings_class(service)))
+    """Every environment variable the service's settings read (the gateway also reads the
+    `<NAME>_ADDR` of any service: it routes to every proto package)."""
+    names = set(env_names(settings_class(service)))
+    if service == GATEWAY:
+        names |= {address_variable(n) for n in grpc_services()}
+    return names
 
 
 def required(service: str) -> set[str]:

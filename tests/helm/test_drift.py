@@ -12,6 +12,7 @@ import yaml
 
 from chartkit import CHART, ROOT, SCENARIOS, component, pod_spec, service_dirs, service_of
 
+from devtools.services import reads as variables_read
 from devtools.services import required, settings_class
 from meskit.config import env_names, load
 
@@ -78,7 +79,7 @@ class TestEnvironment:
     def test_every_required_variable_is_set_and_every_variable_set_is_read(self, scenario, service):
         _, configmaps, deployments, jobs, _ = scenario
         cls = settings_class(service)
-        reads = set(env_names(cls))
+        reads = variables_read(service)
         targets = {"Deployment": deployments[service]} | ({"Job": jobs[service]} if service in jobs else {})
         for kind, doc in targets.items():
             env = container_env(doc, configmaps)
@@ -151,7 +152,7 @@ def test_values_set_no_service_variable_to_the_default_its_code_already_has():
         defaults = {f.metadata["env"]: f.default for f in dataclasses.fields(settings_class(service))
                     if f.metadata.get("env") and f.default is not dataclasses.MISSING}
         for name, value in (entry.get("env") or {}).items():
-            assert name in defaults or name in set(env_names(settings_class(service))), f"{service}: {name} is not read"
+            assert name in variables_read(service), f"{service}: {name} is not read"
             assert str(defaults.get(name)) != value, f"services.{service}.env.{name} restates the code's default"
 
 
