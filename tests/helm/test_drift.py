@@ -14,7 +14,7 @@ from chartkit import CHART, ROOT, SCENARIOS, component, pod_spec, service_dirs, 
 
 from devtools.services import reads as variables_read
 from devtools.services import required, settings_class
-from meskit.config import env_names, load
+from meskit.config import load
 
 SERVICES = service_dirs()
 
