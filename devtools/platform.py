@@ -92,6 +92,7 @@ class LocalPlatform:
     # ---- lifecycle ----
     def start(self, timeout: float = 60.0) -> None:
         """Everything up; `timeout` bounds the processes' start, after the database's migrations."""
+        self.ports.clear()
         for directory in (self.mail_dir, self.log_dir, self.key_file.parent, self.port_dir):
             directory.mkdir(parents=True, exist_ok=True)
         self._ensure_signing_key()
