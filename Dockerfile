@@ -34,9 +34,7 @@ RUN python -m venv /opt/venv \
 # ---- final: runtime deps + lib/ + generated code + services/, nothing else
 FROM base
 ARG UID=10001
-# The same directories, one per service, that the chart's drift test checks against services/*.
 ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/app/lib:/app/gen:/app/services/identity:/app/services/documents:/app/services/messaging:/app/services/agenda:/app/services/audit:/app/services/notifications:/app/services/gateway \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp
@@ -48,8 +46,11 @@ COPY --from=runtime-deps /opt/venv /opt/venv
 COPY --from=generate /src/build/gen /app/gen
 COPY lib/ /app/lib/
 COPY services/ /app/services/
-# Byte-compile at build time: the root filesystem is read-only at run time.
-RUN python -m compileall -q /app
+# The import path: the kit, the generated code and every folder of services/, one line each in a
+# .pth file of the venv. Then byte-compile at build time: the root filesystem is read-only at run time.
+RUN printf '%s\n' /app/lib /app/gen /app/services/*/ \
+      > "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/mes.pth" \
+ && python -m compileall -q /app
 WORKDIR /app
 USER ${UID}:${UID}
 EXPOSE 50051 8080 9090

@@ -1,5 +1,7 @@
 """Start the whole platform as processes on this machine: PostgreSQL (embedded), an SMTP sink,
-the six gRPC services and the gateway. Used by `make run`, the end-to-end tests and `make bench`."""
+every gRPC service of services/ and the gateway. Used by `make run`, the end-to-end tests and
+`make bench`. Each process binds its own port (0 = a free one) and reports it in PORT_FILE; a
+service starts once the services it calls have reported theirs."""
 from __future__ import annotations
 
 import os
@@ -10,18 +12,18 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from devtools.ports import free_port
+from devtools import services
 from devtools.smtp_sink import SmtpSink
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("identity", "documents", "messaging", "agenda", "audit", "notifications")
-DEFAULT_PORTS = {"gateway": 8080, "identity": 50051, "documents": 50052, "messaging": 50053,
-                 "agenda": 50054, "audit": 50055, "notifications": 50056, "smtp": 2525}
+ROOT = services.ROOT
+SERVICES = tuple(services.grpc_services())
+GATEWAY = services.GATEWAY
 
 
 def terminate(process: subprocess.Popen, grace: float) -> None:
@@ -36,18 +38,21 @@ def terminate(process: subprocess.Popen, grace: float) -> None:
         process.wait()
 
 
-def health_name(service: str) -> str:
-    return f"mes.{service}.v1.{service.capitalize()}Service"
-
-
 def python_path(service: str) -> str:
     return os.pathsep.join(str(ROOT / p) for p in ("lib", "build/gen", f"services/{service}"))
+
+
+def start_order(calls: dict[str, list[str]]) -> TopologicalSorter:
+    """Callees before their callers: a caller is given its callees' bound ports."""
+    order = TopologicalSorter(calls)
+    order.prepare()                     # CycleError names the services calling each other
+    return order
 
 
 @dataclass
 class LocalPlatform:
     var_dir: Path
-    fixed_ports: bool = False            # make run: well-known ports; tests: free ones
+    fixed_ports: bool = False            # make run: well-known ports; tests: each process binds port 0
     log_level: str = "INFO"
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     s3: bool = False                     # documents' bytes in a local S3 endpoint (moto) instead of a folder
@@ -64,6 +69,9 @@ class LocalPlatform:
         self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
         self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
         self.vapid_key_file = self.var_dir / "keys" / "vapid-key.pem"
+        self.jwks_file = self.var_dir / "keys" / "jwks.json"
+        self.port_dir = self.var_dir / "ports"
+        self.calls, self.jwks_users = self._call_graph()
         self.service_secrets: dict[str, str] = {}
         self.postgres = None
         self.smtp: SmtpSink | None = None
@@ -83,24 +91,33 @@ class LocalPlatform:
 
     # ---- lifecycle ----
     def start(self, timeout: float = 60.0) -> None:
-        for name in (*SERVICES, "gateway", "smtp"):
-            self.ports[name] = DEFAULT_PORTS[name] if self.fixed_ports else free_port()
-        for directory in (self.mail_dir, self.log_dir, self.key_file.parent):
+        """Everything up; `timeout` bounds the processes' start, after the database's migrations."""
+        self.ports.clear()
+        for directory in (self.mail_dir, self.log_dir, self.key_file.parent, self.port_dir):
             directory.mkdir(parents=True, exist_ok=True)
         self._ensure_signing_key()
         self._start_postgres()
-        self.smtp = SmtpSink(self.mail_dir, self.ports["smtp"])
+        self.smtp = SmtpSink(self.mail_dir, self._fixed_port("smtp"))
         self.smtp.start()
+        self.ports["smtp"] = self.smtp.port
         if self.s3:
             from moto.server import ThreadedMotoServer
-            self.ports["s3"] = free_port()
-            self.s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.ports["s3"], verbose=False)
+            self.s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             self.s3_server.start()
+            self.ports["s3"] = self.s3_server.get_host_and_port()[1]
         self._migrate_all()
-        for service in SERVICES:
-            self._spawn(service, [sys.executable, "-m", service], self._service_env(service))
-        self._spawn("gateway", [sys.executable, "-m", "gateway"], self._gateway_env())
-        self.wait_until_serving(timeout)
+        deadline = time.monotonic() + timeout
+        order = start_order(self.calls)
+        while order.is_active():
+            ready = order.get_ready()
+            for service in ready:
+                self._launch(service)
+            for service in ready:
+                self._await_port(service, deadline)
+                order.done(service)
+        self._launch(GATEWAY)
+        self._await_port(GATEWAY, deadline)
+        self.wait_until_serving(max(1.0, deadline - time.monotonic()))
 
     def stop(self, grace: float = 10.0) -> None:
         for process in self.processes.values():
@@ -146,7 +163,15 @@ class LocalPlatform:
             if not path.exists():
                 path.write_bytes(generate())
                 path.chmod(0o600)
+        self._write_jwks()
         self._ensure_service_clients()
+
+    def _write_jwks(self) -> None:
+        """The token keys as identity publishes them, for the services that start before it."""
+        import json
+        from meskit.auth import TokenSigner
+        signer = TokenSigner(self.key_file.read_bytes(), issuer="", audience="", ttl_seconds=1)
+        self.jwks_file.write_text(json.dumps(signer.jwks()))
 
     def _ensure_service_clients(self) -> None:
         """A client secret per service (for service tokens) and identity's file of their digests."""
@@ -156,7 +181,7 @@ class LocalPlatform:
         secrets_file = self.var_dir / "keys" / "service-secrets.json"
         if secrets_file.exists():
             self.service_secrets = json.loads(secrets_file.read_text())
-        else:
+        if set(self.service_secrets) != set(SERVICES):
             self.service_secrets = {s: secrets.token_urlsafe(32) for s in SERVICES}
             secrets_file.write_text(json.dumps(self.service_secrets))
             secrets_file.chmod(0o600)
@@ -179,41 +204,83 @@ class LocalPlatform:
         with ThreadPoolExecutor(len(SERVICES)) as pool:
             list(pool.map(migrate, SERVICES))
 
+    def _call_graph(self) -> tuple[dict[str, list[str]], set[str]]:
+        """Who calls whom, from the `<NAME>_ADDR` each service's settings read. A service that
+        identity itself calls cannot wait for identity: it verifies tokens with the JWKS file."""
+        calls = {service: services.callees(service) for service in SERVICES}
+        jwks_users = {s for s in calls.get("identity", []) if "identity" in calls[s]}
+        for service in jwks_users:
+            calls[service].remove("identity")
+        return calls, jwks_users
+
     def _base_env(self, name: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GRPC_", "DATABASE_"))}
         env.update({"PYTHONPATH": python_path(name), "SERVICE_NAME": name, "LOG_LEVEL": self.log_level,
-                    "METRICS_PORT": "0", "PYTHONUNBUFFERED": "1"})
+                    "METRICS_PORT": "0", "PYTHONUNBUFFERED": "1", "PORT_FILE": str(self._port_file(name))})
         return env
+
+    def _provided_files(self) -> dict[str, str]:
+        """Settings this platform provides to any service whose settings read them."""
+        return {"SIGNING_KEY_FILE": str(self.key_file), "SERVICE_CLIENTS_FILE": str(self.service_clients_file),
+                "AUDIT_SIGNING_KEY_FILE": str(self.audit_key_file),
+                "VAPID_PRIVATE_KEY_FILE": str(self.vapid_key_file),
+                "DOCUMENTS_DIR": str(self.documents_dir), "LETTERS_DIR": str(self.letters_dir)}
 
     def _service_env(self, service: str) -> dict[str, str]:
         env = self._base_env(service)
-        env.update({"GRPC_PORT": str(self.ports[service]), "DATABASE_URL": self.database_url(service),
-                    "IDENTITY_ADDR": self.address("identity"),
+        reads = services.reads(service)
+        # Port 0 binds a free port the first time; a restart keeps the one its callers were given.
+        env.update({"GRPC_PORT": str(self.ports.get(service, self._fixed_port(service))),
                     "SERVICE_CLIENT_SECRET": self.service_secrets[service]})
-        if service == "identity":
-            env.update({"SIGNING_KEY_FILE": str(self.key_file), "NOTIFICATIONS_ADDR": self.address("notifications"),
-                        "SERVICE_CLIENTS_FILE": str(self.service_clients_file)})
-        if service == "audit":
-            env["AUDIT_SIGNING_KEY_FILE"] = str(self.audit_key_file)
-        if service == "documents":
-            env.update({"AUDIT_ADDR": self.address("audit"), "NOTIFICATIONS_ADDR": self.address("notifications"),
-                        "DOCUMENTS_DIR": str(self.documents_dir)})
-            if self.s3:
-                env.update({"S3_ENDPOINT": self.address("s3"), "S3_SECURE": "false", "S3_ACCESS_KEY": "local",
-                            "S3_SECRET_KEY": "local-secret", "S3_BUCKET": "mes-documents"})
-        if service == "notifications":
-            env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"]),
-                        "LETTERS_DIR": str(self.letters_dir), "VAPID_PRIVATE_KEY_FILE": str(self.vapid_key_file),
-                        "PUBLIC_URL": self.gateway_url})
+        if "DATABASE_URL" in reads:
+            env["DATABASE_URL"] = self.database_url(service)
+        # Port 0 only for `migrate`, which runs before any service has reported its port.
+        env.update({services.address_variable(callee): f"127.0.0.1:{self.ports.get(callee, 0)}"
+                    for callee in self.calls[service]})
+        if service in self.jwks_users:
+            env["JWKS_FILE"] = str(self.jwks_file)
+        env.update({name: value for name, value in self._provided_files().items() if name in reads})
+        if "SMTP_HOST" in reads:
+            env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"])})
+        if "PUBLIC_URL" in reads and self.fixed_ports:
+            env["PUBLIC_URL"] = f"http://127.0.0.1:{self._fixed_port(GATEWAY)}"
+        if self.s3 and service == "documents":
+            env.update({"S3_ENDPOINT": self.address("s3"), "S3_SECURE": "false", "S3_ACCESS_KEY": "local",
+                        "S3_SECRET_KEY": "local-secret", "S3_BUCKET": "mes-documents"})
         env.update(self.extra_env.get(service, {}))
         return env
 
     def _gateway_env(self) -> dict[str, str]:
-        env = self._base_env("gateway")
-        env.update({"HTTP_PORT": str(self.ports["gateway"]), "HTTP_HOST": "127.0.0.1"})
-        env.update({f"{service.upper()}_ADDR": self.address(service) for service in SERVICES})
-        env.update(self.extra_env.get("gateway", {}))
+        env = self._base_env(GATEWAY)
+        env.update({"HTTP_PORT": str(self.ports.get(GATEWAY, self._fixed_port(GATEWAY))), "HTTP_HOST": "127.0.0.1"})
+        env.update({services.address_variable(service): self.address(service) for service in SERVICES})
+        env.update(self.extra_env.get(GATEWAY, {}))
         return env
+
+    def _fixed_port(self, name: str) -> int:
+        return services.WELL_KNOWN_PORTS.get(name, 0) if self.fixed_ports else 0
+
+    def _port_file(self, name: str) -> Path:
+        return self.port_dir / f"{name}.port"
+
+    def _launch(self, name: str) -> None:
+        self._port_file(name).unlink(missing_ok=True)
+        env = self._gateway_env() if name == GATEWAY else self._service_env(name)
+        self._spawn(name, [sys.executable, "-m", name], env)
+
+    def _await_port(self, name: str, deadline: float) -> None:
+        """The port the process reports once it serves (PORT_FILE, written in one step)."""
+        path, process = self._port_file(name), self.processes[name]
+        while not path.exists():
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self._log_tail(name)}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} reported no port:\n{self._log_tail(name)}")
+            time.sleep(0.02)
+        self.ports[name] = int(path.read_text())
+
+    def _log_tail(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
@@ -227,12 +294,11 @@ class LocalPlatform:
         process.wait(15)
 
     def start_process(self, name: str, timeout: float = 30.0) -> None:
-        """Start one process again with the same settings and wait until everything serves."""
-        if name == "gateway":
-            self._spawn("gateway", [sys.executable, "-m", "gateway"], self._gateway_env())
-        else:
-            self._spawn(name, [sys.executable, "-m", name], self._service_env(name))
-        self.wait_until_serving(timeout)
+        """Start one process again with the same settings and port, and wait until everything serves."""
+        deadline = time.monotonic() + timeout
+        self._launch(name)
+        self._await_port(name, deadline)
+        self.wait_until_serving(max(1.0, deadline - time.monotonic()))
 
     def restart(self, name: str, timeout: float = 30.0) -> None:
         self.stop_process(name)
@@ -244,7 +310,7 @@ class LocalPlatform:
         with grpc.insecure_channel(self.address(service)) as channel:
             try:
                 response = health_pb2_grpc.HealthStub(channel).Check(
-                    health_pb2.HealthCheckRequest(service=health_name(service)), timeout=1)
+                    health_pb2.HealthCheckRequest(service=services.health_name(service)), timeout=1)
             except grpc.RpcError:
                 return "UNREACHABLE"
         return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
@@ -261,8 +327,7 @@ class LocalPlatform:
         while time.monotonic() < deadline:
             for name, process in self.processes.items():
                 if process.poll() is not None:
-                    tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
-                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{tail}")
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{self._log_tail(name)}")
             if all(self.health(s) == "SERVING" for s in SERVICES) and self.gateway_ready():
                 return
             time.sleep(0.2)

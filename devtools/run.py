@@ -20,7 +20,7 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print("Starting PostgreSQL, the SMTP sink, six services and the gateway…", flush=True)
+    print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services and the gateway…", flush=True)
     with platform:
         demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json")
         patient = demo["patient"]

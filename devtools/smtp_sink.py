@@ -34,11 +34,20 @@ class MailDirHandler:
         return "250 Message accepted for delivery"
 
 
+class _Controller(Controller):
+    def _trigger_server(self):
+        # Port 0 binds a free port: learn which before the first connection to it.
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
 class SmtpSink:
-    def __init__(self, directory: Path, port: int, host: str = "127.0.0.1"):
+    """`port` 0 (the default) binds a free one; `.port` tells which once started."""
+
+    def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1"):
         self.directory = directory
         self.handler = MailDirHandler(directory)
-        self.controller = Controller(self.handler, hostname=host, port=port)
+        self.controller = _Controller(self.handler, hostname=host, port=port)
 
     @property
     def port(self) -> int:

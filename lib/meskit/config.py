@@ -82,3 +82,4 @@ class CommonSettings:
     log_level: str = env("LOG_LEVEL", "INFO")
     otlp_endpoint: str = env("OTEL_EXPORTER_OTLP_ENDPOINT", "", help="OTLP/gRPC collector, empty = no export")
     grace_seconds: float = env("SHUTDOWN_GRACE_SECONDS", 5.0)
+    port_file: str = env("PORT_FILE", "", help="file that receives the bound gRPC port once serving (local platform)")

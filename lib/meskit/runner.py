@@ -52,7 +52,7 @@ def main(settings_cls: type, build: Callable, versions_dir: Path, argv: list[str
         raise SystemExit(2) from None
     log.info("starting", extra={"grpc_port": kit.port, "metrics_port": metrics_port})
     watch_readiness(kit, lambda: db.ping(engine))
-    serve_until_signalled(kit, settings.grace_seconds, on_stop)
+    serve_until_signalled(kit, settings.grace_seconds, on_stop, settings.port_file)
     engine.dispose()
 
 

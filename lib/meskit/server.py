@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -102,8 +103,20 @@ def watch_readiness(kit: KitServer, is_ready: Callable[[], bool], interval: floa
     return thread
 
 
-def serve_until_signalled(kit: KitServer, grace: float, on_stop: Callable[[], None] = lambda: None) -> None:
-    """Block until SIGTERM/SIGINT: report NOT_SERVING first, then stop with a grace period."""
+def report_port(port_file: str, port: int) -> None:
+    """Write the bound port to `port_file` (if set) in one step: a reader sees all of it or nothing."""
+    if not port_file:
+        return
+    partial = f"{port_file}.{os.getpid()}.part"
+    with open(partial, "w") as out:
+        out.write(f"{port}\n")
+    os.replace(partial, port_file)
+
+
+def serve_until_signalled(kit: KitServer, grace: float, on_stop: Callable[[], None] = lambda: None,
+                          port_file: str = "") -> None:
+    """Block until SIGTERM/SIGINT: report NOT_SERVING first, then stop with a grace period.
+    Once the server accepts calls, its port goes to `port_file` for whoever started it."""
     signalled = threading.Event()
 
     def handle(signum, _frame):
@@ -114,6 +127,7 @@ def serve_until_signalled(kit: KitServer, grace: float, on_stop: Callable[[], No
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
     kit.server.start()
+    report_port(port_file, kit.port)
     log.info("serving", extra={"port": kit.port})
     signalled.wait()
     kit.stopped.set()

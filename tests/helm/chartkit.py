@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from devtools import services
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "mes"
 SCENARIOS = sorted(p.name.removesuffix("-values.yaml") for p in (CHART / "ci").glob("*-values.yaml"))
@@ -49,11 +51,16 @@ class Rendered:
 
 
 def service_dirs() -> list[str]:
-    return sorted(p.name for p in (ROOT / "services").iterdir() if (p / p.name / "__main__.py").exists())
+    return services.names()
 
 
 def component(doc: dict) -> str:
     return doc["metadata"]["labels"]["app.kubernetes.io/component"]
+
+
+def service_of(component_name: str) -> str:
+    """The service (folder) a chart component belongs to: `demo-probe` -> `demo_probe`."""
+    return {name.replace("_", "-"): name for name in services.names()}.get(component_name, component_name)
 
 
 def pod_spec(doc: dict) -> dict:

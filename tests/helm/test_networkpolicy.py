@@ -9,6 +9,8 @@ import yaml
 
 from chartkit import CHART, NAMESPACE, component, pod_spec
 
+from devtools.services import grpc_services
+
 SCENARIOS_WITH_POLICIES = ["default", "ha", "trial"]
 
 
@@ -84,8 +86,19 @@ def pods_of(rendered) -> dict[str, Pod]:
 
 
 def declared_calls() -> dict[str, set[str]]:
-    services = yaml.safe_load((CHART / "values.yaml").read_text())["services"]
-    return {name: set(s.get("calls", [])) for name, s in services.items()}
+    """Component -> the components it calls, as values.yaml declares them (defaults applied)."""
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    names = list(values["services"])
+
+    def calls(name: str, entry: dict) -> list[str]:
+        if entry.get("callsEveryService"):
+            return [n for n in names if n != name]
+        return entry.get("calls", values["defaults"]["calls"])
+    return {dns(name): {dns(c) for c in calls(name, entry)} for name, entry in values["services"].items()}
+
+
+def dns(name: str) -> str:
+    return name.replace("_", "-")
 
 
 @pytest.fixture(params=SCENARIOS_WITH_POLICIES)
@@ -112,7 +125,7 @@ class TestReachability:
 
     def test_the_declared_graph_is_the_one_the_platform_needs(self):
         calls = declared_calls()
-        assert calls["gateway"] == {"identity", "documents", "messaging", "agenda", "audit", "notifications"}
+        assert calls["gateway"] == {dns(n) for n in grpc_services()}
         assert calls["audit"] == {"identity"}
         assert "identity" in calls["documents"] & calls["messaging"] & calls["agenda"] & calls["notifications"]
         assert not any("gateway" in c for c in calls.values()), "nothing inside calls the gateway"
@@ -151,10 +164,10 @@ class TestReachability:
 
     def test_in_cluster_stores_admit_only_their_users(self, rendered):
         policies, pods = rendered["trial"].of_kind("NetworkPolicy"), pods_of(rendered["trial"])
-        values = yaml.safe_load((CHART / "values.yaml").read_text())["services"]
+        values = yaml.safe_load((CHART / "values.yaml").read_text())
         for store, need in (("postgresql", "postgresql"), ("minio", "s3")):
             port = next(iter(pods[store].ports.values()))
-            users = {n for n, s in values.items() if need in s.get("uses", [])}
+            users = {dns(n) for n, s in values["services"].items() if need in s.get("uses", values["defaults"]["uses"])}
             if store == "postgresql":
                 users |= {f"{n}-migrations" for n in users}
             reach = {n for n in pods if n != store and allowed(policies, pods[n], pods[store], port)}
@@ -164,9 +177,10 @@ class TestReachability:
         """Every egress rule of a service names DNS, a called service, or a declared store/collector port."""
         policies, _, _ = cluster
         chart_values = yaml.safe_load((CHART / "values.yaml").read_text())
+        calls = declared_calls()
         for policy in policies:
             name = policy["metadata"]["labels"]["app.kubernetes.io/component"]
-            if name not in chart_values["services"]:
+            if name not in calls:
                 continue
             for rule in policy["spec"].get("egress", []):
                 ports = {p["port"] for p in rule["ports"]}
@@ -176,7 +190,7 @@ class TestReachability:
                 to_pods = [p for p in rule.get("to", []) if "podSelector" in p and "namespaceSelector" not in p]
                 if to_pods:
                     targets = {p["podSelector"]["matchLabels"]["app.kubernetes.io/component"] for p in to_pods}
-                    assert targets <= set(chart_values["services"][name].get("calls", [])) | {"postgresql", "minio"}
+                    assert targets <= calls[name] | {"postgresql", "minio"}
                     continue
                 stores = {chart_values[k]["port"] for k in ("postgresql", "s3", "smtp", "push", "tracing")}
                 assert ports <= stores, f"{name}: egress to {ports}"

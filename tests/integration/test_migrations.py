@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from devtools.services import grpc_services
 from meskit import db
 
-SERVICES = ["identity", "documents", "messaging", "agenda", "audit", "notifications"]
+SERVICES = grpc_services()
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -20,14 +20,19 @@
 
 {{/* Name of a component's resources. Call with (dict "root" $ "component" "identity"). */}}
 {{- define "mes.componentName" -}}
-{{- printf "%s-%s" (include "mes.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" (include "mes.fullname" .root) (include "mes.dnsName" .component) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* A service's name as Kubernetes names allow it: demo_probe -> demo-probe. (NAME) */}}
+{{- define "mes.dnsName" -}}
+{{- replace "_" "-" . -}}
 {{- end -}}
 
 {{/* The minimal, immutable subset used by selectors. (dict "root" $ "component" NAME) */}}
 {{- define "mes.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "mes.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
-app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/component: {{ include "mes.dnsName" .component }}
 {{- end -}}
 
 {{/* Every standard label. (dict "root" $ "component" NAME) */}}
@@ -66,10 +71,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "mes.services" -}}
 {{- $all := dict -}}
 {{- range $name, $svc := .Values.services -}}
-{{- if $svc.enabled -}}
 {{- $merged := include "mes.merge" (dict "base" $.Values.defaults "over" $svc) | fromYaml -}}
+{{- if $merged.enabled -}}
 {{- $_ := set $merged "name" $name -}}
 {{- $_ := set $all $name $merged -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $svc := $all -}}
+{{- if $svc.callsEveryService -}}
+{{- $_ := set $svc "calls" (without (keys $all | sortAlpha) $name) -}}
+{{- end -}}
+{{- if and (has "postgresql" ($svc.uses | default list)) (not $svc.database) -}}
+{{- $_ := set $svc "database" (dict "secretName" (printf "mes-%s-database" (include "mes.dnsName" $name)) "key" "url") -}}
+{{- end -}}
+{{- if and (eq $svc.protocol "grpc") (not $svc.clientSecret) -}}
+{{- $_ := set $svc "clientSecret" (dict "secretName" (printf "mes-%s-client" (include "mes.dnsName" $name)) "key" "secret") -}}
 {{- end -}}
 {{- end -}}
 {{- range $name, $svc := $all -}}
@@ -91,16 +107,14 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and (eq $svc.protocol "grpc") (not $svc.healthService) -}}
 {{- fail (printf "services.%s.healthService is required for a gRPC service (the readiness probe names it)" $name) -}}
 {{- end -}}
-{{- if and (has "postgresql" ($svc.uses | default list)) (not $svc.database) -}}
-{{- fail (printf "services.%s uses postgresql but has no database secret reference" $name) -}}
-{{- end -}}
 {{- end -}}
 {{- toYaml $all -}}
 {{- end -}}
 
 {{/* host:port of a service inside the namespace. (dict "root" $ "component" NAME) */}}
 {{- define "mes.address" -}}
-{{- $port := ternary .root.Values.ports.http .root.Values.ports.grpc (eq (index .root.Values.services .component).protocol "http") -}}
+{{- $protocol := (index .root.Values.services .component).protocol | default .root.Values.defaults.protocol -}}
+{{- $port := ternary .root.Values.ports.http .root.Values.ports.grpc (eq $protocol "http") -}}
 {{- printf "%s:%d" (include "mes.componentName" .) (int $port) -}}
 {{- end -}}
 
@@ -118,13 +132,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     "LOG_LEVEL" $v.config.logLevel
     "TOKEN_ISSUER" $v.config.tokenIssuer
     "TOKEN_AUDIENCE" $v.config.tokenAudience
-    "OTEL_EXPORTER_OTLP_ENDPOINT" $v.tracing.otlpEndpoint
     "SHUTDOWN_GRACE_SECONDS" (toString $svc.shutdownGraceSeconds) -}}
+{{- with $v.tracing.otlpEndpoint -}}
+{{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" . -}}
+{{- end -}}
 {{- if eq $svc.protocol "grpc" -}}
 {{- $_ := set $env "GRPC_PORT" (toString (int $v.ports.grpc)) -}}
-{{- /* Tokens are verified with the JWKS fetched from identity, never from a file, in a cluster. */ -}}
-{{- $_ := set $env "JWKS_FILE" "" -}}
-{{- $_ := set $env "IDENTITY_ADDR" "" -}}
 {{- else -}}
 {{- $_ := set $env "HTTP_HOST" "0.0.0.0" -}}
 {{- $_ := set $env "HTTP_PORT" (toString (int $v.ports.http)) -}}
@@ -141,14 +154,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- $_ := set $env "S3_ENDPOINT" $endpoint -}}
 {{- $_ := set $env "S3_SECURE" (toString $secure) -}}
-{{- $_ := set $env "S3_REGION" $v.s3.region -}}
+{{- with $v.s3.region -}}
+{{- $_ := set $env "S3_REGION" . -}}
+{{- end -}}
 {{- $_ := set $env "S3_BUCKET" (ternary $v.s3.lettersBucket $v.s3.bucket (eq $svc.name "notifications")) -}}
 {{- end -}}
 {{- if has "smtp" ($svc.uses | default list) -}}
 {{- $_ := set $env "SMTP_HOST" $v.smtp.host -}}
 {{- $_ := set $env "SMTP_PORT" (toString (int $v.smtp.port)) -}}
 {{- $_ := set $env "SMTP_STARTTLS" (toString $v.smtp.starttls) -}}
-{{- $_ := set $env "SMTP_USERNAME" $v.smtp.username -}}
+{{- with $v.smtp.username -}}
+{{- $_ := set $env "SMTP_USERNAME" . -}}
+{{- end -}}
 {{- $_ := set $env "MAIL_FROM" $v.smtp.from -}}
 {{- end -}}
 {{- range $svc.secretFiles | default list -}}

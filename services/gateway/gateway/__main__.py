@@ -13,6 +13,7 @@ from gateway.app import build_app
 from gateway.config import Settings, load_settings
 from meskit import config, telemetry
 from meskit.logs import configure_logging
+from meskit.server import report_port
 
 log = logging.getLogger("gateway")
 
@@ -26,12 +27,13 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def _serve(server: uvicorn.Server, sock: socket.socket, metrics_port: int) -> None:
+async def _serve(server: uvicorn.Server, sock: socket.socket, metrics_port: int, port_file: str) -> None:
     serving = asyncio.ensure_future(server.serve(sockets=[sock]))
     while not server.started and not serving.done():
         await asyncio.sleep(0.02)
     if server.started:
         port = sock.getsockname()[1]
+        report_port(port_file, port)
         log.info("serving", extra={"port": port, "metrics_port": metrics_port})
     await serving
 
@@ -62,7 +64,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
     with asyncio.Runner(loop_factory=server_config.get_loop_factory()) as runner:
-        runner.run(_serve(server, sock, metrics_port))
+        runner.run(_serve(server, sock, metrics_port, settings.port_file))
 
 
 if __name__ == "__main__":

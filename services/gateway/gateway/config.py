@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from meskit.config import env, load
 
 # `<SERVICE>_ADDR` for any service, so that a new proto package needs no gateway change.
-_ADDR_VARIABLE = re.compile(r"^([A-Z][A-Z0-9]*)_ADDR$")
+# (`demo_probe` reads DEMO_PROBE_ADDR; Kubernetes' own <NAME>_PORT_<N>_TCP_ADDR are not services.)
+_ADDR_VARIABLE = re.compile(r"^(?![A-Z0-9_]*_PORT_[0-9]+_(?:TCP|UDP|SCTP)_ADDR$)([A-Z][A-Z0-9_]*)_ADDR$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings:
                                             help="per client IP on public routes, 0 disables")
     forwarded_allow_ips: str = env("FORWARDED_ALLOW_IPS", "127.0.0.1",
                                    help="proxies whose X-Forwarded-For is trusted (uvicorn)")
+    port_file: str = env("PORT_FILE", "", help="file that receives the bound HTTP port once serving (local platform)")
     shutdown_grace_seconds: float = env("SHUTDOWN_GRACE_SECONDS", 10.0,
                                         help="how long in-flight requests may finish after SIGTERM")
     # `<NAME>_ADDR` variables of services not declared above, read by `load_settings`.

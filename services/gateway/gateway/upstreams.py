@@ -20,9 +20,9 @@ _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 
 
 class Upstream:
-    def __init__(self, name: str, address: str, channel: grpc.aio.Channel | None = None):
+    def __init__(self, name: str, address: str, channel: grpc.aio.Channel | None = None, health_name: str = ""):
         self.name, self.address = name, address
-        self.health_name = f"mes.{name}.v1.{name.capitalize()}Service"
+        self.health_name = health_name      # the full name of its gRPC service, from the descriptors
         self._channel = channel
         self._callables: dict[str, object] = {}
 
@@ -66,10 +66,11 @@ class Upstream:
 
 
 class Upstreams:
-    def __init__(self, addresses: Mapping[str, str], channels: Mapping[str, grpc.aio.Channel] | None = None):
-        channels = dict(channels or {})
+    def __init__(self, addresses: Mapping[str, str], channels: Mapping[str, grpc.aio.Channel] | None = None,
+                 health_names: Mapping[str, str] | None = None):
+        channels, health_names = dict(channels or {}), dict(health_names or {})
         names = set(addresses) | set(channels)
-        self._by_name = {name: Upstream(name, addresses.get(name, ""), channels.get(name))
+        self._by_name = {name: Upstream(name, addresses.get(name, ""), channels.get(name), health_names.get(name, ""))
                          for name in sorted(names) if addresses.get(name) or name in channels}
 
     def get(self, name: str) -> Upstream | None:
