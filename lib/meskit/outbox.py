@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from meskit.db import Timestamp
+
 log = logging.getLogger("meskit.outbox")
 
 
@@ -29,11 +31,11 @@ def outbox_columns() -> list[sa.Column]:
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("aggregate_id", sa.String(64), nullable=False),
         sa.Column("payload", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+        sa.Column("available_at", Timestamp, nullable=False, server_default=sa.func.now()),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("published_at", Timestamp),
     ]
 
 

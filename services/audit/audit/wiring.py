@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
@@ -27,22 +26,12 @@ TREE_HEAD_INTERVAL_SECONDS = 10.0
 log = logging.getLogger("audit")
 
 
-def unit_of_work_for(engine):
-    session_factory = db.make_session_factory(engine)
-
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield AuditRepository(session)
-    return unit_of_work
-
-
 def build(settings: AuditSettings, **overrides):
     """Overrides (tests): engine, verifier, now, tree_head_interval."""
     signer = Ed25519HeadSigner.from_file(settings.signing_key_file)
     verifier = overrides.get("verifier") or verifier_for(settings)
     engine = overrides.get("engine") or make_engine(settings.database_url)
-    unit_of_work = unit_of_work_for(engine)
+    unit_of_work = db.unit_of_work(engine, AuditRepository)
     now = overrides.get("now") or utc_now
     writer = AppendConnection(engine)
     appender = GroupCommitter(writer.transaction, now)

@@ -5,7 +5,6 @@ Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval (s
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
 
 from mes.documents.v1 import documents_pb2_grpc
@@ -52,13 +51,7 @@ def build(settings: DocumentsSettings, **overrides):
     except Exception as exc:   # the store may come up later: deposits and downloads answer UNAVAILABLE until then
         log.warning("object store not reachable at start", extra={"error": type(exc).__name__})
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
-    session_factory = db.make_session_factory(engine)
-
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield DocumentsRepository(session)
-
+    unit_of_work = db.unit_of_work(engine, DocumentsRepository)
     token_channel = clients.channel(settings.identity_addr)
     tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -73,15 +72,11 @@ def default_preferences(value: str) -> Preferences:
 
 def build(settings: NotificationsSettings, **overrides):
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
-    session_factory = db.make_session_factory(engine)
     defaults = default_preferences(settings.default_quiet_hours)
     batch_time = _batch_time(settings.letter_batch_time)
 
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield Stores(NotificationsRepository(session, defaults), LettersRepository(session),
-                         OperationsRepository(session))
+    unit_of_work = db.unit_of_work(engine, lambda session: Stores(
+        NotificationsRepository(session, defaults), LettersRepository(session), OperationsRepository(session)))
 
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
                         password=settings.smtp_password, starttls=settings.smtp_starttls,
