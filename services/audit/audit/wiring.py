@@ -1,12 +1,12 @@
 """Composition root of audit: build(settings, **overrides) -> (KitServer, engine, on_stop)."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
 
 from meskit import db
+from meskit.loop import Loop
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
@@ -17,13 +17,11 @@ from audit.adapters.repository import AuditRepository
 from audit.api.servicer import AuditServicer
 from audit.config import AuditSettings
 from audit.domain.appends import GroupCommitter
-from audit.domain.heads import TreeHeads, sign_periodically
+from audit.domain.heads import TreeHeads
 from audit.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 TREE_HEAD_INTERVAL_SECONDS = 10.0
-
-log = logging.getLogger("audit")
 
 
 def build(settings: AuditSettings, **overrides):
@@ -41,10 +39,11 @@ def build(settings: AuditSettings, **overrides):
                            registrations=[Registration(audit_pb2_grpc.add_AuditServiceServicer_to_server,
                                                        AuditServicer(deps), "mes.audit.v1.AuditService")])
     appender.start()
-    stop_signing = sign_periodically(heads, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS), log)
+    signing = Loop("audit-tree-heads", heads.latest, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS),
+                   wait_first=True).start()
 
     def on_stop():
-        stop_signing()
+        signing.stop()
         appender.stop()
         writer.close()
     return kit, engine, on_stop
