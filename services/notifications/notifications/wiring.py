@@ -9,13 +9,13 @@ from pathlib import Path
 
 from mes.notifications.v1 import notifications_pb2_grpc
 
-from meskit import db
+from meskit import db, objects
 from meskit.config import ConfigError
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
 from notifications.adapters.bell_hub import BellHub
-from notifications.adapters.letters import FolderStore, PrintShop, S3Store
+from notifications.adapters.letters import PrintShop
 from notifications.adapters.letters_repository import LettersRepository
 from notifications.adapters.mail import MailRenderer
 from notifications.adapters.operations import OperationsRepository
@@ -41,12 +41,10 @@ class Stores:
     ops: OperationsRepository
 
 
-def letter_store(settings: NotificationsSettings):
-    if settings.s3_endpoint:
-        return S3Store(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
-                       secure=settings.s3_secure, region=settings.s3_region)
-    if settings.letters_dir:
-        return FolderStore(settings.letters_dir)
+def letter_store(settings: NotificationsSettings) -> objects.ObjectStore | None:
+    store = objects.object_store(settings, settings.letters_dir)
+    if store is not None:
+        return store
     log.warning("no print file store (S3_ENDPOINT or LETTERS_DIR): letters wait until one is configured")
     return None
 
