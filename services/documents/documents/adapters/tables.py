@@ -10,7 +10,6 @@ from meskit.outbox import outbox_table
 
 metadata = db.metadata()
 
-
 folders = sa.Table(
     "folders", metadata,
     sa.Column("folder_id", sa.String(36), primary_key=True),

@@ -9,7 +9,6 @@ from meskit.outbox import outbox_table
 
 metadata = db.metadata()
 
-
 accounts = sa.Table(
     "accounts", metadata,
     sa.Column("account_id", sa.String(36), primary_key=True),
