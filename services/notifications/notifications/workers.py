@@ -9,6 +9,7 @@ import os
 import socket
 import uuid
 from datetime import time
+from functools import partial
 
 from meskit.loop import Loop, stop_all
 
@@ -30,12 +31,11 @@ class Workers:
         self.loops: list[Loop] = []
         for i in range(email_workers):
             sender = EmailSender(deps, worker_id(f"email{i}"))
-            self.loops.append(Loop(f"email-{i}", lambda s=sender: s.run_once(batch_size), poll_seconds,
+            self.loops.append(Loop(f"email-{i}", partial(sender.run_once, batch_size), poll_seconds,
                                    more_work=bool, on_exit=sender.close))
         for i in range(push_workers):
-            sender = PushSender(deps, worker_id(f"push{i}"))
-            self.loops.append(Loop(f"push-{i}", lambda s=sender: s.run_once(batch_size), poll_seconds,
-                                   more_work=bool))
+            pusher = PushSender(deps, worker_id(f"push{i}"))
+            self.loops.append(Loop(f"push-{i}", partial(pusher.run_once, batch_size), poll_seconds, more_work=bool))
         if email_workers:
             self.loops.append(Loop("campaign-audience", lambda: deps.queue.materialise_audience(AUDIENCE_CHUNK),
                                    max(poll_seconds, 1.0), more_work=bool))
