@@ -83,3 +83,16 @@ class CommonSettings:
     otlp_endpoint: str = env("OTEL_EXPORTER_OTLP_ENDPOINT", "", help="OTLP/gRPC collector, empty = no export")
     grace_seconds: float = env("SHUTDOWN_GRACE_SECONDS", 5.0)
     port_file: str = env("PORT_FILE", "", help="file that receives the bound gRPC port once serving (local platform)")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ObjectStoreSettings:
+    """The S3 endpoint of a service that keeps files (meskit.objects); a service mixes it in beside
+    CommonSettings, with its own default bucket and the folder used when S3_ENDPOINT is empty."""
+
+    s3_endpoint: str = env("S3_ENDPOINT", "", help="host:port of the S3 endpoint; empty = the service's local folder")
+    s3_access_key: str = env("S3_ACCESS_KEY", "", secret=True)
+    s3_secret_key: str = env("S3_SECRET_KEY", "", secret=True)
+    s3_bucket: str = env("S3_BUCKET", "", help="created when first needed")
+    s3_region: str = env("S3_REGION", "")
+    s3_secure: bool = env("S3_SECURE", True, help="TLS to the S3 endpoint")

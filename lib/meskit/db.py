@@ -1,13 +1,32 @@
 """SQLAlchemy 2 engines and sessions, one PostgreSQL database per service, Alembic migrations."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s"}
+
+Timestamp = sa.DateTime(timezone=True)
+"""The one timestamp column type: always with the time zone (stored as UTC by PostgreSQL)."""
+
+R = TypeVar("R")
+
+
+def metadata() -> sa.MetaData:
+    """A service's own MetaData, with the constraint names its migrations were written with."""
+    return sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -17,6 +36,19 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def unit_of_work(engine_or_session_factory: Engine | sessionmaker,
+                 make_repository: Callable[[Session], R]) -> Callable[[], AbstractContextManager[R]]:
+    """`with unit_of_work() as repository:` one transaction, committed on exit, rolled back on error."""
+    session_factory = (make_session_factory(engine_or_session_factory)
+                       if isinstance(engine_or_session_factory, Engine) else engine_or_session_factory)
+
+    @contextmanager
+    def transaction() -> Iterator[R]:
+        with session_factory.begin() as session:
+            yield make_repository(session)
+    return transaction
 
 
 def ping(engine: Engine) -> bool:

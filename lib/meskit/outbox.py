@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -20,6 +19,9 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from meskit.db import Timestamp
+from meskit.loop import Loop
+
 log = logging.getLogger("meskit.outbox")
 
 
@@ -29,11 +31,11 @@ def outbox_columns() -> list[sa.Column]:
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("aggregate_id", sa.String(64), nullable=False),
         sa.Column("payload", JSONB, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.Column("available_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+        sa.Column("available_at", Timestamp, nullable=False, server_default=sa.func.now()),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("last_error", sa.Text),
-        sa.Column("published_at", sa.DateTime(timezone=True)),
+        sa.Column("published_at", Timestamp),
     ]
 
 
@@ -69,8 +71,7 @@ class OutboxRelay:
         self._event_types = tuple(event_types) if event_types is not None else None
         self._delete_published = delete_published
         self._batch_size, self._poll_interval, self._max_backoff = batch_size, poll_interval, max_backoff
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop: Loop | None = None
 
     def relay_once(self) -> int:
         """Claim one batch, publish each event, record the outcome; return how many were published."""
@@ -102,19 +103,10 @@ class OutboxRelay:
         return published
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="outbox-relay", daemon=True)
-        self._thread.start()
+        """Relay in the background: a full batch is followed at once by the next one."""
+        self._loop = Loop("outbox-relay", self.relay_once, self._poll_interval,
+                          more_work=lambda published: published == self._batch_size).start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if self.relay_once() == self._batch_size:
-                    continue
-            except Exception:
-                log.exception("outbox relay pass failed")
-            self._stop.wait(self._poll_interval)
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop relaying; True once the current pass has ended within `timeout` seconds."""
+        return self._loop is None or self._loop.stop(timeout)

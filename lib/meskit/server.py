@@ -16,6 +16,7 @@ from grpc_reflection.v1alpha import reflection
 from meskit.auth import TokenVerifier
 from meskit.contract import public_methods
 from meskit.interceptor import KitInterceptor
+from meskit.loop import Loop
 
 log = logging.getLogger("meskit.server")
 
@@ -84,23 +85,24 @@ def build_server(*, service: str, registrations: list[Registration], port: int =
     return kit
 
 
-def watch_readiness(kit: KitServer, is_ready: Callable[[], bool], interval: float = 2.0) -> threading.Thread:
-    """Report SERVING only while `is_ready()` holds; stop reporting once the server stops."""
-    def loop():
-        previous = None
-        while not kit.stopped.is_set():
-            try:
-                ready = bool(is_ready())
-            except Exception:
-                ready = False
-            if ready != previous and not kit.stopped.is_set():
-                kit.set_serving(ready)
-                log.info("health changed", extra={"serving": ready})
-                previous = ready
-            kit.stopped.wait(interval if ready else min(interval, 0.2))
-    thread = threading.Thread(target=loop, name="readiness", daemon=True)
-    thread.start()
-    return thread
+def watch_readiness(kit: KitServer, is_ready: Callable[[], bool], interval: float = 2.0) -> Loop:
+    """Report SERVING only while `is_ready()` holds, checking more often while it does not;
+    stop reporting once the server stops."""
+    previous: bool | None = None
+
+    def check() -> None:
+        nonlocal previous
+        try:
+            ready = bool(is_ready())
+        except Exception:
+            ready = False
+        if ready != previous and not kit.stopped.is_set():
+            kit.set_serving(ready)
+            log.info("health changed", extra={"serving": ready})
+            previous = ready
+
+    return Loop("readiness", check, lambda: interval if previous else min(interval, 0.2),
+                stop_event=kit.stopped).start()
 
 
 def report_port(port_file: str, port: int) -> None:

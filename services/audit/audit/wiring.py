@@ -1,13 +1,12 @@
 """Composition root of audit: build(settings, **overrides) -> (KitServer, engine, on_stop)."""
 from __future__ import annotations
 
-import logging
-from contextlib import contextmanager
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
 
 from meskit import db
+from meskit.loop import Loop
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
@@ -18,23 +17,11 @@ from audit.adapters.repository import AuditRepository
 from audit.api.servicer import AuditServicer
 from audit.config import AuditSettings
 from audit.domain.appends import GroupCommitter
-from audit.domain.heads import TreeHeads, sign_periodically
+from audit.domain.heads import TreeHeads
 from audit.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 TREE_HEAD_INTERVAL_SECONDS = 10.0
-
-log = logging.getLogger("audit")
-
-
-def unit_of_work_for(engine):
-    session_factory = db.make_session_factory(engine)
-
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield AuditRepository(session)
-    return unit_of_work
 
 
 def build(settings: AuditSettings, **overrides):
@@ -42,7 +29,7 @@ def build(settings: AuditSettings, **overrides):
     signer = Ed25519HeadSigner.from_file(settings.signing_key_file)
     verifier = overrides.get("verifier") or verifier_for(settings)
     engine = overrides.get("engine") or make_engine(settings.database_url)
-    unit_of_work = unit_of_work_for(engine)
+    unit_of_work = db.unit_of_work(engine, AuditRepository)
     now = overrides.get("now") or utc_now
     writer = AppendConnection(engine)
     appender = GroupCommitter(writer.transaction, now)
@@ -52,10 +39,11 @@ def build(settings: AuditSettings, **overrides):
                            registrations=[Registration(audit_pb2_grpc.add_AuditServiceServicer_to_server,
                                                        AuditServicer(deps), "mes.audit.v1.AuditService")])
     appender.start()
-    stop_signing = sign_periodically(heads, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS), log)
+    signing = Loop("audit-tree-heads", heads.latest, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS),
+                   wait_first=True).start()
 
     def on_stop():
-        stop_signing()
+        signing.stop()
         appender.stop()
         writer.close()
     return kit, engine, on_stop

@@ -5,12 +5,11 @@ Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval (s
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from pathlib import Path
 
 from mes.documents.v1 import documents_pb2_grpc
 
-from meskit import clients, db
+from meskit import clients, db, objects
 from meskit.config import ConfigError
 from meskit.outbox import OutboxRelay
 from meskit.runner import verifier_for
@@ -19,7 +18,6 @@ from meskit.server import Registration, build_server as build_kit_server
 from documents.adapters.audit import AuditClient
 from documents.adapters.identity import IdentityAccessContexts
 from documents.adapters.notifications import NotificationsPublisher
-from documents.adapters.object_store import LocalObjectStore, S3ObjectStore
 from documents.adapters.relay import Dispatcher
 from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
@@ -29,16 +27,15 @@ from documents.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 RELAY_INTERVAL_SECONDS = 0.5
+OBJECT_PREFIX = "documents/"
 log = logging.getLogger("documents")
 
 
-def object_store(settings: DocumentsSettings):
-    if settings.s3_endpoint:
-        return S3ObjectStore(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key,
-                             settings.s3_bucket, secure=settings.s3_secure, region=settings.s3_region)
-    if settings.documents_dir:
-        return LocalObjectStore(settings.documents_dir)
-    raise ConfigError("DocumentsSettings: set S3_ENDPOINT (object storage) or DOCUMENTS_DIR (a local folder)")
+def object_store(settings: DocumentsSettings) -> objects.ObjectStore:
+    store = objects.object_store(settings, settings.documents_dir, prefix=OBJECT_PREFIX)
+    if store is None:
+        raise ConfigError("DocumentsSettings: set S3_ENDPOINT (object storage) or DOCUMENTS_DIR (a local folder)")
+    return store
 
 
 def build(settings: DocumentsSettings, **overrides):
@@ -46,19 +43,13 @@ def build(settings: DocumentsSettings, **overrides):
         raise ConfigError("DocumentsSettings: IDENTITY_ADDR is required (access context and service tokens)")
     if not settings.service_client_secret:
         raise ConfigError("DocumentsSettings: SERVICE_CLIENT_SECRET is required (service tokens for identity, audit)")
-    objects = overrides.get("objects") or object_store(settings)
+    files = overrides.get("objects") or object_store(settings)
     try:
-        objects.ensure_bucket()
+        files.ensure_bucket()
     except Exception as exc:   # the store may come up later: deposits and downloads answer UNAVAILABLE until then
         log.warning("object store not reachable at start", extra={"error": type(exc).__name__})
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
-    session_factory = db.make_session_factory(engine)
-
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield DocumentsRepository(session)
-
+    unit_of_work = db.unit_of_work(engine, DocumentsRepository)
     token_channel = clients.channel(settings.identity_addr)
     tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
@@ -66,7 +57,7 @@ def build(settings: DocumentsSettings, **overrides):
     audit = AuditClient(audit_channel)
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
-    deps = Dependencies(unit_of_work=unit_of_work, objects=objects, contexts=IdentityAccessContexts(identity),
+    deps = Dependencies(unit_of_work=unit_of_work, objects=files, contexts=IdentityAccessContexts(identity),
                         audit=audit, now=overrides.get("now") or utc_now)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),

@@ -4,7 +4,6 @@ Overrides (tests): engine, hasher, code_sender, relay_interval (seconds)."""
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -62,13 +61,7 @@ def service_clients(settings: IdentitySettings, signer: TokenSigner) -> ServiceC
 
 def build(settings: IdentitySettings, **overrides):
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
-    session_factory = db.make_session_factory(engine)
-
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield IdentityRepository(session)
-
+    unit_of_work = db.unit_of_work(engine, IdentityRepository)
     with open(settings.signing_key_file, "rb") as handle:
         signer = TokenSigner(handle.read(), issuer=settings.token_issuer, audience=settings.token_audience,
                              ttl_seconds=settings.access_token_ttl_seconds)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from meskit.config import CommonSettings, env
+from meskit.config import CommonSettings, ObjectStoreSettings, env
 
 DEFAULT_PUSH_ORIGINS = ",".join([
     "https://fcm.googleapis.com", "https://*.push.services.mozilla.com", "https://web.push.apple.com",
@@ -10,7 +10,7 @@ DEFAULT_PUSH_ORIGINS = ",".join([
 
 
 @dataclass(frozen=True, kw_only=True)
-class NotificationsSettings(CommonSettings):
+class NotificationsSettings(CommonSettings, ObjectStoreSettings):
     # ---- email ----
     smtp_host: str = env("SMTP_HOST", help="SMTP relay host")
     smtp_port: int = env("SMTP_PORT", 25)
@@ -40,12 +40,7 @@ class NotificationsSettings(CommonSettings):
                                     help="comma-separated origins push endpoints may have (* wildcards)")
     # ---- postal letters ----
     letters_dir: str = env("LETTERS_DIR", "", help="folder for print files when no S3 endpoint is set")
-    s3_endpoint: str = env("S3_ENDPOINT", "", help="host:port of S3 storage for print files")
-    s3_access_key: str = env("S3_ACCESS_KEY", "", secret=True)
-    s3_secret_key: str = env("S3_SECRET_KEY", "", secret=True)
-    s3_bucket: str = env("S3_BUCKET", "mes-letters")
-    s3_secure: bool = env("S3_SECURE", True)
-    s3_region: str = env("S3_REGION", "")
+    s3_bucket: str = env("S3_BUCKET", "mes-letters", help="print files (S3_ENDPOINT and the other S3_* as documents)")
     letter_batch_time: str = env("LETTER_BATCH_TIME", "16:00",
                                  help="daily print file time (Europe/Paris); off = only RunLetterBatch")
     letter_batch_interval_seconds: float = env("LETTER_BATCH_INTERVAL_SECONDS", 0.0,

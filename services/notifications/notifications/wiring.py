@@ -3,20 +3,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
 from mes.notifications.v1 import notifications_pb2_grpc
 
-from meskit import db
+from meskit import db, objects
 from meskit.config import ConfigError
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
 from notifications.adapters.bell_hub import BellHub
-from notifications.adapters.letters import FolderStore, PrintShop, S3Store
+from notifications.adapters.letters import PrintShop
 from notifications.adapters.letters_repository import LettersRepository
 from notifications.adapters.mail import MailRenderer
 from notifications.adapters.operations import OperationsRepository
@@ -42,12 +41,10 @@ class Stores:
     ops: OperationsRepository
 
 
-def letter_store(settings: NotificationsSettings):
-    if settings.s3_endpoint:
-        return S3Store(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key, settings.s3_bucket,
-                       secure=settings.s3_secure, region=settings.s3_region)
-    if settings.letters_dir:
-        return FolderStore(settings.letters_dir)
+def letter_store(settings: NotificationsSettings) -> objects.ObjectStore | None:
+    store = objects.object_store(settings, settings.letters_dir)
+    if store is not None:
+        return store
     log.warning("no print file store (S3_ENDPOINT or LETTERS_DIR): letters wait until one is configured")
     return None
 
@@ -73,15 +70,11 @@ def default_preferences(value: str) -> Preferences:
 
 def build(settings: NotificationsSettings, **overrides):
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
-    session_factory = db.make_session_factory(engine)
     defaults = default_preferences(settings.default_quiet_hours)
     batch_time = _batch_time(settings.letter_batch_time)
 
-    @contextmanager
-    def unit_of_work():
-        with session_factory.begin() as session:
-            yield Stores(NotificationsRepository(session, defaults), LettersRepository(session),
-                         OperationsRepository(session))
+    unit_of_work = db.unit_of_work(engine, lambda session: Stores(
+        NotificationsRepository(session, defaults), LettersRepository(session), OperationsRepository(session)))
 
     mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, username=settings.smtp_username,
                         password=settings.smtp_password, starttls=settings.smtp_starttls,

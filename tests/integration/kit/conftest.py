@@ -129,3 +129,15 @@ def spans():
         provider = trace.get_tracer_provider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     return exporter
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """host:port of a real S3 endpoint (moto in server mode, a thread of this process)."""
+    from moto.server import ThreadedMotoServer
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"{host}:{port}"
+    server.stop()

@@ -92,3 +92,52 @@ class TestDatabase:
                 db.ping(engine)
         finally:
             engine.dispose()
+
+
+class TestUnitOfWork:
+    """`db.unit_of_work(engine, make_repository)`: one transaction per `with`, committed or rolled back."""
+
+    @pytest.fixture
+    def notes(self, new_database):
+        engine = db.make_engine(new_database("uow"), pool_size=2)
+        metadata = db.metadata()
+        table = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                         sa.Column("written_at", db.Timestamp, nullable=False, server_default=sa.func.now()))
+        metadata.create_all(engine)
+        yield engine, table
+        engine.dispose()
+
+    def test_commits_what_the_repository_wrote(self, notes):
+        engine, table = notes
+        unit_of_work = db.unit_of_work(engine, lambda session: session)
+        with unit_of_work() as session:
+            session.execute(table.insert().values(id=1))
+        with unit_of_work() as session:
+            row = session.execute(sa.select(table)).one()
+        assert row.id == 1 and row.written_at.tzinfo is not None
+
+    def test_rolls_back_when_the_block_raises(self, notes):
+        engine, table = notes
+        unit_of_work = db.unit_of_work(db.make_session_factory(engine), lambda session: session)
+        with pytest.raises(RuntimeError), unit_of_work() as session:
+            session.execute(table.insert().values(id=2))
+            raise RuntimeError("refused")
+        with unit_of_work() as session:
+            assert session.execute(sa.select(table)).all() == []
+
+    def test_yields_what_make_repository_builds_from_the_session(self, notes):
+        engine, _ = notes
+        with db.unit_of_work(engine, lambda session: ("repository", session))() as (name, session):
+            assert name == "repository" and session.in_transaction()
+
+    def test_metadata_names_constraints_as_the_migrations_do(self, new_database):
+        engine = db.make_engine(new_database("naming"), pool_size=1)
+        metadata = db.metadata()
+        sa.Table("widgets", metadata, sa.Column("widget_id", sa.Integer, primary_key=True),
+                 sa.Column("code", sa.String(8), unique=True), sa.Column("kind", sa.String(8), index=True))
+        metadata.create_all(engine)
+        inspector = sa.inspect(engine)
+        assert inspector.get_pk_constraint("widgets")["name"] == "pk_widgets"
+        assert [u["name"] for u in inspector.get_unique_constraints("widgets")] == ["uq_widgets_code"]
+        assert "ix_widgets_kind" in {i["name"] for i in inspector.get_indexes("widgets")}
+        engine.dispose()

@@ -2,7 +2,10 @@
 manifest; letter statuses; batches made once even with several replicas."""
 from __future__ import annotations
 
+import io
+import json
 import time
+import zipfile
 from pathlib import Path
 
 import grpc
@@ -148,7 +151,8 @@ def test_print_files_go_to_s3_when_configured(tmp_path):
     moto = pytest.importorskip("moto.server")
     from datetime import date
 
-    from notifications.adapters.letters import PrintShop, S3Store
+    from meskit.objects import S3Store
+    from notifications.adapters.letters import PrintShop
     from notifications.domain.models import LetterNotice, LetterToRender
     server = moto.ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()
@@ -160,9 +164,10 @@ def test_print_files_go_to_s3_when_configured(tmp_path):
         location, manifest, pages = PrintShop(store, "https://mes.test").write("b1", "2026-03-10", [letter],
                                                                                 date(2026, 3, 10))
         assert location == "s3://mes-letters/print-files/2026-03-10/mes-courriers-2026-03-10.zip"
-        objects = [o.object_name for o in store.client.list_objects("mes-letters", recursive=True)]
-        assert sorted(objects) == ["print-files/2026-03-10/manifest.json",
-                                   "print-files/2026-03-10/mes-courriers-2026-03-10.zip"]
+        assert manifest == "s3://mes-letters/print-files/2026-03-10/manifest.json"
+        assert json.loads(store.get("print-files/2026-03-10/manifest.json"))["letter_count"] == 1
+        with zipfile.ZipFile(io.BytesIO(store.get("print-files/2026-03-10/mes-courriers-2026-03-10.zip"))) as archive:
+            assert sorted(archive.namelist()) == ["letters/l1.pdf", "manifest.json"]
         assert pages == {"l1": 1}
     finally:
         server.stop()

@@ -28,4 +28,4 @@ def test_neither_s3_nor_a_folder_is_refused():
 def test_s3_wins_over_the_folder():
     settings = load(DocumentsSettings, {**BASE, "S3_ENDPOINT": "minio:9000", "DOCUMENTS_DIR": "/tmp/x",
                                         "S3_SECURE": "false"})
-    assert type(object_store(settings)).__name__ == "S3ObjectStore"
+    assert type(object_store(settings)).__name__ == "S3Store"

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
+from meskit.db import Timestamp
+
 from audit.adapters.tables import log_keys, record_personal_data, records, tree_heads, tree_nodes
 from audit.domain.activity import Cursor, RecordFilter
 from audit.domain.merkle import Node
@@ -99,7 +101,7 @@ class AuditRepository:
             conditions.append(p.c.occurred_at < f.end_time)
         position = sa.tuple_(p.c.occurred_at, p.c.leaf_index)
         if after is not None:
-            cursor = sa.tuple_(sa.literal(after.occurred_at, sa.DateTime(timezone=True)), sa.literal(after.leaf_index))
+            cursor = sa.tuple_(sa.literal(after.occurred_at, Timestamp), sa.literal(after.leaf_index))
             conditions.append(position > cursor if oldest_first else position < cursor)
         order = (p.c.occurred_at, p.c.leaf_index) if oldest_first else (p.c.occurred_at.desc(), p.c.leaf_index.desc())
         rows = self.session.execute(query.where(*conditions).order_by(*order).limit(limit)).mappings()

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s"})
+from meskit import db
+from meskit.db import Timestamp
 
-TS = sa.DateTime(timezone=True)
+metadata = db.metadata()
+
 WRITER_ROLE = "audit_writer"
 
 # The leaves, in log order: only non-personal fields, and the commitment to the personal ones.
@@ -21,8 +20,8 @@ records = sa.Table(
     "records", metadata,
     sa.Column("leaf_index", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("record_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
-    sa.Column("occurred_at", TS, nullable=False),
-    sa.Column("appended_at", TS, nullable=False),
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("appended_at", Timestamp, nullable=False),
     sa.Column("actor_type", sa.String(32), nullable=False),
     sa.Column("profession_code", sa.String(16), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
@@ -42,7 +41,7 @@ record_personal_data = sa.Table(
     "record_personal_data", metadata,
     sa.Column("leaf_index", sa.BigInteger, sa.ForeignKey("records.leaf_index"), primary_key=True,
               autoincrement=False),
-    sa.Column("occurred_at", TS, nullable=False),        # a copy of the leaf's, for the indexes below
+    sa.Column("occurred_at", Timestamp, nullable=False),        # a copy of the leaf's, for the indexes below
     sa.Column("patient_id", sa.String(64)),
     sa.Column("actor_id", sa.String(64)),
     sa.Column("rpps", sa.String(20)),
@@ -52,7 +51,7 @@ record_personal_data = sa.Table(
     sa.Column("resource_label", sa.String(500)),
     sa.Column("justification", sa.String(2000)),
     sa.Column("salt", sa.LargeBinary),
-    sa.Column("erased_at", TS),
+    sa.Column("erased_at", Timestamp),
     sa.Column("erased_by_leaf", sa.BigInteger),                # the leaf of the ERASE record
     sa.Index("ix_record_personal_data_patient", "patient_id", "occurred_at", "leaf_index"),
     sa.Index("ix_record_personal_data_actor", "actor_id", "occurred_at", "leaf_index"),
@@ -84,6 +83,6 @@ log_keys = sa.Table(
     sa.Column("key_id", sa.String(64), primary_key=True),
     sa.Column("algorithm", sa.String(16), nullable=False),
     sa.Column("public_key", sa.LargeBinary, nullable=False),
-    sa.Column("not_before", TS, nullable=False),
-    sa.Column("not_after", TS),
+    sa.Column("not_before", Timestamp, nullable=False),
+    sa.Column("not_after", Timestamp),
 )

@@ -64,22 +64,3 @@ class TreeHeads:
         with self._unit_of_work() as repo:
             return repo.log_keys()
 
-
-def sign_periodically(heads: TreeHeads, interval: float, log) -> Callable[[], None]:
-    """A thread that signs a head every `interval` seconds when the tree has grown; returns `stop`."""
-    stopped = threading.Event()
-
-    def loop():
-        while not stopped.wait(interval):
-            try:
-                heads.latest()
-            except Exception as exc:        # the database may be down for a while: try again later
-                log.warning("cannot sign a tree head", extra={"error": type(exc).__name__})
-
-    thread = threading.Thread(target=loop, name="audit-tree-heads", daemon=True)
-    thread.start()
-
-    def stop():
-        stopped.set()
-        thread.join(5)
-    return stop

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from meskit import db
+from meskit.db import Timestamp
 from meskit.outbox import outbox_table
 
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s"})
-
-TS = sa.DateTime(timezone=True)
+metadata = db.metadata()
 
 folders = sa.Table(
     "folders", metadata,
     sa.Column("folder_id", sa.String(36), primary_key=True),
     sa.Column("patient_id", sa.String(64), nullable=False, index=True),
     sa.Column("name", sa.String(50), nullable=False),
-    sa.Column("created_at", TS, nullable=False),
-    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
 )
 
 documents = sa.Table(
@@ -47,19 +44,19 @@ documents = sa.Table(
     # visibility (TRE_A07)
     sa.Column("masked", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("hidden_from_patient", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("hidden_from_patient_until", TS),
+    sa.Column("hidden_from_patient_until", Timestamp),
     sa.Column("hidden_from_legal_representatives", sa.Boolean, nullable=False, server_default=sa.false()),
     # organisation and state
     sa.Column("state", sa.String(24), nullable=False, server_default="available"),
     sa.Column("pinned", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("pinned_at", TS),
+    sa.Column("pinned_at", Timestamp),
     sa.Column("folder_id", sa.String(36), sa.ForeignKey("folders.folder_id", ondelete="SET NULL")),
     # idempotent uploads: (who deposited, client-chosen key)
     sa.Column("upload_key", sa.String(64)),
     sa.Column("upload_id", sa.String(64)),
-    sa.Column("created_at", TS, nullable=False),
-    sa.Column("updated_at", TS, nullable=False),
-    sa.Column("deleted_at", TS),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("deleted_at", Timestamp),
     sa.UniqueConstraint("upload_key", "upload_id", name="uq_documents_upload"),
     sa.CheckConstraint("state IN ('available', 'deleted_by_author')", name="state"),
     sa.CheckConstraint("size_bytes > 0 AND size_bytes <= 5000000", name="size"),

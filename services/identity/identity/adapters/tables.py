@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from meskit import db
+from meskit.db import Timestamp
 from meskit.outbox import outbox_table
 
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s"})
-
-TS = sa.DateTime(timezone=True)
+metadata = db.metadata()
 
 accounts = sa.Table(
     "accounts", metadata,
@@ -26,17 +23,17 @@ accounts = sa.Table(
     sa.Column("postal_address", sa.String(500)),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("legal_representative_account_id", sa.String(36), sa.ForeignKey("accounts.account_id")),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("activated_at", TS),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("activated_at", Timestamp),
 )
 
 provisional_codes = sa.Table(
     "provisional_codes", metadata,
     sa.Column("code_hash", sa.String(64), primary_key=True),
     sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
-    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("used_at", TS),
+    sa.Column("used_at", Timestamp),
 )
 
 professionals = sa.Table(
@@ -52,7 +49,7 @@ professionals = sa.Table(
     sa.Column("samu_regulator", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("occupational_medicine", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("insurer_doctor", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
 )
 
 # One login per person, patient or professional: login ids are unique across both.
@@ -64,7 +61,7 @@ credentials = sa.Table(
     sa.Column("subject_id", sa.String(36), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("email", sa.String(254), nullable=False),
-    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
 )
 
 # Failure counters for lockout (per login id, known or not) and rate limits (per client).
@@ -72,8 +69,8 @@ throttles = sa.Table(
     "throttles", metadata,
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("window_started_at", TS, nullable=False),
-    sa.Column("locked_until", TS),
+    sa.Column("window_started_at", Timestamp, nullable=False),
+    sa.Column("locked_until", Timestamp),
 )
 
 login_challenges = sa.Table(
@@ -81,9 +78,9 @@ login_challenges = sa.Table(
     sa.Column("challenge_id", sa.String(36), primary_key=True),
     sa.Column("login_id", sa.String(64), nullable=False, index=True),
     sa.Column("code_hash", sa.String(64), nullable=False),
-    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("consumed_at", TS),
+    sa.Column("consumed_at", Timestamp),
 )
 
 # A holder's pending change of email: the code sent to the new address, hashed.
@@ -93,9 +90,9 @@ email_changes = sa.Table(
     sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
     sa.Column("new_email", sa.String(254), nullable=False),
     sa.Column("code_hash", sa.String(64), nullable=False),
-    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("consumed_at", TS),
+    sa.Column("consumed_at", Timestamp),
 )
 
 refresh_tokens = sa.Table(
@@ -104,10 +101,10 @@ refresh_tokens = sa.Table(
     sa.Column("family_id", sa.String(36), nullable=False, index=True),
     sa.Column("subject_type", sa.String(16), nullable=False),
     sa.Column("subject_id", sa.String(36), nullable=False),
-    sa.Column("expires_at", TS, nullable=False),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("rotated_at", TS),
-    sa.Column("revoked_at", TS),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("rotated_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
 )
 
 # The patient's access settings (DOMAIN §3.1, §3.2, §2.4). No row means the defaults: emergency
@@ -119,7 +116,7 @@ access_settings = sa.Table(
     sa.Column("break_glass", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("masked_in_emergency", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("mask_new_documents_by_default", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
     # MASKED is forced off when ETREAT and BTG are both off.
     sa.CheckConstraint("NOT masked_in_emergency OR samu_access OR break_glass", name="masked_needs_emergency"),
 )
@@ -128,7 +125,7 @@ blocked_professionals = sa.Table(
     "blocked_professionals", metadata,
     sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
     sa.Column("professional_id", sa.String(36), sa.ForeignKey("professionals.professional_id"), primary_key=True),
-    sa.Column("blocked_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("blocked_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.Column("blocked_by_type", sa.String(16), nullable=False),   # patient | delegate | professional
     sa.Column("blocked_by_id", sa.String(36), nullable=False),
 )
@@ -139,7 +136,7 @@ care_team_members = sa.Table(
     sa.Column("professional_id", sa.String(36), sa.ForeignKey("professionals.professional_id"), primary_key=True),
     sa.Column("role", sa.String(32), nullable=False, server_default=""),   # "" or a CareTeamRole name
     sa.Column("administrator", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("since", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("since", Timestamp, nullable=False, server_default=sa.func.now()),
 )
 
 outbox = outbox_table(metadata)

@@ -7,16 +7,17 @@ the table. Streams also re-read every few seconds, so a lost connection delays, 
 """
 from __future__ import annotations
 
-import logging
 import threading
 from collections import defaultdict
 
 import psycopg
 from sqlalchemy.engine import make_url
 
+from meskit.loop import Loop
+
 from notifications.adapters.repository import BELL_CHANNEL
 
-log = logging.getLogger(__name__)
+RECONNECT_SECONDS = 1.0
 
 
 def libpq_url(database_url: str) -> str:
@@ -48,8 +49,7 @@ class BellHub:
         self._url = libpq_url(database_url)
         self._lock = threading.Lock()
         self._watchers: dict[str, set[Subscription]] = defaultdict(set)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = Loop("bell-listener", self._listen, RECONNECT_SECONDS)
         self.listening = threading.Event()
 
     def subscribe(self, profiles: list[str]) -> Subscription:
@@ -76,25 +76,20 @@ class BellHub:
             subscription.event.set()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="bell-listener", daemon=True)
-        self._thread.start()
+        self._loop.start()
 
-    def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+    def stop(self, timeout: float = 3.0) -> bool:
+        return self._loop.stop(timeout)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                with psycopg.connect(self._url, autocommit=True, connect_timeout=5) as connection:
-                    connection.execute(f"LISTEN {BELL_CHANNEL}")
-                    self.listening.set()
-                    self._wake(None)          # anything missed while not listening is read again
-                    while not self._stop.is_set():
-                        for notify in connection.notifies(timeout=0.5):
-                            self._wake(notify.payload)
-            except Exception as exc:          # database restarting: listen again shortly
-                self.listening.clear()
-                log.warning("bell listener reconnecting", extra={"error": type(exc).__name__})
-                self._stop.wait(1.0)
+    def _listen(self) -> None:
+        """One pass: listen until stopped. A lost connection ends the pass; the loop listens again."""
+        try:
+            with psycopg.connect(self._url, autocommit=True, connect_timeout=5) as connection:
+                connection.execute(f"LISTEN {BELL_CHANNEL}")
+                self.listening.set()
+                self._wake(None)              # anything missed while not listening is read again
+                while not self._loop.stopping.is_set():
+                    for notify in connection.notifies(timeout=0.5):
+                        self._wake(notify.payload)
+        finally:
+            self.listening.clear()

@@ -1,15 +1,16 @@
 """Postal letters: one PDF per person (fpdf2), gathered with a manifest into a print file (ZIP)
-written to S3 object storage (minio client) or to a folder."""
+written to the object store (meskit.objects: S3 or a folder)."""
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import zipfile
 from datetime import date
 from pathlib import Path
 
 from fpdf import FPDF
+
+from meskit.objects import ObjectStore
 
 from notifications.domain.catalog import notice_for
 from notifications.domain.content import CONNECT, compose, full_name
@@ -108,53 +109,10 @@ def build_print_file(path: Path, manifest: dict, letters: list[tuple[str, bytes]
             archive.writestr(f"letters/{name}", data)
 
 
-# ---- where print files go ----
-
-class FolderStore:
-    def __init__(self, directory: str):
-        self.directory = Path(directory)
-
-    def put(self, key: str, source: Path, content_type: str) -> str:
-        target = self.directory / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
-        with os.fdopen(handle, "wb") as out, open(source, "rb") as data:
-            while chunk := data.read(1 << 20):
-                out.write(chunk)
-        os.replace(partial, target)
-        return str(target)
-
-
-class S3Store:
-    def __init__(self, endpoint: str, access_key: str, secret_key: str, bucket: str, *, secure: bool = True,
-                 region: str = ""):
-        from minio import Minio
-        self.client = Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure,
-                            region=region or None)
-        self.bucket = bucket
-        self._checked = False
-
-    def put(self, key: str, source: Path, content_type: str) -> str:
-        if not self._checked:
-            if not self.client.bucket_exists(self.bucket):
-                self.client.make_bucket(self.bucket)
-            self._checked = True
-        self.client.fput_object(self.bucket, key, str(source), content_type=content_type)
-        return f"s3://{self.bucket}/{key}"
-
-
-def put_bytes(store, key: str, data: bytes, content_type: str) -> str:
-    with tempfile.NamedTemporaryFile(suffix=Path(key).suffix) as handle:
-        handle.write(data)
-        handle.flush()
-        return store.put(key, Path(handle.name), content_type)
-
-
-
 class PrintShop:
     """Renders a batch's letters and writes its print file and manifest to the store."""
 
-    def __init__(self, store, public_url: str):
+    def __init__(self, store: ObjectStore, public_url: str):
         self.store, self.public_url = store, public_url
 
     def write(self, batch_id: str, batch_key: str, to_print: list[LetterToRender], day: date) -> tuple[str, str, dict[str, int]]:
@@ -174,7 +132,7 @@ class PrintShop:
         with tempfile.TemporaryDirectory() as tmp:
             archive = Path(tmp) / "print.zip"
             build_print_file(archive, manifest, rendered)
-            location = self.store.put(f"{prefix}/mes-courriers-{batch_key}.zip", archive, "application/zip")
-        manifest_location = put_bytes(self.store, f"{prefix}/manifest.json",
-                                      json.dumps(manifest, ensure_ascii=False, indent=2).encode(), "application/json")
+            location = self.store.put_file(f"{prefix}/mes-courriers-{batch_key}.zip", archive, "application/zip")
+        manifest_json = json.dumps(manifest, ensure_ascii=False, indent=2).encode()
+        manifest_location = self.store.put(f"{prefix}/manifest.json", manifest_json, "application/json")
         return location, manifest_location, pages

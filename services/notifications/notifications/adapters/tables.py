@@ -4,14 +4,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from meskit import db
+from meskit.db import Timestamp
+
 from notifications.domain.catalog import SECRET_PAYLOAD_KEYS
 
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s"})
+metadata = db.metadata()
 
-TS = sa.DateTime(timezone=True)
 ID = sa.String(64)           # account and event ids come from other services: opaque strings
 OPEN = sa.text("state IN ('PENDING', 'RETRYING')")
 # Literal keys (constants), so that PostgreSQL matches the partial index on events.
@@ -26,7 +25,7 @@ recipients = sa.Table(
     sa.Column("email", sa.String(254)),
     sa.Column("email_bad", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("email_bad_reason", sa.String(300)),
-    sa.Column("email_bad_at", TS),
+    sa.Column("email_bad_at", Timestamp),
     sa.Column("postal_address", sa.String(500)),
     sa.Column("activated", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("minor", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -34,8 +33,8 @@ recipients = sa.Table(
     sa.Column("closed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("campaign_opt_out", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("unsubscribe_token", sa.String(64), nullable=False, unique=True),
-    sa.Column("as_of", TS, nullable=False),
-    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("as_of", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
 )
 
 
@@ -64,7 +63,7 @@ preferences = sa.Table(
     sa.Column("screening", sa.Boolean, nullable=False),
     sa.Column("quiet_start", sa.String(5)),
     sa.Column("quiet_end", sa.String(5)),
-    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
 )
 
 push_devices = sa.Table(
@@ -75,7 +74,7 @@ push_devices = sa.Table(
     sa.Column("p256dh", sa.String(200), nullable=False),
     sa.Column("auth", sa.String(64), nullable=False),
     sa.Column("platform", sa.String(16), nullable=False),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("account_id", "endpoint", name="uq_push_devices_account_id_endpoint"),
 )
 
@@ -87,9 +86,9 @@ events = sa.Table(
     sa.Column("patient_id", ID, nullable=False),
     sa.Column("producer", sa.String(64), nullable=False),
     sa.Column("payload", JSONB, nullable=False),
-    sa.Column("occurred_at", TS, nullable=False),
+    sa.Column("occurred_at", Timestamp, nullable=False),
     sa.Column("critical", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("received_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("received_at", Timestamp, nullable=False, server_default=sa.func.now()),
     # The events still holding a secret of the person: few, found without a scan.
     sa.Index("ix_events_with_secrets", "received_at", postgresql_where=sa.text(WITH_SECRETS)),
 )
@@ -104,9 +103,9 @@ bell_items = sa.Table(
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("critical", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("read_at", TS),
-    sa.Column("deleted_at", TS),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("read_at", Timestamp),
+    sa.Column("deleted_at", Timestamp),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("event_id", "profile_id", name="uq_bell_items_event_id_profile_id"),
     sa.Index("ix_bell_items_profile_id_seq", "profile_id", "seq"),
     sa.Index("ix_bell_items_unread", "profile_id",
@@ -122,12 +121,12 @@ campaigns = sa.Table(
     sa.Column("state", sa.String(10), nullable=False),
     sa.Column("rate_per_day", sa.Integer, nullable=False),
     sa.Column("tokens", sa.Float, nullable=False, server_default="0"),     # send budget (token bucket)
-    sa.Column("tokens_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("tokens_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.Column("audience_cursor", ID),                                        # keyset cursor of the audience
     sa.Column("audience_complete", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_by", sa.String(64), nullable=False),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("finished_at", TS),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("finished_at", Timestamp),
 )
 
 letter_batches = sa.Table(
@@ -138,8 +137,8 @@ letter_batches = sa.Table(
     sa.Column("letter_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("location", sa.String(500)),
     sa.Column("manifest_location", sa.String(500)),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("written_at", TS),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("written_at", Timestamp),
 )
 
 letters = sa.Table(
@@ -151,8 +150,8 @@ letters = sa.Table(
     sa.Column("notices", sa.Integer, nullable=False),
     sa.Column("pages", sa.Integer, nullable=False, server_default="0"),
     sa.Column("file_name", sa.String(200), nullable=False),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("batch_id", "recipient_id", name="uq_letters_batch_id_recipient_id"),
     sa.Index("ix_letters_recipient_id", "recipient_id"),
 )
@@ -172,14 +171,14 @@ deliveries = sa.Table(
     sa.Column("critical", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("state", sa.String(10), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("available_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("lease_until", TS),
+    sa.Column("available_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("lease_until", Timestamp),
     sa.Column("claimed_by", sa.String(64)),
     sa.Column("last_error", sa.String(500)),
     sa.Column("message_id", sa.String(200)),
     sa.Column("letter_id", UUID(as_uuid=False), sa.ForeignKey("letters.letter_id")),
-    sa.Column("created_at", TS, nullable=False, server_default=sa.func.now()),
-    sa.Column("updated_at", TS, nullable=False, server_default=sa.func.now()),
+    sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("notification_id", "channel", "target", name="uq_deliveries_notification_id_channel_target"),
     sa.Index("ix_deliveries_due", "channel", "available_at",
              postgresql_where=sa.text("state IN ('PENDING', 'RETRYING') AND campaign_id IS NULL")),
