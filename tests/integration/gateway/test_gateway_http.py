@@ -1,6 +1,7 @@
 """The gateway over real HTTP in front of real gRPC servers."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -234,14 +235,41 @@ class TestStreaming:
 
 
 class TestReadiness:
-    def test_lists_the_upstreams_that_do_not_serve(self, client):
-        body = assert_problem(client.get("/readyz"), 503, "UNAVAILABLE")
+    def test_ready_while_one_upstream_is_down_whose_routes_alone_answer_503(self, client, auth, unconfigured_path):
+        assert client.get("/readyz").json() == {"status": "ready"}
+        method, path = unconfigured_path("documents")   # DOCUMENTS_ADDR names a port nobody listens on
+        assert_problem(client.request(method, path, headers=auth), 503, "UNAVAILABLE")
+        assert client.get("/v1/accounts/me", headers=auth).status_code == 200
+
+    def test_upstreamz_lists_the_upstreams_that_do_not_serve(self, client):
+        body = assert_problem(client.get("/upstreamz"), 503, "UNAVAILABLE")
+        assert body["reason"] == "UPSTREAM_NOT_SERVING"
         assert body["upstreams"] == {"documents": "UNREACHABLE", "identity": "SERVING", "notifications": "SERVING"}
 
-    def test_ready_when_every_configured_upstream_serves(self, gateway, upstream):
+    def test_upstreamz_ok_when_every_configured_upstream_serves(self, gateway, upstream):
         with gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream}) as url:
-            response = httpx.get(url + "/readyz")
-        assert response.status_code == 200 and response.json()["status"] == "ready"
+            response = httpx.get(url + "/upstreamz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ready", "upstreams": {"identity": "SERVING", "notifications": "SERVING"}}
+
+    def test_not_ready_before_start_nor_once_draining(self):
+        from gateway.app import build_app
+        from gateway.config import load_settings
+
+        async def readiness() -> list:
+            app = build_app(load_settings({}))
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as http:
+                answers = [await http.get("/readyz")]
+                async with app.router.lifespan_context(app):
+                    answers.append(await http.get("/readyz"))
+                    app.drain()   # as on SIGTERM
+                    answers.append(await http.get("/readyz"))
+            return answers
+
+        starting, ready, draining = asyncio.run(readiness())
+        assert assert_problem(starting, 503, "UNAVAILABLE")["reason"] == "GATEWAY_STARTING"
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+        assert assert_problem(draining, 503, "UNAVAILABLE")["reason"] == "GATEWAY_DRAINING"
 
 
 class TestRateLimit:
