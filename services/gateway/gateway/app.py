@@ -48,7 +48,8 @@ def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | Non
     endpoint = Endpoint(router, upstreams, authenticator,
                         RateLimiter(settings.rate_limit_public_per_minute),
                         Limits(settings.max_body_bytes, settings.upstream_timeout_seconds,
-                               settings.stream_timeout_seconds, settings.max_upload_bytes),
+                               settings.stream_timeout_seconds, settings.max_upload_bytes,
+                               settings.stream_heartbeat_seconds),
                         tracing=bool(settings.otlp_endpoint) if tracing is None else tracing)
     spec = json.dumps(openapi.document(table), ensure_ascii=False).encode()
     state = State()

@@ -213,8 +213,29 @@ class TestStreaming:
         lines = [line for line in response.text.split("\n") if line]
         assert [json.loads(line)["result"]["notificationId"] for line in lines] == ["n0", "n1", "n2"]
 
-    def test_failure_before_the_first_message_is_a_problem(self, client, auth):
-        assert_problem(client.get("/v1/notifications:watch?profileId=nobody", headers=auth), 404)
+    def test_failure_before_the_first_message_is_the_only_line(self, client, auth):
+        response = client.get("/v1/notifications:watch?profileId=nobody", headers=auth)
+        assert response.status_code == 200
+        (line,) = [json.loads(line) for line in response.text.split("\n") if line]
+        assert line["error"]["status"] == 404 and line["error"]["code"] == "NOT_FOUND"
+
+    def test_an_idle_watch_gets_its_headers_at_once(self, client, auth):
+        with client.stream("GET", "/v1/notifications:watch?profileId=idle", headers=auth, timeout=5) as response:
+            assert response.status_code == 200                # long before the first heartbeat (15 s)
+            assert response.headers["content-type"] == "application/x-ndjson"
+            assert response.headers["x-accel-buffering"] == "no"
+
+    def test_an_idle_watch_sends_heartbeat_lines_between_its_messages(self, gateway, upstream, auth):
+        with gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream,
+                      "STREAM_HEARTBEAT_SECONDS": "0.05"}) as url, httpx.Client(base_url=url, timeout=10) as http:
+            with http.stream("GET", "/v1/notifications:watch?profileId=forever", headers=auth) as response:
+                documents = []
+                for line in response.iter_lines():
+                    documents.append(json.loads(line))
+                    if sum("result" in d for d in documents) == 3 and "heartbeat" in documents[-1]:
+                        break   # the three items, then an idle stream
+        assert [d["result"]["notificationId"] for d in documents if "result" in d] == ["n0", "n1", "n2"]
+        assert all(d == {"heartbeat": {}} for d in documents if "result" not in d)
 
     def test_failure_midway_ends_with_an_error_line(self, client, auth):
         response = client.get("/v1/notifications:watch?profileId=breaks", headers=auth)
