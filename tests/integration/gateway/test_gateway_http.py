@@ -228,7 +228,7 @@ class TestStreaming:
     def test_an_idle_watch_sends_heartbeat_lines_between_its_messages(self, gateway, upstream, auth):
         with gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream,
                       "STREAM_HEARTBEAT_SECONDS": "0.05"}) as url, httpx.Client(base_url=url, timeout=10) as http:
-            with http.stream("GET", "/v1/notifications:watch?profileId=forever", headers=auth) as response:
+            with http.stream("GET", "/v1/notifications:watch?profileId=lively", headers=auth) as response:
                 documents = []
                 for line in response.iter_lines():
                     documents.append(json.loads(line))
