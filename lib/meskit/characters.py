@@ -18,7 +18,10 @@ DESCRIPTION = "caractère de contrôle interdit"
 REASON = "CONTROL_CHARACTER"
 
 _STRING, _MESSAGE = FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_MESSAGE
-_HOLDS_TEXT: dict[str, bool] = {}
+# What to look at in a message type: (field name, how, the inner plan's descriptor or None), for
+# the string fields and the message fields that can hold one; empty for a type without text.
+_Plan = tuple[tuple[str, str, "Descriptor | None"], ...]
+_PLANS: dict[str, _Plan] = {}
 
 
 def has_control(text: str) -> bool:
@@ -27,10 +30,26 @@ def has_control(text: str) -> bool:
 
 def holds_text(descriptor: Descriptor) -> bool:
     """Whether a message of this type can hold a string anywhere inside (cached per type)."""
-    known = _HOLDS_TEXT.get(descriptor.full_name)
-    if known is None:
-        known = _HOLDS_TEXT[descriptor.full_name] = _reaches_a_string(descriptor)
-    return known
+    return bool(_plan(descriptor))
+
+
+def _plan(descriptor: Descriptor) -> _Plan:
+    found = _PLANS.get(descriptor.full_name)
+    if found is None:
+        found = _PLANS[descriptor.full_name] = tuple(_steps(descriptor))
+    return found
+
+
+def _steps(descriptor: Descriptor):
+    for field in descriptor.fields:
+        if field.type == _STRING:
+            yield field.name, "strings" if field.is_repeated else "string", None
+        elif field.type == _MESSAGE and _reaches_a_string(field.message_type):
+            inner = field.message_type
+            if inner.GetOptions().map_entry:
+                yield field.name, "map", inner
+            else:
+                yield field.name, "messages" if field.is_repeated else "message", inner
 
 
 def _reaches_a_string(descriptor: Descriptor) -> bool:
@@ -49,8 +68,9 @@ def violations(message) -> list[FieldViolation]:
     """One violation per string of `message` holding a forbidden character, named by its path
     (proto field names: `metadata.title`, `ids[2]`, `labels[key]`)."""
     found: list[FieldViolation] = []
-    if holds_text(message.DESCRIPTOR):
-        _walk(message, "", found)
+    plan = _plan(message.DESCRIPTOR)
+    if plan:
+        _walk(message, plan, "", found)
     return found
 
 
@@ -63,34 +83,33 @@ def refuse_controls(message):
     return message
 
 
-def _walk(message, path: str, found: list[FieldViolation]) -> None:
-    for field, value in message.ListFields():
-        where = f"{path}.{field.name}" if path else field.name
-        if field.type == _STRING:
-            _strings(value if field.is_repeated else (value,), where, field.is_repeated, found)
-        elif field.type == _MESSAGE and holds_text(field.message_type):
-            if field.message_type.GetOptions().map_entry:
-                _map(field.message_type, value, where, found)
-            elif field.is_repeated:
-                for index, item in enumerate(value):
-                    _walk(item, f"{where}[{index}]", found)
-            else:
-                _walk(value, where, found)
+def _walk(message, plan: _Plan, path: str, found: list[FieldViolation]) -> None:
+    search = FORBIDDEN.search
+    for name, how, inner in plan:
+        if how == "string":
+            if search(getattr(message, name)):
+                found.append(FieldViolation(path + name, DESCRIPTION))
+        elif how == "message":
+            if message.HasField(name):
+                _walk(getattr(message, name), _plan(inner), f"{path}{name}.", found)
+        elif how == "strings":
+            for index, text in enumerate(getattr(message, name)):
+                if search(text):
+                    found.append(FieldViolation(f"{path}{name}[{index}]", DESCRIPTION))
+        elif how == "messages":
+            for index, item in enumerate(getattr(message, name)):
+                _walk(item, _plan(inner), f"{path}{name}[{index}].", found)
+        else:
+            _map(getattr(message, name), inner, f"{path}{name}", found)
 
 
-def _strings(values, where: str, indexed: bool, found: list[FieldViolation]) -> None:
-    for index, text in enumerate(values):
-        if FORBIDDEN.search(text):
-            found.append(FieldViolation(f"{where}[{index}]" if indexed else where, DESCRIPTION))
-
-
-def _map(entry: Descriptor, mapping, where: str, found: list[FieldViolation]) -> None:
+def _map(mapping, entry: Descriptor, where: str, found: list[FieldViolation]) -> None:
     key_field, value_field = entry.fields_by_name["key"], entry.fields_by_name["value"]
     for key in mapping:
         if key_field.type == _STRING and FORBIDDEN.search(key):
             found.append(FieldViolation(where, f"{DESCRIPTION} dans une clé"))
-            continue
-        if value_field.type == _STRING:
-            _strings((mapping[key],), f"{where}[{key}]", False, found)
-        elif value_field.type == _MESSAGE and holds_text(value_field.message_type):
-            _walk(mapping[key], f"{where}[{key}]", found)
+        elif value_field.type == _STRING:
+            if FORBIDDEN.search(mapping[key]):
+                found.append(FieldViolation(f"{where}[{key}]", DESCRIPTION))
+        elif value_field.type == _MESSAGE:
+            _walk(mapping[key], _plan(value_field.message_type), f"{where}[{key}].", found)
