@@ -37,7 +37,7 @@ class Limits:
     upstream_timeout: float
     stream_timeout: float            # server- and client-streaming calls
     max_upload_bytes: int            # the file of an upload; its body may add media.MULTIPART_ALLOWANCE
-    heartbeat: float = 15.0          # seconds of silence after which a watch sends a heartbeat line
+    heartbeat: float                 # seconds of silence after which a watch sends a heartbeat line
 
 
 class _Exchange:
