@@ -8,6 +8,7 @@ interceptor), and to the gateway's path and query parameters. Bytes fields are n
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
@@ -20,7 +21,7 @@ REASON = "CONTROL_CHARACTER"
 _STRING, _MESSAGE = FieldDescriptor.TYPE_STRING, FieldDescriptor.TYPE_MESSAGE
 # What to look at in a message type: (field name, how, the inner plan's descriptor or None), for
 # the string fields and the message fields that can hold one; empty for a type without text.
-_Plan = tuple[tuple[str, str, "Descriptor | None"], ...]
+_Plan = tuple[tuple[str, str, Any], ...]
 _PLANS: dict[str, _Plan] = {}
 
 
@@ -44,8 +45,7 @@ def _steps(descriptor: Descriptor):
     for field in descriptor.fields:
         if field.type == _STRING:
             yield field.name, "strings" if field.is_repeated else "string", None
-        elif field.type == _MESSAGE and _reaches_a_string(field.message_type):
-            inner = field.message_type
+        elif (inner := field.message_type) is not None and _reaches_a_string(inner):
             if inner.GetOptions().map_entry:
                 yield field.name, "map", inner
             else:
@@ -58,9 +58,10 @@ def _reaches_a_string(descriptor: Descriptor) -> bool:
         for field in pending.pop().fields:
             if field.type == _STRING:
                 return True
-            if field.type == _MESSAGE and field.message_type.full_name not in seen:
-                seen.add(field.message_type.full_name)
-                pending.append(field.message_type)
+            inner = field.message_type
+            if inner is not None and inner.full_name not in seen:
+                seen.add(inner.full_name)
+                pending.append(inner)
     return False
 
 
@@ -111,5 +112,5 @@ def _map(mapping, entry: Descriptor, where: str, found: list[FieldViolation]) ->
         elif value_field.type == _STRING:
             if FORBIDDEN.search(mapping[key]):
                 found.append(FieldViolation(f"{where}[{key}]", DESCRIPTION))
-        elif value_field.type == _MESSAGE:
+        elif value_field.message_type is not None:
             _walk(mapping[key], _plan(value_field.message_type), f"{where}[{key}].", found)

@@ -27,7 +27,7 @@ _ANY = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | None = None, *,
-              services: Sequence[ServiceDescriptor] | None = None, tracing: bool | None = None) -> Starlette:
+              services: Sequence[ServiceDescriptor] | None = None, tracing: bool | None = None) -> GatewayApp:
     """`channels` replaces the channel of an upstream by name ("identity", ...); they must belong
     to the event loop that will serve the app. `services` replaces proto discovery. `tracing`
     (default: when an OTLP endpoint is set) opens a server span per request; without it the
