@@ -33,6 +33,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from gateway import routes, templates, transcode
 from gateway.problems import Problem, invalid
 from gateway.protos import upstream_name
+from meskit import characters
 from meskit.contract import is_public
 from meskit.errors import FieldViolation
 
@@ -231,9 +232,10 @@ class MultipartUpload:
         self._out.append(self.upload.first(self._metadata))
 
     def _fill_from_file_headers(self, params: dict[bytes, bytes]) -> None:
-        """The file part's name and type fill the metadata's file name and content type when empty."""
+        """The file part's name and type fill the metadata's file name and content type when empty.
+        A file name is the file system's, not typed text: its control characters are dropped."""
         fields = self._metadata.DESCRIPTOR.fields_by_name
-        filename = params.get(b"filename", b"").decode("utf-8", "replace")
+        filename = characters.FORBIDDEN.sub("", params.get(b"filename", b"").decode("utf-8", "replace"))
         declared = self._part_type()
         for field, value in ((FILENAMES[0], filename), (CONTENT_TYPE, "" if declared == OCTET_STREAM else declared)):
             if value and field in fields and not getattr(self._metadata, field):

@@ -152,6 +152,13 @@ class TestMultipartUpload:
         generic = run(upload_route, form(metadata_part(), file_part(type="application/octet-stream")))[0]
         assert generic.metadata.content_type == ""
 
+    def test_control_characters_of_the_file_name_are_dropped_but_refused_in_the_json(self, upload_route):
+        first = run(upload_route, form(metadata_part(), file_part(filename="cr\x01 du\x1f jour.pdf")))[0]
+        assert first.metadata.filename == "cr du jour.pdf"
+        problem = problem_of(upload_route, form(metadata_part(filename="cr\x00.pdf"), file_part()))
+        assert problem.status == 400 and [(v.field, v.description) for v in problem.violations] == [
+            ("filename", "caractère de contrôle interdit")]
+
     def test_path_variables_win_over_the_json(self, upload_route):
         assert run(upload_route, form(metadata_part(patientId="other"), file_part()))[0].metadata.patient_id == "pat-1"
 
