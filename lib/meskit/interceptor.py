@@ -1,6 +1,8 @@
 """One server interceptor for every service: request id, trace, caller, errors, metrics.
 
 - the caller is verified from `authorization: Bearer <jwt>` unless the method is public;
+- every string of a request (nested, repeated, map values) holding a control character is
+  refused with INVALID_ARGUMENT naming its field (meskit.characters), before the servicer runs;
 - typed domain errors become the matching gRPC status, with field violations and a reason
   carried as google.rpc.Status details; anything unexpected becomes INTERNAL with a generic
   message, its traceback logged.
@@ -19,6 +21,7 @@ from grpc_status import rpc_status
 from opentelemetry import trace
 
 from meskit import auth
+from meskit.characters import refuse_controls
 from meskit.errors import DomainError, Unauthenticated
 from meskit.logs import request_id_var
 from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, extract_trace_context, tracer
@@ -45,6 +48,11 @@ def status_for(error: DomainError) -> grpc.Status:
         code=getattr(code_pb2, error.code), message=error.message, details=packed))
 
 
+def _checked_stream(requests):
+    """The client's messages, each refused (InvalidArgument) if a string holds a control character."""
+    return (refuse_controls(request) for request in requests)
+
+
 class _Call:
     __slots__ = ("method", "started", "span", "span_cm", "tokens", "code", "metadata")
 
@@ -63,31 +71,32 @@ class KitInterceptor(grpc.ServerInterceptor):
         method = handler_call_details.method
         public = method in self._public or method.startswith("/grpc.")
         if handler.unary_unary:
-            return handler._replace(unary_unary=self._unary(method, public, handler.unary_unary))
+            return handler._replace(unary_unary=self._unary(method, public, handler.unary_unary, refuse_controls))
         if handler.stream_unary:
-            return handler._replace(stream_unary=self._unary(method, public, handler.stream_unary))
+            return handler._replace(stream_unary=self._unary(method, public, handler.stream_unary, _checked_stream))
         if handler.unary_stream:
-            return handler._replace(unary_stream=self._streaming(method, public, handler.unary_stream))
-        return handler._replace(stream_stream=self._streaming(method, public, handler.stream_stream))
+            return handler._replace(unary_stream=self._streaming(method, public, handler.unary_stream,
+                                                                 refuse_controls))
+        return handler._replace(stream_stream=self._streaming(method, public, handler.stream_stream, _checked_stream))
 
-    def _unary(self, method, public, behavior):
+    def _unary(self, method, public, behavior, checked):
         def wrapped(request, context):
             call = self._enter(method, context)
             try:
                 self._authenticate(public, context, call)
-                return behavior(request, context)
+                return behavior(checked(request), context)
             except BaseException as exc:
                 self._fail(exc, context, call)
             finally:
                 self._exit(call, context)
         return wrapped
 
-    def _streaming(self, method, public, behavior):
+    def _streaming(self, method, public, behavior, checked):
         def wrapped(request, context):
             call = self._enter(method, context)
             try:
                 self._authenticate(public, context, call)
-                yield from behavior(request, context)
+                yield from behavior(checked(request), context)
             except BaseException as exc:
                 self._fail(exc, context, call)
             finally:

@@ -9,7 +9,7 @@ import sys
 
 import uvicorn
 
-from gateway.app import build_app
+from gateway.app import GatewayApp, build_app
 from gateway.config import Settings, load_settings
 from meskit import config, telemetry
 from meskit.logs import configure_logging
@@ -25,6 +25,18 @@ def _listen(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, telling the app to drain (readiness 503) as soon as a signal stops it."""
+
+    def __init__(self, server_config: uvicorn.Config, app: GatewayApp):
+        super().__init__(server_config)
+        self.app = app
+
+    def handle_exit(self, sig, frame) -> None:
+        self.app.drain()
+        super().handle_exit(sig, frame)
 
 
 async def _serve(server: uvicorn.Server, sock: socket.socket, metrics_port: int, port_file: str) -> None:
@@ -55,7 +67,7 @@ def main() -> None:
         app, loop="uvloop", http="httptools", lifespan="on", log_config=None, access_log=False,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips, server_header=False,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds)
-    server = uvicorn.Server(server_config)
+    server = _Server(server_config, app)
 
     # uvicorn re-raises the signal that stopped it once it is done; with these handlers in
     # place that ends in a clean exit 0 instead of death by SIGTERM.

@@ -35,6 +35,8 @@ class Settings:
     upstream_timeout_seconds: float = env("UPSTREAM_TIMEOUT_SECONDS", 5.0)
     stream_timeout_seconds: float = env("STREAM_TIMEOUT_SECONDS", 300.0,
                                         help="deadline of server-streaming calls")
+    stream_heartbeat_seconds: float = env("STREAM_HEARTBEAT_SECONDS", 15.0,
+                                          help="an idle NDJSON stream sends a heartbeat line this often")
     rate_limit_public_per_minute: int = env("RATE_LIMIT_PUBLIC_PER_MINUTE", 600,
                                             help="per client IP on public routes, 0 disables")
     forwarded_allow_ips: str = env("FORWARDED_ALLOW_IPS", "127.0.0.1",

@@ -37,6 +37,7 @@ class Limits:
     upstream_timeout: float
     stream_timeout: float            # server- and client-streaming calls
     max_upload_bytes: int            # the file of an upload; its body may add media.MULTIPART_ALLOWANCE
+    heartbeat: float                 # seconds of silence after which a watch sends a heartbeat line
 
 
 class _Exchange:
@@ -235,18 +236,25 @@ class Endpoint:
     async def _stream(self, render, call, receive, exchange: _Exchange) -> None:
         """The messages of a server-streaming `call`, rendered by `render` (streams.Lines or Bytes).
 
-        Headers wait for the first message, so a call that fails at once gets a real status.
+        Lines start at once and send a heartbeat line while idle; Bytes wait for the first
+        message, whose metadata gives the headers, so a download that fails at once gets a real status.
         """
         watcher = asyncio.ensure_future(_disconnected(receive))
         watcher.add_done_callback(lambda _: call.cancel())
         try:
-            content_type, extra, body = render.head(await call.read())
-            await exchange.start(200, content_type, extra)
-            await exchange.chunk(body)
-            reply = await call.read()
-            while reply is not grpc.aio.EOF:
-                await exchange.chunk(render.body(reply))
+            if render.immediate:
+                await exchange.start(200, render.content_type, render.headers)
+                async with contextlib.aclosing(streams.paced(call, self.limits.heartbeat)) as replies:
+                    async for reply in replies:
+                        await exchange.chunk(render.heartbeat if reply is None else render.body(reply))
+            else:
+                content_type, extra, body = render.head(await call.read())
+                await exchange.start(200, content_type, extra)
+                await exchange.chunk(body)
                 reply = await call.read()
+                while reply is not grpc.aio.EOF:
+                    await exchange.chunk(render.body(reply))
+                    reply = await call.read()
             render.finish()
         except (asyncio.CancelledError, grpc.RpcError, Problem) as exc:
             if watcher.done():   # the client went away, its call was cancelled: nobody to answer

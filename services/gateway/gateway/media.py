@@ -1,16 +1,18 @@
 """Byte streams: the RPCs whose bytes travel as raw HTTP bodies instead of JSON.
 
-Adding one line below is all another such RPC needs. The rest is read from the descriptors: the
-streamed message must hold a `oneof` of one message field (the metadata, first message only) and
-one `bytes` field (the chunks), as UploadDocumentRequest and DownloadDocumentResponse do.
+An RPC says so in its contract with `(mes.options.v1.media)` (protos/mes/options/v1/options.proto),
+so a new one needs no gateway change. The rest is read from the descriptors: the streamed message
+must hold a `oneof` of one message field (the metadata, first message only) and one `bytes` field
+(the chunks), as UploadDocumentRequest and DownloadDocumentResponse do.
 
-- An upload (client streaming, no HTTP binding) is served at the path given here from a
-  `multipart/form-data` body: a "metadata" part with the metadata message as JSON (parsed like any
-  JSON body, the path variables winning), then a "file" part whose bytes go to the RPC as they
-  arrive, in chunks of at most 64 KiB. The whole upload is never held.
-- A download (server streaming, bound by its HttpRule) answers the bytes themselves, with
-  Content-Type, Content-Length, a file name and the SHA-256 from the metadata message's
-  `content_type`, `size_bytes`, `filename` (else `title`) and `sha256` fields.
+- An upload (`media: {upload: {http: ...}}`, client streaming, no HTTP binding of its own) is
+  served at the option's route from a `multipart/form-data` body: a "metadata" part with the
+  metadata message as JSON (parsed like any JSON body, the path variables winning), then a "file"
+  part whose bytes go to the RPC as they arrive, in chunks of at most 64 KiB. The whole upload is
+  never held.
+- A download (`media: {download: {}}`, server streaming, bound by its HttpRule) answers the bytes
+  themselves, with Content-Type, Content-Length, a file name and the SHA-256 from the metadata
+  message's `content_type`, `size_bytes`, `filename` (else `title`) and `sha256` fields.
 """
 from __future__ import annotations
 
@@ -24,24 +26,16 @@ from urllib.parse import quote
 
 from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor, ServiceDescriptor
+from mes.options.v1 import options_pb2
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from gateway import routes, templates, transcode
 from gateway.problems import Problem, invalid
 from gateway.protos import upstream_name
+from meskit import characters
 from meskit.contract import is_public
 from meskit.errors import FieldViolation
-
-# rpc -> "METHOD /path" (client-streaming RPCs, which have no HTTP binding of their own)
-UPLOADS = {
-    "mes.documents.v1.DocumentsService.UploadDocument": "POST /v1/patients/{patient_id}/documents",
-}
-# server-streaming RPCs answered as bytes (their HttpRule gives the route)
-DOWNLOADS = frozenset({
-    "mes.documents.v1.DocumentsService.DownloadDocument",
-    "mes.messaging.v1.MessagingService.DownloadAttachment",
-})
 
 CHUNK_BYTES = 64 * 1024              # largest chunk message sent upstream
 MULTIPART_ALLOWANCE = 64 * 1024      # body bytes allowed besides the file: metadata part, part headers
@@ -81,33 +75,54 @@ class Download(ByteStream):
     pass
 
 
+def media_kind(method: MethodDescriptor) -> str:
+    """"upload", "download" or "" as the method's `(mes.options.v1.media)` option says."""
+    options = method.GetOptions()
+    if not options.HasExtension(options_pb2.media):
+        return ""
+    kind = options.Extensions[options_pb2.media].WhichOneof("kind")
+    if kind is None:
+        raise routes.BindingError(f"{method.full_name}: (mes.options.v1.media) names neither upload nor download")
+    return kind
+
+
 def routes_for(service: ServiceDescriptor) -> list[routes.Route]:
-    """The derived routes of `service`, with the byte-stream RPCs listed above marked or added."""
+    """The derived routes of `service`, with its byte-stream RPCs marked (downloads) or added (uploads)."""
     table = []
     for route in routes.routes_for(service):
-        if route.method.full_name in DOWNLOADS:
-            if not route.server_streaming:
+        if media_kind(route.method) == "download":
+            if not route.server_streaming or route.method.client_streaming:
                 raise routes.BindingError(f"{route.method.full_name}: a download must be server streaming")
             route = dataclasses.replace(route, media=Download.of(route.method.output_type))
         table.append(route)
     for method in service.methods:
-        binding = UPLOADS.get(method.full_name)
-        if binding:
-            table.append(_upload_route(service, method, binding))
+        kind = media_kind(method)
+        if kind == "upload":
+            table.extend(_upload_routes(service, method))
+        elif kind == "download" and routes.http_rule(method) is None:
+            raise routes.BindingError(f"{method.full_name}: a download needs a google.api.http binding")
     return table
 
 
-def _upload_route(service: ServiceDescriptor, method: MethodDescriptor, binding: str) -> routes.Route:
+def _upload_routes(service: ServiceDescriptor, method: MethodDescriptor) -> list[routes.Route]:
     if not method.client_streaming or method.server_streaming:
         raise routes.BindingError(f"{method.full_name}: an upload must be client streaming only")
     upload = Upload.of(method.input_type)
-    http_method, path = binding.split(" ", 1)
-    template = templates.parse(path)
+    rule = method.GetOptions().Extensions[options_pb2.media].upload.http
     metadata = upload.metadata.message_type
-    # The route transcodes into the metadata message, as if bound with body "*".
-    return routes.Route(http_method, template, method, upstream_name(service), "*", "", is_public(method),
-                        routes.path_chains(metadata, template), message_factory.GetMessageClass(metadata),
-                        message_factory.GetMessageClass(method.output_type), media=upload)
+    table = []
+    for binding in routes.bindings(rule):
+        try:
+            http_method, path = routes.verb_and_path(binding)
+            template = templates.parse(path)
+            # The route transcodes into the metadata message, as if bound with body "*".
+            table.append(routes.Route(
+                http_method, template, method, upstream_name(service), "*", "", is_public(method),
+                routes.path_chains(metadata, template), message_factory.GetMessageClass(metadata),
+                message_factory.GetMessageClass(method.output_type), media=upload))
+        except (routes.BindingError, templates.TemplateError) as exc:
+            raise routes.BindingError(f"{method.full_name}: upload route: {exc}") from None
+    return table
 
 
 # ---- upload: multipart/form-data -> request messages ----------------------------------------
@@ -217,9 +232,10 @@ class MultipartUpload:
         self._out.append(self.upload.first(self._metadata))
 
     def _fill_from_file_headers(self, params: dict[bytes, bytes]) -> None:
-        """The file part's name and type fill the metadata's file name and content type when empty."""
+        """The file part's name and type fill the metadata's file name and content type when empty.
+        A file name is the file system's, not typed text: its control characters are dropped."""
         fields = self._metadata.DESCRIPTOR.fields_by_name
-        filename = params.get(b"filename", b"").decode("utf-8", "replace")
+        filename = characters.FORBIDDEN.sub("", params.get(b"filename", b"").decode("utf-8", "replace"))
         declared = self._part_type()
         for field, value in ((FILENAMES[0], filename), (CONTENT_TYPE, "" if declared == OCTET_STREAM else declared)):
             if value and field in fields and not getattr(self._metadata, field):

@@ -87,20 +87,20 @@ def path_chains(request: Descriptor, template: templates.PathTemplate) -> tuple[
     return tuple(chains)
 
 
-def _http_rule(method: MethodDescriptor) -> http_pb2.HttpRule | None:
+def http_rule(method: MethodDescriptor) -> http_pb2.HttpRule | None:
     options = method.GetOptions()
     if not options.HasExtension(annotations_pb2.http):
         return None
     return options.Extensions[annotations_pb2.http]
 
 
-def _bindings(rule: http_pb2.HttpRule) -> Iterable[http_pb2.HttpRule]:
+def bindings(rule: http_pb2.HttpRule) -> Iterable[http_pb2.HttpRule]:
     yield rule
     for extra in rule.additional_bindings:
         yield extra   # nested additional_bindings are not allowed by the spec
 
 
-def _verb_and_path(rule: http_pb2.HttpRule) -> tuple[str, str]:
+def verb_and_path(rule: http_pb2.HttpRule) -> tuple[str, str]:
     kind = rule.WhichOneof("pattern")
     if kind == "custom":
         return rule.custom.kind.upper(), rule.custom.path
@@ -112,13 +112,13 @@ def _verb_and_path(rule: http_pb2.HttpRule) -> tuple[str, str]:
 def routes_for(service: ServiceDescriptor) -> list[Route]:
     routes = []
     for method in service.methods:
-        rule = _http_rule(method)
+        rule = http_rule(method)
         if rule is None:
             continue
         if method.client_streaming:
             log.info("client-streaming RPC not exposed", extra={"rpc": method.full_name})
             continue
-        for binding in _bindings(rule):
+        for binding in bindings(rule):
             try:
                 routes.append(_route(service, method, binding))
             except (BindingError, templates.TemplateError) as exc:
@@ -127,7 +127,7 @@ def routes_for(service: ServiceDescriptor) -> list[Route]:
 
 
 def _route(service: ServiceDescriptor, method: MethodDescriptor, rule: http_pb2.HttpRule) -> Route:
-    http_method, path = _verb_and_path(rule)
+    http_method, path = verb_and_path(rule)
     template = templates.parse(path)
     request = method.input_type
     chains = path_chains(request, template)

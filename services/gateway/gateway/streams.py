@@ -2,6 +2,7 @@
 themselves; and the outcome of a client stream the service ended early."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import grpc
@@ -14,14 +15,17 @@ NDJSON = b"application/x-ndjson"
 
 
 class Lines:
-    """Server streams as newline-delimited JSON: {"result": message} per line, {"error": problem}
-    as the last line if the stream breaks after it started."""
+    """Server streams as newline-delimited JSON: {"result": message} per line, {"heartbeat": {}}
+    whenever the stream stays idle for an interval, {"error": problem} as the last line if the
+    stream breaks. Headers go at once: a watch may wait long for its first message."""
+
+    immediate = True
+    content_type = NDJSON
+    headers = [(b"x-accel-buffering", b"no")]     # proxies pass each line on at once
+    heartbeat = b'{"heartbeat":{}}\n'
 
     def __init__(self, route: Route):
         self.route = route
-
-    def head(self, reply) -> tuple[bytes, list, bytes]:
-        return NDJSON, [], b"" if reply is grpc.aio.EOF else self.body(reply)
 
     def body(self, reply) -> bytes:
         return _line({"result": transcode.to_dict(reply, self.route.response_body)})
@@ -36,6 +40,8 @@ class Lines:
 class Bytes:
     """Downloads (media.Download) as the bytes themselves: headers from the first (metadata)
     message, then the chunks. A break after the start aborts the connection."""
+
+    immediate = False
 
     def __init__(self, download: media.Download):
         self.download = download
@@ -65,6 +71,26 @@ class Bytes:
 
     def broken(self, problem: Problem, request_id: str) -> bytes | None:
         return None
+
+
+async def paced(call, interval: float):
+    """The replies of the server-streaming `call`, and None whenever `interval` seconds pass
+    without one. (The pending read is awaited, not cancelled: cancelling it cancels the call.)"""
+    read = asyncio.ensure_future(call.read())
+    try:
+        while True:
+            done, _ = await asyncio.wait((read,), timeout=interval)
+            if not done:
+                yield None
+                continue
+            reply = read.result()
+            if reply is grpc.aio.EOF:
+                return
+            yield reply
+            read = asyncio.ensure_future(call.read())
+    finally:
+        if not read.done():
+            read.cancel()
 
 
 # grpc.aio puts this status in place of the service's when a write fails as the call ends

@@ -3,7 +3,8 @@ the response message into proto3 JSON (lowerCamelCase names, fields without pres
 emitted, enums as names, 64-bit integers as strings).
 
 JSON bodies are checked against the message descriptor before json_format parses them, so
-that a wrong type or an unknown field is reported with its path ("emergency.samuAccess").
+that a wrong type, an unknown field or a control character (meskit.characters) is reported with
+its path ("emergency.samuAccess"); so is a control character in a path or query parameter.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from gateway.problems import Problem, invalid
 from gateway.routes import Route
+from meskit import characters
 from meskit.errors import FieldViolation
 
 F = FieldDescriptor
@@ -122,6 +124,9 @@ def check_value(field: FieldDescriptor, value: object, path: str, out: list[Fiel
             return
         value_field = field.message_type.fields_by_name["value"]
         for key, item in value.items():
+            if characters.has_control(key):
+                out.append(FieldViolation(path, f"{characters.DESCRIPTION} dans une clé"))
+                continue
             check_single(value_field, item, f"{path}[{key}]", out)
     elif field.is_repeated:
         if not isinstance(value, list):
@@ -179,7 +184,9 @@ _WKT_HINT = {
 def _scalar_problem(field: FieldDescriptor, value: object) -> str:
     kind = field.type
     if kind == F.TYPE_STRING:
-        return "" if isinstance(value, str) else "doit être une chaîne de caractères"
+        if not isinstance(value, str):
+            return "doit être une chaîne de caractères"
+        return characters.DESCRIPTION if characters.has_control(value) else ""
     if kind == F.TYPE_BYTES:
         return "" if isinstance(value, str) else "doit être une chaîne base64"
     if kind == F.TYPE_BOOL:
@@ -275,6 +282,8 @@ def _assign(message, chain: tuple[FieldDescriptor, ...], text: str, name: str) -
         target = getattr(target, field.name)
     leaf = chain[-1]
     try:
+        if characters.has_control(text):
+            raise ValueError(characters.DESCRIPTION)
         if leaf.type == F.TYPE_MESSAGE:
             holder = getattr(target, leaf.name) if not leaf.is_repeated else getattr(target, leaf.name).add()
             full_name = leaf.message_type.full_name

@@ -14,9 +14,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from meskit.clients import outbound_metadata
 from meskit.server import MAX_MESSAGE_BYTES
 
+# A service that comes back is used again within a second: gRPC's default reconnect backoff grows
+# to 2 minutes, during which its routes would still answer 503 (readiness no longer hides it).
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-                    ("grpc.lb_policy_name", "round_robin")]
+                    ("grpc.lb_policy_name", "round_robin"),
+                    ("grpc.initial_reconnect_backoff_ms", 100),
+                    ("grpc.max_reconnect_backoff_ms", 1000)]
 
 
 class Upstream:

@@ -93,9 +93,9 @@ class Notifications(notifications_pb2_grpc.NotificationsServiceServicer):
         if request.profile_id == "nobody":
             raise NotFound("Profil introuvable")
         try:
-            for i in range(3):
+            for i in range(0 if request.profile_id == "idle" else 3):
                 yield npb.Notification(notification_id=f"n{i}", profile_id=request.profile_id, title=f"Titre {i}")
-            while request.profile_id == "forever" and context.is_active():   # a live watch
+            while request.profile_id in ("forever", "lively", "idle") and context.is_active():   # a live watch
                 time.sleep(0.02)
         finally:   # also when grpc closes the generator because the caller went away
             if request.profile_id == "forever":

@@ -1,6 +1,7 @@
 """The gateway over real HTTP in front of real gRPC servers."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -212,8 +213,29 @@ class TestStreaming:
         lines = [line for line in response.text.split("\n") if line]
         assert [json.loads(line)["result"]["notificationId"] for line in lines] == ["n0", "n1", "n2"]
 
-    def test_failure_before_the_first_message_is_a_problem(self, client, auth):
-        assert_problem(client.get("/v1/notifications:watch?profileId=nobody", headers=auth), 404)
+    def test_failure_before_the_first_message_is_the_only_line(self, client, auth):
+        response = client.get("/v1/notifications:watch?profileId=nobody", headers=auth)
+        assert response.status_code == 200
+        (line,) = [json.loads(line) for line in response.text.split("\n") if line]
+        assert line["error"]["status"] == 404 and line["error"]["code"] == "NOT_FOUND"
+
+    def test_an_idle_watch_gets_its_headers_at_once(self, client, auth):
+        with client.stream("GET", "/v1/notifications:watch?profileId=idle", headers=auth, timeout=5) as response:
+            assert response.status_code == 200                # long before the first heartbeat (15 s)
+            assert response.headers["content-type"] == "application/x-ndjson"
+            assert response.headers["x-accel-buffering"] == "no"
+
+    def test_an_idle_watch_sends_heartbeat_lines_between_its_messages(self, gateway, upstream, auth):
+        with gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream,
+                      "STREAM_HEARTBEAT_SECONDS": "0.05"}) as url, httpx.Client(base_url=url, timeout=10) as http:
+            with http.stream("GET", "/v1/notifications:watch?profileId=lively", headers=auth) as response:
+                documents = []
+                for line in response.iter_lines():
+                    documents.append(json.loads(line))
+                    if sum("result" in d for d in documents) == 3 and "heartbeat" in documents[-1]:
+                        break   # the three items, then an idle stream
+        assert [d["result"]["notificationId"] for d in documents if "result" in d] == ["n0", "n1", "n2"]
+        assert all(d == {"heartbeat": {}} for d in documents if "result" not in d)
 
     def test_failure_midway_ends_with_an_error_line(self, client, auth):
         response = client.get("/v1/notifications:watch?profileId=breaks", headers=auth)
@@ -234,14 +256,41 @@ class TestStreaming:
 
 
 class TestReadiness:
-    def test_lists_the_upstreams_that_do_not_serve(self, client):
-        body = assert_problem(client.get("/readyz"), 503, "UNAVAILABLE")
+    def test_ready_while_one_upstream_is_down_whose_routes_alone_answer_503(self, client, auth, unconfigured_path):
+        assert client.get("/readyz").json() == {"status": "ready"}
+        method, path = unconfigured_path("documents")   # DOCUMENTS_ADDR names a port nobody listens on
+        assert_problem(client.request(method, path, headers=auth), 503, "UNAVAILABLE")
+        assert client.get("/v1/accounts/me", headers=auth).status_code == 200
+
+    def test_upstreamz_lists_the_upstreams_that_do_not_serve(self, client):
+        body = assert_problem(client.get("/upstreamz"), 503, "UNAVAILABLE")
+        assert body["reason"] == "UPSTREAM_NOT_SERVING"
         assert body["upstreams"] == {"documents": "UNREACHABLE", "identity": "SERVING", "notifications": "SERVING"}
 
-    def test_ready_when_every_configured_upstream_serves(self, gateway, upstream):
+    def test_upstreamz_ok_when_every_configured_upstream_serves(self, gateway, upstream):
         with gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream}) as url:
-            response = httpx.get(url + "/readyz")
-        assert response.status_code == 200 and response.json()["status"] == "ready"
+            response = httpx.get(url + "/upstreamz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "ready", "upstreams": {"identity": "SERVING", "notifications": "SERVING"}}
+
+    def test_not_ready_before_start_nor_once_draining(self):
+        from gateway.app import build_app
+        from gateway.config import load_settings
+
+        async def readiness() -> list:
+            app = build_app(load_settings({}))
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://gw") as http:
+                answers = [await http.get("/readyz")]
+                async with app.router.lifespan_context(app):
+                    answers.append(await http.get("/readyz"))
+                    app.drain()   # as on SIGTERM
+                    answers.append(await http.get("/readyz"))
+            return answers
+
+        starting, ready, draining = asyncio.run(readiness())
+        assert assert_problem(starting, 503, "UNAVAILABLE")["reason"] == "GATEWAY_STARTING"
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+        assert assert_problem(draining, 503, "UNAVAILABLE")["reason"] == "GATEWAY_DRAINING"
 
 
 class TestRateLimit:

@@ -1,4 +1,4 @@
-"""Byte-stream routes: the declarative table, the multipart bridge, the download headers, OpenAPI."""
+"""Byte-stream routes: the routes declared by (mes.options.v1.media), the multipart bridge, the download headers, OpenAPI."""
 from __future__ import annotations
 
 import asyncio
@@ -93,6 +93,24 @@ class TestTable:
         download = next(r for r in table if r.method.name == "DownloadAttachment")
         assert isinstance(download.media, media.Download) and download.media.metadata.message_type.name == "Attachment"
 
+    def test_any_contract_declares_its_byte_streams_by_the_media_option(self, sample_service):
+        from google.protobuf import descriptor_pool
+        table = media.routes_for(descriptor_pool.Default().FindServiceByName("gwtest.v1.CoverService"))
+        assert sorted((r.http_method, r.template.text, type(r.media).__name__) for r in table) == [
+            ("GET", "/v1/shelves/{shelf_id}/cover", "Download"),
+            ("POST", "/v1/libraries/{library_id}/shelves/{shelf_id}/covers", "Upload"),
+            ("PUT", "/v1/shelves/{shelf_id}/cover", "Upload")]
+        upload = next(r for r in table if r.http_method == "PUT")
+        assert upload.request_class.DESCRIPTOR.name == "Cover" and upload.body == "*"
+        assert [".".join(f.name for f in chain) for chain in upload.path_fields] == ["shelf_id"]
+
+    @pytest.mark.parametrize("service,why", [("UnaryUploadService", "client streaming"),
+                                             ("UnboundDownloadService", "google.api.http")])
+    def test_a_misplaced_media_option_is_refused_at_start(self, sample_service, service, why):
+        from google.protobuf import descriptor_pool
+        with pytest.raises(BindingError, match=why):
+            media.routes_for(descriptor_pool.Default().FindServiceByName(f"gwtest.v1.{service}"))
+
     def test_a_message_without_the_oneof_is_refused(self):
         with pytest.raises(BindingError):
             media.ByteStream.of(dpb.Document.DESCRIPTOR)
@@ -133,6 +151,13 @@ class TestMultipartUpload:
         assert (given.metadata.filename, given.metadata.content_type) == ("a.pdf", "image/png")
         generic = run(upload_route, form(metadata_part(), file_part(type="application/octet-stream")))[0]
         assert generic.metadata.content_type == ""
+
+    def test_control_characters_of_the_file_name_are_dropped_but_refused_in_the_json(self, upload_route):
+        first = run(upload_route, form(metadata_part(), file_part(filename="cr\x01 du\x1f jour.pdf")))[0]
+        assert first.metadata.filename == "cr du jour.pdf"
+        problem = problem_of(upload_route, form(metadata_part(filename="cr\x00.pdf"), file_part()))
+        assert problem.status == 400 and [(v.field, v.description) for v in problem.violations] == [
+            ("filename", "caractère de contrôle interdit")]
 
     def test_path_variables_win_over_the_json(self, upload_route):
         assert run(upload_route, form(metadata_part(patientId="other"), file_part()))[0].metadata.patient_id == "pat-1"
