@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
+from documents.domain.access import Matrix
 from documents.domain.actors import AccessContext
 from documents.domain.auditing import AuditEntry
 
@@ -38,4 +39,5 @@ class Dependencies:
     objects: ObjectStore
     contexts: AccessContexts
     audit: AuditTrail
+    matrix: Matrix                                        # the DMP read matrix, parsed at start
     now: Callable[[], datetime] = utc_now

@@ -1,6 +1,6 @@
 """decide(): may this actor read this document of this patient, now, in this mode? Deny unless a rule allows.
 
-Pure: every input is explicit, the matrix is a lookup table, `now` is given. The returned rule
+Pure: every input is explicit, the matrix is a lookup table passed in, `now` is given. The returned rule
 name is stable and goes into the audit record; RULES below lists them all, and each reason names
 the DOMAIN.md section it comes from. README.md beside this file explains the choices made where
 DOMAIN.md is silent or ambiguous.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from documents.domain.access.matrix import Matrix, default_matrix
+from documents.domain.access.matrix import Matrix
 from documents.domain.access.model import (
     Actor, ActorType, AuthorType, Decision, DelegationType, DocumentAttrs, Mode, PatientSettings)
 
@@ -71,8 +71,7 @@ def _deny(rule: str, reason: str) -> Decision:
 
 
 def decide(actor: Actor, settings: PatientSettings, document: DocumentAttrs, *,
-           mode: Mode | str = Mode.NORMAL, justification: str = "", now: datetime,
-           matrix: Matrix | None = None) -> Decision:
+           mode: Mode | str = Mode.NORMAL, justification: str = "", now: datetime, matrix: Matrix) -> Decision:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     mode = Mode(mode)
@@ -81,7 +80,7 @@ def decide(actor: Actor, settings: PatientSettings, document: DocumentAttrs, *,
     if document.deleted:
         return _deny(DOCUMENT_DELETED, "the document was deleted")
     if actor.type == ActorType.PROFESSIONAL:
-        return _professional(actor, settings, document, mode, justification, matrix or default_matrix())
+        return _professional(actor, settings, document, mode, justification, matrix)
     if mode != Mode.NORMAL:
         return _deny(EMERGENCY_MODE_PROFESSIONALS_ONLY,
                      f"the {mode.value} access mode is for health professionals only (DOMAIN §3.2)")
