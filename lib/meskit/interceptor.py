@@ -7,10 +7,12 @@
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 import grpc
 from google.protobuf import any_pb2
@@ -47,6 +49,13 @@ def status_for(error: DomainError) -> grpc.Status:
 
 class _Call:
     __slots__ = ("method", "started", "span", "span_cm", "tokens", "code", "metadata")
+    method: str
+    started: float
+    span: trace.Span
+    span_cm: AbstractContextManager[trace.Span]
+    tokens: list[contextvars.Token[str]]
+    code: str
+    metadata: dict[str, str]
 
 
 class KitInterceptor(grpc.ServerInterceptor):

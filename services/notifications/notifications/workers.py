@@ -11,6 +11,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 from datetime import time
 
 from notifications.domain import letters
@@ -55,11 +56,11 @@ class Workers:
         self.threads: list[Loop] = []
         for i in range(email_workers):
             sender = EmailSender(deps, worker_id(f"email{i}"))
-            self.threads.append(Loop(f"email-{i}", lambda s=sender: s.run_once(batch_size), poll_seconds,
+            self.threads.append(Loop(f"email-{i}", partial(sender.run_once, batch_size), poll_seconds,
                                      self._stop, sender.close))
         for i in range(push_workers):
-            sender = PushSender(deps, worker_id(f"push{i}"))
-            self.threads.append(Loop(f"push-{i}", lambda s=sender: s.run_once(batch_size), poll_seconds, self._stop))
+            pusher = PushSender(deps, worker_id(f"push{i}"))
+            self.threads.append(Loop(f"push-{i}", partial(pusher.run_once, batch_size), poll_seconds, self._stop))
         if email_workers:
             self.threads.append(Loop("campaign-audience", lambda: deps.queue.materialise_audience(AUDIENCE_CHUNK),
                                      max(poll_seconds, 1.0), self._stop))

@@ -106,6 +106,7 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
                 repo.record_provisional_failure(code_hash)
             failure = True
         else:
+            assert account is not None
             failure = False
             if account.status != CREATED:
                 raise FailedPrecondition("Un profil a déjà été activé", reason="ALREADY_ACTIVATED")

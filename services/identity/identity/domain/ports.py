@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
+from meskit.auth import Caller
+
 from identity.domain.policy import Policy
 
 
@@ -24,6 +26,13 @@ class CodeSender(Protocol):
                   purpose: str = LOGIN) -> None: ...
 
 
+class TokenSigner(Protocol):
+    """Signs access tokens and publishes their keys (meskit.auth.TokenSigner)."""
+
+    def sign(self, caller: Caller, *, ttl_seconds: int | None = None, now: float | None = None) -> tuple[str, int]: ...
+    def jwks(self) -> dict: ...
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -33,6 +42,6 @@ class Dependencies:
     unit_of_work: Callable[[], AbstractContextManager]   # yields an IdentityRepository in a transaction
     hasher: PasswordHasher
     code_sender: CodeSender
-    signer: object                                       # meskit.auth.TokenSigner
+    signer: TokenSigner
     policy: Policy
     now: Callable[[], datetime] = utc_now

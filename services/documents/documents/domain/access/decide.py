@@ -196,17 +196,18 @@ def _professional(actor: Actor, settings: PatientSettings, document: DocumentAtt
 def _within_matrix(matrix: Matrix, actor: Actor, document: DocumentAttrs, rule: str, reason: str) -> Decision:
     """Every professional path, emergencies included, stays within the matrix (DOMAIN §1.1)."""
     found = matrix.lookup(actor.profession_code, document.type_code)
-    if not found.known_type:
+    row = found.row
+    if row is None:
         return _deny(MATRIX_UNKNOWN_TYPE,
                      f"no matrix row for type {document.type_code!r}: denied to every professional until the matrix has one (DOMAIN §1.4)")
     if not found.known_profession:
         return _deny(MATRIX_UNKNOWN_PROFESSION,
                      f"profession code {actor.profession_code!r} has no column in the matrix (DOMAIN §1.2)")
-    if found.row.class_code != document.class_code:
+    if row.class_code != document.class_code:
         return _deny(MATRIX_CLASS_MISMATCH,
-                     f"the document's class {document.class_code!r} is not its type's class {found.row.class_code!r}")
+                     f"the document's class {document.class_code!r} is not its type's class {row.class_code!r}")
     if not found.allowed:
         return _deny(MATRIX_DENIED, f"the matrix does not let {'/'.join(found.groups)} read type {document.type_code!r}")
-    if found.row.provisional:
+    if row.provisional:
         reason += " [provisional matrix row]"
     return _allow(rule, reason)
