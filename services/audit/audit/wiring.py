@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
+from sqlalchemy.engine import Engine
 
 from meskit import db
 from meskit.runner import verifier_for
@@ -27,11 +29,11 @@ TREE_HEAD_INTERVAL_SECONDS = 10.0
 log = logging.getLogger("audit")
 
 
-def unit_of_work_for(engine):
+def unit_of_work_for(engine: Engine) -> Callable[[], AbstractContextManager[AuditRepository]]:
     session_factory = db.make_session_factory(engine)
 
     @contextmanager
-    def unit_of_work():
+    def unit_of_work() -> Iterator[AuditRepository]:
         with session_factory.begin() as session:
             yield AuditRepository(session)
     return unit_of_work

@@ -6,6 +6,7 @@ Overrides (tests): engine, verifier, objects (an ObjectStore), matrix (a parsed 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def build(settings: DocumentsSettings, **overrides):
     session_factory = db.make_session_factory(engine)
 
     @contextmanager
-    def unit_of_work():
+    def unit_of_work() -> Iterator[DocumentsRepository]:
         with session_factory.begin() as session:
             yield DocumentsRepository(session)
 

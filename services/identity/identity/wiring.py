@@ -4,6 +4,7 @@ Overrides (tests): engine, hasher, code_sender, relay_interval (seconds)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -65,7 +66,7 @@ def build(settings: IdentitySettings, **overrides):
     session_factory = db.make_session_factory(engine)
 
     @contextmanager
-    def unit_of_work():
+    def unit_of_work() -> Iterator[IdentityRepository]:
         with session_factory.begin() as session:
             yield IdentityRepository(session)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import time
@@ -78,7 +79,7 @@ def build(settings: NotificationsSettings, **overrides):
     batch_time = _batch_time(settings.letter_batch_time)
 
     @contextmanager
-    def unit_of_work():
+    def unit_of_work() -> Iterator[Stores]:
         with session_factory.begin() as session:
             yield Stores(NotificationsRepository(session, defaults), LettersRepository(session),
                          OperationsRepository(session))

@@ -84,7 +84,9 @@ def confirm_email_change(deps: Dependencies, caller: Caller, account_id: str, ch
             assert change is not None
             repo.consume_email_change(change_id, now)
             repo.set_email(account_id, change["new_email"])
-            updated = repo.get_account(account_id)
+            found = repo.get_account(account_id)
+            assert found is not None, "updated in this transaction"
+            updated = found
             repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, now))
         elif usable:
             repo.record_email_change_failure(change_id)

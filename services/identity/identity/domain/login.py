@@ -106,6 +106,7 @@ class Login:
         if not correct:
             self._fail(throttle.login_key(challenge.login_id) if challenge else None, client_key, now)
             raise Unauthenticated(BAD_CODE, reason="INVALID_CODE")
+        assert credential is not None, "a correct code is a known subject's"
         throttle.clear(deps, throttle.login_key(credential.login_id))
         return self._issue(credential.subject_type, credential.subject_id, family_id=str(uuid.uuid4()), now=now)
 

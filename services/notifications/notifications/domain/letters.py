@@ -133,5 +133,7 @@ def update_letter_status(deps: Dependencies, caller: Caller, letter_id: str, sta
         if letter.status not in (models.HANDED_TO_PRINTER, models.POSTED):
             raise FailedPrecondition("Ce courrier n'a pas encore été remis à l'imprimeur")
         tx.letters.set_letter_status(letter_id, status)
-        return tx.letters.letter(letter_id)
+        changed = tx.letters.letter(letter_id)
+        assert changed is not None, "read in this transaction"
+        return changed
 
