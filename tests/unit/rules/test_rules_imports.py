@@ -3,41 +3,26 @@ from __future__ import annotations
 
 import configparser
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.unit.rules.tree import ROOT, run, services
-
-CONFIG = ROOT / ".importlinter"
+from devtools import rules
 
 
-def contracts() -> configparser.ConfigParser:
-    parser = configparser.ConfigParser()
-    parser.read(CONFIG, encoding="utf-8")
-    return parser
+def test_the_contracts_cover_every_service_folder():
+    contracts = configparser.ConfigParser()
+    contracts.read_string(rules.import_contracts())
+    names = set(rules.services())
+    assert {"identity", "documents", "notifications", "gateway"} <= names
+    assert set(contracts["importlinter"]["root_packages"].split()) == names | {"meskit", "mes"}
+    assert set(contracts["importlinter:contract:services-independent"]["modules"].split()) == names
+    assert set(contracts["importlinter:contract:kit-imports-no-service"]["forbidden_modules"].split()) == names
 
 
-def listed(section: str, key: str) -> set[str]:
-    return set(contracts()[section][key].split())
-
-
-def lint(cwd: Path = ROOT, *args: str):
-    return run("lint-imports", "--config", str(cwd / ".importlinter"), "--no-logo", *args, cwd=cwd)
-
-
-class TestContracts:
-    def test_every_service_folder_is_under_the_contracts(self):
-        names = set(services())
-        assert listed("importlinter", "root_packages") == names | {"meskit", "mes"}, \
-            "add the new service to root_packages in .importlinter"
-        assert listed("importlinter:contract:services-independent", "modules") == names
-        assert listed("importlinter:contract:kit-imports-no-service", "forbidden_modules") == names
-
-    def test_the_tree_keeps_every_contract(self):
-        result = lint(ROOT, "--cache-dir", str(ROOT / "build" / ".import_linter_cache"))
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert "0 broken" in result.stdout
+def test_the_tree_keeps_every_contract():
+    result = rules.lint_imports()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
 
 
 PLANTS = {   # id: (module planted in a copy of the tree, its source, what lint-imports must say)
@@ -68,11 +53,11 @@ def planted_report(tmp_path_factory) -> str:
     root = tmp_path_factory.mktemp("tree")
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "migrations")
     for part in ("lib", "build/gen", "services"):
-        shutil.copytree(ROOT / part, root / part, ignore=ignore)
-    shutil.copy(CONFIG, root / ".importlinter")
+        shutil.copytree(rules.ROOT / part, root / part, ignore=ignore)
+    shutil.copy(rules.ROOT / ".importlinter", root / ".importlinter")
     for module, source, _ in PLANTS.values():
         (root / module).write_text(source, encoding="utf-8")
-    result = lint(root, "--no-cache")
+    result = rules.lint_imports(root)
     assert result.returncode != 0, result.stdout + result.stderr
     return " ".join(result.stdout.split())
 
