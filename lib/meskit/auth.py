@@ -148,7 +148,7 @@ class TokenVerifier:
         caller, expires = self._verify(token)
         oldest = next(iter(self._verified), None)
         if oldest is not None and len(self._verified) >= self._cache_size:
-            del self._verified[oldest]
+            self._verified.pop(oldest, None)
         self._verified[token] = (caller, expires)
         return caller
 

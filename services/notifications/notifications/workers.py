@@ -11,8 +11,8 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from functools import partial
 from datetime import time
+from functools import partial
 
 from notifications.domain import letters
 from notifications.domain.ports import Dependencies
