@@ -26,7 +26,7 @@ class Who:
     caller: Caller
     context: AccessContext
     actor: Actor
-    matrix: Matrix
+    matrix: Matrix                # what the read decisions of this request go by
 
     @property
     def patient_id(self) -> str:
