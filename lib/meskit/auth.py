@@ -146,8 +146,9 @@ class TokenVerifier:
         if known is not None and time.time() < known[1]:
             return known[0]
         caller, expires = self._verify(token)
-        if len(self._verified) >= self._cache_size:
-            self._verified.pop(next(iter(self._verified), None), None)   # the oldest entry
+        oldest = next(iter(self._verified), None)
+        if oldest is not None and len(self._verified) >= self._cache_size:
+            self._verified.pop(oldest, None)
         self._verified[token] = (caller, expires)
         return caller
 

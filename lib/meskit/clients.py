@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 
@@ -94,7 +95,7 @@ def service_token_provider(identity_channel: grpc.Channel, service_name: str, cl
     from mes.identity.v1 import identity_pb2, identity_pb2_grpc
     stub = identity_pb2_grpc.IdentityServiceStub(identity_channel)
     lock = threading.Lock()
-    cached = {"token": "", "expires": 0.0}
+    cached: dict[str, Any] = {"token": "", "expires": 0.0}
 
     def provide() -> str:
         with lock:

@@ -9,10 +9,12 @@
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 
 import grpc
 from google.protobuf import any_pb2
@@ -55,6 +57,13 @@ def _checked_stream(requests):
 
 class _Call:
     __slots__ = ("method", "started", "span", "span_cm", "tokens", "code", "metadata")
+    method: str
+    started: float
+    span: trace.Span
+    span_cm: AbstractContextManager[trace.Span]
+    tokens: list[contextvars.Token[str]]
+    code: str
+    metadata: dict[str, str]
 
 
 class KitInterceptor(grpc.ServerInterceptor):

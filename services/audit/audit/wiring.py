@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
+from sqlalchemy.engine import Engine
 
 from meskit import db
 from meskit.loop import Loop

@@ -1,6 +1,7 @@
 """Composition root of documents: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval (seconds), now.
+Overrides (tests): engine, verifier, objects (an ObjectStore), matrix (a parsed Matrix), relay_interval
+(seconds), now.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from meskit.server import Registration, build_server as build_kit_server
 
 from documents.adapters.audit import AuditClient
 from documents.adapters.identity import IdentityAccessContexts
+from documents.adapters.matrix_file import load_matrix
 from documents.adapters.notifications import NotificationsPublisher
 from documents.adapters.relay import Dispatcher
 from documents.adapters.repository import DocumentsRepository
@@ -58,7 +60,8 @@ def build(settings: DocumentsSettings, **overrides):
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
     deps = Dependencies(unit_of_work=unit_of_work, objects=files, contexts=IdentityAccessContexts(identity),
-                        audit=audit, now=overrides.get("now") or utc_now)
+                        audit=audit, matrix=overrides.get("matrix") or load_matrix(),
+                        now=overrides.get("now") or utc_now)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(documents_pb2_grpc.add_DocumentsServiceServicer_to_server,

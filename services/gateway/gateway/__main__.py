@@ -66,7 +66,7 @@ def main() -> None:
     server_config = uvicorn.Config(
         app, loop="uvloop", http="httptools", lifespan="on", log_config=None, access_log=False,
         proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips, server_header=False,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds)
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds)  # type: ignore[arg-type]  # uvicorn takes seconds as a float
     server = _Server(server_config, app)
 
     # uvicorn re-raises the signal that stopped it once it is done; with these handlers in

@@ -44,6 +44,7 @@ class _Exchange:
     """What is known about one HTTP exchange while it is handled."""
 
     __slots__ = ("send", "request_id", "started", "status", "problem")
+    problem: dict | None
 
     def __init__(self, send, request_id: str):
         self.send, self.request_id = send, request_id

@@ -21,6 +21,7 @@ import mimetypes
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -169,7 +170,7 @@ class MultipartUpload:
         self._part = ""                          # the part being read
         self._raw = bytearray()                  # the metadata part
         self._buffer = bytearray()               # file bytes not yet sent
-        self._metadata = None                    # the metadata message, once its part ended
+        self._metadata: Any = None               # the metadata message, once its part ended
         self._seen: set[str] = set()
         self._ended = False
 

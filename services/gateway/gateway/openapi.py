@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any, cast
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
@@ -13,7 +14,7 @@ F = FieldDescriptor
 _REF = "#/components/schemas/"
 PROBLEM = "Problem"
 
-_SCALARS = {
+_SCALARS: dict[int, dict[str, Any]] = {
     F.TYPE_STRING: {"type": "string"},
     F.TYPE_BYTES: {"type": "string", "contentEncoding": "base64"},
     F.TYPE_BOOL: {"type": "boolean"},
@@ -31,7 +32,7 @@ _SCALARS = {
     F.TYPE_FLOAT: {"type": "number", "format": "float"},
     F.TYPE_DOUBLE: {"type": "number", "format": "double"},
 }
-_WELL_KNOWN = {
+_WELL_KNOWN: dict[str, dict[str, Any]] = {
     "google.protobuf.Timestamp": {"type": "string", "format": "date-time"},
     "google.protobuf.Duration": {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,9})?s$"},
     "google.protobuf.FieldMask": {"type": "string"},
@@ -92,9 +93,9 @@ class _Schemas:
 
     def single(self, field: FieldDescriptor) -> dict:
         if field.type == F.TYPE_MESSAGE:
-            return self.message(field.message_type)
+            return self.message(cast(Descriptor, field.message_type))
         if field.type == F.TYPE_ENUM:
-            return self.enum(field.enum_type)
+            return self.enum(cast(EnumDescriptor, field.enum_type))
         return dict(_SCALARS[field.type])
 
     def field(self, field: FieldDescriptor) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import cast
 
 import grpc
 from google.rpc import error_details_pb2
@@ -114,7 +115,7 @@ def from_rpc_error(error: grpc.RpcError) -> Problem:
     code = error.code().name if error.code() is not None else "UNKNOWN"
     status = http_status(code)
     try:
-        rich = rpc_status.from_call(error)
+        rich = rpc_status.from_call(cast(grpc.Call, error))   # an RpcError received is a Call too
     except ValueError:   # details inconsistent with the status: trust neither
         rich = None
     reason, violations, headers = "", [], {}

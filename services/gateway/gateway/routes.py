@@ -5,6 +5,7 @@ import functools
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from google.api import annotations_pb2, http_pb2
 from google.protobuf import message_factory
@@ -33,9 +34,9 @@ class Route:
     response_body: str                            # "" or a top-level field name of the response
     public: bool
     path_fields: tuple[tuple[FieldDescriptor, ...], ...]   # one chain per template variable
-    request_class: type = field(repr=False)      # for an upload, the metadata message (gateway/media.py)
-    response_class: type = field(repr=False)
-    media: object = None                          # a media.Upload or media.Download: bytes, not JSON
+    request_class: Any = field(repr=False)        # for an upload, the metadata message (gateway/media.py)
+    response_class: Any = field(repr=False)
+    media: Any = None                             # a media.Upload or media.Download: bytes, not JSON
 
     @functools.cached_property
     def grpc_path(self) -> str:
@@ -61,7 +62,8 @@ class Route:
 
 def field_chain(message: Descriptor, dotted: str) -> tuple[FieldDescriptor, ...]:
     """The fields named by `a.b.c` (proto names), each but the last a singular message."""
-    chain, current = [], message
+    chain: list[FieldDescriptor] = []
+    current: Descriptor | None = message
     for position, name in enumerate(dotted.split(".")):
         if current is None:
             raise BindingError(f"{dotted!r}: {chain[-1].name} is not a message")

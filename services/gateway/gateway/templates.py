@@ -98,7 +98,9 @@ def _parse(text: str) -> PathTemplate:
         if not _LITERAL.match(verb):
             raise TemplateError(f"bad verb {verb!r}")
     variables: list[str] = []
-    parts, count, literals = [], 0, 0
+    parts: list[str] = []
+    count: int | None = 0
+    literals = 0
     segments = _split_outside_braces(body, "/")
     for position, segment in enumerate(segments):
         last = position == len(segments) - 1
@@ -126,7 +128,9 @@ def _parse(text: str) -> PathTemplate:
 
 def _plain_segments(text: str, last: bool) -> tuple[list[str], int | None, int]:
     """Regex parts, segment count (None if open) and literal count of `a/*/b` style segments."""
-    parts, count, literals = [], 0, 0
+    parts: list[str] = []
+    count: int | None = 0
+    literals = 0
     segments = text.split("/")
     for position, segment in enumerate(segments):
         if segment == "**":

@@ -14,6 +14,8 @@ import functools
 import json
 import math
 import re
+from collections.abc import Set as AbstractSet
+from typing import cast
 from urllib.parse import parse_qsl
 
 from google.protobuf import json_format, message_factory
@@ -80,7 +82,7 @@ def _merge_body(route: Route, message, body: object) -> None:
         raise invalid("Corps de requête invalide", violations, reason="INVALID_FIELD")
     try:
         if route.body == "*":
-            json_format.ParseDict(body, message)
+            json_format.ParseDict(cast(dict, body), message)   # check_object saw an object
         else:
             target = message.DESCRIPTOR.fields_by_name[route.body]
             json_format.ParseDict({target.json_name: body}, message)
@@ -159,7 +161,7 @@ def check_single(field: FieldDescriptor, value: object, path: str, out: list[Fie
         elif name in _FREE_WKT:
             return
         else:
-            check_object(value, field.message_type, path, out)
+            check_object(value, cast(Descriptor, field.message_type), path, out)
         return
     problem = _scalar_problem(field, value)
     if problem:
@@ -167,9 +169,9 @@ def check_single(field: FieldDescriptor, value: object, path: str, out: list[Fie
 
 
 def _check_wkt_text(field: FieldDescriptor, value: str, path: str, out: list[FieldViolation]) -> None:
-    holder = message_factory.GetMessageClass(field.message_type)()
+    holder = message_factory.GetMessageClass(cast(Descriptor, field.message_type))()
     try:
-        holder.FromJsonString(value)
+        holder.FromJsonString(value)   # type: ignore[attr-defined]  # well-known types have it
     except ValueError:
         out.append(FieldViolation(path, _WKT_HINT[field.message_type.full_name]))
 
@@ -248,7 +250,7 @@ def convert_text(field: FieldDescriptor, text: str):
     if kind in _INT_RANGES:
         if not _INTEGER.fullmatch(text):
             raise ValueError("doit être un nombre entier")
-        number = int(text)
+        number: float = int(text)
         low, high = _INT_RANGES[kind]
         if not low <= number <= high:
             raise ValueError(f"doit être compris entre {low} et {high}")
@@ -330,7 +332,7 @@ def _merge_query(route: Route, message, query: str) -> None:
         raise invalid("Paramètres de requête invalides", violations, reason="INVALID_PARAMETER")
 
 
-def _query_chain(descriptor: Descriptor, name: str, bound: set[str], body_takes_all: bool):
+def _query_chain(descriptor: Descriptor, name: str, bound: AbstractSet[str], body_takes_all: bool):
     """(field chain, "") for a query parameter name, or ((), why it is refused)."""
     if body_takes_all:
         return (), "paramètre inconnu (tout passe par le corps JSON)"

@@ -55,8 +55,8 @@ class Upstream:
         ("SERVING", "NOT_SERVING", "UNREACHABLE")."""
         stub = health_pb2_grpc.HealthStub(self.channel)
         try:
-            reply = await stub.Check(health_pb2.HealthCheckRequest(service=self.health_name), timeout=timeout,
-                                     metadata=outbound_metadata())
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=self.health_name),  # type: ignore[attr-defined]
+                                     timeout=timeout, metadata=outbound_metadata())
         except grpc.RpcError as exc:
             return "UNREACHABLE" if exc.code() in (grpc.StatusCode.UNAVAILABLE,
                                                    grpc.StatusCode.DEADLINE_EXCEEDED) else exc.code().name

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from documents.adapters.matrix_file import load_matrix
 from documents.domain.access import (Actor, ActorType, AuthorType, DelegationType, DocumentAttrs,
                                      PatientSettings)
 
+MATRIX = load_matrix()           # the packaged matrix, as the composition root reads it
 NOW = datetime(2026, 3, 15, 10, 0, tzinfo=timezone.utc)
 PATIENT_ID = "patient-jacqueline"
 OTHER_PATIENT_ID = "patient-other"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from documents.domain.access import Mode, decide
-from tests.unit.access.builders import NOW, document, professional, settings
+from tests.unit.access.builders import MATRIX, NOW, document, professional, settings
 
 REGULATOR = professional("ps-samu", samu_regulator=True)
 ER_DOCTOR = professional("ps-er")
@@ -12,7 +12,7 @@ MASKED = document(masked_from_professionals=True)
 
 
 def check(actor, doc=None, *, settings_=None, **kwargs):
-    return decide(actor, settings_ or settings(), doc or document(), now=NOW, **kwargs)
+    return decide(actor, settings_ or settings(), doc or document(), now=NOW, matrix=MATRIX, **kwargs)
 
 
 class TestDefaults:

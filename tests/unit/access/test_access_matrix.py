@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from documents.domain.access import MatrixError, default_matrix, load_matrix, parse_matrix
-from documents.domain.access.matrix import MATRIX_FILE
+from documents.adapters.matrix_file import MATRIX_FILE, load_matrix
+from documents.domain.access import MatrixError, parse_matrix
+from tests.unit.access.builders import MATRIX
 from tests.unit.access.seed import SEED_GROUPS, SEED_ROWS
 
 VALID = """\
@@ -33,31 +34,33 @@ class TestPackagedMatrix:
         assert matrix.source == str(MATRIX_FILE)
 
     def test_profession_groups_are_domain_1_2(self):
-        assert {g: set(codes) for g, codes in default_matrix().groups.items()} == SEED_GROUPS
+        assert {g: set(codes) for g, codes in MATRIX.groups.items()} == SEED_GROUPS
 
     @pytest.mark.parametrize("row", SEED_ROWS, ids=[r["type_code"] for r in SEED_ROWS])
     def test_each_row_is_the_seed_row(self, row):
-        type_row = default_matrix().types[row["type_code"]]
+        type_row = MATRIX.types[row["type_code"]]
         expected = {g for g in SEED_GROUPS if row[g] == "1"}
         assert (type_row.class_code, set(type_row.readers)) == (row["class_code"], expected)
 
     def test_every_row_is_class_10_and_provisional(self):
-        rows = default_matrix().types.values()
+        rows = MATRIX.types.values()
         assert {r.class_code for r in rows} == {"10"}
         assert all(r.provisional for r in rows)
 
     def test_rows_the_seed_doubts_are_marked(self):
-        doubtful = {code for code, r in default_matrix().types.items() if r.doubtful}
+        doubtful = {code for code, r in MATRIX.types.items() if r.doubtful}
         assert doubtful == {"51969-4", "15508-5", "47420-5", "11502-2"}
 
-    def test_default_matrix_is_read_once(self):
-        assert default_matrix() is default_matrix()
+    def test_version_follows_the_text(self):
+        assert parse_matrix(VALID).version == parse_matrix(VALID).version
+        assert parse_matrix(VALID).version != parse_matrix(VALID.replace("read: [1, 0]", "read: [1, 1]")).version
+        assert MATRIX.version.startswith("1-")
 
 
 class TestLookup:
     @pytest.mark.parametrize("row", SEED_ROWS, ids=[r["type_code"] for r in SEED_ROWS])
     def test_every_profession_code_against_every_seed_row(self, row):
-        matrix = default_matrix()
+        matrix = MATRIX
         for group, codes in SEED_GROUPS.items():
             for code in codes:
                 groups = [g for g, cs in SEED_GROUPS.items() if code in cs]
@@ -66,16 +69,16 @@ class TestLookup:
 
     @pytest.mark.parametrize("type_code", ["REMB", "18748-4", "60591-5", "57833-6", "DOCPAT03", "89601-9", ""])
     def test_types_without_a_row_are_unknown_and_denied(self, type_code):
-        found = default_matrix().lookup("10", type_code)
+        found = MATRIX.lookup("10", type_code)
         assert (found.allowed, found.known_type, found.known_profession) == (False, False, True)
 
     @pytest.mark.parametrize("code", ["31", "32", "86", "93", "35", "", "1", "xx"])
     def test_professions_without_a_column_are_unknown_and_denied(self, code):
-        found = default_matrix().lookup(code, "11488-4")
+        found = MATRIX.lookup(code, "11488-4")
         assert (found.allowed, found.known_profession, found.known_type) == (False, False, True)
 
     def test_pharmacist_is_in_both_pharmacist_columns(self):
-        assert default_matrix().groups_of("21") == ("pharmaciens_biologistes",
+        assert MATRIX.groups_of("21") == ("pharmaciens_biologistes",
                                                     "pharmaciens_officine_hospitaliers_preparateurs")
 
     def test_code_in_two_columns_reads_only_if_both_grant(self):

@@ -7,7 +7,7 @@ import pytest
 
 from documents.domain.access import (ActorType, Actor, AuthorType, DelegationType, Mode, add_one_month, decide,
                                      embargo_lifted_at)
-from tests.unit.access.builders import (NOW, OTHER_PATIENT_ID, PATIENT_ID, delegate, document, patient,
+from tests.unit.access.builders import (MATRIX, NOW, OTHER_PATIENT_ID, PATIENT_ID, delegate, document, patient,
                                         professional, settings)
 
 LEGAL = DelegationType.LEGAL_REPRESENTATION
@@ -15,7 +15,7 @@ CAREGIVING = DelegationType.CAREGIVING
 
 
 def check(actor, doc=None, *, settings_=None, now=NOW, **kwargs):
-    return decide(actor, settings_ or settings(), doc or document(), now=now, **kwargs)
+    return decide(actor, settings_ or settings(), doc or document(), now=now, matrix=MATRIX, **kwargs)
 
 
 class TestPatientOwner:

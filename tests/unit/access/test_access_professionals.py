@@ -4,15 +4,15 @@ from __future__ import annotations
 import pytest
 
 from documents.domain.access import ActorType, AuthorType, Mode, decide, initial_masked
-from tests.unit.access.builders import (AUTHOR_ID, CONSULTATION, GP_ID, LAB_REPORT, NOW, PATIENT_ID, document,
-                                        patient, professional, settings)
+from tests.unit.access.builders import (AUTHOR_ID, CONSULTATION, GP_ID, LAB_REPORT, MATRIX, NOW, PATIENT_ID,
+                                        document, patient, professional, settings)
 from tests.unit.access.seed import SEED_GROUPS, SEED_ROWS
 
 ALL_G15_CODES = sorted({c for codes in SEED_GROUPS.values() for c in codes} | {"31", "32", "86"})
 
 
 def check(actor, doc=None, *, settings_=None, **kwargs):
-    return decide(actor, settings_ or settings(), doc or document(), now=NOW, **kwargs)
+    return decide(actor, settings_ or settings(), doc or document(), now=NOW, matrix=MATRIX, **kwargs)
 
 
 class TestMatrix:

@@ -7,14 +7,14 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from documents.domain.access import (ALLOWING_RULES, RULES, Actor, ActorType, AuthorType, DelegationType,
-                                     DocumentAttrs, Mode, PatientSettings, decide, default_matrix,
-                                     embargo_lifted_at)
+                                     DocumentAttrs, Mode, PatientSettings, decide, embargo_lifted_at)
+from tests.unit.access.builders import MATRIX
 
 PATIENTS = ["patient-a", "patient-b"]
 PROFESSIONALS = ["ps-1", "ps-2", "ps-3", "ps-4"]
 PEOPLE = PATIENTS + PROFESSIONALS + ["delegate-1", "svc"]
 CODES = ["10", "21", "26", "28", "40", "50", "60", "69", "70", "80", "91", "92", "98", "31", "86", ""]
-TYPES = [(code, "10") for code in default_matrix().types] + [
+TYPES = [(code, "10") for code in MATRIX.types] + [
     ("REMB", "60"), ("18748-4", "31"), ("DOCPAT03", "10"), ("60591-5", "11"), ("11488-4", "11")]
 BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 MODES = list(Mode)
@@ -62,7 +62,7 @@ FAST = hsettings(max_examples=100, deadline=None, database=None, suppress_health
 def run(case: dict, **changes):
     case = {**case, **changes}
     return decide(case["actor"], case["settings"], case["document"], mode=case["mode"],
-                  justification=case["justification"], now=case["now"])
+                  justification=case["justification"], now=case["now"], matrix=MATRIX)
 
 
 def is_own_deposit(actor: Actor, document: DocumentAttrs) -> bool:
@@ -123,7 +123,7 @@ class TestWhenAllowed:
     def test_a_professional_other_than_the_author_reads_only_within_the_matrix(self, case):
         actor, document = case["actor"], case["document"]
         if run(case).allowed and actor.type == ActorType.PROFESSIONAL and not is_own_deposit(actor, document):
-            assert default_matrix().lookup(actor.profession_code, document.type_code).allowed
+            assert MATRIX.lookup(actor.profession_code, document.type_code).allowed
 
     @FAST
     @given(cases)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import documents.domain.access as access
 
-ALLOWED = {"__future__", "calendar", "dataclasses", "datetime", "enum", "functools", "pathlib", "re", "yaml"}
+ALLOWED = {"__future__", "calendar", "dataclasses", "datetime", "enum", "hashlib", "re", "yaml"}
 
 
 def imported_modules(path: Path) -> set[str]:

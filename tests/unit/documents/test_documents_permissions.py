@@ -6,9 +6,11 @@ from datetime import date, datetime, timezone
 import pytest
 
 from documents.domain import catalog, permissions as p
+from documents.adapters.matrix_file import load_matrix
 from documents.domain.access import Actor, ActorType, DelegationType, Mode, PatientSettings, decide
 from documents.domain.models import Author, Document, Visibility
 
+MATRIX = load_matrix()
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 SETTINGS = PatientSettings(patient_id="pat")
 PATIENT = Actor(type=ActorType.PATIENT, id="pat")
@@ -30,7 +32,7 @@ BY_GP = document(Author(type="professional", id="gp"))
 
 
 def change(actor, doc, operation, settings=SETTINGS):
-    read = decide(actor, settings, doc.attrs(), now=NOW)
+    read = decide(actor, settings, doc.attrs(), now=NOW, matrix=MATRIX)
     return p.change_decision(actor, settings, doc, operation, read)
 
 
@@ -102,6 +104,5 @@ class TestCatalog:
         assert catalog.category_for_type("DOCPAT07") == "CERT_MED"
 
     def test_every_matrix_type_is_in_the_catalog_with_the_same_class(self):
-        from documents.domain.access import default_matrix
-        for code, row in default_matrix().types.items():
+        for code, row in MATRIX.types.items():
             assert catalog.TYPES[code].class_code == row.class_code

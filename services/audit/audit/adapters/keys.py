@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from typing import cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -67,7 +68,7 @@ class HeadVerifier:
     """Checks tree head signatures against a set of trusted public keys (DER), by key id."""
 
     def __init__(self, public_keys: Iterable[bytes]):
-        self.keys = {key_id(der): serialization.load_der_public_key(der) for der in public_keys}
+        self.keys = {key_id(der): cast(Ed25519PublicKey, serialization.load_der_public_key(der)) for der in public_keys}
 
     def __call__(self, head: TreeHead, message: bytes) -> bool:
         key = self.keys.get(head.key_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -23,6 +24,10 @@ COLUMNS = [*records.c, *(c.label(f"p_{c.name}") for c in p.c if c.name != "leaf_
 JOINED = records.outerjoin(p, p.c.leaf_index == records.c.leaf_index)
 
 
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
 def utc(value: datetime | None) -> datetime | None:
     return value.astimezone(timezone.utc) if value is not None else None
 
@@ -122,7 +127,11 @@ class AuditRepository:
             tree_size=head.tree_size, timestamp_ms=head.timestamp_ms, root_hash=head.root_hash,
             signature=head.signature, key_id=head.key_id, algorithm=head.algorithm)
             .on_conflict_do_nothing(index_elements=[tree_heads.c.tree_size]).returning(*tree_heads.c)).first()
-        return _head(row) if row else self.head_at(head.tree_size)
+        if row:
+            return _head(row)
+        stored = self.head_at(head.tree_size)
+        assert stored is not None, "the conflict means another replica stored a head for that size"
+        return stored
 
     def register_key(self, key_id: str, algorithm: str, public_key: bytes, now: datetime) -> None:
         self.session.execute(insert(log_keys).values(key_id=key_id, algorithm=algorithm, public_key=public_key,

@@ -64,7 +64,7 @@ def inclusion_proof(deps: Dependencies, caller: Caller, *, record_id: str = "", 
         if record_id:
             wanted = canonical_id(record_id)
             record = repo.records_by_ids({wanted}).get(wanted) if wanted else None
-        else:
+        elif leaf_index is not None:
             record = repo.record_at(leaf_index)
     if record is None or not access.may_prove(caller, record.entry.personal.patient_id):
         raise NotFound("Enregistrement introuvable")

@@ -41,7 +41,7 @@ class Report:
     nodes: int = 0
     root_hash: bytes = merkle.EMPTY_ROOT
     latest_head_size: int | None = None
-    _erasure_links: list[tuple[int, str, int]] = field(default_factory=list)
+    _erasure_links: list[tuple[int, str, int | None]] = field(default_factory=list)
 
     def fail(self, problem: str, leaf_index: int | None = None, record_id: str = "") -> Report:
         self.ok, self.problem, self.leaf_index, self.record_id = False, problem, leaf_index, record_id

@@ -3,6 +3,7 @@ the use-case's unit of work does."""
 from __future__ import annotations
 
 import uuid
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -122,7 +123,7 @@ class DocumentsRepository:
         return add_event(self._session, outbox, event_type, aggregate_id, payload)
 
     def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool:
-        result = self._session.execute(insert(outbox).values(
+        result = cast(sa.CursorResult[Any], self._session.execute(insert(outbox).values(
             event_id=event_id, event_type=event_type, aggregate_id=aggregate_id, payload=payload)
-            .on_conflict_do_nothing(index_elements=[outbox.c.event_id]))
+            .on_conflict_do_nothing(index_elements=[outbox.c.event_id])))
         return result.rowcount == 1

@@ -43,7 +43,7 @@ def from_timestamp(message, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(tzinfo=timezone.utc)
 
 
-def category_name(value: int) -> str:
+def category_name(value: pb.DocumentCategory.ValueType) -> str:
     if value == pb.DOCUMENT_CATEGORY_UNSPECIFIED:
         return ""
     try:
@@ -52,8 +52,8 @@ def category_name(value: int) -> str:
         raise InvalidArgument("Catégorie inconnue", reason="INVALID_CATEGORY") from None
 
 
-def category_pb(code: str) -> int:
-    return pb.DocumentCategory.Value(f"DOCUMENT_CATEGORY_{code}") if code else 0
+def category_pb(code: str) -> pb.DocumentCategory.ValueType:
+    return pb.DocumentCategory.Value(f"DOCUMENT_CATEGORY_{code}") if code else pb.DOCUMENT_CATEGORY_UNSPECIFIED
 
 
 def document(s: Shown) -> pb.Document:
@@ -61,7 +61,7 @@ def document(s: Shown) -> pb.Document:
     return pb.Document(
         document_id=d.document_id, patient_id=d.patient_id, title=d.title, document_date=d.document_date.isoformat(),
         category=category_pb(d.category), class_code=d.class_code, type_code=d.type_code,
-        author=pb.DocumentAuthor(type=AUTHOR_TO_PB.get(d.author.type, 0), id=d.author.id,
+        author=pb.DocumentAuthor(type=AUTHOR_TO_PB.get(d.author.type, pb.AUTHOR_TYPE_UNSPECIFIED), id=d.author.id,
                                  display_name=d.author.display_name, profession_code=d.author.profession_code,
                                  organisation_type=d.author.organisation_type,
                                  delegate_account_id=d.author.delegate_account_id),
@@ -106,7 +106,7 @@ def access(message, field: str = "access") -> Access:
 
 
 def filters(r: pb.ListDocumentsRequest) -> Filters:
-    author_types = frozenset()
+    author_types: frozenset[str] = frozenset()
     if r.author_type:
         name = AUTHOR_FROM_PB.get(r.author_type)
         if name is None:
@@ -117,7 +117,7 @@ def filters(r: pb.ListDocumentsRequest) -> Filters:
                    pinned_only=r.pinned_only, folder_id=r.folder_id, include_deleted=r.include_deleted)
 
 
-def sort(value: int) -> str:
+def sort(value: pb.DocumentSort.ValueType) -> str:
     if value not in SORT_FROM_PB:
         raise InvalidArgument("Tri inconnu")
     return SORT_FROM_PB[value]
@@ -132,7 +132,7 @@ def actor_spec(a: pb.Actor) -> ActorSpec:
                      on_behalf_of=a.on_behalf_of)
 
 
-def operation(value: int) -> str:
+def operation(value: pb.DocumentOperation.ValueType) -> str:
     if value not in OPERATION_FROM_PB:
         raise InvalidArgument("Opération inconnue")
     return OPERATION_FROM_PB[value]

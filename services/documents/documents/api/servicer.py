@@ -106,12 +106,13 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
     # ---- the matrix browser ----
     def ListMatrixProfessions(self, request, context):
         return pb.ListMatrixProfessionsResponse(
-            professions=[convert.profession(p) for p in matrix_browser.professions()],
-            matrix_version=matrix_browser.matrix_version())
+            professions=[convert.profession(p) for p in matrix_browser.professions(self._deps.matrix)],
+            matrix_version=self._deps.matrix.version)
 
     def GetAccessMatrix(self, request, context):
-        profession, entries = matrix_browser.access_matrix(request.profession_code, request.readable_only)
-        return pb.AccessMatrix(profession=convert.profession(profession), matrix_version=matrix_browser.matrix_version(),
+        profession, entries = matrix_browser.access_matrix(self._deps.matrix, request.profession_code,
+                                                           request.readable_only)
+        return pb.AccessMatrix(profession=convert.profession(profession), matrix_version=self._deps.matrix.version,
                                entries=[convert.matrix_entry(e) for e in entries])
 
     # ---- services and operators ----

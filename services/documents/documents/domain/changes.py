@@ -79,7 +79,7 @@ def update_document(deps: Dependencies, caller: Caller, patient_id: str, documen
             if change.pinned is not None:
                 values.update(pinned=change.pinned, pinned_at=now if change.pinned else None)
             repo.update_document(document_id, **values)
-            updated = repo.get_document(patient_id, document_id)
+            updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(w.audit(action=auditing.UPDATE, decision=decision, now=now, document=updated))
     if not allowed:
         raise _refuse(deps, w, auditing.UPDATE, decision, now, document)
@@ -141,7 +141,7 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
             if change.hidden_from_legal_representatives is not None:
                 values["hidden_from_legal_representatives"] = change.hidden_from_legal_representatives
             repo.update_document(document_id, **values)
-            updated = repo.get_document(patient_id, document_id)
+            updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
     if not allowed:
         raise _refuse(deps, w, auditing.VISIBILITY_CHANGE, decision, now, document)

@@ -56,7 +56,8 @@ def check_access(deps: Dependencies, caller: Caller, patient_id: str, document_i
         decision = (permissions.list_decision(actor, settings, mode=access.mode, justification=access.justification)
                     if operation == READ else permissions.holder_decision(actor, settings))
     else:
-        read = decide(actor, settings, document.attrs(), mode=access.mode, justification=access.justification, now=now)
+        read = decide(actor, settings, document.attrs(), mode=access.mode, justification=access.justification, now=now,
+                      matrix=deps.matrix)
         decision = read if operation == READ else permissions.change_decision(
             actor, settings, document, CHANGE_OPERATIONS[operation], read)
     deps.audit.append(auditing.entry(

@@ -9,7 +9,7 @@ from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import NotFound, PermissionDenied, Violations
 
 from documents.domain import auditing, permissions
-from documents.domain.access import Actor, Decision, Mode, decide
+from documents.domain.access import Actor, Decision, Matrix, Mode, decide
 from documents.domain.actors import AccessContext, actor_for, display_name
 from documents.domain.models import Document, Permissions, Shown
 from documents.domain.ports import Dependencies
@@ -26,6 +26,7 @@ class Who:
     caller: Caller
     context: AccessContext
     actor: Actor
+    matrix: Matrix                # what the read decisions of this request go by
 
     @property
     def patient_id(self) -> str:
@@ -58,12 +59,13 @@ def require_ids(**ids: str) -> None:
 def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
     professional_id = caller.subject if caller.actor_type == PROFESSIONAL else ""
     context = deps.contexts.get(patient_id, professional_id)
-    return Who(caller, context, actor_for(caller, context))
+    return Who(caller, context, actor_for(caller, context), deps.matrix)
 
 
 def read_decision(w: Who, document: Document, now: datetime, mode: Mode = Mode.NORMAL,
                   justification: str = "") -> Decision:
-    return decide(w.actor, w.context.settings, document.attrs(), mode=mode, justification=justification, now=now)
+    return decide(w.actor, w.context.settings, document.attrs(), mode=mode, justification=justification, now=now,
+                  matrix=w.matrix)
 
 
 def permissions_for(w: Who, document: Document, read: Decision) -> Permissions:

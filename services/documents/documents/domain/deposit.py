@@ -218,7 +218,9 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
         _forget(deps, document.object_key)
         if isinstance(exc, DuplicateUpload):
             with deps.unit_of_work() as repo:
-                return shown(w, repo.find_upload(upload_key, meta.upload_id), now)
+                earlier = repo.find_upload(upload_key, meta.upload_id)
+                assert earlier is not None, "a duplicate upload is one already stored"
+                return shown(w, earlier, now)
         raise
     log.info("document deposited", extra={"document_id": document.document_id, "size": document.size_bytes,
                                            "content_type": document.content_type})

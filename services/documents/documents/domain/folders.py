@@ -66,7 +66,9 @@ def rename_folder(deps: Dependencies, caller: Caller, patient_id: str, folder_id
         if repo.get_folder(patient_id, folder_id) is None:
             raise NotFound("Dossier introuvable")
         repo.rename_folder(folder_id, name, now)
-        return repo.get_folder(patient_id, folder_id)
+        renamed = repo.get_folder(patient_id, folder_id)
+        assert renamed is not None, "renamed in this transaction"
+        return renamed
 
 
 def delete_folder(deps: Dependencies, caller: Caller, patient_id: str, folder_id: str) -> None:

@@ -2,15 +2,12 @@
 whether it may be read, from the same data file as the decision (`access/matrix.yaml`)."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 from meskit.errors import InvalidArgument, NotFound
 
 from documents.domain import catalog
-from documents.domain.access import default_matrix
-from documents.domain.access.matrix import MATRIX_FILE
+from documents.domain.access import Matrix
 
 # TRE_G15 labels (DOMAIN §1.2) of the codes the matrix has columns for.
 PROFESSION_LABELS = {
@@ -56,13 +53,7 @@ class Entry:
     provisional: bool
 
 
-@lru_cache(maxsize=1)
-def matrix_version() -> str:
-    return "1-" + hashlib.sha256(MATRIX_FILE.read_bytes()).hexdigest()[:12]
-
-
-def professions() -> list[Profession]:
-    matrix = default_matrix()
+def professions(matrix: Matrix) -> list[Profession]:
     codes = sorted({code for codes in matrix.groups.values() for code in codes})
     out = []
     for code in codes:
@@ -72,13 +63,12 @@ def professions() -> list[Profession]:
     return out
 
 
-def access_matrix(profession_code: str, readable_only: bool = False) -> tuple[Profession, list[Entry]]:
+def access_matrix(matrix: Matrix, profession_code: str, readable_only: bool = False) -> tuple[Profession, list[Entry]]:
     if not profession_code:
         raise InvalidArgument("profession_code : champ obligatoire")
-    profession = next((p for p in professions() if p.code == profession_code), None)
+    profession = next((p for p in professions(matrix) if p.code == profession_code), None)
     if profession is None:
         raise NotFound("Profession absente de la matrice (elle ne lit aucun document)")
-    matrix = default_matrix()
     entries = []
     for code, known in sorted(catalog.TYPES.items(), key=lambda item: (item[1].class_code, item[0])):
         found = matrix.lookup(profession_code, code)

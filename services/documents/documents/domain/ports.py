@@ -1,14 +1,37 @@
 """What the documents use-cases need from the outside world (adapters implement these)."""
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
+from documents.domain.access import Matrix
 from documents.domain.actors import AccessContext
 from documents.domain.auditing import AuditEntry
+from documents.domain.models import Document, Folder
+
+
+class Repository(Protocol):
+    """Documents, folders, audit records and outbox events of one transaction (adapters.repository)."""
+
+    def add_document(self, d: Document, *, upload_key: str = "") -> None: ...
+    def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None: ...
+    def list_documents(self, patient_id: str, *, for_update: bool = False) -> list[Document]: ...
+    def find_upload(self, upload_key: str, upload_id: str) -> Document | None: ...
+    def update_document(self, document_id: str, **values: Any) -> None: ...
+    def delete_document(self, document_id: str) -> None: ...
+    def delete_patient_documents(self, patient_id: str) -> list[str]: ...
+    def add_folder(self, f: Folder) -> None: ...
+    def get_folder(self, patient_id: str, folder_id: str) -> Folder | None: ...
+    def list_folders(self, patient_id: str) -> list[Folder]: ...
+    def rename_folder(self, folder_id: str, name: str, now: datetime) -> None: ...
+    def delete_folder(self, folder_id: str) -> None: ...
+    def add_audit(self, record: AuditEntry) -> None: ...
+    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> uuid.UUID: ...
+    def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool: ...
 
 
 class ObjectStore(Protocol):
@@ -34,8 +57,9 @@ def utc_now() -> datetime:
 
 @dataclass
 class Dependencies:
-    unit_of_work: Callable[[], AbstractContextManager]    # yields a DocumentsRepository in a transaction
+    unit_of_work: Callable[[], AbstractContextManager[Repository]]   # one transaction
     objects: ObjectStore
     contexts: AccessContexts
     audit: AuditTrail
+    matrix: Matrix                                        # the DMP read matrix, parsed at start
     now: Callable[[], datetime] = utc_now

@@ -146,7 +146,7 @@ class IdentityRepository:
             set_={"failures": failures,
                   "window_started_at": sa.case((fresh, now), else_=throttles.c.window_started_at),
                   "locked_until": sa.case((failures >= limit, now + lock_for), else_=throttles.c.locked_until)})
-        row = self.session.execute(statement.returning(throttles.c.failures, throttles.c.locked_until)).first()
+        row = self.session.execute(statement.returning(throttles.c.failures, throttles.c.locked_until)).one()
         return Throttle(row.failures, row.locked_until)
 
     def clear_throttle(self, key: str) -> None:

@@ -23,7 +23,7 @@ ROLE_FROM_PB = {number: name for name, number in ROLE_TO_PB.items()}
 def account(a: Account) -> pb.Account:
     return pb.Account(
         account_id=a.account_id, status=STATUS[a.status], given_name=a.given_name,
-        family_name=a.family_name, birth_date=a.birth_date.isoformat(), sex=SEX_TO_PB.get(a.sex, 0),
+        family_name=a.family_name, birth_date=a.birth_date.isoformat(), sex=SEX_TO_PB.get(a.sex, pb.SEX_UNSPECIFIED),
         email=a.email or "", phone=a.phone or "", postal_address=a.postal_address or "",
         login_id=a.login_id or "", created_at=timestamp(a.created_at), activated_at=timestamp(a.activated_at),
         is_minor=age_on(a.birth_date, datetime.now().date()) < 18)
@@ -38,7 +38,7 @@ def professional(p: Professional) -> pb.Professional:
         mssante_address=p.mssante_address or "", email=p.email or "")
 
 
-def care_team_role(value: int) -> str | None:
+def care_team_role(value: pb.CareTeamRole.ValueType) -> str | None:
     """"" for no role, the role's name, or None for a number the contract does not define."""
     return ROLE_FROM_PB.get(value)
 

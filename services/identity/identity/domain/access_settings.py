@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
-from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
+from meskit.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 
 from identity.domain import rules
 from identity.domain.accounts import acts_for, resolve_me
@@ -76,9 +76,7 @@ def update_emergency_settings(deps: Dependencies, caller: Caller, patient_id: st
     patient_id = resolve_me(caller, patient_id)
     _require_self(caller, patient_id)
     if emergency is None:
-        v = Violations()
-        v.add("emergency", "champ obligatoire")
-        v.raise_if_any()
+        raise InvalidArgument("Requête invalide", violations=[FieldViolation("emergency", "champ obligatoire")])
     wanted = emergency.normalised()
     with deps.unit_of_work() as repo:
         _patient(repo, patient_id, changing=True)
@@ -160,6 +158,7 @@ def add_care_team_member(deps: Dependencies, caller: Caller, patient_id: str, pr
     if role is None:
         v.add("role", "rôle inconnu")
     v.raise_if_any()
+    assert role is not None
     with deps.unit_of_work() as repo:
         _patient(repo, patient_id, changing=True)
         professional = _professional(repo, professional_id)

@@ -64,6 +64,7 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
                          created_at=now)
         repo.add_provisional_code(digest(code), account_id, expires_at)
         account = repo.get_account(account_id)
+        assert account is not None, "created in this transaction"
         repo.add_event(account_events.ACCOUNT_CREATED, account_id,
                        account_events.created(account, now, code, expires_at))
     return account, code, expires_at
@@ -106,6 +107,7 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
                 repo.record_provisional_failure(code_hash)
             failure = True
         else:
+            assert account is not None
             failure = False
             if account.status != CREATED:
                 raise FailedPrecondition("Un profil a déjà été activé", reason="ALREADY_ACTIVATED")
@@ -119,7 +121,9 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
             repo.use_provisional_code(code_hash, now)
             repo.add_credential(activation.login_id, PATIENT, account.account_id, password_hash, activation.email)
             repo.activate_account(account.account_id, activation.email, now)
-            activated = repo.get_account(account.account_id)
+            found = repo.get_account(account.account_id)
+            assert found is not None, "activated in this transaction"
+            activated = found
             repo.add_event(account_events.ACCOUNT_ACTIVATED, activated.account_id,
                            account_events.changed(activated, now))
     if failure:
@@ -192,6 +196,7 @@ def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: 
             return account
         repo.update_contact(account_id, **values)
         updated = repo.get_account(account_id)
+        assert updated is not None, "updated in this transaction"
         repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, deps.now()))
     return updated
 
@@ -246,7 +251,9 @@ def create_professional(deps: Dependencies, caller: Caller, new: NewProfessional
                               insurer_doctor=new.insurer_doctor)
         if password_hash:
             repo.add_credential(new.login_id, "professional", professional_id, password_hash, new.email)
-        return repo.get_professional(professional_id)
+        created = repo.get_professional(professional_id)
+        assert created is not None, "created in this transaction"
+        return created
 
 
 def get_professional(deps: Dependencies, caller: Caller, professional_id: str) -> Professional:

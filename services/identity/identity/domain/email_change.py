@@ -79,11 +79,14 @@ def confirm_email_change(deps: Dependencies, caller: Caller, account_id: str, ch
         change = repo.get_email_change(change_id, account_id) if is_uuid(change_id) else None
         usable = (change is not None and change["consumed_at"] is None and change["expires_at"] > now
                   and change["failed_attempts"] < deps.policy.max_failures)
-        correct = usable and same(change["code_hash"], digest(code, change_id))
+        correct = change is not None and usable and same(change["code_hash"], digest(code, change_id))
         if correct:
+            assert change is not None
             repo.consume_email_change(change_id, now)
             repo.set_email(account_id, change["new_email"])
-            updated = repo.get_account(account_id)
+            found = repo.get_account(account_id)
+            assert found is not None, "updated in this transaction"
+            updated = found
             repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, now))
         elif usable:
             repo.record_email_change_failure(change_id)

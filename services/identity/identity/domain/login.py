@@ -94,8 +94,9 @@ class Login:
             if challenge is not None:
                 throttle.guard_login(deps, throttle.login_key(challenge.login_id), now)
             usable = challenge is not None and challenge.consumed_at is None and challenge.expires_at > now
-            correct = usable and same(challenge.code_hash, digest(code, challenge_id))
+            correct = challenge is not None and usable and same(challenge.code_hash, digest(code, challenge_id))
             if correct:
+                assert challenge is not None
                 repo.consume_challenge(challenge_id, now)
                 credential = repo.get_credential(challenge.login_id)
                 if not self._subject_active(repo, credential):
@@ -105,6 +106,7 @@ class Login:
         if not correct:
             self._fail(throttle.login_key(challenge.login_id) if challenge else None, client_key, now)
             raise Unauthenticated(BAD_CODE, reason="INVALID_CODE")
+        assert credential is not None, "a correct code is a known subject's"
         throttle.clear(deps, throttle.login_key(credential.login_id))
         return self._issue(credential.subject_type, credential.subject_id, family_id=str(uuid.uuid4()), now=now)
 

@@ -109,7 +109,7 @@ class LettersRepository:
         row = self.session.execute(sa.select(letter_batches).where(letter_batches.c.batch_id == batch_id)).mappings().first()
         if row is None:
             return None
-        found = ()
+        found: tuple[Letter, ...] = ()
         if with_letters:
             found = tuple(_letter(r) for r in self.session.execute(
                 sa.select(letters).where(letters.c.batch_id == batch_id).order_by(letters.c.recipient_id)).mappings())

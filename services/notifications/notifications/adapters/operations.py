@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -74,7 +75,7 @@ class OperationsRepository:
         row = self.session.execute(query.with_for_update() if for_update else query).mappings().first()
         if row is None:
             return None
-        counts = dict(self.session.execute(sa.select(deliveries.c.state, sa.func.count()).where(
+        counts: dict[str, int] = dict(self.session.execute(sa.select(deliveries.c.state, sa.func.count()).where(
             deliveries.c.campaign_id == campaign_id).group_by(deliveries.c.state)).all())
         return Campaign(campaign_id=str(row["campaign_id"]), name=row["name"], template=row["template"],
                         audience=row["audience"], state=row["state"], rate_per_day=row["rate_per_day"],
@@ -82,7 +83,7 @@ class OperationsRepository:
                         finished_at=row["finished_at"], counts=counts)
 
     def set_campaign_state(self, campaign_id: str, state: str) -> None:
-        values = {"state": state}
+        values: dict[str, Any] = {"state": state}
         if state == models.RUNNING:       # no budget accrues while paused
             values.update(tokens=0, tokens_at=sa.func.now())
         self.session.execute(campaigns.update().where(campaigns.c.campaign_id == campaign_id).values(**values))

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -118,7 +119,7 @@ class DeliveryQueue:
         """Erase the person's secrets (the provisional code) from events none of whose deliveries is
         still open: sent, skipped, fallen back or dead (a replayed dead one goes without the code)."""
         e, d = events.c, deliveries.c
-        erased = e.payload
+        erased: sa.ColumnElement[Any] = e.payload
         for key in SECRET_PAYLOAD_KEYS:
             erased = erased.op("-")(sa.cast(sa.literal(key), sa.Text))
         finished = (sa.select(e.event_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
+from typing import Any, cast
 from datetime import datetime, time
 
 import sqlalchemy as sa
@@ -128,8 +129,8 @@ class NotificationsRepository:
             self.session.execute(recipients.update().where(recipients.c.account_id == account_id)
                                  .values(campaign_opt_out=True, updated_at=sa.func.now()))
         else:
-            prefs = self.preferences(account_id)
-            self.save_preferences(account_id, dataclasses.replace(prefs, **{category: False}))
+            opt_out: dict[str, Any] = {category: False}
+            self.save_preferences(account_id, dataclasses.replace(self.preferences(account_id), **opt_out))
         return account_id
 
     # ---- preferences ----
@@ -163,8 +164,8 @@ class NotificationsRepository:
         return Device(**row)
 
     def delete_device(self, account_id: str, device_id: str) -> bool:
-        return self.session.execute(push_devices.delete().where(
-            push_devices.c.account_id == account_id, push_devices.c.device_id == device_id)).rowcount == 1
+        return cast(sa.CursorResult[Any], self.session.execute(push_devices.delete().where(
+            push_devices.c.account_id == account_id, push_devices.c.device_id == device_id))).rowcount == 1
 
     # ---- the bell ----
     def add_bell_item(self, *, notification_id: str, profile_id: str, event_id: str, event_type: str,
@@ -196,7 +197,7 @@ class NotificationsRepository:
         return [_bell(r) for r in rows]
 
     def database_now(self) -> datetime:
-        return self.session.execute(sa.select(sa.func.now())).scalar()
+        return self.session.execute(sa.select(sa.func.now())).scalar_one()
 
     def bell_since(self, profile_ids: list[str], since: datetime, limit: int = 500) -> list[BellItem]:
         rows = self.session.execute(sa.select(bell_items).where(
@@ -215,9 +216,9 @@ class NotificationsRepository:
                              .values(read_at=sa.func.now() if read else None))
 
     def mark_all_read(self, profile_id: str) -> int:
-        return self.session.execute(bell_items.update().where(
+        return cast(sa.CursorResult[Any], self.session.execute(bell_items.update().where(
             bell_items.c.profile_id == profile_id, bell_items.c.read_at.is_(None), bell_items.c.deleted_at.is_(None))
-            .values(read_at=sa.func.now())).rowcount
+            .values(read_at=sa.func.now()))).rowcount
 
     def delete_bell(self, notification_id: str) -> None:
         self.session.execute(bell_items.update().where(bell_items.c.notification_id == notification_id)

@@ -29,9 +29,15 @@ _BARE_EOL = re.compile(rb"\r\n|\r|\n")
 TCP_CORK = getattr(socket, "TCP_CORK", None)     # Linux; elsewhere the "." simply goes at once
 
 
-def _cork(sock: socket.socket, on: bool) -> None:
+def _socket(smtp: smtplib.SMTP) -> socket.socket:
+    if smtp.sock is None:
+        raise smtplib.SMTPServerDisconnected("not connected")
+    return smtp.sock
+
+
+def _cork(smtp: smtplib.SMTP, on: bool) -> None:
     if TCP_CORK is not None:
-        sock.setsockopt(socket.IPPROTO_TCP, TCP_CORK, int(on))
+        _socket(smtp).setsockopt(socket.IPPROTO_TCP, TCP_CORK, int(on))
 
 
 class SmtpMailer:
@@ -88,7 +94,7 @@ class SmtpConnection:
             try:
                 # the final "." is a small write right after the message: without this, Nagle's
                 # algorithm holds it until the server's delayed ACK (~40 ms a mail)
-                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                _socket(smtp).setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 smtp.ehlo()
                 if self._starttls:
                     smtp.starttls()
@@ -122,7 +128,8 @@ class SmtpConnection:
 
     def _reset(self) -> None:
         try:
-            self._smtp.rset()
+            if self._smtp is not None:
+                self._smtp.rset()
         except (smtplib.SMTPException, OSError):
             self._drop()
 
@@ -149,14 +156,14 @@ class SmtpConnection:
                 self._reset()
                 return Outcome(REJECTED if 500 <= code < 600 else TEMPORARY, code, _text(reply))
             smtp.send(wire_format(data))
-            _cork(smtp.sock, True)
+            _cork(smtp, True)
             smtp.send(b".\r\n")
             try:
                 mark = begin_mark()
             except BaseException:
                 self._abort()             # the held "." is discarded: the server drops the message
                 raise
-            _cork(smtp.sock, False)
+            _cork(smtp, False)
         except (smtplib.SMTPException, OSError) as exc:
             self._drop()
             if mark is not None:          # the "." may have reached the server: do not send it again

@@ -8,7 +8,7 @@ from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain import models, routing
 from notifications.domain.models import (BellItem, Campaign, DeliveryRecord, Letter, LetterBatch, Snapshot)
-from meskit.errors import Violations
+from meskit.errors import FieldViolation, InvalidArgument
 from meskit.timestamps import timestamp
 
 CHANNEL_TO_PB = {"BELL": pb.CHANNEL_BELL, routing.PUSH: pb.CHANNEL_PUSH, routing.EMAIL: pb.CHANNEL_EMAIL,
@@ -48,9 +48,8 @@ def adult_on(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        v = Violations()
-        v.add("recipient.adult_on", "date attendue au format AAAA-MM-JJ")
-        v.raise_if_any()
+        raise InvalidArgument("Requête invalide", violations=[
+            FieldViolation("recipient.adult_on", "date attendue au format AAAA-MM-JJ")]) from None
 
 
 def notification(item: BellItem) -> pb.Notification:
@@ -68,7 +67,7 @@ def preferences(account_id: str, p: routing.Preferences) -> pb.Preferences:
 
 def delivery_status(d: DeliveryRecord) -> pb.DeliveryStatus:
     return pb.DeliveryStatus(
-        notification_id=d.notification_id, channel=CHANNEL_TO_PB.get(d.channel, 0), state=STATE_TO_PB.get(d.state, 0),
+        notification_id=d.notification_id, channel=CHANNEL_TO_PB.get(d.channel, pb.CHANNEL_UNSPECIFIED), state=STATE_TO_PB.get(d.state, pb.DELIVERY_STATE_UNSPECIFIED),
         attempts=d.attempts, last_error=d.last_error or "", updated_at=timestamp(d.updated_at),
         delivery_id=d.delivery_id, recipient_id=d.recipient_id, target=d.target,
         not_before=timestamp(d.available_at), message_id=d.message_id or "", letter_id=d.letter_id or "")
@@ -87,17 +86,17 @@ def campaign(c: Campaign) -> pb.Campaign:
         total_recipients=sum(counts.values()), sent=counts.get(models.SENT, 0), failed=failed,
         created_at=timestamp(c.created_at), pending=counts.get(models.PENDING, 0) + counts.get(models.RETRYING, 0),
         skipped=counts.get(models.SKIPPED, 0), audience_complete=c.audience_complete, template=c.template,
-        audience=AUDIENCE_TO_PB.get(c.audience, 0), finished_at=timestamp(c.finished_at))
+        audience=AUDIENCE_TO_PB.get(c.audience, pb.CAMPAIGN_AUDIENCE_UNSPECIFIED), finished_at=timestamp(c.finished_at))
 
 
 def letter(x: Letter) -> pb.Letter:
     return pb.Letter(letter_id=x.letter_id, recipient_id=x.recipient_id, batch_id=x.batch_id,
-                     status=LETTER_STATUS_TO_PB.get(x.status, 0), notices=x.notices, pages=x.pages,
+                     status=LETTER_STATUS_TO_PB.get(x.status, pb.LETTER_STATUS_UNSPECIFIED), notices=x.notices, pages=x.pages,
                      file_name=x.file_name, updated_at=timestamp(x.updated_at))
 
 
 def letter_batch(b: LetterBatch) -> pb.LetterBatch:
-    return pb.LetterBatch(batch_id=b.batch_id, batch_key=b.batch_key, state=BATCH_STATE_TO_PB.get(b.state, 0),
+    return pb.LetterBatch(batch_id=b.batch_id, batch_key=b.batch_key, state=BATCH_STATE_TO_PB.get(b.state, pb.LETTER_BATCH_STATE_UNSPECIFIED),
                           letter_count=b.letter_count, location=b.location or "",
                           manifest_location=b.manifest_location or "", created_at=timestamp(b.created_at),
                           written_at=timestamp(b.written_at), letters=[letter(x) for x in b.letters])

@@ -76,7 +76,9 @@ def mark(deps: Dependencies, caller: Caller, notification_id: str, read: bool) -
     with deps.unit_of_work() as tx:
         _owned_item(deps, caller, tx, notification_id)
         tx.people.mark_bell(notification_id, read)
-        return tx.people.bell_item(notification_id)
+        marked = tx.people.bell_item(notification_id)
+        assert marked is not None, "read in this transaction"
+        return marked
 
 
 def mark_all_read(deps: Dependencies, caller: Caller, profile_id: str) -> int:

@@ -67,6 +67,7 @@ def write_batch(deps: Dependencies, batch_id: str | None = None) -> str | None:
         pages: dict[str, int] = {}
         if to_print:
             day = deps.now().astimezone(PARIS).date()
+            assert deps.print_shop is not None, "batches are written only where a store is configured"
             location, manifest_location, pages = deps.print_shop.write(batch.batch_id, batch.batch_key, to_print, day)
         tx.letters.finish(batch.batch_id, location, manifest_location, pages)
     log.info("letter batch written", extra={"batch_key": batch.batch_key, "letters": len(pages)})
@@ -94,6 +95,7 @@ def run_now(deps: Dependencies, caller: Caller) -> LetterBatch:
         raise FailedPrecondition("Aucun stockage des fichiers d'impression configuré (S3_ENDPOINT ou LETTERS_DIR)")
     now = deps.now()
     batch_id = open_batch(deps, f"manual-{now.astimezone(PARIS):%Y-%m-%dT%H%M%S}-{uuid.uuid4().hex[:6]}")
+    assert batch_id is not None, "a fresh batch key is never taken"
     write_batch(deps, batch_id)
     return get_batch(deps, caller, batch_id)
 
@@ -131,5 +133,7 @@ def update_letter_status(deps: Dependencies, caller: Caller, letter_id: str, sta
         if letter.status not in (models.HANDED_TO_PRINTER, models.POSTED):
             raise FailedPrecondition("Ce courrier n'a pas encore été remis à l'imprimeur")
         tx.letters.set_letter_status(letter_id, status)
-        return tx.letters.letter(letter_id)
+        changed = tx.letters.letter(letter_id)
+        assert changed is not None, "read in this transaction"
+        return changed
 

@@ -77,7 +77,9 @@ def create_campaign(deps: Dependencies, caller: Caller, *, name: str, template: 
     with deps.unit_of_work() as tx:
         campaign_id = tx.ops.add_campaign(name=name, template=template, audience=audience,
                                           rate_per_day=rate_per_day, created_by=caller.subject, people=people)
-        return tx.ops.campaign(campaign_id)
+        created = tx.ops.campaign(campaign_id)
+        assert created is not None, "created in this transaction"
+        return created
 
 
 def get_campaign(deps: Dependencies, caller: Caller, campaign_id: str) -> Campaign:
@@ -100,4 +102,6 @@ def set_running(deps: Dependencies, caller: Caller, campaign_id: str, running: b
         wanted = models.RUNNING if running else models.PAUSED
         if campaign.state != wanted:
             tx.ops.set_campaign_state(campaign_id, wanted)
-        return tx.ops.campaign(campaign_id)
+        changed = tx.ops.campaign(campaign_id)
+        assert changed is not None, "locked in this transaction"
+        return changed

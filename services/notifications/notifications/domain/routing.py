@@ -108,12 +108,13 @@ def in_quiet_hours(moment: datetime, prefs: Preferences, tz: ZoneInfo = PARIS) -
 
 def quiet_hours_end(moment: datetime, prefs: Preferences, tz: ZoneInfo = PARIS) -> datetime:
     """The first instant at or after `moment` outside the quiet hours."""
-    if not in_quiet_hours(moment, prefs, tz):
+    end = prefs.quiet_end
+    if end is None or not in_quiet_hours(moment, prefs, tz):
         return moment
     local = moment.astimezone(tz)
-    candidate = datetime.combine(local.date(), prefs.quiet_end, tzinfo=tz)
+    candidate = datetime.combine(local.date(), end, tzinfo=tz)
     if candidate <= local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), prefs.quiet_end, tzinfo=tz)
+        candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=tz)
     return candidate
 
 

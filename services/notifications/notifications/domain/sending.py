@@ -14,6 +14,7 @@ import logging
 import time as clock
 import uuid
 from datetime import time
+from typing import Any
 
 from notifications.domain import models, routing
 from notifications.domain.catalog import CAMPAIGN_TEMPLATES, Notice, notice_for
@@ -50,9 +51,10 @@ class _Sender:
         self.policy = deps.policies[self.channel]
 
     def retry_or_die(self, claim: Claimed, error: str, *, after_commit: bool = False) -> None:
-        queue, states = self.deps.queue, ([models.SENT] if after_commit else None)
+        queue = self.deps.queue
+        states: dict[str, Any] = {"states": [models.SENT]} if after_commit else {}
         if self.policy.exhausted(claim.attempts):
-            queue.finish(claim, self.worker, models.DEAD, error, **({"states": states} if states else {}))
+            queue.finish(claim, self.worker, models.DEAD, error, **states)
             log.warning("delivery dead", extra={"channel": self.channel, "attempts": claim.attempts})
             return
         when = routing.next_attempt(self.deps.now(), self.policy, claim.attempts,
@@ -141,12 +143,12 @@ class EmailSender(_Sender):
         content = compose(notice, claim.payload, profile_name=claim.profile_name,
                           recipient_name=claim.given_name, public_url=deps.public_url,
                           occurred_at=claim.occurred_at)
-        optional = not notice.mandatory and notice.category
-        data = renderer.render(to=claim.email, content=content, notification_id=claim.notification_id,
-                               unsubscribe=(claim.unsubscribe_token, notice.category) if optional else None,
+        category = None if notice.mandatory else notice.category
+        data = renderer.render(to=claim.email or "", content=content, notification_id=claim.notification_id,
+                               unsubscribe=(claim.unsubscribe_token, category) if category else None,
                                date=claim.occurred_at)
         message_id = renderer.message_id(claim.notification_id)
-        outcome = self.connection.deliver(renderer.envelope_sender, claim.email, data,
+        outcome = self.connection.deliver(renderer.envelope_sender, claim.email or "", data,
                                           lambda: self.marker.begin(claim.delivery_id, worker, message_id))
         kind, detail = outcome.kind, f"{outcome.code} {outcome.detail}".strip()
         if kind == MAIL_SENT:
@@ -157,7 +159,7 @@ class EmailSender(_Sender):
         if kind == MAIL_UNCONFIRMED:
             log.warning("mail handed over, reply lost: kept as sent", extra={"error": outcome.detail})
             return
-        states = {"states": [models.SENT]} if outcome.committed else {}
+        states: dict[str, Any] = {"states": [models.SENT]} if outcome.committed else {}
         if kind == MAIL_REFUSED:       # the address is refused for good: remember it, write a letter instead
             if claim.campaign_id:
                 queue.finish(claim, worker, models.SKIPPED, f"adresse refusée : {detail}", bad_email=claim.email,

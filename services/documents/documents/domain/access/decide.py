@@ -1,6 +1,6 @@
 """decide(): may this actor read this document of this patient, now, in this mode? Deny unless a rule allows.
 
-Pure: every input is explicit, the matrix is a lookup table, `now` is given. The returned rule
+Pure: every input is explicit, the matrix is a lookup table passed in, `now` is given. The returned rule
 name is stable and goes into the audit record; RULES below lists them all, and each reason names
 the DOMAIN.md section it comes from. README.md beside this file explains the choices made where
 DOMAIN.md is silent or ambiguous.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from documents.domain.access.matrix import Matrix, default_matrix
+from documents.domain.access.matrix import Matrix
 from documents.domain.access.model import (
     Actor, ActorType, AuthorType, Decision, DelegationType, DocumentAttrs, Mode, PatientSettings)
 
@@ -71,8 +71,7 @@ def _deny(rule: str, reason: str) -> Decision:
 
 
 def decide(actor: Actor, settings: PatientSettings, document: DocumentAttrs, *,
-           mode: Mode | str = Mode.NORMAL, justification: str = "", now: datetime,
-           matrix: Matrix | None = None) -> Decision:
+           mode: Mode | str = Mode.NORMAL, justification: str = "", now: datetime, matrix: Matrix) -> Decision:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     mode = Mode(mode)
@@ -81,7 +80,7 @@ def decide(actor: Actor, settings: PatientSettings, document: DocumentAttrs, *,
     if document.deleted:
         return _deny(DOCUMENT_DELETED, "the document was deleted")
     if actor.type == ActorType.PROFESSIONAL:
-        return _professional(actor, settings, document, mode, justification, matrix or default_matrix())
+        return _professional(actor, settings, document, mode, justification, matrix)
     if mode != Mode.NORMAL:
         return _deny(EMERGENCY_MODE_PROFESSIONALS_ONLY,
                      f"the {mode.value} access mode is for health professionals only (DOMAIN §3.2)")
@@ -197,17 +196,18 @@ def _professional(actor: Actor, settings: PatientSettings, document: DocumentAtt
 def _within_matrix(matrix: Matrix, actor: Actor, document: DocumentAttrs, rule: str, reason: str) -> Decision:
     """Every professional path, emergencies included, stays within the matrix (DOMAIN §1.1)."""
     found = matrix.lookup(actor.profession_code, document.type_code)
-    if not found.known_type:
+    row = found.row
+    if row is None:
         return _deny(MATRIX_UNKNOWN_TYPE,
                      f"no matrix row for type {document.type_code!r}: denied to every professional until the matrix has one (DOMAIN §1.4)")
     if not found.known_profession:
         return _deny(MATRIX_UNKNOWN_PROFESSION,
                      f"profession code {actor.profession_code!r} has no column in the matrix (DOMAIN §1.2)")
-    if found.row.class_code != document.class_code:
+    if row.class_code != document.class_code:
         return _deny(MATRIX_CLASS_MISMATCH,
-                     f"the document's class {document.class_code!r} is not its type's class {found.row.class_code!r}")
+                     f"the document's class {document.class_code!r} is not its type's class {row.class_code!r}")
     if not found.allowed:
         return _deny(MATRIX_DENIED, f"the matrix does not let {'/'.join(found.groups)} read type {document.type_code!r}")
-    if found.row.provisional:
+    if row.provisional:
         reason += " [provisional matrix row]"
     return _allow(rule, reason)

@@ -1,18 +1,15 @@
-"""The DMP read matrix, loaded from a data file and validated at load (see matrix.yaml's header).
+"""The DMP read matrix, parsed from the text of its data file and validated (see matrix.yaml's header).
 
-Reading the file is the only I/O here and happens once, when `default_matrix()` is first called
-(or `load_matrix(path)` explicitly); `Matrix` itself is a pure lookup table.
+No I/O here: the composition root reads the file (documents.adapters.matrix_file) and passes the
+parsed `Matrix`, a pure lookup table, to the decision.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import yaml
-
-MATRIX_FILE = Path(__file__).with_name("matrix.yaml")
 
 # TRE_A03 classCodes (DOMAIN §1.3).
 CLASS_CODES = frozenset({"10", "11", "31", "42", "43", "44", "45", "52", "60", "90", "95", "99"})
@@ -51,6 +48,7 @@ class Matrix:
     groups: dict[str, frozenset[str]]          # group -> profession codes
     types: dict[str, TypeRow]                  # type code -> row
     source: str = ""
+    version: str = ""                          # changes whenever the file's text does
 
     def groups_of(self, profession_code: str) -> tuple[str, ...]:
         return tuple(sorted(g for g, codes in self.groups.items() if profession_code in codes))
@@ -100,7 +98,8 @@ def parse_matrix(text: str, source: str = "<matrix>") -> Matrix:
     types = _parse_types(data.get("types"), columns, problems)
     if problems:
         raise MatrixError(f"{source}: invalid matrix:\n  - " + "\n  - ".join(problems))
-    return Matrix(groups=groups, types=types, source=source)
+    return Matrix(groups=groups, types=types, source=source,
+                  version="1-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12])
 
 
 def _parse_groups(raw, problems: list[str]) -> dict[str, frozenset[str]]:
@@ -180,13 +179,3 @@ def _parse_types(raw, columns: list[str], problems: list[str]) -> dict[str, Type
                                  provisional=row.get("provisional", False), doubtful=row.get("doubtful", False),
                                  readers=frozenset(c for c, f in zip(columns, read) if f == 1))
     return rows
-
-
-def load_matrix(path: Path = MATRIX_FILE) -> Matrix:
-    return parse_matrix(Path(path).read_text(encoding="utf-8"), source=str(path))
-
-
-@lru_cache(maxsize=1)
-def default_matrix() -> Matrix:
-    """The packaged matrix, read once per process."""
-    return load_matrix(MATRIX_FILE)
