@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_gen:
         subprocess.run([str(ROOT / "scripts" / "gen-protos.sh")], cwd=ROOT, check=True,
                        env={**os.environ, "PYTHON": sys.executable})
+    # the API reference in docs/api covers every contract (its test compares it with the protos)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "gen-api-docs.py")], cwd=ROOT, check=True)
     print(f"Next: write its contract, describe it in README.md's table of services, and set its `calls`"
           f" and `uses` in the chart if it needs more than identity and its database.")
 
