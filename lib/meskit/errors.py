@@ -82,3 +82,49 @@ class Violations:
     def raise_if_any(self, message: str = "Requête invalide") -> None:
         if self.items:
             raise InvalidArgument(message, violations=self.items)
+
+
+ERRORS_BY_CODE: dict[str, type[DomainError]] = {cls.code: cls for cls in (
+    InvalidArgument, NotFound, AlreadyExists, PermissionDenied, Unauthenticated, FailedPrecondition,
+    ResourceExhausted, Unavailable, Unimplemented)}
+
+
+def code_name(error: BaseException) -> str:
+    """The gRPC status name of an error received from another service ("" when it has none)."""
+    code = error.code() if callable(getattr(error, "code", None)) else None
+    return getattr(code, "name", "")
+
+
+def received(error: BaseException, fallback: DomainError, **messages: str) -> DomainError:
+    """A gRPC error received from another service, as the kit's typed error to raise in turn.
+
+    `messages` names the statuses passed on to our own caller, with the message shown to them
+    (`NOT_FOUND="Profil introuvable"`); they keep the field violations and reason the other service
+    sent. Any other status (unreachable, deadline exceeded, refused credentials, internal) is
+    `fallback`, usually an Unavailable: what went wrong between services is not the caller's doing.
+    """
+    name = code_name(error)
+    if name not in messages or name not in ERRORS_BY_CODE:
+        return fallback
+    violations, reason = _details(error)
+    return ERRORS_BY_CODE[name](messages[name], violations=violations, reason=reason)
+
+
+def _details(error: BaseException) -> tuple[list[FieldViolation], str]:
+    from google.rpc import error_details_pb2, status_pb2
+
+    trailers = error.trailing_metadata() if callable(getattr(error, "trailing_metadata", None)) else None
+    packed = dict(trailers or ()).get("grpc-status-details-bin")
+    if not packed:
+        return [], ""
+    violations, reason = [], ""
+    for detail in status_pb2.Status.FromString(packed).details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violations += [FieldViolation(v.field, v.description) for v in bad.field_violations]
+        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+    return violations, reason

@@ -11,12 +11,12 @@ from pathlib import Path
 from mes.documents.v1 import documents_pb2_grpc
 
 from meskit import clients, db
+from meskit.audit_client import AuditClient
 from meskit.config import ConfigError
 from meskit.outbox import OutboxRelay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
-from documents.adapters.audit import AuditClient
 from documents.adapters.identity import IdentityAccessContexts
 from documents.adapters.notifications import NotificationsPublisher
 from documents.adapters.object_store import LocalObjectStore, S3ObjectStore

@@ -12,7 +12,7 @@ from mes.notifications.v1 import notifications_pb2_grpc
 
 from meskit.outbox import Event
 
-from documents.domain.common import ACCES_BRIS_GLACE
+from documents.domain.notices import ACCES_BRIS_GLACE
 
 TIMEOUT_SECONDS = 5.0
 

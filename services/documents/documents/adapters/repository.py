@@ -9,10 +9,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from meskit.audit import AUDIT_RECORD, AuditRecord
 from meskit.outbox import add_event
 
 from documents.adapters.tables import documents, folders, outbox
-from documents.domain.auditing import AUDIT_RECORD, AuditEntry
 from documents.domain.errors import DuplicateUpload
 from documents.domain.models import Author, Document, Folder, Visibility
 
@@ -114,7 +114,7 @@ class DocumentsRepository:
         self._session.execute(folders.delete().where(folders.c.folder_id == folder_id))
 
     # ---- outbox ----
-    def add_audit(self, record: AuditEntry) -> None:
+    def add_audit(self, record: AuditRecord) -> None:
         """An AUDIT_RECORD event whose id is the record id (audit is idempotent on it)."""
         self.add_event_once(uuid.UUID(record.record_id), AUDIT_RECORD, record.patient_id or "-", record.to_payload())
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Protocol
 
+from meskit.audit import AuditRecord
+
 from documents.domain.actors import AccessContext
-from documents.domain.auditing import AuditEntry
 
 
 class ObjectStore(Protocol):
@@ -25,7 +26,7 @@ class AccessContexts(Protocol):
 
 class AuditTrail(Protocol):
     """Appends one record synchronously, with a deadline; raises meskit.errors.Unavailable on failure."""
-    def append(self, record: AuditEntry) -> None: ...
+    def append(self, record: AuditRecord) -> None: ...
 
 
 def utc_now() -> datetime:

@@ -8,7 +8,7 @@ from datetime import datetime
 import grpc
 from mes.notifications.v1 import notifications_pb2, notifications_pb2_grpc
 
-from meskit.errors import Unavailable
+from meskit.errors import Unavailable, code_name, received
 from meskit.outbox import Event
 from meskit.timestamps import timestamp
 
@@ -26,9 +26,9 @@ class NotificationsCodeSender:
             self._stub.SendOneTimeCode(notifications_pb2.SendOneTimeCodeRequest(
                 email=email, code=code, expires_at=timestamp(expires_at), purpose=purpose, given_name=given_name))
         except grpc.RpcError as exc:
-            log.warning("one-time code not delivered", extra={"purpose": purpose, "error": exc.code().name})
-            raise Unavailable("Le code n'a pas pu être envoyé, réessayez dans quelques instants",
-                              reason="CODE_NOT_SENT") from exc
+            log.warning("one-time code not delivered", extra={"purpose": purpose, "error": code_name(exc)})
+            raise received(exc, Unavailable("Le code n'a pas pu être envoyé, réessayez dans quelques instants",
+                                            reason="CODE_NOT_SENT")) from exc
 
 
 class NotificationsPublisher:
