@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+
+from meskit import events
 
 log = logging.getLogger("meskit.outbox")
 
@@ -57,6 +59,14 @@ def add_event(session: Session, table: sa.Table, event_type: str, aggregate_id: 
     session.execute(table.insert().values(event_id=event_id, event_type=event_type,
                                           aggregate_id=aggregate_id, payload=payload))
     return event_id
+
+
+def add_envelope(session: Session, table: sa.Table, envelope: events.Envelope, *, once: bool = False) -> bool:
+    """An event for notifications (checked by meskit.events.envelope); `once`: nothing if its id is taken."""
+    statement = insert(table).values(**events.outbox_row(envelope))
+    if once:
+        statement = statement.on_conflict_do_nothing(index_elements=[table.c.event_id])
+    return session.execute(statement).rowcount == 1
 
 
 class OutboxRelay:

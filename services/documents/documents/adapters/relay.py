@@ -9,9 +9,9 @@ import logging
 
 from meskit.audit import AUDIT_RECORD, MEDICAL_DOCUMENT, AuditRecord
 from meskit.audit_client import AuditClient
+from meskit.event_publisher import EventPublisher
 from meskit.outbox import Event
 
-from documents.adapters.notifications import NotificationsPublisher
 
 log = logging.getLogger("documents.relay")
 
@@ -21,7 +21,7 @@ class NotConfigured(RuntimeError):
 
 
 class Dispatcher:
-    def __init__(self, audit: AuditClient, notifications: NotificationsPublisher | None):
+    def __init__(self, audit: AuditClient, notifications: EventPublisher | None):
         self._audit, self._notifications = audit, notifications
 
     def __call__(self, event: Event) -> None:
@@ -31,4 +31,4 @@ class Dispatcher:
             return
         if self._notifications is None:
             raise NotConfigured("NOTIFICATIONS_ADDR is not set: the notice waits in the outbox")
-        self._notifications.publish(event)
+        self._notifications(event)

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meskit.audit import AUDIT_RECORD, AuditRecord
-from meskit.outbox import add_event
+from meskit.events import Envelope
+from meskit.outbox import add_envelope
 
 from documents.adapters.tables import documents, folders, outbox
 from documents.domain.errors import DuplicateUpload
@@ -118,8 +119,9 @@ class DocumentsRepository:
         """An AUDIT_RECORD event whose id is the record id (audit is idempotent on it)."""
         self.add_event_once(uuid.UUID(record.record_id), AUDIT_RECORD, record.patient_id or "-", record.to_payload())
 
-    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> uuid.UUID:
-        return add_event(self._session, outbox, event_type, aggregate_id, payload)
+    def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool:
+        """An event for notifications (meskit.events); `once`: nothing if its id is already taken."""
+        return add_envelope(self._session, outbox, envelope, once=once)
 
     def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool:
         result = self._session.execute(insert(outbox).values(

@@ -23,7 +23,7 @@ from documents.domain import auditing, catalog, content
 from documents.domain.access import ActorType, AuthorType, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.lookup import require_ids
-from documents.domain.notices import AJOUT_DOCUMENT
+from documents.domain.notices import document_added
 from documents.domain.errors import DuplicateUpload
 from documents.domain.models import Author, Document, Shown, Visibility
 from documents.domain.permissions import denied, deposit_decision
@@ -213,10 +213,7 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
             repo.add_document(document, upload_key=upload_key)
             repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=decision, now=now, document=document))
             if not patient_side and not meta.hidden_from_patient:
-                repo.add_event(AJOUT_DOCUMENT, meta.patient_id, {
-                    "patient_id": meta.patient_id, "document_id": document.document_id,
-                    "actor_display": author.display_name or "Un professionnel de santé",
-                    "occurred_at": now.isoformat()})
+                repo.add_notice(document_added(meta.patient_id, document.document_id, author.display_name, now))
     except BaseException as exc:
         _forget(deps, document.object_key)
         if isinstance(exc, DuplicateUpload):

@@ -64,8 +64,7 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
                          created_at=now)
         repo.add_provisional_code(digest(code), account_id, expires_at)
         account = repo.get_account(account_id)
-        repo.add_event(account_events.ACCOUNT_CREATED, account_id,
-                       account_events.created(account, now, code, expires_at))
+        repo.add_notice(account_events.created(account, now, code, expires_at))
     return account, code, expires_at
 
 
@@ -120,8 +119,7 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
             repo.add_credential(activation.login_id, PATIENT, account.account_id, password_hash, activation.email)
             repo.activate_account(account.account_id, activation.email, now)
             activated = repo.get_account(account.account_id)
-            repo.add_event(account_events.ACCOUNT_ACTIVATED, activated.account_id,
-                           account_events.changed(activated, now))
+            repo.add_notice(account_events.changed(account_events.ACCOUNT_ACTIVATED, activated, now))
     if failure:
         record_client_failure(deps, client_key("activation", client), now)
         raise PermissionDenied(ACTIVATION_REFUSED, reason="ACTIVATION_REFUSED")
@@ -192,7 +190,7 @@ def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: 
             return account
         repo.update_contact(account_id, **values)
         updated = repo.get_account(account_id)
-        repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, deps.now()))
+        repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, deps.now()))
     return updated
 
 

@@ -84,7 +84,7 @@ def confirm_email_change(deps: Dependencies, caller: Caller, account_id: str, ch
             repo.consume_email_change(change_id, now)
             repo.set_email(account_id, change["new_email"])
             updated = repo.get_account(account_id)
-            repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, now))
+            repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, now))
         elif usable:
             repo.record_email_change_failure(change_id)
     if not correct:
