@@ -91,8 +91,8 @@ ERRORS_BY_CODE: dict[str, type[DomainError]] = {cls.code: cls for cls in (
 
 def code_name(error: BaseException) -> str:
     """The gRPC status name of an error received from another service ("" when it has none)."""
-    code = error.code() if callable(getattr(error, "code", None)) else None
-    return getattr(code, "name", "")
+    code = getattr(error, "code", None)
+    return getattr(code() if callable(code) else None, "name", "")
 
 
 def received(error: BaseException, fallback: DomainError, **messages: str) -> DomainError:
@@ -113,8 +113,8 @@ def received(error: BaseException, fallback: DomainError, **messages: str) -> Do
 def _details(error: BaseException) -> tuple[list[FieldViolation], str]:
     from google.rpc import error_details_pb2, status_pb2
 
-    trailers = error.trailing_metadata() if callable(getattr(error, "trailing_metadata", None)) else None
-    packed = dict(trailers or ()).get("grpc-status-details-bin")
+    trailing = getattr(error, "trailing_metadata", None)
+    packed = dict((trailing() if callable(trailing) else None) or ()).get("grpc-status-details-bin")
     if not packed:
         return [], ""
     violations, reason = [], ""

@@ -88,7 +88,7 @@ WITH_RECIPIENT = frozenset(ACCOUNT_EVENTS)     # identity sends the person's con
 
 @dataclass(frozen=True, kw_only=True)
 class Recipient:
-    """What identity knows of a person, as of `as_of` (notifications keeps the newest)."""
+    """What identity knows of a person, as of `as_of` (notifications keeps the newest snapshot per account)."""
     account_id: str
     given_name: str = ""
     family_name: str = ""
@@ -99,7 +99,7 @@ class Recipient:
     legal_representative_ids: tuple[str, ...] = ()
     caregiver_ids: tuple[str, ...] = ()
     closed: bool = False
-    as_of: datetime
+    as_of: datetime | None = None    # required from producers
     adult_on: date | None = None     # the 18th birthday: from then on not a minor
 
 
@@ -126,6 +126,8 @@ def envelope(event_type: str, patient_id: str, payload: Any, *, occurred_at: dat
     v.require(patient_id, "patient_id")
     if event_type in WITH_RECIPIENT and recipient is None:
         v.add("recipient", "champ obligatoire")
+    if recipient is not None and recipient.as_of is None:
+        v.add("recipient.as_of", "champ obligatoire")
     v.raise_if_any(f"Évènement {event_type} invalide")
     payload_from(event_type, to_json(payload))
     return Envelope(event_id=str(event_id or uuid.uuid4()), event_type=event_type, patient_id=patient_id,

@@ -66,7 +66,7 @@ def add_envelope(session: Session, table: sa.Table, envelope: events.Envelope, *
     statement = insert(table).values(**events.outbox_row(envelope))
     if once:
         statement = statement.on_conflict_do_nothing(index_elements=[table.c.event_id])
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement.returning(table.c.event_id)).first() is not None
 
 
 class OutboxRelay:
