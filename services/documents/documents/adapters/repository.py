@@ -2,16 +2,13 @@
 the use-case's unit of work does."""
 from __future__ import annotations
 
-import uuid
-
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meskit.audit import AUDIT_RECORD, AuditRecord
+from meskit.audit import AuditRecord
 from meskit.events import Envelope
-from meskit.outbox import add_envelope
+from meskit.outbox import add_audit_record, add_envelope
 
 from documents.adapters.tables import documents, folders, outbox
 from documents.domain.errors import DuplicateUpload
@@ -116,15 +113,8 @@ class DocumentsRepository:
 
     # ---- outbox ----
     def add_audit(self, record: AuditRecord) -> None:
-        """An AUDIT_RECORD event whose id is the record id (audit is idempotent on it)."""
-        self.add_event_once(uuid.UUID(record.record_id), AUDIT_RECORD, record.patient_id or "-", record.to_payload())
+        add_audit_record(self._session, outbox, record)
 
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool:
         """An event for notifications (meskit.events); `once`: nothing if its id is already taken."""
         return add_envelope(self._session, outbox, envelope, once=once)
-
-    def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool:
-        result = self._session.execute(insert(outbox).values(
-            event_id=event_id, event_type=event_type, aggregate_id=aggregate_id, payload=payload)
-            .on_conflict_do_nothing(index_elements=[outbox.c.event_id]))
-        return result.rowcount == 1
