@@ -22,10 +22,10 @@ from meskit.errors import InvalidArgument, Unavailable, Violations
 from documents.domain import auditing, catalog, content
 from documents.domain.access import ActorType, AuthorType, initial_masked
 from documents.domain.actors import Who, who
-from documents.domain.lookup import require_ids
-from documents.domain.notices import document_added
 from documents.domain.errors import DuplicateUpload
+from documents.domain.lookup import require_ids
 from documents.domain.models import Author, Document, Shown, Visibility
+from documents.domain.notices import document_added
 from documents.domain.permissions import denied, deposit_decision
 from documents.domain.ports import Dependencies
 from documents.domain.showing import shown
