@@ -1,12 +1,17 @@
 """Typed domain errors with a transport-neutral code.
 
 Domain code raises these; one server interceptor turns them into a gRPC status and the
-gateway turns that status into an HTTP problem. Messages are shown to users (French is fine)
-and must never carry secrets or health data.
+gateway turns that status into an HTTP problem; `received` turns a status received from another
+service back into one of these. Messages are shown to users (French is fine) and must never carry
+secrets or health data. This module imports no gRPC code at load time: the domain imports it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import grpc
 
 
 @dataclass(frozen=True)
@@ -111,14 +116,15 @@ def received(error: BaseException, fallback: DomainError, **messages: str) -> Do
 
 
 def _details(error: BaseException) -> tuple[list[FieldViolation], str]:
-    from google.rpc import error_details_pb2, status_pb2
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
 
-    trailing = getattr(error, "trailing_metadata", None)
-    packed = dict((trailing() if callable(trailing) else None) or ()).get("grpc-status-details-bin")
-    if not packed:
-        return [], ""
+    try:
+        status = rpc_status.from_call(cast("grpc.Call", error))
+    except (AttributeError, ValueError):    # no status, or details that contradict it: trust neither
+        status = None
     violations, reason = [], ""
-    for detail in status_pb2.Status.FromString(packed).details:
+    for detail in status.details if status else []:
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
