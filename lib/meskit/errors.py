@@ -1,12 +1,17 @@
 """Typed domain errors with a transport-neutral code.
 
 Domain code raises these; one server interceptor turns them into a gRPC status and the
-gateway turns that status into an HTTP problem. Messages are shown to users (French is fine)
-and must never carry secrets or health data.
+gateway turns that status into an HTTP problem; `received` turns a status received from another
+service back into one of these. Messages are shown to users (French is fine) and must never carry
+secrets or health data. This module imports no gRPC code at load time: the domain imports it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    import grpc
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,50 @@ class Violations:
     def raise_if_any(self, message: str = "Requête invalide") -> None:
         if self.items:
             raise InvalidArgument(message, violations=self.items)
+
+
+ERRORS_BY_CODE: dict[str, type[DomainError]] = {cls.code: cls for cls in (
+    InvalidArgument, NotFound, AlreadyExists, PermissionDenied, Unauthenticated, FailedPrecondition,
+    ResourceExhausted, Unavailable, Unimplemented)}
+
+
+def code_name(error: BaseException) -> str:
+    """The gRPC status name of an error received from another service ("" when it has none)."""
+    code = getattr(error, "code", None)
+    return getattr(code() if callable(code) else None, "name", "")
+
+
+def received(error: BaseException, fallback: DomainError, **messages: str) -> DomainError:
+    """A gRPC error received from another service, as the kit's typed error to raise in turn.
+
+    `messages` names the statuses passed on to our own caller, with the message shown to them
+    (`NOT_FOUND="Profil introuvable"`); they keep the field violations and reason the other service
+    sent. Any other status (unreachable, deadline exceeded, refused credentials, internal) is
+    `fallback`, usually an Unavailable: what went wrong between services is not the caller's doing.
+    """
+    name = code_name(error)
+    if name not in messages or name not in ERRORS_BY_CODE:
+        return fallback
+    violations, reason = _details(error)
+    return ERRORS_BY_CODE[name](messages[name], violations=violations, reason=reason)
+
+
+def _details(error: BaseException) -> tuple[list[FieldViolation], str]:
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+
+    try:
+        status = rpc_status.from_call(cast("grpc.Call", error))
+    except (AttributeError, ValueError):    # no status, or details that contradict it: trust neither
+        status = None
+    violations, reason = [], ""
+    for detail in status.details if status else []:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violations += [FieldViolation(v.field, v.description) for v in bad.field_violations]
+        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason = info.reason
+    return violations, reason

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from meskit.db import Timestamp
 from meskit.loop import Loop
+from meskit import events
+from meskit.audit import AUDIT_RECORD, AuditRecord
 
 log = logging.getLogger("meskit.outbox")
 
@@ -59,6 +61,25 @@ def add_event(session: Session, table: sa.Table, event_type: str, aggregate_id: 
     session.execute(table.insert().values(event_id=event_id, event_type=event_type,
                                           aggregate_id=aggregate_id, payload=payload))
     return event_id
+
+
+def add_envelope(session: Session, table: sa.Table, envelope: events.Envelope, *, once: bool = False) -> bool:
+    """An event for notifications (checked by meskit.events.envelope); `once`: nothing if its id is taken."""
+    return _insert(session, table, events.outbox_row(envelope), once=once)
+
+
+def add_audit_record(session: Session, table: sa.Table, record: AuditRecord) -> bool:
+    """A change's audit record, relayed to audit at least once: the event id is the record id."""
+    return _insert(session, table, {"event_id": uuid.UUID(record.record_id), "event_type": AUDIT_RECORD,
+                                    "aggregate_id": record.patient_id or "-", "payload": record.to_payload()},
+                   once=True)
+
+
+def _insert(session: Session, table: sa.Table, row: dict, *, once: bool) -> bool:
+    statement = insert(table).values(**row)
+    if once:
+        statement = statement.on_conflict_do_nothing(index_elements=[table.c.event_id])
+    return session.execute(statement.returning(table.c.event_id)).first() is not None
 
 
 class OutboxRelay:

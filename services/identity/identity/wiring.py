@@ -11,10 +11,11 @@ from mes.identity.v1 import identity_pb2_grpc
 
 from meskit import clients, db
 from meskit.auth import SERVICE, Caller, TokenSigner, TokenVerifier
+from meskit.event_publisher import EventPublisher
 from meskit.outbox import OutboxRelay
 from meskit.server import Registration, build_server as build_kit_server
 
-from identity.adapters.notifications import NotificationsCodeSender, NotificationsPublisher
+from identity.adapters.notifications import NotificationsCodeSender
 from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.repository import IdentityRepository
@@ -28,6 +29,7 @@ from identity.domain.service_clients import ServiceClients
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 SERVICE_TOKEN_TTL = 300
 RELAY_INTERVAL_SECONDS = 0.5
+PUBLISH_TIMEOUT_SECONDS = 10.0
 
 
 def policy_from(settings: IdentitySettings) -> Policy:
@@ -77,7 +79,8 @@ def build(settings: IdentitySettings, **overrides):
                                                        IdentityServicer(deps, service_clients(settings, signer)),  # type: ignore[abstract]
                                                        "mes.identity.v1.IdentityService")])
     # Account events carry a provisional code: their rows go once notifications has them.
-    relay = OutboxRelay(engine, outbox, NotificationsPublisher(notifications), event_types=ACCOUNT_EVENTS,
+    relay = OutboxRelay(engine, outbox, EventPublisher(notifications, timeout=PUBLISH_TIMEOUT_SECONDS),
+                        event_types=ACCOUNT_EVENTS,
                         delete_published=True, poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
 

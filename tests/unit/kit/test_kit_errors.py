@@ -76,3 +76,44 @@ class TestStatusFor:
     def test_adds_no_details_when_there_are_none(self):
         rich, found = unpack(status_for(errors.NotFound("Introuvable")))
         assert list(rich.details) == [] and found == {}
+
+
+def received_as(error: errors.DomainError) -> grpc.RpcError:
+    """What a client of a kit server holds when that server raised `error`."""
+    status = status_for(error)
+    return grpc.aio.AioRpcError(status.code, grpc.aio.Metadata(), grpc.aio.Metadata(*status.trailing_metadata),
+                                status.details)
+
+
+class TestReceived:
+    FALLBACK = errors.Unavailable("Service indisponible", reason="PEER_UNAVAILABLE")
+
+    @pytest.mark.parametrize("error_cls", [
+        errors.InvalidArgument, errors.NotFound, errors.AlreadyExists, errors.PermissionDenied,
+        errors.Unauthenticated, errors.FailedPrecondition, errors.ResourceExhausted, errors.Unavailable,
+        errors.Unimplemented])
+    def test_a_passed_status_becomes_the_same_typed_error_with_the_callers_message(self, error_cls):
+        mapped = errors.received(received_as(error_cls("message d'en face")), self.FALLBACK,
+                                 **{error_cls.code: "Profil introuvable"})
+        assert type(mapped) is error_cls
+        assert mapped.message == "Profil introuvable"
+
+    def test_keeps_the_violations_and_reason_the_other_service_sent(self):
+        remote = errors.InvalidArgument("Requête invalide", reason="BAD_ID",
+                                        violations=[errors.FieldViolation("patient_id", "36 caractères au plus")])
+        mapped = errors.received(received_as(remote), self.FALLBACK, INVALID_ARGUMENT="Identifiant invalide")
+        assert mapped.reason == "BAD_ID"
+        assert [(v.field, v.description) for v in mapped.violations] == [("patient_id", "36 caractères au plus")]
+
+    @pytest.mark.parametrize("code", [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                                      grpc.StatusCode.INTERNAL, grpc.StatusCode.PERMISSION_DENIED])
+    def test_a_status_not_passed_on_is_the_fallback(self, code):
+        error = grpc.aio.AioRpcError(code, grpc.aio.Metadata(), grpc.aio.Metadata(), "boom")
+        assert errors.received(error, self.FALLBACK, NOT_FOUND="Profil introuvable") is self.FALLBACK
+
+    def test_an_error_without_a_status_is_the_fallback(self):
+        assert errors.received(RuntimeError("socket closed"), self.FALLBACK, NOT_FOUND="x") is self.FALLBACK
+        assert errors.code_name(RuntimeError("socket closed")) == ""
+
+    def test_names_the_status_for_logs(self):
+        assert errors.code_name(received_as(errors.NotFound("x"))) == "NOT_FOUND"

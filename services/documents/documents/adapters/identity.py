@@ -5,7 +5,7 @@ import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
-from meskit.errors import InvalidArgument, NotFound, Unavailable
+from meskit.errors import Unavailable, received
 
 from documents.domain.access import PatientSettings
 from documents.domain.actors import AccessContext, ProfessionalRecord
@@ -46,11 +46,8 @@ class IdentityAccessContexts:
             reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(
                 patient_id=patient_id, professional_id=professional_id), timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
-            code = exc.code() if hasattr(exc, "code") else None
-            if code == grpc.StatusCode.NOT_FOUND:
-                raise NotFound("Profil ou professionnel introuvable") from None
-            if code == grpc.StatusCode.INVALID_ARGUMENT:
-                raise InvalidArgument("Identifiant de profil invalide") from None
-            raise Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
-                              reason="IDENTITY_UNAVAILABLE") from None
+            raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
+                                            reason="IDENTITY_UNAVAILABLE"),
+                           NOT_FOUND="Profil ou professionnel introuvable",
+                           INVALID_ARGUMENT="Identifiant de profil invalide") from None
         return context_from_pb(reply)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import logging
 
+from meskit.audit import AUDIT_RECORD, MEDICAL_DOCUMENT, AuditRecord
+from meskit.audit_client import AuditClient
+from meskit.event_publisher import EventPublisher
 from meskit.outbox import Event
 
-from documents.adapters.audit import AuditClient
-from documents.adapters.notifications import NotificationsPublisher
-from documents.domain.auditing import AUDIT_RECORD, AuditEntry
 
 log = logging.getLogger("documents.relay")
 
@@ -21,13 +21,14 @@ class NotConfigured(RuntimeError):
 
 
 class Dispatcher:
-    def __init__(self, audit: AuditClient, notifications: NotificationsPublisher | None):
+    def __init__(self, audit: AuditClient, notifications: EventPublisher | None):
         self._audit, self._notifications = audit, notifications
 
     def __call__(self, event: Event) -> None:
         if event.event_type == AUDIT_RECORD:
-            self._audit.relay(AuditEntry.from_payload(str(event.event_id), event.payload))
+            # records written before they named their group are all documents'
+            self._audit.relay(AuditRecord.from_payload(str(event.event_id), {"group": MEDICAL_DOCUMENT, **event.payload}))
             return
         if self._notifications is None:
             raise NotConfigured("NOTIFICATIONS_ADDR is not set: the notice waits in the outbox")
-        self._notifications.publish(event)
+        self._notifications(event)

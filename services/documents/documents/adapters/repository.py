@@ -2,18 +2,17 @@
 the use-case's unit of work does."""
 from __future__ import annotations
 
-import uuid
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meskit.outbox import add_event
+from meskit.audit import AuditRecord
+from meskit.events import Envelope
+from meskit.outbox import add_audit_record, add_envelope
 
 from documents.adapters.tables import documents, folders, outbox
-from documents.domain.auditing import AUDIT_RECORD, AuditEntry
 from documents.domain.errors import DuplicateUpload
 from documents.domain.models import Author, Document, Folder, Visibility
 
@@ -115,15 +114,9 @@ class DocumentsRepository:
         self._session.execute(folders.delete().where(folders.c.folder_id == folder_id))
 
     # ---- outbox ----
-    def add_audit(self, record: AuditEntry) -> None:
-        """An AUDIT_RECORD event whose id is the record id (audit is idempotent on it)."""
-        self.add_event_once(uuid.UUID(record.record_id), AUDIT_RECORD, record.patient_id or "-", record.to_payload())
+    def add_audit(self, record: AuditRecord) -> None:
+        add_audit_record(self._session, outbox, record)
 
-    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> uuid.UUID:
-        return add_event(self._session, outbox, event_type, aggregate_id, payload)
-
-    def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool:
-        result = cast(sa.CursorResult[Any], self._session.execute(insert(outbox).values(
-            event_id=event_id, event_type=event_type, aggregate_id=aggregate_id, payload=payload)
-            .on_conflict_do_nothing(index_elements=[outbox.c.event_id])))
-        return result.rowcount == 1
+    def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool:
+        """An event for notifications (meskit.events); `once`: nothing if its id is already taken."""
+        return add_envelope(self._session, outbox, envelope, once=once)

@@ -1,11 +1,19 @@
-"""Who is calling, as the access decision sees them: the token's caller plus identity's access context."""
+"""Who is calling, as the access decision sees them: the token's caller plus identity's access context.
+
+The first step of every use-case: `who(deps, caller, patient_id)` asks identity once and gives the
+`Who` that the decision, the audit record and the answer then use.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from meskit.auth import Caller
+from meskit.auth import PROFESSIONAL, Caller
 
-from documents.domain.access import Actor, ActorType, DelegationType, PatientSettings
+from documents.domain.access import Actor, ActorType, DelegationType, Matrix, PatientSettings
+
+if TYPE_CHECKING:
+    from documents.domain.ports import Dependencies
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +62,29 @@ def actor_for(caller: Caller, context: AccessContext) -> Actor:
 
 
 def display_name(caller: Caller, context: AccessContext) -> str:
-    if caller.actor_type == "professional" and context.professional is not None:
+    if caller.actor_type == PROFESSIONAL and context.professional is not None:
         return context.professional.display_name
     return ""
+
+
+@dataclass(frozen=True)
+class Who:
+    """The caller of one request, resolved against the patient's access context."""
+    caller: Caller
+    context: AccessContext
+    actor: Actor
+    matrix: Matrix                # what the read decisions of this request go by
+
+    @property
+    def patient_id(self) -> str:
+        return self.context.settings.patient_id
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.caller, self.context)
+
+
+def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
+    professional_id = caller.subject if caller.actor_type == PROFESSIONAL else ""
+    context = deps.contexts.get(patient_id, professional_id)
+    return Who(caller, context, actor_for(caller, context), deps.matrix)

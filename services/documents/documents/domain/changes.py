@@ -16,10 +16,13 @@ from meskit.errors import InvalidArgument, PermissionDenied, Violations
 
 from documents.domain import auditing, catalog, permissions
 from documents.domain.access import Decision
-from documents.domain.common import Who, denied, get_or_404, read_decision, require_ids, shown, who
+from documents.domain.actors import Who, who
 from documents.domain.deposit import PARIS, TITLE_LIMIT, parse_document_date
+from documents.domain.lookup import get_or_404, require_ids
 from documents.domain.models import DELETED_BY_AUTHOR, Document, Shown
+from documents.domain.permissions import denied, read_decision
 from documents.domain.ports import Dependencies
+from documents.domain.showing import shown
 
 log = logging.getLogger("documents.changes")
 MAX_BATCH_DELETE = 10
@@ -47,7 +50,7 @@ def _refuse(deps: Dependencies, w: Who, action: str, decision: Decision, now: da
             message: str = CHANGE_REFUSED) -> PermissionDenied:
     """The refused change is recorded (its own transaction: nothing else is written)."""
     with deps.unit_of_work() as repo:
-        repo.add_audit(w.audit(action=action, decision=decision, now=now, document=document))
+        repo.add_audit(auditing.record(w, action=action, decision=decision, now=now, document=document))
     return denied(decision, message)
 
 
@@ -80,7 +83,7 @@ def update_document(deps: Dependencies, caller: Caller, patient_id: str, documen
                 values.update(pinned=change.pinned, pinned_at=now if change.pinned else None)
             repo.update_document(document_id, **values)
             updated = get_or_404(repo, patient_id, document_id)
-            repo.add_audit(w.audit(action=auditing.UPDATE, decision=decision, now=now, document=updated))
+            repo.add_audit(auditing.record(w, action=auditing.UPDATE, decision=decision, now=now, document=updated))
     if not allowed:
         raise _refuse(deps, w, auditing.UPDATE, decision, now, document)
     return shown(w, updated, now)
@@ -142,7 +145,7 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
                 values["hidden_from_legal_representatives"] = change.hidden_from_legal_representatives
             repo.update_document(document_id, **values)
             updated = get_or_404(repo, patient_id, document_id)
-            repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
+            repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
     if not allowed:
         raise _refuse(deps, w, auditing.VISIBILITY_CHANGE, decision, now, document)
     return shown(w, updated, now)
@@ -167,11 +170,11 @@ def mask_all(deps: Dependencies, caller: Caller, patient_id: str, masked: bool) 
                     repo.update_document(document.document_id, masked=masked, updated_at=now)
                     changed += 1
             label = f"{changed} document(s) {'masqué(s)' if masked else 'démasqué(s)'}"
-            repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=holder, now=now,
+            repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=holder, now=now,
                                    resource_label=label))
     if not holder.allowed:
         with deps.unit_of_work() as repo:
-            repo.add_audit(w.audit(action=auditing.VISIBILITY_CHANGE, decision=holder, now=now))
+            repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=holder, now=now))
         raise denied(holder, CHANGE_REFUSED)
     return changed, []
 
@@ -206,11 +209,11 @@ def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, docume
                     repo.update_document(document.document_id, state=DELETED_BY_AUTHOR, deleted_at=now,
                                          updated_at=now, pinned=False, pinned_at=None, folder_id=None)
                 removed_keys.append(document.object_key)
-                repo.add_audit(w.audit(action=auditing.DELETE, decision=decision, now=now, document=document))
+                repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now, document=document))
     if refused:
         with deps.unit_of_work() as repo:
             for document, decision in refused:
-                repo.add_audit(w.audit(action=auditing.DELETE, decision=decision, now=now, document=document))
+                repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now, document=document))
         raise denied(refused[0][1], "Vous ne pouvez pas supprimer ce document")
     _remove_objects(deps, removed_keys)
 
@@ -228,8 +231,8 @@ def delete_patient_documents(deps: Dependencies, caller: Caller, patient_id: str
     decision = Decision(True, permissions.OPERATOR_ERASURE, reason)
     with deps.unit_of_work() as repo:
         keys = repo.delete_patient_documents(patient_id)
-        record = auditing.entry(caller, patient_id=patient_id, action=auditing.DELETE, decision=decision, now=now,
-                                resource_label=f"{len(keys)} document(s) effacé(s) : {reason}")
+        record = auditing.record_of(caller, patient_id=patient_id, action=auditing.DELETE, decision=decision, now=now,
+                                    resource_label=f"{len(keys)} document(s) effacé(s) : {reason}")
         repo.add_audit(record)
     _remove_objects(deps, keys)
     return len(keys)

@@ -8,9 +8,9 @@ from meskit.auth import ACTOR_TYPES, OPERATOR, SERVICE, SUPPORT, Caller
 from meskit.errors import InvalidArgument, Violations
 
 from documents.domain import auditing, permissions
-from documents.domain.access import Decision, Mode, decide
-from documents.domain.actors import actor_for
-from documents.domain.common import get_or_404, require_ids, who
+from documents.domain.access import Decision, decide
+from documents.domain.actors import actor_for, who
+from documents.domain.lookup import get_or_404, require_ids
 from documents.domain.ports import Dependencies
 from documents.domain.reading import Access
 
@@ -60,9 +60,9 @@ def check_access(deps: Dependencies, caller: Caller, patient_id: str, document_i
                       matrix=deps.matrix)
         decision = read if operation == READ else permissions.change_decision(
             actor, settings, document, CHANGE_OPERATIONS[operation], read)
-    deps.audit.append(auditing.entry(
+    deps.audit.append(auditing.record_of(
         caller, patient_id=patient_id, action=auditing.READ, now=now, resource_id=document_id,
-        decision=Decision(True, CHECKED, "explains a decision, reads nothing"), mode=Mode.NORMAL,
+        decision=Decision(True, CHECKED, "explains a decision, reads nothing"),
         resource_label=f"{operation} par {spec.type} {spec.id} : {'autorisé' if decision.allowed else 'refusé'} "
                        f"({decision.rule})"))
     return decision

@@ -21,11 +21,14 @@ from meskit.errors import InvalidArgument, Unavailable, Violations
 
 from documents.domain import auditing, catalog, content
 from documents.domain.access import ActorType, AuthorType, initial_masked
-from documents.domain.common import AJOUT_DOCUMENT, Who, denied, require_ids, shown, who
+from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload
+from documents.domain.lookup import require_ids
 from documents.domain.models import Author, Document, Shown, Visibility
-from documents.domain.permissions import deposit_decision
+from documents.domain.notices import document_added
+from documents.domain.permissions import denied, deposit_decision
 from documents.domain.ports import Dependencies
+from documents.domain.showing import shown
 
 log = logging.getLogger("documents.deposit")
 PARIS = ZoneInfo("Europe/Paris")
@@ -156,7 +159,7 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     decision = deposit_decision(w.actor, w.context.settings)
     if not decision.allowed:
         with deps.unit_of_work() as repo:
-            repo.add_audit(w.audit(action=auditing.CREATE, decision=decision, now=now))
+            repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=decision, now=now))
         raise denied(decision, "Vous ne pouvez pas déposer de document dans ce profil")
     author = _author(w, meta)
     patient_side = author.type == "patient"
@@ -208,12 +211,9 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     try:
         with deps.unit_of_work() as repo:
             repo.add_document(document, upload_key=upload_key)
-            repo.add_audit(w.audit(action=auditing.CREATE, decision=decision, now=now, document=document))
+            repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=decision, now=now, document=document))
             if not patient_side and not meta.hidden_from_patient:
-                repo.add_event(AJOUT_DOCUMENT, meta.patient_id, {
-                    "patient_id": meta.patient_id, "document_id": document.document_id,
-                    "actor_display": author.display_name or "Un professionnel de santé",
-                    "occurred_at": now.isoformat()})
+                repo.add_notice(document_added(meta.patient_id, document.document_id, author.display_name, now))
     except BaseException as exc:
         _forget(deps, document.object_key)
         if isinstance(exc, DuplicateUpload):

@@ -8,9 +8,10 @@ from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, NotFound, Violations
 
 from documents.domain import listing
-from documents.domain.common import denied, require_ids, who
+from documents.domain.actors import who
+from documents.domain.lookup import require_ids
 from documents.domain.models import Folder
-from documents.domain.permissions import holder_decision
+from documents.domain.permissions import denied, holder_decision
 from documents.domain.ports import Dependencies
 
 NAME_LIMIT = 50

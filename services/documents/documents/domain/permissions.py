@@ -8,12 +8,17 @@ from the patient until the announcement visit. Rule names are stable: they go in
 """
 from __future__ import annotations
 
-from documents.domain.access import Actor, ActorType, Decision, DelegationType, Mode, PatientSettings
+from datetime import datetime
+
+from meskit.errors import PermissionDenied
+
+from documents.domain.access import Actor, ActorType, Decision, DelegationType, Mode, PatientSettings, decide
 from documents.domain.access.decide import (
     ACTOR_WITHOUT_DOCUMENT_ACCESS, BREAK_GLASS, BREAK_GLASS_OPPOSED, BREAK_GLASS_WITHOUT_JUSTIFICATION, CAREGIVER,
     EMERGENCY_MODE_PROFESSIONALS_ONLY, INSURER_NEVER, LEGAL_REPRESENTATION_OF_ADULT, LEGAL_REPRESENTATIVE,
     MATRIX_ALLOWED, NOT_A_SAMU_REGULATOR, NOT_THE_PATIENT, NOT_THE_PATIENTS_DELEGATE, OCCUPATIONAL_MEDICINE_NEVER,
     PATIENT_OWNER, SAMU_OPPOSED, SAMU_REGULATOR, UNKNOWN_DELEGATION_TYPE)
+from documents.domain.actors import Who
 from documents.domain.models import Document
 
 # ---- rule names of changes (allowing, then denying) ----
@@ -148,3 +153,13 @@ def change_decision(actor: Actor, settings: PatientSettings, document: Document,
     if document.patient_side:
         return _allow(PATIENT_OWN_DEPOSIT, "the patient's side changes what it filed (DOMAIN §2.3)")
     return _deny(READ_ONLY_FOR_PATIENT, "documents filed by professionals, the insurer or MES are read-only (DOMAIN §2.3)")
+
+
+def read_decision(w: Who, document: Document, now: datetime, mode: Mode = Mode.NORMAL,
+                  justification: str = "") -> Decision:
+    return decide(w.actor, w.context.settings, document.attrs(), mode=mode, justification=justification, now=now,
+                  matrix=w.matrix)
+
+
+def denied(decision: Decision, message: str = "Accès refusé à ce document") -> PermissionDenied:
+    return PermissionDenied(message, reason=decision.rule.upper())

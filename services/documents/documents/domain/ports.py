@@ -1,16 +1,17 @@
 """What the documents use-cases need from the outside world (adapters implement these)."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from meskit.audit import AuditRecord
+from meskit.events import Envelope
+
 from documents.domain.access import Matrix
 from documents.domain.actors import AccessContext
-from documents.domain.auditing import AuditEntry
 from documents.domain.models import Document, Folder
 
 
@@ -29,9 +30,8 @@ class Repository(Protocol):
     def list_folders(self, patient_id: str) -> list[Folder]: ...
     def rename_folder(self, folder_id: str, name: str, now: datetime) -> None: ...
     def delete_folder(self, folder_id: str) -> None: ...
-    def add_audit(self, record: AuditEntry) -> None: ...
-    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> uuid.UUID: ...
-    def add_event_once(self, event_id: uuid.UUID, event_type: str, aggregate_id: str, payload: dict) -> bool: ...
+    def add_audit(self, record: AuditRecord) -> None: ...
+    def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool: ...
 
 
 class ObjectStore(Protocol):
@@ -48,7 +48,7 @@ class AccessContexts(Protocol):
 
 class AuditTrail(Protocol):
     """Appends one record synchronously, with a deadline; raises meskit.errors.Unavailable on failure."""
-    def append(self, record: AuditEntry) -> None: ...
+    def append(self, record: AuditRecord) -> None: ...
 
 
 def utc_now() -> datetime:

@@ -1,23 +1,30 @@
 """Reading: metadata, download and listing. Each is decided, then recorded in audit BEFORE any data
 leaves (synchronously; if audit cannot be written the read is refused), allowed or denied alike:
-exactly one audit record per read request."""
+exactly one audit record per read request.
+
+A read goes through each step once: identify the caller (actors.who), fetch (lookup), decide
+(permissions), record (auditing, then the patient's notice), answer (showing)."""
 from __future__ import annotations
 
 import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import Unavailable
 
 from documents.domain import auditing, listing, permissions
 from documents.domain.access import Decision, Mode
-from documents.domain.common import (Who, access_notice, denied, get_or_404, read_decision, require_ids, shown,
-                                     who)
+from documents.domain.actors import Who, who
 from documents.domain.errors import DataLoss
-from documents.domain.models import Shown
+from documents.domain.lookup import get_or_404, require_ids
+from documents.domain.models import Document, Shown
+from documents.domain.notices import access_notice
+from documents.domain.permissions import denied, read_decision
 from documents.domain.ports import Dependencies
+from documents.domain.showing import shown
 
 log = logging.getLogger("documents.reading")
 CHUNK_BYTES = 64 * 1024
@@ -29,12 +36,15 @@ class Access:
     justification: str = ""
 
 
-def _record(deps: Dependencies, w: Who, record: auditing.AuditEntry, access: Access, allowed: bool) -> None:
+def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision: Decision, now: datetime,
+            allowed: bool, document: Document | None = None, resource_label: str = "") -> None:
     """Audit first (fail closed); then, for a professional's access, the notice for the patient."""
-    deps.audit.append(record)
+    deps.audit.append(auditing.record(w, action=action, decision=decision, now=now, document=document,
+                                      mode=access.mode, justification=access.justification,
+                                      resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
         with deps.unit_of_work() as repo:
-            access_notice(repo, w, access.mode, record.occurred_at)
+            access_notice(repo, w, access.mode, now)
 
 
 def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_id: str, access: Access,
@@ -45,8 +55,7 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     with deps.unit_of_work() as repo:
         document = get_or_404(repo, patient_id, document_id)
     decision = read_decision(w, document, now, access.mode, access.justification)
-    _record(deps, w, w.audit(action=action, decision=decision, now=now, document=document, mode=access.mode,
-                             justification=access.justification), access, decision.allowed)
+    _record(deps, w, access, action=action, decision=decision, now=now, allowed=decision.allowed, document=document)
     if not decision.allowed:
         raise denied(decision)
     return w, document, decision, now
@@ -95,8 +104,7 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     now = deps.now()
     gate = permissions.list_decision(w.actor, w.context.settings, mode=access.mode, justification=access.justification)
     if not gate.allowed:
-        _record(deps, w, w.audit(action=auditing.LIST, decision=gate, now=now, mode=access.mode,
-                                 justification=access.justification), access, False)
+        _record(deps, w, access, action=auditing.LIST, decision=gate, now=now, allowed=False)
         raise denied(gate, "Vous ne pouvez pas consulter les documents de ce profil")
     with deps.unit_of_work() as repo:
         candidates = [d for d in repo.list_documents(patient_id) if filters.matches(d)]
@@ -115,6 +123,6 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     shown_rules = {decisions[d.document_id].rule for d in page.documents}
     record_decision = _list_record_decision(gate, shown_rules, denied_rules)
     label = f"{len(page.documents)} document(s) affiché(s) sur {len(candidates)}"
-    _record(deps, w, w.audit(action=auditing.LIST, decision=record_decision, now=now, mode=access.mode,
-                             justification=access.justification, resource_label=label), access, gate.allowed)
+    _record(deps, w, access, action=auditing.LIST, decision=record_decision, now=now, allowed=gate.allowed,
+            resource_label=label)
     return [shown(w, d, now, decisions[d.document_id]) for d in page.documents], page.next_page_token

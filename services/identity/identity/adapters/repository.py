@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from meskit import outbox as kit_outbox
+from meskit.events import Envelope
 
 from identity.adapters.tables import (access_settings, accounts, blocked_professionals, care_team_members,
                                       credentials, email_changes, login_challenges, outbox, professionals, provisional_codes,
@@ -259,3 +260,7 @@ class IdentityRepository:
     # ---- outbox ----
     def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> None:
         kit_outbox.add_event(self.session, outbox, event_type, aggregate_id, payload)
+
+    def add_notice(self, envelope: Envelope) -> None:
+        """An event for notifications (meskit.events)."""
+        kit_outbox.add_envelope(self.session, outbox, envelope)

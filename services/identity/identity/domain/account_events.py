@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from meskit import events
+from meskit.events import ACCOUNT_ACTIVATED, ACCOUNT_CREATED, CONTACT_CHANGED, Envelope
+
 from identity.domain.models import ACTIVE, CLOSED, Account
 
-ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED = "ACCOUNT_CREATED", "ACCOUNT_ACTIVATED", "CONTACT_CHANGED"
 ACCOUNT_EVENTS = (ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED)
 OPPOSITION_PERIOD = timedelta(weeks=6)   # DOMAIN.md §4.1: created for good 6 weeks after the letter
 
 
-def recipient(account: Account, as_of: datetime) -> dict:
+def recipient(account: Account, as_of: datetime) -> events.Recipient:
     adult = adult_on(account.birth_date)
-    return {"account_id": account.account_id, "given_name": account.given_name,
-            "family_name": account.family_name, "email": account.email or "",
-            "postal_address": account.postal_address or "", "activated": account.status == ACTIVE,
-            "minor": as_of.date() < adult,
-            "legal_representative_ids": [account.legal_representative_account_id]
-            if account.legal_representative_account_id else [],
-            "closed": account.status == CLOSED, "adult_on": adult.isoformat(),
-            "as_of": as_of.isoformat()}
+    return events.Recipient(
+        account_id=account.account_id, given_name=account.given_name, family_name=account.family_name,
+        email=account.email or "", postal_address=account.postal_address or "", activated=account.status == ACTIVE,
+        minor=as_of.date() < adult,
+        legal_representative_ids=(account.legal_representative_account_id,)
+        if account.legal_representative_account_id else (),
+        closed=account.status == CLOSED, adult_on=adult, as_of=as_of)
 
 
 def adult_on(birth: date) -> date:
@@ -35,12 +36,13 @@ def adult_on(birth: date) -> date:
         return date(birth.year + 18, 3, 1)
 
 
-def created(account: Account, now: datetime, provisional_code: str, code_expires_at: datetime) -> dict:
+def created(account: Account, now: datetime, provisional_code: str, code_expires_at: datetime) -> Envelope:
     """The opt-out creation notice: the code to activate with, and until when one may oppose."""
-    return {"patient_id": account.account_id, "recipient": recipient(account, now),
-            "provisional_code": provisional_code, "provisional_code_expires_at": code_expires_at.isoformat(),
-            "opposition_deadline": (now + OPPOSITION_PERIOD).isoformat(), "occurred_at": now.isoformat()}
+    return events.envelope(ACCOUNT_CREATED, account.account_id, events.AccountCreated(
+        provisional_code=provisional_code, provisional_code_expires_at=code_expires_at,
+        opposition_deadline=now + OPPOSITION_PERIOD), occurred_at=now, recipient=recipient(account, now))
 
 
-def changed(account: Account, now: datetime) -> dict:
-    return {"patient_id": account.account_id, "recipient": recipient(account, now), "occurred_at": now.isoformat()}
+def changed(event_type: str, account: Account, now: datetime) -> Envelope:
+    return events.envelope(event_type, account.account_id, events.AccountChanged(), occurred_at=now,
+                           recipient=recipient(account, now))

@@ -65,8 +65,7 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
         repo.add_provisional_code(digest(code), account_id, expires_at)
         account = repo.get_account(account_id)
         assert account is not None, "created in this transaction"
-        repo.add_event(account_events.ACCOUNT_CREATED, account_id,
-                       account_events.created(account, now, code, expires_at))
+        repo.add_notice(account_events.created(account, now, code, expires_at))
     return account, code, expires_at
 
 
@@ -124,8 +123,7 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
             found = repo.get_account(account.account_id)
             assert found is not None, "activated in this transaction"
             activated = found
-            repo.add_event(account_events.ACCOUNT_ACTIVATED, activated.account_id,
-                           account_events.changed(activated, now))
+            repo.add_notice(account_events.changed(account_events.ACCOUNT_ACTIVATED, activated, now))
     if failure:
         record_client_failure(deps, client_key("activation", client), now)
         raise PermissionDenied(ACTIVATION_REFUSED, reason="ACTIVATION_REFUSED")
@@ -197,7 +195,7 @@ def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: 
         repo.update_contact(account_id, **values)
         updated = repo.get_account(account_id)
         assert updated is not None, "updated in this transaction"
-        repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, deps.now()))
+        repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, deps.now()))
     return updated
 
 

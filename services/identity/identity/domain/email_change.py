@@ -87,7 +87,7 @@ def confirm_email_change(deps: Dependencies, caller: Caller, account_id: str, ch
             found = repo.get_account(account_id)
             assert found is not None, "updated in this transaction"
             updated = found
-            repo.add_event(account_events.CONTACT_CHANGED, account_id, account_events.changed(updated, now))
+            repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, now))
         elif usable:
             repo.record_email_change_failure(change_id)
     if not correct:

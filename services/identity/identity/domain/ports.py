@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from meskit.auth import Caller
+from meskit.events import Envelope
 
 from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential, Professional,
                                     RefreshToken, Throttle)
@@ -62,6 +63,7 @@ class Repository(Protocol):
                               now: datetime) -> None: ...
     def remove_care_team_member(self, patient_id: str, professional_id: str) -> CareTeamMember | None: ...
     def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> None: ...
+    def add_notice(self, envelope: Envelope) -> None: ...
 
 
 class PasswordHasher(Protocol):

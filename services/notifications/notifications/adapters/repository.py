@@ -11,10 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from meskit.events import Recipient
+
 from notifications.adapters.tables import (bell_items, deliveries, events, minor_now, preferences,
                                            profile_viewers, push_devices, recipients)
 from notifications.domain import routing
-from notifications.domain.models import BellItem, Device, Snapshot
+from notifications.domain.models import BellItem, Device
 
 BELL_CHANNEL = "mes_bell"          # PostgreSQL NOTIFY channel: a bell item was added (payload: profile id)
 
@@ -38,7 +40,7 @@ class NotificationsRepository:
         return self.session.execute(statement.returning(events.c.event_id)).first() is not None
 
     # ---- people ----
-    def apply_snapshot(self, snap: Snapshot, as_of: datetime) -> bool:
+    def apply_snapshot(self, snap: Recipient, as_of: datetime) -> bool:
         """Keep the newest snapshot; an address that changes is no longer known to bounce."""
         values = dict(account_id=snap.account_id, given_name=snap.given_name[:100], family_name=snap.family_name[:100],
                       email=snap.email or None, postal_address=snap.postal_address or None,

@@ -7,8 +7,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain import models, routing
-from notifications.domain.models import (BellItem, Campaign, DeliveryRecord, Letter, LetterBatch, Snapshot)
+from notifications.domain.models import (BellItem, Campaign, DeliveryRecord, Letter, LetterBatch)
 from meskit.errors import FieldViolation, InvalidArgument
+from meskit.events import Recipient
 from meskit.timestamps import timestamp
 
 CHANNEL_TO_PB = {"BELL": pb.CHANNEL_BELL, routing.PUSH: pb.CHANNEL_PUSH, routing.EMAIL: pb.CHANNEL_EMAIL,
@@ -34,8 +35,8 @@ def when(ts: Timestamp, present: bool) -> datetime | None:
     return ts.ToDatetime(tzinfo=timezone.utc) if present else None
 
 
-def snapshot(r: pb.Recipient) -> Snapshot:
-    return Snapshot(account_id=r.account_id, given_name=r.given_name.strip(), family_name=r.family_name.strip(),
+def snapshot(r: pb.Recipient) -> Recipient:
+    return Recipient(account_id=r.account_id, given_name=r.given_name.strip(), family_name=r.family_name.strip(),
                     email=r.email.strip(), postal_address=r.postal_address.strip(), activated=r.activated,
                     minor=r.minor, legal_representative_ids=tuple(r.legal_representative_ids),
                     caregiver_ids=tuple(r.caregiver_ids), closed=r.closed, as_of=when(r.as_of, r.HasField("as_of")),

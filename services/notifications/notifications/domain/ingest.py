@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import re
 
+from meskit import events
 from meskit.auth import SERVICE, Caller
-from meskit.errors import InvalidArgument, PermissionDenied, Violations
+from meskit.errors import FieldViolation, InvalidArgument, PermissionDenied, Violations
 
 from notifications.domain import routing
 from notifications.domain.catalog import notice_for
@@ -52,17 +53,27 @@ def _check(event: IncomingEvent) -> dict:
     return payload
 
 
+def _typed(event: IncomingEvent, payload: dict) -> dict:
+    """The payload as meskit.events defines it for this type (its JSON form, defaults filled in)."""
+    typed = events.to_json(events.payload_from(event.event_type, payload))
+    if event.event_type in events.WITH_RECIPIENT and event.recipient is None:
+        raise InvalidArgument(f"Évènement {event.event_type} invalide",
+                              violations=[FieldViolation("recipient", "champ obligatoire")])
+    return typed
+
+
 def publish_event(deps: Dependencies, caller: Caller, event: IncomingEvent) -> bool:
     """Record and route one event; True when it was already known (a redelivery)."""
     caller.require(SERVICE)
-    payload = _check(event)
     notice = notice_for(event.event_type)
-    if notice is None:
-        raise InvalidArgument(f"Type d'évènement inconnu : {event.event_type}", reason="UNKNOWN_EVENT_TYPE")
-    if notice.producers and caller.subject not in notice.producers:
+    if notice is not None and notice.producers and caller.subject not in notice.producers:
         raise PermissionDenied("Ce service ne peut pas publier ce type d'évènement")
     if event.recipient is not None and caller.subject != IDENTITY:
         raise PermissionDenied("Seul le service d'identité transmet les coordonnées des personnes")
+    payload = _check(event)
+    if notice is None:
+        raise events.unknown_type(event.event_type)
+    payload = _typed(event, payload)
     now = deps.now()
     occurred_at = event.occurred_at or now
     critical = notice.critical or event.critical

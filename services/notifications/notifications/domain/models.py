@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
+
+from meskit.events import Recipient
 
 # Delivery states (the API's DeliveryState, plus BATCHED: in a print file being built).
 PENDING, RETRYING, SENT, DEAD, SKIPPED, FELL_BACK, BATCHED = (
@@ -28,23 +30,6 @@ def campaign_notification_id(campaign_id: str, recipient_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """Identity's view of a person (PublishEvent's `recipient`)."""
-    account_id: str
-    given_name: str = ""
-    family_name: str = ""
-    email: str = ""
-    postal_address: str = ""
-    activated: bool = False
-    minor: bool = False
-    legal_representative_ids: tuple[str, ...] = ()
-    caregiver_ids: tuple[str, ...] = ()
-    closed: bool = False
-    as_of: datetime | None = None
-    adult_on: date | None = None       # from then on, not a minor whatever `minor` says
-
-
-@dataclass(frozen=True)
 class IncomingEvent:
     event_id: str
     event_type: str
@@ -52,7 +37,7 @@ class IncomingEvent:
     payload_json: str
     occurred_at: datetime | None
     critical: bool
-    recipient: Snapshot | None = None
+    recipient: Recipient | None = None     # identity's view of the person
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from meskit.events import Recipient
+
 from notifications.domain.content import Content
 from notifications.domain.models import (BellItem, Campaign, Claimed, DeliveryRecord, Device, Letter, LetterBatch,
-                                         LetterToRender, Snapshot)
+                                         LetterToRender)
 from notifications.domain.routing import Person, Planned, Preferences, Profile, RetryPolicy
 
 
@@ -19,7 +21,7 @@ class PeopleRepository(Protocol):
 
     def add_event(self, *, event_id: str, event_type: str, patient_id: str, producer: str, payload: dict,
                   occurred_at: datetime, critical: bool) -> bool: ...
-    def apply_snapshot(self, snap: Snapshot, as_of: datetime) -> bool: ...
+    def apply_snapshot(self, snap: Recipient, as_of: datetime) -> bool: ...
     def add_recipients(self, rows: list[dict]) -> None: ...
     def profile(self, profile_id: str) -> tuple[Profile, str]: ...
     def person(self, account_id: str) -> Person: ...

@@ -1,0 +1,38 @@
+"""What the patient is told through notifications (meskit.events, written to the outbox with the change)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from meskit import events
+from meskit.events import ACCES_BRIS_GLACE, ACCES_DMP_PS, AJOUT_DOCUMENT
+
+from documents.domain.access import Mode
+from documents.domain.actors import Who
+
+__all__ = ["ACCES_BRIS_GLACE", "ACCES_DMP_PS", "AJOUT_DOCUMENT", "access_notice", "document_added"]
+ACCESS_NOTICE_NAMESPACE = uuid.UUID("6b1f7f64-5a43-4c36-9f0b-1f1d2b0c5e11")
+A_PROFESSIONAL = "Un professionnel de santé"
+
+
+def document_added(patient_id: str, document_id: str, author_display: str, now: datetime) -> events.Envelope:
+    return events.envelope(AJOUT_DOCUMENT, patient_id, events.DocumentAdded(
+        actor_display=author_display or A_PROFESSIONAL, document_id=document_id), occurred_at=now)
+
+
+def access_notice(repo, w: Who, mode: Mode, now: datetime) -> None:
+    """The patient is told of every access by a professional (the caller, DOMAIN §8): ACCES_DMP_PS, or
+    ACCES_BRIS_GLACE in an emergency mode (the GP is told too); one per professional, mode and day."""
+    mode = Mode(mode)
+    event_id = uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{mode.value}|"
+                                                   f"{now.date().isoformat()}")
+    who = dict(actor_display=w.display_name or A_PROFESSIONAL, professional_id=w.caller.subject,
+               access_mode=mode.value)
+    if mode == Mode.NORMAL:
+        notice = events.envelope(ACCES_DMP_PS, w.patient_id, events.ProfessionalAccess(**who),
+                                 occurred_at=now, event_id=event_id)
+    else:
+        notice = events.envelope(ACCES_BRIS_GLACE, w.patient_id, events.EmergencyAccess(
+            **who, general_practitioner_ids=tuple(sorted(w.context.general_practitioner_ids))),
+            occurred_at=now, event_id=event_id)
+    repo.add_notice(notice, once=True)
