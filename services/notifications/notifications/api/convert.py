@@ -79,6 +79,11 @@ def dead_letter(d: DeliveryRecord) -> pb.DeadLetter:
                          recipient_id=d.recipient_id, event_id=d.event_id or "", campaign_id=d.campaign_id or "")
 
 
+def recipient_delivery(d: DeliveryRecord) -> pb.RecipientDelivery:
+    return pb.RecipientDelivery(status=delivery_status(d), event_type=d.event_type, event_id=d.event_id or "",
+                                campaign_id=d.campaign_id or "")
+
+
 def campaign(c: Campaign) -> pb.Campaign:
     counts = c.counts
     failed = counts.get(models.DEAD, 0) + counts.get(models.FELL_BACK, 0)

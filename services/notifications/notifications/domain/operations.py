@@ -26,13 +26,7 @@ def dead_letters(deps: Dependencies, caller: Caller, channel: str | None, page_s
                  page_token: str) -> tuple[list[DeliveryRecord], str]:
     caller.require(OPERATOR, SUPPORT)
     size = min(max(page_size or 50, 1), 500)
-    after = None
-    if page_token:
-        try:
-            stamp, _, delivery_id = page_token.partition("|")
-            after = (datetime.fromisoformat(stamp), delivery_id)
-        except ValueError:
-            raise InvalidArgument("page_token invalide") from None
+    after = _after(page_token)
     with deps.unit_of_work() as tx:
         found = tx.ops.dead_letters(channel, size + 1, after)
     token = ""
@@ -40,6 +34,32 @@ def dead_letters(deps: Dependencies, caller: Caller, channel: str | None, page_s
         last = found[size - 1]
         token = f"{last.updated_at.isoformat()}|{last.delivery_id}"
     return found[:size], token
+
+
+def recipient_deliveries(deps: Dependencies, caller: Caller, recipient_id: str, event_type: str, page_size: int,
+                         page_token: str) -> tuple[list[DeliveryRecord], str]:
+    caller.require(OPERATOR, SUPPORT)
+    if not recipient_id:
+        raise InvalidArgument("recipient_id est obligatoire")
+    size = min(max(page_size or 50, 1), 500)
+    after = _after(page_token)
+    with deps.unit_of_work() as tx:
+        found = tx.ops.recipient_deliveries(recipient_id, event_type or None, size + 1, after)
+    token = ""
+    if len(found) > size:
+        last = found[size - 1]
+        token = f"{last.created_at.isoformat()}|{last.delivery_id}"
+    return found[:size], token
+
+
+def _after(page_token: str) -> tuple[datetime, str] | None:
+    if not page_token:
+        return None
+    try:
+        stamp, _, delivery_id = page_token.partition("|")
+        return datetime.fromisoformat(stamp), delivery_id
+    except ValueError:
+        raise InvalidArgument("page_token invalide") from None
 
 
 def replay(deps: Dependencies, caller: Caller, delivery_id: str) -> DeliveryRecord:
