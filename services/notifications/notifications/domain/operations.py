@@ -1,6 +1,7 @@
 """Operators: delivery status, dead letters and their replay, campaigns."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from meskit.auth import OPERATOR, SUPPORT, Caller
@@ -57,7 +58,7 @@ def _after(page_token: str) -> tuple[datetime, str] | None:
         return None
     try:
         stamp, _, delivery_id = page_token.partition("|")
-        return datetime.fromisoformat(stamp), delivery_id
+        return datetime.fromisoformat(stamp), str(uuid.UUID(delivery_id))
     except ValueError:
         raise InvalidArgument("page_token invalide") from None
 
