@@ -60,3 +60,30 @@ def test_a_dead_letters_page_token_is_read_as_a_time_and_a_delivery_id(notificat
     token = "2026-01-01T00:00:00+00:00|00000000-0000-0000-0000-000000000000"
     reply = h.stub.ListDeadLetters(pb.ListDeadLettersRequest(page_token=token), metadata=h.operator())
     assert list(reply.dead_letters) == [] and reply.next_page_token == ""
+
+
+class TestRecipient:
+    def test_what_routes_her_notices_and_the_address_the_mail_server_refused(self, notifications):
+        h = notifications
+        h.smtp.handler.refuse.add("gone@example.test")
+        h.person("p1", email="gone@example.test", postal_address="1 rue A\n75001 Paris", activated=True)
+        known = h.stub.GetRecipient(pb.GetRecipientRequest(account_id="p1"), metadata=h.operator())
+        assert (known.account_id, known.activated, known.email, known.email_bad, known.postal_address) == (
+            "p1", True, "gone@example.test", False, "1 rue A\n75001 Paris")
+        event_id, _ = h.publish("p1")
+        h.wait_statuses(event_id, lambda s: any(x.channel == pb.CHANNEL_POSTAL for x in s))
+        assert h.stub.GetRecipient(pb.GetRecipientRequest(account_id="p1"), metadata=h.operator()).email_bad
+
+    def test_unknown_until_identity_s_snapshot_and_for_operators_and_support_only(self, notifications):
+        h = notifications
+        error = error_of(lambda: h.stub.GetRecipient(pb.GetRecipientRequest(account_id="p1"), metadata=h.operator()))
+        assert error.code() == grpc.StatusCode.NOT_FOUND
+        h.person("p1")
+        assert not h.stub.GetRecipient(pb.GetRecipientRequest(account_id="p1"),
+                                       metadata=h.as_("support", "agent-1")).activated
+        for metadata, code in ((h.patient("p1"), grpc.StatusCode.PERMISSION_DENIED),
+                               (h.operator(), grpc.StatusCode.INVALID_ARGUMENT)):
+            account_id = "p1" if code == grpc.StatusCode.PERMISSION_DENIED else ""
+            error = error_of(lambda: h.stub.GetRecipient(pb.GetRecipientRequest(account_id=account_id),
+                                                         metadata=metadata))
+            assert error.code() == code

@@ -143,3 +143,6 @@ class NotificationsServicer(notifications_pb2_grpc.NotificationsServiceServicer)
                                                        request.page_token)
         return pb.ListRecipientDeliveriesResponse(deliveries=[convert.recipient_delivery(d) for d in found],
                                                   next_page_token=token)
+
+    def GetRecipient(self, request, context):
+        return convert.recipient_routing(operations.recipient(self._deps, current_caller(), request.account_id.strip()))

@@ -11,6 +11,7 @@ from notifications.domain import models
 from notifications.domain.catalog import CAMPAIGN_TEMPLATES
 from notifications.domain.models import Campaign, DeliveryRecord
 from notifications.domain.ports import Dependencies
+from notifications.domain.routing import Person
 
 MAX_LISTED_RECIPIENTS = 200_000
 
@@ -51,6 +52,17 @@ def recipient_deliveries(deps: Dependencies, caller: Caller, recipient_id: str, 
         last = found[size - 1]
         token = f"{last.created_at.isoformat()}|{last.delivery_id}"
     return found[:size], token
+
+
+def recipient(deps: Dependencies, caller: Caller, account_id: str) -> Person:
+    caller.require(OPERATOR, SUPPORT)
+    if not account_id:
+        raise InvalidArgument("account_id est obligatoire")
+    with deps.unit_of_work() as tx:
+        person = tx.people.person(account_id)
+    if not person.known:
+        raise NotFound("Destinataire inconnu")
+    return person
 
 
 def _after(page_token: str) -> tuple[datetime, str] | None:
