@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,13 +12,14 @@ import uvicorn
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 
+from devtools.eventually import eventually
 from meskit.auth import TokenSigner
 from meskit.server import Registration, build_server
 
 
 @contextmanager
 def running_gateway(environ: dict[str, str]) -> Iterator[str]:
-    """A gateway built from `environ`, served on 127.0.0.1:<free port>; yields its base URL."""
+    """A gateway built from `environ`, served on 127.0.0.1, port 0; yields its base URL."""
     from gateway.app import build_app
     from gateway.config import load_settings
     app = build_app(load_settings(environ))
@@ -29,10 +29,8 @@ def running_gateway(environ: dict[str, str]) -> Iterator[str]:
                                            log_config=None, access_log=False))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the gateway did not start"
-        time.sleep(0.01)
+    eventually(lambda: server.started or not thread.is_alive(), interval=0.01)
+    assert server.started, "the gateway did not start"
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

@@ -20,6 +20,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from devtools.eventually import eventually
+
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -136,7 +138,6 @@ class PushEndpoint:
         return claims
 
     def wait(self, count: int, timeout: float = 10.0) -> list[Received]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.received) < count:
-            time.sleep(0.02)
-        return list(self.received)
+        """What was received, once at least `count` messages were."""
+        return eventually(lambda: len(self.received) >= count and list(self.received), timeout, interval=0.02,
+                          what=f"{count} push messages")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import socket
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -34,20 +35,33 @@ class MailDirHandler:
         return "250 Message accepted for delivery"
 
 
-class _Controller(Controller):
-    def _trigger_server(self):
-        # Port 0 binds a free port: learn which before the first connection to it.
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+class _BoundController(Controller):
+    """aiosmtpd's controller serving a socket bound beforehand, so that port 0 works: the system
+    picks a free port and the sink reports the one it holds (no port picked first and bound later)."""
+
+    def __init__(self, handler: MailDirHandler, sock: socket.socket):
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port)
+        self._socket = sock
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._socket, ssl=self.ssl_context)
 
 
 class SmtpSink:
-    """`port` 0 (the default) binds a free one; `.port` tells which once started."""
+    """`port` 0 (the default): any free port, read back from `port` once constructed."""
 
     def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1"):
         self.directory = directory
         self.handler = MailDirHandler(directory)
-        self.controller = _Controller(self.handler, hostname=host, port=port)
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        self.controller = _BoundController(self.handler, sock)
 
     @property
     def port(self) -> int:

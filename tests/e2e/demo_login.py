@@ -10,12 +10,12 @@ import argparse
 import json
 import re
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from devtools.eventually import eventually  # noqa: E402
 from devtools.smtp_sink import read_mails, text_of  # noqa: E402
 
 LOGIN_ID = "jacqueline.martin"
@@ -26,16 +26,12 @@ PASSWORD = "Lilas-Paris-1946!"
 def wait_for_code(mail_dir: Path, email: str, after: int, timeout: float = 10.0) -> str:
     """The 6-digit code of the newest login-code mail to `email` among those beyond the first `after`
     (other notices may reach the same address meanwhile)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def code() -> str | None:
         mails = [m for m in read_mails(mail_dir)[after:]
                  if email in m["To"] and "code de connexion" in m["Subject"]]
-        if mails:
-            match = re.search(r"\b(\d{6})\b", text_of(mails[-1]))
-            if match:
-                return match.group(1)
-        time.sleep(0.05)
-    raise TimeoutError(f"no code mailed to {email} within {timeout}s")
+        match = re.search(r"\b(\d{6})\b", text_of(mails[-1])) if mails else None
+        return match.group(1) if match else None
+    return eventually(code, timeout, what=f"a code mailed to {email}")
 
 
 def login(client: httpx.Client, mail_dir: Path, login_id: str, password: str, email: str) -> dict:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import httpx
 import pytest
 from PIL import Image
 
+from devtools.eventually import eventually
 from devtools.samples import blank_pdf
 from e2e_actors import Actor
 
@@ -96,13 +96,12 @@ class TestAuditDown:
                 made.append(response.json()["documentId"])
         finally:
             platform.start_process("audit")
-        deadline = time.monotonic() + 30
-        while True:
+
+        def recorded():
             trail = client.get(f"/v1/patients/{patient_id}/activity",
                                params={"pageSize": 200, "actions": "ACTION_CREATE"})
             assert trail.status_code == 200, trail.text
             created = {r.get("resourceId") for r in trail.json().get("records", [])}
-            if set(made) <= created or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert set(made) <= created
+            assert set(made) <= created, f"not in audit yet: {set(made) - created}"
+            return True
+        eventually(recorded, timeout=30, interval=0.5)

@@ -7,12 +7,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 
 import grpc
 import httpx
 import pytest
-import sqlalchemy as sa
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 from mes.notifications.v1 import notifications_pb2 as npb
@@ -20,6 +18,7 @@ from mes.notifications.v1 import notifications_pb2_grpc
 
 from demo_login import activate_and_login, login
 from devtools.demo import _nir, _patient, operator_token, seed
+from devtools.eventually import eventually
 from devtools.platform import LocalPlatform
 from devtools.print_files import letters_of
 from devtools.push_endpoint import PushEndpoint
@@ -54,44 +53,47 @@ def operator(platform):
     return [("authorization", f"Bearer {operator_token(platform.key_file)}")]
 
 
+def notifications(platform):
+    """An operator's stub of notifications (what operators and support see)."""
+    channel = grpc.insecure_channel(platform.address("notifications"))
+    return channel, notifications_pb2_grpc.NotificationsServiceStub(channel)
+
+
 def run_letter_batch(platform) -> dict[str, str]:
     """letter id -> text, of the print file made now from every letter waiting."""
-    with grpc.insecure_channel(platform.address("notifications")) as channel:
-        batch = notifications_pb2_grpc.NotificationsServiceStub(channel).RunLetterBatch(
-            npb.RunLetterBatchRequest(), metadata=operator(platform), timeout=60)
+    channel, stub = notifications(platform)
+    with channel:
+        batch = stub.RunLetterBatch(npb.RunLetterBatchRequest(), metadata=operator(platform), timeout=60)
     texts = letters_of(batch) if batch.letter_count else {}
     return {letter.recipient_id: texts[letter.letter_id] for letter in batch.letters}
 
 
-def notifications_rows(platform, sql: str, **params) -> list[dict]:
-    engine = sa.create_engine(platform.database_url("notifications"))
-    try:
-        with engine.connect() as connection:
-            return [dict(r) for r in connection.execute(sa.text(sql), params).mappings()]
-    finally:
-        engine.dispose()
-
-
 def wait_until(what: str, probe, timeout: float = 20.0):
     """The outboxes are relayed asynchronously: wait for `probe()` to return something true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return eventually(probe, timeout, interval=0.1, what=what)
 
 
 def deliveries(platform, account_id: str, event_type: str = "AJOUT_DOCUMENT") -> list[tuple[str, str]]:
-    return sorted((r["channel"], r["state"]) for r in notifications_rows(
-        platform, "SELECT channel, state FROM deliveries WHERE recipient_id = :a AND event_type = :t",
-        a=account_id, t=event_type))
+    channel, stub = notifications(platform)
+    with channel:
+        reply = stub.ListRecipientDeliveries(npb.ListRecipientDeliveriesRequest(
+            recipient_id=account_id, event_type=event_type), metadata=operator(platform), timeout=10)
+    return sorted((npb.Channel.Name(d.status.channel).removeprefix("CHANNEL_"),
+                   npb.DeliveryState.Name(d.status.state).removeprefix("DELIVERY_STATE_")) for d in reply.deliveries)
 
 
 def known_as(platform, account_id: str, **expected) -> bool:
-    rows = notifications_rows(platform, "SELECT * FROM recipients WHERE account_id = :a", a=account_id)
-    return bool(rows) and all(rows[0][k] == v for k, v in expected.items())
+    """Notifications knows the person as `expected` (fields of its GetRecipient answer)."""
+    channel, stub = notifications(platform)
+    with channel:
+        try:
+            known = stub.GetRecipient(npb.GetRecipientRequest(account_id=account_id), metadata=operator(platform),
+                                      timeout=10)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                return False
+            raise
+    return all(getattr(known, k) == v for k, v in expected.items())
 
 
 def mails_to(platform, address: str, subject: str) -> list:
@@ -185,14 +187,18 @@ def test_a_deposit_reaches_the_bell_stream_and_the_registered_phone(space, push_
         def watch():
             with client.stream("GET", "/v1/notifications:watch") as response:
                 for line in response.iter_lines():
-                    streamed.append(json.loads(line)["result"])
-                    return
+                    if line.strip() and "result" in json.loads(line):         # not a heartbeat
+                        streamed.append(json.loads(line)["result"])
+                        return
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        time.sleep(1.0)           # the stream is open at notifications before the item exists
-        deposit(space.gp, patient_id, "Compte rendu de consultation", "11488-4")
-        watcher.join(15)
-    (item,) = streamed
+
+        def streamed_deposit():
+            # The watch shows items created after it started at notifications, which a client cannot
+            # see happen: deposit until a notice comes through the open stream.
+            deposit(space.gp, patient_id, "Compte rendu de consultation", "11488-4")
+            return wait_until("the deposit streamed", lambda: streamed, timeout=5)
+        item = eventually(streamed_deposit, timeout=60, interval=0, what="a deposit streamed")[0]
     assert (item["profileId"], item["eventType"], item["title"]) == (patient_id, "AJOUT_DOCUMENT", NEW_DOCUMENT)
     received = wait_until("the push", lambda: [r for r in push_endpoint.received if r.sub_id == subscription.sub_id])
     assert push_endpoint.failures == []

@@ -6,7 +6,6 @@ import pytest
 from mes.audit.v1 import audit_pb2_grpc
 
 from audit_harness import AuditHarness, start_audit, stop_audit
-from meskit import db
 from meskit.auth import generate_private_key_pem
 
 
@@ -18,11 +17,8 @@ def log_key_file(tmp_path_factory):
 
 
 @pytest.fixture
-def audit_db(new_database):
-    from audit.wiring import VERSIONS_DIR
-    url = new_database("audit")
-    db.migrate(url, VERSIONS_DIR)
-    return url
+def audit_db(migrated_database):
+    return migrated_database("audit")
 
 
 @pytest.fixture

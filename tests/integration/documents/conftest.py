@@ -1,5 +1,5 @@
 """One stack for the documents integration tests: identity, notifications, audit and documents as
-real gRPC servers on free ports, a real PostgreSQL (a database each), a real S3 endpoint (moto in
+real gRPC servers on port 0, a real PostgreSQL (a database each), a real S3 endpoint (moto in
 server mode). Tests isolate themselves with their own patients and professionals."""
 from __future__ import annotations
 
@@ -12,32 +12,21 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "documents"))
 
 from documents_harness import Stack, start_moto
-from devtools.ports import free_port
 from devtools.smtp_sink import SmtpSink
-from meskit import db
 from meskit.auth import generate_private_key_pem
 
 
 @pytest.fixture(scope="session")
-def stack(new_database, signing_key, tmp_path_factory):
-    from audit.wiring import VERSIONS_DIR as AUDIT
-    from documents.wiring import VERSIONS_DIR as DOCUMENTS
-    from identity.wiring import VERSIONS_DIR as IDENTITY
-    from notifications.wiring import VERSIONS_DIR as NOTIFICATIONS
+def stack(migrated_database, signing_key, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("documents-stack")
     (tmp / "audit-log-key.pem").write_bytes(generate_private_key_pem())
-    urls = {}
-    for name, versions in (("identity", IDENTITY), ("notifications", NOTIFICATIONS), ("audit", AUDIT),
-                           ("documents", DOCUMENTS)):
-        urls[name] = new_database(f"docs_{name}")
-        db.migrate(urls[name], versions)
+    urls = {name: migrated_database(name) for name in ("identity", "notifications", "audit", "documents")}
     moto, s3_port = start_moto()
-    ports = {name: free_port() for name in ("identity", "notifications", "audit", "documents", "smtp")}
-    smtp = SmtpSink(tmp / "mail", ports["smtp"])
+    smtp = SmtpSink(tmp / "mail")
     smtp.start()
-    stack = Stack(signing_key, tmp, urls, ports, s3_port, "mes-documents-tests")
+    stack = Stack(signing_key, tmp, urls, smtp.port, s3_port, "mes-documents-tests")
     try:
-        for name in ("identity", "notifications", "audit", "documents"):
+        for name in ("notifications", "identity", "audit", "documents"):    # each after those it calls
             stack.start(name)
         yield stack
     finally:

@@ -18,6 +18,8 @@ from mes.documents.v1 import documents_pb2 as pb
 from mes.documents.v1 import documents_pb2_grpc
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
+from mes.notifications.v1 import notifications_pb2 as npb
+from mes.notifications.v1 import notifications_pb2_grpc
 
 from devtools.rpc_errors import error_details
 from meskit import config, db
@@ -56,18 +58,22 @@ class Stack:
     key_file: Path
     tmp: Path
     urls: dict[str, str]
-    ports: dict[str, int]
+    smtp_port: int
     s3_port: int
     bucket: str
+    ports: dict[str, int] = field(default_factory=dict)
     started: dict = field(default_factory=dict)
     channels: list = field(default_factory=list)
 
     # ---- lifecycle ----
     def start(self, name: str) -> None:
+        """First on port 0 (the server reports the port it holds); a restart binds that port again,
+        since the others hold its address as they would a Kubernetes Service's."""
         kit, engine, on_stop = getattr(self, f"_build_{name}")()
         kit.server.start()
         watch_readiness(kit, lambda: db.ping(engine), interval=0.5)
         self.started[name] = (kit, engine, on_stop)
+        self.ports[name] = kit.port
 
     def stop(self, name: str) -> None:
         kit, engine, on_stop = self.started.pop(name)
@@ -83,7 +89,7 @@ class Stack:
 
     def _settings(self, cls, name: str, **env):
         return config.load(cls, {"SERVICE_NAME": name, "DATABASE_URL": self.urls[name],
-                                 "GRPC_PORT": str(self.ports[name]), **env})
+                                 "GRPC_PORT": str(self.ports.get(name, 0)), **env})
 
     def _build_identity(self):
         from identity.config import IdentitySettings
@@ -98,8 +104,11 @@ class Stack:
     def _build_notifications(self):
         from notifications.config import NotificationsSettings
         from notifications.wiring import build
-        return build(self._settings(NotificationsSettings, "notifications", IDENTITY_ADDR=self.address("identity"),
-                                    SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.ports["smtp"]),
+        jwks = self.tmp / "jwks.json"
+        jwks.write_text(json.dumps(TokenSigner(self.key_file.read_bytes(), issuer="mes-identity", audience="mes-api",
+                                               ttl_seconds=600).jwks()))
+        return build(self._settings(NotificationsSettings, "notifications", JWKS_FILE=str(jwks),
+                                    SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port),
                                     EMAIL_WORKERS="0", PUSH_WORKERS="0", LETTER_BATCH_TIME="off"))
 
     def _build_audit(self):
@@ -141,6 +150,10 @@ class Stack:
     @property
     def identity(self) -> identity_pb2_grpc.IdentityServiceStub:
         return self._stub("identity", identity_pb2_grpc.IdentityServiceStub)
+
+    @property
+    def notifications(self) -> notifications_pb2_grpc.NotificationsServiceStub:
+        return self._stub("notifications", notifications_pb2_grpc.NotificationsServiceStub)
 
     @property
     def audit(self) -> audit_pb2_grpc.AuditServiceStub:
@@ -236,24 +249,18 @@ class Stack:
         with self.engine().connect() as c:
             return c.execute(sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
 
-    def notification_events(self, patient_id: str) -> list[dict]:
-        engine = sa.create_engine(self.urls["notifications"])
-        try:
-            with engine.connect() as c:
-                return [dict(r) for r in c.execute(sa.text(
-                    "SELECT event_id, event_type, payload, producer FROM events WHERE patient_id = :p"),
-                    {"p": patient_id}).mappings()]
-        finally:
-            engine.dispose()
+    def published(self, patient_id: str, event_type: str) -> list[dict]:
+        """Payloads of the events documents relayed about the patient, oldest first (its own outbox)."""
+        with self.engine().connect() as c:
+            return list(c.execute(sa.text(
+                "SELECT payload FROM outbox WHERE aggregate_id = :p AND event_type = :t AND published_at IS NOT NULL "
+                "ORDER BY created_at"), {"p": patient_id, "t": event_type}).scalars())
 
-
-def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
+    def bell(self, patient_id: str, event_type: str) -> list[npb.Notification]:
+        """The patient's bell items of one type, as she lists them."""
+        reply = self.notifications.ListNotifications(npb.ListNotificationsRequest(profile_id=patient_id, page_size=100),
+                                                     metadata=self.patient(patient_id), timeout=10)
+        return [n for n in reply.notifications if n.event_type == event_type]
 
 
 def sha256(data: bytes) -> str:

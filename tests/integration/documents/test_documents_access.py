@@ -8,7 +8,8 @@ from mes.audit.v1 import audit_pb2 as apb
 from mes.documents.v1 import documents_pb2 as pb
 from mes.identity.v1 import identity_pb2 as ipb
 
-from documents_harness import error_reason, wait_for
+from documents_harness import error_reason
+from devtools.eventually import eventually
 from documents_samples import TEXT, pdf
 
 
@@ -87,10 +88,11 @@ class TestTheHolderIsTold:
                                  timeout=10)
         read(stack, stack.patient(patient), patient, docs["47420-5"])
         read(stack, stack.professional(kine), patient, docs["18748-4"])      # refused: not an access
-        wait_for(lambda: stack.pending_outbox() == 0)
-        accesses = [e for e in stack.notification_events(patient) if e["event_type"] == "ACCES_DMP_PS"]
-        assert [(e["producer"], e["payload"]["professional_id"], e["payload"]["access_mode"]) for e in accesses] \
-            == [("documents", kine.professional_id, "normal")]
+        eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
+        (told,) = stack.bell(patient, "ACCES_DMP_PS")
+        assert "Paul Bernard" in told.body
+        assert [(p["professional_id"], p["access_mode"]) for p in stack.published(patient, "ACCES_DMP_PS")] \
+            == [(kine.professional_id, "normal")]
 
 
 class TestPatientControls:
@@ -127,9 +129,9 @@ class TestPatientControls:
         listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.patient(patient),
                                           timeout=10)
         assert hidden.document_id not in [d.document_id for d in listed.documents] and len(listed.documents) == 3
-        announced = {e["payload"]["document_id"] for e in wait_for(lambda: [
-            e for e in stack.notification_events(patient) if e["event_type"] == "AJOUT_DOCUMENT"]) or []}
-        assert hidden.document_id not in announced
+        eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
+        assert hidden.document_id not in {p["document_id"] for p in stack.published(patient, "AJOUT_DOCUMENT")}
+        assert len(stack.bell(patient, "AJOUT_DOCUMENT")) == 3           # the GP's three reports only
         lifted = stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
             patient_id=patient, document_id=hidden.document_id, hidden_from_patient=False),
             metadata=stack.professional(gp), timeout=10)
@@ -165,16 +167,16 @@ class TestEmergency:
         assert outcome == "allowed"
         record = only_record(records, allowed=True, rule="masked_in_emergency")
         assert record.justification == why and record.access_mode == apb.ACCESS_MODE_BRIS_DE_GLACE
-        events = wait_for(lambda: [e for e in stack.notification_events(patient)
-                                   if e["event_type"] == "ACCES_BRIS_GLACE"])
-        assert len(events) == 1
-        assert events[0]["payload"]["general_practitioner_ids"] == [gp.professional_id]
-        assert events[0]["payload"]["professional_id"] == er.professional_id
+        (told,) = eventually(lambda: stack.bell(patient, "ACCES_BRIS_GLACE"), what="the emergency access told")
+        assert told.critical
+        (payload,) = stack.published(patient, "ACCES_BRIS_GLACE")
+        assert payload["general_practitioner_ids"] == [gp.professional_id]
+        assert payload["professional_id"] == er.professional_id
         # a second emergency read the same day is audited but not announced again
         read(stack, stack.professional(er), patient, docs["15508-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE,
              justification=why)
-        assert stack.pending_outbox() == 0 or wait_for(lambda: stack.pending_outbox() == 0)
-        assert len([e for e in stack.notification_events(patient) if e["event_type"] == "ACCES_BRIS_GLACE"]) == 1
+        eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
+        assert len(stack.bell(patient, "ACCES_BRIS_GLACE")) == 1
 
     def test_break_glass_opposed_by_the_patient(self, stack, world):
         patient, _, docs = world

@@ -8,7 +8,7 @@ import pytest
 from mes.audit.v1 import audit_pb2 as apb
 from mes.documents.v1 import documents_pb2 as pb
 
-from documents_harness import wait_for
+from devtools.eventually import eventually
 from documents_samples import TEXT, pdf
 
 
@@ -71,9 +71,11 @@ class TestChangesThroughTheOutbox:
         stack.docs.DeleteDocument(pb.DeleteDocumentRequest(patient_id=patient, document_id=doc.document_id),
                                   metadata=stack.patient(patient))
         wanted = {apb.ACTION_CREATE, apb.ACTION_UPDATE, apb.ACTION_DELETE}
-        records = wait_for(lambda: (lambda rs: rs if {r.action for r in rs} >= wanted else None)(
-            stack.records_about(patient, doc.document_id)))
-        assert records, "changes did not reach audit"
+
+        def changes():
+            found = stack.records_about(patient, doc.document_id)
+            return found if {r.action for r in found} >= wanted else None
+        records = eventually(changes, what="the changes in audit")
         assert {r.rule for r in records if r.action in wanted} == {"patient_owner", "patient_own_deposit"}
 
     def test_a_refused_change_is_recorded(self, stack, filed):
@@ -83,7 +85,7 @@ class TestChangesThroughTheOutbox:
         with pytest.raises(grpc.RpcError):
             stack.docs.DeleteDocument(pb.DeleteDocumentRequest(patient_id=patient, document_id=by_gp.document_id),
                                       metadata=stack.patient(patient))
-        records = wait_for(lambda: [r for r in stack.records_about(patient, by_gp.document_id, apb.ACTION_DELETE)])
+        records = eventually(lambda: stack.records_about(patient, by_gp.document_id, apb.ACTION_DELETE))
         assert records[0].decision == apb.DECISION_DENIED and records[0].rule == "read_only_for_patient"
 
 
@@ -108,6 +110,6 @@ class TestAuditDown:
             assert doc.document_id and stack.pending_outbox() >= 1
         finally:
             stack.start("audit")
-        records = wait_for(lambda: stack.records_about(patient, doc.document_id, apb.ACTION_CREATE), timeout=30)
+        records = eventually(lambda: stack.records_about(patient, doc.document_id, apb.ACTION_CREATE), timeout=30)
         assert len(records) == 1 and records[0].rule == "patient_owner"
-        assert wait_for(lambda: stack.pending_outbox() == 0, timeout=30)
+        eventually(lambda: stack.pending_outbox() == 0, timeout=30, what="documents' outbox relayed")

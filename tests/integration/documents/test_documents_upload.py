@@ -8,7 +8,8 @@ import pytest
 from mes.documents.v1 import documents_pb2 as pb
 from PIL import Image
 
-from documents_harness import error_reason, sha256, wait_for
+from documents_harness import error_reason, sha256
+from devtools.eventually import eventually
 from documents_samples import EXECUTABLE, RTF, TEXT, jpeg, pdf, png, tiff
 
 
@@ -127,9 +128,9 @@ class TestAccepted:
                            type_code="11488-4", class_code="10")
         assert doc.category == pb.DOCUMENT_CATEGORY_CPT_REND and doc.author.type == pb.AUTHOR_TYPE_PRACTITIONER
         assert doc.author.display_name.startswith("Paul Bernard")
-        events = wait_for(lambda: [e for e in stack.notification_events(patient) if e["event_type"] == "AJOUT_DOCUMENT"])
-        assert events and events[0]["producer"] == "documents"
-        assert events[0]["payload"]["document_id"] == doc.document_id
+        (item,) = eventually(lambda: stack.bell(patient, "AJOUT_DOCUMENT"), what="the deposit on her bell")
+        assert "Paul Bernard" in item.body
+        assert [p["document_id"] for p in stack.published(patient, "AJOUT_DOCUMENT")] == [doc.document_id]
 
     def test_a_professional_gives_a_known_type_code(self, stack, patient):
         gp = stack.new_professional("10")

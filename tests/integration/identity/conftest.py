@@ -1,15 +1,18 @@
-"""Identity and notifications as real gRPC servers on port 0, over a real PostgreSQL and SMTP."""
+"""Identity and notifications as real gRPC servers on port 0, over a real PostgreSQL and SMTP.
+What notifications knows of a person shows the way a client sees it: mail in the SMTP sink,
+letters in the print file, the operators' delivery listing."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 import pytest
 from mes.identity.v1 import identity_pb2_grpc
+from mes.notifications.v1 import notifications_pb2_grpc
 
 from devtools.demo import operator_token
-from devtools.ports import free_port
 from meskit import config, db
 from meskit.auth import Caller, TokenSigner
 from meskit.server import watch_readiness
@@ -23,7 +26,7 @@ class IdentityHarness:
     mail_dir: Path
     key_file: Path
     database_url: str
-    notifications_database_url: str
+    notifications: notifications_pb2_grpc.NotificationsServiceStub
 
     def operator(self):
         return [("authorization", f"Bearer {operator_token(self.key_file)}")]
@@ -50,41 +53,46 @@ def _service_clients_file(directory: Path) -> Path:
     return path
 
 
-def _start(kit, engine):
+def _start(started: list, build, settings):
+    kit, engine, on_stop = build(settings)
+    started.append((kit, engine, on_stop))
     kit.server.start()
     watch_readiness(kit, lambda: db.ping(engine), interval=0.5)
     return kit
 
 
 @pytest.fixture
-def identity(new_database, smtp, signing_key, tmp_path):
+def identity(migrated_database, smtp, signing_key, tmp_path):
+    """Notifications first (verifying tokens with identity's published keys from a file), then
+    identity calling it; each binds port 0 and reports the port it holds."""
     from identity.config import IdentitySettings
-    from identity.wiring import VERSIONS_DIR, build as build_identity
+    from identity.wiring import build as build_identity
     from notifications.config import NotificationsSettings
-    from notifications.wiring import VERSIONS_DIR as N_VERSIONS, build as build_notifications
+    from notifications.wiring import build as build_notifications
 
-    identity_url, notifications_url = new_database("identity"), new_database("notifications")
-    db.migrate(identity_url, VERSIONS_DIR)
-    db.migrate(notifications_url, N_VERSIONS)
-    identity_port, notifications_port = free_port(), free_port()
-    settings = config.load(IdentitySettings, {
-        "SERVICE_NAME": "identity", "DATABASE_URL": identity_url, "SIGNING_KEY_FILE": str(signing_key),
-        "GRPC_PORT": str(identity_port), "NOTIFICATIONS_ADDR": f"127.0.0.1:{notifications_port}",
-        "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900",
-        "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))})
-    n_settings = config.load(NotificationsSettings, {
-        "SERVICE_NAME": "notifications", "DATABASE_URL": notifications_url, "GRPC_PORT": str(notifications_port),
-        "IDENTITY_ADDR": f"127.0.0.1:{identity_port}", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port)})
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(TokenSigner(signing_key.read_bytes(), issuer="mes-identity", audience="mes-api",
+                                           ttl_seconds=300).jwks()))
     started = []
     try:
-        for build, service_settings in ((build_identity, settings), (build_notifications, n_settings)):
-            kit, engine, on_stop = build(service_settings)
-            started.append((kit, engine, on_stop))
-            _start(kit, engine)
-        channel = grpc.insecure_channel(f"127.0.0.1:{identity_port}")
-        yield IdentityHarness(identity_pb2_grpc.IdentityServiceStub(channel), channel, f"127.0.0.1:{identity_port}",
-                              smtp.directory, signing_key, identity_url, notifications_url)
+        n_kit = _start(started, build_notifications, config.load(NotificationsSettings, {
+            "SERVICE_NAME": "notifications", "DATABASE_URL": migrated_database("notifications"), "GRPC_PORT": "0",
+            "JWKS_FILE": str(jwks), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port),
+            "LETTERS_DIR": str(tmp_path / "letters"), "LETTER_BATCH_TIME": "off", "DEFAULT_QUIET_HOURS": "off",
+            "WORKER_POLL_SECONDS": "0.05"}))
+        identity_url = migrated_database("identity")
+        kit = _start(started, build_identity, config.load(IdentitySettings, {
+            "SERVICE_NAME": "identity", "DATABASE_URL": identity_url, "SIGNING_KEY_FILE": str(signing_key),
+            "GRPC_PORT": "0", "NOTIFICATIONS_ADDR": f"127.0.0.1:{n_kit.port}",
+            "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900",
+            "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))}))
+        channel = grpc.insecure_channel(f"127.0.0.1:{kit.port}")
+        n_channel = grpc.insecure_channel(f"127.0.0.1:{n_kit.port}")
+        yield IdentityHarness(identity_pb2_grpc.IdentityServiceStub(channel), channel, f"127.0.0.1:{kit.port}",
+                              smtp.directory, signing_key, identity_url,
+                              notifications_pb2_grpc.NotificationsServiceStub(n_channel))
         channel.close()
+        n_channel.close()
     finally:
         for kit, engine, on_stop in reversed(started):
             kit.stop(0)

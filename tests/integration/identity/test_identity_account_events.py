@@ -2,22 +2,25 @@
 UpdateContact: who may change what, and the errors of bad input."""
 from __future__ import annotations
 
+import json
 import re
-import time
+import uuid
 from datetime import date
 
 import grpc
 import pytest
 import sqlalchemy as sa
 from mes.identity.v1 import identity_pb2 as pb
+from mes.notifications.v1 import notifications_pb2 as npb
 
 from devtools.demo import _nir, _patient
+from devtools.eventually import eventually
+from devtools.print_files import letters_of
 from devtools.smtp_sink import read_mails, text_of
-from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
+from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, SERVICE, Caller
 
 from devtools.rpc_errors import error_details as details
 from devtools.rpc_errors import error_of
-
 
 
 def query(url: str, sql: str, **params) -> list[dict]:
@@ -29,65 +32,95 @@ def query(url: str, sql: str, **params) -> list[dict]:
         engine.dispose()
 
 
-def snapshot(identity, account_id: str, until=lambda row: True, timeout: float = 10.0) -> dict:
-    """What notifications knows of the person, once `until` holds (the relay polls every 0.5 s)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rows = query(identity.notifications_database_url,
-                     "SELECT * FROM recipients WHERE account_id = :a", a=account_id)
-        if rows and until(rows[0]):
-            return rows[0]
-        time.sleep(0.1)
-    raise AssertionError(f"notifications did not get the expected snapshot of {account_id}: {rows}")
-
-
 def create(identity, order: str, birth: str | None = None, **extra) -> str:
+    return create_with_code(identity, order, birth, **extra).account.account_id
+
+
+def create_with_code(identity, order: str, birth: str | None = None, **extra) -> pb.CreateAccountResponse:
     birth = birth or _patient()["birth_date"]
     fields = {**_patient(), "birth_date": birth, "nir": _nir("2", birth, "75", "056", order), **extra}
-    return identity.stub.CreateAccount(pb.CreateAccountRequest(**fields), metadata=identity.operator()).account.account_id
+    return identity.stub.CreateAccount(pb.CreateAccountRequest(**fields), metadata=identity.operator())
 
 
 def deliveries(identity, account_id: str, event_type: str) -> list[tuple[str, str]]:
-    return [(r["channel"], r["state"]) for r in query(
-        identity.notifications_database_url,
-        "SELECT channel, state FROM deliveries WHERE recipient_id = :a AND event_type = :t", a=account_id, t=event_type)]
+    """(channel, state) of what notifications planned for the person, as an operator lists it."""
+    reply = identity.notifications.ListRecipientDeliveries(npb.ListRecipientDeliveriesRequest(
+        recipient_id=account_id, event_type=event_type), metadata=identity.operator())
+    return [(npb.Channel.Name(d.status.channel), npb.DeliveryState.Name(d.status.state)) for d in reply.deliveries]
+
+
+def known(identity, account_id: str) -> None:
+    """Notifications has the person (identity's relay polls its outbox every 0.5 s)."""
+    eventually(lambda: deliveries(identity, account_id, "ACCOUNT_CREATED"), what=f"the creation notice of {account_id}")
+
+
+def relayed(identity, account_id: str) -> None:
+    """Identity's relay has handed every event of the account to notifications: its outbox holds none."""
+    eventually(lambda: not query(identity.database_url, "SELECT 1 FROM outbox WHERE aggregate_id = :a "
+                                 "AND published_at IS NULL", a=account_id), what=f"the events of {account_id} relayed")
+
+
+def letters(identity) -> dict[str, str]:
+    """recipient id -> the text of her letter, from a print file made now."""
+    batch = identity.notifications.RunLetterBatch(npb.RunLetterBatchRequest(), metadata=identity.operator(),
+                                                  timeout=60)
+    texts = letters_of(batch)
+    return {letter.recipient_id: texts[letter.letter_id] for letter in batch.letters}
+
+
+def notice_mailed(identity, account_id: str, address: str) -> str:
+    """A document notice for the person, as documents publishes it; the text of the mail it makes to `address`."""
+    before = len(mails_to(identity, address))
+    identity.notifications.PublishEvent(npb.PublishEventRequest(
+        event_id=str(uuid.uuid4()), event_type="AJOUT_DOCUMENT", patient_id=account_id,
+        payload_json=json.dumps({"actor_display": "Dr Claire Bernard"})), metadata=identity.as_(Caller(SERVICE, "documents")))
+    found = eventually(lambda: mails_to(identity, address)[before:], what=f"a notice mailed to {address}")
+    return text_of(found[-1])
+
+
+def mails_to(identity, address: str) -> list:
+    return [m for m in read_mails(identity.mail_dir) if m["To"] == address]
 
 
 def test_creation_tells_notifications_who_she_is_and_plans_the_creation_letter(identity):
-    account_id = create(identity, "301")
-    known = snapshot(identity, account_id)
-    assert (known["given_name"], known["family_name"], known["email"], known["activated"], known["minor"]) == \
-        ("Jacqueline", "Martin", None, False, False)
-    assert known["postal_address"] == "12 rue des Lilas, 75011 Paris"
-    assert deliveries(identity, account_id, "ACCOUNT_CREATED") == [("POSTAL", "PENDING")]
-    [event] = query(identity.notifications_database_url,
-                    "SELECT payload FROM events WHERE patient_id = :a AND event_type = 'ACCOUNT_CREATED'", a=account_id)
-    assert len(event["payload"]["provisional_code"]) >= 12 and event["payload"]["opposition_deadline"]
+    created = create_with_code(identity, "301")
+    account_id = created.account.account_id
+    known(identity, account_id)
+    # No email yet, not activated: the creation notice waits for the next letter batch.
+    assert deliveries(identity, account_id, "ACCOUNT_CREATED") == [("CHANNEL_POSTAL", "DELIVERY_STATE_PENDING")]
+    letter = letters(identity)[account_id]
+    assert "Jacqueline Martin" in letter and "12 rue des Lilas" in letter and "75011 Paris" in letter
+    assert created.provisional_code in letter and "Opposition possible jusqu'au" in letter
+    assert deliveries(identity, account_id, "ACCOUNT_CREATED") == [("CHANNEL_POSTAL", "DELIVERY_STATE_SENT")]
     # The code is in identity's outbox only until notifications has it.
-    assert query(identity.database_url, "SELECT 1 FROM outbox WHERE aggregate_id = :a", a=account_id) == []
+    eventually(lambda: query(identity.database_url, "SELECT 1 FROM outbox WHERE aggregate_id = :a",
+                             a=account_id) == [], what="the code gone from identity's outbox")
 
 
 def test_a_minor_is_known_with_the_legal_representative_who_reads_her_notices(identity):
     parent = create(identity, "302")
     birth = date(date.today().year - 6, 1, 15)
     child = create(identity, "303", birth.isoformat(), given_name="Léa", legal_representative_account_id=parent)
-    known = snapshot(identity, child)
-    assert known["minor"] is True and known["adult_on"] == date(birth.year + 18, 1, 15)
-    assert query(identity.notifications_database_url,
-                 "SELECT viewer_id, relation FROM profile_viewers WHERE profile_id = :a", a=child) == \
-        [{"viewer_id": parent, "relation": "LEGAL_REPRESENTATIVE"}]
+    known(identity, parent)
+
+    def counts():
+        reply = identity.notifications.GetUnreadCounts(npb.GetUnreadCountsRequest(),
+                                                       metadata=identity.as_(Caller(PATIENT, parent)))
+        return [(c.profile_id, c.relation, c.given_name) for c in reply.counts]
+    # A legal representative reads a child's notices until her majority only: the child is known as a minor.
+    assert eventually(lambda: len(counts()) == 2 and counts())[1] == (child, "LEGAL_REPRESENTATIVE", "Léa")
 
 
 def test_activation_gives_notifications_her_email(identity):
     created = identity.stub.CreateAccount(pb.CreateAccountRequest(
         **{**_patient(), "nir": _nir("2", _patient()["birth_date"], "75", "056", "304")}), metadata=identity.operator())
-    snapshot(identity, created.account.account_id)
+    known(identity, created.account.account_id)
     identity.stub.ActivateAccount(pb.ActivateAccountRequest(
         provisional_code=created.provisional_code, nir=_nir("2", _patient()["birth_date"], "75", "056", "304"),
         vitale_serial=_patient()["vitale_serial"], login_id="jacqueline.events", password="Lilas-Paris-1946!",
         email="jacqueline.events@example.fr", accept_terms=True))
-    known = snapshot(identity, created.account.account_id, until=lambda row: row["activated"])
-    assert known["email"] == "jacqueline.events@example.fr"
+    relayed(identity, created.account.account_id)
+    assert "Un nouveau document a été ajouté" in notice_mailed(identity, created.account.account_id, "jacqueline.events@example.fr")
 
 
 class TestUpdateContact:
@@ -97,7 +130,8 @@ class TestUpdateContact:
             account_id=account_id, email="jacqueline@example.fr"), metadata=identity.operator())
         assert updated.email == "jacqueline@example.fr"
         assert updated.postal_address == "12 rue des Lilas, 75011 Paris"     # empty fields stay
-        assert snapshot(identity, account_id, until=lambda row: row["email"])["email"] == "jacqueline@example.fr"
+        relayed(identity, account_id)
+        assert "Un nouveau document a été ajouté" in notice_mailed(identity, account_id, "jacqueline@example.fr")
 
     def test_the_holder_changes_her_postal_address_not_her_email(self, identity):
         account_id = create(identity, "312")
@@ -105,7 +139,8 @@ class TestUpdateContact:
         moved = identity.stub.UpdateContact(pb.UpdateContactRequest(
             account_id="me", postal_address="3 place du Marché, 69002 Lyon"), metadata=me)
         assert moved.postal_address == "3 place du Marché, 69002 Lyon"
-        assert snapshot(identity, account_id, until=lambda r: "Lyon" in (r["postal_address"] or ""))
+        relayed(identity, account_id)
+        assert "3 place du Marché" in letters(identity)[account_id]
         error = error_of(lambda: identity.stub.UpdateContact(pb.UpdateContactRequest(
             account_id="me", email="autre@example.fr"), metadata=me))
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
@@ -155,13 +190,8 @@ def activated(identity, order: str, email: str) -> str:
 
 def code_mailed_to(identity, address: str) -> tuple[str, str]:
     """(subject, 6-digit code) of the newest mail to `address`."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        mails = [m for m in read_mails(identity.mail_dir) if address in m["To"]]
-        if mails:
-            return mails[-1]["Subject"], re.search(r"\b(\d{6})\b", text_of(mails[-1])).group(1)
-        time.sleep(0.05)
-    raise AssertionError(f"no mail to {address}")
+    mail = eventually(lambda: mails_to(identity, address), what=f"a mail to {address}")[-1]
+    return mail["Subject"], re.search(r"\b(\d{6})\b", text_of(mail)).group(1)
 
 
 class TestEmailChange:
@@ -181,7 +211,8 @@ class TestEmailChange:
         subject, code = code_mailed_to(identity, "nouvelle@example.fr")
         assert subject == "Confirmez votre nouvelle adresse e-mail Mon espace santé"
         assert self.confirm(identity, account_id, started.change_id, code).email == "nouvelle@example.fr"
-        assert snapshot(identity, account_id, until=lambda r: r["email"] == "nouvelle@example.fr")
+        relayed(identity, account_id)
+        assert "Un nouveau document a été ajouté" in notice_mailed(identity, account_id, "nouvelle@example.fr")
         login = identity.stub.StartLogin(pb.StartLoginRequest(login_id="jacqueline.321", password=PASSWORD))
         assert login.code_sent_to == "n***@example.fr"
         error = error_of(lambda: self.confirm(identity, account_id, started.change_id, code))   # single use

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from devtools.eventually import eventually
 from meskit.server import watch_readiness
 
 SERVING, NOT_SERVING = health_pb2.HealthCheckResponse.SERVING, health_pb2.HealthCheckResponse.NOT_SERVING
@@ -18,13 +18,14 @@ def check(stub, service: str = IDENTITY) -> int:
     return stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2).status
 
 
-def eventually(condition, timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
+def counted(check):
+    """`check`, and the list its calls are counted in: a readiness watcher has run once it is called."""
+    calls = []
+
+    def counting():
+        calls.append(1)
+        return check()
+    return counting, calls
 
 
 @pytest.fixture
@@ -37,26 +38,28 @@ class TestReadiness:
     def test_not_serving_until_the_readiness_check_passes(self, health):
         kit, stub = health
         ready = threading.Event()
-        watch_readiness(kit, ready.is_set, interval=0.05)
-        time.sleep(0.2)
+        is_ready, calls = counted(ready.is_set)
+        watch_readiness(kit, is_ready, interval=0.05)
+        eventually(lambda: len(calls) >= 2, what="the readiness check run twice")
         assert check(stub) == NOT_SERVING
         ready.set()
-        assert eventually(lambda: check(stub) == SERVING)
+        eventually(lambda: check(stub) == SERVING)
 
     def test_back_to_not_serving_when_the_dependency_goes_away(self, health):
         kit, stub = health
         ready = threading.Event()
         ready.set()
         watch_readiness(kit, ready.is_set, interval=0.05)
-        assert eventually(lambda: check(stub) == SERVING)
+        eventually(lambda: check(stub) == SERVING)
         ready.clear()
-        assert eventually(lambda: check(stub) == NOT_SERVING)
+        eventually(lambda: check(stub) == NOT_SERVING)
 
     def test_liveness_stays_serving_while_the_dependency_is_away(self, health):
         """The overall status is liveness: a database outage must not get the pod restarted."""
         kit, stub = health
-        watch_readiness(kit, lambda: False, interval=0.05)
-        time.sleep(0.2)
+        never, calls = counted(lambda: False)
+        watch_readiness(kit, never, interval=0.05)
+        eventually(lambda: len(calls) >= 2, what="the readiness check run twice")
         assert (check(stub, ""), check(stub)) == (SERVING, NOT_SERVING)
 
     def test_a_readiness_check_that_raises_means_not_ready(self, health):
@@ -67,7 +70,7 @@ class TestReadiness:
             calls.append(1)
             raise ConnectionError("database unreachable")
         watch_readiness(kit, broken, interval=0.05)
-        assert eventually(lambda: len(calls) >= 3)
+        eventually(lambda: len(calls) >= 3)
         assert check(stub) == NOT_SERVING
 
     def test_unknown_service_is_not_found(self, health):
@@ -96,10 +99,11 @@ class TestStop:
         ready = threading.Event()
         watch_readiness(kit, ready.is_set, interval=0.05)
         updates = stub.Watch(health_pb2.HealthCheckRequest(service=IDENTITY), timeout=5)
-        assert next(updates).status == NOT_SERVING
+        liveness = stub.Watch(health_pb2.HealthCheckRequest(service=""), timeout=5)
+        assert next(updates).status == NOT_SERVING and next(liveness).status == SERVING
         stopping = threading.Thread(target=kit.stop, args=(0.6,))
         stopping.start()
-        time.sleep(0.1)
+        assert next(liveness).status == NOT_SERVING          # the drain has begun
         ready.set()  # the database answers again while the server drains
         seen = []
         with pytest.raises(grpc.RpcError):

@@ -32,14 +32,13 @@ def keys(tmp_path, signing_key):
 
 
 @pytest.fixture
-def make_notifications(new_database, smtp, keys, tmp_path):
+def make_notifications(migrated_database, smtp, keys, tmp_path):
     """Factory: a notifications server (several may share one database, as replicas do)."""
     from notifications.config import NotificationsSettings
-    from notifications.wiring import VERSIONS_DIR, build
+    from notifications.wiring import build
 
     signer, jwks, vapid = keys
-    url = new_database("notifications")
-    db.migrate(url, VERSIONS_DIR)
+    url = migrated_database("notifications")
     started, engines = [], []
 
     def make(**overrides: str) -> Harness:

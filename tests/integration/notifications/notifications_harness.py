@@ -13,7 +13,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from mes.notifications.v1 import notifications_pb2 as pb
 from mes.notifications.v1 import notifications_pb2_grpc
 
-from devtools.ports import free_port
+from devtools.eventually import eventually
 from devtools.smtp_sink import read_mails
 from meskit.auth import Caller, TokenSigner
 
@@ -77,29 +77,25 @@ class Harness:
                                                 metadata=self.operator()).statuses)
 
     def wait_statuses(self, event_id: str, done, timeout: float = 10.0) -> list[pb.DeliveryStatus]:
-        deadline = time.monotonic() + timeout
-        while True:
+        def statuses_done():
             found = self.statuses(event_id)
-            if done(found) or time.monotonic() > deadline:
-                return found
-            time.sleep(0.05)
+            return found if done(found) else None
+        return eventually(statuses_done, timeout, what=f"the expected statuses of {event_id}")
 
     def mails(self, to: str | None = None):
         found = read_mails(self.smtp.directory)
         return [m for m in found if to is None or m["To"] == to]
 
     def wait_mails(self, count: int, to: str | None = None, timeout: float = 10.0):
-        deadline = time.monotonic() + timeout
-        while True:
+        def enough():
             found = self.mails(to)
-            if len(found) >= count or time.monotonic() > deadline:
-                return found
-            time.sleep(0.05)
+            return found if len(found) >= count else None
+        return eventually(enough, timeout, what=f"{count} mails to {to or 'anyone'}")
 
 
 def settings_env(database_url: str, jwks_file: Path, smtp_port: int, letters_dir: Path, vapid_file: Path,
                  **overrides: str) -> dict[str, str]:
-    env = {"SERVICE_NAME": "notifications", "DATABASE_URL": database_url, "GRPC_PORT": str(free_port()),
+    env = {"SERVICE_NAME": "notifications", "DATABASE_URL": database_url, "GRPC_PORT": "0",
            "METRICS_PORT": "-1", "JWKS_FILE": str(jwks_file), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
            "LETTERS_DIR": str(letters_dir), "VAPID_PRIVATE_KEY_FILE": str(vapid_file),
            "PUSH_ALLOWED_ORIGINS": "http://127.0.0.1:*", "RETRY_BASE_SECONDS": "0.05", "RETRY_MAX_SECONDS": "0.2",

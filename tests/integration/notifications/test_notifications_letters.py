@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from mes.notifications.v1 import notifications_pb2 as pb
 
+from devtools.eventually import eventually
 from devtools.print_files import letters_of, open_print_file, run_batch
 
 ADDRESS = "12 rue des Lilas\n75020 Paris"
@@ -130,12 +130,8 @@ class TestSchedule:
         for person in people:
             no_email(h, person)
         events = [h.publish(people[i % 5])[0] for i in range(15)]
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            states = [s.state for e in events for s in h.statuses(e)]
-            if states and all(s == pb.DELIVERY_STATE_SENT for s in states):
-                break
-            time.sleep(0.2)
+        eventually(lambda: {s.state for e in events for s in h.statuses(e)} == {pb.DELIVERY_STATE_SENT}, timeout=30,
+                   interval=0.2, what="every notice in a letter")
         statuses = [s for e in events for s in h.statuses(e)]
         assert len(statuses) == 15 and {s.state for s in statuses} == {pb.DELIVERY_STATE_SENT}
         batches = h.stub.ListLetterBatches(pb.ListLetterBatchesRequest(page_size=100), metadata=h.operator()).batches

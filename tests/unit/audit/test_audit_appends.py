@@ -6,11 +6,11 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 
 import pytest
 
 from audit_fakes import T0, make_entry
+from devtools.eventually import eventually
 from meskit.auth import PATIENT, SERVICE, Caller
 from meskit.errors import AlreadyExists, InvalidArgument, PermissionDenied, Unavailable
 
@@ -150,8 +150,7 @@ class TestAppend:
                    threading.Thread(target=call, args=("good", [make_entry(1)]))]
         for t in threads:
             t.start()
-        while len(grouped._queue) < 2:
-            time.sleep(0.005)
+        eventually(lambda: len(grouped._queue) >= 2, interval=0.005, what="both calls queued")
         before = fake_log.transactions
         grouped.start()
         for t in threads:

@@ -22,6 +22,11 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def _keyset(stamp_column, after: tuple[datetime, str]):
+    """The (time, delivery id) a page starts after, typed like the columns it is compared with."""
+    return sa.tuple_(sa.literal(after[0], stamp_column.type), sa.literal(after[1], deliveries.c.delivery_id.type))
+
+
 class OperationsRepository:
     def __init__(self, session: Session):
         self.session = session
@@ -38,8 +43,18 @@ class OperationsRepository:
         if channel:
             query = query.where(d.channel == channel)
         if after:
-            query = query.where(sa.tuple_(d.updated_at, d.delivery_id) > sa.tuple_(*after))
+            query = query.where(sa.tuple_(d.updated_at, d.delivery_id) > _keyset(d.updated_at, after))
         return [_record(r) for r in self.session.execute(query.order_by(d.updated_at, d.delivery_id).limit(limit)).mappings()]
+
+    def recipient_deliveries(self, recipient_id: str, event_type: str | None, limit: int,
+                             after: tuple[datetime, str] | None) -> list[DeliveryRecord]:
+        d = deliveries.c
+        query = sa.select(deliveries).where(d.recipient_id == recipient_id)
+        if event_type:
+            query = query.where(d.event_type == event_type)
+        if after:
+            query = query.where(sa.tuple_(d.created_at, d.delivery_id) > _keyset(d.created_at, after))
+        return [_record(r) for r in self.session.execute(query.order_by(d.created_at, d.delivery_id).limit(limit)).mappings()]
 
     def replay(self, delivery_id: str) -> DeliveryRecord | None:
         """A dead letter back in the queue, due now, with a fresh count of attempts."""
@@ -96,4 +111,4 @@ def _record(row) -> DeliveryRecord:
         channel=row["channel"], target=row["target"], event_type=row["event_type"], state=row["state"],
         attempts=row["attempts"], last_error=row["last_error"], available_at=row["available_at"],
         updated_at=row["updated_at"], message_id=row["message_id"],
-        letter_id=str(row["letter_id"]) if row["letter_id"] else None)
+        letter_id=str(row["letter_id"]) if row["letter_id"] else None, created_at=row["created_at"])

@@ -187,4 +187,5 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_event_id", "event_id"),
     sa.Index("ix_deliveries_dead", "updated_at", postgresql_where=sa.text("state = 'DEAD'")),
     sa.Index("ix_deliveries_letter_id", "letter_id"),
+    sa.Index("ix_deliveries_recipient_id_created_at", "recipient_id", "created_at"),
 )

@@ -79,6 +79,17 @@ def dead_letter(d: DeliveryRecord) -> pb.DeadLetter:
                          recipient_id=d.recipient_id, event_id=d.event_id or "", campaign_id=d.campaign_id or "")
 
 
+def recipient_delivery(d: DeliveryRecord) -> pb.RecipientDelivery:
+    return pb.RecipientDelivery(status=delivery_status(d), event_type=d.event_type, event_id=d.event_id or "",
+                                campaign_id=d.campaign_id or "")
+
+
+def recipient_routing(p: routing.Person) -> pb.RecipientRouting:
+    return pb.RecipientRouting(account_id=p.account_id, activated=p.activated, email=p.email or "",
+                               email_bad=p.email_bad, postal_address=p.postal_address or "", closed=p.closed,
+                               minor=p.minor, push_devices=len(p.push_devices), campaign_opt_out=p.campaign_opt_out)
+
+
 def campaign(c: Campaign) -> pb.Campaign:
     counts = c.counts
     failed = counts.get(models.DEAD, 0) + counts.get(models.FELL_BACK, 0)

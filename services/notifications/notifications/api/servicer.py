@@ -136,3 +136,13 @@ class NotificationsServicer(notifications_pb2_grpc.NotificationsServiceServicer)
     def UpdateLetterStatus(self, request, context):
         return convert.letter(letters.update_letter_status(
             self._deps, current_caller(), request.letter_id, convert.LETTER_STATUS_FROM_PB.get(request.status, "")))
+
+    def ListRecipientDeliveries(self, request, context):
+        found, token = operations.recipient_deliveries(self._deps, current_caller(), request.recipient_id.strip(),
+                                                       request.event_type.strip(), request.page_size,
+                                                       request.page_token)
+        return pb.ListRecipientDeliveriesResponse(deliveries=[convert.recipient_delivery(d) for d in found],
+                                                  next_page_token=token)
+
+    def GetRecipient(self, request, context):
+        return convert.recipient_routing(operations.recipient(self._deps, current_caller(), request.account_id.strip()))

@@ -124,6 +124,7 @@ class DeliveryRecord:
     updated_at: datetime
     message_id: str | None
     letter_id: str | None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)

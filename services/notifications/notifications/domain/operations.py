@@ -1,6 +1,7 @@
 """Operators: delivery status, dead letters and their replay, campaigns."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from meskit.auth import OPERATOR, SUPPORT, Caller
@@ -10,6 +11,7 @@ from notifications.domain import models
 from notifications.domain.catalog import CAMPAIGN_TEMPLATES
 from notifications.domain.models import Campaign, DeliveryRecord
 from notifications.domain.ports import Dependencies
+from notifications.domain.routing import Person
 
 MAX_LISTED_RECIPIENTS = 200_000
 
@@ -26,13 +28,7 @@ def dead_letters(deps: Dependencies, caller: Caller, channel: str | None, page_s
                  page_token: str) -> tuple[list[DeliveryRecord], str]:
     caller.require(OPERATOR, SUPPORT)
     size = min(max(page_size or 50, 1), 500)
-    after = None
-    if page_token:
-        try:
-            stamp, _, delivery_id = page_token.partition("|")
-            after = (datetime.fromisoformat(stamp), delivery_id)
-        except ValueError:
-            raise InvalidArgument("page_token invalide") from None
+    after = _after(page_token)
     with deps.unit_of_work() as tx:
         found = tx.ops.dead_letters(channel, size + 1, after)
     token = ""
@@ -40,6 +36,44 @@ def dead_letters(deps: Dependencies, caller: Caller, channel: str | None, page_s
         last = found[size - 1]
         token = f"{last.updated_at.isoformat()}|{last.delivery_id}"
     return found[:size], token
+
+
+def recipient_deliveries(deps: Dependencies, caller: Caller, recipient_id: str, event_type: str, page_size: int,
+                         page_token: str) -> tuple[list[DeliveryRecord], str]:
+    caller.require(OPERATOR, SUPPORT)
+    if not recipient_id:
+        raise InvalidArgument("recipient_id est obligatoire")
+    size = min(max(page_size or 50, 1), 500)
+    after = _after(page_token)
+    with deps.unit_of_work() as tx:
+        found = tx.ops.recipient_deliveries(recipient_id, event_type or None, size + 1, after)
+    token = ""
+    if len(found) > size:
+        last = found[size - 1]
+        assert last.created_at is not None, "read from the table, where it is NOT NULL"
+        token = f"{last.created_at.isoformat()}|{last.delivery_id}"
+    return found[:size], token
+
+
+def recipient(deps: Dependencies, caller: Caller, account_id: str) -> Person:
+    caller.require(OPERATOR, SUPPORT)
+    if not account_id:
+        raise InvalidArgument("account_id est obligatoire")
+    with deps.unit_of_work() as tx:
+        person = tx.people.person(account_id)
+    if not person.known:
+        raise NotFound("Destinataire inconnu")
+    return person
+
+
+def _after(page_token: str) -> tuple[datetime, str] | None:
+    if not page_token:
+        return None
+    try:
+        stamp, _, delivery_id = page_token.partition("|")
+        return datetime.fromisoformat(stamp), str(uuid.UUID(delivery_id))
+    except ValueError:
+        raise InvalidArgument("page_token invalide") from None
 
 
 def replay(deps: Dependencies, caller: Caller, delivery_id: str) -> DeliveryRecord:
