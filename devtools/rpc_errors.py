@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
+
+from meskit.status import details
 
 
 def error_of(call) -> grpc.RpcError:
@@ -17,15 +17,5 @@ def error_of(call) -> grpc.RpcError:
 
 def error_details(error: grpc.RpcError) -> tuple[set[str], str]:
     """(fields named by BadRequest violations, ErrorInfo reason)."""
-    fields, reason = set(), ""
-    status = rpc_status.from_call(error)
-    for detail in status.details if status else []:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            fields |= {v.field for v in bad.field_violations}
-        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            reason = info.reason
-    return fields, reason
+    found = details(error)
+    return {v.field for v in found.violations}, found.reason

@@ -8,10 +8,6 @@ secrets or health data. This module imports no gRPC code at load time: the domai
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
-
-if TYPE_CHECKING:
-    import grpc
 
 
 @dataclass(frozen=True)
@@ -111,26 +107,6 @@ def received(error: BaseException, fallback: DomainError, **messages: str) -> Do
     name = code_name(error)
     if name not in messages or name not in ERRORS_BY_CODE:
         return fallback
-    violations, reason = _details(error)
-    return ERRORS_BY_CODE[name](messages[name], violations=violations, reason=reason)
-
-
-def _details(error: BaseException) -> tuple[list[FieldViolation], str]:
-    from google.rpc import error_details_pb2
-    from grpc_status import rpc_status
-
-    try:
-        status = rpc_status.from_call(cast("grpc.Call", error))
-    except (AttributeError, ValueError):    # no status, or details that contradict it: trust neither
-        status = None
-    violations, reason = [], ""
-    for detail in status.details if status else []:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            violations += [FieldViolation(v.field, v.description) for v in bad.field_violations]
-        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            reason = info.reason
-    return violations, reason
+    from meskit.status import details   # gRPC code, loaded only when an error arrives
+    found = details(error)
+    return ERRORS_BY_CODE[name](messages[name], violations=found.violations, reason=found.reason)

@@ -4,14 +4,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import cast
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from meskit.errors import FieldViolation
 from meskit.interceptor import INTERNAL_MESSAGE
+from meskit.status import details
 
 CONTENT_TYPE = "application/problem+json"
 
@@ -114,31 +112,15 @@ def from_rpc_error(error: grpc.RpcError) -> Problem:
     """The problem for a failed upstream call, reading google.rpc.Status details when sent."""
     code = error.code().name if error.code() is not None else "UNKNOWN"
     status = http_status(code)
-    try:
-        rich = rpc_status.from_call(cast(grpc.Call, error))   # an RpcError received is a Call too
-    except ValueError:   # details inconsistent with the status: trust neither
-        rich = None
-    reason, violations, headers = "", [], {}
-    if rich is not None:
-        for packed in rich.details:
-            if packed.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad_request = error_details_pb2.BadRequest()
-                packed.Unpack(bad_request)
-                violations += [FieldViolation(v.field, v.description) for v in bad_request.field_violations]
-            elif packed.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                packed.Unpack(info)
-                reason = info.reason
-            elif packed.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
-                retry = error_details_pb2.RetryInfo()
-                packed.Unpack(retry)
-                headers["retry-after"] = str(max(1, retry.retry_delay.seconds + (retry.retry_delay.nanos > 0)))
-    if status >= 500 and (rich is None or status == 500):
+    found = details(error)
+    violations = found.violations
+    headers = {"retry-after": str(found.retry_after_seconds)} if found.retry_after_seconds else {}
+    if status >= 500 and (not found.rich or status == 500):
         detail = _GENERIC_DETAIL.get(status, _GENERIC_DETAIL[500])
     else:
         detail = error.details() or _title(status)
     if status == 401:
-        problem = unauthenticated(detail, reason)
+        problem = unauthenticated(detail, found.reason)
         problem.violations = violations
         return problem
-    return Problem(status, detail, code, reason, violations, headers)
+    return Problem(status, detail, code, found.reason, violations, headers)
