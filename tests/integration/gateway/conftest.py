@@ -18,7 +18,7 @@ from mes.notifications.v1 import notifications_pb2 as npb
 from mes.notifications.v1 import notifications_pb2_grpc
 
 from devtools.gateway_thread import running_gateway
-from devtools.ports import free_port
+from devtools.ports import closed_port
 from meskit.auth import Caller, TokenSigner, TokenVerifier, current_caller, generate_private_key_pem
 from meskit.errors import FieldViolation, InvalidArgument, NotFound
 from meskit.server import KitServer, Registration, build_server
@@ -163,7 +163,7 @@ def upstream_of(signer):
 def gateway_url(upstream):
     """Identity and notifications live, documents down, the other services not configured."""
     with running_gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream,
-                          "DOCUMENTS_ADDR": f"127.0.0.1:{free_port()}", "MAX_BODY_BYTES": "4096",
+                          "DOCUMENTS_ADDR": f"127.0.0.1:{closed_port()}", "MAX_BODY_BYTES": "4096",
                           "RATE_LIMIT_PUBLIC_PER_MINUTE": "0"}) as url:
         yield url
 

@@ -85,8 +85,8 @@ class TestAuthentication:
         assert calls.count.get("GetAccount", 0) == before
 
     def test_identity_unreachable_is_unavailable_not_unauthorized(self, gateway, token):
-        from devtools.ports import free_port
-        with gateway({"IDENTITY_ADDR": f"127.0.0.1:{free_port()}"}) as url:
+        from devtools.ports import closed_port
+        with gateway({"IDENTITY_ADDR": f"127.0.0.1:{closed_port()}"}) as url:
             response = httpx.get(url + "/v1/accounts/me", headers={"Authorization": f"Bearer {token}"})
         assert assert_problem(response, 503, "UNAVAILABLE")["reason"] == "JWKS_UNAVAILABLE"
 
