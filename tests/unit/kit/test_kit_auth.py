@@ -68,9 +68,10 @@ class TestRoundTrip:
         Caller(auth.SERVICE, "identity", token_id="jti-4")])
     def test_verifier_returns_the_signed_caller(self, caller):
         signer = make_signer()
+        before = int(time.time())
         token, expires = signer.sign(caller)
+        assert before + 600 <= expires <= time.time() + 600
         assert make_verifier(Jwks(signer)).verify(token) == caller
-        assert expires - time.time() == pytest.approx(600, abs=2)
 
     def test_a_token_id_is_generated_when_the_caller_has_none(self):
         signer = make_signer()
