@@ -234,7 +234,7 @@ class TestMetrics:
 
     def test_latency_is_observed(self, identity):
         def slow(request, context):
-            time.sleep(0.06)
+            time.sleep(0.06)   # the latency to observe: the interceptor times calls with the real clock
             return pb.GetJwksResponse()
         stub = identity(GetJwks=slow, name="kit-latency")
         labels = {"service": "kit-latency", "method": "GetJwks"}
@@ -312,7 +312,7 @@ class TestServerStreaming:
             try:
                 while True:
                     yield npb.Notification(notification_id="tick")
-                    time.sleep(0.02)
+                    time.sleep(0.02)   # a live stream's pace, until the client cancels
             finally:
                 closed.set()
         labels = {"service": "kit-stream", "method": "WatchNotifications"}
