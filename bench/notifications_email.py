@@ -51,11 +51,12 @@ class EmailRun:
         return self.duplicates + abs(self.recipients - self.received)
 
 
-def _env(database_url: str, jwks: Path, smtp_port: int, grpc_port: int) -> dict[str, str]:
+def _env(database_url: str, jwks: Path, smtp_port: int, port_file: Path) -> dict[str, str]:
     paths = [ROOT / "lib", ROOT / "build" / "gen", ROOT / "services" / "notifications"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRPC_", "DATABASE_"))}
     env.update({"PYTHONPATH": os.pathsep.join(str(p) for p in paths), "PYTHONUNBUFFERED": "1",
-                "SERVICE_NAME": "notifications-bench", "DATABASE_URL": database_url, "GRPC_PORT": str(grpc_port),
+                "SERVICE_NAME": "notifications-bench", "DATABASE_URL": database_url, "GRPC_PORT": "0",
+                "PORT_FILE": str(port_file),
                 "METRICS_PORT": "-1", "JWKS_FILE": str(jwks), "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port),
                 "EMAIL_WORKERS": "1", "PUSH_WORKERS": "0", "WORKER_BATCH_SIZE": "100", "WORKER_POLL_SECONDS": "0.05",
                 "LETTER_BATCH_TIME": "off", "DEFAULT_QUIET_HOURS": "off", "LOG_LEVEL": "WARNING"})
@@ -80,12 +81,10 @@ def _seed(database_url: str, prefix: str, count: int) -> list[str]:
     return ids
 
 
-def counting_sink(directory: Path, port: int):
-    """The devtools SMTP sink, counting what it stores (listing 100,000 files to count them would
-    take the CPU the worker is measured with)."""
-    from aiosmtpd.controller import Controller
-
-    from devtools.smtp_sink import MailDirHandler
+def counting_sink(directory: Path):
+    """The devtools SMTP sink on a port of its own, counting what it stores (listing 100,000 files
+    to count them would take the CPU the worker is measured with)."""
+    from devtools.smtp_sink import MailDirHandler, SmtpSink
 
     class Counting(MailDirHandler):
         stored = 0
@@ -95,7 +94,7 @@ def counting_sink(directory: Path, port: int):
             self.stored += 1
             return reply
     handler = Counting(directory)
-    return handler, Controller(handler, hostname="127.0.0.1", port=port)
+    return handler, SmtpSink(directory, handler=handler)
 
 
 def _check(directory: Path) -> tuple[int, int]:
@@ -121,8 +120,8 @@ def run(database_url: str, counts: list[int], workdir: Path, say: Callable[[str]
     from mes.notifications.v1 import notifications_pb2 as pb
     from mes.notifications.v1 import notifications_pb2_grpc
 
+    from devtools.eventually import eventually, settled
     from devtools.platform import terminate
-    from devtools.ports import free_port
     from meskit import db
     from meskit.auth import Caller, TokenSigner, generate_private_key_pem
     sys.path[:0] = [str(ROOT / "services" / "notifications")]
@@ -135,17 +134,23 @@ def run(database_url: str, counts: list[int], workdir: Path, say: Callable[[str]
     jwks = workdir / "jwks.json"
     jwks.write_text(json.dumps(signer.jwks()))
     operator = [("authorization", f"Bearer {signer.sign(Caller('operator', 'bench'))[0]}")]
-    smtp_port = free_port()
-    handler, sink = counting_sink(workdir / "mail-0", smtp_port)
+    handler, sink = counting_sink(workdir / "mail-0")
     sink.start()
-    grpc_port = free_port()
+    port_file = workdir / "notifications.port"
+    port_file.unlink(missing_ok=True)
     log = open(workdir / "notifications.log", "ab")
     worker = subprocess.Popen([sys.executable, "-m", "notifications"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                              env=_env(database_url, jwks, smtp_port, grpc_port))
+                              env=_env(database_url, jwks, sink.port, port_file))
     on_worker(worker.pid)
-    channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}", options=[("grpc.max_send_message_length", 64 << 20)])
+    channel = None
     results = []
     try:
+        def reported_port() -> int:
+            if worker.poll() is not None:
+                raise RuntimeError(f"notifications exited with {worker.returncode}")
+            return port_file.exists() and int(port_file.read_text())
+        grpc_port = eventually(reported_port, timeout=60, what="the worker's port")
+        channel = grpc.insecure_channel(f"127.0.0.1:{grpc_port}", options=[("grpc.max_send_message_length", 64 << 20)])
         grpc.channel_ready_future(channel).result(timeout=60)
         stub = notifications_pb2_grpc.NotificationsServiceStub(channel)
         process = psutil.Process(worker.pid)
@@ -175,7 +180,7 @@ def run(database_url: str, counts: list[int], workdir: Path, say: Callable[[str]
             elapsed = time.monotonic() - started
             cpu = sum(process.cpu_times()[:2]) - cpu_before
             on_window("end")
-            time.sleep(0.3)                                    # a duplicate would land now
+            settled(lambda: handler.stored, quiet=0.3)         # a duplicate would land now
             received, duplicates = _check(mail_dir)
             done = stub.GetCampaign(pb.GetCampaignRequest(campaign_id=campaign.campaign_id), metadata=operator)
             if done.sent != count:
@@ -185,7 +190,8 @@ def run(database_url: str, counts: list[int], workdir: Path, say: Callable[[str]
                 f"worker {cpu / max(received, 1) * 1e6:,.0f} µs CPU per mail, {duplicates} duplicates")
             shutil.rmtree(mail_dir, ignore_errors=True)
     finally:
-        channel.close()
+        if channel is not None:
+            channel.close()
         terminate(worker, 15)
         sink.stop()
         log.close()

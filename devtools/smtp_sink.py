@@ -49,11 +49,12 @@ class _BoundController(Controller):
 
 
 class SmtpSink:
-    """`port` 0 (the default): any free port, read back from `port` once constructed."""
+    """`port` 0 (the default): any free port, read back from `port` once constructed. `handler`: a
+    MailDirHandler of one's own (one that counts, say) instead of a plain one on `directory`."""
 
-    def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1"):
+    def __init__(self, directory: Path, port: int = 0, host: str = "127.0.0.1", handler: MailDirHandler | None = None):
         self.directory = directory
-        self.handler = MailDirHandler(directory)
+        self.handler = handler if handler is not None else MailDirHandler(directory)
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

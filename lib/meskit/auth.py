@@ -105,7 +105,7 @@ class TokenVerifier:
     """Verifies signature, issuer, audience and lifetime against a JWKS fetched on demand.
 
     `fetch_jwks` is called lazily and again when a token names an unknown key id (key
-    rotation), at most once every `refetch_interval` seconds.
+    rotation), at most once every `refetch_interval` seconds of `clock` (monotonic seconds).
 
     A token already verified is trusted again until it expires (a client reuses one token for
     many calls, and a verification costs about half a millisecond of CPU). The cache is keyed
@@ -113,8 +113,10 @@ class TokenVerifier:
     """
 
     def __init__(self, fetch_jwks: Callable[[], dict], *, issuer: str, audience: str,
-                 leeway_seconds: int = 5, refetch_interval: float = 30.0, cache_size: int = 10_000):
+                 leeway_seconds: int = 5, refetch_interval: float = 30.0, cache_size: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic):
         self._fetch_jwks = fetch_jwks
+        self._clock = clock
         self._issuer, self._audience, self._leeway = issuer, audience, leeway_seconds
         self._refetch_interval = refetch_interval
         self._keys: dict[str, jwt.PyJWK] = {}
@@ -128,12 +130,12 @@ class TokenVerifier:
         if key is not None:
             return key
         with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._refetch_interval:
+            if kid not in self._keys and self._clock() - self._fetched_at >= self._refetch_interval:
                 try:
                     jwks = self._fetch_jwks()
                 except Exception as exc:  # identity unreachable: nobody is let in
                     raise Unauthenticated("Vérification du jeton impossible pour le moment") from exc
-                self._fetched_at = time.monotonic()
+                self._fetched_at = self._clock()
                 self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", []) if k.get("kid")}
                 self._verified.clear()
         key = self._keys.get(kid)

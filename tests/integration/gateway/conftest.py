@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from contextlib import contextmanager
 
 import httpx
@@ -18,7 +17,7 @@ from mes.notifications.v1 import notifications_pb2 as npb
 from mes.notifications.v1 import notifications_pb2_grpc
 
 from devtools.gateway_thread import running_gateway
-from devtools.ports import free_port
+from devtools.ports import closed_port
 from meskit.auth import Caller, TokenSigner, TokenVerifier, current_caller, generate_private_key_pem
 from meskit.errors import FieldViolation, InvalidArgument, NotFound
 from meskit.server import KitServer, Registration, build_server
@@ -27,12 +26,14 @@ ISSUER, AUDIENCE = "mes-identity", "mes-api"
 
 
 class Calls:
-    """What the services saw: how many calls, and the metadata of the last one."""
+    """What the services saw: how many calls, and the metadata of the last one. A call for the
+    account "slow" sets `slow_entered` and answers once the test sets `slow_release`."""
 
     def __init__(self):
         self.count: dict[str, int] = {}
         self.metadata: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
+        self.slow_entered, self.slow_release = threading.Event(), threading.Event()
 
     def saw(self, method: str, context) -> None:
         with self._lock:
@@ -52,7 +53,8 @@ class Identity(identity_pb2_grpc.IdentityServiceServicer):
         self.calls.saw("GetAccount", context)
         caller = current_caller()
         if request.account_id == "slow":
-            time.sleep(0.6)
+            self.calls.slow_entered.set()
+            self.calls.slow_release.wait(60)
         if request.account_id == "missing":
             raise NotFound("Compte introuvable")
         if request.account_id == "crash":
@@ -95,8 +97,10 @@ class Notifications(notifications_pb2_grpc.NotificationsServiceServicer):
         try:
             for i in range(0 if request.profile_id == "idle" else 3):
                 yield npb.Notification(notification_id=f"n{i}", profile_id=request.profile_id, title=f"Titre {i}")
-            while request.profile_id in ("forever", "lively", "idle") and context.is_active():   # a live watch
-                time.sleep(0.02)
+            if request.profile_id in ("forever", "lively", "idle"):   # a live watch, until the caller leaves
+                left = threading.Event()
+                if context.add_callback(left.set):
+                    left.wait()
         finally:   # also when grpc closes the generator because the caller went away
             if request.profile_id == "forever":
                 self.calls.saw("WatchNotifications:ended", context)
@@ -163,7 +167,7 @@ def upstream_of(signer):
 def gateway_url(upstream):
     """Identity and notifications live, documents down, the other services not configured."""
     with running_gateway({"IDENTITY_ADDR": upstream, "NOTIFICATIONS_ADDR": upstream,
-                          "DOCUMENTS_ADDR": f"127.0.0.1:{free_port()}", "MAX_BODY_BYTES": "4096",
+                          "DOCUMENTS_ADDR": f"127.0.0.1:{closed_port()}", "MAX_BODY_BYTES": "4096",
                           "RATE_LIMIT_PUBLIC_PER_MINUTE": "0"}) as url:
         yield url
 

@@ -12,7 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.eventually import eventually
+
 ROOT = Path(__file__).parents[3]
+
+
+def refused(base: str) -> bool:
+    try:
+        httpx.get(base + "/healthz", timeout=5)
+    except httpx.ConnectError:
+        return True
+    return False
 
 
 @pytest.fixture
@@ -47,16 +57,22 @@ class TestProcess:
         assert 'mes_http_requests_total{method="GET",route="/v1/accounts/{account_id}",status="200"} 1.0' in metrics
         assert "mes_http_request_duration_seconds_bucket" in metrics
 
-    def test_sigterm_finishes_in_flight_requests_then_exits_0(self, process, token):
+    def test_sigterm_finishes_in_flight_requests_then_exits_0(self, process, token, calls):
         base = f"http://127.0.0.1:{process.record['port']}"
         answers = []
+        calls.slow_entered.clear()
+        calls.slow_release.clear()
         slow = threading.Thread(target=lambda: answers.append(
-            httpx.get(base + "/v1/accounts/slow", headers={"Authorization": f"Bearer {token}"}, timeout=10)))
+            httpx.get(base + "/v1/accounts/slow", headers={"Authorization": f"Bearer {token}"}, timeout=60)))
         slow.start()
-        threading.Event().wait(0.3)   # the call is now inside the service (it takes 0.6 s)
-        process.send_signal(signal.SIGTERM)
-        slow.join(10)
+        try:
+            assert calls.slow_entered.wait(30)   # the call is now inside the service
+            process.send_signal(signal.SIGTERM)
+            eventually(lambda: refused(base), timeout=30, what="the gateway to stop accepting connections")
+        finally:
+            calls.slow_release.set()
+        slow.join(60)
         assert answers and answers[0].status_code == 200
-        assert process.wait(10) == 0
+        assert process.wait(30) == 0
         rest = process.stderr.read()
         assert '"message": "stopped"' in rest and token not in rest and token not in "".join(process.lines)

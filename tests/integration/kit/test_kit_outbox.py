@@ -40,6 +40,12 @@ def make_due(engine, table) -> None:
         connection.execute(table.update().values(available_at=sa.func.now() - timedelta(seconds=1)))
 
 
+def make_later(engine, table) -> None:
+    """A backoff that no slow test run can outlast."""
+    with engine.begin() as connection:
+        connection.execute(table.update().values(available_at=sa.func.now() + timedelta(hours=1)))
+
+
 class TestAddEvent:
     def test_rolled_back_transaction_leaves_no_event(self, outbox):
         engine, table = outbox
@@ -111,6 +117,7 @@ class TestRelay:
         assert (row.attempts, row.last_error, row.published_at) == (1, "ConnectionError", None)
         assert before + 0.5 - 0.01 <= row.available_at.timestamp() <= after + 1 + 0.01  # 2 ** 0 seconds, jittered
 
+        make_later(engine, table)
         assert relay.relay_once() == 0  # not before its time
         assert attempts[failing] == 1
 
@@ -160,10 +167,12 @@ class TestRelay:
         event_ids = add(engine, table, 500)
         published: dict[str, list] = {"a": [], "b": []}
         done = threading.Event()
+        both_hold_a_batch = threading.Barrier(len(published), timeout=30)
 
         def run(name: str) -> None:
             def publish(event: Event) -> None:
-                time.sleep(0.0005)  # a broker round trip, so both relays hold batches at once
+                if not published[name]:  # each relay's first event waits until the other holds a batch too
+                    both_hold_a_batch.wait()
                 published[name].append(event.event_id)
             relay = OutboxRelay(engine, table, publish, batch_size=25)
             while not done.is_set():
