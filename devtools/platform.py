@@ -19,6 +19,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devtools import services
+from devtools.eventually import eventually
 from devtools.smtp_sink import SmtpSink
 
 ROOT = services.ROOT
@@ -270,14 +271,18 @@ class LocalPlatform:
 
     def _await_port(self, name: str, deadline: float) -> None:
         """The port the process reports once it serves (PORT_FILE, written in one step)."""
-        path, process = self._port_file(name), self.processes[name]
-        while not path.exists():
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self._log_tail(name)}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{name} reported no port:\n{self._log_tail(name)}")
-            time.sleep(0.02)
+        path = self._port_file(name)
+
+        def reported() -> bool:
+            self._check_alive(name)
+            return path.exists()
+        eventually(reported, max(0.0, deadline - time.monotonic()), 0.02, f"{name} reporting its port")
         self.ports[name] = int(path.read_text())
+
+    def _check_alive(self, name: str) -> None:
+        process = self.processes[name]
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{self._log_tail(name)}")
 
     def _log_tail(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
@@ -323,13 +328,12 @@ class LocalPlatform:
             return False
 
     def wait_until_serving(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{self._log_tail(name)}")
-            if all(self.health(s) == "SERVING" for s in SERVICES) and self.gateway_ready():
-                return
-            time.sleep(0.2)
-        states = {s: self.health(s) for s in SERVICES}
-        raise TimeoutError(f"platform not serving after {timeout}s: {states}, gateway ready={self.gateway_ready()}")
+        def serving() -> bool:
+            for name in self.processes:
+                self._check_alive(name)
+            states = {s: self.health(s) for s in SERVICES}
+            gateway = self.gateway_ready()
+            assert gateway and set(states.values()) == {"SERVING"}, \
+                f"platform not serving: {states}, gateway ready={gateway}"
+            return True
+        eventually(serving, timeout, 0.2)
