@@ -9,11 +9,13 @@ from collections.abc import Callable
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from mes.identity.v1 import identity_pb2_grpc
 from mes.notifications.v1 import notifications_pb2_grpc
 
-from meskit import auth
+from meskit import auth, db
 from meskit.logs import JsonFormatter
+from meskit.outbox import outbox_table
 from meskit.server import KitServer, Registration, build_server
 
 IDENTITY = "mes.identity.v1.IdentityService"
@@ -23,6 +25,16 @@ _SERVICES = {
     NOTIFICATIONS: (notifications_pb2_grpc.NotificationsServiceServicer,
                     notifications_pb2_grpc.add_NotificationsServiceServicer_to_server),
 }
+
+
+@pytest.fixture
+def outbox(new_database):
+    """An empty outbox table in a database of its own: (engine, table)."""
+    engine = db.make_engine(new_database("outbox"))
+    table = outbox_table(sa.MetaData())
+    table.create(engine)
+    yield engine, table
+    engine.dispose()
 
 
 @pytest.fixture

@@ -11,16 +11,7 @@ import sqlalchemy as sa
 
 from devtools.eventually import eventually
 from meskit import db
-from meskit.outbox import Event, OutboxRelay, add_event, outbox_table
-
-
-@pytest.fixture
-def outbox(new_database):
-    engine = db.make_engine(new_database("outbox"))
-    table = outbox_table(sa.MetaData())
-    table.create(engine)
-    yield engine, table
-    engine.dispose()
+from meskit.outbox import Event, OutboxRelay, add_event
 
 
 def add(engine, table, count: int = 1, event_type: str = "document.added") -> list:

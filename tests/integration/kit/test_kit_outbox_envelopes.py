@@ -4,23 +4,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-import pytest
-import sqlalchemy as sa
 
 from meskit import audit, db, events
 from meskit.auth import Caller
-from meskit.outbox import Event, OutboxRelay, add_audit_record, add_envelope, outbox_table
+from meskit.outbox import Event, OutboxRelay, add_audit_record, add_envelope
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def outbox(new_database):
-    engine = db.make_engine(new_database("outbox_envelopes"))
-    table = outbox_table(sa.MetaData())
-    table.create(engine)
-    yield engine, table
-    engine.dispose()
 
 
 def relayed(engine, table) -> list[Event]:
