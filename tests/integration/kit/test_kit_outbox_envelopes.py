@@ -4,7 +4,6 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-
 from meskit import audit, db, events
 from meskit.auth import Caller
 from meskit.outbox import Event, OutboxRelay, add_audit_record, add_envelope
