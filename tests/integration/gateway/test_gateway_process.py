@@ -18,9 +18,11 @@ ROOT = Path(__file__).parents[3]
 
 
 def refused(base: str) -> bool:
+    """The gateway accepts no new connection: refused, or reset when its listening socket closed
+    with this one still waiting in the backlog (never accepted, never answered)."""
     try:
         httpx.get(base + "/healthz", timeout=5)
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         return True
     return False
 
