@@ -28,7 +28,8 @@ def request_pb(e: events.Envelope) -> pb.PublishEventRequest:
         event_id=e.event_id, event_type=e.event_type, patient_id=e.patient_id,
         payload_json=json.dumps(events.to_json(e.payload), ensure_ascii=False),
         occurred_at=timestamp(e.occurred_at), critical=e.critical,
-        recipient=recipient_pb(e.recipient) if e.recipient is not None else None)
+        recipient=recipient_pb(e.recipient) if e.recipient is not None else None,
+        hidden_from_legal_representatives=e.hidden_from_legal_representatives)
 
 
 class EventPublisher:

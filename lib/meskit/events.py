@@ -47,8 +47,27 @@ class ProfessionalAccess:
 
 @dataclass(frozen=True)
 class EmergencyAccess(ProfessionalAccess):
-    """Break-glass or SAMU access: the patient's general practitioners are told too."""
+    """Break-glass or SAMU access: the patient's general practitioners are told too, by email to
+    the addresses given (their MSSanté address, else their email)."""
     general_practitioner_ids: tuple[str, ...] = ()
+    general_practitioner_emails: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnouncementReminder:
+    """To the professional who hid a document from the patient until the announcement visit
+    (DOMAIN.md §10.3): hold the visit before the document becomes visible on its own."""
+    professional_id: str
+    professional_email: str
+    document_id: str = ""
+    visible_from: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CareConsentDeclared:
+    """A professional declared that the patient consented, during care, to their access (DOMAIN.md §10.2)."""
+    actor_display: str
+    professional_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,8 @@ class AccountChanged:
 ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED = "ACCOUNT_CREATED", "ACCOUNT_ACTIVATED", "CONTACT_CHANGED"
 PROFILE_LINKS_CHANGED, ACCOUNT_CLOSED = "PROFILE_LINKS_CHANGED", "ACCOUNT_CLOSED"
 AJOUT_DOCUMENT, ACCES_DMP_PS, ACCES_BRIS_GLACE = "AJOUT_DOCUMENT", "ACCES_DMP_PS", "ACCES_BRIS_GLACE"
+RAPPEL_CONSULTATION_ANNONCE = "RAPPEL_CONSULTATION_ANNONCE"     # to a professional, not to the patient
+DECLARATION_CONSENTEMENT_PS = "DECLARATION_CONSENTEMENT_PS"
 ACCOUNT_EVENTS = (ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED, PROFILE_LINKS_CHANGED, ACCOUNT_CLOSED)
 # Server codes of DOMAIN.md §8 whose producers send only who acted.
 ACTOR_NOTICES = (
@@ -80,6 +101,7 @@ ACTOR_NOTICES = (
 
 PAYLOADS: dict[str, type] = {
     AJOUT_DOCUMENT: DocumentAdded, ACCES_DMP_PS: ProfessionalAccess, ACCES_BRIS_GLACE: EmergencyAccess,
+    RAPPEL_CONSULTATION_ANNONCE: AnnouncementReminder, DECLARATION_CONSENTEMENT_PS: CareConsentDeclared,
     ACCOUNT_CREATED: AccountCreated, **{t: AccountChanged for t in ACCOUNT_EVENTS[1:]},
     **{t: ActorNotice for t in ACTOR_NOTICES}}
 CRITICAL = frozenset({ACCES_BRIS_GLACE})        # may reach people during quiet hours
@@ -112,10 +134,14 @@ class Envelope:
     payload: Any
     critical: bool = False
     recipient: Recipient | None = None
+    # About a document hidden from a minor's legal representatives (DOMAIN.md §10.4): told to the
+    # minor's own channels only, never to her legal representatives or delegates.
+    hidden_from_legal_representatives: bool = False
 
 
 def envelope(event_type: str, patient_id: str, payload: Any, *, occurred_at: datetime,
-             recipient: Recipient | None = None, event_id: str | uuid.UUID | None = None) -> Envelope:
+             recipient: Recipient | None = None, event_id: str | uuid.UUID | None = None,
+             hidden_from_legal_representatives: bool = False) -> Envelope:
     """A checked envelope, ready for the outbox."""
     v = Violations()
     expected = PAYLOADS.get(event_type)
@@ -132,7 +158,7 @@ def envelope(event_type: str, patient_id: str, payload: Any, *, occurred_at: dat
     payload_from(event_type, to_json(payload))
     return Envelope(event_id=str(event_id or uuid.uuid4()), event_type=event_type, patient_id=patient_id,
                     occurred_at=occurred_at, payload=payload, critical=event_type in CRITICAL,
-                    recipient=recipient)
+                    recipient=recipient, hidden_from_legal_representatives=hidden_from_legal_representatives)
 
 
 def unknown_type(event_type: str) -> InvalidArgument:
@@ -168,7 +194,7 @@ def to_json(value: Any) -> dict:
 
 
 # ---- the outbox row ----
-ENVELOPE_KEYS = ("patient_id", "occurred_at", "recipient")
+ENVELOPE_KEYS = ("patient_id", "occurred_at", "recipient", "hidden_from_legal_representatives")
 
 
 def outbox_row(e: Envelope) -> dict:
@@ -176,6 +202,8 @@ def outbox_row(e: Envelope) -> dict:
     flat = {**to_json(e.payload), "patient_id": e.patient_id, "occurred_at": e.occurred_at.isoformat()}
     if e.recipient is not None:
         flat["recipient"] = to_json(e.recipient)
+    if e.hidden_from_legal_representatives:
+        flat["hidden_from_legal_representatives"] = True
     return {"event_id": uuid.UUID(e.event_id), "event_type": e.event_type, "aggregate_id": e.patient_id,
             "payload": flat}
 
@@ -185,10 +213,12 @@ def from_outbox(event_id: str, event_type: str, payload: dict, created_at: datet
     patient_id = values.pop("patient_id")
     occurred = values.pop("occurred_at", None)
     snapshot = values.pop("recipient", None)
+    hidden = values.pop("hidden_from_legal_representatives", False) is True
     return Envelope(event_id=str(event_id), event_type=event_type, patient_id=patient_id,
                     occurred_at=datetime.fromisoformat(occurred) if occurred else created_at,
                     payload=payload_from(event_type, values, "payload"), critical=event_type in CRITICAL,
-                    recipient=recipient_from(snapshot) if snapshot is not None else None)
+                    recipient=recipient_from(snapshot) if snapshot is not None else None,
+                    hidden_from_legal_representatives=hidden)
 
 
 # ---- reading the JSON form against the dataclass ----

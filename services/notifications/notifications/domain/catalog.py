@@ -63,6 +63,12 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        mandatory=True),
     _n("ACCES_BRIS_GLACE", "Accès en urgence à votre dossier",
        "{actor} a accédé en urgence au dossier médical de {profile}.", mandatory=True, critical=True),
+    _n("DECLARATION_CONSENTEMENT_PS", "Nouveau professionnel autorisé",
+       "{actor} a déclaré que vous l'avez autorisé à consulter le dossier médical de {profile}. "
+       "Vous pouvez le retirer de votre équipe de soins à tout moment.", mandatory=True, producers=IDENTITY),
+    # To the professional who hid a document until the announcement visit (routing: issue 10, in progress)
+    _n("RAPPEL_CONSULTATION_ANNONCE", "", "", facts_only=True, bell=False, push=False, email=False, postal=False,
+       producers=frozenset({"documents"})),
     # Prevention and agenda
     _n("RAPPEL_RDV_PREV", "Examen de prévention recommandé",
        "Un examen de prévention est recommandé pour {profile}.", APPOINTMENT),
