@@ -210,7 +210,8 @@ class DeliveryQueue:
         d, r, e, c = deliveries.c, recipients.alias("r"), events.c, campaigns.c
         p, dev, pref = recipients.alias("p"), push_devices.c, preferences.c
         rows = conn.execute(
-            sa.select(deliveries, e.payload, e.occurred_at, c.template, pref.quiet_start, pref.quiet_end,
+            sa.select(deliveries, e.payload, e.occurred_at, e.hidden_from_legal_representatives, c.template,
+                      minor_now(r.c).label("r_minor"), pref.quiet_start, pref.quiet_end,
                       pref.account_id.label("pref_account"),
                       r.c.account_id.label("r_id"), r.c.given_name, r.c.family_name, r.c.email, r.c.email_bad,
                       r.c.postal_address, r.c.activated, r.c.closed, r.c.campaign_opt_out, r.c.unsubscribe_token,
@@ -323,4 +324,5 @@ def _claimed(row) -> Claimed:
         postal_address=row["postal_address"], activated=bool(row["activated"]), closed=bool(row["closed"]),
         campaign_opt_out=bool(row["campaign_opt_out"]), unsubscribe_token=row["unsubscribe_token"] or "",
         profile_name=profile_name, device=device, quiet_start=row["quiet_start"], quiet_end=row["quiet_end"],
-        has_preferences=row["pref_account"] is not None)
+        has_preferences=row["pref_account"] is not None, minor=bool(row["r_minor"]),
+        hidden_from_legal_representatives=bool(row["hidden_from_legal_representatives"]), address=row["address"])

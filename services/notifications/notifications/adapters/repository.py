@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 import uuid
+from collections.abc import Collection
 from typing import Any, cast
 from datetime import datetime, time
 
@@ -32,11 +33,12 @@ class NotificationsRepository:
 
     # ---- the inbox ----
     def add_event(self, *, event_id: str, event_type: str, patient_id: str, producer: str, payload: dict,
-                  occurred_at: datetime, critical: bool) -> bool:
+                  occurred_at: datetime, critical: bool, hidden_from_legal_representatives: bool = False) -> bool:
         """False when the event id is known already (a redelivery)."""
         statement = insert(events).values(event_id=event_id, event_type=event_type, patient_id=patient_id,
                                           producer=producer, payload=payload, occurred_at=occurred_at,
-                                          critical=critical).on_conflict_do_nothing(index_elements=["event_id"])
+                                          critical=critical,
+                                          hidden_from_legal_representatives=hidden_from_legal_representatives).on_conflict_do_nothing(index_elements=["event_id"])
         return self.session.execute(statement.returning(events.c.event_id)).first() is not None
 
     # ---- people ----
@@ -171,11 +173,12 @@ class NotificationsRepository:
 
     # ---- the bell ----
     def add_bell_item(self, *, notification_id: str, profile_id: str, event_id: str, event_type: str,
-                      title: str, body: str, critical: bool) -> None:
+                      title: str, body: str, critical: bool, hidden_from_legal_representatives: bool = False) -> None:
         """Stamped with the database's clock, the one live streams read by."""
         inserted = self.session.execute(insert(bell_items).values(
             notification_id=notification_id, profile_id=profile_id, event_id=event_id, event_type=event_type,
-            title=title[:200], body=body, critical=critical).on_conflict_do_nothing()
+            title=title[:200], body=body, critical=critical,
+            hidden_from_legal_representatives=hidden_from_legal_representatives).on_conflict_do_nothing()
             .returning(bell_items.c.seq)).first()
         if inserted is not None:   # watchers of every replica hear of it when the transaction commits
             self.session.execute(sa.select(sa.func.pg_notify(BELL_CHANNEL, profile_id)))
@@ -189,8 +192,11 @@ class NotificationsRepository:
             bell_items.c.notification_id == notification_id, bell_items.c.deleted_at.is_(None))).mappings().first()
         return _bell(row) if row else None
 
-    def list_bell(self, profile_id: str, *, unread_only: bool, limit: int, before_seq: int | None) -> list[BellItem]:
+    def list_bell(self, profile_id: str, *, unread_only: bool, limit: int, before_seq: int | None,
+                  with_hidden: bool = True) -> list[BellItem]:
         query = sa.select(bell_items).where(bell_items.c.profile_id == profile_id, bell_items.c.deleted_at.is_(None))
+        if not with_hidden:
+            query = query.where(bell_items.c.hidden_from_legal_representatives.is_(False))
         if unread_only:
             query = query.where(bell_items.c.read_at.is_(None))
         if before_seq is not None:
@@ -201,26 +207,27 @@ class NotificationsRepository:
     def database_now(self) -> datetime:
         return self.session.execute(sa.select(sa.func.now())).scalar_one()
 
-    def bell_since(self, profile_ids: list[str], since: datetime, limit: int = 500) -> list[BellItem]:
+    def bell_since(self, profile_ids: list[str], since: datetime, limit: int = 500,
+                   with_hidden: Collection[str] | None = None) -> list[BellItem]:
         rows = self.session.execute(sa.select(bell_items).where(
             bell_items.c.profile_id.in_(profile_ids), bell_items.c.created_at >= since,
-            bell_items.c.deleted_at.is_(None)).order_by(bell_items.c.seq).limit(limit)).mappings()
+            bell_items.c.deleted_at.is_(None), _shown(with_hidden)).order_by(bell_items.c.seq).limit(limit)).mappings()
         return [_bell(r) for r in rows]
 
-    def unread_counts(self, profile_ids: list[str]) -> dict[str, int]:
+    def unread_counts(self, profile_ids: list[str], with_hidden: Collection[str] | None = None) -> dict[str, int]:
         rows = self.session.execute(sa.select(bell_items.c.profile_id, sa.func.count()).where(
             bell_items.c.profile_id.in_(profile_ids), bell_items.c.read_at.is_(None),
-            bell_items.c.deleted_at.is_(None)).group_by(bell_items.c.profile_id)).all()
+            bell_items.c.deleted_at.is_(None), _shown(with_hidden)).group_by(bell_items.c.profile_id)).all()
         return dict(rows)
 
     def mark_bell(self, notification_id: str, read: bool) -> None:
         self.session.execute(bell_items.update().where(bell_items.c.notification_id == notification_id)
                              .values(read_at=sa.func.now() if read else None))
 
-    def mark_all_read(self, profile_id: str) -> int:
+    def mark_all_read(self, profile_id: str, with_hidden: bool = True) -> int:
         return cast(sa.CursorResult[Any], self.session.execute(bell_items.update().where(
-            bell_items.c.profile_id == profile_id, bell_items.c.read_at.is_(None), bell_items.c.deleted_at.is_(None))
-            .values(read_at=sa.func.now()))).rowcount
+            bell_items.c.profile_id == profile_id, bell_items.c.read_at.is_(None), bell_items.c.deleted_at.is_(None),
+            _shown(None if with_hidden else ())).values(read_at=sa.func.now()))).rowcount
 
     def delete_bell(self, notification_id: str) -> None:
         self.session.execute(bell_items.update().where(bell_items.c.notification_id == notification_id)
@@ -232,8 +239,16 @@ class NotificationsRepository:
                              .on_conflict_do_nothing(constraint="uq_deliveries_notification_id_channel_target"))
 
 
+def _shown(with_hidden: Collection[str] | None) -> sa.ColumnElement[bool]:
+    """Items hidden from the legal representatives only on the profiles listed (None: on all)."""
+    if with_hidden is None:
+        return sa.true()
+    return sa.or_(bell_items.c.hidden_from_legal_representatives.is_(False),
+                  bell_items.c.profile_id.in_(list(with_hidden)))
+
+
 def _bell(row) -> BellItem:
     return BellItem(notification_id=row["notification_id"], profile_id=row["profile_id"],
                     event_type=row["event_type"], title=row["title"], body=row["body"],
                     read=row["read_at"] is not None, critical=row["critical"], created_at=row["created_at"],
-                    seq=row["seq"])
+                    seq=row["seq"], hidden_from_legal_representatives=row["hidden_from_legal_representatives"])

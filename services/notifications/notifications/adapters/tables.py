@@ -88,6 +88,8 @@ events = sa.Table(
     sa.Column("payload", JSONB, nullable=False),
     sa.Column("occurred_at", Timestamp, nullable=False),
     sa.Column("critical", sa.Boolean, nullable=False, server_default=sa.false()),
+    # about a document hidden from a minor's legal representatives (DOMAIN.md §10.4)
+    sa.Column("hidden_from_legal_representatives", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("received_at", Timestamp, nullable=False, server_default=sa.func.now()),
     # The events still holding a secret of the person: few, found without a scan.
     sa.Index("ix_events_with_secrets", "received_at", postgresql_where=sa.text(WITH_SECRETS)),
@@ -103,6 +105,8 @@ bell_items = sa.Table(
     sa.Column("title", sa.String(200), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("critical", sa.Boolean, nullable=False, server_default=sa.false()),
+    # shown to the profile's holder only, never to her legal representatives or caregivers
+    sa.Column("hidden_from_legal_representatives", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("read_at", Timestamp),
     sa.Column("deleted_at", Timestamp),
     sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
@@ -177,6 +181,8 @@ deliveries = sa.Table(
     sa.Column("last_error", sa.String(500)),
     sa.Column("message_id", sa.String(200)),
     sa.Column("letter_id", UUID(as_uuid=False), sa.ForeignKey("letters.letter_id")),
+    # a professional's address, when the notice goes to someone who is not an account
+    sa.Column("address", sa.String(254)),
     sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.Column("updated_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("notification_id", "channel", "target", name="uq_deliveries_notification_id_channel_target"),

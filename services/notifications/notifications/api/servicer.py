@@ -34,7 +34,8 @@ class NotificationsServicer(notifications_pb2_grpc.NotificationsServiceServicer)
             payload_json=request.payload_json, occurred_at=convert.when(request.occurred_at,
                                                                         request.HasField("occurred_at")),
             critical=request.critical,
-            recipient=convert.snapshot(request.recipient) if request.HasField("recipient") else None))
+            recipient=convert.snapshot(request.recipient) if request.HasField("recipient") else None,
+            hidden_from_legal_representatives=request.hidden_from_legal_representatives))
         return pb.PublishEventResponse(duplicate=duplicate)
 
     # ---- the bell ----

@@ -1,5 +1,8 @@
 """The bell: notices kept per profile, read by the profile's holder, their legal representatives
-and caregivers; unread counts per profile; a live stream of new items."""
+and caregivers; unread counts per profile; a live stream of new items.
+
+An item hidden from the legal representatives (DOMAIN.md §10.4) is the holder's alone: for anyone
+else reading the profile it does not exist, in lists, counts, the stream, and by its id."""
 from __future__ import annotations
 
 import time as clock
@@ -30,6 +33,12 @@ def visible_profiles(deps: Dependencies, caller: Caller, tx=None) -> list[tuple[
     raise PermissionDenied(NOT_YOURS)
 
 
+def sees_hidden(caller: Caller, profile_id: str) -> bool:
+    """Whether items hidden from the legal representatives show to this caller on this profile:
+    to the holder herself (and support), never to a legal representative, caregiver or delegate."""
+    return caller.actor_type == SUPPORT or (caller.actor_type == PATIENT and caller.subject == profile_id)
+
+
 def _require_profile(deps: Dependencies, caller: Caller, profile_id: str, tx) -> None:
     if caller.actor_type == SUPPORT:
         return
@@ -48,7 +57,8 @@ def list_items(deps: Dependencies, caller: Caller, profile_id: str, *, unread_on
         raise InvalidArgument("page_token invalide") from None
     with deps.unit_of_work() as tx:
         _require_profile(deps, caller, profile_id, tx)
-        items = tx.people.list_bell(profile_id, unread_only=unread_only, limit=size + 1, before_seq=before)
+        items = tx.people.list_bell(profile_id, unread_only=unread_only, limit=size + 1, before_seq=before,
+                                    with_hidden=sees_hidden(caller, profile_id))
     token = str(items[size - 1].seq) if len(items) > size else ""
     return items[:size], token
 
@@ -57,14 +67,14 @@ def unread_counts(deps: Dependencies, caller: Caller) -> list[ProfileCount]:
     with deps.unit_of_work() as tx:
         profiles = visible_profiles(deps, caller, tx)
         ids = [p for p, _ in profiles]
-        counts = tx.people.unread_counts(ids)
+        counts = tx.people.unread_counts(ids, with_hidden=[p for p in ids if sees_hidden(caller, p)])
         names = tx.people.given_names(ids)
     return [ProfileCount(p, relation, names.get(p, ""), counts.get(p, 0)) for p, relation in profiles]
 
 
 def _owned_item(deps: Dependencies, caller: Caller, tx, notification_id: str) -> BellItem:
     item = tx.people.bell_item(notification_id)
-    if item is None:
+    if item is None or (item.hidden_from_legal_representatives and not sees_hidden(caller, item.profile_id)):
         raise NotFound("Notification introuvable")
     if caller.actor_type == SUPPORT:
         raise PermissionDenied(NOT_YOURS)
@@ -86,7 +96,7 @@ def mark_all_read(deps: Dependencies, caller: Caller, profile_id: str) -> int:
         raise PermissionDenied(NOT_YOURS)
     with deps.unit_of_work() as tx:
         _require_profile(deps, caller, profile_id, tx)
-        return tx.people.mark_all_read(profile_id)
+        return tx.people.mark_all_read(profile_id, with_hidden=sees_hidden(caller, profile_id))
 
 
 def delete(deps: Dependencies, caller: Caller, notification_id: str) -> None:
@@ -110,8 +120,9 @@ def watch(deps: Dependencies, caller: Caller, profile_id: str, is_active: Callab
             profiles = [profile_id]
         if not profiles:
             raise InvalidArgument("profile_id est obligatoire")
+        shown = [p for p in profiles if sees_hidden(caller, p)]
         since = tx.people.database_now() - timedelta(seconds=LOOK_BACK_SECONDS)
-        sent = {item.notification_id for item in tx.people.bell_since(profiles, since)}
+        sent = {item.notification_id for item in tx.people.bell_since(profiles, since, with_hidden=shown)}
     if not deps.watch_slots.acquire(blocking=False):
         raise ResourceExhausted("Trop de flux ouverts, réessayez dans un instant", reason="TOO_MANY_STREAMS")
     try:
@@ -119,7 +130,8 @@ def watch(deps: Dependencies, caller: Caller, profile_id: str, is_active: Callab
             ends = clock.monotonic() + max_seconds
             while is_active() and clock.monotonic() < ends:
                 with deps.unit_of_work() as tx:
-                    fresh = [i for i in tx.people.bell_since(profiles, since) if i.notification_id not in sent]
+                    fresh = [i for i in tx.people.bell_since(profiles, since, with_hidden=shown)
+                             if i.notification_id not in sent]
                 for item in fresh:
                     sent.add(item.notification_id)
                     yield item

@@ -63,11 +63,13 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        mandatory=True),
     _n("ACCES_BRIS_GLACE", "Accès en urgence à votre dossier",
        "{actor} a accédé en urgence au dossier médical de {profile}.", mandatory=True, critical=True),
-    _n("DECLARATION_CONSENTEMENT_PS", "Nouveau professionnel autorisé",
-       "{actor} a déclaré que vous l'avez autorisé à consulter le dossier médical de {profile}. "
-       "Vous pouvez le retirer de votre équipe de soins à tout moment.", mandatory=True, producers=IDENTITY),
-    # To the professional who hid a document until the announcement visit (routing: issue 10, in progress)
-    _n("RAPPEL_CONSULTATION_ANNONCE", "", "", facts_only=True, bell=False, push=False, email=False, postal=False,
+    _n("DECLARATION_CONSENTEMENT_PS", "Nouveau professionnel dans l'équipe de soins",
+       "{actor} a déclaré avoir recueilli, lors d'une consultation, l'accord de {profile} pour consulter son "
+       "dossier médical, et fait désormais partie de son équipe de soins. Vous pouvez retirer ce professionnel "
+       "de l'équipe de soins à tout moment.", mandatory=True, producers=IDENTITY),
+    # To the professional who hid a document until the announcement visit: nothing to the patient
+    # nor to anyone acting for her (PROFESSIONAL_NOTICES says what the professional is sent)
+    _n("RAPPEL_CONSULTATION_ANNONCE", "", "", bell=False, push=False, email=False, postal=False,
        producers=frozenset({"documents"})),
     # Prevention and agenda
     _n("RAPPEL_RDV_PREV", "Examen de prévention recommandé",
@@ -87,8 +89,9 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        DOCUMENT, postal=False),
     _n("PRIMO_ALIM_MHS", "Historique de soins disponible",
        "L'historique de soins du profil de {profile} a été alimenté pour la première fois.", DOCUMENT),
-    _n("REMISE_VISIBILITE_AUTO", "Document de nouveau visible",
-       "Un document du profil de {profile} est de nouveau visible par les professionnels de santé.", DOCUMENT),
+    # The embargo until the announcement visit is over (DOMAIN.md §10.3): the patient may now see it
+    _n("REMISE_VISIBILITE_AUTO", "Nouveau document disponible",
+       "Un nouveau document est disponible dans le profil de {profile}.", DOCUMENT),
     _n("PARTAGE_PROFIL_AIDANT", "Invitation d'aidant", "Vous êtes invité à aider {profile} dans Mon espace santé.",
        mandatory=True, postal=False),
     _n("ACCORD_PARTAGE_PROFIL", "Invitation acceptée", "Votre invitation de partage du profil a été acceptée.",
@@ -114,6 +117,46 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
     *[_n(t, "", "", facts_only=True, bell=False, push=False, email=False, postal=False, producers=IDENTITY)
       for t in ("ACCOUNT_ACTIVATED", "CONTACT_CHANGED", "PROFILE_LINKS_CHANGED", "ACCOUNT_CLOSED")],
 ]}
+
+
+
+@dataclass(frozen=True)
+class ProfessionalNotice:
+    """An email to professionals at the addresses an event's payload gives (not to an account).
+
+    Its sentences may use {actor}, {patient} (the patient's name: only where the professional
+    cares for her), {date} and {time} (when it happened), {visible_from} and {document}."""
+    event_type: str
+    title: str
+    lines: tuple[str, ...]
+    address_field: str          # the payload field holding the address, or a list of addresses
+    critical: bool = False      # may go during quiet hours
+    needs_patient_name: bool = False
+
+
+PROFESSIONAL_NOTICES: dict[str, ProfessionalNotice] = {n.event_type: n for n in [
+    # DOMAIN.md §10.3. Neither the patient's name nor the document's title: together with an
+    # announcement visit they would say what the document is about.
+    ProfessionalNotice(
+        "RAPPEL_CONSULTATION_ANNONCE", "Rappel : consultation d'annonce à tenir",
+        ("Vous avez déposé dans Mon espace santé un document que vous avez masqué au patient jusqu'à la "
+         "consultation d'annonce.",
+         "Merci de tenir cette consultation dans les deux semaines. Sans action de votre part, le document "
+         "deviendra visible pour le patient {visible_from}.",
+         "Une fois la consultation tenue, vous pouvez le rendre visible depuis votre logiciel."),
+        "professional_email"),
+    # DOMAIN.md §3.2: the médecin traitant is told of every emergency access; being in the
+    # patient's care team, the doctor may know her name.
+    ProfessionalNotice(
+        "ACCES_BRIS_GLACE", "Accès en urgence au dossier de votre patient(e)",
+        ("Votre patient(e) {patient} a fait l'objet d'un accès en urgence à son dossier médical par {actor}, "
+         "le {date} à {time}.",
+         "Vous recevez ce message en tant que médecin traitant : Mon espace santé informe le médecin traitant "
+         "de chaque accès en urgence."),
+        "general_practitioner_emails", critical=True, needs_patient_name=True),
+]}
+PROFESSIONAL_FOOTER = ("Ce message vous est adressé en tant que professionnel de santé. Il ne contient aucune "
+                       "donnée de santé.")
 
 # Payload fields that are secrets of the person (the code that activates their space): kept only
 # until every delivery of the event is over, then erased from the stored event.

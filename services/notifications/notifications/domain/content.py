@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from notifications.domain.catalog import Notice
+from notifications.domain.catalog import PROFESSIONAL_FOOTER, Notice, ProfessionalNotice
 from notifications.domain.routing import PARIS
 
 DEFAULT_ACTOR = "un professionnel de santé"
@@ -19,6 +19,7 @@ class Content:
     link: str = ""
     occurred_at: datetime | None = None
     details: tuple[tuple[str, str], ...] = field(default_factory=tuple)   # label, value (e.g. the code)
+    footer: str = ""                         # instead of the line on why the mail is always sent
 
     @property
     def body(self) -> str:
@@ -36,11 +37,16 @@ def _date(value: str) -> str:
         return value
 
 
-def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name: str, public_url: str,
-            occurred_at: datetime | None = None) -> Content:
+def _actor(payload: dict) -> str:
     actor = str(payload.get("actor_display") or DEFAULT_ACTOR)[:200]
     if actor.startswith(("Un ", "Une ")):        # "Un professionnel de santé" inside a sentence
         actor = actor[0].lower() + actor[1:]
+    return actor
+
+
+def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name: str, public_url: str,
+            occurred_at: datetime | None = None) -> Content:
+    actor = _actor(payload)
     profile = profile_name or "la personne concernée"
     said = notice.body.format(actor=actor, profile=profile)
     lines = [said[:1].upper() + said[1:]]
@@ -63,3 +69,17 @@ def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name:
 def bell_text(notice: Notice, payload: dict, profile_name: str) -> tuple[str, str]:
     content = compose(notice, payload, profile_name=profile_name, recipient_name="", public_url="")
     return content.title, content.lines[0]
+
+
+def compose_for_professional(notice: ProfessionalNotice, payload: dict, *, patient_name: str,
+                             occurred_at: datetime | None) -> Content:
+    """A professional's mail: no greeting by name, no link to the patients' space."""
+    local = (occurred_at or datetime.now(PARIS)).astimezone(PARIS)
+    visible_from = (f"le {_date(str(payload['visible_from']))}" if payload.get("visible_from")
+                    else "un mois après son dépôt")
+    values = {"actor": _actor(payload), "patient": patient_name[:200] or "la personne concernée",
+              "date": local.strftime("%d/%m/%Y"), "time": local.strftime("%H:%M"), "visible_from": visible_from}
+    lines = tuple(line.format(**values) for line in notice.lines)
+    details = (("Référence du document", str(payload["document_id"])[:64]),) if payload.get("document_id") else ()
+    return Content(title=notice.title, lines=lines, occurred_at=occurred_at, details=details,
+                   footer=PROFESSIONAL_FOOTER)

@@ -25,6 +25,11 @@ def notification_id(event_id: str, recipient_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"event:{event_id}:{recipient_id}"))
 
 
+def professional_recipient_id(address: str) -> str:
+    """The recipient id of a professional's address (not an account): stable, at most 64 characters."""
+    return "professional:" + str(uuid.uuid5(_NAMESPACE, f"address:{address.strip().lower()}"))
+
+
 def campaign_notification_id(campaign_id: str, recipient_id: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"campaign:{campaign_id}:{recipient_id}"))
 
@@ -38,6 +43,7 @@ class IncomingEvent:
     occurred_at: datetime | None
     critical: bool
     recipient: Recipient | None = None     # identity's view of the person
+    hidden_from_legal_representatives: bool = False   # DOMAIN.md §10.4: to the minor's own channels only
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,7 @@ class BellItem:
     critical: bool
     created_at: datetime
     seq: int = 0
+    hidden_from_legal_representatives: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ class Claimed:
     quiet_start: str | None = None           # the recipient's quiet hours, when they set their own
     quiet_end: str | None = None
     has_preferences: bool = False
+    minor: bool = False
+    hidden_from_legal_representatives: bool = False   # the event's: the minor's own channels only
+    address: str | None = None               # a professional's address (the recipient is not an account)
 
 
 @dataclass(frozen=True)

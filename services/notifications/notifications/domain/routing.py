@@ -3,6 +3,9 @@
 - the bell always keeps the notice on the profile it is about (the app shows it per profile);
 - the other channels go to people: the profile's holder, or for a minor their legal
   representatives, plus the caregivers who help them;
+- a notice hidden from a minor's legal representatives (DOMAIN.md §10.4) goes to the holder
+  alone, and for a minor only if she has her own access (an activated account), never by post
+  (a minor's postal address is her family's); otherwise to nobody;
 - push needs an activated account with a registered device; email goes to activated and
   not-yet-activated profiles alike (DOMAIN.md §8); a letter replaces the email when no working
   email is known (none, or refused for good by the mail server);
@@ -12,6 +15,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -28,6 +32,7 @@ PREFERENCE_OFF = "préférence désactivée"
 NO_ADDRESS = "aucune adresse e-mail ni postale connue"
 NO_EMAIL = "aucune adresse e-mail utilisable"
 CLOSED = "espace clôturé"
+NO_OWN_ACCESS = "secret du mineur : pas d'accès personnel au profil"
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,13 @@ class Profile:
     caregiver_ids: tuple[str, ...] = ()
 
 
-def recipients_of(profile: Profile) -> list[tuple[str, str]]:
-    """(account id, relation) of each person told about the profile, the holder first."""
+def recipients_of(profile: Profile, *, hidden_from_legal_representatives: bool = False,
+                  holder: Person | None = None) -> list[tuple[str, str]]:
+    """(account id, relation) of each person told about the profile, the holder first.
+
+    A notice hidden from the legal representatives goes to the holder only, if she may be told."""
+    if hidden_from_legal_representatives:
+        return [(profile.profile_id, SELF)] if may_know_hidden(profile, holder) else []
     people: list[tuple[str, str]] = []
     if profile.minor and profile.legal_representative_ids:
         people += [(a, LEGAL_REPRESENTATIVE) for a in profile.legal_representative_ids]
@@ -96,6 +106,26 @@ def recipients_of(profile: Profile) -> list[tuple[str, str]]:
             seen.add(account_id)
             unique.append((account_id, relation))
     return unique
+
+
+def may_know_hidden(profile: Profile, holder: Person | None) -> bool:
+    """Whether the holder may be told of what is hidden from her legal representatives: an adult,
+    or a minor with her own access. A person whose snapshot has not come yet is checked again when
+    the mail is due (`hidden_mail_refused`)."""
+    minor = profile.minor or (holder is not None and holder.minor)
+    return not minor or (holder is not None and holder.activated)
+
+
+def hidden_mail_refused(person: Person) -> str:
+    """At sending time, why a hidden notice may not go to this (now known) person, or ''."""
+    return NO_OWN_ACCESS if person.known and person.minor and not person.activated else ""
+
+
+def channels_of(notice: Notice, person: Person, *, hidden_from_legal_representatives: bool = False) -> Notice:
+    """The notice as it may travel to this person: never by post when it is a minor's secret."""
+    if hidden_from_legal_representatives and person.minor and notice.postal:
+        return dataclasses.replace(notice, postal=False)
+    return notice
 
 
 def in_quiet_hours(moment: datetime, prefs: Preferences, tz: ZoneInfo = PARIS) -> bool:
@@ -125,10 +155,12 @@ def not_before(moment: datetime, prefs: Preferences, critical: bool) -> datetime
     return quiet_hours_end(moment, prefs)
 
 
-def plan(notice: Notice, person: Person, now: datetime, *, critical: bool = False) -> list[Planned]:
+def plan(notice: Notice, person: Person, now: datetime, *, critical: bool = False,
+         hidden_from_legal_representatives: bool = False) -> list[Planned]:
     """The push, email or postal deliveries of one notice to one person (the bell is apart)."""
     if notice.facts_only:
         return []
+    notice = channels_of(notice, person, hidden_from_legal_representatives=hidden_from_legal_representatives)
     silenced = CLOSED if person.closed else (
         "" if notice.mandatory or person.preferences.allows(notice.category) else PREFERENCE_OFF)
     if silenced:   # recorded all the same, so that the delivery status says why nothing went
@@ -151,8 +183,10 @@ def _channels(notice: Notice, person: Person, wait: datetime | None) -> list[Pla
     return planned
 
 
-def fallback_after_email(notice: Notice, person: Person) -> Planned:
+def fallback_after_email(notice: Notice, person: Person, *, hidden_from_legal_representatives: bool = False
+                         ) -> Planned:
     """Where a notice goes when its email cannot be delivered to `person` (no address, refused)."""
+    notice = channels_of(notice, person, hidden_from_legal_representatives=hidden_from_legal_representatives)
     if notice.postal and person.postal_address and not person.closed:
         return Planned(POSTAL, PENDING)
     return Planned(POSTAL, SKIPPED, NO_ADDRESS if notice.postal else NO_EMAIL)

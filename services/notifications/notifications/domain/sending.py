@@ -17,8 +17,8 @@ from datetime import time
 from typing import Any
 
 from notifications.domain import models, routing
-from notifications.domain.catalog import CAMPAIGN_TEMPLATES, Notice, notice_for
-from notifications.domain.content import compose
+from notifications.domain.catalog import CAMPAIGN_TEMPLATES, PROFESSIONAL_NOTICES, Notice, notice_for
+from notifications.domain.content import Content, compose, compose_for_professional
 from notifications.domain.models import Claimed
 from notifications.domain.ports import Dependencies
 
@@ -30,6 +30,7 @@ MAIL_SENT, MAIL_TEMPORARY, MAIL_REFUSED, MAIL_REJECTED, MAIL_FENCED, MAIL_UNCONF
 PUSH_DELIVERED, PUSH_GONE, PUSH_TEMPORARY = "DELIVERED", "GONE", "TEMPORARY"
 
 UNKNOWN_RECIPIENT = "destinataire inconnu (coordonnées non reçues d'identity)"
+UNKNOWN_PATIENT = "patient inconnu (coordonnées non reçues d'identity)"
 
 
 def _preferences(claim: Claimed, default: routing.Preferences) -> routing.Preferences:
@@ -100,12 +101,18 @@ class EmailSender(_Sender):
 
     def deliver(self, claim: Claimed) -> None:
         queue, worker = self.deps.queue, self.worker
+        if claim.address:
+            self._deliver_to_professional(claim)
+            return
         notice = notice_of(claim)
         if notice is None:
             queue.finish(claim, worker, models.DEAD, f"modèle inconnu : {claim.template or claim.event_type}")
             return
         person = routing.Person(claim.recipient_id, known=claim.known, postal_address=claim.postal_address,
-                                closed=claim.closed, email=claim.email, email_bad=claim.email_bad)
+                                closed=claim.closed, email=claim.email, email_bad=claim.email_bad,
+                                activated=claim.activated, minor=claim.minor)
+        hidden = claim.hidden_from_legal_representatives
+        refused = routing.hidden_mail_refused(person) if hidden else ""
         if claim.campaign_id:
             reason = self._campaign_skip(claim)
             if reason:
@@ -117,8 +124,11 @@ class EmailSender(_Sender):
         elif claim.closed:
             queue.finish(claim, worker, models.SKIPPED, routing.CLOSED)
             return
+        elif refused:      # a minor's secret, and she has no access of her own (yet): nobody is told
+            queue.finish(claim, worker, models.SKIPPED, refused)
+            return
         elif not person.email_usable:
-            fallback = routing.fallback_after_email(notice, person)
+            fallback = routing.fallback_after_email(notice, person, hidden_from_legal_representatives=hidden)
             queue.fall_back(claim, worker, routing.NO_EMAIL, fallback)
             return
         self._send(claim, notice, person)
@@ -137,28 +147,54 @@ class EmailSender(_Sender):
             return routing.NO_EMAIL
         return ""
 
+    def _deliver_to_professional(self, claim: Claimed) -> None:
+        """A professional's mail: to the address of the delivery, no account, no letter to fall back on."""
+        queue, worker = self.deps.queue, self.worker
+        notice = PROFESSIONAL_NOTICES.get(claim.event_type)
+        if notice is None:
+            queue.finish(claim, worker, models.DEAD, f"modèle inconnu : {claim.event_type}")
+            return
+        if notice.needs_patient_name and not claim.profile_name:
+            self.retry_or_die(claim, UNKNOWN_PATIENT)      # identity's snapshot of the patient is on its way
+            return
+        content = compose_for_professional(notice, claim.payload, patient_name=claim.profile_name,
+                                           occurred_at=claim.occurred_at)
+        outcome = self._transmit(claim, claim.address or "", content, None)
+        kind, detail = outcome.kind, f"{outcome.code} {outcome.detail}".strip()
+        if kind in (MAIL_SENT, MAIL_FENCED, MAIL_UNCONFIRMED):
+            return
+        states: dict[str, Any] = {"states": [models.SENT]} if outcome.committed else {}
+        if kind in (MAIL_REFUSED, MAIL_REJECTED):     # operators see it among the dead letters
+            queue.finish(claim, worker, models.DEAD, f"adresse ou message refusé : {detail}", **states)
+            return
+        self.retry_or_die(claim, detail or "erreur temporaire", after_commit=outcome.committed)
+
+    def _transmit(self, claim: Claimed, to: str, content: Content, unsubscribe: tuple[str, str] | None) -> Any:
+        """Render and hand over one mail, marked sent as it completes; the relay's outcome."""
+        renderer, worker = self.deps.mail_renderer, self.worker
+        data = renderer.render(to=to, content=content, notification_id=claim.notification_id,
+                               unsubscribe=unsubscribe, date=claim.occurred_at)
+        message_id = renderer.message_id(claim.notification_id)
+        outcome = self.connection.deliver(renderer.envelope_sender, to, data,
+                                          lambda: self.marker.begin(claim.delivery_id, worker, message_id))
+        if outcome.kind == MAIL_FENCED:
+            log.warning("mail sent after its lease was taken over", extra={"delivery_id": claim.delivery_id})
+        elif outcome.kind == MAIL_UNCONFIRMED:
+            log.warning("mail handed over, reply lost: kept as sent", extra={"error": outcome.detail})
+        return outcome
+
     def _send(self, claim: Claimed, notice: Notice, person: routing.Person) -> None:
         deps, queue, worker = self.deps, self.deps.queue, self.worker
-        renderer = deps.mail_renderer
         content = compose(notice, claim.payload, profile_name=claim.profile_name,
                           recipient_name=claim.given_name, public_url=deps.public_url,
                           occurred_at=claim.occurred_at)
         category = None if notice.mandatory else notice.category
-        data = renderer.render(to=claim.email or "", content=content, notification_id=claim.notification_id,
-                               unsubscribe=(claim.unsubscribe_token, category) if category else None,
-                               date=claim.occurred_at)
-        message_id = renderer.message_id(claim.notification_id)
-        outcome = self.connection.deliver(renderer.envelope_sender, claim.email or "", data,
-                                          lambda: self.marker.begin(claim.delivery_id, worker, message_id))
+        outcome = self._transmit(claim, claim.email or "", content,
+                                 (claim.unsubscribe_token, category) if category else None)
         kind, detail = outcome.kind, f"{outcome.code} {outcome.detail}".strip()
-        if kind == MAIL_SENT:
+        if kind in (MAIL_SENT, MAIL_FENCED, MAIL_UNCONFIRMED):
             return
-        if kind == MAIL_FENCED:
-            log.warning("mail sent after its lease was taken over", extra={"delivery_id": claim.delivery_id})
-            return
-        if kind == MAIL_UNCONFIRMED:
-            log.warning("mail handed over, reply lost: kept as sent", extra={"error": outcome.detail})
-            return
+        hidden = claim.hidden_from_legal_representatives
         states: dict[str, Any] = {"states": [models.SENT]} if outcome.committed else {}
         if kind == MAIL_REFUSED:       # the address is refused for good: remember it, write a letter instead
             if claim.campaign_id:
@@ -166,7 +202,8 @@ class EmailSender(_Sender):
                              **states)
             else:
                 queue.fall_back(claim, worker, f"adresse refusée : {detail}",
-                                routing.fallback_after_email(notice, person), bad_email=claim.email, **states)
+                                routing.fallback_after_email(notice, person, hidden_from_legal_representatives=hidden),
+                                bad_email=claim.email, **states)
             return
         if kind == MAIL_REJECTED:
             queue.finish(claim, worker, models.DEAD, f"message refusé : {detail}", **states)
