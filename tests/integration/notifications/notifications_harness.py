@@ -64,11 +64,13 @@ class Harness:
         return event_id
 
     def publish(self, patient_id: str, event_type: str = "AJOUT_DOCUMENT", *, producer: str = "documents",
-                payload: dict | None = None, critical: bool = False, event_id: str | None = None):
+                payload: dict | None = None, critical: bool = False, event_id: str | None = None,
+                hidden_from_legal_representatives: bool = False):
         event_id = event_id or str(uuid.uuid4())
         response = self.stub.PublishEvent(pb.PublishEventRequest(
             event_id=event_id, event_type=event_type, patient_id=patient_id,
-            payload_json=json.dumps(payload or {"actor_display": "Dr Claire Bernard"}), critical=critical),
+            payload_json=json.dumps(payload or {"actor_display": "Dr Claire Bernard"}), critical=critical,
+            hidden_from_legal_representatives=hidden_from_legal_representatives),
             metadata=self.service(producer))
         return event_id, response
 
