@@ -155,8 +155,7 @@ PROFESSIONAL_NOTICES: dict[str, ProfessionalNotice] = {n.event_type: n for n in 
          "de chaque accès en urgence."),
         "general_practitioner_emails", critical=True, needs_patient_name=True),
 ]}
-PROFESSIONAL_FOOTER = ("Ce message vous est adressé en tant que professionnel de santé. Il ne contient aucune "
-                       "donnée de santé.")
+PROFESSIONAL_FOOTER = "Ce message vous est adressé en tant que professionnel de santé."
 
 # Payload fields that are secrets of the person (the code that activates their space): kept only
 # until every delivery of the event is over, then erased from the stored event.
