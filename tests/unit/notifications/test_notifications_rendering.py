@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from notifications.adapters.letters import latin1, render_letter
 from notifications.adapters.mail import MailRenderer
 from notifications.adapters.smtp import wire_format
-from notifications.domain.catalog import notice_for
-from notifications.domain.content import compose
+from notifications.domain.catalog import PROFESSIONAL_NOTICES, notice_for
+from notifications.domain.content import compose, compose_for_professional
 from notifications.domain.models import LetterNotice, LetterToRender
 
 SENDER = "Mon espace santé <ne-pas-repondre@monespacesante.example>"
@@ -75,6 +75,34 @@ class TestWords:
     def test_no_actor_means_a_professional(self):
         assert content("ACCES_DMP_PS", other="x").lines[0] == (
             "Un professionnel de santé a accédé au dossier médical de Jeanne Martin.")
+
+
+class TestProfessionalMail:
+    def mail(self, event_type, payload, patient_name=""):
+        content = compose_for_professional(PROFESSIONAL_NOTICES[event_type], payload, patient_name=patient_name,
+                                           occurred_at=datetime(2026, 12, 1, 22, 5, tzinfo=timezone.utc))
+        raw = MailRenderer(SENDER, "https://mes.test").render(to="dr@example.test", content=content,
+                                                              notification_id=NOTIFICATION, unsubscribe=None)
+        return message_from_bytes(raw, policy=policy.default)
+
+    def test_the_reminder_gives_the_paris_date_and_neither_the_patient_nor_a_link(self):
+        mail = self.mail("RAPPEL_CONSULTATION_ANNONCE", {"document_id": "doc-42",
+                                                         "visible_from": "2027-01-14T23:30:00+00:00"})
+        text, html = (mail.get_body((kind,)).get_content() for kind in ("plain", "html"))
+        assert text.startswith("Bonjour,\r\n") and "dans les deux semaines" in text
+        assert "visible pour le patient le 15/01/2027." in text and "Référence du document : doc-42" in text
+        assert "https://mes.test" not in text + html and "Se connecter" not in html
+        assert "en tant que professionnel de santé" in text and "toujours envoyé" not in text
+
+    def test_a_reminder_without_a_date_says_when_in_words(self):
+        text = self.mail("RAPPEL_CONSULTATION_ANNONCE", {}).get_body(("plain",)).get_content()
+        assert "visible pour le patient un mois après son dépôt." in text and "Référence" not in text
+
+    def test_the_general_practitioner_is_told_who_and_when_in_paris_time(self):
+        text = self.mail("ACCES_BRIS_GLACE", {"actor_display": "Dr Paul Urgentiste"}, "Jeanne Martin") \
+            .get_body(("plain",)).get_content()
+        assert ("Votre patient(e) Jeanne Martin a fait l'objet d'un accès en urgence à son dossier médical par "
+                "Dr Paul Urgentiste, le 01/12/2026 à 23:05.") in text
 
 
 class TestWireFormat:

@@ -176,6 +176,47 @@ class TestWhoIsTold:
         assert routing.recipients_of(profile) == [("m1", routing.LEGAL_REPRESENTATIVE)]
 
 
+class TestMinorsSecrecy:
+    """DOMAIN.md §10.4: what is hidden from the legal representatives goes to the minor alone, if
+    she has her own access, and never by post (her postal address is her family's)."""
+    CHILD = Profile("c1", minor=True, legal_representative_ids=("m1",), caregiver_ids=("h1",))
+
+    def told(self, profile, holder):
+        return routing.recipients_of(profile, hidden_from_legal_representatives=True, holder=holder)
+
+    def test_a_minor_with_her_own_access_alone_is_told(self):
+        assert self.told(self.CHILD, person(account_id="c1", minor=True, activated=True)) == [("c1", routing.SELF)]
+
+    def test_a_minor_without_her_own_access_means_nobody(self):
+        assert self.told(self.CHILD, person(account_id="c1", minor=True, activated=False)) == []
+
+    def test_an_adults_caregivers_are_left_out_too(self):
+        helped = Profile("p1", caregiver_ids=("h1",))
+        assert self.told(helped, person(activated=False)) == [("p1", routing.SELF)]
+
+    def test_someone_not_known_yet_is_checked_again_when_the_mail_is_due(self):
+        unknown = Person("c1", known=False)
+        assert self.told(Profile("c1"), unknown) == [("c1", routing.SELF)]
+        assert routing.hidden_mail_refused(unknown) == ""
+        assert routing.hidden_mail_refused(person(account_id="c1", minor=True, activated=False)) == \
+            routing.NO_OWN_ACCESS
+        assert routing.hidden_mail_refused(person(account_id="c1", minor=True, activated=True)) == ""
+
+    def test_no_letter_to_a_minor_but_an_adult_keeps_hers(self):
+        minor = person(account_id="c1", minor=True, email=None, push_devices=())
+        assert channels(routing.plan(DOCUMENT, minor, NOON, hidden_from_legal_representatives=True)) == [
+            (EMAIL, SKIPPED)]
+        assert routing.fallback_after_email(DOCUMENT, minor, hidden_from_legal_representatives=True).state == SKIPPED
+        adult = person(email=None, push_devices=())
+        assert channels(routing.plan(DOCUMENT, adult, NOON, hidden_from_legal_representatives=True)) == [
+            (POSTAL, PENDING)]
+
+    def test_her_email_and_push_go_as_usual(self):
+        minor = person(account_id="c1", minor=True)
+        assert channels(routing.plan(DOCUMENT, minor, NOON, hidden_from_legal_representatives=True)) == [
+            (PUSH, PENDING), (EMAIL, PENDING)]
+
+
 class TestRetries:
     def test_delays_double_with_jitter_within_bounds(self):
         policy = routing.RetryPolicy(base_seconds=10, max_seconds=1000, max_attempts=8)
