@@ -67,7 +67,8 @@ class TestAnnouncementReminder:
             h.publish("p1", "RAPPEL_CONSULTATION_ANNONCE", producer="agenda", payload=REMINDER)
         assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
         with pytest.raises(grpc.RpcError) as bad:
-            h.publish("p1", "RAPPEL_CONSULTATION_ANNONCE", payload={**REMINDER, "professional_email": "pas une adresse"})
+            h.publish("p1", "RAPPEL_CONSULTATION_ANNONCE",
+                      payload={**REMINDER, "professional_email": "pas une adresse"})
         assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         assert error_details(bad.value)[0] == {"payload_json.professional_email"}
         with pytest.raises(grpc.RpcError) as missing:

@@ -38,7 +38,8 @@ class NotificationsRepository:
         statement = insert(events).values(event_id=event_id, event_type=event_type, patient_id=patient_id,
                                           producer=producer, payload=payload, occurred_at=occurred_at,
                                           critical=critical,
-                                          hidden_from_legal_representatives=hidden_from_legal_representatives).on_conflict_do_nothing(index_elements=["event_id"])
+                                          hidden_from_legal_representatives=hidden_from_legal_representatives)
+        statement = statement.on_conflict_do_nothing(index_elements=["event_id"])
         return self.session.execute(statement.returning(events.c.event_id)).first() is not None
 
     # ---- people ----
