@@ -108,8 +108,8 @@ class TestAMinorWithHerOwnAccess:
         eventually(both_live, timeout=20, interval=0.5, what="both streams live")
         h.publish("daughter", **HIDDEN)
         h.publish("daughter", "RAPPEL_RDV_PREV_VACC", producer="agenda")       # after the hidden one
-        eventually(lambda: any(i.event_type == "RAPPEL_RDV_PREV_VACC" for i in received["mother"])
-                   and any(i.event_type == "AJOUT_DOCUMENT" for i in received["daughter"]), what="items streamed")
+        eventually(lambda: all(any(i.event_type == "RAPPEL_RDV_PREV_VACC" for i in items)
+                               for items in received.values()), what="the later item streamed to both")
         for stream in streams.values():
             stream.cancel()
         assert not [i for i in received["mother"] if i.event_type == "AJOUT_DOCUMENT"]
