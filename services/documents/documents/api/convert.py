@@ -12,6 +12,7 @@ from documents.domain.access import Decision, Mode
 from documents.domain.checking import ActorSpec, DELETE, DEPOSIT, READ, SET_VISIBILITY, UPDATE
 from documents.domain.content import MAX_SIZE_BYTES, ACCEPTED
 from documents.domain.deposit import UploadMeta
+from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.listing import Filters
 from documents.domain.matrix_browser import Entry, Profession
 from documents.domain.models import Author, Folder, Shown
@@ -102,7 +103,8 @@ def access(message, field: str = "access") -> Access:
         raise InvalidArgument("Mode d'accès inconnu")
     if len(a.justification) > 2000:
         raise InvalidArgument("justification : 2000 caractères au plus")
-    return Access(mode, a.justification)
+    return Access(mode, a.justification, TypedIdentity(a.patient_family_name, a.patient_given_name,
+                                                       a.patient_birth_date))
 
 
 def filters(r: pb.ListDocumentsRequest) -> Filters:
