@@ -51,12 +51,11 @@ def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision
             access_notice(repo, w, access.mode, now)
 
 
-def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime,
-                           document: Document | None = None) -> None:
+def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
     """An emergency access naming someone else than the patient: audited as denied, then refused."""
     refusal = emergency_identity.refusal(w, access.mode, access.patient_identity)
     if refusal is not None:
-        _record(deps, w, access, action=action, decision=refusal, now=now, allowed=False, document=document)
+        _record(deps, w, access, action=action, decision=refusal, now=now, allowed=False)
         raise emergency_identity.mismatch_error()
 
 
@@ -66,9 +65,9 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     emergency_identity.validate(access.mode, access.patient_identity)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
     with deps.unit_of_work() as repo:
         document = get_or_404(repo, patient_id, document_id)
-    _refuse_wrong_identity(deps, w, access, action=action, now=now, document=document)
     decision = read_decision(w, document, now, access.mode, access.justification)
     _record(deps, w, access, action=action, decision=decision, now=now, allowed=decision.allowed, document=document)
     if not decision.allowed:
