@@ -11,8 +11,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from devtools.demo import DEMO_PASSWORD, operator_token
 from e2e_actors import Actor, deposit
 
-BREAK_GLASS = {"access.mode": "ACCESS_MODE_BRIS_DE_GLACE",
-               "access.justification": "Patiente inconsciente aux urgences, antécédents inconnus"}
+WHY = "Patiente inconsciente aux urgences, antécédents inconnus"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +33,10 @@ def scenario(platform, patient_session):
 
 def test_demo_scenario_and_every_read_in_the_history(scenario):
     patient_id, actors, patient, demo = scenario
+    typed = {"access.patient_family_name": demo["patient"]["family_name"].upper(),     # as read on her card
+             "access.patient_given_name": demo["patient"]["given_name"],
+             "access.patient_birth_date": demo["patient"]["birth_date"]}
+    break_glass = {"access.mode": "ACCESS_MODE_BRIS_DE_GLACE", "access.justification": WHY, **typed}
     gp, physio, pharmacist, urgentist = (actors[r] for r in ("gp", "physiotherapist", "pharmacist",
                                                              "unrelated_doctor"))
     bilan = deposit(gp, patient_id, "CR de bilan fonctionnel", "47420-5")
@@ -62,25 +65,33 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
     read("pharmacist", pharmacist, delivery, 403)
 
     read("urgentist", urgentist, bilan, 403)                     # masked, normal access
-    read("urgentist", urgentist, bilan, 403, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE"})   # no justification
-    read("urgentist", urgentist, bilan, 200, **BREAK_GLASS)
+    no_identity = read("urgentist", urgentist, bilan, 400, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE",
+                                                              "access.justification": WHY})
+    reads.pop()                                                  # refused before anything is read: not audited
+    assert no_identity.json()["code"] == "INVALID_ARGUMENT"
+    read("urgentist", urgentist, bilan, 403, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE", **typed})   # no justification
+    wrong = read("urgentist", urgentist, bilan, 400, **{**break_glass, "access.patient_birth_date": "1901-02-03"})
+    assert wrong.json()["reason"] == "PATIENT_IDENTITY_MISMATCH"
+    assert demo["patient"]["birth_date"] not in wrong.text and demo["patient"]["family_name"] not in wrong.text
+    read("urgentist", urgentist, bilan, 200, **break_glass)
 
     opposed = patient.patch(f"/v1/patients/{patient_id}/access-settings/emergency",
                             json={"emergency": {"samuAccess": True, "breakGlass": False, "maskedInEmergency": True}})
     assert opposed.status_code == 200, opposed.text
-    read("urgentist", urgentist, bilan, 403, **BREAK_GLASS)
+    read("urgentist", urgentist, bilan, 403, **break_glass)
 
     history = _all_activity(patient, patient_id)
     document_reads = [r for r in history if r.get("resourceType") == "document" and r["action"] == "ACTION_READ"]
     assert len(document_reads) == len(reads)
     refused = [r for r in document_reads if r["decision"] != "DECISION_ALLOWED"]
-    assert len(refused) == sum(1 for _, status, _ in reads if status == 403)
+    assert len(refused) == sum(1 for _, status, _ in reads if status != 200)
     assert all(r["rule"] for r in document_reads)
     rules = {r["rule"] for r in document_reads}
-    assert {"masked_document", "blocked_professional", "break_glass_opposed"} <= rules
+    assert {"masked_document", "blocked_professional", "break_glass_opposed", "patient_identity_mismatch"} <= rules
     with_justification = [r for r in document_reads if r.get("justification")]
-    assert any(BREAK_GLASS["access.justification"] == r["justification"] and r["decision"] == "DECISION_ALLOWED"
-               for r in with_justification)
+    recorded = (f"Identité saisie : {typed['access.patient_family_name']} / {typed['access.patient_given_name']} / "
+                f"{typed['access.patient_birth_date']}. {WHY}")
+    assert any(r["justification"] == recorded and r["decision"] == "DECISION_ALLOWED" for r in with_justification)
 
 
 def _all_activity(patient: httpx.Client, patient_id: str) -> list[dict]:

@@ -195,6 +195,13 @@ class Stack:
             legal_representative_account_id=legal_representative), metadata=self.operator, timeout=10)
         return created.account.account_id
 
+    def typed_identity(self, patient_id: str) -> dict:
+        """The patient's identity as a professional types it for a break-glass access (AccessJustification)."""
+        account = self.identity.GetAccount(ipb.GetAccountRequest(account_id=patient_id), metadata=self.operator,
+                                           timeout=10)
+        return {"patient_family_name": account.family_name, "patient_given_name": account.given_name,
+                "patient_birth_date": account.birth_date}
+
     def new_professional(self, profession_code: str = "10", **flags) -> Professional:
         n = next(_serial)
         rpps = f"{10100000000 + n}"

@@ -151,7 +151,8 @@ class TestEmergency:
     def test_break_glass_without_justification_is_refused(self, stack, world):
         patient, _, docs = world
         er = stack.new_professional("10")
-        outcome, records = read(stack, stack.professional(er), patient, docs["47420-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE)
+        outcome, records = read(stack, stack.professional(er), patient, docs["47420-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE,
+                                **stack.typed_identity(patient))
         assert outcome == "break_glass_without_justification" and len(records) == 1
         record = only_record(records, allowed=False, rule="break_glass_without_justification")
         assert record.access_mode == apb.ACCESS_MODE_BRIS_DE_GLACE
@@ -162,11 +163,12 @@ class TestEmergency:
                                     metadata=stack.patient(patient), timeout=10)
         er = stack.new_professional("10")
         why = "Patiente inconsciente aux urgences"
+        typed = stack.typed_identity(patient)
         outcome, records = read(stack, stack.professional(er), patient, docs["47420-5"],
-                                mode=pb.ACCESS_MODE_BRIS_DE_GLACE, justification=why)
+                                mode=pb.ACCESS_MODE_BRIS_DE_GLACE, justification=why, **typed)
         assert outcome == "allowed"
         record = only_record(records, allowed=True, rule="masked_in_emergency")
-        assert record.justification == why and record.access_mode == apb.ACCESS_MODE_BRIS_DE_GLACE
+        assert record.justification.endswith(why) and record.access_mode == apb.ACCESS_MODE_BRIS_DE_GLACE
         (told,) = eventually(lambda: stack.bell(patient, "ACCES_BRIS_GLACE"), what="the emergency access told")
         assert told.critical
         (payload,) = stack.published(patient, "ACCES_BRIS_GLACE")
@@ -174,7 +176,7 @@ class TestEmergency:
         assert payload["professional_id"] == er.professional_id
         # a second emergency read the same day is audited but not announced again
         read(stack, stack.professional(er), patient, docs["15508-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE,
-             justification=why)
+             justification=why, **typed)
         eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
         assert len(stack.bell(patient, "ACCES_BRIS_GLACE")) == 1
 
@@ -186,7 +188,7 @@ class TestEmergency:
             metadata=stack.patient(patient), timeout=10)
         er = stack.new_professional("10")
         outcome, _ = read(stack, stack.professional(er), patient, docs["47420-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE,
-                          justification="urgence")
+                          justification="urgence", **stack.typed_identity(patient))
         assert outcome == "break_glass_opposed"
 
     def test_centre_15_for_samu_regulators_only(self, stack, world):

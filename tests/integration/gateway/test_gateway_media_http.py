@@ -192,7 +192,9 @@ class TestDownload:
 
     def test_returns_the_exact_bytes_and_headers(self, http, auth, documents):
         response = http.get(self.PATH.format("doc-1"), headers={**auth, "X-Request-Id": "dl-1"},
-                            params={"access.mode": "ACCESS_MODE_BRIS_DE_GLACE", "access.justification": "urgence"})
+                            params={"access.mode": "ACCESS_MODE_BRIS_DE_GLACE", "access.justification": "urgence",
+                                    "access.patient_family_name": "Martin", "access.patientGivenName": "Jacqueline",
+                                    "access.patient_birth_date": "1946-08-01"})
         assert response.status_code == 200 and response.content == MEGABYTE
         headers = response.headers
         assert headers["content-type"] == "application/pdf"
@@ -205,6 +207,8 @@ class TestDownload:
         request = documents.downloads[-1]
         assert (request.patient_id, request.document_id) == ("pat-1", "doc-1")
         assert request.access.mode == dpb.ACCESS_MODE_BRIS_DE_GLACE and request.access.justification == "urgence"
+        assert (request.access.patient_family_name, request.access.patient_given_name,
+                request.access.patient_birth_date) == ("Martin", "Jacqueline", "1946-08-01")
 
     def test_unknown_query_parameters_are_refused(self, http, auth):
         body = assert_problem(http.get(self.PATH.format("doc-1"), params={"acces.mode": "x"}, headers=auth), 400)

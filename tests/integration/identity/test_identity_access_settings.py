@@ -394,6 +394,26 @@ class TestAccessContext:
         assert list(context.legal_representative_account_ids) == []
         assert list(context.caregiver_account_ids) == []
 
+    def test_the_patient_s_identity_and_her_general_practitioners_addresses(self, identity, people):
+        add_member(identity, people, GP, pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT)
+        add_member(identity, people, PHYSIO)
+        with_mssante, with_email = (identity.stub.CreateProfessional(pb.CreateProfessionalRequest(
+            rpps=rpps, profession_code="10", given_name="Alex", family_name="Généraliste", **contact),
+            metadata=identity.operator()).professional_id for rpps, contact in (
+            ("10100000011", {"mssante_address": "alex.g@medecin.mssante.fr", "email": "alex@example.org"}),
+            ("10100000012", {"email": "camille@example.org"})))
+        for professional_id in (with_mssante, with_email):
+            identity.stub.AddCareTeamMember(pb.AddCareTeamMemberRequest(
+                patient_id="me", professional_id=professional_id, role=pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT),
+                metadata=patient_md(identity, people))
+        context = self.context(identity, people.patient)
+        expected = _patient()
+        assert (context.patient_family_name, context.patient_given_name, context.patient_birth_date) == (
+            expected["family_name"], expected["given_name"], expected["birth_date"])
+        assert [(g.professional_id, g.notification_address) for g in context.general_practitioners] == [
+            (people.professionals[GP], ""), (with_mssante, "alex.g@medecin.mssante.fr"),
+            (with_email, "camille@example.org")]
+
     def test_a_minor_and_its_legal_representative(self, identity, people):
         context = self.context(identity, people.minor)
         assert context.patient_is_minor

@@ -8,7 +8,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.errors import Unavailable, received
 
 from documents.domain.access import PatientSettings
-from documents.domain.actors import AccessContext, ProfessionalRecord
+from documents.domain.actors import AccessContext, PatientIdentity, ProfessionalRecord
 
 TIMEOUT_SECONDS = 3.0
 
@@ -34,7 +34,11 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
         legal_representative_ids=frozenset(reply.legal_representative_account_ids),
         caregiver_ids=frozenset(reply.caregiver_account_ids),
         general_practitioner_ids=frozenset(m.professional_id for m in s.care_team
-                                           if m.role == pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT))
+                                           if m.role == pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT),
+        general_practitioner_emails=frozenset(g.notification_address for g in reply.general_practitioners
+                                              if g.notification_address),
+        patient_identity=PatientIdentity(family_name=reply.patient_family_name, given_name=reply.patient_given_name,
+                                         birth_date=reply.patient_birth_date) if reply.patient_birth_date else None)
 
 
 class IdentityAccessContexts:

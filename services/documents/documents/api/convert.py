@@ -12,6 +12,8 @@ from documents.domain.access import Decision, Mode
 from documents.domain.checking import ActorSpec, DELETE, DEPOSIT, READ, SET_VISIBILITY, UPDATE
 from documents.domain.content import MAX_SIZE_BYTES, ACCEPTED
 from documents.domain.deposit import UploadMeta
+from documents.domain.emergency_identity import TypedIdentity
+from documents.domain.explaining import Explanation
 from documents.domain.listing import Filters
 from documents.domain.matrix_browser import Entry, Profession
 from documents.domain.models import Author, Folder, Shown
@@ -102,7 +104,8 @@ def access(message, field: str = "access") -> Access:
         raise InvalidArgument("Mode d'accès inconnu")
     if len(a.justification) > 2000:
         raise InvalidArgument("justification : 2000 caractères au plus")
-    return Access(mode, a.justification)
+    return Access(mode, a.justification, TypedIdentity(a.patient_family_name, a.patient_given_name,
+                                                       a.patient_birth_date))
 
 
 def filters(r: pb.ListDocumentsRequest) -> Filters:
@@ -125,6 +128,19 @@ def sort(value: pb.DocumentSort.ValueType) -> str:
 
 def decision(d: Decision) -> pb.Decision:
     return pb.Decision(allowed=d.allowed, rule=d.rule, reason=d.reason)
+
+
+MODE_TO_PB = {Mode.NORMAL: pb.ACCESS_MODE_NORMAL, Mode.BRIS_DE_GLACE: pb.ACCESS_MODE_BRIS_DE_GLACE,
+              Mode.CENTRE_15: pb.ACCESS_MODE_CENTRE_15}
+
+
+def explanation(e: Explanation) -> pb.AccessExplanation:
+    return pb.AccessExplanation(
+        allowed=e.normal.decision.allowed, rule=e.normal.decision.rule, explanation=e.normal.explanation,
+        subject=e.subject, matrix_version=e.matrix_version, provisional=e.provisional,
+        emergency=[pb.EmergencyAccessExplanation(mode=MODE_TO_PB[o.mode], allowed=o.decision.allowed,
+                                                 rule=o.decision.rule, explanation=o.explanation)
+                   for o in e.emergency])
 
 
 def actor_spec(a: pb.Actor) -> ActorSpec:

@@ -8,7 +8,7 @@ from meskit.auth import current_caller
 from meskit.errors import InvalidArgument
 
 from documents.api import convert
-from documents.domain import changes, checking, deposit, folders, matrix_browser, reading
+from documents.domain import changes, checking, deposit, explaining, folders, matrix_browser, reading
 from documents.domain.ports import Dependencies
 
 
@@ -114,6 +114,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                                                            request.readable_only)
         return pb.AccessMatrix(profession=convert.profession(profession), matrix_version=self._deps.matrix.version,
                                entries=[convert.matrix_entry(e) for e in entries])
+
+    # ---- why can this professional see this? ----
+    def ExplainDocumentAccess(self, request, context):
+        return convert.explanation(explaining.explain_access(
+            self._deps, current_caller(), request.patient_id, request.document_id,
+            profession_code=request.profession_code, professional_id=request.professional_id))
 
     # ---- services and operators ----
     def CheckDocumentAccess(self, request, context):

@@ -35,6 +35,16 @@ class AccessContext:
     legal_representative_ids: frozenset[str] = frozenset()
     caregiver_ids: frozenset[str] = frozenset()
     general_practitioner_ids: frozenset[str] = frozenset()   # care-team members with role MEDECIN_TRAITANT
+    general_practitioner_emails: frozenset[str] = frozenset()   # their MSSanté address, else email (DOMAIN §3.2)
+    patient_identity: PatientIdentity | None = None   # checked against what a break-glass request types
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientIdentity:
+    """The patient as the insurer records her (never shown to the caller)."""
+    family_name: str
+    given_name: str
+    birth_date: str                                  # ISO 8601 YYYY-MM-DD
 
 
 def delegation_of(subject: str, context: AccessContext) -> DelegationType | None:

@@ -33,6 +33,7 @@ def access_notice(repo, w: Who, mode: Mode, now: datetime) -> None:
                                  occurred_at=now, event_id=event_id)
     else:
         notice = events.envelope(ACCES_BRIS_GLACE, w.patient_id, events.EmergencyAccess(
-            **who, general_practitioner_ids=tuple(sorted(w.context.general_practitioner_ids))),
+            **who, general_practitioner_ids=tuple(sorted(w.context.general_practitioner_ids)),
+            general_practitioner_emails=tuple(sorted(w.context.general_practitioner_emails))),
             occurred_at=now, event_id=event_id)
     repo.add_notice(notice, once=True)

@@ -15,9 +15,10 @@ from datetime import datetime
 from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import Unavailable
 
-from documents.domain import auditing, listing, permissions
+from documents.domain import auditing, emergency_identity, listing, permissions
 from documents.domain.access import Decision, Mode
 from documents.domain.actors import Who, who
+from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.errors import DataLoss
 from documents.domain.lookup import get_or_404, require_ids
 from documents.domain.models import Document, Shown
@@ -34,24 +35,37 @@ CHUNK_BYTES = 64 * 1024
 class Access:
     mode: Mode = Mode.NORMAL
     justification: str = ""
+    patient_identity: TypedIdentity = TypedIdentity()    # emergency modes: as the professional typed it
 
 
 def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision: Decision, now: datetime,
             allowed: bool, document: Document | None = None, resource_label: str = "") -> None:
     """Audit first (fail closed); then, for a professional's access, the notice for the patient."""
+    justification = emergency_identity.recorded_justification(access.mode, access.patient_identity,
+                                                              access.justification)
     deps.audit.append(auditing.record(w, action=action, decision=decision, now=now, document=document,
-                                      mode=access.mode, justification=access.justification,
+                                      mode=access.mode, justification=justification,
                                       resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
         with deps.unit_of_work() as repo:
             access_notice(repo, w, access.mode, now)
 
 
+def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
+    """An emergency access naming someone else than the patient: audited as denied, then refused."""
+    refusal = emergency_identity.refusal(w, access.mode, access.patient_identity)
+    if refusal is not None:
+        _record(deps, w, access, action=action, decision=refusal, now=now, allowed=False)
+        raise emergency_identity.mismatch_error()
+
+
 def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_id: str, access: Access,
                   action: str):
     require_ids(patient_id=patient_id, document_id=document_id)
+    emergency_identity.validate(access.mode, access.patient_identity)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
     with deps.unit_of_work() as repo:
         document = get_or_404(repo, patient_id, document_id)
     decision = read_decision(w, document, now, access.mode, access.justification)
@@ -100,8 +114,10 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     require_ids(patient_id=patient_id)
     listing.page_size_of(page_size)
     listing.decode_token(page_token, sort)
+    emergency_identity.validate(access.mode, access.patient_identity)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    _refuse_wrong_identity(deps, w, access, action=auditing.LIST, now=now)
     gate = permissions.list_decision(w.actor, w.context.settings, mode=access.mode, justification=access.justification)
     if not gate.allowed:
         _record(deps, w, access, action=auditing.LIST, decision=gate, now=now, allowed=False)

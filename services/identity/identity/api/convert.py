@@ -71,4 +71,10 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         professional=professional(c.professional) if c.professional else None,
         patient_is_minor=c.patient_is_minor,
         legal_representative_account_ids=list(c.legal_representative_account_ids),
-        caregiver_account_ids=list(c.caregiver_account_ids))
+        caregiver_account_ids=list(c.caregiver_account_ids),
+        patient_family_name=c.patient.family_name if c.patient else "",
+        patient_given_name=c.patient.given_name if c.patient else "",
+        patient_birth_date=c.patient.birth_date.isoformat() if c.patient else "",
+        general_practitioners=[pb.GeneralPractitionerContact(
+            professional_id=g.professional_id, notification_address=g.notification_address)
+            for g in c.general_practitioners])

@@ -14,8 +14,8 @@ from meskit.errors import FailedPrecondition, FieldViolation, InvalidArgument, N
 
 from identity.domain import rules
 from identity.domain.accounts import acts_for, resolve_me
-from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, AccessContext, AccessSettings,
-                                    Account, EmergencySettings)
+from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, MEDECIN_TRAITANT, AccessContext,
+                                    AccessSettings, Account, EmergencySettings, GeneralPractitionerContact)
 from identity.domain.ports import Dependencies
 
 ACCESS_SETTINGS_CHANGED = "ACCESS_SETTINGS_CHANGED"
@@ -209,9 +209,17 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
         account = _patient(repo, patient_id, changing=False)
         professional = _professional(repo, professional_id) if professional_id else None
         settings = repo.get_access_settings(patient_id)
+        general_practitioners = tuple(
+            _general_practitioner(repo, m.professional_id) for m in settings.care_team if m.role == MEDECIN_TRAITANT)
     representative = account.legal_representative_account_id
     return AccessContext(settings=settings, professional=professional,
                          patient_is_minor=rules.age_on(account.birth_date, today) < 18,
                          legal_representative_account_ids=(representative,) if representative else (),
-                         caregiver_account_ids=())
+                         caregiver_account_ids=(), patient=account, general_practitioners=general_practitioners)
+
+
+def _general_practitioner(repo, professional_id: str) -> GeneralPractitionerContact:
+    found = repo.get_professional(professional_id)
+    address = (found.mssante_address or found.email or "") if found else ""
+    return GeneralPractitionerContact(professional_id, address)
 

@@ -126,3 +126,12 @@ class AccessContext:
     patient_is_minor: bool
     legal_representative_account_ids: tuple[str, ...]
     caregiver_account_ids: tuple[str, ...]
+    patient: Account | None = None          # names and birth date: documents checks a break-glass identity
+    general_practitioners: tuple[GeneralPractitionerContact, ...] = ()
+
+
+@dataclass(frozen=True)
+class GeneralPractitionerContact:
+    """A médecin traitant of the patient and where an emergency access is emailed to them (DOMAIN §3.2)."""
+    professional_id: str
+    notification_address: str               # MSSanté address, else email; "" when neither is known
