@@ -1,6 +1,7 @@
 """The matrix data file: faithful to DOMAIN.md §1.2/§1.4, validated at load, denies what it lacks."""
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from documents.adapters.matrix_file import MATRIX_FILE, load_matrix
 from documents.domain.access import MatrixError, parse_matrix
 from tests.unit.access.builders import MATRIX
-from tests.unit.access.seed import SEED_GROUPS, SEED_ROWS
+from tests.unit.access.seed import DOMAIN_1_3_CLASSES, SEED_GROUPS, SEED_ROWS, class_default_readers
 
 VALID = """\
 version: 1
@@ -30,7 +31,7 @@ def invalid(text: str) -> str:
 class TestPackagedMatrix:
     def test_loads_and_validates(self):
         matrix = load_matrix()
-        assert len(matrix.types) == 21
+        assert len(matrix.types) == 102          # every typeCode of DOMAIN.md §1.3
         assert matrix.source == str(MATRIX_FILE)
 
     def test_profession_groups_are_domain_1_2(self):
@@ -42,10 +43,18 @@ class TestPackagedMatrix:
         expected = {g for g in SEED_GROUPS if row[g] == "1"}
         assert (type_row.class_code, set(type_row.readers)) == (row["class_code"], expected)
 
-    def test_every_row_is_class_10_and_provisional(self):
-        rows = MATRIX.types.values()
-        assert {r.class_code for r in rows} == {"10"}
-        assert all(r.provisional for r in rows)
+    def test_every_dmp_type_has_its_row_with_its_class_and_every_row_is_provisional(self):
+        assert {code: r.class_code for code, r in MATRIX.types.items()} == DOMAIN_1_3_CLASSES
+        assert all(r.provisional for r in MATRIX.types.values())
+
+    def test_rows_per_class_are_the_counts_of_domain_1_3(self):
+        counts = Counter(r.class_code for r in MATRIX.types.values())
+        assert counts == {"10": 35, "11": 20, "31": 4, "42": 14, "43": 2, "44": 6, "45": 1, "52": 7, "60": 1,
+                          "90": 4, "95": 8}
+
+    @pytest.mark.parametrize("type_code", sorted(set(DOMAIN_1_3_CLASSES) - {r["type_code"] for r in SEED_ROWS}))
+    def test_every_row_not_from_the_seed_is_the_class_default_of_10_1(self, type_code):
+        assert set(MATRIX.types[type_code].readers) == class_default_readers(type_code)
 
     def test_rows_the_seed_doubts_are_marked(self):
         doubtful = {code for code, r in MATRIX.types.items() if r.doubtful}
@@ -67,7 +76,7 @@ class TestLookup:
                 expected = all(row[g] == "1" for g in groups)
                 assert matrix.lookup(code, row["type_code"]).allowed is expected, (code, group)
 
-    @pytest.mark.parametrize("type_code", ["REMB", "18748-4", "60591-5", "57833-6", "DOCPAT03", "89601-9", ""])
+    @pytest.mark.parametrize("type_code", ["28617-9", "PIECE-IDENTITE", "EXPORT_DUI", "NOT-A-TYPE", ""])
     def test_types_without_a_row_are_unknown_and_denied(self, type_code):
         found = MATRIX.lookup("10", type_code)
         assert (found.allowed, found.known_type, found.known_profession) == (False, False, True)
