@@ -173,3 +173,53 @@ class TestLoaderRejects:
         path.write_text(VALID.replace("read: [1, 0]", "read: [1, 9]"), encoding="utf-8")
         with pytest.raises(MatrixError, match="broken.yaml"):
             load_matrix(path)
+
+
+class TestLoaderNamesTheLine:
+    """Each refusal names the line of the file and the field (the service then refuses to start)."""
+
+    def test_unknown_profession_code_in_a_group(self):
+        message = invalid(VALID.replace('infirmiers: ["60", "69"]', 'infirmiers: ["60", "77"]'))
+        assert "line 4: groups.infirmiers: unknown TRE_G15 profession code(s) ['77']" in message
+
+    @pytest.mark.parametrize("code", ["31", "32", "86", "35"])
+    def test_known_codes_absent_from_the_seed_may_get_a_column(self, code):
+        text = VALID.replace('infirmiers: ["60", "69"]', f'infirmiers: ["60", "{code}"]')
+        assert parse_matrix(text).groups_of(code) == ("infirmiers",)
+
+    def test_unknown_type_code(self):
+        message = invalid(VALID + '  "99999-9": {class_code: "10", read: [1, 0], label: "?"}\n')
+        assert "line 8: types.99999-9: unknown DMP typeCode '99999-9'" in message
+
+    def test_class_that_is_not_the_types_class(self):
+        message = invalid(VALID.replace('class_code: "10"', 'class_code: "11"'))
+        assert "line 7: types.11488-4.class_code: '11' is not the class of 11488-4 in the DMP map ('10'" in message
+
+    def test_unmapped_j07_codes_take_the_operators_class(self):
+        text = VALID + '  "PIECE-IDENTITE": {class_code: "95", read: [1, 0], label: "Pièce d\'identité"}\n'
+        assert parse_matrix(text).types["PIECE-IDENTITE"].class_code == "95"
+
+    def test_wrong_flag_names_its_line(self):
+        assert "line 7: types.11488-4.read: flags must be 0 or 1" in invalid(VALID.replace("read: [1, 0]", "read: [1, 2]"))
+
+    def test_provisional_flag_names_its_line(self):
+        assert "line 7: types.11488-4.provisional" in invalid(VALID.replace("provisional: true", "provisional: yes please"))
+
+    def test_malformed_yaml_names_its_line(self):
+        message = invalid(VALID.replace('  "11488-4": {', '  "11488-4": {{'))
+        assert "line 7" in message and "not valid YAML" in message
+
+    def test_duplicate_key_names_its_line(self):
+        message = invalid(VALID + '  "11488-4": {class_code: "10", read: [1, 1], label: "again"}\n')
+        assert "line 8: duplicate key '11488-4'" in message
+
+    def test_a_row_on_several_lines_names_the_fields_line(self):
+        text = VALID.replace('  "11488-4": {class_code: "10", provisional: true, read: [1, 0], label: "CR de consultation"}\n',
+                             '  "11488-4":\n    class_code: "10"\n    label: "CR"\n    read: [1, 3]\n')
+        assert "line 10: types.11488-4.read" in invalid(text)
+
+    def test_the_shipped_file_with_one_bad_cell_names_its_line(self):
+        text = MATRIX_FILE.read_text(encoding="utf-8")
+        number, line = next((i + 1, l) for i, l in enumerate(text.splitlines()) if l.startswith('  "57833-6"'))
+        broken = text.replace(line, line.replace('class_code: "42"', 'class_code: "43"'))
+        assert f"line {number}: types.57833-6.class_code: '43' is not the class" in invalid(broken)
