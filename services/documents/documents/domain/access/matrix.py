@@ -220,7 +220,7 @@ def _parse_types(raw, columns: list[str], lines: _Lines, problems: list[str]) ->
             problems.append(f"{at('read')}{where}.read: flags must be 0 or 1, got "
                             + ", ".join(f"{c}={f!r}" for c, f in bad))
             continue
-        if flags_ok and class_ok and isinstance(label, str):
+        if flags_ok and class_ok and isinstance(class_code, str) and isinstance(label, str):
             rows[code] = TypeRow(type_code=code, class_code=class_code, label=label,
                                  provisional=row.get("provisional", False), doubtful=row.get("doubtful", False),
                                  readers=frozenset(c for c, f in zip(columns, read) if f == 1))
