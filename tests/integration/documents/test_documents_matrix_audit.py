@@ -9,6 +9,7 @@ from mes.audit.v1 import audit_pb2 as apb
 from mes.documents.v1 import documents_pb2 as pb
 from mes.identity.v1 import identity_pb2 as ipb
 
+from devtools.eventually import eventually
 from documents.adapters.matrix_file import load_matrix
 from documents_samples import pdf
 
@@ -59,13 +60,20 @@ def test_pharmacist_reads_a_prescription_not_a_psychiatric_synthesis_once_in_the
     assert record.matrix_version == SHIPPED_VERSION
 
 
-def test_the_patients_own_reads_and_lists_carry_the_matrix_version_too(stack, filed):
+def test_the_patients_reads_lists_and_changes_carry_the_matrix_version_too(stack, filed):
     patient, _, docs = filed
     me = stack.patient(patient)
     stack.docs.GetDocument(pb.GetDocumentRequest(patient_id=patient, document_id=docs["57833-6"]), metadata=me)
     stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=me)
-    records = [r for r in stack.records(patient) if r.action in (apb.ACTION_READ, apb.ACTION_LIST)]
-    assert records and {r.matrix_version for r in records} == {SHIPPED_VERSION}
+    stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
+        patient_id=patient, document_id=docs["57833-6"], masked=True), metadata=me, timeout=10)
+    wanted = {apb.ACTION_READ, apb.ACTION_LIST, apb.ACTION_CREATE, apb.ACTION_VISIBILITY_CHANGE}
+
+    def all_recorded():     # changes reach audit through the outbox
+        found = [r for r in stack.records(patient) if r.action in wanted]
+        return found if {r.action for r in found} == wanted else None
+    records = eventually(all_recorded, what="reads, lists and changes in audit")
+    assert {r.matrix_version for r in records} == {SHIPPED_VERSION}
 
 
 def test_a_record_with_a_matrix_version_is_in_its_published_leaf(stack, filed):
