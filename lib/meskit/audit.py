@@ -51,6 +51,7 @@ class AuditRecord:
     access_mode: str = NORMAL
     justification: str = ""
     request_id: str = ""
+    matrix_version: str = ""     # the access matrix the decision was taken with (documents)
 
     def to_payload(self) -> dict:
         payload = asdict(self)
@@ -68,7 +69,7 @@ class AuditRecord:
 def record(caller: Caller, *, group: str, resource_type: str, action: str, patient_id: str, allowed: bool,
            rule: str, now: datetime, resource_id: str = "", resource_label: str = "", display_name: str = "",
            profession_code: str = "", rpps: str = "", on_behalf_of: str = "", access_mode: str = NORMAL,
-           justification: str = "") -> AuditRecord:
+           justification: str = "", matrix_version: str = "") -> AuditRecord:
     """`profession_code`, `rpps`, `on_behalf_of`: what the service knows better than the token (the
     token's own claims otherwise)."""
     return AuditRecord(
@@ -77,4 +78,5 @@ def record(caller: Caller, *, group: str, resource_type: str, action: str, patie
         rpps=rpps or caller.rpps, on_behalf_of=on_behalf_of or caller.on_behalf_of, display_name=display_name,
         action=action, group=group, patient_id=patient_id, resource_type=resource_type, resource_id=resource_id,
         resource_label=resource_label[:MAX_LABEL], allowed=allowed, rule=rule[:MAX_RULE], access_mode=access_mode,
-        justification=justification[:MAX_JUSTIFICATION], request_id=request_id_var.get() or "")
+        justification=justification[:MAX_JUSTIFICATION], request_id=request_id_var.get() or "",
+        matrix_version=matrix_version)

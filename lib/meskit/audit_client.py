@@ -28,7 +28,7 @@ def record_pb(r: AuditRecord) -> pb.Record:
         patient_id=r.patient_id, resource_type=r.resource_type, resource_id=r.resource_id,
         resource_label=r.resource_label, decision=pb.DECISION_ALLOWED if r.allowed else pb.DECISION_DENIED,
         rule=r.rule, access_mode=MODES.get(r.access_mode, pb.ACCESS_MODE_NORMAL), justification=r.justification,
-        request_id=r.request_id)
+        request_id=r.request_id, matrix_version=r.matrix_version)
 
 
 class AuditClient:

@@ -168,6 +168,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- $_ := set $env "MAIL_FROM" $v.smtp.from -}}
 {{- end -}}
+{{- if eq $svc.name "documents" -}}
+{{- $_ := set $env "MATRIX_FILE" (printf "%s/matrix.yaml" (include "mes.matrixDir" $root)) -}}
+{{- end -}}
 {{- range $svc.secretFiles | default list -}}
 {{- $_ := set $env .env (printf "/var/run/secrets/mes/%s/%s" (lower .env | replace "_" "-") .key) -}}
 {{- end -}}
@@ -302,4 +305,18 @@ imagePullSecrets:
 {{- range $i, $skip := $skips }}
 checkov.io/skip{{ add1 $i }}: {{ $skip | quote }}
 {{- end -}}
+{{- end -}}
+
+{{/* documents' DMP read matrix (operator data): the mount point, the ConfigMap holding it (the
+     operator's existing one, or the chart's), its key, and the text the chart's ConfigMap carries
+     (inline content, or the shipped files/matrix.yaml). (the root context) */}}
+{{- define "mes.matrixDir" -}}/etc/mes/matrix{{- end -}}
+{{- define "mes.matrixConfigMap" -}}
+{{- .Values.documents.matrix.configMap | default (include "mes.componentName" (dict "root" . "component" "documents-matrix")) -}}
+{{- end -}}
+{{- define "mes.matrixKey" -}}
+{{- ternary .Values.documents.matrix.key "matrix.yaml" (ne .Values.documents.matrix.configMap "") -}}
+{{- end -}}
+{{- define "mes.matrixContent" -}}
+{{- .Values.documents.matrix.content | default (.Files.Get "files/matrix.yaml") -}}
 {{- end -}}

@@ -13,3 +13,5 @@ class DocumentsSettings(CommonSettings, ObjectStoreSettings):
     # File bytes: any S3 endpoint, or a local folder when S3_ENDPOINT is empty (make run).
     s3_bucket: str = env("S3_BUCKET", "mes-documents")
     documents_dir: str = env("DOCUMENTS_DIR", "", help="folder of the file bytes when S3_ENDPOINT is empty")
+    matrix_file: str = env("MATRIX_FILE", "", help="the DMP read matrix (operator data, YAML); empty = the shipped "
+                                                   "provisional matrix; a bad file stops the service at start")

@@ -25,6 +25,7 @@ from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
 from documents.api.servicer import DocumentsServicer
 from documents.config import DocumentsSettings
+from documents.domain.access import Matrix, MatrixError
 from documents.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
@@ -40,7 +41,18 @@ def object_store(settings: DocumentsSettings) -> objects.ObjectStore:
     return store
 
 
+def matrix_for(settings: DocumentsSettings) -> Matrix:
+    """The operator's matrix (MATRIX_FILE) or the shipped one; a bad file is a configuration error."""
+    try:
+        matrix = load_matrix(settings.matrix_file)
+    except MatrixError as exc:
+        raise ConfigError(f"DocumentsSettings: MATRIX_FILE refused: {exc}") from None
+    log.info("access matrix loaded", extra={"matrix_version": matrix.version, "matrix_types": len(matrix.types)})
+    return matrix
+
+
 def build(settings: DocumentsSettings, **overrides):
+    matrix = overrides.get("matrix") or matrix_for(settings)     # first: a bad matrix stops the start at once
     if not settings.identity_addr:
         raise ConfigError("DocumentsSettings: IDENTITY_ADDR is required (access context and service tokens)")
     if not settings.service_client_secret:
@@ -60,7 +72,7 @@ def build(settings: DocumentsSettings, **overrides):
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
     deps = Dependencies(unit_of_work=unit_of_work, objects=files, contexts=IdentityAccessContexts(identity),
-                        audit=audit, matrix=overrides.get("matrix") or load_matrix(),
+                        audit=audit, matrix=matrix,
                         now=overrides.get("now") or utc_now)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),

@@ -24,6 +24,24 @@ class TestAppend:
         with audit.superuser().connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM records").scalar() == 1
 
+    def test_the_matrix_version_is_stored_returned_and_part_of_the_identity_of_the_record(self, audit):
+        first = audit.stub.AppendRecord(pb.AppendRecordRequest(record=record(1, matrix_version="1-3f9a0c2b7d1e")),
+                                        metadata=audit.service)
+        assert first.record.matrix_version == "1-3f9a0c2b7d1e"
+        stored = audit.stub.GetRecord(pb.GetRecordRequest(patient_id="patient-1", record_id=first.record.record_id),
+                                      metadata=audit.patient("patient-1"))
+        assert stored.matrix_version == "1-3f9a0c2b7d1e" and stored.leaf_hash == first.record.leaf_hash
+        other = record(1, record_id=first.record.record_id, matrix_version="1-000000000000")
+        assert code_of(lambda: audit.stub.AppendRecord(pb.AppendRecordRequest(record=other),
+                                                       metadata=audit.service)) == grpc.StatusCode.ALREADY_EXISTS
+        without = audit.stub.AppendRecord(pb.AppendRecordRequest(record=record(2)), metadata=audit.service)
+        assert without.record.matrix_version == ""
+
+    def test_a_too_long_matrix_version_is_refused(self, audit):
+        too_long = record(1, matrix_version="v" * 65)
+        assert code_of(lambda: audit.stub.AppendRecord(pb.AppendRecordRequest(record=too_long),
+                                                       metadata=audit.service)) == grpc.StatusCode.INVALID_ARGUMENT
+
     def test_different_content_under_the_same_id_is_refused(self, audit):
         first = audit.stub.AppendRecord(pb.AppendRecordRequest(record=record(1)), metadata=audit.service)
         changed = record(1, record_id=first.record.record_id, decision=pb.DECISION_DENIED)

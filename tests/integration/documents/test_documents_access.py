@@ -15,17 +15,24 @@ from documents_samples import TEXT, pdf
 
 @pytest.fixture
 def world(stack):
-    """A patient, her GP (médecin traitant) who filed three reports, and other professionals."""
+    """A patient, her GP (médecin traitant) who filed two reports and a psychiatric synthesis, and other
+    professionals."""
     patient = stack.new_patient()
     gp = stack.new_professional("10")
     stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
         patient_id=patient, professional_id=gp.professional_id, role=ipb.CARE_TEAM_ROLE_MEDECIN_TRAITANT),
         metadata=stack.patient(patient), timeout=10)
     docs = {}
-    for type_code in ("47420-5", "15508-5", "18748-4"):
+    for type_code in ("47420-5", "15508-5", "68599-0"):
         docs[type_code] = stack.upload(stack.professional(gp), pdf(), patient_id=patient, title=f"CR {type_code}",
                                        type_code=type_code).document_id
     return patient, gp, docs
+
+
+def join_care_team(stack, patient, professional) -> None:
+    """Normal-mode reads need the professional in the patient's care team (DOMAIN §10.2)."""
+    stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
+        patient_id=patient, professional_id=professional.professional_id), metadata=stack.patient(patient), timeout=10)
 
 
 def read(stack, metadata, patient, document_id, **access):
@@ -50,22 +57,24 @@ def only_record(records, *, allowed: bool, rule: str):
 
 
 class TestMatrix:
-    def test_physiotherapist_reads_a_functional_report_but_not_imaging(self, stack, world):
+    def test_physiotherapist_reads_a_functional_report_but_not_a_psychiatric_synthesis(self, stack, world):
         patient, _, docs = world
         kine = stack.new_professional("70")
+        join_care_team(stack, patient, kine)
         outcome, records = read(stack, stack.professional(kine), patient, docs["47420-5"])
         assert outcome == "allowed" and len(records) == 1
         record = only_record(records, allowed=True, rule="matrix_allowed")
         assert record.actor.type == apb.ACTOR_TYPE_HEALTHCARE_PROFESSIONAL and record.actor.profession_code == "70"
         assert record.actor.rpps == kine.rpps and record.actor.display_name.startswith("Paul Bernard")
-        outcome, records = read(stack, stack.professional(kine), patient, docs["18748-4"])
-        assert outcome == "matrix_unknown_type" and len(records) == 1
-        only_record(records, allowed=False, rule="matrix_unknown_type")
+        outcome, records = read(stack, stack.professional(kine), patient, docs["68599-0"])
+        assert outcome == "matrix_denied" and len(records) == 1      # medecins only (DOMAIN §10.1)
+        only_record(records, allowed=False, rule="matrix_denied")
 
     def test_optician_reads_47420_5_and_is_refused_15508_5(self, stack, world):
         # In the seed matrix, physiotherapists (70) may read 15508-5; opticians (28) may not.
         patient, _, docs = world
         optician = stack.new_professional("28")
+        join_care_team(stack, patient, optician)
         assert read(stack, stack.professional(optician), patient, docs["47420-5"])[0] == "allowed"
         outcome, records = read(stack, stack.professional(optician), patient, docs["15508-5"])
         assert outcome == "matrix_denied" and len(records) == 1
@@ -73,7 +82,7 @@ class TestMatrix:
 
     def test_author_reads_even_outside_the_matrix(self, stack, world):
         patient, gp, docs = world
-        outcome, records = read(stack, stack.professional(gp), patient, docs["18748-4"])
+        outcome, records = read(stack, stack.professional(gp), patient, docs["68599-0"])
         assert outcome == "allowed"
         only_record(records, allowed=True, rule="author")
 
@@ -82,12 +91,13 @@ class TestTheHolderIsTold:
     def test_a_professional_s_access_is_announced_once_a_day_her_own_reads_never(self, stack, world):
         patient, _, docs = world
         kine = stack.new_professional("70")
+        join_care_team(stack, patient, kine)
         for _ in range(2):
             assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "allowed"
         stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.professional(kine),
                                  timeout=10)
         read(stack, stack.patient(patient), patient, docs["47420-5"])
-        read(stack, stack.professional(kine), patient, docs["18748-4"])      # refused: not an access
+        read(stack, stack.professional(kine), patient, docs["68599-0"])      # refused: not an access
         eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
         (told,) = stack.bell(patient, "ACCES_DMP_PS")
         assert "Paul Bernard" in told.body
@@ -101,6 +111,7 @@ class TestPatientControls:
         stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
             patient_id=patient, document_id=docs["47420-5"], masked=True), metadata=stack.patient(patient), timeout=10)
         kine = stack.new_professional("70")
+        join_care_team(stack, patient, kine)
         outcome, records = read(stack, stack.professional(kine), patient, docs["47420-5"])
         assert outcome == "masked_document"
         only_record(records, allowed=False, rule="masked_document")
@@ -131,7 +142,7 @@ class TestPatientControls:
         assert hidden.document_id not in [d.document_id for d in listed.documents] and len(listed.documents) == 3
         eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
         assert hidden.document_id not in {p["document_id"] for p in stack.published(patient, "AJOUT_DOCUMENT")}
-        assert len(stack.bell(patient, "AJOUT_DOCUMENT")) == 3           # the GP's three reports only
+        assert len(stack.bell(patient, "AJOUT_DOCUMENT")) == 3           # the GP's three documents only
         lifted = stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
             patient_id=patient, document_id=hidden.document_id, hidden_from_patient=False),
             metadata=stack.professional(gp), timeout=10)

@@ -60,7 +60,7 @@ class TestOneRecordPerRead:
         listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.professional(nurse))
         assert list(listed.documents) == []
         (record,) = [r for r in stack.records(patient) if r.action == apb.ACTION_LIST]
-        assert record.decision == apb.DECISION_DENIED and record.rule == "matrix_unknown_type"
+        assert record.decision == apb.DECISION_DENIED and record.rule == "not_in_care_team"
 
 
 class TestChangesThroughTheOutbox:

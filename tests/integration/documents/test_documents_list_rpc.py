@@ -7,6 +7,7 @@ import grpc
 import pytest
 from mes.audit.v1 import audit_pb2 as apb
 from mes.documents.v1 import documents_pb2 as pb
+from mes.identity.v1 import identity_pb2 as ipb
 
 from documents_samples import TEXT, pdf
 
@@ -30,6 +31,11 @@ def library(stack):
     stack.upload(stack.professional(gp), pdf(), patient_id=patient, title="CR imagerie", type_code="18748-4",
                  document_date="2024-12-24")
     return patient, kine, gp
+
+
+def join_care_team(stack, patient, professional) -> None:
+    stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
+        patient_id=patient, professional_id=professional.professional_id), metadata=stack.patient(patient), timeout=10)
 
 
 def titles(stack, metadata, patient, **fields) -> list[str]:
@@ -87,23 +93,29 @@ class TestPatientView:
 
 
 class TestProfessionalView:
-    def test_a_physiotherapist_sees_only_what_the_matrix_and_authorship_allow(self, stack, library):
+    def test_a_professional_sees_only_what_the_care_team_the_matrix_and_authorship_allow(self, stack, library):
         patient, kine, _ = library
-        assert titles(stack, stack.professional(kine), patient) == ["Bilan kiné"]
-        other_kine = stack.new_professional("70")
-        assert titles(stack, stack.professional(other_kine), patient) == ["Bilan kiné"]
-        records = [r for r in stack.records(patient) if r.action == apb.ACTION_LIST and r.actor.id == other_kine.professional_id]
-        assert len(records) == 1 and records[0].rule == "matrix_allowed"
+        assert titles(stack, stack.professional(kine), patient) == ["Bilan kiné"]    # its author, outside the team
+        optician = stack.new_professional("28")
+        assert titles(stack, stack.professional(optician), patient) == []
+        join_care_team(stack, patient, optician)
+        # opticians (DOMAIN §10.1): the seed's 47420-5, administrative documents (95), prescriptions (42);
+        # not the lab reports (DOCPAT05, class 10) nor the images (class 31)
+        assert titles(stack, stack.professional(optician), patient) == ["Bilan kiné", "attestation", "Zona - ordonnance"]
+        records = [r for r in stack.records(patient) if r.action == apb.ACTION_LIST and r.actor.id == optician.professional_id]
+        assert sorted(r.rule for r in records) == ["matrix_allowed", "not_in_care_team"]
 
     def test_pages_are_full_even_when_documents_are_withheld(self, stack, library):
-        patient, _, gp = library
-        reply = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient, page_size=1),
-                                         metadata=stack.professional(gp))
-        assert [d.title for d in reply.documents] == ["Bilan kiné"] and reply.next_page_token
-        second = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient, page_size=1,
+        patient = library[0]
+        optician = stack.new_professional("28")
+        join_care_team(stack, patient, optician)
+        reply = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient, page_size=2),
+                                         metadata=stack.professional(optician))
+        assert [d.title for d in reply.documents] == ["Bilan kiné", "attestation"] and reply.next_page_token
+        second = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient, page_size=2,
                                                                   page_token=reply.next_page_token),
-                                          metadata=stack.professional(gp))
-        assert [d.title for d in second.documents] == ["CR imagerie"] and not second.next_page_token
+                                          metadata=stack.professional(optician))
+        assert [d.title for d in second.documents] == ["Zona - ordonnance"] and not second.next_page_token
 
 
 class TestMatrixBrowser:
@@ -117,9 +129,14 @@ class TestMatrixBrowser:
         entries = {e.type_code: e for e in matrix.entries}
         assert entries["47420-5"].readable and not entries["15508-5"].readable
         assert not entries["18748-4"].readable and entries["18748-4"].display_group == "Imagerie médicale"
+        assert entries["57833-6"].readable and not entries["68599-0"].readable
+        assert len(entries) == 102 and all(e.provisional for e in entries.values())    # DOMAIN §10.1
         readable = stack.docs.GetAccessMatrix(pb.GetAccessMatrixRequest(profession_code="28", readable_only=True),
                                               metadata=me)
-        assert [e.type_code for e in readable.entries] == ["47420-5"]
+        # opticians: the seed's 47420-5, and the classes §10.1 opens to all 13 groups
+        assert {(e.type_code if e.class_code == "10" else e.class_code) for e in readable.entries} == {
+            "47420-5", "42", "90", "95"}
+        assert len(readable.entries) == 1 + 14 + 4 + 8
 
     def test_unknown_profession(self, stack, library):
         with pytest.raises(grpc.RpcError) as caught:
@@ -138,7 +155,7 @@ class TestCheckDocumentAccess:
             patient_id=patient, document_id=document_id, operation=pb.DOCUMENT_OPERATION_READ,
             actor=pb.Actor(type=pb.ACTOR_TYPE_PROFESSIONAL, id=kine.professional_id, profession_code="70")),
             metadata=stack.operator)
-        assert not decision.allowed and decision.rule == "matrix_unknown_type"
+        assert not decision.allowed and decision.rule == "not_in_care_team"
         records = [r for r in stack.records_about(patient, document_id) if r.actor.type == apb.ACTOR_TYPE_OPERATOR]
         assert len(records) == 1 and records[0].rule == "check_document_access"
 

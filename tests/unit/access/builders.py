@@ -15,6 +15,10 @@ AUTHOR_ID = "ps-author"
 GP_ID = "ps-gp"
 CONSULTATION = "11488-4"          # CR ou fiche de consultation ou de visite: every column but 26/28
 LAB_REPORT = "11502-2"            # CR d'examens biologiques
+# The professionals of these tests are in the patient's care team unless a test says otherwise
+# (normal-mode reads need it, DOMAIN §10.2); "ps-stranger" never is.
+STRANGER_ID = "ps-stranger"
+CARE_TEAM = frozenset({AUTHOR_ID, GP_ID, "ps-other", "ps-optician", "ps-opt", "ps-er", "ps-samu", "ps-samu-nurse", "x"})
 
 
 def patient(account_id: str = PATIENT_ID) -> Actor:
@@ -33,7 +37,7 @@ def delegate(delegation_type: DelegationType | None = DelegationType.CAREGIVING,
 
 
 def settings(**overrides) -> PatientSettings:
-    return PatientSettings(**{"patient_id": PATIENT_ID, **overrides})
+    return PatientSettings(**{"patient_id": PATIENT_ID, "care_team_ids": CARE_TEAM, **overrides})
 
 
 def document(type_code: str = CONSULTATION, *, class_code: str = "10",

@@ -58,8 +58,10 @@ class TestSamuCentre15:
 
     def test_samu_stays_within_the_matrix(self):
         nurse_regulator = professional("ps-samu-nurse", "60", samu_regulator=True)
-        assert check(REGULATOR, document("REMB", class_code="60"), mode=Mode.CENTRE_15).rule == "matrix_unknown_type"
+        assert check(REGULATOR, document("28617-9"), mode=Mode.CENTRE_15).rule == "matrix_unknown_type"
         assert check(nurse_regulator, document("47420-5"), mode=Mode.CENTRE_15).allowed
+        psychiatric = document("68599-0", class_code="11")
+        assert check(nurse_regulator, psychiatric, mode=Mode.CENTRE_15).rule == "matrix_denied"
         assert check(professional("x", "28", samu_regulator=True), mode=Mode.CENTRE_15).rule == "matrix_denied"
 
     def test_regulator_in_normal_mode_follows_the_normal_rules(self):

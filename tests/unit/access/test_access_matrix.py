@@ -1,6 +1,7 @@
 """The matrix data file: faithful to DOMAIN.md §1.2/§1.4, validated at load, denies what it lacks."""
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from documents.adapters.matrix_file import MATRIX_FILE, load_matrix
 from documents.domain.access import MatrixError, parse_matrix
 from tests.unit.access.builders import MATRIX
-from tests.unit.access.seed import SEED_GROUPS, SEED_ROWS
+from tests.unit.access.seed import DOMAIN_1_3_CLASSES, SEED_GROUPS, SEED_ROWS, class_default_readers
 
 VALID = """\
 version: 1
@@ -30,7 +31,7 @@ def invalid(text: str) -> str:
 class TestPackagedMatrix:
     def test_loads_and_validates(self):
         matrix = load_matrix()
-        assert len(matrix.types) == 21
+        assert len(matrix.types) == 102          # every typeCode of DOMAIN.md §1.3
         assert matrix.source == str(MATRIX_FILE)
 
     def test_profession_groups_are_domain_1_2(self):
@@ -42,10 +43,18 @@ class TestPackagedMatrix:
         expected = {g for g in SEED_GROUPS if row[g] == "1"}
         assert (type_row.class_code, set(type_row.readers)) == (row["class_code"], expected)
 
-    def test_every_row_is_class_10_and_provisional(self):
-        rows = MATRIX.types.values()
-        assert {r.class_code for r in rows} == {"10"}
-        assert all(r.provisional for r in rows)
+    def test_every_dmp_type_has_its_row_with_its_class_and_every_row_is_provisional(self):
+        assert {code: r.class_code for code, r in MATRIX.types.items()} == DOMAIN_1_3_CLASSES
+        assert all(r.provisional for r in MATRIX.types.values())
+
+    def test_rows_per_class_are_the_counts_of_domain_1_3(self):
+        counts = Counter(r.class_code for r in MATRIX.types.values())
+        assert counts == {"10": 35, "11": 20, "31": 4, "42": 14, "43": 2, "44": 6, "45": 1, "52": 7, "60": 1,
+                          "90": 4, "95": 8}
+
+    @pytest.mark.parametrize("type_code", sorted(set(DOMAIN_1_3_CLASSES) - {r["type_code"] for r in SEED_ROWS}))
+    def test_every_row_not_from_the_seed_is_the_class_default_of_10_1(self, type_code):
+        assert set(MATRIX.types[type_code].readers) == class_default_readers(type_code)
 
     def test_rows_the_seed_doubts_are_marked(self):
         doubtful = {code for code, r in MATRIX.types.items() if r.doubtful}
@@ -67,7 +76,7 @@ class TestLookup:
                 expected = all(row[g] == "1" for g in groups)
                 assert matrix.lookup(code, row["type_code"]).allowed is expected, (code, group)
 
-    @pytest.mark.parametrize("type_code", ["REMB", "18748-4", "60591-5", "57833-6", "DOCPAT03", "89601-9", ""])
+    @pytest.mark.parametrize("type_code", ["28617-9", "PIECE-IDENTITE", "EXPORT_DUI", "NOT-A-TYPE", ""])
     def test_types_without_a_row_are_unknown_and_denied(self, type_code):
         found = MATRIX.lookup("10", type_code)
         assert (found.allowed, found.known_type, found.known_profession) == (False, False, True)
@@ -164,3 +173,53 @@ class TestLoaderRejects:
         path.write_text(VALID.replace("read: [1, 0]", "read: [1, 9]"), encoding="utf-8")
         with pytest.raises(MatrixError, match="broken.yaml"):
             load_matrix(path)
+
+
+class TestLoaderNamesTheLine:
+    """Each refusal names the line of the file and the field (the service then refuses to start)."""
+
+    def test_unknown_profession_code_in_a_group(self):
+        message = invalid(VALID.replace('infirmiers: ["60", "69"]', 'infirmiers: ["60", "77"]'))
+        assert "line 4: groups.infirmiers: unknown TRE_G15 profession code(s) ['77']" in message
+
+    @pytest.mark.parametrize("code", ["31", "32", "86", "35"])
+    def test_known_codes_absent_from_the_seed_may_get_a_column(self, code):
+        text = VALID.replace('infirmiers: ["60", "69"]', f'infirmiers: ["60", "{code}"]')
+        assert parse_matrix(text).groups_of(code) == ("infirmiers",)
+
+    def test_unknown_type_code(self):
+        message = invalid(VALID + '  "99999-9": {class_code: "10", read: [1, 0], label: "?"}\n')
+        assert "line 8: types.99999-9: unknown DMP typeCode '99999-9'" in message
+
+    def test_class_that_is_not_the_types_class(self):
+        message = invalid(VALID.replace('class_code: "10"', 'class_code: "11"'))
+        assert "line 7: types.11488-4.class_code: '11' is not the class of 11488-4 in the DMP map ('10'" in message
+
+    def test_unmapped_j07_codes_take_the_operators_class(self):
+        text = VALID + '  "PIECE-IDENTITE": {class_code: "95", read: [1, 0], label: "Pièce d\'identité"}\n'
+        assert parse_matrix(text).types["PIECE-IDENTITE"].class_code == "95"
+
+    def test_wrong_flag_names_its_line(self):
+        assert "line 7: types.11488-4.read: flags must be 0 or 1" in invalid(VALID.replace("read: [1, 0]", "read: [1, 2]"))
+
+    def test_provisional_flag_names_its_line(self):
+        assert "line 7: types.11488-4.provisional" in invalid(VALID.replace("provisional: true", "provisional: yes please"))
+
+    def test_malformed_yaml_names_its_line(self):
+        message = invalid(VALID.replace('  "11488-4": {', '  "11488-4": {{'))
+        assert "line 7" in message and "not valid YAML" in message
+
+    def test_duplicate_key_names_its_line(self):
+        message = invalid(VALID + '  "11488-4": {class_code: "10", read: [1, 1], label: "again"}\n')
+        assert "line 8: duplicate key '11488-4'" in message
+
+    def test_a_row_on_several_lines_names_the_fields_line(self):
+        text = VALID.replace('  "11488-4": {class_code: "10", provisional: true, read: [1, 0], label: "CR de consultation"}\n',
+                             '  "11488-4":\n    class_code: "10"\n    label: "CR"\n    read: [1, 3]\n')
+        assert "line 10: types.11488-4.read" in invalid(text)
+
+    def test_the_shipped_file_with_one_bad_cell_names_its_line(self):
+        text = MATRIX_FILE.read_text(encoding="utf-8")
+        number, line = next((i + 1, l) for i, l in enumerate(text.splitlines()) if l.startswith('  "57833-6"'))
+        broken = text.replace(line, line.replace('class_code: "42"', 'class_code: "43"'))
+        assert f"line {number}: types.57833-6.class_code: '43' is not the class" in invalid(broken)

@@ -5,7 +5,7 @@ import pytest
 
 from documents.domain.access import ActorType, AuthorType, Mode, decide, initial_masked
 from tests.unit.access.builders import (AUTHOR_ID, CONSULTATION, GP_ID, LAB_REPORT, MATRIX, NOW, PATIENT_ID,
-                                        document, patient, professional, settings)
+                                        STRANGER_ID, document, patient, professional, settings)
 from tests.unit.access.seed import SEED_GROUPS, SEED_ROWS
 
 ALL_G15_CODES = sorted({c for codes in SEED_GROUPS.values() for c in codes} | {"31", "32", "86"})
@@ -21,8 +21,40 @@ class TestMatrix:
         assert (decision.allowed, decision.rule) == (True, "matrix_allowed")
         assert "provisional" in decision.reason
 
-    def test_professional_outside_the_care_team_reads_within_the_matrix(self):
-        assert check(professional("ps-stranger"), settings_=settings(care_team_ids=frozenset({GP_ID}))).allowed
+    def test_professional_outside_the_care_team_is_refused_in_normal_mode(self):
+        decision = check(professional(STRANGER_ID), settings_=settings(care_team_ids=frozenset({GP_ID})))
+        assert (decision.allowed, decision.rule) == (False, "not_in_care_team")
+        assert "DOMAIN §10.2" in decision.reason
+
+    def test_an_empty_care_team_refuses_every_professional_but_the_author(self):
+        nobody = settings(care_team_ids=frozenset())
+        assert check(professional(), settings_=nobody).rule == "not_in_care_team"
+        assert check(professional(AUTHOR_ID), settings_=nobody).rule == "author"
+
+    def test_the_block_comes_before_the_care_team(self):
+        s = settings(care_team_ids=frozenset(), blocked_professional_ids=frozenset({GP_ID}))
+        assert check(professional(), settings_=s).rule == "blocked_professional"
+
+    def test_outside_the_care_team_even_a_masked_document_says_not_in_care_team(self):
+        s = settings(care_team_ids=frozenset(), administrator_ids=frozenset({GP_ID}))
+        assert check(professional(), document(masked_from_professionals=True), settings_=s).rule == "not_in_care_team"
+
+    def test_joining_the_care_team_opens_normal_mode(self):
+        s = settings(care_team_ids=frozenset({STRANGER_ID}))
+        assert check(professional(STRANGER_ID), settings_=s).rule == "matrix_allowed"
+
+    @pytest.mark.parametrize("mode", [Mode.BRIS_DE_GLACE, Mode.CENTRE_15])
+    def test_emergency_modes_do_not_need_the_care_team(self, mode):
+        actor = professional(STRANGER_ID, samu_regulator=True)
+        decision = check(actor, settings_=settings(care_team_ids=frozenset()), mode=mode, justification="détresse")
+        assert decision.allowed and decision.rule in ("break_glass", "samu_regulator")
+
+    def test_pharmacist_reads_a_prescription_and_not_a_psychiatric_synthesis(self):
+        pharmacist = professional(profession_code="21")
+        prescription = check(pharmacist, document("57833-6", class_code="42"))
+        assert (prescription.allowed, prescription.rule) == (True, "matrix_allowed")
+        psychiatric = check(pharmacist, document("68599-0", class_code="11"))
+        assert (psychiatric.allowed, psychiatric.rule) == (False, "matrix_denied")
 
     @pytest.mark.parametrize("row", SEED_ROWS, ids=[r["type_code"] for r in SEED_ROWS])
     @pytest.mark.parametrize("code", ALL_G15_CODES)
@@ -36,10 +68,10 @@ class TestMatrix:
         else:
             assert (decision.allowed, decision.rule) == (False, "matrix_denied")
 
+    # J07 (2026) codes absent from the 2024 DMP map, and codes of no list: no row in the shipped matrix.
     @pytest.mark.parametrize("type_code, class_code", [
-        ("REMB", "60"), ("18748-4", "31"), ("60591-5", "11"), ("57833-6", "42"), ("60593-1", "43"),
-        ("PROT_ALD", "44"), ("80565-5", "45"), ("89601-9", "52"), ("EXPPAT_3", "90"), ("DOCPAT09", "95"),
-        ("DOCPAT03", "10"), ("28653-4", "10"), ("59283-2", "10")])
+        ("28617-9", "11"), ("34120-6", "11"), ("89233-1", "10"), ("PIECE-IDENTITE", "95"), ("EXPORT_DUI", "95"),
+        ("NOT-A-TYPE", "10")])
     def test_types_without_a_matrix_row_are_denied_and_the_decision_says_so(self, type_code, class_code):
         decision = check(professional(), document(type_code, class_code=class_code))
         assert (decision.allowed, decision.rule) == (False, "matrix_unknown_type")
@@ -185,4 +217,6 @@ class TestNeverReads:
     def test_the_patient_id_is_never_a_professional_id(self):
         # a professional whose id happens to equal the patient's gets nothing from it
         doc = document(masked_from_professionals=True)
-        assert check(professional(PATIENT_ID), doc).rule == "masked_document"
+        assert check(professional(PATIENT_ID), doc).rule == "not_in_care_team"
+        in_team = settings(care_team_ids=frozenset({PATIENT_ID}))
+        assert check(professional(PATIENT_ID), doc, settings_=in_team).rule == "masked_document"

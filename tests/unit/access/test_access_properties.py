@@ -14,8 +14,8 @@ PATIENTS = ["patient-a", "patient-b"]
 PROFESSIONALS = ["ps-1", "ps-2", "ps-3", "ps-4"]
 PEOPLE = PATIENTS + PROFESSIONALS + ["delegate-1", "svc"]
 CODES = ["10", "21", "26", "28", "40", "50", "60", "69", "70", "80", "91", "92", "98", "31", "86", ""]
-TYPES = [(code, "10") for code in MATRIX.types] + [
-    ("REMB", "60"), ("18748-4", "31"), ("DOCPAT03", "10"), ("60591-5", "11"), ("11488-4", "11")]
+TYPES = [(code, row.class_code) for code, row in MATRIX.types.items()] + [
+    ("28617-9", "11"), ("NOT-A-TYPE", "10"), ("REMB", "10"), ("11488-4", "11")]
 BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 MODES = list(Mode)
 
@@ -124,6 +124,14 @@ class TestWhenAllowed:
         actor, document = case["actor"], case["document"]
         if run(case).allowed and actor.type == ActorType.PROFESSIONAL and not is_own_deposit(actor, document):
             assert MATRIX.lookup(actor.profession_code, document.type_code).allowed
+
+    @FAST
+    @given(cases)
+    def test_a_normal_mode_read_by_a_professional_other_than_the_author_needs_the_care_team(self, case):
+        actor, document = case["actor"], case["document"]
+        if (run(case).allowed and actor.type == ActorType.PROFESSIONAL and case["mode"] == Mode.NORMAL
+                and not is_own_deposit(actor, document)):
+            assert actor.id in case["settings"].care_team_ids
 
     @FAST
     @given(cases)

@@ -48,6 +48,26 @@ class TestLeafInput:
         assert decoded["occurred_at"] == "2026-03-01T08:15:00.000000Z"
         assert decoded["action"] == "READ" and decoded["rule"] == "matrix:10/11488-4"
 
+    def test_a_record_without_a_matrix_version_keeps_the_leaf_it_always_had(self):
+        # the version-1 leaf layout, written out: records appended before matrix_version existed
+        # (and every record without one) keep their leaf hash, so existing proofs stay valid
+        commitment = b"\x01" * 32
+        before = ('{"access_mode":"NORMAL","action":"READ","actor_type":"HEALTHCARE_PROFESSIONAL",'
+                  '"appended_at":"2026-03-01T08:15:00.000000Z","decision":"ALLOWED","group":"MEDICAL_DOCUMENT",'
+                  '"occurred_at":"2026-03-01T08:15:00.000000Z","personal":"' + commitment.hex() + '",'
+                  '"profession_code":"10","record_id":"00000000-0000-0000-0000-000000000001",'
+                  '"request_id":"req-0","resource_type":"document","rule":"matrix:10/11488-4",'
+                  '"service":"documents","v":1}').encode()
+        assert leaf.leaf_input(make_entry(), T0, commitment) == before
+        assert merkle.leaf_hash(leaf.leaf_input(make_entry(matrix_version=""), T0, commitment)) == merkle.leaf_hash(before)
+
+    def test_a_record_with_a_matrix_version_commits_to_it(self):
+        commitment = b"\x01" * 32
+        with_version = leaf.leaf_input(make_entry(matrix_version="1-3f9a0c2b7d1e"), T0, commitment)
+        assert json.loads(with_version)["matrix_version"] == "1-3f9a0c2b7d1e"
+        other = leaf.leaf_input(make_entry(matrix_version="1-000000000000"), T0, commitment)
+        assert len({with_version, other, leaf.leaf_input(make_entry(), T0, commitment)}) == 3
+
     def test_the_commitment_is_an_hmac_keyed_by_the_salt(self):
         personal, salt = make_entry().personal, b"s" * 32
         message = json.dumps({"v": 1, **dataclasses.asdict(personal)}, sort_keys=True, separators=(",", ":"),

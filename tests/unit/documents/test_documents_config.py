@@ -12,7 +12,7 @@ BASE = {"SERVICE_NAME": "documents", "DATABASE_URL": "postgresql+psycopg://x/y",
 
 def test_reads_the_s3_variables_the_chart_sets():
     assert {"S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET", "S3_REGION", "S3_SECURE", "AUDIT_ADDR",
-            "NOTIFICATIONS_ADDR", "DOCUMENTS_DIR"} <= set(env_names(DocumentsSettings))
+            "NOTIFICATIONS_ADDR", "DOCUMENTS_DIR", "MATRIX_FILE"} <= set(env_names(DocumentsSettings))
 
 
 def test_audit_is_required():

@@ -59,3 +59,16 @@ class TestOutboxPayload:
             pb.DECISION_DENIED, pb.ACCESS_MODE_CENTRE_15, pb.ACTION_DOWNLOAD)
         assert message.occurred_at.ToDatetime(tzinfo=timezone.utc) == NOW
         assert message.actor.type == pb.ACTOR_TYPE_HEALTHCARE_PROFESSIONAL
+
+
+class TestMatrixVersion:
+    def test_the_matrix_version_travels_in_the_payload_and_the_proto(self):
+        record = a_record(matrix_version="1-3f9a0c2b7d1e")
+        assert audit.AuditRecord.from_payload(record.record_id, record.to_payload()).matrix_version == "1-3f9a0c2b7d1e"
+        assert record_pb(record).matrix_version == "1-3f9a0c2b7d1e"
+
+    def test_records_without_one_and_payloads_written_before_it_existed_have_none(self):
+        record = a_record()
+        assert record.matrix_version == "" and record_pb(record).matrix_version == ""
+        older = {k: v for k, v in record.to_payload().items() if k != "matrix_version"}
+        assert audit.AuditRecord.from_payload(record.record_id, older) == record

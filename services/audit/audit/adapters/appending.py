@@ -101,6 +101,7 @@ class AppendTransaction:
                    "profession_code": e.profession_code, "action": e.action, "activity_group": e.group,
                    "resource_type": e.resource_type, "decision": e.decision, "rule": e.rule,
                    "access_mode": e.access_mode, "service": e.service, "request_id": e.request_id,
+                   "matrix_version": e.matrix_version,
                    "personal_commitment": stored.commitment.hex(), "leaf_hash": stored.leaf_hash.hex(),
                    "salt": salt.hex()}
             for name in PERSONAL_FIELDS:

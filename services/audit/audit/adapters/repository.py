@@ -38,7 +38,7 @@ def record_of(row) -> StoredRecord:
                   actor_type=row["actor_type"], action=row["action"], decision=row["decision"], personal=personal,
                   profession_code=row["profession_code"], group=row["activity_group"],
                   resource_type=row["resource_type"], rule=row["rule"], access_mode=row["access_mode"],
-                  service=row["service"], request_id=row["request_id"])
+                  service=row["service"], request_id=row["request_id"], matrix_version=row["matrix_version"])
     return StoredRecord(entry, row["leaf_index"], bytes(row["leaf_hash"]), utc(row["appended_at"]),
                         bytes(row["personal_commitment"]), erased=row["p_erased_at"] is not None)
 

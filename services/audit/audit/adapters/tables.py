@@ -32,6 +32,7 @@ records = sa.Table(
     sa.Column("access_mode", sa.String(32), nullable=False),
     sa.Column("service", sa.String(64), nullable=False),
     sa.Column("request_id", sa.String(128), nullable=False),
+    sa.Column("matrix_version", sa.String(64), nullable=False, server_default=""),
     sa.Column("personal_commitment", sa.LargeBinary, nullable=False),
     sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
 )

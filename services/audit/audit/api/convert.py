@@ -64,7 +64,7 @@ def entry(r: pb.Record) -> Entry:
                           resource_label=r.resource_label, justification=r.justification),
         profession_code=a.profession_code, group=name_of("group", r.group), resource_type=r.resource_type,
         rule=r.rule, access_mode=name_of("access_mode", r.access_mode), service=r.service,
-        request_id=r.request_id)
+        request_id=r.request_id, matrix_version=r.matrix_version.strip())
 
 
 def record(s: StoredRecord) -> pb.Record:
@@ -77,7 +77,8 @@ def record(s: StoredRecord) -> pb.Record:
         action=value_of("action", e.action), group=value_of("group", e.group), patient_id=p.patient_id,
         resource_type=e.resource_type, resource_id=p.resource_id, resource_label=p.resource_label,
         decision=value_of("decision", e.decision), rule=e.rule, access_mode=value_of("access_mode", e.access_mode),
-        justification=p.justification, service=e.service, request_id=e.request_id, leaf_index=s.leaf_index,
+        justification=p.justification, service=e.service, request_id=e.request_id,
+        matrix_version=e.matrix_version, leaf_index=s.leaf_index,
         leaf_hash=s.leaf_hash, appended_at=timestamp(s.appended_at), personal_data_erased=s.erased)
 
 

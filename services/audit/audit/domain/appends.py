@@ -29,7 +29,8 @@ MAX_RECORDS_PER_CALL = 1000
 MAX_RECORDS_PER_TRANSACTION = 2000
 WAIT_SECONDS = 30.0
 
-ENTRY_LIMITS = {"profession_code": 16, "resource_type": 64, "rule": 128, "request_id": 128, "service": 64}
+ENTRY_LIMITS = {"profession_code": 16, "resource_type": 64, "rule": 128, "request_id": 128, "service": 64,
+                "matrix_version": 64}
 PERSONAL_LIMITS = {"patient_id": 64, "actor_id": 64, "rpps": 20, "on_behalf_of": 64, "display_name": 200,
                    "resource_id": 128, "resource_label": 500, "justification": 2000}
 FIELD_NAMES = {"actor_id": "actor.id", "rpps": "actor.rpps", "on_behalf_of": "actor.on_behalf_of",

@@ -39,7 +39,9 @@ def commitment(personal: Personal, salt: bytes) -> bytes:
 
 
 def leaf_input(entry: Entry, appended_at: datetime, personal_commitment: bytes) -> bytes:
-    return canonical({
+    """`matrix_version` is in the leaf only when set, so that the leaves (and proofs) of records made
+    before it existed, or by services without a matrix, are unchanged."""
+    fields = {
         "v": LEAF_VERSION,
         "record_id": entry.record_id,
         "occurred_at": timestamp_text(entry.occurred_at),
@@ -55,4 +57,7 @@ def leaf_input(entry: Entry, appended_at: datetime, personal_commitment: bytes) 
         "service": entry.service,
         "request_id": entry.request_id,
         "personal": personal_commitment.hex(),
-    })
+    }
+    if entry.matrix_version:
+        fields["matrix_version"] = entry.matrix_version
+    return canonical(fields)

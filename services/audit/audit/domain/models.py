@@ -57,6 +57,7 @@ class Entry:
     access_mode: str = ""
     service: str = ""
     request_id: str = ""
+    matrix_version: str = ""      # the access matrix a decision was taken with (documents' reads and changes)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ GROUP, RESOURCE = audit.MEDICAL_DOCUMENT, "document"
 
 def record(w: Who, *, action: str, decision: Decision, now: datetime, document: Document | None = None,
            mode: Mode = Mode.NORMAL, justification: str = "", resource_label: str = "") -> AuditRecord:
-    """What the caller did on the patient's documents; a professional as identity knows them."""
+    """What the caller did on the patient's documents; a professional as identity knows them. Every
+    such decision (read, list, change) names the version of the matrix it was taken with."""
     professional = w.actor if w.caller.actor_type == PROFESSIONAL else None
     return audit.record(
         w.caller, group=GROUP, resource_type=RESOURCE, action=action, patient_id=w.patient_id,
@@ -31,7 +32,8 @@ def record(w: Who, *, action: str, decision: Decision, now: datetime, document: 
         resource_id=document.document_id if document else "",
         resource_label=resource_label or (document.title if document else ""),
         profession_code=professional.profession_code if professional else "",
-        rpps=professional.rpps if professional else "", access_mode=Mode(mode).value, justification=justification)
+        rpps=professional.rpps if professional else "", access_mode=Mode(mode).value, justification=justification,
+        matrix_version=w.matrix.version)
 
 
 def record_of(caller: Caller, *, patient_id: str, action: str, decision: Decision, now: datetime,

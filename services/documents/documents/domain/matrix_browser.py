@@ -1,5 +1,6 @@
 """The app's matrix browser (DOMAIN.md §1.1): professions, and per profession every DMP type with
-whether it may be read, from the same data file as the decision (`access/matrix.yaml`)."""
+whether it may be read and whether its row is provisional (DOMAIN §10.1), from the same matrix as
+the decision (MATRIX_FILE, by default `access/matrix.yaml`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,16 +9,8 @@ from meskit.errors import InvalidArgument, NotFound
 
 from documents.domain import catalog
 from documents.domain.access import Matrix
+from documents.domain.access.reference import PROFESSIONS
 
-# TRE_G15 labels (DOMAIN §1.2) of the codes the matrix has columns for.
-PROFESSION_LABELS = {
-    "10": "Médecin", "21": "Pharmacien", "26": "Audioprothésiste", "28": "Opticien-lunetier",
-    "40": "Chirurgien-dentiste", "50": "Sage-femme", "60": "Infirmier", "69": "Infirmier psychiatrique",
-    "70": "Masseur-kinésithérapeute", "80": "Pédicure-podologue", "81": "Orthoprothésiste", "82": "Podo-orthésiste",
-    "83": "Orthopédiste-orthésiste", "84": "Oculariste", "85": "Épithésiste", "91": "Orthophoniste",
-    "92": "Orthoptiste", "94": "Ergothérapeute", "95": "Diététicien", "96": "Psychomotricien",
-    "98": "Manipulateur d'électroradiologie médicale",
-}
 COLUMN_LABELS = {
     "medecins": "Médecins (dont radiologues, biologistes), libéraux ou salariés (hors médecine du travail), "
                 "SAMU-Urgences-Centre 15, internes",
@@ -58,7 +51,7 @@ def professions(matrix: Matrix) -> list[Profession]:
     out = []
     for code in codes:
         groups = matrix.groups_of(code)
-        out.append(Profession(code, PROFESSION_LABELS.get(code, code), "+".join(groups),
+        out.append(Profession(code, PROFESSIONS.get(code, code), "+".join(groups),
                               " / ".join(COLUMN_LABELS.get(g, g) for g in groups)))
     return out
 
