@@ -53,7 +53,7 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
 
     masked = patient.post(f"/v1/patients/{patient_id}/documents/{bilan}:setVisibility", json={"masked": True})
     assert masked.status_code == 200, masked.text
-    assert read("physio", physio, bilan, 403).json()["code"] == "PERMISSION_DENIED"
+    assert read("physio", physio, bilan, 404).json()["code"] == "NOT_FOUND"      # masked: told as missing
     read("gp", gp, bilan, 200)                                   # the author still reads
 
     blocked = patient.post(f"/v1/patients/{patient_id}/blocked-professionals",
@@ -61,7 +61,7 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
     assert blocked.status_code == 200, blocked.text
     read("pharmacist", pharmacist, delivery, 403)
 
-    read("urgentist", urgentist, bilan, 403)                     # masked, normal access
+    read("urgentist", urgentist, bilan, 404)                     # masked, normal access: told as missing
     read("urgentist", urgentist, bilan, 403, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE"})   # no justification
     read("urgentist", urgentist, bilan, 200, **BREAK_GLASS)
 
@@ -74,7 +74,7 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
     document_reads = [r for r in history if r.get("resourceType") == "document" and r["action"] == "ACTION_READ"]
     assert len(document_reads) == len(reads)
     refused = [r for r in document_reads if r["decision"] != "DECISION_ALLOWED"]
-    assert len(refused) == sum(1 for _, status, _ in reads if status == 403)
+    assert len(refused) == sum(1 for _, status, _ in reads if status in (403, 404))
     assert all(r["rule"] for r in document_reads)
     rules = {r["rule"] for r in document_reads}
     assert {"masked_document", "blocked_professional", "break_glass_opposed"} <= rules
