@@ -173,6 +173,30 @@ class TestDocuments:
         assert {(r.decision, r.rule) for r in attempts} == {(apb.DECISION_DENIED, "document_not_found")}
 
 
+class TestSpaces:
+    def test_another_patients_space_answers_as_one_that_does_not_exist(self, stack):
+        """Lists, deposits and folders of a space: the same refusal whether the space exists or not."""
+        patient, other = stack.new_patient(), stack.new_patient()
+        meta = stack.patient(other)
+
+        def calls(space: str):
+            return [
+                answer_of(lambda: stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=space), metadata=meta,
+                                                           timeout=10)),
+                answer_of(lambda: stack.upload(meta, TEXT, patient_id=space, title="Note",
+                                               category=pb.DOCUMENT_CATEGORY_AUTR_DOC)),
+                answer_of(lambda: stack.docs.ListFolders(pb.ListFoldersRequest(patient_id=space), metadata=meta,
+                                                         timeout=10)),
+                answer_of(lambda: stack.docs.CreateFolder(pb.CreateFolderRequest(patient_id=space, name="x"),
+                                                          metadata=meta, timeout=10)),
+                answer_of(lambda: stack.docs.MaskAllDocuments(pb.MaskAllDocumentsRequest(patient_id=space, masked=True),
+                                                              metadata=meta, timeout=10))]
+        theirs = calls(patient)
+        assert theirs == calls(NOWHERE)
+        assert {answer[0] for answer in theirs} == {grpc.StatusCode.PERMISSION_DENIED}
+        assert stack.rows(patient) == 0
+
+
 class TestFolders:
     def test_another_patients_folder_answers_as_one_that_does_not_exist(self, stack):
         patient, other = stack.new_patient(), stack.new_patient()
