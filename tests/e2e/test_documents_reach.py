@@ -2,11 +2,13 @@
 the caller's reach, the problem JSON is the one of an id that exists nowhere (all but its request id)."""
 from __future__ import annotations
 
+import itertools
 import time
 
 import grpc
 import httpx
 import pytest
+from mes.audit.v1 import audit_pb2, audit_pb2_grpc
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 
@@ -15,6 +17,7 @@ from devtools.eventually import eventually
 from e2e_actors import Actor, deposit
 
 NOWHERE = "00000000-0000-4000-8000-000000000000"
+_serial = itertools.count(int(time.time()) % 900)       # NIR order numbers of the patients made here
 
 
 def problem(response: httpx.Response) -> tuple[int, str, dict]:
@@ -58,7 +61,7 @@ def people(platform, patient_session):
 
 def _other_patient(platform) -> str:
     """A second patient, created by the insurer's feed (never activated)."""
-    stamp = int(time.time()) % 1000
+    stamp = next(_serial)
     birth = "1971-03-15"
     body = f"2{birth[2:4]}{birth[5:7]}75056{stamp:03d}"
     with grpc.insecure_channel(platform.address("identity")) as channel:
@@ -112,3 +115,29 @@ def test_another_persons_notification_answers_as_a_missing_one(platform, people)
     for ask in (lambda n: gp.client.post(f"/v1/notifications/{n}:mark", json={"read": True}),
                 lambda n: gp.client.delete(f"/v1/notifications/{n}")):
         assert problem(ask(item)) == problem(ask(NOWHERE))
+
+
+def test_another_patients_folders_activity_and_account_answer_as_ones_that_do_not_exist(platform, people):
+    patient_id, patient, gp, _ = people
+    other = _other_patient(platform)
+    deposit(gp, other, "CR de consultation", "11488-4")
+    with grpc.insecure_channel(platform.address("audit")) as channel:
+        found = eventually(lambda: audit_pb2_grpc.AuditServiceStub(channel).SearchRecords(
+            audit_pb2.SearchRecordsRequest(patient_id=other, page_size=10),
+            metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")], timeout=10).records,
+            what="a record in her trail")
+    record = found[0].record_id
+
+    def alike(*paths: str) -> None:
+        answers = [problem(patient.request(method, path, **({"json": {"name": "x"}} if method == "PATCH" else {})))
+                   for method, path in (p.split(" ", 1) for p in paths)]
+        assert all(answer == answers[0] for answer in answers), answers
+        assert answers[0][0] in (403, 404)
+
+    alike(f"PATCH /v1/patients/{other}/folders/{NOWHERE}", f"PATCH /v1/patients/{NOWHERE}/folders/{NOWHERE}")
+    alike(f"DELETE /v1/patients/{other}/folders/{NOWHERE}", f"DELETE /v1/patients/{NOWHERE}/folders/{NOWHERE}")
+    alike(f"GET /v1/patients/{other}/activity/{record}", f"GET /v1/patients/{other}/activity/{NOWHERE}",
+          f"GET /v1/patients/{NOWHERE}/activity/{NOWHERE}")
+    alike(f"GET /v1/patients/{patient_id}/activity/{record}", f"GET /v1/patients/{patient_id}/activity/{NOWHERE}")
+    alike(f"GET /v1/accounts/{other}", f"GET /v1/accounts/{NOWHERE}")
+    alike(f"GET /v1/patients/{other}/access-settings", f"GET /v1/patients/{NOWHERE}/access-settings")
