@@ -135,6 +135,16 @@ class TestRtf:
     def test_each_object_control_word(self, word):
         assert refused(rb"{\rtf1\ansi {" + word + rb" 0105000002000000}\par}")[0] == content.RTF_EMBEDDED_OBJECT
 
+    @pytest.mark.parametrize("field", [rb"{\field{\*\fldinst DDEAUTO c:\\windows\\system32\\cmd.exe \"/k calc\"}}",
+                                       rb"{\field{\*\fldinst {\rtlch\fcs1 DD}{E c:\\x.exe}}{\fldrslt}}",
+                                       rb"{\field{\*\fldinst {\*\x}\'44\'44E c:\\x.exe}{\fldrslt}}"])
+    def test_a_dde_field(self, field):
+        reason, message = refused(rb"{\rtf1\ansi " + field + rb"\par}")
+        assert reason == content.RTF_DDE_FIELD and "DDE" in message
+
+    def test_an_ordinary_field_is_fine(self):
+        assert accept(rb"{\rtf1\ansi {\field{\*\fldinst PAGE}{\fldrslt 1}}\par}").content_type == content.RTF
+
     def test_the_word_object_in_the_text_is_fine(self):
         assert accept(rb"{\rtf1\ansi Objet : object de la consultation\par}").content_type == content.RTF
         assert accept(RTF).content_type == content.RTF

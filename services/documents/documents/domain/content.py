@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from documents.domain import disguises
 from documents.domain.disguises import (  # noqa: F401  (reason codes, listed here with the others)
-    PDF_EMBEDDED_FILE, PDF_JAVASCRIPT, PDF_LAUNCH, POLYGLOT, RTF_EMBEDDED_OBJECT)
+    PDF_EMBEDDED_FILE, PDF_JAVASCRIPT, PDF_LAUNCH, POLYGLOT, RTF_DDE_FIELD, RTF_EMBEDDED_OBJECT)
 
 MAX_SIZE_BYTES = 5_000_000
 MAX_IMAGE_PIXELS = 40_000_000          # decompression bombs: a 5 MB PNG may declare billions of pixels

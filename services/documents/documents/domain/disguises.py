@@ -8,7 +8,8 @@
   reachable from the trailer with pypdf (names unescaped, compressed object streams opened), and by a
   scan of the raw bytes for the names themselves, `#xx` escapes decoded (for what pypdf would skip).
   Page content streams are not read: their names are resources, not actions.
-- RTF embedded objects: any `\\object`, `\\objdata`, `\\objemb`... control word, or an OLE `\\datastore`.
+- RTF embedded objects: any `\\object`, `\\objdata`, `\\objemb`... control word, or an OLE `\\datastore`;
+  and fields whose instruction is DDE / DDEAUTO (they start a program when the file opens).
 - JPEG whose structure a decoder would stumble on: segments running past the end, a reserved marker,
   no end of image. Pillow decodes it afterwards (content.py).
 
@@ -21,8 +22,9 @@ import struct
 
 Finding = tuple[str, str]
 
-POLYGLOT, PDF_JAVASCRIPT, PDF_LAUNCH, PDF_EMBEDDED_FILE, RTF_EMBEDDED_OBJECT, CORRUPT = (
-    "POLYGLOT", "PDF_JAVASCRIPT", "PDF_LAUNCH_ACTION", "PDF_EMBEDDED_FILE", "RTF_EMBEDDED_OBJECT", "CORRUPT")
+POLYGLOT, PDF_JAVASCRIPT, PDF_LAUNCH, PDF_EMBEDDED_FILE, RTF_EMBEDDED_OBJECT, RTF_DDE_FIELD, CORRUPT = (
+    "POLYGLOT", "PDF_JAVASCRIPT", "PDF_LAUNCH_ACTION", "PDF_EMBEDDED_FILE", "RTF_EMBEDDED_OBJECT", "RTF_DDE_FIELD",
+    "CORRUPT")
 MAX_PDF_OBJECTS = 200_000
 ZIP_METHODS = frozenset({0, 1, 6, 8, 9, 12, 14, 93, 95, 96, 97, 98, 99})
 
@@ -156,6 +158,9 @@ def pdf_objects(reader) -> Finding | None:
 # ---- RTF embedded objects ------------------------------------------------------------------------
 
 _RTF_OBJECT = re.compile(rb"\\(obj[a-z]*|object|datastore)(?![a-z])", re.IGNORECASE)
+_RTF_FIELD = re.compile(rb"\\fldinst(?![a-z])", re.IGNORECASE)
+_RTF_HEX = re.compile(rb"\\'([0-9a-f]{2})", re.IGNORECASE)
+_RTF_MARKUP = re.compile(rb"\\[a-z]+-?\d* ?|\\.|[{}\s]", re.IGNORECASE | re.DOTALL)
 
 
 def rtf_objects(data: bytes) -> Finding | None:
@@ -164,6 +169,11 @@ def rtf_objects(data: bytes) -> Finding | None:
         word = found.group(1).decode("ascii").lower()
         return RTF_EMBEDDED_OBJECT, (f"Le fichier RTF contient un objet incorporé (\\{word}) : il n'est pas accepté. "
                                      "Enregistrez-le en PDF puis déposez la copie")
+    for field in _RTF_FIELD.finditer(data):       # {\field{\*\fldinst DDEAUTO c:\\windows\\cmd.exe ...}}
+        text = _RTF_HEX.sub(lambda m: bytes([int(m.group(1), 16)]), data[field.end():field.end() + 1024])
+        instruction = _RTF_MARKUP.sub(b"", text)
+        if instruction.upper().startswith(b"DDE"):
+            return RTF_DDE_FIELD, "Le fichier RTF contient un champ DDE qui lance un programme : il n'est pas accepté"
     return None
 
 
