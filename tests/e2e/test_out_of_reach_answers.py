@@ -81,13 +81,14 @@ def test_another_patients_document_answers_as_one_that_does_not_exist(platform, 
     assert gp.read(other, theirs).json()["title"] == "CR de consultation"      # nothing changed
 
 
-def test_a_masked_document_answers_a_professional_as_a_missing_one(people):
-    patient_id, patient, gp, physio = people
-    report = deposit(gp, patient_id, "Bilan fonctionnel", "47420-5")
-    masked = patient.post(f"/v1/patients/{patient_id}/documents/{report}:setVisibility", json={"masked": True})
-    assert masked.status_code == 200, masked.text
-    assert_alike(physio.client, patient_id, report)
-    assert gp.read(patient_id, report).json()["visibility"]["masked"] is True
+def test_a_masked_document_answers_a_professional_as_a_missing_one(platform, people):
+    _, _, gp, physio = people
+    other = _other_patient(platform)
+    report = deposit(gp, other, "Bilan fonctionnel", "47420-5")
+    masked = gp.client.post(f"/v1/patients/{other}/documents/{report}:setVisibility", json={"masked": True})
+    assert masked.status_code == 200, masked.text              # the author masks at the patient's request
+    assert_alike(physio.client, other, report)
+    assert gp.read(other, report).json()["visibility"]["masked"] is True
 
 
 def test_an_embargoed_document_answers_the_patient_as_a_missing_one(people):
