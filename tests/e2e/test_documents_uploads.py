@@ -1,9 +1,11 @@
-"""Uploads through the gateway: refusals name the reason and store nothing; a PNG becomes a JPEG;
+"""Uploads through the gateway: refusals (disguised files too) name the reason and store nothing; a PNG becomes a JPEG;
 with audit stopped, reads are refused and uploads still reach the trail once it is back."""
 from __future__ import annotations
 
 import io
 import json
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +14,9 @@ from PIL import Image
 from devtools.eventually import eventually
 from devtools.samples import blank_pdf
 from e2e_actors import Actor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "documents"))   # the crafted files
+import crafted_files  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +54,15 @@ REFUSALS = {
     "over_5_000_000_bytes": (b"%PDF-1.4\n" + b"0" * (5_000_001 - 9), "gros.pdf", "TOO_LARGE"),
     "empty": (b"", "vide.pdf", "EMPTY"),
     "truncated_png": (png_bytes()[:60], "photo.png", "CORRUPT"),
+    # files that are not what they claim (issue 10, point 9)
+    "pdf_zip_polyglot": (blank_pdf() + crafted_files.zip_archive(), "ordonnance.pdf", "POLYGLOT"),
+    "pdf_javascript": (crafted_files.handmade_pdf(b"/OpenAction 4 0 R", rb"<< /S /JavaScript /JS (app.alert\(1\)) >>"),
+                       "resultats.pdf", "PDF_JAVASCRIPT"),
+    "pdf_launch_in_an_object_stream": (crafted_files.pdf_with_object_stream(rb"<< /S /Launch /F (cmd.exe) >>"),
+                                       "resultats.pdf", "PDF_LAUNCH_ACTION"),
+    "rtf_embedded_object": (crafted_files.RTF_WITH_OBJECT, "courrier.rtf", "RTF_EMBEDDED_OBJECT"),
+    "damaged_jpeg": (crafted_files.jpeg_scan_damaged(), "photo.jpg", "CORRUPT"),
+    "utf16_text": ("Compte rendu".encode("utf-16"), "note.txt", "INVALID_TEXT"),
 }
 
 

@@ -42,10 +42,18 @@ def read(stack, metadata, patient, document_id, **access):
         stack.docs.GetDocument(request, metadata=metadata, timeout=10)
         outcome = "allowed"
     except grpc.RpcError as exc:
-        assert exc.code() == grpc.StatusCode.PERMISSION_DENIED, exc.details()
-        outcome = error_reason(exc).lower()
+        outcome = refused_rule(stack, exc, patient, document_id)
     records = stack.records_about(patient, document_id, apb.ACTION_READ)
     return outcome, records
+
+
+def refused_rule(stack, exc, patient, document_id):
+    """The rule of a refusal: named in the answer when it depends on the space only; otherwise the
+    answer is that of a missing document, and only the patient's audit trail names the rule."""
+    if exc.code() == grpc.StatusCode.PERMISSION_DENIED:
+        return error_reason(exc).lower()
+    assert (exc.code(), exc.details(), error_reason(exc)) == (grpc.StatusCode.NOT_FOUND, "Document introuvable", "")
+    return stack.records_about(patient, document_id)[0].rule
 
 
 def only_record(records, *, allowed: bool, rule: str):

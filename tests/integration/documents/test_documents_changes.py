@@ -7,6 +7,7 @@ import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from mes.documents.v1 import documents_pb2 as pb
+from mes.identity.v1 import identity_pb2 as ipb
 
 from documents_harness import error_reason
 from documents_samples import TEXT, pdf
@@ -66,10 +67,17 @@ class TestDelete:
     def test_another_professional_cannot_delete(self, stack, space):
         patient, _, own, by_gp = space
         other = stack.new_professional("10")
-        for doc in (own, by_gp):
-            assert code_of(lambda: stack.docs.DeleteDocument(pb.DeleteDocumentRequest(
-                patient_id=patient, document_id=doc.document_id), metadata=stack.professional(other))) == \
-                grpc.StatusCode.PERMISSION_DENIED
+        stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
+            patient_id=patient, professional_id=other.professional_id), metadata=stack.patient(patient), timeout=10)
+        with pytest.raises(grpc.RpcError) as caught:    # a report the other doctor reads: refused as not theirs
+            stack.docs.DeleteDocument(pb.DeleteDocumentRequest(patient_id=patient, document_id=by_gp.document_id),
+                                      metadata=stack.professional(other))
+        assert (caught.value.code(), error_reason(caught.value)) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_THE_AUTHOR")
+        # the patient's own upload: refused too (as not theirs, or as a document they cannot see)
+        assert code_of(lambda: stack.docs.DeleteDocument(pb.DeleteDocumentRequest(
+            patient_id=patient, document_id=own.document_id), metadata=stack.professional(other))) in (
+            grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+        assert stack.rows(patient) == 2
 
     def test_author_deletes_and_the_patient_sees_a_tombstone(self, stack, space):
         patient, gp, _, by_gp = space
@@ -84,7 +92,7 @@ class TestDelete:
         plain = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.patient(patient))
         assert by_gp.document_id not in [d.document_id for d in plain.documents]
         assert code_of(lambda: stack.download(stack.patient(patient), patient, by_gp.document_id)) == \
-            grpc.StatusCode.PERMISSION_DENIED
+            grpc.StatusCode.NOT_FOUND     # deleted: no longer there, though its tombstone is listed
 
     def test_batch_delete_is_all_or_nothing(self, stack, space):
         patient, _, own, by_gp = space

@@ -5,6 +5,7 @@ import io
 
 import grpc
 import pytest
+from mes.audit.v1 import audit_pb2 as apb
 from mes.documents.v1 import documents_pb2 as pb
 from PIL import Image
 
@@ -144,3 +145,46 @@ class TestAccepted:
         policy = stack.docs.GetUploadPolicy(pb.GetUploadPolicyRequest(), metadata=stack.patient(patient), timeout=5)
         assert policy.max_size_bytes == 5_000_000
         assert {t.content_type for t in policy.accepted_file_types} >= {"image/png", "application/pdf"}
+
+
+def disguised():
+    """(name, bytes, reason) of files that are not what they claim (issue 10, point 9)."""
+    from crafted_files import (RTF_WITH_OBJECT, handmade_pdf, jpeg_scan_damaged, pdf_with_object_stream,
+                               zip_archive)
+    return {
+        "pdf_zip_polyglot": (pdf() + zip_archive(), "POLYGLOT"),
+        "zip_starting_with_a_pdf_header": (b"%PDF-1.7\n" + zip_archive(), "POLYGLOT"),
+        "pdf_javascript_open_action": (handmade_pdf(b"/OpenAction 4 0 R",
+                                                    rb"<< /S /JavaScript /JS (app.alert\(1\)) >>"), "PDF_JAVASCRIPT"),
+        "pdf_launch_in_an_object_stream": (pdf_with_object_stream(rb"<< /S /Launch /F (cmd.exe) >>"),
+                                           "PDF_LAUNCH_ACTION"),
+        "rtf_embedded_object": (RTF_WITH_OBJECT, "RTF_EMBEDDED_OBJECT"),
+        "damaged_jpeg": (jpeg_scan_damaged(), "CORRUPT"),
+        "truncated_tiff": (tiff(size=(200, 200))[:20_000], "CORRUPT"),
+        "utf16_text": ("Compte rendu de consultation".encode("utf-16"), "INVALID_TEXT"),
+    }
+
+
+class TestDisguisedUploads:
+    @pytest.mark.parametrize("case", list(disguised()))
+    def test_a_professionals_disguised_file_is_refused_and_leaves_nothing(self, stack, patient, case):
+        """No object, no row, no audit record of a deposit, no notice for the patient."""
+        data, reason = disguised()[case]
+        gp = stack.new_professional("10")
+        objects = stack.objects()
+        with pytest.raises(grpc.RpcError) as caught:
+            stack.upload(stack.professional(gp), data, patient_id=patient, title="CR", type_code="11488-4")
+        assert (caught.value.code(), error_reason(caught.value)) == (grpc.StatusCode.INVALID_ARGUMENT, reason)
+        assert caught.value.details() and caught.value.details()[0].isupper()       # a French sentence
+        assert (stack.objects(), stack.rows(patient)) == (objects, 0)
+        # then an honest deposit: what audit, the outbox and the bell hold is that one only
+        honest = stack.upload(stack.professional(gp), pdf(), patient_id=patient, title="CR", type_code="11488-4")
+        eventually(lambda: stack.pending_outbox() == 0, what="documents' outbox relayed")
+        eventually(lambda: len(stack.bell(patient, "AJOUT_DOCUMENT")) == 1, what="the honest deposit on her bell")
+        created = [r for r in stack.records(patient) if r.action == apb.ACTION_CREATE]
+        assert [r.resource_id for r in created] == [honest.document_id]
+        assert [p["document_id"] for p in stack.published(patient, "AJOUT_DOCUMENT")] == [honest.document_id]
+
+    def test_the_patients_disguised_upload_stores_nothing(self, stack, patient):
+        for case, (data, reason) in disguised().items():
+            assert refused(stack, patient, data) == (grpc.StatusCode.INVALID_ARGUMENT, reason), case

@@ -3,6 +3,7 @@ all read / delete, a live stream; events are idempotent on their id."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import date, timedelta
 
 import grpc
@@ -10,7 +11,8 @@ import pytest
 from mes.notifications.v1 import notifications_pb2 as pb
 
 from devtools.eventually import eventually
-from devtools.rpc_errors import error_details
+from devtools.rpc_errors import answer_of, error_details
+from notifications.domain.bell import NOT_YOURS
 
 
 def bell(h, profile_id, viewer=None, **kw):
@@ -153,18 +155,22 @@ class TestReadState:
         assert counts(h, "p1")["p1"][0] == 0
 
     def test_someone_else_cannot_mark_or_delete(self, notifications):
+        """...and learns nothing: another's item is answered byte for byte as a missing one."""
         h = notifications
         h.person("p1")
         h.publish("p1")
         (item,) = bell(h, "p1")
-        for call in (lambda: h.stub.MarkNotification(pb.MarkNotificationRequest(
-                notification_id=item.notification_id, read=True), metadata=h.patient("p2")),
-                lambda: h.stub.DeleteNotification(pb.DeleteNotificationRequest(
-                    notification_id=item.notification_id), metadata=h.patient("p2"))):
-            with pytest.raises(grpc.RpcError) as denied:
-                call()
-            assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
-        assert not bell(h, "p1")[0].read
+        missing = str(uuid.uuid4())
+        for caller in (h.patient("p2"), h.as_("professional", "pro-1", profession_code="10")):
+            for ask in (lambda n: h.stub.MarkNotification(pb.MarkNotificationRequest(notification_id=n, read=True),
+                                                          metadata=caller),
+                        lambda n: h.stub.DeleteNotification(pb.DeleteNotificationRequest(notification_id=n),
+                                                            metadata=caller)):
+                theirs, none = answer_of(lambda: ask(item.notification_id)), answer_of(lambda: ask(missing))
+                assert theirs == none
+                assert theirs[:2] in ((grpc.StatusCode.NOT_FOUND, "Notification introuvable"),
+                                      (grpc.StatusCode.PERMISSION_DENIED, NOT_YOURS))
+        assert not bell(h, "p1")[0].read and len(bell(h, "p1")) == 1
 
     def test_pages_newest_first(self, notifications):
         h = notifications

@@ -55,10 +55,10 @@ class TestRefusals:
         assert refusal(rb"{\rtf1\ansi {\b bold}") == content.CORRUPT
 
     def test_rejects_text_with_nul_bytes(self):
-        assert refusal(b"hello\x00world") == content.UNSUPPORTED_TYPE
+        assert refusal(b"hello\x00world") == content.INVALID_TEXT
 
     def test_rejects_text_with_control_characters(self):
-        assert refusal(b"hello\x1b[31m world") == content.UNSUPPORTED_TYPE
+        assert refusal(b"hello\x1b[31m world") == content.INVALID_TEXT
 
     @pytest.mark.parametrize("magic", [b"PK\x03\x04", b"GIF89a", b"\x7fELF"])
     def test_rejects_other_known_formats(self, magic):

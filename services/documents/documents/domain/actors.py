@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from meskit.auth import PROFESSIONAL, Caller
+from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
+from meskit.errors import NotFound
 
 from documents.domain.access import Actor, ActorType, DelegationType, Matrix, PatientSettings
 
@@ -94,7 +95,19 @@ class Who:
         return display_name(self.caller, self.context)
 
 
+def _outside_the_space(caller: Caller, patient_id: str) -> bool:
+    """A patient or delegate whose token is for another space: refused there whatever it holds."""
+    return ((caller.actor_type == PATIENT and caller.subject != patient_id)
+            or (caller.actor_type == DELEGATE and caller.on_behalf_of != patient_id))
+
+
 def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
     professional_id = caller.subject if caller.actor_type == PROFESSIONAL else ""
-    context = deps.contexts.get(patient_id, professional_id)
+    try:
+        context = deps.contexts.get(patient_id, professional_id)
+    except NotFound:
+        if not _outside_the_space(caller, patient_id):
+            raise
+        # a space that does not exist answers as another's does: whether it exists is not told (issue 10, point 8)
+        context = AccessContext(settings=PatientSettings(patient_id=patient_id))
     return Who(caller, context, actor_for(caller, context), deps.matrix)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meskit.auth import OPERATOR, SERVICE, Caller
-from meskit.errors import InvalidArgument, PermissionDenied, Violations
+from meskit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
 
-from documents.domain import auditing, catalog, permissions
+from documents.domain import auditing, catalog, permissions, reach
 from documents.domain.access import Decision
 from documents.domain.actors import Who, who
 from documents.domain.deposit import PARIS, TITLE_LIMIT, parse_document_date
@@ -46,12 +46,24 @@ class VisibilityChange:
     hidden_from_patient_until: datetime | None = None
 
 
-def _refuse(deps: Dependencies, w: Who, action: str, decision: Decision, now: datetime, document: Document,
-            message: str = CHANGE_REFUSED) -> PermissionDenied:
-    """The refused change is recorded (its own transaction: nothing else is written)."""
+def _refuse(deps: Dependencies, w: Who, action: str, decision: Decision, now: datetime, document: Document | None,
+            read: Decision | None, document_id: str, message: str = CHANGE_REFUSED) -> DomainError:
+    """The refused change is recorded (its own transaction: nothing else is written). A document the
+    caller cannot read, or none, is refused alike (reach)."""
     with deps.unit_of_work() as repo:
-        repo.add_audit(auditing.record(w, action=action, decision=decision, now=now, document=document))
-    return denied(decision, message)
+        repo.add_audit(reach.naming(auditing.record(w, action=action, decision=decision, now=now, document=document),
+                                    document_id))
+    return denied(decision, message) if reach.reachable(read) else reach.refusal(w, now, message)
+
+
+def _decided(w: Who, document: Document | None, operations: list[str], now: datetime
+             ) -> tuple[Decision | None, Decision, bool]:
+    """(read decision or None without a document, change decision, allowed)."""
+    if document is None:
+        return None, reach.MISSING, False
+    read = read_decision(w, document, now)
+    decision, allowed = _first_denied(w, document, operations, read)
+    return read, decision, allowed and read.allowed
 
 
 def _first_denied(w: Who, document: Document, operations: list[str], read: Decision) -> tuple[Decision, bool]:
@@ -74,8 +86,8 @@ def update_document(deps: Dependencies, caller: Caller, patient_id: str, documen
     now = deps.now()
     values = _metadata_values(change, now)
     with deps.unit_of_work() as repo:
-        document = get_or_404(repo, patient_id, document_id, for_update=True)
-        decision, allowed = _first_denied(w, document, operations, read_decision(w, document, now))
+        document = repo.get_document(patient_id, document_id, for_update=True)
+        read, decision, allowed = _decided(w, document, operations, now)
         if allowed:
             if change.folder_id and repo.get_folder(patient_id, change.folder_id) is None:
                 raise InvalidArgument("Dossier introuvable", reason="FOLDER_NOT_FOUND")
@@ -85,7 +97,7 @@ def update_document(deps: Dependencies, caller: Caller, patient_id: str, documen
             updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(auditing.record(w, action=auditing.UPDATE, decision=decision, now=now, document=updated))
     if not allowed:
-        raise _refuse(deps, w, auditing.UPDATE, decision, now, document)
+        raise _refuse(deps, w, auditing.UPDATE, decision, now, document, read, document_id)
     return shown(w, updated, now)
 
 
@@ -131,8 +143,8 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
         raise InvalidArgument("Aucune modification demandée")
     w = who(deps, caller, patient_id)
     with deps.unit_of_work() as repo:
-        document = get_or_404(repo, patient_id, document_id, for_update=True)
-        decision, allowed = _first_denied(w, document, operations, read_decision(w, document, now))
+        document = repo.get_document(patient_id, document_id, for_update=True)
+        read, decision, allowed = _decided(w, document, operations, now)
         if allowed:
             values: dict = {"updated_at": now}
             if change.masked is not None:
@@ -147,7 +159,7 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
             updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
     if not allowed:
-        raise _refuse(deps, w, auditing.VISIBILITY_CHANGE, decision, now, document)
+        raise _refuse(deps, w, auditing.VISIBILITY_CHANGE, decision, now, document, read, document_id)
     return shown(w, updated, now)
 
 
@@ -179,11 +191,6 @@ def mask_all(deps: Dependencies, caller: Caller, patient_id: str, masked: bool) 
     return changed, []
 
 
-def _delete_decision(w: Who, document: Document, now: datetime) -> Decision:
-    return permissions.change_decision(w.actor, w.context.settings, document, permissions.DELETE,
-                                       read_decision(w, document, now))
-
-
 def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, document_ids: list[str]) -> None:
     """All or nothing: every document must exist and be deletable by the caller."""
     require_ids(patient_id=patient_id)
@@ -196,13 +203,14 @@ def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, docume
     w = who(deps, caller, patient_id)
     now = deps.now()
     removed_keys: list[str] = []
-    refused: list[tuple[Document, Decision]] = []
     with deps.unit_of_work() as repo:
-        documents = [get_or_404(repo, patient_id, d, for_update=True) for d in document_ids]
-        decisions = [_delete_decision(w, d, now) for d in documents]
-        refused = [(d, decision) for d, decision in zip(documents, decisions) if not decision.allowed]
+        documents = [repo.get_document(patient_id, d, for_update=True) for d in document_ids]
+        decided = [_decided(w, d, [permissions.DELETE], now) for d in documents]
+        refused = [(d, document_id, decision) for d, document_id, (_, decision, allowed)
+                   in zip(documents, document_ids, decided) if not allowed]
         if not refused:
-            for document, decision in zip(documents, decisions):
+            for document, (_, decision, _) in zip(documents, decided):
+                assert document is not None, "every document was found"
                 if document.patient_side:
                     repo.delete_document(document.document_id)
                 else:
@@ -211,10 +219,14 @@ def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, docume
                 removed_keys.append(document.object_key)
                 repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now, document=document))
     if refused:
+        message = "Vous ne pouvez pas supprimer ce document"
         with deps.unit_of_work() as repo:
-            for document, decision in refused:
-                repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now, document=document))
-        raise denied(refused[0][1], "Vous ne pouvez pas supprimer ce document")
+            for document, document_id, decision in refused:
+                repo.add_audit(reach.naming(auditing.record(w, action=auditing.DELETE, decision=decision, now=now,
+                                                            document=document), document_id))
+        if not all(reach.reachable(read) for read, _, _ in decided):
+            raise reach.refusal(w, now, message)      # whichever is missing or out of reach: the same answer
+        raise denied(refused[0][2], message)
     _remove_objects(deps, removed_keys)
 
 

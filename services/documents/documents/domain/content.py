@@ -1,8 +1,14 @@
 """What an upload really is, decided by its bytes, never by its name (DOMAIN.md §2.1).
 
 Accepted: JPEG, PNG (converted and stored as JPEG), PDF, plain text, RTF, TIFF; at most
-5,000,000 bytes. Images are fully decoded with Pillow; a PDF must have its header and an
-end-of-file marker and be readable by pypdf; RTF must open with `{\\rtf` and have balanced braces.
+5,000,000 bytes. Images are fully decoded with Pillow (a JPEG's segments are walked first); a PDF
+must open with its header, have an end-of-file marker and be readable by pypdf; RTF must open with
+`{\\rtf` and have balanced braces.
+
+Refusals come before acceptance: first a refused format's signature at the start, then what an
+accepted format could hide (disguises.py: a ZIP inside, a PDF after other bytes), then each accepted
+format's own refusals (PDF JavaScript, launch actions and attachments; RTF embedded objects; a JPEG or
+TIFF its decoder cannot read; text that is not text).
 
 Plain text is valid UTF-8 (a BOM is allowed) or, failing that, Windows-1252 (the superset of
 Latin-1 that French Windows editors write), without NUL or other control characters except tab,
@@ -18,11 +24,17 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from documents.domain import disguises
+from documents.domain.disguises import (  # noqa: F401  (reason codes, listed here with the others)
+    PDF_EMBEDDED_FILE, PDF_JAVASCRIPT, PDF_LAUNCH, POLYGLOT, RTF_DDE_FIELD, RTF_EMBEDDED_OBJECT)
+
 MAX_SIZE_BYTES = 5_000_000
 MAX_IMAGE_PIXELS = 40_000_000          # decompression bombs: a 5 MB PNG may declare billions of pixels
 JPEG_QUALITIES = (90, 80, 70, 60)      # a PNG converted to JPEG must also fit under the limit
 
-UNSUPPORTED_TYPE, TOO_LARGE, EMPTY, CORRUPT = "UNSUPPORTED_TYPE", "TOO_LARGE", "EMPTY", "CORRUPT"
+UNSUPPORTED_TYPE, TOO_LARGE, EMPTY, CORRUPT, INVALID_TEXT = (
+    "UNSUPPORTED_TYPE", "TOO_LARGE", "EMPTY", "CORRUPT", "INVALID_TEXT")
+ACCEPTED_FORMATS = "Formats acceptés : PDF, JPEG, PNG, TIFF, texte, RTF"
 
 JPEG, PNG, PDF, TEXT, RTF, TIFF = ("image/jpeg", "image/png", "application/pdf", "text/plain; charset=utf-8",
                                    "application/rtf", "image/tiff")
@@ -80,32 +92,40 @@ def check_size(size: int) -> None:
         raise too_large(size)
 
 
+def _refuse(finding: disguises.Finding | None) -> None:
+    if finding is not None:
+        raise ContentRefused(*finding)
+
+
 def accept(data: bytes) -> StoredContent:
     """Decide what `data` is and return it as it will be stored, or raise ContentRefused."""
     if not data:
         raise ContentRefused(EMPTY, "Le fichier est vide")
     check_size(len(data))
+    for magic, what in KNOWN_REFUSED:
+        if data.startswith(magic) and not _is_text(data):
+            raise ContentRefused(UNSUPPORTED_TYPE, f"Format non accepté : le fichier est {what}. {ACCEPTED_FORMATS}")
+    _refuse(disguises.polyglot(data))
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return StoredContent(_png_to_jpeg(data), JPEG, PNG, "jpg")
     if data.startswith(b"\xff\xd8\xff"):
+        _refuse(disguises.jpeg_structure(data))
         _decode_image(data, "JPEG")
         return StoredContent(data, JPEG, JPEG, "jpg")
     if data.startswith((b"II*\x00", b"MM\x00*")):
         _decode_image(data, "TIFF")
         return StoredContent(data, TIFF, TIFF, "tif")
-    if b"%PDF-" in data[:1024]:
+    if data.startswith(b"%PDF-"):
         _check_pdf(data)
         return StoredContent(data, PDF, PDF, "pdf")
     if data.startswith(b"{\\rtf"):
         _check_rtf(data)
         return StoredContent(data, RTF, RTF, "rtf")
-    for magic, what in KNOWN_REFUSED:
-        if data.startswith(magic) and not _is_text(data):
-            raise ContentRefused(UNSUPPORTED_TYPE, f"Format non accepté : le fichier est {what}. "
-                                 "Formats acceptés : PDF, JPEG, PNG, TIFF, texte, RTF")
-    text = _as_text(data)
+    text, why = _as_text(data)
     if text is None:
-        raise ContentRefused(UNSUPPORTED_TYPE, "Format non accepté. Formats acceptés : PDF, JPEG, PNG, TIFF, texte, RTF")
+        if _looks_like_text(data):
+            raise ContentRefused(INVALID_TEXT, why)
+        raise ContentRefused(UNSUPPORTED_TYPE, f"Format non accepté. {ACCEPTED_FORMATS}")
     return StoredContent(text, TEXT, "text/plain", "txt")
 
 
@@ -169,6 +189,7 @@ def _png_to_jpeg(data: bytes) -> bytes:
 
 # ---- PDF ----
 def _check_pdf(data: bytes) -> None:
+    _refuse(disguises.pdf_raw_names(data))
     if b"%%EOF" not in data[-2048:]:
         raise ContentRefused(CORRUPT, "Le PDF est incomplet (fin de fichier absente)")
     from pypdf import PdfReader
@@ -177,6 +198,7 @@ def _check_pdf(data: bytes) -> None:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise ContentRefused(UNSUPPORTED_TYPE, "Les PDF protégés par un mot de passe ne sont pas acceptés")
+        _refuse(disguises.pdf_objects(reader))
         pages = len(reader.pages)
     except ContentRefused:
         raise
@@ -189,6 +211,7 @@ def _check_pdf(data: bytes) -> None:
 
 # ---- RTF ----
 def _check_rtf(data: bytes) -> None:
+    _refuse(disguises.rtf_objects(data))
     if b"\x00" in data.rstrip(b"\x00"):
         raise ContentRefused(CORRUPT, "Le fichier RTF est illisible")
     body = data.rstrip(b"\x00 \t\r\n")
@@ -213,27 +236,47 @@ def _check_rtf(data: bytes) -> None:
 
 
 # ---- plain text ----
-def _clean(text: str) -> bool:
-    return not any((ord(c) < 0x20 and c not in ALLOWED_CONTROLS) or ord(c) == 0x7F for c in text)
+def _control(text: str) -> str | None:
+    """The first control character (C0 but tab, line feed, carriage return, form feed; DEL; C1)."""
+    return next((c for c in text if (ord(c) < 0x20 and c not in ALLOWED_CONTROLS) or 0x7F <= ord(c) <= 0x9F), None)
 
 
 def _is_text(data: bytes) -> bool:
-    return _as_text(data) is not None
+    return _as_text(data)[0] is not None
 
 
-def _as_text(data: bytes) -> bytes | None:
-    """The text as UTF-8 bytes, or None when it is not text."""
+def _as_text(data: bytes) -> tuple[bytes | None, str]:
+    """(the text as UTF-8 bytes, "") or (None, why it is not text, in French)."""
     if b"\x00" in data:
-        return None
+        return None, ("Le fichier texte est en UTF-16 : enregistrez-le en UTF-8" if _utf16(data) else
+                      "Le fichier texte contient des octets nuls : ce n'est pas du texte")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+        text, stored = data.decode("utf-8-sig"), data
+    except UnicodeDecodeError as not_utf8:
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
-            return None
-        return text.encode("utf-8") if _clean(text) else None
-    return data if _clean(text) else None
+            return None, (f"Le fichier texte n'est ni en UTF-8 ni en Windows-1252 (octet invalide à la "
+                          f"position {not_utf8.start}) : enregistrez-le en UTF-8")
+        stored = text.encode("utf-8")
+    bad = _control(text)
+    if bad is not None:
+        return None, (f"Le fichier texte contient un caractère de contrôle (U+{ord(bad):04X}) : "
+                      "ce n'est pas du texte lisible")
+    return stored, ""
+
+
+def _utf16(data: bytes) -> bool:
+    sample = data[:65536]
+    return data.startswith((b"\xff\xfe", b"\xfe\xff")) or sample.count(0) >= 0.3 * len(sample)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Meant as text, so told why it is not: mostly printable ASCII (random bytes are about 38% so),
+    or UTF-16 (every other byte nul)."""
+    sample = data[:65536]
+    plain = sum(1 for b in sample if 0x20 <= b < 0x7F or b in (0x09, 0x0A, 0x0D))
+    return plain >= 0.75 * len(sample) or (_utf16(data) and plain + sample.count(0) >= 0.9 * len(sample))
 
 
 def policy() -> tuple[int, tuple[FileType, ...]]:

@@ -15,12 +15,12 @@ from datetime import datetime
 from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import Unavailable
 
-from documents.domain import auditing, emergency_identity, listing, permissions
+from documents.domain import auditing, emergency_identity, listing, permissions, reach
 from documents.domain.access import Decision, Mode
 from documents.domain.actors import Who, who
 from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.errors import DataLoss
-from documents.domain.lookup import get_or_404, require_ids
+from documents.domain.lookup import require_ids
 from documents.domain.models import Document, Shown
 from documents.domain.notices import access_notice
 from documents.domain.permissions import denied, read_decision
@@ -29,6 +29,7 @@ from documents.domain.showing import shown
 
 log = logging.getLogger("documents.reading")
 CHUNK_BYTES = 64 * 1024
+DENIED = "Accès refusé à ce document"
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,16 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     now = deps.now()
     _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
     with deps.unit_of_work() as repo:
-        document = get_or_404(repo, patient_id, document_id)
+        document = repo.get_document(patient_id, document_id)
+    if document is None:     # audited and answered as a refusal: the same, existing or not (reach)
+        deps.audit.append(reach.naming(auditing.record(
+            w, action=action, decision=reach.MISSING, now=now, mode=access.mode,
+            justification=access.justification), document_id))
+        raise reach.refusal(w, now, DENIED, access.mode, access.justification)
     decision = read_decision(w, document, now, access.mode, access.justification)
     _record(deps, w, access, action=action, decision=decision, now=now, allowed=decision.allowed, document=document)
     if not decision.allowed:
-        raise denied(decision)
+        raise reach.refusal(w, now, DENIED, access.mode, access.justification)
     return w, document, decision, now
 
 

@@ -73,12 +73,14 @@ def unread_counts(deps: Dependencies, caller: Caller) -> list[ProfileCount]:
 
 
 def _owned_item(deps: Dependencies, caller: Caller, tx, notification_id: str) -> BellItem:
-    item = tx.people.bell_item(notification_id)
-    if item is None or (item.hidden_from_legal_representatives and not sees_hidden(caller, item.profile_id)):
-        raise NotFound("Notification introuvable")
+    """Another profile's item is answered as a missing one: whether it exists is not told (issue 10)."""
     if caller.actor_type == SUPPORT:
         raise PermissionDenied(NOT_YOURS)
-    _require_profile(deps, caller, item.profile_id, tx)
+    profiles = {p for p, _ in visible_profiles(deps, caller, tx)}
+    item = tx.people.bell_item(notification_id)
+    if item is None or item.profile_id not in profiles or (
+            item.hidden_from_legal_representatives and not sees_hidden(caller, item.profile_id)):
+        raise NotFound("Notification introuvable")
     return item
 
 

@@ -1,0 +1,65 @@
+"""What a caller learns of a document outside their reach: never whether it exists (issue 10, point 8).
+
+A refusal that depends on the document (the matrix, a mask, an embargo, the minor's secrecy, a
+deletion) is answered exactly as a missing document: NOT_FOUND "Document introuvable". A refusal that
+depends only on the caller and the patient's space (another patient's space, a blocked professional,
+a professional outside the care team, an emergency mode the patient opposed) says so, and is the same
+for every document id of that space, existing or not. Both answers are computed from the caller and
+the space alone (`space_refusal`), never from the document, so they cannot differ. Every attempt is
+audited, a missing document included (rule `document_not_found`), so that even an audit outage
+answers both alike.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from meskit.audit import AuditRecord
+from meskit.errors import DomainError, NotFound, PermissionDenied
+
+from documents.domain.access import AuthorType, Decision, DocumentAttrs, Mode, decide
+from documents.domain.access.decide import (
+    ACTOR_WITHOUT_DOCUMENT_ACCESS, BLOCKED_PROFESSIONAL, BREAK_GLASS_OPPOSED, BREAK_GLASS_WITHOUT_JUSTIFICATION,
+    EMERGENCY_MODE_PROFESSIONALS_ONLY, INSURER_NEVER, LEGAL_REPRESENTATION_OF_ADULT, NOT_A_SAMU_REGULATOR,
+    NOT_THE_PATIENT, NOT_THE_PATIENTS_DELEGATE, OCCUPATIONAL_MEDICINE_NEVER, SAMU_OPPOSED, UNKNOWN_DELEGATION_TYPE)
+from documents.domain.actors import Who
+from documents.domain.lookup import NO_SUCH_DOCUMENT
+
+DOCUMENT_NOT_FOUND = "document_not_found"
+MISSING = Decision(False, DOCUMENT_NOT_FOUND, "no document with this id in this space")
+
+# Refusals that depend on the caller and the space only: told as they are. Any other rule (those of
+# the document, and any rule added later) is told as a missing document.
+SPACE_RULES = frozenset({
+    NOT_THE_PATIENT, NOT_THE_PATIENTS_DELEGATE, UNKNOWN_DELEGATION_TYPE, LEGAL_REPRESENTATION_OF_ADULT,
+    ACTOR_WITHOUT_DOCUMENT_ACCESS, EMERGENCY_MODE_PROFESSIONALS_ONLY, OCCUPATIONAL_MEDICINE_NEVER, INSURER_NEVER,
+    BLOCKED_PROFESSIONAL, "not_in_care_team",     # decide.NOT_IN_CARE_TEAM (DOMAIN §10.2)
+    NOT_A_SAMU_REGULATOR, SAMU_OPPOSED, BREAK_GLASS_WITHOUT_JUSTIFICATION, BREAK_GLASS_OPPOSED})
+
+
+def space_refusal(w: Who, now: datetime, mode: Mode = Mode.NORMAL, justification: str = "") -> Decision | None:
+    """The refusal this caller gets for any document of the space they did not file, if it depends
+    on nothing else: the decision for a document with no attribute of its own."""
+    nobody_s = DocumentAttrs(document_id="", patient_id=w.patient_id, type_code="", class_code="",
+                             author_type=AuthorType.ORGANISATION, author_id="", deposited_at=now)
+    decision = decide(w.actor, w.context.settings, nobody_s, mode=mode, justification=justification, now=now,
+                      matrix=w.matrix)
+    return decision if not decision.allowed and decision.rule in SPACE_RULES else None
+
+
+def refusal(w: Who, now: datetime, message: str, mode: Mode = Mode.NORMAL, justification: str = "") -> DomainError:
+    """The answer to a document missing, or outside the caller's reach: one and the same."""
+    space = space_refusal(w, now, mode, justification)
+    if space is not None:
+        return PermissionDenied(message, reason=space.rule.upper())
+    return NotFound(NO_SUCH_DOCUMENT)
+
+
+def reachable(read: Decision | None) -> bool:
+    """`read` is the read decision for the document, None when there is no such document."""
+    return read is not None and read.allowed
+
+
+def naming(record: AuditRecord, document_id: str) -> AuditRecord:
+    """The audit record of an attempt names the id asked for, even when no such document exists."""
+    return record if record.resource_id else replace(record, resource_id=document_id)
