@@ -19,14 +19,13 @@ from documents.domain import access_explanations, auditing, catalog
 from documents.domain.access import Actor, ActorType, Decision, Mode, PatientSettings, decide
 from documents.domain.actors import AccessContext, Who, actor_for, display_name, who
 from documents.domain.lookup import NO_SUCH_DOCUMENT, get_or_404, require_ids
-from documents.domain.matrix_browser import PROFESSION_LABELS
+from documents.domain.access.reference import PROFESSIONS
 from documents.domain.models import Document
 from documents.domain.permissions import read_decision
 from documents.domain.ports import Dependencies
 
 EXPLAINED = "explain_document_access"
 # TRE_G15 codes without a matrix column (DOMAIN §1.2): they read nothing, and the answer says why.
-OUTSIDE_THE_MATRIX = {"31": "Assistant dentaire", "32": "Physicien médical", "86": "Technicien de laboratoire médical"}
 A_PROFESSION_MEMBER = "?profession"     # the id of "a professional of this profession": nobody's
 EMERGENCY_MODES = (Mode.BRIS_DE_GLACE, Mode.CENTRE_15)
 ANY_JUSTIFICATION = "explication"       # break-glass is asked about as if justified and identified
@@ -105,7 +104,7 @@ def _validate(profession_code: str, professional_id: str) -> None:
 
 
 def _profession_label(code: str) -> str | None:
-    return PROFESSION_LABELS.get(code) or OUTSIDE_THE_MATRIX.get(code)
+    return PROFESSIONS.get(code)
 
 
 def _visible_document(deps: Dependencies, caller: Caller, patient_id: str, document_id: str,
