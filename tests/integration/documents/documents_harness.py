@@ -204,6 +204,17 @@ class Stack:
             metadata=self.operator, timeout=10)
         return Professional(created.professional_id, rpps, profession_code)
 
+    def add_to_care_team(self, patient_id: str, professional: Professional, **member) -> None:
+        """The patient adds the professional to her care team: normal-mode reads need it (DOMAIN §10.2)."""
+        self.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
+            patient_id=patient_id, professional_id=professional.professional_id, **member),
+            metadata=self.patient(patient_id), timeout=10)
+
+    def remove_from_care_team(self, patient_id: str, professional: Professional) -> None:
+        self.identity.RemoveCareTeamMember(ipb.RemoveCareTeamMemberRequest(
+            patient_id=patient_id, professional_id=professional.professional_id),
+            metadata=self.patient(patient_id), timeout=10)
+
     # ---- documents ----
     def upload(self, metadata: list, data: bytes, chunk: int = CHUNK, **fields) -> pb.Document:
         def requests():

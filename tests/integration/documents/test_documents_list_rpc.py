@@ -13,7 +13,8 @@ from documents_samples import TEXT, pdf
 
 @pytest.fixture(scope="module")
 def library(stack):
-    """Seven documents: five of the patient's (categories, dates, titles vary), two from professionals."""
+    """Seven documents: five of the patient's (categories, dates, titles vary), two from professionals of her
+    care team."""
     patient = stack.new_patient()
     me = stack.patient(patient)
     uploads = [("Bilan sanguin", "2024-03-10", pb.DOCUMENT_CATEGORY_BIOLOGIE),
@@ -29,6 +30,8 @@ def library(stack):
     gp = stack.new_professional("10")
     stack.upload(stack.professional(gp), pdf(), patient_id=patient, title="CR imagerie", type_code="18748-4",
                  document_date="2024-12-24")
+    for professional in (kine, gp):
+        stack.add_to_care_team(patient, professional)
     return patient, kine, gp
 
 
@@ -91,6 +94,7 @@ class TestProfessionalView:
         patient, kine, _ = library
         assert titles(stack, stack.professional(kine), patient) == ["Bilan kiné"]
         other_kine = stack.new_professional("70")
+        stack.add_to_care_team(patient, other_kine)
         assert titles(stack, stack.professional(other_kine), patient) == ["Bilan kiné"]
         records = [r for r in stack.records(patient) if r.action == apb.ACTION_LIST and r.actor.id == other_kine.professional_id]
         assert len(records) == 1 and records[0].rule == "matrix_allowed"

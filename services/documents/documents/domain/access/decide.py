@@ -49,6 +49,7 @@ MATRIX_UNKNOWN_TYPE = "matrix_unknown_type"
 MATRIX_UNKNOWN_PROFESSION = "matrix_unknown_profession"
 MATRIX_CLASS_MISMATCH = "matrix_class_mismatch"
 MATRIX_DENIED = "matrix_denied"
+NOT_IN_CARE_TEAM = "not_in_care_team"
 
 ALLOWING_RULES = frozenset({PATIENT_OWNER, LEGAL_REPRESENTATIVE, CAREGIVER, AUTHOR, MATRIX_ALLOWED,
                             ADMINISTRATOR_SEES_MASKED, SAMU_REGULATOR, BREAK_GLASS, MASKED_IN_EMERGENCY})
@@ -58,7 +59,7 @@ DENYING_RULES = frozenset({
     LEGAL_REPRESENTATION_OF_ADULT, HIDDEN_FROM_LEGAL_REPRESENTATIVES, OCCUPATIONAL_MEDICINE_NEVER,
     INSURER_NEVER, BLOCKED_PROFESSIONAL, MASKED_DOCUMENT, NOT_A_SAMU_REGULATOR, SAMU_OPPOSED,
     BREAK_GLASS_WITHOUT_JUSTIFICATION, BREAK_GLASS_OPPOSED, MASKED_IN_EMERGENCY_OPPOSED,
-    MATRIX_UNKNOWN_TYPE, MATRIX_UNKNOWN_PROFESSION, MATRIX_CLASS_MISMATCH, MATRIX_DENIED})
+    MATRIX_UNKNOWN_TYPE, MATRIX_UNKNOWN_PROFESSION, MATRIX_CLASS_MISMATCH, MATRIX_DENIED, NOT_IN_CARE_TEAM})
 RULES = ALLOWING_RULES | DENYING_RULES
 
 
@@ -163,6 +164,8 @@ def _professional(actor: Actor, settings: PatientSettings, document: DocumentAtt
     administrator = actor.id in settings.administrator_ids
     masked = document.masked_from_professionals
     if mode == Mode.NORMAL:
+        if actor.id not in settings.care_team_ids:
+            return _deny(NOT_IN_CARE_TEAM, "normal-mode reads need the professional in the patient's care team (DOMAIN §10.2)")
         if masked and not administrator:
             return _deny(MASKED_DOCUMENT, "the patient masked this document from professionals (DOMAIN §2.4)")
         if masked:
