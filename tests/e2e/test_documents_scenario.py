@@ -1,4 +1,4 @@
-"""The DMP demo scenario through the gateway: deposits, the matrix, masking, blocking,
+"""The DMP demo scenario through the gateway: deposits, the care team, the matrix, masking, blocking,
 break-glass, and the patient's history recording every read with the rule that decided."""
 from __future__ import annotations
 
@@ -46,21 +46,29 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
         reads.append((who, response.status_code, document))
         return response
 
-    read("physio", physio, bilan, 200)
+    read("physio", physio, bilan, 200)           # the demo GP and physiotherapist are in her care team
     # DOMAIN.md §1.4 (the seed matrix) opens 15508-5 to physiotherapists; the matrix decides.
     read("physio", physio, delivery, 200)
+    refused = read("pharmacist", pharmacist, delivery, 403).json()     # not in her care team (DOMAIN §10.2)
+    assert (refused["code"], refused["reason"]) == ("PERMISSION_DENIED", "NOT_IN_CARE_TEAM")
+    pharmacist_id = demo["professionals"]["pharmacist"]["professional_id"]
+    added = patient.post(f"/v1/patients/{patient_id}/care-team", json={"professionalId": pharmacist_id})
+    assert added.status_code == 200, added.text
     read("pharmacist", pharmacist, delivery, 200)
+    removed = patient.delete(f"/v1/patients/{patient_id}/care-team/{pharmacist_id}")
+    assert removed.status_code == 200, removed.text
+    assert read("pharmacist", pharmacist, delivery, 403).json()["reason"] == "NOT_IN_CARE_TEAM"
 
     masked = patient.post(f"/v1/patients/{patient_id}/documents/{bilan}:setVisibility", json={"masked": True})
     assert masked.status_code == 200, masked.text
     assert read("physio", physio, bilan, 403).json()["code"] == "PERMISSION_DENIED"
     read("gp", gp, bilan, 200)                                   # the author still reads
 
-    blocked = patient.post(f"/v1/patients/{patient_id}/blocked-professionals",
-                           json={"professionalId": demo["professionals"]["pharmacist"]["professional_id"]})
+    blocked = patient.post(f"/v1/patients/{patient_id}/blocked-professionals", json={"professionalId": pharmacist_id})
     assert blocked.status_code == 200, blocked.text
     read("pharmacist", pharmacist, delivery, 403)
 
+    read("urgentist", urgentist, delivery, 403)                  # outside her care team, normal access
     read("urgentist", urgentist, bilan, 403)                     # masked, normal access
     read("urgentist", urgentist, bilan, 403, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE"})   # no justification
     read("urgentist", urgentist, bilan, 200, **BREAK_GLASS)
@@ -77,7 +85,7 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
     assert len(refused) == sum(1 for _, status, _ in reads if status == 403)
     assert all(r["rule"] for r in document_reads)
     rules = {r["rule"] for r in document_reads}
-    assert {"masked_document", "blocked_professional", "break_glass_opposed"} <= rules
+    assert {"not_in_care_team", "masked_document", "blocked_professional", "break_glass_opposed"} <= rules
     with_justification = [r for r in document_reads if r.get("justification")]
     assert any(BREAK_GLASS["access.justification"] == r["justification"] and r["decision"] == "DECISION_ALLOWED"
                for r in with_justification)
