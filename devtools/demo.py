@@ -42,13 +42,14 @@ def _patient() -> dict:
 PROFESSIONALS = {
     "gp": {"rpps": "10101234567", "profession_code": "10", "given_name": "Paul", "family_name": "Bernard",
            "specialty": "Médecine générale", "login_id": "dr.bernard", "email": "paul.bernard@cabinet.example",
-           "mssante_address": "paul.bernard@medecin.mssante.fr"},
+           "mssante_address": "paul.bernard@medecin.mssante.fr", "city": "Paris"},
     "pharmacist": {"rpps": "10107654321", "profession_code": "21", "given_name": "Claire", "family_name": "Petit",
                    "specialty": "Pharmacie d'officine", "login_id": "ph.petit", "email": "claire.petit@pharmacie.example",
-                   "mssante_address": "pharmacie.petit@pharmacien.mssante.fr"},
+                   "mssante_address": "pharmacie.petit@pharmacien.mssante.fr", "city": "Paris"},
     "physiotherapist": {"rpps": "10109876543", "profession_code": "70", "given_name": "Marc", "family_name": "Leroy",
                         "specialty": "Masso-kinésithérapie", "login_id": "kine.leroy",
-                        "email": "marc.leroy@kine.example", "mssante_address": "marc.leroy@kine.mssante.fr"},
+                        "email": "marc.leroy@kine.example", "mssante_address": "marc.leroy@kine.mssante.fr",
+                        "city": "Montreuil"},
 }
 CARE_TEAM = {"gp": pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT, "physiotherapist": pb.CARE_TEAM_ROLE_UNSPECIFIED}
 

@@ -35,7 +35,7 @@ def professional(p: Professional) -> pb.Professional:
         given_name=p.given_name, family_name=p.family_name, specialty=p.specialty,
         login_id=p.login_id or "", samu_regulator=p.samu_regulator,
         occupational_medicine=p.occupational_medicine, insurer_doctor=p.insurer_doctor,
-        mssante_address=p.mssante_address or "", email=p.email or "")
+        mssante_address=p.mssante_address or "", email=p.email or "", city=p.city)
 
 
 def care_team_role(value: pb.CareTeamRole.ValueType) -> str | None:

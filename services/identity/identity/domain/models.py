@@ -39,6 +39,7 @@ class Professional:
     occupational_medicine: bool
     insurer_doctor: bool
     login_id: str | None = None
+    city: str = ""
 
 
 @dataclass(frozen=True)

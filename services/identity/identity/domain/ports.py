@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from meskit.auth import Caller
 from meskit.events import Envelope
@@ -13,6 +13,9 @@ from meskit.events import Envelope
 from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential, Professional,
                                     RefreshToken, Throttle)
 from identity.domain.policy import Policy
+
+if TYPE_CHECKING:
+    from identity.domain.directory import Cursor, DirectoryQuery
 
 
 class Repository(Protocol):
@@ -31,6 +34,8 @@ class Repository(Protocol):
     def add_professional(self, **values: Any) -> None: ...
     def rpps_exists(self, rpps: str) -> bool: ...
     def get_professional(self, professional_id: str) -> Professional | None: ...
+    def search_professionals(self, query: DirectoryQuery, *, after: Cursor | None,
+                             limit: int) -> list[Professional]: ...
     def login_id_taken(self, login_id: str) -> bool: ...
     def add_credential(self, login_id: str, subject_type: str, subject_id: str, password_hash: str, email: str) -> None: ...
     def get_credential(self, login_id: str) -> Credential | None: ...
