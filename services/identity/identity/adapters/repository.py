@@ -1,6 +1,7 @@
 """Queries on identity's tables. Never commits: the use-case's transaction does."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -8,13 +9,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from meskit import outbox as kit_outbox
+from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
-from identity.adapters.tables import (access_settings, accounts, blocked_professionals, care_team_members,
+from identity.adapters.tables import (access_reports, access_settings, accounts, blocked_professionals, care_team_members,
                                       credentials, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential,
+from identity.domain.models import (AccessReport, AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
@@ -96,10 +98,35 @@ class IdentityRepository:
         if query.city_prefix:
             statement = statement.where(professionals.c.city_key.startswith(query.city_prefix))
         if after is not None:
-            statement = statement.where(sa.tuple_(*order) > sa.tuple_(
-                sa.literal(after.family_key), sa.literal(after.given_key), sa.literal(after.professional_id)))
+            statement = statement.where(sa.tuple_(*order) > (after.family_key, after.given_key, after.professional_id))
         rows = self.session.execute(statement.order_by(*order).limit(limit)).mappings().all()
         return [_professional(row) for row in rows]
+
+    # ---- suspicious-access reports ----
+    def add_access_report(self, report: AccessReport) -> None:
+        self.session.execute(access_reports.insert().values(**dataclasses.asdict(report)))
+
+    def access_report_exists(self, patient_id: str, record_id: str) -> bool:
+        return self.session.execute(sa.select(sa.literal(1)).where(
+            access_reports.c.patient_id == patient_id, access_reports.c.record_id == record_id)).first() is not None
+
+    def list_access_reports(self, *, patient_id: str, professional_id: str, after: tuple[datetime, str] | None,
+                            limit: int) -> list[AccessReport]:
+        """Newest first (created_at, report_id descending), keyset pages."""
+        statement = sa.select(access_reports)
+        if patient_id:
+            statement = statement.where(access_reports.c.patient_id == patient_id)
+        if professional_id:
+            statement = statement.where(access_reports.c.professional_id == professional_id)
+        if after is not None:
+            statement = statement.where(sa.tuple_(access_reports.c.created_at, access_reports.c.report_id)
+                                        < after)
+        rows = self.session.execute(statement.order_by(access_reports.c.created_at.desc(),
+                                                       access_reports.c.report_id.desc()).limit(limit)).mappings()
+        return [AccessReport(**row) for row in rows]
+
+    def add_audit(self, record: AuditRecord) -> None:
+        kit_outbox.add_audit_record(self.session, outbox, record)
 
     # ---- credentials ----
     def login_id_taken(self, login_id: str) -> bool:

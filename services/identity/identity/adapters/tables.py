@@ -145,4 +145,22 @@ care_team_members = sa.Table(
     sa.Column("since", Timestamp, nullable=False, server_default=sa.func.now()),
 )
 
+# A patient's report of a suspicious access (SIGNALEMENT_PS): one per record of her activity history.
+access_reports = sa.Table(
+    "access_reports", metadata,
+    sa.Column("report_id", sa.String(36), primary_key=True),
+    sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    sa.Column("professional_id", sa.String(36), nullable=False, index=True),
+    sa.Column("rpps", sa.String(11), nullable=False, server_default=""),
+    sa.Column("profession_code", sa.String(4), nullable=False, server_default=""),
+    sa.Column("accessed_at", Timestamp, nullable=False),
+    sa.Column("comment", sa.String(2000), nullable=False),
+    sa.Column("professional_blocked", sa.Boolean, nullable=False),
+    sa.Column("reported_by_type", sa.String(16), nullable=False),   # patient | delegate
+    sa.Column("reported_by_id", sa.String(36), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False, index=True),
+    sa.UniqueConstraint("patient_id", "record_id"),
+)
+
 outbox = outbox_table(metadata)

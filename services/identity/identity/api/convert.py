@@ -5,7 +5,7 @@ from datetime import datetime
 
 from mes.identity.v1 import identity_pb2 as pb
 
-from identity.domain.models import (AccessContext, AccessSettings, Account, CareTeamMember, EmergencySettings,
+from identity.domain.models import (AccessContext, AccessReport, AccessSettings, Account, CareTeamMember, EmergencySettings,
                                     Professional)
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
@@ -72,3 +72,10 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         patient_is_minor=c.patient_is_minor,
         legal_representative_account_ids=list(c.legal_representative_account_ids),
         caregiver_account_ids=list(c.caregiver_account_ids))
+
+
+def access_report(r: AccessReport) -> pb.AccessReport:
+    return pb.AccessReport(
+        report_id=r.report_id, patient_id=r.patient_id, record_id=r.record_id, professional_id=r.professional_id,
+        rpps=r.rpps, profession_code=r.profession_code, accessed_at=timestamp(r.accessed_at), comment=r.comment,
+        professional_blocked=r.professional_blocked, reported_by=r.reported_by_id, created_at=timestamp(r.created_at))

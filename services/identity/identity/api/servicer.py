@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_settings, accounts, directory, email_change
+from identity.domain import access_reports, access_settings, accounts, directory, email_change
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -133,6 +133,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def RemoveCareTeamMember(self, request, context):
         return convert.access_settings(access_settings.remove_care_team_member(
             self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    # ---- suspicious-access reports ----
+    def ReportSuspiciousAccess(self, request, context):
+        return convert.access_report(access_reports.report_suspicious_access(
+            self._deps, current_caller(), request.patient_id, request.record_id, request.comment,
+            request.block_professional))
+
+    def ListAccessReports(self, request, context):
+        found, token = access_reports.list_access_reports(
+            self._deps, current_caller(), patient_id=request.patient_id, professional_id=request.professional_id,
+            page_size=request.page_size, page_token=request.page_token)
+        return pb.ListAccessReportsResponse(reports=[convert.access_report(r) for r in found], next_page_token=token)
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(

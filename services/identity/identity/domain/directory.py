@@ -7,19 +7,15 @@ delegates, professionals) get the directory record (names, RPPS, profession, spe
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import hashlib
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
 
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, PROFESSIONAL, SERVICE, SUPPORT, Caller
-from meskit.errors import FieldViolation, InvalidArgument, Violations
+from meskit.errors import Violations
 
-from identity.domain import rules
+from identity.domain import paging, rules
 from identity.domain.models import Professional
 from identity.domain.ports import Dependencies
 
@@ -71,27 +67,25 @@ def shown_to(caller: Caller, professional: Professional) -> Professional:
 def search_professionals(deps: Dependencies, caller: Caller, *, query: str, profession_code: str, city: str,
                          page_size: int, page_token: str) -> SearchPage:
     caller.require(*SEARCHERS)
-    criteria = _criteria(query.strip(), profession_code.strip(), city.strip(), page_size)
-    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    fingerprint = _fingerprint(criteria)
-    after = _decode(page_token, fingerprint) if page_token else None
+    v = Violations()
+    size = paging.page_size(page_size, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, violations=v)
+    criteria = _criteria(query.strip(), profession_code.strip(), city.strip(), v)
+    search = paging.fingerprint(dataclasses.asdict(criteria))
+    after = Cursor(*paging.decode(page_token, search, 3)) if page_token else None
     with deps.unit_of_work() as repo:
         found = repo.search_professionals(criteria, after=after, limit=size + 1)
     token = ""
     if len(found) > size:
         found = found[:size]
         last = found[-1]
-        token = _encode(Cursor(search_key(last.family_name), search_key(last.given_name), last.professional_id),
-                        fingerprint)
+        token = paging.encode((search_key(last.family_name), search_key(last.given_name), last.professional_id),
+                              search)
     return SearchPage([shown_to(caller, p) for p in found], token)
 
 
-def _criteria(query: str, profession_code: str, city: str, page_size: int) -> DirectoryQuery:
-    v = Violations()
+def _criteria(query: str, profession_code: str, city: str, v: Violations) -> DirectoryQuery:
     v.max_length(query, "query", MAX_QUERY)
     v.max_length(city, "city", MAX_CITY)
-    if page_size < 0:
-        v.add("page_size", "nombre positif attendu")
     if profession_code and profession_code not in rules.PROFESSION_CODES:
         v.add("profession_code", "code profession inconnu (nomenclature TRE_G15)")
     words = tuple(search_key(query).split()) if not query.isdigit() else ()
@@ -106,30 +100,3 @@ def _criteria(query: str, profession_code: str, city: str, page_size: int) -> Di
     v.raise_if_any()
     return DirectoryQuery(words=words, rpps_prefix=query if query.isdigit() else "",
                           profession_code=profession_code, city_prefix=search_key(city))
-
-
-def _fingerprint(criteria: DirectoryQuery) -> str:
-    raw = json.dumps(dataclasses.asdict(criteria), sort_keys=True, separators=(",", ":")).encode()
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
-def _encode(cursor: Cursor, fingerprint: str) -> str:
-    raw = json.dumps({"a": dataclasses.astuple(cursor), "q": fingerprint}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _decode(token: str, fingerprint: str) -> Cursor:
-    def invalid(description: str) -> InvalidArgument:
-        return InvalidArgument("Jeton de page invalide", reason="PAGE_TOKEN_INVALID",
-                               violations=[FieldViolation("page_token", description)])
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        after = data["a"]
-        if not (isinstance(after, list) and len(after) == 3 and all(isinstance(k, str) for k in after)):
-            raise ValueError
-        same_search = data["q"] == fingerprint
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise invalid("jeton illisible") from None
-    if not same_search:
-        raise invalid("ce jeton appartient à une autre recherche")
-    return Cursor(*after)
