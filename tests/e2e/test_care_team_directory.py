@@ -1,5 +1,6 @@
 """The patient finds a professional in the directory and adds her to her care team, through the gateway:
-before, the professional's normal-mode read is refused (NOT_IN_CARE_TEAM); after, it is allowed."""
+before, the professional's normal-mode read is refused (NOT_IN_CARE_TEAM); after, it is allowed. Then
+she reports that read as suspicious from her history, blocking the professional in the same step."""
 from __future__ import annotations
 
 import grpc
@@ -56,6 +57,28 @@ def test_found_in_the_directory_added_to_the_care_team_then_reads(platform, pati
         removed = patient.delete(f"/v1/patients/{patient_id}/care-team/{listed['professionalId']}")
         assert removed.status_code == 200, removed.text
     assert physiotherapist.read(patient_id, report).json()["reason"] == "NOT_IN_CARE_TEAM"
+
+    # From her history, the patient reports that read as suspicious and blocks the physiotherapist at once.
+    history = patient.get(f"/v1/patients/{patient_id}/activity", params={"pageSize": 200})
+    assert history.status_code == 200, history.text
+    (allowed_read,) = [r for r in history.json()["records"] if r["actor"]["id"] == listed["professionalId"]
+                       and r["action"] == "ACTION_READ" and r["decision"] == "DECISION_ALLOWED"]
+    reported = patient.post(f"/v1/patients/{patient_id}/access-reports", json={
+        "recordId": allowed_read["recordId"], "comment": "Je n'ai jamais consulté ce kinésithérapeute",
+        "blockProfessional": True})
+    assert reported.status_code == 200, reported.text
+    assert (reported.json()["professionalId"], reported.json()["professionalBlocked"]) == \
+        (listed["professionalId"], True)
+    assert physiotherapist.read(patient_id, report).json()["reason"] == "BLOCKED_PROFESSIONAL"
+    again = patient.post(f"/v1/patients/{patient_id}/access-reports",
+                         json={"recordId": allowed_read["recordId"], "comment": "Encore"})
+    assert (again.status_code, again.json()["reason"]) == (409, "ALREADY_REPORTED")
+    unknown = patient.post(f"/v1/patients/{patient_id}/access-reports",
+                           json={"recordId": "00000000-0000-4000-8000-000000000000", "comment": "?"})
+    assert unknown.status_code == 404, unknown.text
+    too_long = patient.post(f"/v1/patients/{patient_id}/access-reports",
+                            json={"recordId": allowed_read["recordId"], "comment": "x" * 2001})
+    assert too_long.status_code == 400 and {v["field"] for v in too_long.json()["violations"]} == {"comment"}
 
 
 @pytest.mark.parametrize(("query", "field"), [({"query": "x" * 101}, "query"), ({"query": "Leroy", "pageSize": -1},
