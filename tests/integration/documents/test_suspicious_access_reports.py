@@ -74,6 +74,11 @@ class TestReport:
         assert list(settings.blocked_professional_ids) == []
         assert kine.professional_id in [m.professional_id for m in settings.care_team]
 
+    def test_a_delegate_reports_for_the_patient_and_is_named(self, stack, accessed):
+        patient, kine, _, record_id = accessed
+        made = report(stack, patient, record_id, block=True, metadata=stack.delegate("daughter-account", patient))
+        assert (made.patient_id, made.reported_by, made.professional_blocked) == (patient, "daughter-account", True)
+
     def test_the_report_is_audited_through_identity_s_outbox(self, stack, accessed):
         patient, _, _, record_id = accessed
         made = report(stack, patient, record_id)
