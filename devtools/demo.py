@@ -1,7 +1,9 @@
 """Demo people, created through identity's operator RPCs (the insurer's feed stand-in).
 
 Kept in var/demo.json so that the provisional code printed on the first run stays valid on
-later runs (the data folder is kept across runs)."""
+later runs (the data folder is kept across runs). The patient has her GP (médecin traitant) and her
+physiotherapist in her care team, as she would have added them: normal-mode reads need it (DOMAIN
+§10.2); the pharmacist is not in it."""
 from __future__ import annotations
 
 import json
@@ -12,7 +14,7 @@ import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
-from meskit.auth import OPERATOR, Caller, TokenSigner
+from meskit.auth import OPERATOR, PATIENT, Caller, TokenSigner
 
 DEMO_PASSWORD = "Demo-Sante-2026!"
 
@@ -40,19 +42,25 @@ def _patient() -> dict:
 PROFESSIONALS = {
     "gp": {"rpps": "10101234567", "profession_code": "10", "given_name": "Paul", "family_name": "Bernard",
            "specialty": "Médecine générale", "login_id": "dr.bernard", "email": "paul.bernard@cabinet.example",
-           "mssante_address": "paul.bernard@medecin.mssante.fr"},
+           "mssante_address": "paul.bernard@medecin.mssante.fr", "city": "Paris"},
     "pharmacist": {"rpps": "10107654321", "profession_code": "21", "given_name": "Claire", "family_name": "Petit",
                    "specialty": "Pharmacie d'officine", "login_id": "ph.petit", "email": "claire.petit@pharmacie.example",
-                   "mssante_address": "pharmacie.petit@pharmacien.mssante.fr"},
+                   "mssante_address": "pharmacie.petit@pharmacien.mssante.fr", "city": "Paris"},
     "physiotherapist": {"rpps": "10109876543", "profession_code": "70", "given_name": "Marc", "family_name": "Leroy",
                         "specialty": "Masso-kinésithérapie", "login_id": "kine.leroy",
-                        "email": "marc.leroy@kine.example", "mssante_address": "marc.leroy@kine.mssante.fr"},
+                        "email": "marc.leroy@kine.example", "mssante_address": "marc.leroy@kine.mssante.fr",
+                        "city": "Montreuil"},
 }
+CARE_TEAM = {"gp": pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT, "physiotherapist": pb.CARE_TEAM_ROLE_UNSPECIFIED}
 
 
 def operator_token(key_file: Path, issuer: str = "mes-identity", audience: str = "mes-api") -> str:
+    return _token(key_file, Caller(OPERATOR, "demo-seed"), issuer, audience)
+
+
+def _token(key_file: Path, caller: Caller, issuer: str = "mes-identity", audience: str = "mes-api") -> str:
     signer = TokenSigner(key_file.read_bytes(), issuer=issuer, audience=audience, ttl_seconds=300)
-    return signer.sign(Caller(OPERATOR, "demo-seed"))[0]
+    return signer.sign(caller)[0]
 
 
 def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
@@ -75,5 +83,10 @@ def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
             demo["professionals"][role] = {"professional_id": professional.professional_id,
                                            "login_id": fields["login_id"], "email": fields["email"],
                                            "profession_code": fields["profession_code"], "rpps": fields["rpps"]}
+        as_patient = [("authorization", f"Bearer {_token(key_file, Caller(PATIENT, demo['patient']['account_id']))}")]
+        for role, care_team_role in CARE_TEAM.items():
+            stub.AddCareTeamMember(pb.AddCareTeamMemberRequest(
+                patient_id=demo["patient"]["account_id"], professional_id=demo["professionals"][role]["professional_id"],
+                role=care_team_role), metadata=as_patient, timeout=10)
     state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
     return demo

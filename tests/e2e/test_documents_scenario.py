@@ -1,4 +1,4 @@
-"""The DMP demo scenario through the gateway: deposits, the matrix, masking, blocking,
+"""The DMP demo scenario through the gateway: deposits, the care team, the matrix, masking, blocking,
 break-glass, and the patient's history recording every read with the rule that decided."""
 from __future__ import annotations
 
@@ -49,22 +49,30 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
         reads.append((who, response.status_code, document))
         return response
 
-    read("physio", physio, bilan, 200)
+    read("physio", physio, bilan, 200)           # the demo GP and physiotherapist are in her care team
     # DOMAIN.md §1.4 (the seed matrix) opens 15508-5 to physiotherapists; the matrix decides.
     read("physio", physio, delivery, 200)
+    refused = read("pharmacist", pharmacist, delivery, 403).json()     # not in her care team (DOMAIN §10.2)
+    assert (refused["code"], refused["reason"]) == ("PERMISSION_DENIED", "NOT_IN_CARE_TEAM")
+    pharmacist_id = demo["professionals"]["pharmacist"]["professional_id"]
+    added = patient.post(f"/v1/patients/{patient_id}/care-team", json={"professionalId": pharmacist_id})
+    assert added.status_code == 200, added.text
     read("pharmacist", pharmacist, delivery, 200)
+    removed = patient.delete(f"/v1/patients/{patient_id}/care-team/{pharmacist_id}")
+    assert removed.status_code == 200, removed.text
+    assert read("pharmacist", pharmacist, delivery, 403).json()["reason"] == "NOT_IN_CARE_TEAM"
 
     masked = patient.post(f"/v1/patients/{patient_id}/documents/{bilan}:setVisibility", json={"masked": True})
     assert masked.status_code == 200, masked.text
     assert read("physio", physio, bilan, 404).json()["code"] == "NOT_FOUND"      # masked: told as missing
     read("gp", gp, bilan, 200)                                   # the author still reads
 
-    blocked = patient.post(f"/v1/patients/{patient_id}/blocked-professionals",
-                           json={"professionalId": demo["professionals"]["pharmacist"]["professional_id"]})
+    blocked = patient.post(f"/v1/patients/{patient_id}/blocked-professionals", json={"professionalId": pharmacist_id})
     assert blocked.status_code == 200, blocked.text
     read("pharmacist", pharmacist, delivery, 403)
 
-    read("urgentist", urgentist, bilan, 404)                     # masked, normal access: told as missing
+    read("urgentist", urgentist, delivery, 403)                  # outside her care team, normal access
+    read("urgentist", urgentist, bilan, 403)                     # masked too: the care team decides first
     no_identity = read("urgentist", urgentist, bilan, 400, **{"access.mode": "ACCESS_MODE_BRIS_DE_GLACE",
                                                               "access.justification": WHY})
     reads.pop()                                                  # refused before anything is read: not audited
@@ -89,7 +97,8 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
     assert len(refused) == sum(1 for _, status, _ in reads if status != 200)
     assert all(r["rule"] for r in document_reads)
     rules = {r["rule"] for r in document_reads}
-    assert {"masked_document", "blocked_professional", "break_glass_opposed", "patient_identity_mismatch"} <= rules
+    assert {"not_in_care_team", "masked_document", "blocked_professional", "break_glass_opposed",
+            "patient_identity_mismatch"} <= rules
     with_justification = [r for r in document_reads if r.get("justification")]
     recorded = (f"Identité saisie : {typed['access.patient_family_name']} / {typed['access.patient_given_name']} / "
                 f"{typed['access.patient_birth_date']}. {WHY}")

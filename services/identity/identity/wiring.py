@@ -15,6 +15,7 @@ from meskit.event_publisher import EventPublisher
 from meskit.outbox import OutboxRelay
 from meskit.server import Registration, build_server as build_kit_server
 
+from identity.adapters.audit import AuditRecordsClient
 from identity.adapters.notifications import NotificationsCodeSender
 from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
@@ -69,9 +70,12 @@ def build(settings: IdentitySettings, **overrides):
                              ttl_seconds=settings.access_token_ttl_seconds)
     notifications = clients.channel(settings.notifications_addr,
                                     token_provider=service_token_provider(signer, "identity"))
+    audit = (clients.channel(settings.audit_addr, token_provider=service_token_provider(signer, "identity"))
+             if settings.audit_addr else None)
     deps = Dependencies(unit_of_work=unit_of_work, hasher=overrides.get("hasher") or Argon2Hasher(),
                         code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
-                        signer=signer, policy=policy_from(settings))
+                        signer=signer, policy=policy_from(settings),
+                        audit_records=AuditRecordsClient(audit) if audit else None)
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
@@ -87,4 +91,6 @@ def build(settings: IdentitySettings, **overrides):
     def on_stop():
         relay.stop()
         notifications.close()
+        if audit:
+            audit.close()
     return kit, engine, on_stop

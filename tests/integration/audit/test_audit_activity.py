@@ -78,6 +78,15 @@ class TestWhoMayList:
         assert code_of(lambda: audit.stub.GetRecord(pb.GetRecordRequest(patient_id=P, record_id=theirs.record_id),
                                                     metadata=audit.patient(P))) == grpc.StatusCode.NOT_FOUND
 
+    def test_a_service_reads_one_record_of_the_patient_it_names(self, audit, history):
+        mine, theirs = history[3], history[10]
+        assert audit.stub.GetRecord(pb.GetRecordRequest(patient_id=P, record_id=mine.record_id),
+                                    metadata=audit.service) == mine
+        assert code_of(lambda: audit.stub.GetRecord(pb.GetRecordRequest(patient_id=P, record_id=theirs.record_id),
+                                                    metadata=audit.service)) == grpc.StatusCode.NOT_FOUND
+        assert code_of(lambda: audit.stub.GetRecord(pb.GetRecordRequest(record_id=mine.record_id),
+                                                    metadata=audit.service)) == grpc.StatusCode.PERMISSION_DENIED
+
 
 class TestFilters:
     def test_by_actor_type(self, audit, history):

@@ -98,23 +98,27 @@ class Stack:
         clients = self.tmp / "service-clients.json"
         clients.write_text(json.dumps({n: secret_digest(s) for n, s in SECRETS.items()}))
         return build(self._settings(IdentitySettings, "identity", SIGNING_KEY_FILE=str(self.key_file),
-                                    NOTIFICATIONS_ADDR=self.address("notifications"),
+                                    NOTIFICATIONS_ADDR=self.address("notifications"), AUDIT_ADDR=self.address("audit"),
                                     SERVICE_CLIENTS_FILE=str(clients)))
+
+    def _jwks_file(self) -> Path:
+        """Identity's keys for the services identity calls (they start before it)."""
+        jwks = self.tmp / "jwks.json"
+        jwks.write_text(json.dumps(TokenSigner(self.key_file.read_bytes(), issuer="mes-identity", audience="mes-api",
+                                               ttl_seconds=600).jwks()))
+        return jwks
 
     def _build_notifications(self):
         from notifications.config import NotificationsSettings
         from notifications.wiring import build
-        jwks = self.tmp / "jwks.json"
-        jwks.write_text(json.dumps(TokenSigner(self.key_file.read_bytes(), issuer="mes-identity", audience="mes-api",
-                                               ttl_seconds=600).jwks()))
-        return build(self._settings(NotificationsSettings, "notifications", JWKS_FILE=str(jwks),
+        return build(self._settings(NotificationsSettings, "notifications", JWKS_FILE=str(self._jwks_file()),
                                     SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port),
                                     EMAIL_WORKERS="0", PUSH_WORKERS="0", LETTER_BATCH_TIME="off"))
 
     def _build_audit(self):
         from audit.config import AuditSettings
         from audit.wiring import build
-        return build(self._settings(AuditSettings, "audit", IDENTITY_ADDR=self.address("identity"),
+        return build(self._settings(AuditSettings, "audit", JWKS_FILE=str(self._jwks_file()),
                                     AUDIT_SIGNING_KEY_FILE=str(self.tmp / "audit-log-key.pem")),
                      tree_head_interval=3600)
 
@@ -210,6 +214,17 @@ class Stack:
             login_id=f"pro-test-{n:04d}", password=PASSWORD, email=f"pro{n}@example.org", **flags),
             metadata=self.operator, timeout=10)
         return Professional(created.professional_id, rpps, profession_code)
+
+    def add_to_care_team(self, patient_id: str, professional: Professional, **member) -> None:
+        """The patient adds the professional to her care team: normal-mode reads need it (DOMAIN §10.2)."""
+        self.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
+            patient_id=patient_id, professional_id=professional.professional_id, **member),
+            metadata=self.patient(patient_id), timeout=10)
+
+    def remove_from_care_team(self, patient_id: str, professional: Professional) -> None:
+        self.identity.RemoveCareTeamMember(ipb.RemoveCareTeamMemberRequest(
+            patient_id=patient_id, professional_id=professional.professional_id),
+            metadata=self.patient(patient_id), timeout=10)
 
     # ---- documents ----
     def upload(self, metadata: list, data: bytes, chunk: int = CHUNK, **fields) -> pb.Document:

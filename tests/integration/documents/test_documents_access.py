@@ -19,20 +19,12 @@ def world(stack):
     professionals."""
     patient = stack.new_patient()
     gp = stack.new_professional("10")
-    stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
-        patient_id=patient, professional_id=gp.professional_id, role=ipb.CARE_TEAM_ROLE_MEDECIN_TRAITANT),
-        metadata=stack.patient(patient), timeout=10)
+    stack.add_to_care_team(patient, gp, role=ipb.CARE_TEAM_ROLE_MEDECIN_TRAITANT)
     docs = {}
     for type_code in ("47420-5", "15508-5", "68599-0"):
         docs[type_code] = stack.upload(stack.professional(gp), pdf(), patient_id=patient, title=f"CR {type_code}",
                                        type_code=type_code).document_id
     return patient, gp, docs
-
-
-def join_care_team(stack, patient, professional) -> None:
-    """Normal-mode reads need the professional in the patient's care team (DOMAIN §10.2)."""
-    stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
-        patient_id=patient, professional_id=professional.professional_id), metadata=stack.patient(patient), timeout=10)
 
 
 def read(stack, metadata, patient, document_id, **access):
@@ -68,7 +60,7 @@ class TestMatrix:
     def test_physiotherapist_reads_a_functional_report_but_not_a_psychiatric_synthesis(self, stack, world):
         patient, _, docs = world
         kine = stack.new_professional("70")
-        join_care_team(stack, patient, kine)
+        stack.add_to_care_team(patient, kine)
         outcome, records = read(stack, stack.professional(kine), patient, docs["47420-5"])
         assert outcome == "allowed" and len(records) == 1
         record = only_record(records, allowed=True, rule="matrix_allowed")
@@ -82,7 +74,7 @@ class TestMatrix:
         # In the seed matrix, physiotherapists (70) may read 15508-5; opticians (28) may not.
         patient, _, docs = world
         optician = stack.new_professional("28")
-        join_care_team(stack, patient, optician)
+        stack.add_to_care_team(patient, optician)
         assert read(stack, stack.professional(optician), patient, docs["47420-5"])[0] == "allowed"
         outcome, records = read(stack, stack.professional(optician), patient, docs["15508-5"])
         assert outcome == "matrix_denied" and len(records) == 1
@@ -99,7 +91,7 @@ class TestTheHolderIsTold:
     def test_a_professional_s_access_is_announced_once_a_day_her_own_reads_never(self, stack, world):
         patient, _, docs = world
         kine = stack.new_professional("70")
-        join_care_team(stack, patient, kine)
+        stack.add_to_care_team(patient, kine)
         for _ in range(2):
             assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "allowed"
         stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.professional(kine),
@@ -113,13 +105,61 @@ class TestTheHolderIsTold:
             == [(kine.professional_id, "normal")]
 
 
+class TestCareTeam:
+    """Normal-mode reads need the professional in the patient's care team (DOMAIN §10.2)."""
+
+    def test_refused_outside_the_care_team_then_allowed_once_added_and_refused_again_once_removed(self, stack, world):
+        patient, _, docs = world
+        kine = stack.new_professional("70")
+        outcome, records = read(stack, stack.professional(kine), patient, docs["47420-5"])
+        assert outcome == "not_in_care_team" and len(records) == 1
+        only_record(records, allowed=False, rule="not_in_care_team")
+        stack.add_to_care_team(patient, kine)
+        assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "allowed"
+        stack.remove_from_care_team(patient, kine)
+        outcome, records = read(stack, stack.professional(kine), patient, docs["47420-5"])
+        assert outcome == "not_in_care_team" and len(records) == 3
+        only_record(records, allowed=False, rule="not_in_care_team")
+
+    def test_outside_the_care_team_the_list_is_empty_and_the_download_refused(self, stack, world):
+        patient, _, docs = world
+        kine = stack.new_professional("70")
+        listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient),
+                                          metadata=stack.professional(kine), timeout=10)
+        assert list(listed.documents) == []
+        with pytest.raises(grpc.RpcError) as downloaded:
+            stack.download(stack.professional(kine), patient, docs["47420-5"])
+        assert downloaded.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert error_reason(downloaded.value).lower() == "not_in_care_team"
+        stack.add_to_care_team(patient, kine)
+        listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient),
+                                          metadata=stack.professional(kine), timeout=10)
+        assert {d.document_id for d in listed.documents} == {docs["47420-5"], docs["15508-5"]}
+
+    def test_emergency_modes_do_not_need_the_care_team(self, stack, world):
+        patient, _, docs = world
+        er = stack.new_professional("10")
+        assert read(stack, stack.professional(er), patient, docs["47420-5"])[0] == "not_in_care_team"
+        assert read(stack, stack.professional(er), patient, docs["47420-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE,
+                    justification="Patiente inconsciente aux urgences")[0] == "allowed"
+        regulator = stack.new_professional("10", samu_regulator=True)
+        assert read(stack, stack.professional(regulator), patient, docs["47420-5"],
+                    mode=pb.ACCESS_MODE_CENTRE_15)[0] == "allowed"
+
+    def test_the_author_reads_her_document_outside_the_care_team(self, stack, world):
+        patient, _, _ = world
+        kine = stack.new_professional("70")
+        filed = stack.upload(stack.professional(kine), pdf(), patient_id=patient, title="Bilan", type_code="47420-5")
+        assert read(stack, stack.professional(kine), patient, filed.document_id)[0] == "allowed"
+
+
 class TestPatientControls:
     def test_masked_document_is_refused_to_others_but_not_to_its_author(self, stack, world):
         patient, gp, docs = world
         stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
             patient_id=patient, document_id=docs["47420-5"], masked=True), metadata=stack.patient(patient), timeout=10)
         kine = stack.new_professional("70")
-        join_care_team(stack, patient, kine)
+        stack.add_to_care_team(patient, kine)
         outcome, records = read(stack, stack.professional(kine), patient, docs["47420-5"])
         assert outcome == "masked_document"
         only_record(records, allowed=False, rule="masked_document")

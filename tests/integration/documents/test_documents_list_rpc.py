@@ -14,7 +14,8 @@ from documents_samples import TEXT, pdf
 
 @pytest.fixture(scope="module")
 def library(stack):
-    """Seven documents: five of the patient's (categories, dates, titles vary), two from professionals."""
+    """Seven documents: five of the patient's (categories, dates, titles vary), two from professionals of her
+    care team."""
     patient = stack.new_patient()
     me = stack.patient(patient)
     uploads = [("Bilan sanguin", "2024-03-10", pb.DOCUMENT_CATEGORY_BIOLOGIE),
@@ -30,12 +31,9 @@ def library(stack):
     gp = stack.new_professional("10")
     stack.upload(stack.professional(gp), pdf(), patient_id=patient, title="CR imagerie", type_code="18748-4",
                  document_date="2024-12-24")
+    for professional in (kine, gp):
+        stack.add_to_care_team(patient, professional)
     return patient, kine, gp
-
-
-def join_care_team(stack, patient, professional) -> None:
-    stack.identity.AddCareTeamMember(ipb.AddCareTeamMemberRequest(
-        patient_id=patient, professional_id=professional.professional_id), metadata=stack.patient(patient), timeout=10)
 
 
 def titles(stack, metadata, patient, **fields) -> list[str]:
@@ -98,7 +96,7 @@ class TestProfessionalView:
         assert titles(stack, stack.professional(kine), patient) == ["Bilan kiné"]    # its author, outside the team
         optician = stack.new_professional("28")
         assert titles(stack, stack.professional(optician), patient) == []
-        join_care_team(stack, patient, optician)
+        stack.add_to_care_team(patient, optician)
         # opticians (DOMAIN §10.1): the seed's 47420-5, administrative documents (95), prescriptions (42);
         # not the lab reports (DOCPAT05, class 10) nor the images (class 31)
         assert titles(stack, stack.professional(optician), patient) == ["Bilan kiné", "attestation", "Zona - ordonnance"]
@@ -108,7 +106,7 @@ class TestProfessionalView:
     def test_pages_are_full_even_when_documents_are_withheld(self, stack, library):
         patient = library[0]
         optician = stack.new_professional("28")
-        join_care_team(stack, patient, optician)
+        stack.add_to_care_team(patient, optician)
         reply = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient, page_size=2),
                                          metadata=stack.professional(optician))
         assert [d.title for d in reply.documents] == ["Bilan kiné", "attestation"] and reply.next_page_token

@@ -2,7 +2,8 @@
 
 - Only platform services append.
 - A patient reads their own activity; a delegate reads the activity of the patient they act for.
-  Professionals never read a patient's activity.
+  Professionals never read a patient's activity. A service reads one record of a patient it names
+  (identity checks the record a patient reports as a suspicious access).
 - Operators and support search across patients; only operators erase personal data.
 - Tree heads, consistency proofs and log keys are public facts of the log (hashes only): any
   authenticated caller. Inclusion proofs name a record: its patient, or services, operators, support.
@@ -30,6 +31,12 @@ def acts_for(caller: Caller, patient_id: str) -> bool:
 def require_patient_activity(caller: Caller, patient_id: str) -> None:
     if not acts_for(caller, patient_id):
         raise PermissionDenied("Seul le titulaire (ou la personne qui agit pour lui) voit son historique d'activité")
+
+
+def require_record_reader(caller: Caller, patient_id: str) -> None:
+    """One record of a patient's history: the patient, their delegate, or a service naming the patient."""
+    if not (caller.actor_type == SERVICE and patient_id):
+        require_patient_activity(caller, patient_id)
 
 
 def may_prove(caller: Caller, record_patient_id: str) -> bool:

@@ -114,7 +114,7 @@ def list_activity(deps: Dependencies, caller: Caller, patient_id: str, query: Re
 
 
 def get_record(deps: Dependencies, caller: Caller, patient_id: str, record_id: str) -> StoredRecord:
-    access.require_patient_activity(caller, patient_id)
+    access.require_record_reader(caller, patient_id)
     record = find_by_id(deps, record_id)
     if record is None or record.entry.personal.patient_id != patient_id:
         raise NotFound("Enregistrement introuvable")

@@ -1,6 +1,7 @@
 """Queries on identity's tables. Never commits: the use-case's transaction does."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -8,12 +9,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from meskit import outbox as kit_outbox
+from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
-from identity.adapters.tables import (access_settings, accounts, blocked_professionals, care_team_members,
+from identity.adapters.tables import (access_reports, access_settings, accounts, blocked_professionals, care_team_members,
                                       credentials, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
-from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential,
+from identity.domain.directory import Cursor, DirectoryQuery, search_key
+from identity.domain.models import (AccessReport, AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
@@ -63,7 +66,9 @@ class IdentityRepository:
 
     # ---- professionals ----
     def add_professional(self, **values) -> None:
-        self.session.execute(professionals.insert().values(**values))
+        self.session.execute(professionals.insert().values(
+            **values, family_key=search_key(values["family_name"]), given_key=search_key(values["given_name"]),
+            city_key=search_key(values.get("city", ""))))
 
     def rpps_exists(self, rpps: str) -> bool:
         return self.session.execute(sa.select(sa.literal(1)).where(professionals.c.rpps == rpps)).first() is not None
@@ -75,9 +80,53 @@ class IdentityRepository:
             .where(professionals.c.professional_id == professional_id)).mappings().first()
         if row is None:
             return None
-        values = dict(row)
-        values.pop("created_at")
-        return Professional(**values)
+        return _professional(row)
+
+    def search_professionals(self, query: DirectoryQuery, *, after: Cursor | None, limit: int) -> list[Professional]:
+        """Keyset pages in (family_key, given_key, professional_id) order; professionals only, by construction."""
+        order = (professionals.c.family_key, professionals.c.given_key, professionals.c.professional_id)
+        statement = (sa.select(professionals, credentials.c.display_login_id.label("login_id"))
+                     .select_from(professionals.outerjoin(
+                         credentials, credentials.c.subject_id == professionals.c.professional_id)))
+        for word in query.words:     # search keys hold letters, digits and spaces only: no LIKE escaping needed
+            statement = statement.where(sa.or_(professionals.c.family_key.contains(word),
+                                               professionals.c.given_key.contains(word)))
+        if query.rpps_prefix:
+            statement = statement.where(professionals.c.rpps.startswith(query.rpps_prefix))
+        if query.profession_code:
+            statement = statement.where(professionals.c.profession_code == query.profession_code)
+        if query.city_prefix:
+            statement = statement.where(professionals.c.city_key.startswith(query.city_prefix))
+        if after is not None:
+            statement = statement.where(sa.tuple_(*order) > (after.family_key, after.given_key, after.professional_id))
+        rows = self.session.execute(statement.order_by(*order).limit(limit)).mappings().all()
+        return [_professional(row) for row in rows]
+
+    # ---- suspicious-access reports ----
+    def add_access_report(self, report: AccessReport) -> None:
+        self.session.execute(access_reports.insert().values(**dataclasses.asdict(report)))
+
+    def access_report_exists(self, patient_id: str, record_id: str) -> bool:
+        return self.session.execute(sa.select(sa.literal(1)).where(
+            access_reports.c.patient_id == patient_id, access_reports.c.record_id == record_id)).first() is not None
+
+    def list_access_reports(self, *, patient_id: str, professional_id: str, after: tuple[datetime, str] | None,
+                            limit: int) -> list[AccessReport]:
+        """Newest first (created_at, report_id descending), keyset pages."""
+        statement = sa.select(access_reports)
+        if patient_id:
+            statement = statement.where(access_reports.c.patient_id == patient_id)
+        if professional_id:
+            statement = statement.where(access_reports.c.professional_id == professional_id)
+        if after is not None:
+            statement = statement.where(sa.tuple_(access_reports.c.created_at, access_reports.c.report_id)
+                                        < after)
+        rows = self.session.execute(statement.order_by(access_reports.c.created_at.desc(),
+                                                       access_reports.c.report_id.desc()).limit(limit)).mappings()
+        return [AccessReport(**row) for row in rows]
+
+    def add_audit(self, record: AuditRecord) -> None:
+        kit_outbox.add_audit_record(self.session, outbox, record)
 
     # ---- credentials ----
     def login_id_taken(self, login_id: str) -> bool:
@@ -264,3 +313,8 @@ class IdentityRepository:
     def add_notice(self, envelope: Envelope) -> None:
         """An event for notifications (meskit.events)."""
         kit_outbox.add_envelope(self.session, outbox, envelope)
+
+
+def _professional(row) -> Professional:
+    values = {k: v for k, v in row.items() if k not in ("created_at", "family_key", "given_key", "city_key")}
+    return Professional(**values)

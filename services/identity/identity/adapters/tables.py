@@ -40,7 +40,7 @@ professionals = sa.Table(
     "professionals", metadata,
     sa.Column("professional_id", sa.String(36), primary_key=True),
     sa.Column("rpps", sa.String(11), nullable=False, unique=True),
-    sa.Column("profession_code", sa.String(4), nullable=False),
+    sa.Column("profession_code", sa.String(4), nullable=False, index=True),
     sa.Column("given_name", sa.String(100), nullable=False),
     sa.Column("family_name", sa.String(100), nullable=False),
     sa.Column("specialty", sa.String(100), nullable=False, server_default=""),
@@ -50,6 +50,12 @@ professionals = sa.Table(
     sa.Column("occupational_medicine", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("insurer_doctor", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
+    sa.Column("city", sa.String(100), nullable=False, server_default=""),
+    # The directory search's keys: lower case, no accents, words separated by one space (directory.search_key).
+    sa.Column("family_key", sa.String(200), nullable=False, server_default=""),
+    sa.Column("given_key", sa.String(200), nullable=False, server_default=""),
+    sa.Column("city_key", sa.String(200), nullable=False, server_default="", index=True),
+    sa.Index("ix_professionals_directory_order", "family_key", "given_key", "professional_id"),
 )
 
 # One login per person, patient or professional: login ids are unique across both.
@@ -137,6 +143,24 @@ care_team_members = sa.Table(
     sa.Column("role", sa.String(32), nullable=False, server_default=""),   # "" or a CareTeamRole name
     sa.Column("administrator", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("since", Timestamp, nullable=False, server_default=sa.func.now()),
+)
+
+# A patient's report of a suspicious access (SIGNALEMENT_PS): one per record of her activity history.
+access_reports = sa.Table(
+    "access_reports", metadata,
+    sa.Column("report_id", sa.String(36), primary_key=True),
+    sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False),
+    sa.Column("record_id", sa.String(36), nullable=False),
+    sa.Column("professional_id", sa.String(36), nullable=False, index=True),
+    sa.Column("rpps", sa.String(11), nullable=False, server_default=""),
+    sa.Column("profession_code", sa.String(4), nullable=False, server_default=""),
+    sa.Column("accessed_at", Timestamp, nullable=False),
+    sa.Column("comment", sa.String(2000), nullable=False),
+    sa.Column("professional_blocked", sa.Boolean, nullable=False),
+    sa.Column("reported_by_type", sa.String(16), nullable=False),   # patient | delegate
+    sa.Column("reported_by_id", sa.String(36), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False, index=True),
+    sa.UniqueConstraint("patient_id", "record_id"),
 )
 
 outbox = outbox_table(metadata)

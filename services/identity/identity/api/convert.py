@@ -5,7 +5,7 @@ from datetime import datetime
 
 from mes.identity.v1 import identity_pb2 as pb
 
-from identity.domain.models import (AccessContext, AccessSettings, Account, CareTeamMember, EmergencySettings,
+from identity.domain.models import (AccessContext, AccessReport, AccessSettings, Account, CareTeamMember, EmergencySettings,
                                     Professional)
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
@@ -35,7 +35,7 @@ def professional(p: Professional) -> pb.Professional:
         given_name=p.given_name, family_name=p.family_name, specialty=p.specialty,
         login_id=p.login_id or "", samu_regulator=p.samu_regulator,
         occupational_medicine=p.occupational_medicine, insurer_doctor=p.insurer_doctor,
-        mssante_address=p.mssante_address or "", email=p.email or "")
+        mssante_address=p.mssante_address or "", email=p.email or "", city=p.city)
 
 
 def care_team_role(value: pb.CareTeamRole.ValueType) -> str | None:
@@ -78,3 +78,10 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         general_practitioners=[pb.GeneralPractitionerContact(
             professional_id=g.professional_id, notification_address=g.notification_address)
             for g in c.general_practitioners])
+
+
+def access_report(r: AccessReport) -> pb.AccessReport:
+    return pb.AccessReport(
+        report_id=r.report_id, patient_id=r.patient_id, record_id=r.record_id, professional_id=r.professional_id,
+        rpps=r.rpps, profession_code=r.profession_code, accessed_at=timestamp(r.accessed_at), comment=r.comment,
+        professional_blocked=r.professional_blocked, reported_by=r.reported_by_id, created_at=timestamp(r.created_at))

@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_settings, accounts, email_change
+from identity.domain import access_reports, access_settings, accounts, directory, email_change
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -91,11 +91,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             family_name=request.family_name.strip(), specialty=request.specialty, login_id=request.login_id,
             password=request.password, email=request.email.strip(), samu_regulator=request.samu_regulator,
             occupational_medicine=request.occupational_medicine, insurer_doctor=request.insurer_doctor,
-            mssante_address=request.mssante_address))
+            mssante_address=request.mssante_address, city=request.city.strip()))
         return convert.professional(created)
 
     def GetProfessional(self, request, context):
         return convert.professional(accounts.get_professional(self._deps, current_caller(), request.professional_id))
+
+    def SearchProfessionals(self, request, context):
+        page = directory.search_professionals(
+            self._deps, current_caller(), query=request.query, profession_code=request.profession_code,
+            city=request.city, page_size=request.page_size, page_token=request.page_token)
+        return pb.SearchProfessionalsResponse(professionals=[convert.professional(p) for p in page.professionals],
+                                              next_page_token=page.next_page_token)
 
     # ---- the patient's access settings ----
     def GetAccessSettings(self, request, context):
@@ -126,6 +133,18 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def RemoveCareTeamMember(self, request, context):
         return convert.access_settings(access_settings.remove_care_team_member(
             self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    # ---- suspicious-access reports ----
+    def ReportSuspiciousAccess(self, request, context):
+        return convert.access_report(access_reports.report_suspicious_access(
+            self._deps, current_caller(), request.patient_id, request.record_id, request.comment,
+            request.block_professional))
+
+    def ListAccessReports(self, request, context):
+        found, token = access_reports.list_access_reports(
+            self._deps, current_caller(), patient_id=request.patient_id, professional_id=request.professional_id,
+            page_size=request.page_size, page_token=request.page_token)
+        return pb.ListAccessReportsResponse(reports=[convert.access_report(r) for r in found], next_page_token=token)
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(

@@ -7,6 +7,7 @@ nothing (blocking a PS already blocked...) writes none and answers the current s
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict
 
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
@@ -16,7 +17,7 @@ from identity.domain import rules
 from identity.domain.accounts import acts_for, resolve_me
 from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, MEDECIN_TRAITANT, AccessContext,
                                     AccessSettings, Account, EmergencySettings, GeneralPractitionerContact)
-from identity.domain.ports import Dependencies
+from identity.domain.ports import Dependencies, Repository
 
 ACCESS_SETTINGS_CHANGED = "ACCESS_SETTINGS_CHANGED"
 NOT_YOURS = "Vous ne pouvez pas consulter ou modifier les paramètres d'accès de ce profil"
@@ -101,10 +102,12 @@ def set_mask_new_documents_by_default(deps: Dependencies, caller: Caller, patien
         return repo.get_access_settings(patient_id)
 
 
-def block_professional(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str) -> AccessSettings:
+def block_professional(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str, *,
+                       within: Repository | None = None) -> AccessSettings:
     """The patient blocks a PS, or an administrator PS blocks another (non-administrator) PS (DOMAIN §3.1).
 
-    A blocked PS leaves the care team: after an unblock it must be authorised again.
+    A blocked PS leaves the care team: after an unblock it must be authorised again. `within`: the
+    transaction of a larger change the block is one step of (a suspicious-access report).
     """
     by_administrator = caller.actor_type == PROFESSIONAL
     if by_administrator and patient_id in ("", "me"):
@@ -113,7 +116,7 @@ def block_professional(deps: Dependencies, caller: Caller, patient_id: str, prof
     if not by_administrator:
         _require_self(caller, patient_id)
     _require_professional_id(professional_id)
-    with deps.unit_of_work() as repo:
+    with nullcontext(within) if within is not None else deps.unit_of_work() as repo:
         account = repo.get_account(patient_id, for_update=True)
         if by_administrator:   # checked first: a PS learns nothing about patients it does not administer
             _require_administrator_may_block(caller, repo.get_access_settings(patient_id), professional_id)

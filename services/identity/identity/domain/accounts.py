@@ -8,7 +8,7 @@ from datetime import datetime
 from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, rules
+from identity.domain import account_events, directory, rules
 from identity.domain.models import ACTIVE, CLOSED, CREATED, OPPOSED, Account, Professional
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_provisional_code, normalise_provisional_code, same
@@ -213,6 +213,7 @@ class NewProfessional:
     occupational_medicine: bool = False
     insurer_doctor: bool = False
     mssante_address: str = ""
+    city: str = ""
 
 
 def create_professional(deps: Dependencies, caller: Caller, new: NewProfessional) -> Professional:
@@ -220,7 +221,8 @@ def create_professional(deps: Dependencies, caller: Caller, new: NewProfessional
     v = Violations()
     v.require(new.given_name, "given_name")
     v.require(new.family_name, "family_name")
-    for name, limit in (("given_name", 100), ("family_name", 100), ("specialty", 100), ("mssante_address", 254)):
+    for name, limit in (("given_name", 100), ("family_name", 100), ("specialty", 100), ("mssante_address", 254),
+                        ("city", 100)):
         v.max_length(getattr(new, name), name, limit)
     if not rules.RPPS.match(new.rpps):
         v.add("rpps", "numéro RPPS : 11 chiffres")
@@ -246,7 +248,7 @@ def create_professional(deps: Dependencies, caller: Caller, new: NewProfessional
                               email=new.email or None, mssante_address=new.mssante_address or None,
                               samu_regulator=new.samu_regulator,
                               occupational_medicine=new.occupational_medicine,
-                              insurer_doctor=new.insurer_doctor)
+                              insurer_doctor=new.insurer_doctor, city=new.city)
         if password_hash:
             repo.add_credential(new.login_id, "professional", professional_id, password_hash, new.email)
         created = repo.get_professional(professional_id)
@@ -259,7 +261,7 @@ def get_professional(deps: Dependencies, caller: Caller, professional_id: str) -
         professional = repo.get_professional(professional_id)
     if professional is None:
         raise NotFound("Professionnel introuvable")
-    return professional
+    return directory.shown_to(caller, professional)
 
 
 def is_active(account: Account) -> bool:

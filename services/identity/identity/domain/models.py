@@ -39,6 +39,7 @@ class Professional:
     occupational_medicine: bool
     insurer_doctor: bool
     login_id: str | None = None
+    city: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,3 +136,32 @@ class GeneralPractitionerContact:
     """A médecin traitant of the patient and where an emergency access is emailed to them (DOMAIN §3.2)."""
     professional_id: str
     notification_address: str               # MSSanté address, else email; "" when neither is known
+
+
+@dataclass(frozen=True)
+class AuditedAccess:
+    """What identity learns from audit of one record of a patient's activity history."""
+    record_id: str
+    patient_id: str
+    actor_type: str               # audit.v1 ActorType name, e.g. "HEALTHCARE_PROFESSIONAL"
+    actor_id: str
+    rpps: str
+    profession_code: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class AccessReport:
+    """A patient's report of a suspicious access (SIGNALEMENT_PS)."""
+    report_id: str
+    patient_id: str
+    record_id: str
+    professional_id: str
+    rpps: str
+    profession_code: str
+    accessed_at: datetime
+    comment: str
+    professional_blocked: bool
+    reported_by_type: str         # patient | delegate
+    reported_by_id: str
+    created_at: datetime

@@ -5,14 +5,18 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from meskit.audit import AuditRecord
 from meskit.auth import Caller
 from meskit.events import Envelope
 
-from identity.domain.models import (AccessSettings, Account, CareTeamMember, Challenge, Credential, Professional,
-                                    RefreshToken, Throttle)
+from identity.domain.models import (AccessReport, AccessSettings, Account, AuditedAccess, CareTeamMember, Challenge,
+                                    Credential, Professional, RefreshToken, Throttle)
 from identity.domain.policy import Policy
+
+if TYPE_CHECKING:
+    from identity.domain.directory import Cursor, DirectoryQuery
 
 
 class Repository(Protocol):
@@ -31,6 +35,13 @@ class Repository(Protocol):
     def add_professional(self, **values: Any) -> None: ...
     def rpps_exists(self, rpps: str) -> bool: ...
     def get_professional(self, professional_id: str) -> Professional | None: ...
+    def search_professionals(self, query: DirectoryQuery, *, after: Cursor | None,
+                             limit: int) -> list[Professional]: ...
+    def add_access_report(self, report: AccessReport) -> None: ...
+    def access_report_exists(self, patient_id: str, record_id: str) -> bool: ...
+    def list_access_reports(self, *, patient_id: str, professional_id: str, after: tuple[datetime, str] | None,
+                            limit: int) -> list[AccessReport]: ...
+    def add_audit(self, record: AuditRecord) -> None: ...
     def login_id_taken(self, login_id: str) -> bool: ...
     def add_credential(self, login_id: str, subject_type: str, subject_id: str, password_hash: str, email: str) -> None: ...
     def get_credential(self, login_id: str) -> Credential | None: ...
@@ -91,6 +102,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class AuditRecords(Protocol):
+    """audit's GetRecord: NotFound for an unknown record or another patient's; Unavailable otherwise."""
+    def get(self, patient_id: str, record_id: str) -> AuditedAccess: ...
+
+
 @dataclass
 class Dependencies:
     unit_of_work: Callable[[], AbstractContextManager[Repository]]   # one transaction
@@ -99,3 +115,4 @@ class Dependencies:
     signer: TokenSigner
     policy: Policy
     now: Callable[[], datetime] = utc_now
+    audit_records: AuditRecords | None = None    # None without AUDIT_ADDR: reports answer UNAVAILABLE
