@@ -26,7 +26,7 @@ def stack(migrated_database, signing_key, tmp_path_factory):
     smtp.start()
     stack = Stack(signing_key, tmp, urls, smtp.port, s3_port, "mes-documents-tests")
     try:
-        for name in ("notifications", "identity", "audit", "documents"):    # each after those it calls
+        for name in ("notifications", "audit", "identity", "documents"):    # each after those it calls
             stack.start(name)
         yield stack
     finally:

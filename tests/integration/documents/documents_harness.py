@@ -99,7 +99,7 @@ class Stack:
         clients.write_text(json.dumps({n: secret_digest(s) for n, s in SECRETS.items()}))
         return build(self._settings(IdentitySettings, "identity", SIGNING_KEY_FILE=str(self.key_file),
                                     NOTIFICATIONS_ADDR=self.address("notifications"),
-                                    SERVICE_CLIENTS_FILE=str(clients)))
+                                    AUDIT_ADDR=self.address("audit"), SERVICE_CLIENTS_FILE=str(clients)))
 
     def _build_notifications(self):
         from notifications.config import NotificationsSettings
@@ -114,7 +114,8 @@ class Stack:
     def _build_audit(self):
         from audit.config import AuditSettings
         from audit.wiring import build
-        return build(self._settings(AuditSettings, "audit", IDENTITY_ADDR=self.address("identity"),
+        # identity calls audit: audit verifies tokens with the keys notifications' start wrote
+        return build(self._settings(AuditSettings, "audit", JWKS_FILE=str(self.tmp / "jwks.json"),
                                     AUDIT_SIGNING_KEY_FILE=str(self.tmp / "audit-log-key.pem")),
                      tree_head_interval=3600)
 

@@ -55,16 +55,6 @@ class TestAddEvent:
 
 
 class TestRelay:
-    def test_a_relay_of_some_event_types_leaves_the_others_pending(self, outbox):
-        engine, table = outbox
-        (account_event,) = add(engine, table, event_type="ACCOUNT_CREATED")
-        (settings_event,) = add(engine, table, event_type="ACCESS_SETTINGS_CHANGED")
-        published = []
-        relay = OutboxRelay(engine, table, published.append, event_types=["ACCOUNT_CREATED"])
-        assert relay.relay_once() == 1 and relay.relay_once() == 0
-        assert [e.event_id for e in published] == [account_event]
-        assert rows(engine, table)[settings_event].published_at is None
-
     def test_published_rows_can_be_deleted_rather_than_kept(self, outbox):
         engine, table = outbox
         add(engine, table, 3)

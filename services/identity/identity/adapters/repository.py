@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from meskit import outbox as kit_outbox
+from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from identity.adapters.tables import (access_settings, accounts, blocked_professionals, care_team_members,
@@ -258,8 +259,9 @@ class IdentityRepository:
         return CareTeamMember(**row) if row else None
 
     # ---- outbox ----
-    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> None:
-        kit_outbox.add_event(self.session, outbox, event_type, aggregate_id, payload)
+    def add_audit(self, record: AuditRecord) -> None:
+        """A change's audit record, relayed to audit (meskit.relay)."""
+        kit_outbox.add_audit_record(self.session, outbox, record)
 
     def add_notice(self, envelope: Envelope) -> None:
         """An event for notifications (meskit.events)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from meskit.audit import AuditRecord
 from meskit.auth import Caller
 from meskit.events import Envelope
 
@@ -16,7 +17,7 @@ from identity.domain.policy import Policy
 
 
 class Repository(Protocol):
-    """Accounts, professionals, credentials, codes, throttles, tokens, access settings and outbox events
+    """Accounts, professionals, credentials, codes, throttles, tokens, access settings, outbox notices and audit records
     of one transaction (adapters.repository)."""
 
     def add_account(self, **values: Any) -> None: ...
@@ -62,7 +63,7 @@ class Repository(Protocol):
     def save_care_team_member(self, patient_id: str, professional_id: str, role: str, administrator: bool,
                               now: datetime) -> None: ...
     def remove_care_team_member(self, patient_id: str, professional_id: str) -> CareTeamMember | None: ...
-    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> None: ...
+    def add_audit(self, record: AuditRecord) -> None: ...
     def add_notice(self, envelope: Envelope) -> None: ...
 
 
