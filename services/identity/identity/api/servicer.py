@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_settings, accounts, email_change
+from identity.domain import access_settings, accounts, care_consent, email_change
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -126,6 +126,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def RemoveCareTeamMember(self, request, context):
         return convert.access_settings(access_settings.remove_care_team_member(
             self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    def DeclareCareConsent(self, request, context):
+        member, declared = care_consent.declare_care_consent(self._deps, current_caller(), request.patient_id)
+        return convert.care_consent_declaration(request.patient_id, member, declared)
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(
