@@ -50,4 +50,6 @@ class Dispatcher:
 
 def outbox_relay(engine: Engine, table: sa.Table, dispatcher: Dispatcher, **options) -> OutboxRelay:
     """The one relay of a service's outbox: every row, whatever its type, goes to the dispatcher."""
+    if not isinstance(dispatcher, Dispatcher):
+        raise TypeError("a service's outbox is relayed by a meskit.relay.Dispatcher, which routes every type")
     return OutboxRelay(engine, table, dispatcher, **options)

@@ -63,7 +63,7 @@ class Login:
         with deps.unit_of_work() as repo:
             credential = repo.get_credential(login_id)
             subject_active = credential is not None and self._subject_active(repo, credential)
-            subject = self._subject(repo, credential) if subject_active else None
+            subject = self._subject(repo, credential) if credential is not None and subject_active else None
         password_ok = deps.hasher.verify(credential.password_hash if credential else self._dummy_hash, password)
         if not (credential and subject_active and password_ok):
             self._fail(key, client_key, now, subject, WRONG_PASSWORD)
