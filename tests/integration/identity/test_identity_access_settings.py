@@ -72,6 +72,14 @@ def changes(identity, patient_id) -> list[str]:
     return [r.resource_label for r in events(identity, patient_id)]
 
 
+def close(identity, account_id: str) -> None:
+    """What CloseAccount will do (not implemented yet), straight in identity's table."""
+    engine = sa.create_engine(identity.database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE accounts SET status = 'CLOSED' WHERE account_id = :id"), {"id": account_id})
+    engine.dispose()
+
+
 def block(identity, people, professional_id, metadata=None, patient_id="me"):
     return identity.stub.BlockProfessional(pb.BlockProfessionalRequest(
         patient_id=patient_id, professional_id=professional_id), metadata=metadata or patient_md(identity, people))
@@ -307,11 +315,7 @@ class TestBlockProfessional:
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 
     def test_a_closed_account_cannot_change_its_settings(self, identity, people):
-        engine = sa.create_engine(identity.database_url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE accounts SET status = 'CLOSED' WHERE account_id = :id"),
-                               {"id": people.patient})
-        engine.dispose()
+        close(identity, people.patient)
         error = error_of(lambda: block(identity, people, people.professionals[PHYSIO]))
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert details(error)[1] == "ACCOUNT_CLOSED"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-import sqlalchemy as sa
 from mes.audit.v1 import audit_pb2 as apb
 from mes.identity.v1 import identity_pb2 as pb
 from mes.notifications.v1 import notifications_pb2 as npb
@@ -14,8 +13,8 @@ from devtools.rpc_errors import error_details as details
 from devtools.rpc_errors import error_of
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, SERVICE, Caller
 
-from test_identity_access_settings import (GP, OCCUPATIONAL, PHYSIO, block, events, patient_md,  # noqa: F401
-                                           people, professional_md)
+from test_identity_access_settings import (GP, OCCUPATIONAL, PHYSIO, block, close, events,  # noqa: F401
+                                           patient_md, people, professional_md)
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
@@ -113,11 +112,7 @@ class TestDeclareCareConsent:
         assert error.details() == "Profil introuvable"
 
     def test_closed_patient(self, identity, people):
-        engine = sa.create_engine(identity.database_url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE accounts SET status = 'CLOSED' WHERE account_id = :id"),
-                               {"id": people.patient})
-        engine.dispose()
+        close(identity, people.patient)
         error = error_of(lambda: declare(identity, people))
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert details(error)[1] == "ACCOUNT_CLOSED"

@@ -21,6 +21,7 @@ from identity.domain.ports import Dependencies
 NOT_YOURS = "Vous ne pouvez pas consulter ou modifier les paramètres d'accès de ce profil"
 NO_SUCH_PATIENT = "Profil introuvable"
 NO_SUCH_PROFESSIONAL = "Professionnel introuvable"
+NOT_A_CARE_PROFESSIONAL = "La médecine du travail et les médecins des assurances n'ont pas accès au dossier"
 
 
 def _require_self(caller: Caller, patient_id: str) -> None:
@@ -161,8 +162,7 @@ def add_care_team_member(deps: Dependencies, caller: Caller, patient_id: str, pr
             v.add("role", f"ce rôle est réservé à la profession {needed} (nomenclature TRE_G15)")
             v.raise_if_any()
         if professional.occupational_medicine or professional.insurer_doctor:
-            raise FailedPrecondition("La médecine du travail et les médecins des assurances n'ont pas accès au dossier",
-                                     reason="NOT_A_CARE_PROFESSIONAL")
+            raise FailedPrecondition(NOT_A_CARE_PROFESSIONAL, reason="NOT_A_CARE_PROFESSIONAL")
         current = repo.get_access_settings(patient_id)
         if professional_id in current.blocked_professional_ids:
             raise FailedPrecondition("Ce professionnel est bloqué : débloquez-le d'abord",

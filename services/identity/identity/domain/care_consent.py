@@ -12,11 +12,10 @@ from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import FailedPrecondition, PermissionDenied, Violations
 
 from identity.domain import auditing
-from identity.domain.access_settings import _patient
+from identity.domain.access_settings import NOT_A_CARE_PROFESSIONAL, _patient
 from identity.domain.models import DECLARED_BY_PROFESSIONAL, CareTeamMember
 from identity.domain.ports import Dependencies
 
-NOT_A_CARE_PROFESSIONAL = "La médecine du travail et les médecins des assurances n'ont pas accès au dossier"
 BLOCKED = ("Ce patient a bloqué votre accès à son dossier : vous ne pouvez pas déclarer son consentement. "
            "Seul le patient peut lever ce blocage")
 
