@@ -1,5 +1,5 @@
 """The professional's consent declaration through the gateway (DOMAIN §10.2): a professional who
-never cared for the patient declares her consent, then reads her document; the patient's bell and
+never cared for a patient declares her consent, then reads her document; the patient's bell and
 activity history show the declaration; she removes the professional, and her history shows that too."""
 from __future__ import annotations
 
@@ -9,24 +9,46 @@ import pytest
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 
-from devtools.demo import DEMO_PASSWORD, operator_token
+from devtools.demo import DEMO_PASSWORD, _nir, _patient, operator_token
 from devtools.eventually import eventually
+from demo_login import login
 from e2e_actors import Actor, deposit
+
+PASSWORD = "Tilleul-Nantes-1950!"
+
+
+def own_patient(platform, identity, operator) -> tuple[str, httpx.Client]:
+    """A patient of this test alone (the demo patient's history is counted by another test),
+    activated and logged in through the gateway."""
+    birth = "1950-04-12"
+    nir = _nir("2", birth, "44", "109", "321")
+    created = identity.CreateAccount(ipb.CreateAccountRequest(**{
+        **_patient(), "nir": nir, "birth_date": birth, "given_name": "Odette", "family_name": "Consent"}),
+        metadata=operator)
+    client = httpx.Client(base_url=platform.gateway_url, timeout=30)
+    activated = client.post("/v1/activations", json={
+        "provisional_code": created.provisional_code, "nir": nir, "vitale_serial": _patient()["vitale_serial"],
+        "login_id": "odette.consent", "password": PASSWORD, "email": "odette.consent@example.fr", "accept_terms": True})
+    assert activated.status_code == 200, activated.text
+    session = login(client, platform.mail_dir, "odette.consent", PASSWORD, "odette.consent@example.fr")
+    client.headers["Authorization"] = f"Bearer {session['accessToken']}"
+    return created.account.account_id, client
 
 
 @pytest.fixture(scope="module")
-def people(platform, patient_session):
+def people(platform):
     demo = platform.demo
+    operator = [("authorization", f"Bearer {operator_token(platform.key_file)}")]
     with grpc.insecure_channel(platform.address("identity")) as channel:
-        created = identity_pb2_grpc.IdentityServiceStub(channel).CreateProfessional(ipb.CreateProfessionalRequest(
+        identity = identity_pb2_grpc.IdentityServiceStub(channel)
+        created = identity.CreateProfessional(ipb.CreateProfessionalRequest(
             rpps="10105550002", profession_code="10", given_name="Hugo", family_name="Remplaçant",
             login_id="dr.remplacant", password=DEMO_PASSWORD, email="hugo.remplacant@cabinet.example"),
-            metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")])
+            metadata=operator)
+        patient_id, patient = own_patient(platform, identity, operator)
     newcomer = Actor(platform, "dr.remplacant", "hugo.remplacant@cabinet.example")
     gp = Actor(platform, demo["professionals"]["gp"]["login_id"], demo["professionals"]["gp"]["email"])
-    patient = httpx.Client(base_url=platform.gateway_url, timeout=30,
-                           headers={"Authorization": f"Bearer {patient_session[0]['accessToken']}"})
-    return demo["patient"]["account_id"], created.professional_id, newcomer, gp, patient
+    return patient_id, created.professional_id, newcomer, gp, patient
 
 
 def care_team_history(patient: httpx.Client, patient_id: str) -> list[dict]:
