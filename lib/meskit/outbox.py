@@ -1,6 +1,8 @@
 """Transactional outbox: events written with the change, relayed at least once.
 
-Producers call `add_event(session, ...)` inside the transaction that makes the change. A relay
+Producers call `add_envelope` (a notice, meskit.events) or `add_audit_record` (meskit.audit) inside
+the transaction that makes the change; `add_event` (any type) is for the kit's own tests, services
+never call it (tests/unit/rules/test_rules_outbox.py), so that meskit.relay routes every row. A relay
 claims pending rows with `FOR UPDATE SKIP LOCKED`, so several replicas never publish the same
 row at the same time; a row is marked published only after `publish` returns, so a crash means
 a redelivery, never a loss. Receivers are idempotent on the event id.
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -65,6 +67,8 @@ def add_event(session: Session, table: sa.Table, event_type: str, aggregate_id: 
 
 def add_envelope(session: Session, table: sa.Table, envelope: events.Envelope, *, once: bool = False) -> bool:
     """An event for notifications (checked by meskit.events.envelope); `once`: nothing if its id is taken."""
+    if envelope.event_type not in events.PAYLOADS:
+        raise events.unknown_type(envelope.event_type)
     return _insert(session, table, events.outbox_row(envelope), once=once)
 
 
@@ -85,11 +89,11 @@ def _insert(session: Session, table: sa.Table, row: dict, *, once: bool) -> bool
 class OutboxRelay:
     def __init__(self, engine: Engine, table: sa.Table, publish: Callable[[Event], None], *,
                  batch_size: int = 100, poll_interval: float = 0.5, max_backoff: float = 300.0,
-                 event_types: Collection[str] | None = None, delete_published: bool = False):
-        """`event_types`: relay only these; the others wait for a relay that knows where they go.
-        `delete_published`: drop a row once published (payloads that must not stay, e.g. a code)."""
+                 delete_published: bool = False):
+        """Relays every row, whatever its type (meskit.relay routes each type; one it cannot route
+        backs off like any failure). `delete_published`: drop a row once published (payloads that
+        must not stay, e.g. a code)."""
         self._engine, self._table, self._publish = engine, table, publish
-        self._event_types = tuple(event_types) if event_types is not None else None
         self._delete_published = delete_published
         self._batch_size, self._poll_interval, self._max_backoff = batch_size, poll_interval, max_backoff
         self._loop: Loop | None = None
@@ -99,8 +103,6 @@ class OutboxRelay:
         t = self._table
         published = 0
         pending = sa.select(t).where(t.c.published_at.is_(None), t.c.available_at <= sa.func.now())
-        if self._event_types is not None:
-            pending = pending.where(t.c.event_type.in_(self._event_types))
         with self._engine.begin() as connection:
             rows = connection.execute(
                 pending.order_by(t.c.created_at).limit(self._batch_size).with_for_update(skip_locked=True)

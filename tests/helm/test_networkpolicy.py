@@ -127,6 +127,7 @@ class TestReachability:
         calls = declared_calls()
         assert calls["gateway"] == {dns(n) for n in grpc_services()}
         assert calls["audit"] == {"identity"}
+        assert {"notifications", "audit"} <= calls["identity"], "login codes and notices; the holders' history"
         assert "identity" in calls["documents"] & calls["messaging"] & calls["agenda"] & calls["notifications"]
         assert not any("gateway" in c for c in calls.values()), "nothing inside calls the gateway"
 

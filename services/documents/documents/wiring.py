@@ -14,13 +14,13 @@ from meskit import clients, db, objects
 from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
 from meskit.config import ConfigError
-from meskit.outbox import OutboxRelay
+from meskit.relay import outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
 from documents.adapters.identity import IdentityAccessContexts
 from documents.adapters.matrix_file import load_matrix
-from documents.adapters.relay import Dispatcher
+from documents.adapters.relay import dispatcher
 from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
 from documents.api.servicer import DocumentsServicer
@@ -78,9 +78,9 @@ def build(settings: DocumentsSettings, **overrides):
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(documents_pb2_grpc.add_DocumentsServiceServicer_to_server,
                                                        DocumentsServicer(deps), "mes.documents.v1.DocumentsService")])
-    relay = OutboxRelay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
-                                                   if notifications_channel else None),
-                        poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
+    relay = outbox_relay(engine, outbox, dispatcher(audit, EventPublisher(notifications_channel)
+                                                    if notifications_channel else None),
+                         poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
 
     def on_stop() -> None:

@@ -10,8 +10,8 @@ class IdentitySettings(CommonSettings):
     signing_key_file: str = env("SIGNING_KEY_FILE", secret=True,
                                 help="PEM file of the Ed25519 key that signs access tokens")
     notifications_addr: str = env("NOTIFICATIONS_ADDR", help="host:port of notifications (login codes)")
-    audit_addr: str = env("AUDIT_ADDR", "", help="host:port of audit (the records a patient reports); "
-                                                 "empty: reports answer UNAVAILABLE")
+    audit_addr: str = env("AUDIT_ADDR", help="host:port of audit (the holders' activity history, through the "
+                                             "outbox; the records a patient reports)")
     service_clients_file: str = env("SERVICE_CLIENTS_FILE", "", secret=True,
                                     help="JSON {service name: SHA-256 hex of its client secret}")
     service_token_ttl_seconds: int = env("SERVICE_TOKEN_TTL_SECONDS", 300)

@@ -11,8 +11,9 @@ from mes.identity.v1 import identity_pb2_grpc
 
 from meskit import clients, db
 from meskit.auth import SERVICE, Caller, TokenSigner, TokenVerifier
+from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
-from meskit.outbox import OutboxRelay
+from meskit.relay import Dispatcher, outbox_relay
 from meskit.server import Registration, build_server as build_kit_server
 
 from identity.adapters.audit import AuditRecordsClient
@@ -22,7 +23,6 @@ from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.repository import IdentityRepository
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain.account_events import ACCOUNT_EVENTS
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -68,14 +68,13 @@ def build(settings: IdentitySettings, **overrides):
     with open(settings.signing_key_file, "rb") as handle:
         signer = TokenSigner(handle.read(), issuer=settings.token_issuer, audience=settings.token_audience,
                              ttl_seconds=settings.access_token_ttl_seconds)
-    notifications = clients.channel(settings.notifications_addr,
-                                    token_provider=service_token_provider(signer, "identity"))
-    audit = (clients.channel(settings.audit_addr, token_provider=service_token_provider(signer, "identity"))
-             if settings.audit_addr else None)
+    tokens = service_token_provider(signer, "identity")
+    notifications = clients.channel(settings.notifications_addr, token_provider=tokens)
+    audit = clients.channel(settings.audit_addr, token_provider=tokens)
     deps = Dependencies(unit_of_work=unit_of_work, hasher=overrides.get("hasher") or Argon2Hasher(),
                         code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
                         signer=signer, policy=policy_from(settings),
-                        audit_records=AuditRecordsClient(audit) if audit else None)
+                        audit_records=AuditRecordsClient(audit))
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
@@ -83,14 +82,13 @@ def build(settings: IdentitySettings, **overrides):
                                                        IdentityServicer(deps, service_clients(settings, signer)),  # type: ignore[abstract]
                                                        "mes.identity.v1.IdentityService")])
     # Account events carry a provisional code: their rows go once notifications has them.
-    relay = OutboxRelay(engine, outbox, EventPublisher(notifications, timeout=PUBLISH_TIMEOUT_SECONDS),
-                        event_types=ACCOUNT_EVENTS,
-                        delete_published=True, poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
+    relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit), EventPublisher(
+        notifications, timeout=PUBLISH_TIMEOUT_SECONDS)), delete_published=True,
+        poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
 
     def on_stop():
         relay.stop()
         notifications.close()
-        if audit:
-            audit.close()
+        audit.close()
     return kit, engine, on_stop

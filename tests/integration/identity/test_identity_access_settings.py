@@ -1,4 +1,5 @@
-"""The patient's access settings over real gRPC and PostgreSQL: who may change what, defaults, outbox events."""
+"""The patient's access settings over real gRPC and PostgreSQL: who may change what, defaults, and
+each change in the patient's activity history (audit, through identity's outbox)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from datetime import date
 import grpc
 import pytest
 import sqlalchemy as sa
+from mes.audit.v1 import audit_pb2 as apb
 from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import _nir, _patient
@@ -58,20 +60,24 @@ def professional_md(identity, people, role=GP):
                                rpps=PROFESSIONS[role][1]))
 
 
-def events(identity, patient_id=None) -> list[dict]:
-    engine = sa.create_engine(identity.database_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(sa.text(
-                "SELECT event_type, aggregate_id, payload FROM outbox WHERE event_type = 'ACCESS_SETTINGS_CHANGED' "
-                "ORDER BY created_at, event_id")).mappings().all()
-    finally:
-        engine.dispose()
-    return [dict(r) for r in rows if patient_id is None or r["aggregate_id"] == patient_id]
+SETTINGS = ("access_settings", "blocked_professional", "care_team")
+
+
+def events(identity, patient_id) -> list[apb.Record]:
+    """The settings changes of the patient's activity history, oldest first."""
+    return identity.history(patient_id, resource_types=SETTINGS)
 
 
 def changes(identity, patient_id) -> list[str]:
-    return [e["payload"]["change"] for e in events(identity, patient_id)]
+    return [r.resource_label for r in events(identity, patient_id)]
+
+
+def close(identity, account_id: str) -> None:
+    """What CloseAccount will do (not implemented yet), straight in identity's table."""
+    engine = sa.create_engine(identity.database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE accounts SET status = 'CLOSED' WHERE account_id = :id"), {"id": account_id})
+    engine.dispose()
 
 
 def block(identity, people, professional_id, metadata=None, patient_id="me"):
@@ -152,9 +158,14 @@ class TestEmergencySettings:
         updated = self.update(identity, people, samu_access=False, break_glass=False, masked_in_emergency=True)
         assert not updated.emergency.masked_in_emergency
         [event] = events(identity, people.patient)
-        assert event["payload"]["masked_forced_off"] is True
-        assert event["payload"]["after"] == {"samu_access": False, "break_glass": False, "masked_in_emergency": False}
-        assert event["payload"]["before"] == {"samu_access": True, "break_glass": True, "masked_in_emergency": True}
+        assert (event.action, event.resource_type, event.resource_id) == (
+            apb.ACTION_SETTINGS_CHANGE, "access_settings", "emergency")
+        assert event.resource_label == (
+            "Accès en urgence modifiés : SAMU – Centre 15 : autorisé → refusé ; bris de glace : autorisé → refusé ; "
+            "documents masqués visibles en urgence : autorisé → refusé "
+            "(refusé d'office quand les deux accès en urgence sont refusés)")
+        assert (event.actor.type, event.actor.id, event.decision) == (
+            apb.ACTOR_TYPE_PATIENT, people.patient, apb.DECISION_ALLOWED)
 
     def test_turning_one_back_on_does_not_turn_masked_back_on(self, identity, people):
         self.update(identity, people, samu_access=False, break_glass=False, masked_in_emergency=True)
@@ -176,7 +187,9 @@ class TestEmergencySettings:
         updated = self.update(identity, people, metadata, samu_access=True, break_glass=False, masked_in_emergency=True)
         assert updated.patient_id == people.minor and not updated.emergency.break_glass
         [event] = events(identity, people.minor)
-        assert event["payload"]["actor"] == {"type": "delegate", "id": people.patient, "on_behalf_of": people.minor}
+        assert (event.actor.type, event.actor.id, event.actor.on_behalf_of) == (
+            apb.ACTOR_TYPE_PATIENT, people.patient, people.minor)
+        assert "bris de glace : autorisé → refusé" in event.resource_label
 
     def test_another_patient_and_professionals_are_denied(self, identity, people):
         for metadata in (patient_md(identity, people, people.other_patient), professional_md(identity, people)):
@@ -194,9 +207,9 @@ class TestMaskNewDocumentsByDefault:
     def test_patient_masks_new_documents_by_default_then_stops(self, identity, people):
         assert self.set_mask(identity, people, True).mask_new_documents_by_default
         assert not self.set_mask(identity, people, False).mask_new_documents_by_default
-        payloads = [e["payload"] for e in events(identity, people.patient)]
-        assert [(p["change"], p["mask"]) for p in payloads] == [
-            ("MASK_NEW_DOCUMENTS_BY_DEFAULT_SET", True), ("MASK_NEW_DOCUMENTS_BY_DEFAULT_SET", False)]
+        assert changes(identity, people.patient) == [
+            "Masquage par défaut des nouveaux documents aux professionnels : activé",
+            "Masquage par défaut des nouveaux documents aux professionnels : désactivé"]
 
     def test_emergency_settings_are_kept(self, identity, people):
         identity.stub.UpdateEmergencySettings(pb.UpdateEmergencySettingsRequest(
@@ -222,12 +235,15 @@ class TestBlockProfessional:
         unblocked = identity.stub.UnblockProfessional(pb.UnblockProfessionalRequest(
             patient_id="me", professional_id=physio), metadata=patient_md(identity, people))
         assert list(unblocked.blocked_professional_ids) == []
-        assert changes(identity, people.patient) == ["PROFESSIONAL_BLOCKED", "PROFESSIONAL_UNBLOCKED"]
+        assert changes(identity, people.patient) == [
+            "Blocage de l'accès de Alex Physio à votre dossier",
+            "Déblocage de Alex Physio : il devra de nouveau recueillir votre consentement pour accéder à votre dossier"]
+        assert [e.resource_id for e in events(identity, people.patient)] == [physio, physio]
 
     def test_blocking_twice_changes_nothing_the_second_time(self, identity, people):
         block(identity, people, people.professionals[PHYSIO])
         assert len(block(identity, people, people.professionals[PHYSIO]).blocked_professional_ids) == 1
-        assert changes(identity, people.patient) == ["PROFESSIONAL_BLOCKED"]
+        assert changes(identity, people.patient) == ["Blocage de l'accès de Alex Physio à votre dossier"]
 
     def test_unblocking_a_professional_not_blocked_changes_nothing(self, identity, people):
         identity.stub.UnblockProfessional(pb.UnblockProfessionalRequest(
@@ -238,8 +254,8 @@ class TestBlockProfessional:
         add_member(identity, people, GP, pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT, administrator=True)
         settings = block(identity, people, people.professionals[GP])
         assert list(settings.care_team) == []
-        payload = events(identity, people.patient)[-1]["payload"]
-        assert (payload["removed_from_care_team"], payload["was_administrator"]) == (True, True)
+        assert changes(identity, people.patient)[-1] == (
+            "Blocage de l'accès de Alex Gp à votre dossier ; retiré(e) de votre équipe de soins (était administrateur)")
 
     def test_unknown_professional(self, identity, people):
         error = error_of(lambda: block(identity, people, "00000000-0000-0000-0000-000000000000"))
@@ -260,8 +276,11 @@ class TestBlockProfessional:
         settings = block(identity, people, people.professionals[PHYSIO], professional_md(identity, people, GP),
                          people.patient)
         assert list(settings.blocked_professional_ids) == [people.professionals[PHYSIO]]
-        actor = events(identity, people.patient)[-1]["payload"]["actor"]
-        assert (actor["type"], actor["id"]) == ("professional", people.professionals[GP])
+        event = events(identity, people.patient)[-1]
+        assert (event.actor.type, event.actor.id, event.actor.display_name, event.actor.rpps, event.rule) == (
+            apb.ACTOR_TYPE_HEALTHCARE_PROFESSIONAL, people.professionals[GP], "Alex Gp", PROFESSIONS[GP][1],
+            "care_team_administrator")
+        assert event.resource_label == "Blocage de l'accès de Alex Physio à votre dossier"
 
     def test_a_professional_who_is_not_administrator_cannot_block(self, identity, people):
         add_member(identity, people, GP, administrator=False)
@@ -296,11 +315,7 @@ class TestBlockProfessional:
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
 
     def test_a_closed_account_cannot_change_its_settings(self, identity, people):
-        engine = sa.create_engine(identity.database_url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("UPDATE accounts SET status = 'CLOSED' WHERE account_id = :id"),
-                               {"id": people.patient})
-        engine.dispose()
+        close(identity, people.patient)
         error = error_of(lambda: block(identity, people, people.professionals[PHYSIO]))
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert details(error)[1] == "ACCOUNT_CLOSED"
@@ -313,9 +328,10 @@ class TestCareTeam:
         assert (member.professional_id, member.role, member.administrator) == (
             people.professionals[GP], pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT, True)
         assert member.since.seconds > 0
-        payload = events(identity, people.patient)[-1]["payload"]
-        assert (payload["change"], payload["role"], payload["administrator"]) == (
-            "CARE_TEAM_MEMBER_ADDED", "MEDECIN_TRAITANT", True)
+        event = events(identity, people.patient)[-1]
+        assert (event.resource_type, event.resource_id, event.resource_label) == (
+            "care_team", people.professionals[GP],
+            "Ajout de Alex Gp dans votre équipe de soins (médecin traitant, administrateur)")
 
     def test_adding_again_with_another_flag_updates_the_member(self, identity, people):
         first = add_member(identity, people, PHYSIO)
@@ -323,7 +339,9 @@ class TestCareTeam:
         assert len(second.care_team) == 1 and second.care_team[0].administrator
         assert second.care_team[0].since == first.care_team[0].since
         add_member(identity, people, PHYSIO, administrator=True)
-        assert changes(identity, people.patient) == ["CARE_TEAM_MEMBER_ADDED", "CARE_TEAM_MEMBER_UPDATED"]
+        assert changes(identity, people.patient) == [
+            "Ajout de Alex Physio dans votre équipe de soins",
+            "Modification du rôle de Alex Physio dans votre équipe de soins (administrateur)"]
 
     @pytest.mark.parametrize("role_name, role", [(PHYSIO, pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT),
                                                  (GP, pb.CARE_TEAM_ROLE_SAGE_FEMME_REFERENTE),
@@ -360,8 +378,7 @@ class TestCareTeam:
         settings = identity.stub.RemoveCareTeamMember(pb.RemoveCareTeamMemberRequest(
             patient_id="me", professional_id=people.professionals[GP]), metadata=patient_md(identity, people))
         assert list(settings.care_team) == []
-        payload = events(identity, people.patient)[-1]["payload"]
-        assert (payload["change"], payload["was_administrator"]) == ("CARE_TEAM_MEMBER_REMOVED", True)
+        assert changes(identity, people.patient)[-1] == "Retrait de Alex Gp de votre équipe de soins (était administrateur)"
 
     def test_removing_someone_not_in_the_team_changes_nothing(self, identity, people):
         identity.stub.RemoveCareTeamMember(pb.RemoveCareTeamMemberRequest(
@@ -445,23 +462,27 @@ class TestAccessContext:
         assert error_of(lambda: self.context(identity, people.patient, unknown)).code() == grpc.StatusCode.NOT_FOUND
 
 
-class TestOutbox:
-    def test_every_change_is_one_event_with_who_and_what_and_no_secrets(self, identity, people):
+class TestActivityHistory:
+    def test_every_change_is_one_record_with_who_and_what_and_no_secrets(self, identity, people):
         add_member(identity, people, GP, administrator=True)
         block(identity, people, people.professionals[PHYSIO])
         identity.stub.SetMaskNewDocumentsByDefault(pb.SetMaskNewDocumentsByDefaultRequest(patient_id="me", mask=True),
                                                    metadata=patient_md(identity, people))
-        rows = events(identity, people.patient)
-        assert {r["event_type"] for r in rows} == {"ACCESS_SETTINGS_CHANGED"}
-        assert [r["payload"]["change"] for r in rows] == [
-            "CARE_TEAM_MEMBER_ADDED", "PROFESSIONAL_BLOCKED", "MASK_NEW_DOCUMENTS_BY_DEFAULT_SET"]
-        for row in rows:
-            payload = row["payload"]
-            assert payload["patient_id"] == row["aggregate_id"] == people.patient
-            assert payload["actor"] == {"type": "patient", "id": people.patient, "on_behalf_of": ""}
-            assert not {"nir", "password", "email", "token", "birth_date"} & set(payload)
+        records = events(identity, people.patient)
+        assert [(r.resource_type, r.action, r.group, r.rule) for r in records] == [
+            ("care_team", apb.ACTION_SETTINGS_CHANGE, apb.ACTIVITY_GROUP_GENERAL, "holder"),
+            ("blocked_professional", apb.ACTION_SETTINGS_CHANGE, apb.ACTIVITY_GROUP_GENERAL, "holder"),
+            ("access_settings", apb.ACTION_SETTINGS_CHANGE, apb.ACTIVITY_GROUP_GENERAL, "holder")]
+        for record in records:
+            assert (record.patient_id, record.actor.id, record.service) == (people.patient, people.patient, "identity")
+            assert not any(secret in record.resource_label.lower() for secret in ("nir", "mot de passe", "jeton"))
 
-    def test_a_refused_change_writes_no_event(self, identity, people):
+    def test_a_refused_change_writes_no_record(self, identity, people):
         block(identity, people, people.professionals[PHYSIO])
         error_of(lambda: add_member(identity, people, PHYSIO))
-        assert changes(identity, people.patient) == ["PROFESSIONAL_BLOCKED"]
+        assert changes(identity, people.patient) == ["Blocage de l'accès de Alex Physio à votre dossier"]
+
+    def test_another_patient_does_not_see_them(self, identity, people):
+        block(identity, people, people.professionals[PHYSIO])
+        assert events(identity, people.patient)
+        assert events(identity, people.other_patient) == []

@@ -6,12 +6,16 @@ import threading
 import time
 from datetime import timedelta
 
+import grpc
 import pytest
 import sqlalchemy as sa
 
 from devtools.eventually import eventually
+from devtools.ports import closed_port
 from meskit import db
+from meskit.audit_client import AuditClient
 from meskit.outbox import Event, OutboxRelay, add_event
+from meskit.relay import Dispatcher, outbox_relay
 
 
 def add(engine, table, count: int = 1, event_type: str = "document.added") -> list:
@@ -55,16 +59,6 @@ class TestAddEvent:
 
 
 class TestRelay:
-    def test_a_relay_of_some_event_types_leaves_the_others_pending(self, outbox):
-        engine, table = outbox
-        (account_event,) = add(engine, table, event_type="ACCOUNT_CREATED")
-        (settings_event,) = add(engine, table, event_type="ACCESS_SETTINGS_CHANGED")
-        published = []
-        relay = OutboxRelay(engine, table, published.append, event_types=["ACCOUNT_CREATED"])
-        assert relay.relay_once() == 1 and relay.relay_once() == 0
-        assert [e.event_id for e in published] == [account_event]
-        assert rows(engine, table)[settings_event].published_at is None
-
     def test_published_rows_can_be_deleted_rather_than_kept(self, outbox):
         engine, table = outbox
         add(engine, table, 3)
@@ -181,3 +175,20 @@ class TestRelay:
         assert set(everything) == set(event_ids)
         assert published["a"] and published["b"]  # both really ran at the same time
         assert all(row.published_at is not None for row in rows(engine, table).values())
+
+
+class TestDispatcher:
+    def test_a_row_of_a_type_nothing_routes_backs_off_and_stays(self, outbox):
+        """Services cannot write one (tests/unit/rules/test_rules_outbox.py); if one came, it would wait, not vanish."""
+        engine, table = outbox
+        (event_id,) = add(engine, table, event_type="ACCESS_SETTINGS_CHANGED")
+        with grpc.insecure_channel(f"127.0.0.1:{closed_port()}") as nowhere:
+            relay = outbox_relay(engine, table, Dispatcher(AuditClient(nowhere), None))
+            assert relay.relay_once() == 0
+        row = rows(engine, table)[event_id]
+        assert (row.attempts, row.last_error, row.published_at) == (1, "NotRouted", None)
+
+    def test_the_relay_takes_a_dispatcher_only(self, outbox):
+        engine, table = outbox
+        with pytest.raises(TypeError):
+            outbox_relay(engine, table, list.append)

@@ -16,7 +16,7 @@ from identity.adapters.tables import (access_reports, access_settings, accounts,
                                       credentials, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (AccessReport, AccessSettings, Account, CareTeamMember, Challenge, Credential,
+from identity.domain.models import (ADDED_BY_PATIENT, AccessReport, AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
@@ -260,7 +260,7 @@ class IdentityRepository:
             .order_by(blocked_professionals.c.blocked_at, blocked_professionals.c.professional_id)).scalars().all()
         team = self.session.execute(
             sa.select(care_team_members.c.professional_id, care_team_members.c.role,
-                      care_team_members.c.administrator, care_team_members.c.since)
+                      care_team_members.c.administrator, care_team_members.c.since, care_team_members.c.source)
             .where(care_team_members.c.patient_id == patient_id)
             .order_by(care_team_members.c.since, care_team_members.c.professional_id)).mappings().all()
         emergency = (EmergencySettings(row["samu_access"], row["break_glass"], row["masked_in_emergency"])
@@ -292,9 +292,11 @@ class IdentityRepository:
         return deleted is not None
 
     def save_care_team_member(self, patient_id: str, professional_id: str, role: str, administrator: bool,
-                              now: datetime) -> None:
+                              now: datetime, source: str = ADDED_BY_PATIENT) -> None:
+        """A new member joins with `source`; an existing one keeps how and when they joined."""
         statement = insert(care_team_members).values(patient_id=patient_id, professional_id=professional_id,
-                                                     role=role, administrator=administrator, since=now)
+                                                     role=role, administrator=administrator, since=now,
+                                                     source=source)
         self.session.execute(statement.on_conflict_do_update(
             index_elements=[care_team_members.c.patient_id, care_team_members.c.professional_id],
             set_={"role": role, "administrator": administrator}))
@@ -303,12 +305,14 @@ class IdentityRepository:
         row = self.session.execute(care_team_members.delete().where(
             care_team_members.c.patient_id == patient_id, care_team_members.c.professional_id == professional_id)
             .returning(care_team_members.c.professional_id, care_team_members.c.role,
-                       care_team_members.c.administrator, care_team_members.c.since)).mappings().first()
+                       care_team_members.c.administrator, care_team_members.c.since,
+                       care_team_members.c.source)).mappings().first()
         return CareTeamMember(**row) if row else None
 
     # ---- outbox ----
-    def add_event(self, event_type: str, aggregate_id: str, payload: dict) -> None:
-        kit_outbox.add_event(self.session, outbox, event_type, aggregate_id, payload)
+    def add_audit(self, record: AuditRecord) -> None:
+        """A change's audit record, relayed to audit (meskit.relay)."""
+        kit_outbox.add_audit_record(self.session, outbox, record)
 
     def add_notice(self, envelope: Envelope) -> None:
         """An event for notifications (meskit.events)."""

@@ -143,6 +143,8 @@ care_team_members = sa.Table(
     sa.Column("role", sa.String(32), nullable=False, server_default=""),   # "" or a CareTeamRole name
     sa.Column("administrator", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("since", Timestamp, nullable=False, server_default=sa.func.now()),
+    # ADDED_BY_PATIENT | DECLARED_BY_PROFESSIONAL (DOMAIN §10.2)
+    sa.Column("source", sa.String(32), nullable=False, server_default="ADDED_BY_PATIENT"),
 )
 
 # A patient's report of a suspicious access (SIGNALEMENT_PS): one per record of her activity history.

@@ -5,8 +5,8 @@ from datetime import datetime
 
 from mes.identity.v1 import identity_pb2 as pb
 
-from identity.domain.models import (AccessContext, AccessReport, AccessSettings, Account, CareTeamMember, EmergencySettings,
-                                    Professional)
+from identity.domain.models import (ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL, AccessContext, AccessReport, AccessSettings,
+                                    Account, CareTeamMember, EmergencySettings, Professional)
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
 
@@ -51,9 +51,18 @@ def emergency_from_pb(request) -> EmergencySettings | None:
                              masked_in_emergency=e.masked_in_emergency)
 
 
+SOURCE_TO_PB = {ADDED_BY_PATIENT: pb.CARE_TEAM_SOURCE_ADDED_BY_PATIENT,
+                DECLARED_BY_PROFESSIONAL: pb.CARE_TEAM_SOURCE_DECLARED_BY_PROFESSIONAL}
+
+
 def care_team_member(m: CareTeamMember) -> pb.CareTeamMember:
     return pb.CareTeamMember(professional_id=m.professional_id, role=ROLE_TO_PB[m.role],
-                             administrator=m.administrator, since=timestamp(m.since))
+                             administrator=m.administrator, since=timestamp(m.since), source=SOURCE_TO_PB[m.source])
+
+
+def care_consent_declaration(patient_id: str, m: CareTeamMember, declared: bool) -> pb.CareConsentDeclaration:
+    return pb.CareConsentDeclaration(patient_id=patient_id, professional_id=m.professional_id, since=timestamp(m.since),
+                                     source=SOURCE_TO_PB[m.source], declared=declared)
 
 
 def access_settings(s: AccessSettings) -> pb.AccessSettings:

@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_reports, access_settings, accounts, directory, email_change
+from identity.domain import access_reports, access_settings, accounts, care_consent, directory, email_change
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -145,6 +145,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._deps, current_caller(), patient_id=request.patient_id, professional_id=request.professional_id,
             page_size=request.page_size, page_token=request.page_token)
         return pb.ListAccessReportsResponse(reports=[convert.access_report(r) for r in found], next_page_token=token)
+
+    def DeclareCareConsent(self, request, context):
+        member, declared = care_consent.declare_care_consent(self._deps, current_caller(), request.patient_id)
+        return convert.care_consent_declaration(request.patient_id, member, declared)
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(

@@ -1,8 +1,8 @@
 """The patient's access settings: emergency consents, mask by default, blocked PSs, care team (DOMAIN §2.4, §3.1, §3.2).
 
 The patient (or a delegate acting for them) changes their own settings; an administrator
-professional may block another professional. Every change writes an ACCESS_SETTINGS_CHANGED
-event to the outbox in the same transaction, for the audit trail; a request that changes
+professional may block another professional. Every change writes its audit record (the patient's
+activity history, domain.auditing) to the outbox in the same transaction; a request that changes
 nothing (blocking a PS already blocked...) writes none and answers the current settings.
 """
 from __future__ import annotations
@@ -13,16 +13,16 @@ from dataclasses import asdict
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
 from meskit.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from identity.domain import rules
+from identity.domain import auditing, rules
 from identity.domain.accounts import acts_for, resolve_me
 from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, MEDECIN_TRAITANT, AccessContext,
                                     AccessSettings, Account, EmergencySettings, GeneralPractitionerContact)
 from identity.domain.ports import Dependencies, Repository
 
-ACCESS_SETTINGS_CHANGED = "ACCESS_SETTINGS_CHANGED"
 NOT_YOURS = "Vous ne pouvez pas consulter ou modifier les paramètres d'accès de ce profil"
 NO_SUCH_PATIENT = "Profil introuvable"
 NO_SUCH_PROFESSIONAL = "Professionnel introuvable"
+NOT_A_CARE_PROFESSIONAL = "La médecine du travail et les médecins des assurances n'ont pas accès au dossier"
 
 
 def _require_self(caller: Caller, patient_id: str) -> None:
@@ -57,13 +57,6 @@ def _require_professional_id(professional_id: str) -> None:
     v.raise_if_any()
 
 
-def _changed(repo, caller: Caller, patient_id: str, change: str, **details) -> None:
-    """One outbox event per change: who, for whom, what (identifiers and flags only)."""
-    repo.add_event(ACCESS_SETTINGS_CHANGED, patient_id, {
-        "patient_id": patient_id, "change": change, **details,
-        "actor": {"type": caller.actor_type, "id": caller.subject, "on_behalf_of": caller.on_behalf_of}})
-
-
 def get_access_settings(deps: Dependencies, caller: Caller, patient_id: str) -> AccessSettings:
     patient_id = resolve_me(caller, patient_id)
     _require_self(caller, patient_id)
@@ -84,9 +77,9 @@ def update_emergency_settings(deps: Dependencies, caller: Caller, patient_id: st
         before = repo.get_access_settings(patient_id).emergency
         if wanted != before:
             repo.save_access_settings(patient_id, deps.now(), **asdict(wanted))
-            _changed(repo, caller, patient_id, "EMERGENCY_SETTINGS_UPDATED",
-                     before=asdict(before), after=asdict(wanted),
-                     masked_forced_off=wanted.masked_in_emergency != emergency.masked_in_emergency)
+            repo.add_audit(auditing.emergency_changed(
+                caller, patient_id, before, wanted, deps.now(),
+                masked_forced_off=wanted.masked_in_emergency != emergency.masked_in_emergency))
         return repo.get_access_settings(patient_id)
 
 
@@ -98,7 +91,7 @@ def set_mask_new_documents_by_default(deps: Dependencies, caller: Caller, patien
         _patient(repo, patient_id, changing=True)
         if repo.get_access_settings(patient_id).mask_new_documents_by_default != mask:
             repo.save_access_settings(patient_id, deps.now(), mask_new_documents_by_default=mask)
-            _changed(repo, caller, patient_id, "MASK_NEW_DOCUMENTS_BY_DEFAULT_SET", mask=mask)
+            repo.add_audit(auditing.mask_by_default_changed(caller, patient_id, mask, deps.now()))
         return repo.get_access_settings(patient_id)
 
 
@@ -121,12 +114,13 @@ def block_professional(deps: Dependencies, caller: Caller, patient_id: str, prof
         if by_administrator:   # checked first: a PS learns nothing about patients it does not administer
             _require_administrator_may_block(caller, repo.get_access_settings(patient_id), professional_id)
         _require_account(account, changing=True)
-        _professional(repo, professional_id)
+        target = _professional(repo, professional_id)
         if repo.block_professional(patient_id, professional_id, caller.actor_type, caller.subject, deps.now()):
             removed = repo.remove_care_team_member(patient_id, professional_id)
-            _changed(repo, caller, patient_id, "PROFESSIONAL_BLOCKED", professional_id=professional_id,
-                     removed_from_care_team=removed is not None,
-                     was_administrator=bool(removed and removed.administrator))
+            repo.add_audit(auditing.blocked(
+                caller, patient_id, target, deps.now(),
+                acting=repo.get_professional(caller.subject) if by_administrator else None,
+                removed_from_care_team=removed is not None, was_administrator=bool(removed and removed.administrator)))
         return repo.get_access_settings(patient_id)
 
 
@@ -146,7 +140,8 @@ def unblock_professional(deps: Dependencies, caller: Caller, patient_id: str, pr
     with deps.unit_of_work() as repo:
         _patient(repo, patient_id, changing=True)
         if repo.unblock_professional(patient_id, professional_id):
-            _changed(repo, caller, patient_id, "PROFESSIONAL_UNBLOCKED", professional_id=professional_id)
+            repo.add_audit(auditing.unblocked(caller, patient_id, repo.get_professional(professional_id),
+                                              professional_id, deps.now()))
         return repo.get_access_settings(patient_id)
 
 
@@ -170,8 +165,7 @@ def add_care_team_member(deps: Dependencies, caller: Caller, patient_id: str, pr
             v.add("role", f"ce rôle est réservé à la profession {needed} (nomenclature TRE_G15)")
             v.raise_if_any()
         if professional.occupational_medicine or professional.insurer_doctor:
-            raise FailedPrecondition("La médecine du travail et les médecins des assurances n'ont pas accès au dossier",
-                                     reason="NOT_A_CARE_PROFESSIONAL")
+            raise FailedPrecondition(NOT_A_CARE_PROFESSIONAL, reason="NOT_A_CARE_PROFESSIONAL")
         current = repo.get_access_settings(patient_id)
         if professional_id in current.blocked_professional_ids:
             raise FailedPrecondition("Ce professionnel est bloqué : débloquez-le d'abord",
@@ -179,9 +173,8 @@ def add_care_team_member(deps: Dependencies, caller: Caller, patient_id: str, pr
         existing = next((m for m in current.care_team if m.professional_id == professional_id), None)
         if existing is None or (existing.role, existing.administrator) != (role, administrator):
             repo.save_care_team_member(patient_id, professional_id, role, administrator, deps.now())
-            _changed(repo, caller, patient_id,
-                     "CARE_TEAM_MEMBER_ADDED" if existing is None else "CARE_TEAM_MEMBER_UPDATED",
-                     professional_id=professional_id, role=role, administrator=administrator)
+            repo.add_audit(auditing.care_team_saved(caller, patient_id, professional, deps.now(), role=role,
+                                                    administrator=administrator, new=existing is None))
         return repo.get_access_settings(patient_id)
 
 
@@ -194,8 +187,9 @@ def remove_care_team_member(deps: Dependencies, caller: Caller, patient_id: str,
         _patient(repo, patient_id, changing=True)
         removed = repo.remove_care_team_member(patient_id, professional_id)
         if removed is not None:
-            _changed(repo, caller, patient_id, "CARE_TEAM_MEMBER_REMOVED", professional_id=professional_id,
-                     was_administrator=removed.administrator)
+            repo.add_audit(auditing.care_team_removed(caller, patient_id, repo.get_professional(professional_id),
+                                                      professional_id, deps.now(),
+                                                      was_administrator=removed.administrator))
         return repo.get_access_settings(patient_id)
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, directory, rules
+from identity.domain import account_events, auditing, directory, rules
 from identity.domain.models import ACTIVE, CLOSED, CREATED, OPPOSED, Account, Professional
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_provisional_code, normalise_provisional_code, same
@@ -66,6 +66,7 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
         account = repo.get_account(account_id)
         assert account is not None, "created in this transaction"
         repo.add_notice(account_events.created(account, now, code, expires_at))
+        repo.add_audit(auditing.account_created(caller, account, now))
     return account, code, expires_at
 
 
@@ -124,6 +125,7 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
             assert found is not None, "activated in this transaction"
             activated = found
             repo.add_notice(account_events.changed(account_events.ACCOUNT_ACTIVATED, activated, now))
+            repo.add_audit(auditing.account_activated(activated, now))
     if failure:
         record_client_failure(deps, client_key("activation", client), now)
         raise PermissionDenied(ACTIVATION_REFUSED, reason="ACTIVATION_REFUSED")
@@ -190,12 +192,15 @@ def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: 
                                      "adresse (StartEmailChange) ; son téléphone, avec un code envoyé par SMS",
                                      reason="CONTACT_VERIFICATION_REQUIRED")
         values = {k: getattr(change, k) for k in ("email", "phone", "postal_address") if getattr(change, k)}
-        if all(getattr(account, k) == value for k, value in values.items()):
+        changed = [k for k, value in values.items() if getattr(account, k) != value]
+        if not changed:
             return account
         repo.update_contact(account_id, **values)
         updated = repo.get_account(account_id)
         assert updated is not None, "updated in this transaction"
-        repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, deps.now()))
+        now = deps.now()
+        repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, now))
+        repo.add_audit(auditing.contact_changed(caller, account_id, changed, now))
     return updated
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from meskit.auth import PATIENT, Caller
 from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, rules, throttle
+from identity.domain import account_events, auditing, rules, throttle
 from identity.domain.accounts import resolve_me
 from identity.domain.login import BAD_CODE, is_uuid
 from identity.domain.models import ACTIVE, Account
@@ -51,7 +51,10 @@ def start_email_change(deps: Dependencies, caller: Caller, account_id: str, new_
     key = throttle.login_key(credential.login_id)
     throttle.guard_login(deps, key, now)
     if not deps.hasher.verify(credential.password_hash, password):
-        if throttle.record_login_failure(deps, key, now):
+        def records(locked: bool):
+            return [auditing.email_change(caller, account_id, now, step="start", refused=r)
+                    for r in (auditing.WRONG_PASSWORD, auditing.LOCKED_OUT)[:1 + locked]]
+        if throttle.record_login_failure(deps, key, now, records):
             raise throttle.locked_error(deps)
         raise PermissionDenied("Mot de passe incorrect", reason="INVALID_PASSWORD")
     if new_email.lower() == (account.email or "").lower():
@@ -62,6 +65,7 @@ def start_email_change(deps: Dependencies, caller: Caller, account_id: str, new_
     expires_at = now + deps.policy.login_code_ttl
     with deps.unit_of_work() as repo:
         repo.add_email_change(change_id, account_id, new_email, digest(code, change_id), expires_at, now)
+        repo.add_audit(auditing.email_change(caller, account_id, now, step="start", new_email=new_email))
     deps.code_sender.send_code(email=new_email, code=code, expires_at=expires_at, given_name=account.given_name,
                                purpose=CONTACT_CHANGE)
     return EmailChangeStarted(change_id, rules.mask_email(new_email), expires_at)
@@ -88,8 +92,10 @@ def confirm_email_change(deps: Dependencies, caller: Caller, account_id: str, ch
             assert found is not None, "updated in this transaction"
             updated = found
             repo.add_notice(account_events.changed(account_events.CONTACT_CHANGED, updated, now))
+            repo.add_audit(auditing.email_change(caller, account_id, now, step="confirm", new_email=change["new_email"]))
         elif usable:
             repo.record_email_change_failure(change_id)
+            repo.add_audit(auditing.email_change(caller, account_id, now, step="confirm", refused=auditing.WRONG_CODE))
     if not correct:
         raise PermissionDenied(BAD_CODE, reason="INVALID_CODE")
     return updated

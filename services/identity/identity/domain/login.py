@@ -12,8 +12,9 @@ from datetime import datetime
 from meskit.auth import PATIENT, PROFESSIONAL, Caller
 from meskit.errors import Unauthenticated, Violations
 
-from identity.domain import rules, throttle
-from identity.domain.models import ACTIVE
+from identity.domain import auditing, rules, throttle
+from identity.domain.auditing import LOCKED_OUT, PASSWORD_AND_CODE, WRONG_CODE, WRONG_PASSWORD
+from identity.domain.models import ACTIVE, Credential, Professional
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_login_code, new_refresh_token, same
 
@@ -62,9 +63,10 @@ class Login:
         with deps.unit_of_work() as repo:
             credential = repo.get_credential(login_id)
             subject_active = credential is not None and self._subject_active(repo, credential)
+            subject = self._subject(repo, credential) if credential is not None and subject_active else None
         password_ok = deps.hasher.verify(credential.password_hash if credential else self._dummy_hash, password)
         if not (credential and subject_active and password_ok):
-            self._fail(key, client_key, now)
+            self._fail(key, client_key, now, subject, WRONG_PASSWORD)
             raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
         if deps.hasher.needs_rehash(credential.password_hash):
             with deps.unit_of_work() as repo:
@@ -103,12 +105,16 @@ class Login:
                     raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
             elif usable:
                 repo.record_challenge_failure(challenge_id)
+            owner = repo.get_credential(challenge.login_id) if challenge is not None and not correct else None
+            subject = self._subject(repo, owner) if owner is not None else None
         if not correct:
-            self._fail(throttle.login_key(challenge.login_id) if challenge else None, client_key, now)
+            self._fail(throttle.login_key(challenge.login_id) if challenge else None, client_key, now,
+                       subject, WRONG_CODE)
             raise Unauthenticated(BAD_CODE, reason="INVALID_CODE")
         assert credential is not None, "a correct code is a known subject's"
         throttle.clear(deps, throttle.login_key(credential.login_id))
-        return self._issue(credential.subject_type, credential.subject_id, family_id=str(uuid.uuid4()), now=now)
+        return self._issue(credential.subject_type, credential.subject_id, family_id=str(uuid.uuid4()), now=now,
+                           login=True)
 
     def refresh(self, refresh_token: str) -> Tokens:
         if not refresh_token or len(refresh_token) > 200:
@@ -121,6 +127,7 @@ class Login:
                 reuse = False
             elif stored.rotated_at is not None:
                 repo.revoke_family(stored.family_id, now)   # committed: the family is dead
+                repo.add_audit(auditing.session_ended(Caller(stored.subject_type, stored.subject_id), now, reused=True))
                 reuse = True
             else:
                 repo.rotate_refresh_token(token_hash, now)
@@ -132,29 +139,42 @@ class Login:
         deps, now = self.deps, self.deps.now()
         with deps.unit_of_work() as repo:
             stored = repo.get_refresh_token(digest(refresh_token)) if refresh_token else None
-            if stored is not None:
+            if stored is not None and stored.revoked_at is None:
                 repo.revoke_family(stored.family_id, now)
+                repo.add_audit(auditing.session_ended(Caller(stored.subject_type, stored.subject_id), now,
+                                                      reused=False))
 
-    def _fail(self, key: str | None, client_key: str, now: datetime) -> None:
+    def _fail(self, key: str | None, client_key: str, now: datetime,
+              subject: tuple[Caller, Professional | None] | None = None, rule: str = "") -> None:
+        """Count the failure; a known account's (`subject`) is audited, and so is the lock it causes."""
         throttle.record_client_failure(self.deps, client_key, now)
         if key is None:
             return
-        if throttle.record_login_failure(self.deps, key, now):
+
+        def records(locked: bool):
+            if subject is None:
+                return []
+            return [auditing.login(subject[0], now, r, subject[1]) for r in (rule, LOCKED_OUT)[:1 + locked]]
+        if throttle.record_login_failure(self.deps, key, now, records):
             with self.deps.unit_of_work() as repo:
                 repo.consume_open_challenges(key.removeprefix("login:"), now)
             raise throttle.locked_error(self.deps)
 
-    def _issue(self, subject_type: str, subject_id: str, *, family_id: str, now: datetime, repo=None) -> Tokens:
+    def _issue(self, subject_type: str, subject_id: str, *, family_id: str, now: datetime, repo=None,
+               login: bool = False) -> Tokens:
+        """`login`: a completed login, audited with the new session."""
         deps = self.deps
         if repo is None:
             with deps.unit_of_work() as repo:
-                return self._issue(subject_type, subject_id, family_id=family_id, now=now, repo=repo)
-        if subject_type == PROFESSIONAL:
-            professional = repo.get_professional(subject_id)
+                return self._issue(subject_type, subject_id, family_id=family_id, now=now, repo=repo, login=login)
+        professional = repo.get_professional(subject_id) if subject_type == PROFESSIONAL else None
+        if professional is not None:
             caller = Caller(PROFESSIONAL, subject_id, profession_code=professional.profession_code,
                             rpps=professional.rpps)
         else:
             caller = Caller(PATIENT, subject_id)
+        if login:
+            repo.add_audit(auditing.login(caller, now, PASSWORD_AND_CODE, professional))
         access, access_expires = deps.signer.sign(caller, ttl_seconds=int(deps.policy.access_token_ttl.total_seconds()),
                                                   now=now.timestamp())
         refresh = new_refresh_token()
@@ -168,6 +188,15 @@ class Login:
             return repo.get_professional(credential.subject_id) is not None
         account = repo.get_account(credential.subject_id)
         return account is not None and account.status == ACTIVE
+
+    @staticmethod
+    def _subject(repo, credential: Credential) -> tuple[Caller, Professional | None]:
+        """Who a credential logs in, for the audit records of their logins."""
+        if credential.subject_type == PROFESSIONAL:
+            professional = repo.get_professional(credential.subject_id)
+            return Caller(PROFESSIONAL, credential.subject_id, profession_code=professional.profession_code,
+                          rpps=professional.rpps), professional
+        return Caller(PATIENT, credential.subject_id), None
 
     @staticmethod
     def _given_name(repo, credential) -> str:

@@ -82,6 +82,8 @@ class RefreshToken:
 # ---- the patient's access settings (DOMAIN §2.4, §3.1, §3.2) ----
 MEDECIN_TRAITANT, SAGE_FEMME_REFERENTE, PHARMACIEN_CORRESPONDANT = (
     "MEDECIN_TRAITANT", "SAGE_FEMME_REFERENTE", "PHARMACIEN_CORRESPONDANT")
+# How a professional joined the care team (DOMAIN §10.2).
+ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL = "ADDED_BY_PATIENT", "DECLARED_BY_PROFESSIONAL"
 # A role the patient tags a care-team member with, and the TRE_G15 profession it needs.
 CARE_TEAM_ROLE_PROFESSIONS = {MEDECIN_TRAITANT: "10", SAGE_FEMME_REFERENTE: "50", PHARMACIEN_CORRESPONDANT: "21"}
 
@@ -104,6 +106,7 @@ class CareTeamMember:
     role: str                            # "" or one of CARE_TEAM_ROLE_PROFESSIONS
     administrator: bool                  # sees masked documents, may block other PSs
     since: datetime
+    source: str = ADDED_BY_PATIENT       # or DECLARED_BY_PROFESSIONAL
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@ every replica sees the same counters. Unknown login ids are counted and locked e
 known ones: the answers never reveal whether an account exists."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from meskit.audit import AuditRecord
 from meskit.errors import ResourceExhausted
 
 from identity.domain.ports import Dependencies
@@ -43,12 +45,17 @@ def locked_error(deps: Dependencies) -> ResourceExhausted:
     return ResourceExhausted(LOCKED_MESSAGE.format(minutes=minutes), reason="ACCOUNT_LOCKED")
 
 
-def record_login_failure(deps: Dependencies, key: str, now: datetime) -> bool:
-    """Count a wrong password or code; return True when this failure locks the login."""
+def record_login_failure(deps: Dependencies, key: str, now: datetime,
+                         audit: Callable[[bool], Iterable[AuditRecord]] | None = None) -> bool:
+    """Count a wrong password or code; return True when this failure locks the login. `audit`: the
+    records of a known account's failure (given whether it locks), written with the count."""
     policy = deps.policy
     with deps.unit_of_work() as repo:
         throttle = repo.add_failure(key, now, policy.lockout, policy.max_failures, policy.lockout)
-    return throttle.locked_until is not None and throttle.locked_until > now
+        locked = throttle.locked_until is not None and throttle.locked_until > now
+        for record in audit(locked) if audit else ():
+            repo.add_audit(record)
+    return locked
 
 
 def record_client_failure(deps: Dependencies, key: str, now: datetime) -> None:

@@ -1,0 +1,176 @@
+"""Identity's audit records (meskit.audit): every change of an account, a login, an access setting or
+the care team, for the holder's activity history (group GENERAL), written to the outbox with the
+change and relayed to audit (meskit.relay).
+
+Who acted is the caller (a delegate with on_behalf_of, a professional administrator or declaring
+professional with their name); `rule` says what allowed or refused it; the label, in French for the
+patient, says what changed (flags before and after, the professional's name). Never a password, a
+code or a token: an email address appears masked.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from meskit import audit
+from meskit.audit import GENERAL, SETTINGS_CHANGE, AuditRecord
+from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, SERVICE, Caller
+
+from identity.domain import rules
+from identity.domain.models import Account, EmergencySettings, Professional
+
+LOGIN, LOGOUT, ACCOUNT_CHANGE = "LOGIN", "LOGOUT", "ACCOUNT_CHANGE"       # audit.v1 Action names
+ACCOUNT, SESSION, ACCESS_SETTINGS, BLOCKED_PROFESSIONAL, CARE_TEAM = (
+    "account", "session", "access_settings", "blocked_professional", "care_team")
+# What allowed or refused the change (the record's rule).
+HOLDER, ADMINISTRATOR, OPERATOR_FEED, DECLARATION = "holder", "care_team_administrator", "operator", "care_consent_declaration"
+PASSWORD_AND_CODE, WRONG_PASSWORD, WRONG_CODE, LOCKED_OUT = "password_and_code", "wrong_password", "wrong_code", "locked_out"
+SESSION_CLOSED, REFRESH_TOKEN_REUSED = "session_closed", "refresh_token_reused"
+IDENTITY = Caller(SERVICE, "identity")
+CONTACT_FIELDS = {"email": "adresse e-mail", "phone": "téléphone", "postal_address": "adresse postale"}
+EMERGENCY_FLAGS = (("samu_access", "SAMU – Centre 15"), ("break_glass", "bris de glace"),
+                   ("masked_in_emergency", "documents masqués visibles en urgence"))
+
+
+def _record(caller: Caller, now: datetime, *, action: str, patient_id: str, resource_type: str, label: str,
+            rule: str, allowed: bool = True, resource_id: str = "",
+            professional: Professional | None = None) -> AuditRecord:
+    acting = professional if professional is not None and caller.actor_type == PROFESSIONAL else None
+    return audit.record(caller, group=GENERAL, resource_type=resource_type, action=action, patient_id=patient_id,
+                        allowed=allowed, rule=rule, now=now, resource_id=resource_id, resource_label=label,
+                        display_name=name_of(acting) if acting else "",
+                        profession_code=acting.profession_code if acting else "", rpps=acting.rpps if acting else "")
+
+
+def name_of(professional: Professional) -> str:
+    return f"{professional.given_name} {professional.family_name}".strip()
+
+
+def _on_off(value: bool) -> str:
+    return "autorisé" if value else "refusé"
+
+
+# ---- accounts ----
+def account_created(caller: Caller, account: Account, now: datetime) -> AuditRecord:
+    return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account.account_id, resource_type=ACCOUNT,
+                   resource_id=account.account_id, rule=OPERATOR_FEED, label="Création de votre profil Mon espace santé")
+
+
+def account_activated(account: Account, now: datetime) -> AuditRecord:
+    return _record(Caller(PATIENT, account.account_id), now, action=ACCOUNT_CHANGE, patient_id=account.account_id,
+                   resource_type=ACCOUNT, resource_id=account.account_id, rule=HOLDER,
+                   label="Activation de votre profil Mon espace santé")
+
+
+def contact_changed(caller: Caller, account_id: str, fields: list[str], now: datetime) -> AuditRecord:
+    what = ", ".join(CONTACT_FIELDS[f] for f in fields)
+    return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
+                   resource_id=account_id, rule=OPERATOR_FEED if caller.actor_type == OPERATOR else HOLDER,
+                   label=f"Modification de vos coordonnées : {what}")
+
+
+def email_change(caller: Caller, account_id: str, now: datetime, *, step: str, new_email: str = "",
+                 refused: str = "") -> AuditRecord:
+    """`step`: "start" (code sent to the new address) or "confirm"; `refused`: WRONG_PASSWORD,
+    WRONG_CODE or LOCKED_OUT."""
+    masked = rules.mask_email(new_email) if new_email else ""
+    if refused:
+        reason = {WRONG_PASSWORD: "mot de passe incorrect", WRONG_CODE: "code incorrect ou expiré",
+                  LOCKED_OUT: "trop de tentatives incorrectes, connexion bloquée"}[refused]
+        label = f"Changement d'adresse e-mail refusé : {reason}"
+    elif step == "start":
+        label = f"Demande de changement d'adresse e-mail : code envoyé à {masked}"
+    else:
+        label = f"Adresse e-mail modifiée : {masked}"
+    return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
+                   resource_id=account_id, rule=refused or HOLDER, allowed=not refused, label=label)
+
+
+# ---- sessions ----
+LOGIN_LABELS = {PASSWORD_AND_CODE: "Connexion à votre profil",
+                WRONG_PASSWORD: "Tentative de connexion refusée : mot de passe incorrect",
+                WRONG_CODE: "Tentative de connexion refusée : code de connexion incorrect ou expiré",
+                LOCKED_OUT: "Connexion bloquée après plusieurs tentatives incorrectes"}
+
+
+def login(subject: Caller, now: datetime, rule: str, professional: Professional | None = None) -> AuditRecord:
+    """A login of a patient (in her history) or a professional (no patient: operators search by actor)."""
+    return _record(subject, now, action=LOGIN, patient_id=subject.subject if subject.actor_type == PATIENT else "",
+                   resource_type=SESSION, rule=rule, allowed=rule == PASSWORD_AND_CODE, label=LOGIN_LABELS[rule],
+                   professional=professional)
+
+
+def session_ended(subject: Caller, now: datetime, *, reused: bool) -> AuditRecord:
+    """Logout, or every session of a family closed because a rotated refresh token came back."""
+    patient_id = subject.subject if subject.actor_type == PATIENT else ""
+    if reused:
+        return _record(IDENTITY, now, action=LOGOUT, patient_id=patient_id, resource_type=SESSION,
+                       rule=REFRESH_TOKEN_REUSED, allowed=False,
+                       label="Session fermée par sécurité : un ancien jeton de session a été présenté de nouveau")
+    return _record(subject, now, action=LOGOUT, patient_id=patient_id, resource_type=SESSION, rule=SESSION_CLOSED,
+                   label="Déconnexion")
+
+
+# ---- access settings and care team ----
+def emergency_changed(caller: Caller, patient_id: str, before: EmergencySettings, after: EmergencySettings,
+                      now: datetime, *, masked_forced_off: bool) -> AuditRecord:
+    parts = []
+    for name, text in EMERGENCY_FLAGS:
+        old, new = getattr(before, name), getattr(after, name)
+        parts.append(f"{text} : {_on_off(old)} → {_on_off(new)}" if old != new else f"{text} : {_on_off(new)}")
+    forced = " (refusé d'office quand les deux accès en urgence sont refusés)" if masked_forced_off else ""
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=ACCESS_SETTINGS,
+                   resource_id="emergency", rule=HOLDER, label="Accès en urgence modifiés : " + " ; ".join(parts) + forced)
+
+
+def mask_by_default_changed(caller: Caller, patient_id: str, mask: bool, now: datetime) -> AuditRecord:
+    state = "activé" if mask else "désactivé"
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=ACCESS_SETTINGS,
+                   resource_id="mask_new_documents_by_default", rule=HOLDER,
+                   label=f"Masquage par défaut des nouveaux documents aux professionnels : {state}")
+
+
+def blocked(caller: Caller, patient_id: str, target: Professional, now: datetime, *, acting: Professional | None,
+            removed_from_care_team: bool, was_administrator: bool) -> AuditRecord:
+    also = ""
+    if removed_from_care_team:
+        also = " ; retiré(e) de votre équipe de soins" + (" (était administrateur)" if was_administrator else "")
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=BLOCKED_PROFESSIONAL,
+                   resource_id=target.professional_id, rule=ADMINISTRATOR if acting else HOLDER, professional=acting,
+                   label=f"Blocage de l'accès de {name_of(target)} à votre dossier{also}")
+
+
+def unblocked(caller: Caller, patient_id: str, target: Professional | None, professional_id: str,
+              now: datetime) -> AuditRecord:
+    who = name_of(target) if target else "un professionnel"
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=BLOCKED_PROFESSIONAL,
+                   resource_id=professional_id, rule=HOLDER,
+                   label=f"Déblocage de {who} : il devra de nouveau recueillir votre consentement pour accéder à votre dossier")
+
+
+ROLE_LABELS = {"": "", "MEDECIN_TRAITANT": "médecin traitant", "SAGE_FEMME_REFERENTE": "sage-femme référente",
+               "PHARMACIEN_CORRESPONDANT": "pharmacien correspondant"}
+
+
+def care_team_saved(caller: Caller, patient_id: str, target: Professional, now: datetime, *, role: str,
+                    administrator: bool, new: bool) -> AuditRecord:
+    details = [d for d in (ROLE_LABELS.get(role, role), "administrateur" if administrator else "") if d]
+    suffix = f" ({', '.join(details)})" if details else ""
+    what = "Ajout de" if new else "Modification du rôle de"
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=CARE_TEAM,
+                   resource_id=target.professional_id, rule=HOLDER,
+                   label=f"{what} {name_of(target)} dans votre équipe de soins{suffix}")
+
+
+def care_team_removed(caller: Caller, patient_id: str, target: Professional | None, professional_id: str,
+                      now: datetime, *, was_administrator: bool) -> AuditRecord:
+    who = name_of(target) if target else "un professionnel"
+    admin = " (était administrateur)" if was_administrator else ""
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=CARE_TEAM,
+                   resource_id=professional_id, rule=HOLDER, label=f"Retrait de {who} de votre équipe de soins{admin}")
+
+
+def consent_declared(caller: Caller, patient_id: str, professional: Professional, now: datetime) -> AuditRecord:
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=CARE_TEAM,
+                   resource_id=professional.professional_id, rule=DECLARATION, professional=professional,
+                   label=f"{name_of(professional)} déclare avoir recueilli votre consentement lors d'un soin "
+                         "et rejoint votre équipe de soins")
