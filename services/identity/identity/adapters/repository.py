@@ -125,9 +125,6 @@ class IdentityRepository:
                                                        access_reports.c.report_id.desc()).limit(limit)).mappings()
         return [AccessReport(**row) for row in rows]
 
-    def add_audit(self, record: AuditRecord) -> None:
-        kit_outbox.add_audit_record(self.session, outbox, record)
-
     # ---- credentials ----
     def login_id_taken(self, login_id: str) -> bool:
         return self.session.execute(sa.select(sa.literal(1)).where(
