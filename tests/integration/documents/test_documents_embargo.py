@@ -149,6 +149,24 @@ class TestEmbargo:
         assert stack.bell(patient, "SUPP_DOC") == [] and stack.bell(patient, "REMISE_VISIBILITE_AUTO") == []
         assert labels_about(stack, patient, hidden.document_id, apb.ACTION_DELETE) == [PENDING]
 
+    def test_a_folder_never_counts_a_document_embargoed_after_it_was_filed(self, stack):
+        patient, author = stack.new_patient(), stack.new_professional("10")
+        document = deposit(stack, stack.docs, author, patient, title="Compte rendu")
+        me = stack.patient(patient)
+        folder = stack.docs.CreateFolder(pb.CreateFolderRequest(patient_id=patient, name="Oncologie"), metadata=me)
+        stack.docs.UpdateDocument(pb.UpdateDocumentRequest(patient_id=patient, document_id=document.document_id,
+                                                           folder_id=folder.folder_id), metadata=me)
+        stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
+            patient_id=patient, document_id=document.document_id, hidden_from_patient=True),
+            metadata=stack.professional(author))
+        (shown,) = stack.docs.ListFolders(pb.ListFoldersRequest(patient_id=patient), metadata=me).folders
+        assert shown.document_count == 0
+        renamed = stack.docs.UpdateFolder(pb.UpdateFolderRequest(patient_id=patient, folder_id=folder.folder_id,
+                                                                 name="Suivi"), metadata=me)
+        assert renamed.document_count == 0
+        relayed(stack)
+        assert len(stack.published(patient, "RAPPEL_CONSULTATION_ANNONCE")) == 1    # set later: reminded too
+
     def test_a_date_in_the_past_is_refused(self, stack):
         patient, author = stack.new_patient(), stack.new_professional("10")
         with pytest.raises(grpc.RpcError) as caught:
