@@ -113,7 +113,7 @@ class AuditRepository:
         query = sa.select(*COLUMNS, *RV_COLUMNS).select_from(
             p.join(records, records.c.leaf_index == p.c.leaf_index).outerjoin(rv, RV_ON))
         conditions = []
-        hidden = sa.false()
+        hidden: sa.ColumnElement[bool] = sa.false()
         if viewer is not None:
             hidden = sa.func.coalesce(rv.c.hidden_from_patient_until > sa.literal(viewer.now, Timestamp), sa.false())
             if viewer.delegate:
