@@ -158,6 +158,8 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
 def _visibility_told(repo, w: Who, before: Document, after: Document, now: datetime) -> None:
     """Audit learns a new restriction; the author lifting an embargo tells the patient (once), one
     setting it is reminded; any other change by a professional is told to the patient unless embargoed."""
+    if before.visibility == after.visibility:    # nothing changed (e.g. lifted by the automatic pass meanwhile)
+        return
     if (before.visibility.hidden_from_patient, before.visible_to_patient_from(),
             before.visibility.hidden_from_legal_representatives) != (
             after.visibility.hidden_from_patient, after.visible_to_patient_from(),
