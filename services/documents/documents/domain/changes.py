@@ -156,19 +156,20 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
 
 
 def _visibility_told(repo, w: Who, before: Document, after: Document, now: datetime) -> None:
-    """Audit learns a new restriction; the author lifting an embargo tells the patient (once), one
-    setting it is reminded; any other change by a professional is told to the patient unless embargoed."""
+    """The author lifting an embargo tells the patient (once) and audit; one setting it is reminded;
+    audit learns any other new restriction; any other change by a professional is told to the patient
+    unless embargoed."""
     if before.visibility == after.visibility:    # nothing changed (e.g. lifted by the automatic pass meanwhile)
         return
-    if (before.visibility.hidden_from_patient, before.visible_to_patient_from(),
-            before.visibility.hidden_from_legal_representatives) != (
-            after.visibility.hidden_from_patient, after.visible_to_patient_from(),
-            after.visibility.hidden_from_legal_representatives):
+    if before.visibility.hidden_from_patient and not after.visibility.hidden_from_patient:
+        embargo.lifted(repo, before, now, after)     # as the automatic pass would (even if its time has come)
+        return
+    restricted = lambda d: (d.visibility.hidden_from_patient, d.visible_to_patient_from(),  # noqa: E731
+                            d.visibility.hidden_from_legal_representatives)
+    if restricted(before) != restricted(after):
         embargo.restriction_changed(repo, after, now)
     was, now_embargoed = embargo.embargoed(before, now), embargo.embargoed(after, now)
-    if was and not now_embargoed:
-        embargo.lifted(repo, before, now)
-    elif now_embargoed and not was and w.context.professional is not None:
+    if now_embargoed and not was and w.context.professional is not None:
         repo.add_notice(embargo.reminder(after, w.actor.id, w.context.professional.notification_address, now))
     elif not now_embargoed:
         _professional_change_told(repo, w, after, MODIF_DOCUMENT, now)

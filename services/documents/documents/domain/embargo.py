@@ -63,10 +63,10 @@ def without_embargo(document: Document) -> Document:
         document.visibility, hidden_from_patient=False, hidden_from_patient_until=None))
 
 
-def lifted(repo, document: Document, now: datetime) -> None:
-    """After the update that lifted `document` (as it was before; same transaction): audit learns it,
-    the patient is told once."""
-    restriction_changed(repo, without_embargo(document), now)
+def lifted(repo, document: Document, now: datetime, after: Document | None = None) -> None:
+    """After the update that lifted `document` (as it was before; `after` as it is now; same
+    transaction): audit learns it, the patient is told once."""
+    restriction_changed(repo, after or without_embargo(document), now)
     until = document.visible_to_patient_from()
     event_id = uuid.uuid5(LIFT_NAMESPACE, f"{document.document_id}|{until.isoformat() if until else ''}")
     repo.add_notice(events.envelope(
