@@ -114,6 +114,18 @@ class TestEmbargo:
         assert len(stack.bell(patient, "REMISE_VISIBILITE_AUTO")) == 1
         assert len(stack.published(patient, "REMISE_VISIBILITE_AUTO")) == 1
 
+    def test_a_replica_started_after_downtime_lifts_everything_overdue(self, stack, clock):
+        patient, author = stack.new_patient(), stack.new_professional("10")
+        hidden = [deposit(stack, stack.docs, author, patient, hidden_from_patient=True).document_id for _ in range(3)]
+        clock.move(ONE_MONTH_AND_A_MINUTE)           # nothing ran the lift meanwhile
+        docs, stop = stack.start_documents_replica(now=clock, embargo_interval=3600)    # its first pass at start
+        try:
+            eventually(lambda: set(hidden) <= set(listed(stack, docs, patient)), what="the overdue lifts")
+            relayed(stack)
+            assert len(stack.published(patient, "REMISE_VISIBILITE_AUTO")) == 3
+        finally:
+            stop()
+
     def test_the_author_lifts_it_and_only_the_author(self, stack, replicas):
         docs = replicas[0]
         patient, author, other = stack.new_patient(), stack.new_professional("10"), stack.new_professional("10")
@@ -192,6 +204,32 @@ class TestProfessionalChangesAreTold:
         eventually(lambda: len(stack.bell(patient, "SUPP_DOC")) == 1, what="the deletion told")
         (modified,) = stack.published(patient, "MODIF_DOCUMENT")
         assert modified["actor_display"].startswith("Paul Bernard")
+
+
+    def test_nothing_is_told_of_an_embargoed_document_nor_of_the_patients_own_deletion(self, stack):
+        patient, author = stack.new_patient(), stack.new_professional("10")
+        hidden = deposit(stack, stack.docs, author, patient, hidden_from_patient=True)
+        stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
+            patient_id=patient, document_id=hidden.document_id, masked=True), metadata=stack.professional(author))
+        own = stack.upload(stack.patient(patient), pdf(), patient_id=patient, title="Mon bilan",
+                           category=pb.DOCUMENT_CATEGORY_ORD_SOIN)
+        stack.docs.DeleteDocument(pb.DeleteDocumentRequest(patient_id=patient, document_id=own.document_id),
+                                  metadata=stack.patient(patient))
+        relayed(stack)
+        assert stack.published(patient, "MODIF_DOCUMENT") == [] and stack.published(patient, "SUPP_DOC") == []
+
+    def test_a_minors_hidden_document_is_told_to_her_own_channels_only(self, stack):
+        parent = stack.new_patient()
+        child = stack.new_patient(age=15, legal_representative=parent)
+        author = stack.new_professional("10")
+        secret = deposit(stack, stack.docs, author, child, hidden_from_legal_representatives=True)
+        stack.docs.SetDocumentVisibility(pb.SetDocumentVisibilityRequest(
+            patient_id=child, document_id=secret.document_id, masked=True), metadata=stack.professional(author))
+        stack.docs.DeleteDocument(pb.DeleteDocumentRequest(patient_id=child, document_id=secret.document_id),
+                                  metadata=stack.professional(author))
+        relayed(stack)
+        told = stack.published(child, "MODIF_DOCUMENT") + stack.published(child, "SUPP_DOC")
+        assert len(told) == 2 and all(n["hidden_from_legal_representatives"] is True for n in told)
 
 
 class TestMinorsSecrecy:
