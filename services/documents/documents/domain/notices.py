@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from meskit import events
 from meskit.events import ACCES_BRIS_GLACE, ACCES_DMP_PS, AJOUT_DOCUMENT
@@ -31,8 +32,8 @@ def access_notice(repo, w: Who, mode: Mode, now: datetime, *, hidden_from_legal_
     secrecy = "|hidden_from_legal_representatives" if hidden_from_legal_representatives else ""
     event_id = uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{mode.value}|"
                                                    f"{now.date().isoformat()}{secrecy}")
-    who = dict(actor_display=w.display_name or A_PROFESSIONAL, professional_id=w.caller.subject,
-               access_mode=mode.value)
+    who: dict[str, Any] = dict(actor_display=w.display_name or A_PROFESSIONAL, professional_id=w.caller.subject,
+                               access_mode=mode.value)
     if mode == Mode.NORMAL:
         notice = events.envelope(ACCES_DMP_PS, w.patient_id, events.ProfessionalAccess(**who),
                                  occurred_at=now, event_id=event_id,
