@@ -28,6 +28,30 @@ ACTOR_TYPES = {"patient": "PATIENT", "delegate": "PATIENT", "professional": "HEA
                "support": "SUPPORT", "operator": "OPERATOR", "service": "SYSTEM"}
 NORMAL = "normal"                    # access modes: normal, bris_de_glace, centre_15
 MAX_RULE, MAX_LABEL, MAX_JUSTIFICATION = 128, 500, 2000
+RESOURCE_VISIBILITY = "RESOURCE_VISIBILITY"   # outbox event type relayed to audit's SetResourceVisibility
+
+
+# ---- restricted resources (DOMAIN §10.3, §10.4): audit redacts the history with them ----
+@dataclass(frozen=True, kw_only=True)
+class ResourceVisibility:
+    """Who must not see a resource in the patient's history, as of `as_of` (the newest wins)."""
+    patient_id: str
+    resource_type: str
+    resource_id: str
+    hidden_from_patient_until: datetime | None = None
+    hidden_from_legal_representatives: bool = False
+    as_of: datetime
+
+    def to_payload(self) -> dict:
+        until = self.hidden_from_patient_until
+        return {**asdict(self), "hidden_from_patient_until": until.isoformat() if until else None,
+                "as_of": self.as_of.isoformat()}
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> ResourceVisibility:
+        until = payload.get("hidden_from_patient_until")
+        return cls(**{**payload, "hidden_from_patient_until": datetime.fromisoformat(until) if until else None,
+                      "as_of": datetime.fromisoformat(payload["as_of"])})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,24 +76,32 @@ class AuditRecord:
     justification: str = ""
     request_id: str = ""
     matrix_version: str = ""     # the access matrix the decision was taken with (documents)
+    visibility: ResourceVisibility | None = None   # the resource's restriction, carried to audit with the record
 
     def to_payload(self) -> dict:
         payload = asdict(self)
         payload["occurred_at"] = self.occurred_at.isoformat()
         del payload["record_id"]              # the outbox event id is the record id
+        if self.visibility is None:
+            del payload["visibility"]
+        else:
+            payload["visibility"] = self.visibility.to_payload()
         return payload
 
     @classmethod
     def from_payload(cls, record_id: str, payload: dict) -> AuditRecord:
         values = dict(payload)
         values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+        if values.get("visibility") is not None:
+            values["visibility"] = ResourceVisibility.from_payload(values["visibility"])
         return cls(record_id=record_id, **values)
 
 
 def record(caller: Caller, *, group: str, resource_type: str, action: str, patient_id: str, allowed: bool,
            rule: str, now: datetime, resource_id: str = "", resource_label: str = "", display_name: str = "",
            profession_code: str = "", rpps: str = "", on_behalf_of: str = "", access_mode: str = NORMAL,
-           justification: str = "", matrix_version: str = "") -> AuditRecord:
+           justification: str = "", matrix_version: str = "",
+           visibility: ResourceVisibility | None = None) -> AuditRecord:
     """`profession_code`, `rpps`, `on_behalf_of`: what the service knows better than the token (the
     token's own claims otherwise)."""
     return AuditRecord(
@@ -79,4 +111,4 @@ def record(caller: Caller, *, group: str, resource_type: str, action: str, patie
         action=action, group=group, patient_id=patient_id, resource_type=resource_type, resource_id=resource_id,
         resource_label=resource_label[:MAX_LABEL], allowed=allowed, rule=rule[:MAX_RULE], access_mode=access_mode,
         justification=justification[:MAX_JUSTIFICATION], request_id=request_id_var.get() or "",
-        matrix_version=matrix_version)
+        matrix_version=matrix_version, visibility=visibility)

@@ -7,7 +7,7 @@ import grpc
 from mes.audit.v1 import audit_pb2 as pb
 from mes.audit.v1 import audit_pb2_grpc
 
-from meskit.audit import AuditRecord
+from meskit.audit import AuditRecord, ResourceVisibility
 from meskit.errors import Unavailable, code_name, received
 from meskit.timestamps import timestamp
 
@@ -28,7 +28,15 @@ def record_pb(r: AuditRecord) -> pb.Record:
         patient_id=r.patient_id, resource_type=r.resource_type, resource_id=r.resource_id,
         resource_label=r.resource_label, decision=pb.DECISION_ALLOWED if r.allowed else pb.DECISION_DENIED,
         rule=r.rule, access_mode=MODES.get(r.access_mode, pb.ACCESS_MODE_NORMAL), justification=r.justification,
-        request_id=r.request_id, matrix_version=r.matrix_version)
+        request_id=r.request_id, matrix_version=r.matrix_version,
+        visibility=visibility_pb(r.visibility) if r.visibility else None)
+
+
+def visibility_pb(v: ResourceVisibility) -> pb.ResourceVisibility:
+    return pb.ResourceVisibility(
+        patient_id=v.patient_id, resource_type=v.resource_type, resource_id=v.resource_id,
+        hidden_from_patient_until=timestamp(v.hidden_from_patient_until) if v.hidden_from_patient_until else None,
+        hidden_from_legal_representatives=v.hidden_from_legal_representatives, as_of=timestamp(v.as_of))
 
 
 class AuditClient:
@@ -48,3 +56,8 @@ class AuditClient:
     def relay(self, record: AuditRecord) -> None:
         """From the outbox: raises on failure so that the relay retries later."""
         self._stub.AppendRecord(pb.AppendRecordRequest(record=record_pb(record)), timeout=self._deadline)
+
+    def set_visibility(self, visibility: ResourceVisibility) -> None:
+        """From the outbox: raises on failure so that the relay retries later."""
+        self._stub.SetResourceVisibility(pb.SetResourceVisibilityRequest(visibility=visibility_pb(visibility)),
+                                         timeout=self._deadline)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from meskit.db import Timestamp
 from meskit.loop import Loop
 from meskit import events
-from meskit.audit import AUDIT_RECORD, AuditRecord
+from meskit.audit import AUDIT_RECORD, RESOURCE_VISIBILITY, AuditRecord, ResourceVisibility
 
 log = logging.getLogger("meskit.outbox")
 
@@ -77,6 +77,11 @@ def add_audit_record(session: Session, table: sa.Table, record: AuditRecord) -> 
     return _insert(session, table, {"event_id": uuid.UUID(record.record_id), "event_type": AUDIT_RECORD,
                                     "aggregate_id": record.patient_id or "-", "payload": record.to_payload()},
                    once=True)
+
+
+def add_resource_visibility(session: Session, table: sa.Table, visibility: ResourceVisibility) -> uuid.UUID:
+    """A resource's restriction, relayed to audit's SetResourceVisibility (the newest as_of wins there)."""
+    return add_event(session, table, RESOURCE_VISIBILITY, visibility.patient_id, visibility.to_payload())
 
 
 def _insert(session: Session, table: sa.Table, row: dict, *, once: bool) -> bool:

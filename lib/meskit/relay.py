@@ -1,6 +1,7 @@
 """Where each outbox event goes: AUDIT_RECORD rows to audit, people's notices to notifications.
 
-A service writes its outbox only through `meskit.outbox.add_audit_record` (type AUDIT_RECORD) and
+A service writes its outbox only through `meskit.outbox.add_audit_record` (type AUDIT_RECORD),
+`meskit.outbox.add_resource_visibility` (type RESOURCE_VISIBILITY, for audit too) and
 `meskit.outbox.add_envelope` (a type of `meskit.events.PAYLOADS`), so `ROUTED` is every type a row
 can have, and one relay built with `outbox_relay` hands every row to where it goes (the rule test
 tests/unit/rules/test_rules_outbox.py keeps it so). One OutboxRelay claims rows with SKIP LOCKED; a
@@ -15,13 +16,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from meskit import events
-from meskit.audit import AUDIT_RECORD, AuditRecord
+from meskit.audit import AUDIT_RECORD, RESOURCE_VISIBILITY, AuditRecord, ResourceVisibility
 from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
 from meskit.outbox import Event, OutboxRelay
 
-AUDIT, NOTIFICATIONS = "audit", "notifications"
-ROUTED: Mapping[str, str] = {AUDIT_RECORD: AUDIT, **{t: NOTIFICATIONS for t in events.PAYLOADS}}
+AUDIT, AUDIT_VISIBILITY, NOTIFICATIONS = "audit", "audit_visibility", "notifications"
+ROUTED: Mapping[str, str] = {AUDIT_RECORD: AUDIT, RESOURCE_VISIBILITY: AUDIT_VISIBILITY,
+                             **{t: NOTIFICATIONS for t in events.PAYLOADS}}
 
 
 class NotRouted(RuntimeError):
@@ -40,6 +42,8 @@ class Dispatcher:
         target = ROUTED.get(event.event_type)
         if target == AUDIT:
             self._audit.relay(AuditRecord.from_payload(str(event.event_id), {**self._record_defaults, **event.payload}))
+        elif target == AUDIT_VISIBILITY:
+            self._audit.set_visibility(ResourceVisibility.from_payload(event.payload))
         elif target == NOTIFICATIONS:
             if self._notifications is None:
                 raise NotRouted("NOTIFICATIONS_ADDR is not set: the notice waits in the outbox")

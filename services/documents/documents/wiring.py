@@ -1,7 +1,7 @@
 """Composition root of documents: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
 Overrides (tests): engine, verifier, objects (an ObjectStore), matrix (a parsed Matrix), relay_interval
-(seconds), now.
+(seconds), now, embargo_interval (seconds between automatic lift passes).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from mes.documents.v1 import documents_pb2_grpc
 from meskit import clients, db, objects
 from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
+from meskit.loop import Loop
 from meskit.config import ConfigError
 from meskit.relay import outbox_relay
 from meskit.runner import verifier_for
@@ -25,11 +26,13 @@ from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
 from documents.api.servicer import DocumentsServicer
 from documents.config import DocumentsSettings
+from documents.domain import embargo
 from documents.domain.access import Matrix, MatrixError
 from documents.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 RELAY_INTERVAL_SECONDS = 0.5
+EMBARGO_INTERVAL_SECONDS = 60.0
 OBJECT_PREFIX = "documents/"
 log = logging.getLogger("documents")
 
@@ -82,8 +85,12 @@ def build(settings: DocumentsSettings, **overrides):
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
+    lifts = Loop("documents-embargo-lifts", lambda: embargo.lift_due(deps),
+                 overrides.get("embargo_interval", EMBARGO_INTERVAL_SECONDS),
+                 more_work=lambda lifted: lifted >= embargo.BATCH).start()
 
     def on_stop() -> None:
+        lifts.stop()
         relay.stop()
         for channel in (identity, audit_channel, notifications_channel, token_channel):
             if channel is not None:

@@ -60,3 +60,24 @@ class TestActivityOverHttp:
 
     def test_without_a_token_nobody_reads(self, gateway, history):
         assert gateway.get(f"/v1/patients/{P}/activity").status_code == 401
+
+
+class TestRestrictedResourcesOverHttp:
+    def test_an_embargoed_record_shows_neutral_and_a_hidden_one_never_reaches_a_delegate(self, audit, gateway):
+        from test_audit_visibility import FUTURE, PENDING, restriction
+        embargoed = record(1, resource_id="doc-onco", resource_label="Biopsie : carcinome",
+                           visibility=restriction("doc-onco", until=FUTURE))
+        secret = record(2, resource_id="doc-ivg", resource_label="Consultation confidentielle",
+                        visibility=restriction("doc-ivg", hidden_lr=True))
+        audit.append(embargoed, secret)
+        mine = gateway.get(f"/v1/patients/{P}/activity", headers=bearer(audit, audit.patient(P))).json()["records"]
+        by_id = {r["recordId"]: r for r in mine}
+        assert by_id[embargoed.record_id]["resourceLabel"] == PENDING
+        actor = by_id[embargoed.record_id].get("actor", {})
+        assert (actor.get("id", ""), actor.get("displayName", ""), actor.get("rpps", "")) == ("", "", "")
+        assert by_id[secret.record_id]["resourceLabel"] == "Consultation confidentielle"
+        as_parent = bearer(audit, audit.as_(DELEGATE, "parent-1", on_behalf_of=P))
+        theirs = gateway.get(f"/v1/patients/{P}/activity", headers=as_parent).json()["records"]
+        assert [r["recordId"] for r in theirs] == [embargoed.record_id]
+        hidden = gateway.get(f"/v1/patients/{P}/activity/{secret.record_id}", headers=as_parent)
+        assert hidden.status_code == 404

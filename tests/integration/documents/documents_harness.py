@@ -2,6 +2,7 @@
 real: PostgreSQL (embedded), an S3 endpoint (moto in server mode), identity, audit, notifications."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -122,15 +123,32 @@ class Stack:
                                     AUDIT_SIGNING_KEY_FILE=str(self.tmp / "audit-log-key.pem")),
                      tree_head_interval=3600)
 
-    def _build_documents(self):
+    def _build_documents(self, **overrides):
         from documents.config import DocumentsSettings
         from documents.wiring import build
-        return build(self._settings(
+        settings = self._settings(
             DocumentsSettings, "documents", IDENTITY_ADDR=self.address("identity"),
             SERVICE_CLIENT_SECRET=SECRETS["documents"], AUDIT_ADDR=self.address("audit"),
             NOTIFICATIONS_ADDR=self.address("notifications"), S3_ENDPOINT=f"127.0.0.1:{self.s3_port}",
             S3_ACCESS_KEY="test", S3_SECRET_KEY="test", S3_BUCKET=self.bucket, S3_REGION="us-east-1",
-            S3_SECURE="false"), relay_interval=0.1)
+            S3_SECURE="false")
+        if overrides:      # another replica, on a port of its own
+            settings = dataclasses.replace(settings, grpc_port=0)
+        return build(settings, **{"relay_interval": 0.1, **overrides})
+
+    def start_documents_replica(self, **overrides) -> tuple[documents_pb2_grpc.DocumentsServiceStub, object]:
+        """Another documents replica on the same database, e.g. with a clock the test moves
+        (`now=...`, `embargo_interval=...`); returns its stub and a function that stops it."""
+        kit, engine, on_stop = self._build_documents(**overrides)
+        kit.server.start()
+        channel = grpc.insecure_channel(f"127.0.0.1:{kit.port}")
+
+        def stop() -> None:
+            channel.close()
+            kit.stop(0)
+            on_stop()
+            engine.dispose()
+        return documents_pb2_grpc.DocumentsServiceStub(channel), stop
 
     # ---- clients ----
     def address(self, name: str) -> str:

@@ -72,3 +72,27 @@ class TestMatrixVersion:
         assert record.matrix_version == "" and record_pb(record).matrix_version == ""
         older = {k: v for k, v in record.to_payload().items() if k != "matrix_version"}
         assert audit.AuditRecord.from_payload(record.record_id, older) == record
+
+
+class TestCarriedVisibility:
+    def test_a_records_restriction_survives_the_outbox_and_reaches_the_proto(self):
+        until = datetime(2026, 4, 1, 9, 30, tzinfo=timezone.utc)
+        visibility = audit.ResourceVisibility(patient_id="p1", resource_type="document", resource_id="d1",
+                                              hidden_from_patient_until=until, hidden_from_legal_representatives=True,
+                                              as_of=NOW)
+        record = a_record(visibility=visibility)
+        again = audit.AuditRecord.from_payload(record.record_id, record.to_payload())
+        assert again == record
+        message = record_pb(record)
+        assert message.visibility.hidden_from_patient_until.ToDatetime(timezone.utc) == until
+        assert message.visibility.hidden_from_legal_representatives and message.visibility.resource_id == "d1"
+
+    def test_without_one_the_payload_is_as_before_and_the_proto_carries_none(self):
+        record = a_record()
+        assert "visibility" not in record.to_payload()
+        assert audit.AuditRecord.from_payload(record.record_id, record.to_payload()) == record
+        assert not record_pb(record).HasField("visibility")
+
+    def test_a_lifted_restriction_has_no_date(self):
+        lifted = audit.ResourceVisibility(patient_id="p1", resource_type="document", resource_id="d1", as_of=NOW)
+        assert audit.ResourceVisibility.from_payload(lifted.to_payload()) == lifted

@@ -1,7 +1,8 @@
 """No event type is written to an outbox that nothing relays.
 
-Structural, so that it cannot go stale: a service's outbox table goes only to the kit's two writers,
-`add_envelope` (a type of meskit.events.PAYLOADS, checked) and `add_audit_record` (AUDIT_RECORD), and
+Structural, so that it cannot go stale: a service's outbox table goes only to the kit's writers,
+`add_envelope` (a type of meskit.events.PAYLOADS, checked), `add_audit_record` (AUDIT_RECORD) and
+`add_resource_visibility` (RESOURCE_VISIBILITY), and
 to `meskit.relay.outbox_relay`, which relays every row to a Dispatcher routing exactly those types.
 So the types a service can write and the types its relay routes are the same list by construction;
 this test checks the three links over the tree as it is (and that it would catch a planted break).
@@ -15,10 +16,10 @@ import pytest
 
 from devtools import services
 from meskit import events
-from meskit.audit import AUDIT_RECORD
-from meskit.relay import AUDIT, NOTIFICATIONS, ROUTED
+from meskit.audit import AUDIT_RECORD, RESOURCE_VISIBILITY
+from meskit.relay import AUDIT, AUDIT_VISIBILITY, NOTIFICATIONS, ROUTED
 
-WRITERS = {"add_envelope", "add_audit_record"}
+WRITERS = {"add_envelope", "add_audit_record", "add_resource_visibility"}
 RELAY = "outbox_relay"
 
 
@@ -64,8 +65,8 @@ WITH_OUTBOX = [s for s in services.names() if outbox_tables(s)]
 
 
 def test_every_type_a_service_can_write_has_a_destination():
-    assert set(ROUTED) == {AUDIT_RECORD, *events.PAYLOADS}
-    assert ROUTED[AUDIT_RECORD] == AUDIT
+    assert set(ROUTED) == {AUDIT_RECORD, RESOURCE_VISIBILITY, *events.PAYLOADS}
+    assert ROUTED[AUDIT_RECORD] == AUDIT and ROUTED[RESOURCE_VISIBILITY] == AUDIT_VISIBILITY
     assert {ROUTED[t] for t in events.PAYLOADS} == {NOTIFICATIONS}
 
 

@@ -12,16 +12,24 @@ from sqlalchemy.orm import Session
 
 from meskit.db import Timestamp
 
-from audit.adapters.tables import log_keys, record_personal_data, records, tree_heads, tree_nodes
+from audit.adapters.tables import (
+    log_keys, record_personal_data, records, resource_visibility, tree_heads, tree_nodes)
 from audit.domain.activity import Cursor, RecordFilter
 from audit.domain.merkle import Node
-from audit.domain.models import PERSONAL_FIELDS, Entry, LogKey, Personal, StoredRecord, TreeHead
+from audit.domain.models import PERSONAL_FIELDS, Entry, LogKey, Personal, Restriction, StoredRecord, TreeHead
 from audit.domain.verification import LedgerRow
+from audit.domain.visibility import HistoryViewer
 
 p = record_personal_data
 COLUMNS = [*records.c, *(c.label(f"p_{c.name}") for c in p.c if c.name != "leaf_index"),
            p.c.leaf_index.label("p_leaf_index")]
 JOINED = records.outerjoin(p, p.c.leaf_index == records.c.leaf_index)
+# The records with their resource's restriction, for what the patient's side reads.
+rv = resource_visibility
+RV_COLUMNS = [c.label(f"rv_{c.name}") for c in rv.c]
+RV_ON = sa.and_(rv.c.patient_id == p.c.patient_id, rv.c.resource_type == records.c.resource_type,
+                rv.c.resource_id == p.c.resource_id)
+WITH_RESTRICTION = JOINED.outerjoin(rv, RV_ON)
 
 
 @overload
@@ -40,7 +48,16 @@ def record_of(row) -> StoredRecord:
                   resource_type=row["resource_type"], rule=row["rule"], access_mode=row["access_mode"],
                   service=row["service"], request_id=row["request_id"], matrix_version=row["matrix_version"])
     return StoredRecord(entry, row["leaf_index"], bytes(row["leaf_hash"]), utc(row["appended_at"]),
-                        bytes(row["personal_commitment"]), erased=row["p_erased_at"] is not None)
+                        bytes(row["personal_commitment"]), erased=row["p_erased_at"] is not None,
+                        restriction=_restriction(row))
+
+
+def _restriction(row) -> Restriction | None:
+    if row.get("rv_as_of") is None:
+        return None
+    return Restriction(row["rv_patient_id"], row["rv_resource_type"], row["rv_resource_id"],
+                       utc(row["rv_hidden_from_patient_until"]), row["rv_hidden_from_legal_representatives"],
+                       utc(row["rv_as_of"]))
 
 
 def _head(row) -> TreeHead:
@@ -74,12 +91,12 @@ class AuditRepository:
         if not record_ids:
             return {}
         wanted = sa.func.any_(sa.cast(sa.bindparam("ids", list(record_ids)), ARRAY(sa.Uuid(as_uuid=False))))
-        rows = self.session.execute(sa.select(*COLUMNS).select_from(JOINED)
+        rows = self.session.execute(sa.select(*COLUMNS, *RV_COLUMNS).select_from(WITH_RESTRICTION)
                                     .where(records.c.record_id == wanted)).mappings()
         return {str(row["record_id"]): record_of(row) for row in rows}
 
     def record_at(self, leaf_index: int) -> StoredRecord | None:
-        row = self.session.execute(sa.select(*COLUMNS).select_from(JOINED)
+        row = self.session.execute(sa.select(*COLUMNS, *RV_COLUMNS).select_from(WITH_RESTRICTION)
                                    .where(records.c.leaf_index == leaf_index)).mappings().first()
         return record_of(row) if row else None
 
@@ -89,17 +106,30 @@ class AuditRepository:
                                     .order_by(records.c.leaf_index)).mappings()
         return [record_of(row) for row in rows]
 
-    def find_records(self, f: RecordFilter, *, after: Cursor | None, limit: int, oldest_first: bool) -> list[StoredRecord]:
-        query = sa.select(*COLUMNS).select_from(p.join(records, records.c.leaf_index == p.c.leaf_index))
+    def find_records(self, f: RecordFilter, *, after: Cursor | None, limit: int, oldest_first: bool,
+                     viewer: HistoryViewer | None = None) -> list[StoredRecord]:
+        """`viewer`: the patient's side. A delegate never gets records hidden from legal representatives;
+        filters on the actor or the resource never match a record hidden from the patient (redacted)."""
+        query = sa.select(*COLUMNS, *RV_COLUMNS).select_from(
+            p.join(records, records.c.leaf_index == p.c.leaf_index).outerjoin(rv, RV_ON))
         conditions = []
+        hidden: sa.ColumnElement[bool] = sa.false()
+        if viewer is not None:
+            hidden = sa.func.coalesce(rv.c.hidden_from_patient_until > sa.literal(viewer.now, Timestamp), sa.false())
+            if viewer.delegate:
+                conditions.append(sa.not_(sa.func.coalesce(rv.c.hidden_from_legal_representatives, sa.false())))
         for column, value in ((p.c.patient_id, f.patient_id), (p.c.actor_id, f.actor_id),
                               (records.c.resource_type, f.resource_type), (p.c.resource_id, f.resource_id)):
             if value:
                 conditions.append(column == value)
+                if column is not p.c.patient_id and column is not records.c.resource_type:
+                    conditions.append(sa.not_(hidden))
         for column, values in ((records.c.actor_type, f.actor_types), (records.c.action, f.actions),
                                (records.c.activity_group, f.groups), (records.c.decision, f.decisions)):
             if values:
                 conditions.append(column.in_(values))
+                if column is records.c.actor_type:
+                    conditions.append(sa.not_(hidden))
         if f.start_time is not None:
             conditions.append(p.c.occurred_at >= f.start_time)
         if f.end_time is not None:
@@ -111,6 +141,20 @@ class AuditRepository:
         order = (p.c.occurred_at, p.c.leaf_index) if oldest_first else (p.c.occurred_at.desc(), p.c.leaf_index.desc())
         rows = self.session.execute(query.where(*conditions).order_by(*order).limit(limit)).mappings()
         return [record_of(row) for row in rows]
+
+    # ---- restricted resources ----
+    def apply_restriction(self, r: Restriction) -> bool:
+        """Insert, or replace an older one (as_of): True when the row changed."""
+        values = dict(patient_id=r.patient_id, resource_type=r.resource_type, resource_id=r.resource_id,
+                      hidden_from_patient_until=r.hidden_from_patient_until,
+                      hidden_from_legal_representatives=r.hidden_from_legal_representatives, as_of=r.as_of)
+        statement = insert(rv).values(**values)
+        statement = statement.on_conflict_do_update(
+            index_elements=[rv.c.patient_id, rv.c.resource_type, rv.c.resource_id],
+            set_={k: statement.excluded[k] for k in ("hidden_from_patient_until",
+                                                     "hidden_from_legal_representatives", "as_of")},
+            where=rv.c.as_of < statement.excluded.as_of)
+        return self.session.execute(statement.returning(rv.c.as_of)).first() is not None
 
     # ---- tree heads and keys ----
     def latest_head(self) -> TreeHead | None:

@@ -87,3 +87,15 @@ log_keys = sa.Table(
     sa.Column("not_before", Timestamp, nullable=False),
     sa.Column("not_after", Timestamp),
 )
+
+# Which resources are restricted in the patient's history (DOMAIN §10.3, §10.4): one row per resource,
+# the newest `as_of` wins. Not part of the log: a fact the history is shown with, never hashed.
+resource_visibility = sa.Table(
+    "resource_visibility", metadata,
+    sa.Column("patient_id", sa.String(64), primary_key=True),
+    sa.Column("resource_type", sa.String(64), primary_key=True),
+    sa.Column("resource_id", sa.String(128), primary_key=True),
+    sa.Column("hidden_from_patient_until", Timestamp),
+    sa.Column("hidden_from_legal_representatives", sa.Boolean, nullable=False),
+    sa.Column("as_of", Timestamp, nullable=False),
+)

@@ -10,7 +10,7 @@ from mes.audit.v1 import audit_pb2 as pb
 from meskit.errors import FieldViolation, InvalidArgument
 
 from audit.domain.activity import RecordFilter
-from audit.domain.models import Entry, LogKey, Personal, StoredRecord, TreeHead
+from audit.domain.models import Entry, LogKey, Personal, Restriction, StoredRecord, TreeHead
 from meskit.timestamps import timestamp
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -65,6 +65,18 @@ def entry(r: pb.Record) -> Entry:
         profession_code=a.profession_code, group=name_of("group", r.group), resource_type=r.resource_type,
         rule=r.rule, access_mode=name_of("access_mode", r.access_mode), service=r.service,
         request_id=r.request_id, matrix_version=r.matrix_version.strip())
+
+
+def restriction(v: pb.ResourceVisibility) -> Restriction:
+    """as_of missing stays None here: visibility.checked() refuses it, naming the field."""
+    return Restriction(patient_id=v.patient_id, resource_type=v.resource_type, resource_id=v.resource_id,
+                       hidden_from_patient_until=optional_datetime(v, "hidden_from_patient_until"),
+                       hidden_from_legal_representatives=v.hidden_from_legal_representatives,
+                       as_of=optional_datetime(v, "as_of"))  # type: ignore[arg-type]
+
+
+def carried(r: pb.Record) -> Restriction | None:
+    return restriction(r.visibility) if r.HasField("visibility") else None
 
 
 def record(s: StoredRecord) -> pb.Record:

@@ -7,7 +7,7 @@ from mes.audit.v1 import audit_pb2_grpc
 from meskit.auth import current_caller
 
 from audit.api import convert
-from audit.domain import activity, appends, erasure, proofs
+from audit.domain import activity, erasure, proofs, visibility
 from audit.domain.activity import PageRequest
 from audit.domain.ports import Dependencies
 
@@ -22,15 +22,21 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         self._deps = deps
 
     def AppendRecord(self, request, context):
-        ((stored, duplicate),) = appends.append_records(self._deps.appender, current_caller(),
-                                                        [convert.entry(request.record)], prefix="record.")
+        ((stored, duplicate),) = visibility.append_records(
+            self._deps, current_caller(), [convert.entry(request.record)], [convert.carried(request.record)],
+            prefix="record.")
         return pb.AppendRecordResponse(record=convert.record(stored), duplicate=duplicate)
 
     def AppendRecords(self, request, context):
-        outcomes = appends.append_records(self._deps.appender, current_caller(),
-                                          [convert.entry(r) for r in request.records])
+        outcomes = visibility.append_records(self._deps, current_caller(), [convert.entry(r) for r in request.records],
+                                             [convert.carried(r) for r in request.records])
         return pb.AppendRecordsResponse(records=[convert.record(stored) for stored, _ in outcomes],
                                         duplicate_record_ids=[s.entry.record_id for s, dup in outcomes if dup])
+
+    def SetResourceVisibility(self, request, context):
+        applied = visibility.set_resource_visibility(self._deps, current_caller(),
+                                                     convert.restriction(request.visibility))
+        return pb.SetResourceVisibilityResponse(applied=applied)
 
     def ListActivity(self, request, context):
         page = activity.list_activity(self._deps, current_caller(), request.patient_id,

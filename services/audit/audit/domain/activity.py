@@ -17,7 +17,7 @@ from datetime import datetime
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, NotFound, Violations
 
-from audit.domain import access
+from audit.domain import access, visibility
 from audit.domain.leaf import canonical, timestamp_text
 from audit.domain.models import HEALTHCARE_PROFESSIONAL, Page, StoredRecord, canonical_id
 from audit.domain.ports import Dependencies
@@ -79,7 +79,8 @@ def decode_token(token: str, fingerprint: str) -> Cursor:
     return cursor
 
 
-def _page(deps: Dependencies, query: RecordFilter, page: PageRequest) -> Page:
+def _page(deps: Dependencies, query: RecordFilter, page: PageRequest,
+          viewer: visibility.HistoryViewer | None = None) -> Page:
     v = Violations()
     if page.page_size < 0:
         v.add("page_size", "nombre positif attendu")
@@ -90,13 +91,14 @@ def _page(deps: Dependencies, query: RecordFilter, page: PageRequest) -> Page:
     fingerprint = _fingerprint(query, page.oldest_first)
     after = decode_token(page.page_token, fingerprint) if page.page_token else None
     with deps.unit_of_work() as repo:
-        rows = repo.find_records(query, after=after, limit=size + 1, oldest_first=page.oldest_first)
+        rows = repo.find_records(query, after=after, limit=size + 1, oldest_first=page.oldest_first, viewer=viewer)
     token = ""
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
         token = encode_token(Cursor(last.entry.occurred_at, last.leaf_index), fingerprint)
-    return Page(rows, token)
+    shown = [visibility.shown_to(r, viewer) for r in rows]    # the repository left out what viewer never sees
+    return Page([r for r in shown if r is not None], token)
 
 
 def list_activity(deps: Dependencies, caller: Caller, patient_id: str, query: RecordFilter,
@@ -110,7 +112,7 @@ def list_activity(deps: Dependencies, caller: Caller, patient_id: str, query: Re
         if not wanted:      # asked for a professional among actors that cannot be one
             return Page([])
         query = dataclasses.replace(query, actor_id=professional_id, actor_types=wanted)
-    return _page(deps, query, page)
+    return _page(deps, query, page, visibility.viewer_of(caller, deps.now()))
 
 
 def get_record(deps: Dependencies, caller: Caller, patient_id: str, record_id: str) -> StoredRecord:
@@ -118,7 +120,10 @@ def get_record(deps: Dependencies, caller: Caller, patient_id: str, record_id: s
     record = find_by_id(deps, record_id)
     if record is None or record.entry.personal.patient_id != patient_id:
         raise NotFound("Enregistrement introuvable")
-    return record
+    shown = visibility.shown_to(record, visibility.viewer_of(caller, deps.now()))
+    if shown is None:
+        raise NotFound("Enregistrement introuvable")
+    return shown
 
 
 def find_by_id(deps: Dependencies, record_id: str) -> StoredRecord | None:

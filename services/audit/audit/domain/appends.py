@@ -22,6 +22,7 @@ from meskit.errors import AlreadyExists, DomainError, Unavailable, Violations
 
 from audit.domain import leaf, merkle
 from audit.domain.models import Entry, StoredRecord, canonical_id
+from audit.domain.ports import Appender
 
 log = logging.getLogger("audit.append")
 
@@ -63,7 +64,7 @@ def checked(entry: Entry, caller: Caller, v: Violations, prefix: str) -> Entry:
     return dataclasses.replace(entry, record_id=record_id, occurred_at=occurred_at)
 
 
-def append_records(appender: GroupCommitter, caller: Caller, entries: list[Entry], *,
+def append_records(appender: Appender, caller: Caller, entries: list[Entry], *,
                    prefix: str = "records[{i}].") -> list[Outcome]:
     """Only platform services append (each service, before the data leaves it)."""
     caller.require(SERVICE)

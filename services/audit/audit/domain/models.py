@@ -61,6 +61,21 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Restriction:
+    """Who must not see a resource in the patient's history (DOMAIN §10.3, §10.4), as of `as_of`."""
+
+    patient_id: str
+    resource_type: str
+    resource_id: str
+    hidden_from_patient_until: datetime | None
+    hidden_from_legal_representatives: bool
+    as_of: datetime
+
+    def hidden_from_patient(self, now: datetime) -> bool:
+        return self.hidden_from_patient_until is not None and now < self.hidden_from_patient_until
+
+
+@dataclass(frozen=True)
 class StoredRecord:
     entry: Entry                  # with empty personal data once erased
     leaf_index: int
@@ -68,6 +83,7 @@ class StoredRecord:
     appended_at: datetime
     commitment: bytes             # HMAC-SHA256(salt, personal data), part of the leaf
     erased: bool = False
+    restriction: Restriction | None = None    # of the record's resource, when audit knows one (never hashed)
 
     def same_content(self, entry: Entry) -> bool:
         """Whether `entry` states what this record states (only what is left, once erased)."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, InvalidArgument, NotFound
 
-from audit.domain import access, leaf, merkle
+from audit.domain import access, leaf, merkle, visibility
 from audit.domain.models import LogKey, StoredRecord, TreeHead, canonical_id
 from audit.domain.ports import Dependencies
 
@@ -66,7 +66,8 @@ def inclusion_proof(deps: Dependencies, caller: Caller, *, record_id: str = "", 
             record = repo.records_by_ids({wanted}).get(wanted) if wanted else None
         elif leaf_index is not None:
             record = repo.record_at(leaf_index)
-    if record is None or not access.may_prove(caller, record.entry.personal.patient_id):
+    if record is None or not access.may_prove(caller, record.entry.personal.patient_id) \
+            or visibility.shown_to(record, visibility.viewer_of(caller, deps.now())) is None:
         raise NotFound("Enregistrement introuvable")
     latest = deps.heads.latest(covering=record.leaf_index + 1) if tree_size == 0 else None
     with deps.unit_of_work() as repo:

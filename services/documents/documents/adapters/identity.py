@@ -28,7 +28,8 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
         professional = ProfessionalRecord(
             professional_id=p.professional_id, rpps=p.rpps, profession_code=p.profession_code,
             display_name=f"{p.given_name} {p.family_name}".strip(), samu_regulator=p.samu_regulator,
-            occupational_medicine=p.occupational_medicine, insurer_doctor=p.insurer_doctor)
+            occupational_medicine=p.occupational_medicine, insurer_doctor=p.insurer_doctor,
+            mssante_address=p.mssante_address, email=p.email)
     return AccessContext(
         settings=settings, professional=professional,
         legal_representative_ids=frozenset(reply.legal_representative_account_ids),

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from meskit.audit import AuditRecord
+from meskit.audit import AuditRecord, ResourceVisibility
 from meskit.events import Envelope
-from meskit.outbox import add_audit_record, add_envelope
+from meskit.outbox import add_audit_record, add_envelope, add_resource_visibility
 
 from documents.adapters.tables import documents, folders, outbox
 from documents.domain.errors import DuplicateUpload
@@ -86,6 +86,17 @@ class DocumentsRepository:
         self._session.execute(folders.delete().where(folders.c.patient_id == patient_id))
         return list(keys)
 
+    def claim_due_embargoes(self, now, limit: int) -> list[Document]:
+        """Documents still hidden from the patient whose embargo ran out (the stored announcement date,
+        or one calendar month after deposit in UTC, whichever comes first, as Document.visible_to_patient_from),
+        locked for this transaction; rows another replica holds are skipped."""
+        month_after = sa.text("((documents.created_at AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'")
+        lifts_at = sa.func.least(documents.c.hidden_from_patient_until, month_after)   # LEAST ignores NULL
+        query = (sa.select(documents).where(documents.c.hidden_from_patient, documents.c.state == "available",
+                                            lifts_at <= now)
+                 .order_by(documents.c.created_at).limit(limit).with_for_update(skip_locked=True))
+        return [_document(r) for r in self._session.execute(query)]
+
     # ---- folders ----
     def add_folder(self, f: Folder) -> None:
         self._session.execute(folders.insert().values(folder_id=f.folder_id, patient_id=f.patient_id, name=f.name,
@@ -120,3 +131,7 @@ class DocumentsRepository:
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool:
         """An event for notifications (meskit.events); `once`: nothing if its id is already taken."""
         return add_envelope(self._session, outbox, envelope, once=once)
+
+    def add_visibility(self, visibility: ResourceVisibility) -> None:
+        """The document's restriction, for audit's redaction of the history."""
+        add_resource_visibility(self._session, outbox, visibility)

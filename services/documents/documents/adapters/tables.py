@@ -60,6 +60,9 @@ documents = sa.Table(
     sa.UniqueConstraint("upload_key", "upload_id", name="uq_documents_upload"),
     sa.CheckConstraint("state IN ('available', 'deleted_by_author')", name="state"),
     sa.CheckConstraint("size_bytes > 0 AND size_bytes <= 5000000", name="size"),
+    # the automatic embargo lift's scan (migration 0003)
+    sa.Index("ix_documents_embargoed", "created_at",
+             postgresql_where=sa.text("hidden_from_patient AND state = 'available'")),
 )
 
 outbox = outbox_table(metadata)

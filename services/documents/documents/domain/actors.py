@@ -26,6 +26,13 @@ class ProfessionalRecord:
     samu_regulator: bool = False
     occupational_medicine: bool = False
     insurer_doctor: bool = False
+    mssante_address: str = ""     # where their professional mail goes (the announcement reminder, DOMAIN §10.3)
+    email: str = ""
+
+    @property
+    def notification_address(self) -> str:
+        """Their MSSanté address, else their email."""
+        return self.mssante_address or self.email
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,10 +6,11 @@ whose id becomes the record id, and relayed at least once (audit is idempotent o
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from meskit import audit
-from meskit.audit import CREATE, DELETE, DOWNLOAD, LIST, READ, UPDATE, VISIBILITY_CHANGE, AuditRecord
+from meskit.audit import (
+    CREATE, DELETE, DOWNLOAD, LIST, READ, UPDATE, VISIBILITY_CHANGE, AuditRecord, ResourceVisibility)
 from meskit.auth import PROFESSIONAL, Caller
 
 from documents.domain.access import Decision, Mode
@@ -19,6 +20,7 @@ from documents.domain.models import Document
 __all__ = ["CREATE", "DELETE", "DOWNLOAD", "LIST", "READ", "UPDATE", "VISIBILITY_CHANGE", "AuditRecord",
            "record", "record_of"]
 GROUP, RESOURCE = audit.MEDICAL_DOCUMENT, "document"
+NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
 
 def record(w: Who, *, action: str, decision: Decision, now: datetime, document: Document | None = None,
@@ -33,7 +35,20 @@ def record(w: Who, *, action: str, decision: Decision, now: datetime, document: 
         resource_label=resource_label or (document.title if document else ""),
         profession_code=professional.profession_code if professional else "",
         rpps=professional.rpps if professional else "", access_mode=Mode(mode).value, justification=justification,
-        matrix_version=w.matrix.version)
+        matrix_version=w.matrix.version,
+        visibility=visibility_of(document, now) if document else None)
+
+
+def visibility_of(document: Document, now: datetime) -> ResourceVisibility:
+    """The document's restriction as audit redacts the history with it (DOMAIN §10.3, §10.4): carried by
+    every record about the document and relayed by itself (RESOURCE_VISIBILITY) when it changes."""
+    lifts_at = document.visible_to_patient_from()
+    if document.deleted and lifts_at is not None and document.deleted_at is not None and document.deleted_at < lifts_at:
+        lifts_at = NEVER     # deleted before the announcement: its records stay neutral for the patient's side
+    return ResourceVisibility(
+        patient_id=document.patient_id, resource_type=RESOURCE, resource_id=document.document_id,
+        hidden_from_patient_until=lifts_at if lifts_at is not None and lifts_at > now else None,
+        hidden_from_legal_representatives=document.visibility.hidden_from_legal_representatives, as_of=now)
 
 
 def record_of(caller: Caller, *, patient_id: str, action: str, decision: Decision, now: datetime,

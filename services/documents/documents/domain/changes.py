@@ -8,24 +8,27 @@ by its author) in the transaction, and the object after the commit.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from meskit import events
 from meskit.auth import OPERATOR, SERVICE, Caller
 from meskit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
 
-from documents.domain import auditing, catalog, permissions, reach
-from documents.domain.access import Decision
+from documents.domain import auditing, catalog, embargo, permissions, reach
+from documents.domain.access import ActorType, Decision
 from documents.domain.actors import Who, who
 from documents.domain.deposit import PARIS, TITLE_LIMIT, parse_document_date
 from documents.domain.lookup import get_or_404, require_ids
 from documents.domain.models import DELETED_BY_AUTHOR, Document, Shown
+from documents.domain.notices import A_PROFESSIONAL
 from documents.domain.permissions import denied, read_decision
 from documents.domain.ports import Dependencies
 from documents.domain.showing import shown
 
 log = logging.getLogger("documents.changes")
 MAX_BATCH_DELETE = 10
+MODIF_DOCUMENT, SUPP_DOC = "MODIF_DOCUMENT", "SUPP_DOC"
 CHANGE_REFUSED = "Vous ne pouvez pas modifier ce document"
 
 
@@ -158,9 +161,39 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
             repo.update_document(document_id, **values)
             updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
+            _visibility_told(repo, w, document, updated, now)
     if not allowed:
         raise _refuse(deps, w, auditing.VISIBILITY_CHANGE, decision, now, document, read, document_id)
     return shown(w, updated, now)
+
+
+def _visibility_told(repo, w: Who, before: Document, after: Document, now: datetime) -> None:
+    """The author lifting an embargo tells the patient (once) and audit; one setting it is reminded;
+    audit learns any other new restriction; any other change by a professional is told to the patient
+    unless embargoed."""
+    if before.visibility == after.visibility:    # nothing changed (e.g. lifted by the automatic pass meanwhile)
+        return
+    if before.visibility.hidden_from_patient and not after.visibility.hidden_from_patient:
+        embargo.lifted(repo, before, now, after)     # as the automatic pass would (even if its time has come)
+        return
+    restricted = lambda d: (d.visibility.hidden_from_patient, d.visible_to_patient_from(),  # noqa: E731
+                            d.visibility.hidden_from_legal_representatives)
+    if restricted(before) != restricted(after):
+        embargo.restriction_changed(repo, after, now)
+    was, now_embargoed = embargo.embargoed(before, now), embargo.embargoed(after, now)
+    if now_embargoed and not was and w.context.professional is not None:
+        repo.add_notice(embargo.reminder(after, w.actor.id, w.context.professional.notification_address, now))
+    elif not now_embargoed:
+        _professional_change_told(repo, w, after, MODIF_DOCUMENT, now)
+
+
+def _professional_change_told(repo, w: Who, document: Document, event_type: str, now: datetime) -> None:
+    """A professional's change of a document the patient may know of (point 6 of issue 10, DOMAIN §8)."""
+    if w.actor.type != ActorType.PROFESSIONAL or document.patient_side:
+        return
+    repo.add_notice(events.envelope(event_type, document.patient_id, events.ActorNotice(
+        actor_display=w.display_name or A_PROFESSIONAL), occurred_at=now,
+        hidden_from_legal_representatives=document.visibility.hidden_from_legal_representatives))
 
 
 def mask_all(deps: Dependencies, caller: Caller, patient_id: str, masked: bool) -> tuple[int, list[str]]:
@@ -213,11 +246,19 @@ def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, docume
                 assert document is not None, "every document was found"
                 if document.patient_side:
                     repo.delete_document(document.document_id)
+                    repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now,
+                                                   document=document))
                 else:
                     repo.update_document(document.document_id, state=DELETED_BY_AUTHOR, deleted_at=now,
                                          updated_at=now, pinned=False, pinned_at=None, folder_id=None)
+                    tombstone = replace(document, state=DELETED_BY_AUTHOR, deleted_at=now)
+                    repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now,
+                                                   document=tombstone))
+                    if embargo.embargoed(document, now):    # never announced: stays neutral in her history
+                        embargo.restriction_changed(repo, tombstone, now)
+                    else:
+                        _professional_change_told(repo, w, document, SUPP_DOC, now)
                 removed_keys.append(document.object_key)
-                repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now, document=document))
     if refused:
         message = "Vous ne pouvez pas supprimer ce document"
         with deps.unit_of_work() as repo:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, Unavailable, Violations
 
-from documents.domain import auditing, catalog, content
+from documents.domain import auditing, catalog, content, embargo
 from documents.domain.access import ActorType, AuthorType, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload
@@ -203,6 +203,7 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
             hidden_from_patient=meta.hidden_from_patient, hidden_from_patient_until=meta.hidden_from_patient_until,
             hidden_from_legal_representatives=meta.hidden_from_legal_representatives),
         folder_id=meta.folder_id or None, upload_id=meta.upload_id or None, created_at=now, updated_at=now)
+    author_address = _address_of(deps, w, author.id) if meta.hidden_from_patient else ""
     try:
         deps.objects.put(document.object_key, stored.data, stored.content_type)
     except Exception as exc:
@@ -213,7 +214,9 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
             repo.add_document(document, upload_key=upload_key)
             repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=decision, now=now, document=document))
             if not patient_side and not meta.hidden_from_patient:
-                repo.add_notice(document_added(meta.patient_id, document.document_id, author.display_name, now))
+                repo.add_notice(document_added(meta.patient_id, document.document_id, author.display_name, now,
+                                               hidden_from_legal_representatives=meta.hidden_from_legal_representatives))
+            _restricted(repo, document, author_address, now)
     except BaseException as exc:
         _forget(deps, document.object_key)
         if isinstance(exc, DuplicateUpload):
@@ -225,6 +228,24 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     log.info("document deposited", extra={"document_id": document.document_id, "size": document.size_bytes,
                                            "content_type": document.content_type})
     return shown(w, document, now)
+
+
+def _restricted(repo, document: Document, author_address: str, now: datetime) -> None:
+    """A restricted deposit: audit learns it in this transaction; an embargo's author is reminded."""
+    v = document.visibility
+    if not (v.hidden_from_patient or v.hidden_from_legal_representatives):
+        return
+    embargo.restriction_changed(repo, document, now)
+    if v.hidden_from_patient:
+        repo.add_notice(embargo.reminder(document, document.author.id, author_address, now))
+
+
+def _address_of(deps: Dependencies, w: Who, professional_id: str) -> str:
+    """The author's MSSanté address, else email (identity's record of them)."""
+    record = w.context.professional
+    if record is None or record.professional_id != professional_id:
+        record = deps.contexts.get(w.patient_id, professional_id).professional
+    return record.notification_address if record is not None else ""
 
 
 def _forget(deps: Dependencies, key: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from meskit import events
 from meskit.events import ACCES_BRIS_GLACE, ACCES_DMP_PS, AJOUT_DOCUMENT
@@ -15,25 +16,31 @@ ACCESS_NOTICE_NAMESPACE = uuid.UUID("6b1f7f64-5a43-4c36-9f0b-1f1d2b0c5e11")
 A_PROFESSIONAL = "Un professionnel de santé"
 
 
-def document_added(patient_id: str, document_id: str, author_display: str, now: datetime) -> events.Envelope:
+def document_added(patient_id: str, document_id: str, author_display: str, now: datetime, *,
+                   hidden_from_legal_representatives: bool = False) -> events.Envelope:
     return events.envelope(AJOUT_DOCUMENT, patient_id, events.DocumentAdded(
-        actor_display=author_display or A_PROFESSIONAL, document_id=document_id), occurred_at=now)
+        actor_display=author_display or A_PROFESSIONAL, document_id=document_id), occurred_at=now,
+        hidden_from_legal_representatives=hidden_from_legal_representatives)
 
 
-def access_notice(repo, w: Who, mode: Mode, now: datetime) -> None:
+def access_notice(repo, w: Who, mode: Mode, now: datetime, *, hidden_from_legal_representatives: bool = False) -> None:
     """The patient is told of every access by a professional (the caller, DOMAIN §8): ACCES_DMP_PS, or
-    ACCES_BRIS_GLACE in an emergency mode (the GP is told too); one per professional, mode and day."""
+    ACCES_BRIS_GLACE in an emergency mode (the GP is told too); one per professional, mode and day.
+    An access to documents hidden from the legal representatives is told to the minor's own channels
+    only (DOMAIN §10.4), under its own event id: never merged with (nor swallowed by) a normal one."""
     mode = Mode(mode)
+    secrecy = "|hidden_from_legal_representatives" if hidden_from_legal_representatives else ""
     event_id = uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{mode.value}|"
-                                                   f"{now.date().isoformat()}")
-    who = dict(actor_display=w.display_name or A_PROFESSIONAL, professional_id=w.caller.subject,
-               access_mode=mode.value)
+                                                   f"{now.date().isoformat()}{secrecy}")
+    who: dict[str, Any] = dict(actor_display=w.display_name or A_PROFESSIONAL, professional_id=w.caller.subject,
+                               access_mode=mode.value)
     if mode == Mode.NORMAL:
         notice = events.envelope(ACCES_DMP_PS, w.patient_id, events.ProfessionalAccess(**who),
-                                 occurred_at=now, event_id=event_id)
+                                 occurred_at=now, event_id=event_id,
+                                 hidden_from_legal_representatives=hidden_from_legal_representatives)
     else:
         notice = events.envelope(ACCES_BRIS_GLACE, w.patient_id, events.EmergencyAccess(
             **who, general_practitioner_ids=tuple(sorted(w.context.general_practitioner_ids)),
             general_practitioner_emails=tuple(sorted(w.context.general_practitioner_emails))),
-            occurred_at=now, event_id=event_id)
+            occurred_at=now, event_id=event_id, hidden_from_legal_representatives=hidden_from_legal_representatives)
     repo.add_notice(notice, once=True)

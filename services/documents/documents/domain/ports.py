@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from meskit.audit import AuditRecord
+from meskit.audit import AuditRecord, ResourceVisibility
 from meskit.events import Envelope
 
 from documents.domain.access import Matrix
@@ -32,6 +32,8 @@ class Repository(Protocol):
     def delete_folder(self, folder_id: str) -> None: ...
     def add_audit(self, record: AuditRecord) -> None: ...
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool: ...
+    def add_visibility(self, visibility: ResourceVisibility) -> None: ...
+    def claim_due_embargoes(self, now: datetime, limit: int) -> list[Document]: ...
 
 
 class ObjectStore(Protocol):

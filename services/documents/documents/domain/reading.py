@@ -40,16 +40,19 @@ class Access:
 
 
 def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision: Decision, now: datetime,
-            allowed: bool, document: Document | None = None, resource_label: str = "") -> None:
-    """Audit first (fail closed); then, for a professional's access, the notice for the patient."""
+            allowed: bool, document: Document | None = None, resource_label: str = "",
+            secret: bool = False) -> None:
+    """Audit first (fail closed); then, for a professional's access, the notice for the patient.
+    `secret`: what was read is hidden from the legal representatives (DOMAIN §10.4)."""
     justification = emergency_identity.recorded_justification(access.mode, access.patient_identity,
                                                               access.justification)
     deps.audit.append(auditing.record(w, action=action, decision=decision, now=now, document=document,
                                       mode=access.mode, justification=justification,
                                       resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
+        secret = secret or (document is not None and document.visibility.hidden_from_legal_representatives)
         with deps.unit_of_work() as repo:
-            access_notice(repo, w, access.mode, now)
+            access_notice(repo, w, access.mode, now, hidden_from_legal_representatives=secret)
 
 
 def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
@@ -144,7 +147,8 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     page = listing.paginate(visible, sort=sort, page_size=page_size, page_token=page_token)
     shown_rules = {decisions[d.document_id].rule for d in page.documents}
     record_decision = _list_record_decision(gate, shown_rules, denied_rules)
-    label = f"{len(page.documents)} document(s) affiché(s) sur {len(candidates)}"
+    label = f"{len(page.documents)} document(s) affiché(s) sur {len(visible)}"   # never counts what is withheld
+    secret = bool(page.documents) and all(d.visibility.hidden_from_legal_representatives for d in page.documents)
     _record(deps, w, access, action=auditing.LIST, decision=record_decision, now=now, allowed=gate.allowed,
-            resource_label=label)
+            resource_label=label, secret=secret)
     return [shown(w, d, now, decisions[d.document_id]) for d in page.documents], page.next_page_token
