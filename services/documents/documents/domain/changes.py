@@ -149,6 +149,7 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
         document = repo.get_document(patient_id, document_id, for_update=True)
         read, decision, allowed = _decided(w, document, operations, now)
         if allowed:
+            assert document is not None, "allowed only for a document found"
             values: dict = {"updated_at": now}
             if change.masked is not None:
                 values["masked"] = change.masked
