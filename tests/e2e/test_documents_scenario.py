@@ -9,6 +9,8 @@ from mes.identity.v1 import identity_pb2 as ipb
 from mes.identity.v1 import identity_pb2_grpc
 
 from devtools.demo import DEMO_PASSWORD, operator_token
+from devtools.eventually import eventually
+from devtools.smtp_sink import read_mails, text_of
 from e2e_actors import Actor, deposit
 
 WHY = "Patiente inconsciente aux urgences, antécédents inconnus"
@@ -28,11 +30,11 @@ def scenario(platform, patient_session):
     actors["unrelated_doctor"] = Actor(platform, "dr.urgentiste", "lea.urgentiste@hopital.example")
     patient = httpx.Client(base_url=platform.gateway_url, timeout=30,
                            headers={"Authorization": f"Bearer {patient_session[0]['accessToken']}"})
-    return patient_id, actors, patient, demo
+    return patient_id, actors, patient, demo, platform.mail_dir
 
 
 def test_demo_scenario_and_every_read_in_the_history(scenario):
-    patient_id, actors, patient, demo = scenario
+    patient_id, actors, patient, demo, platform_mail_dir = scenario
     typed = {"access.patient_family_name": demo["patient"]["family_name"].upper(),     # as read on her card
              "access.patient_given_name": demo["patient"]["given_name"],
              "access.patient_birth_date": demo["patient"]["birth_date"]}
@@ -82,6 +84,12 @@ def test_demo_scenario_and_every_read_in_the_history(scenario):
     assert wrong.json()["reason"] == "PATIENT_IDENTITY_MISMATCH"
     assert demo["patient"]["birth_date"] not in wrong.text and demo["patient"]["family_name"] not in wrong.text
     read("urgentist", urgentist, bilan, 200, **break_glass)
+    gp_address = demo["professionals"]["gp"].get("mssante_address") or demo["professionals"]["gp"]["email"]
+    told = eventually(lambda: [m for m in read_mails(platform_mail_dir) if gp_address in m["To"]
+                               and m["Subject"] == "Accès en urgence au dossier de votre patient(e)"
+                               and "Urgentiste" in text_of(m)],
+                      what="the médecin traitant told of the break-glass access")
+    assert all(WHY not in text_of(m) for m in told)            # who accessed, not why (health data)
 
     opposed = patient.patch(f"/v1/patients/{patient_id}/access-settings/emergency",
                             json={"emergency": {"samuAccess": True, "breakGlass": False, "maskedInEmergency": True}})

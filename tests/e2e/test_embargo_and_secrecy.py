@@ -1,7 +1,8 @@
 """DOMAIN §10.3 and §10.4 through the gateway: a document the GP hides from the patient until the
 announcement visit is absent from her list, her bell and her history's details, then visible and
 told once after the GP lifts it; a document hidden from a minor's legal representatives is absent
-from the representative's list and history. (The one-month automatic lift with a moved clock is
+from the representative's list, history, bell, unread count and mail (the stream and the print
+files are tested through gRPC in tests/integration/notifications/test_notifications_secrecy.py). (The one-month automatic lift with a moved clock is
 tested through gRPC in tests/integration/documents/test_documents_embargo.py.)"""
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from devtools.demo import operator_token
 from devtools.eventually import eventually
 from devtools.samples import blank_pdf
+from devtools.smtp_sink import read_mails, text_of
 from e2e_actors import Actor
 from meskit.auth import DELEGATE, Caller, TokenSigner
 
@@ -84,7 +86,7 @@ def test_an_embargoed_document_reaches_the_patient_only_once_lifted(gp, patient)
                            for r in history(me, patient_id)), what="the history's details after the lift")
 
 
-def test_the_legal_representative_sees_nothing_of_the_minors_hidden_document(platform, gp, patient):
+def test_the_legal_representative_sees_nothing_of_the_minors_hidden_document(platform, gp, patient, patient_session):
     parent_id, _ = patient
     body = "2100975056321"
     with grpc.insecure_channel(platform.address("identity")) as channel:
@@ -104,3 +106,15 @@ def test_the_legal_representative_sees_nothing_of_the_minors_hidden_document(pla
                    what="the visible deposit in the history")
         parents_view = json.dumps(history(as_parent, child))
         assert secret not in parents_view and "Consultation confidentielle" not in parents_view
+    _, parent = patient      # the parent's own session reads the child's bell as her legal representative
+    eventually(lambda: len(bell(parent, child, "AJOUT_DOCUMENT")) == 1, what="the visible deposit in the bell")
+    assert len(bell(parent, child, "AJOUT_DOCUMENT")) == 1          # and not the hidden one
+    counts = parent.get("/v1/notifications/unread-counts")
+    assert counts.status_code == 200, counts.text
+    (child_count,) = [c for c in counts.json()["counts"] if c["profileId"] == child]
+    assert child_count["unread"] == 1
+    parent_email = patient_session[1]["email"]
+    about_the_child = lambda: [m for m in read_mails(platform.mail_dir)             # noqa: E731
+                               if parent_email in m["To"] and "Léa" in text_of(m)]
+    eventually(lambda: len(about_the_child()) == 1, what="one mail to the parent, for the visible deposit")
+    assert len(about_the_child()) == 1
