@@ -52,8 +52,8 @@ def visibility_of(document: Document, now: datetime) -> ResourceVisibility:
 
 
 def record_of(caller: Caller, *, patient_id: str, action: str, decision: Decision, now: datetime,
-              resource_id: str = "", resource_label: str = "") -> AuditRecord:
+              resource_id: str = "", resource_label: str = "", matrix_version: str = "") -> AuditRecord:
     """A record for a caller acting on a whole space or asking about someone else (no access context)."""
     return audit.record(caller, group=GROUP, resource_type=RESOURCE, action=action, patient_id=patient_id,
                         allowed=decision.allowed, rule=decision.rule, now=now, resource_id=resource_id,
-                        resource_label=resource_label)
+                        resource_label=resource_label, matrix_version=matrix_version)

@@ -62,7 +62,7 @@ def check_access(deps: Dependencies, caller: Caller, patient_id: str, document_i
             actor, settings, document, CHANGE_OPERATIONS[operation], read)
     deps.audit.append(auditing.record_of(
         caller, patient_id=patient_id, action=auditing.READ, now=now, resource_id=document_id,
-        decision=Decision(True, CHECKED, "explains a decision, reads nothing"),
+        decision=Decision(True, CHECKED, "explains a decision, reads nothing"), matrix_version=deps.matrix.version,
         resource_label=f"{operation} par {spec.type} {spec.id} : {'autorisé' if decision.allowed else 'refusé'} "
                        f"({decision.rule})"))
     return decision

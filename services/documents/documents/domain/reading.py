@@ -75,7 +75,8 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     if document is None:     # audited and answered as a refusal: the same, existing or not (reach)
         deps.audit.append(reach.naming(auditing.record(
             w, action=action, decision=reach.MISSING, now=now, mode=access.mode,
-            justification=access.justification), document_id))
+            justification=emergency_identity.recorded_justification(access.mode, access.patient_identity,
+                                                                    access.justification)), document_id))
         raise reach.refusal(w, now, DENIED, access.mode, access.justification)
     decision = read_decision(w, document, now, access.mode, access.justification)
     _record(deps, w, access, action=action, decision=decision, now=now, allowed=decision.allowed, document=document)
