@@ -82,6 +82,7 @@ def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
                                                    metadata=metadata, timeout=10)
             demo["professionals"][role] = {"professional_id": professional.professional_id,
                                            "login_id": fields["login_id"], "email": fields["email"],
+                                           "mssante_address": fields.get("mssante_address", ""),
                                            "profession_code": fields["profession_code"], "rpps": fields["rpps"]}
         as_patient = [("authorization", f"Bearer {_token(key_file, Caller(PATIENT, demo['patient']['account_id']))}")]
         for role, care_team_role in CARE_TEAM.items():

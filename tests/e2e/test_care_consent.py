@@ -42,7 +42,7 @@ def people(platform):
     with grpc.insecure_channel(platform.address("identity")) as channel:
         identity = identity_pb2_grpc.IdentityServiceStub(channel)
         created = identity.CreateProfessional(ipb.CreateProfessionalRequest(
-            rpps="10105550002", profession_code="10", given_name="Hugo", family_name="Remplaçant",
+            rpps="10105550003", profession_code="10", given_name="Hugo", family_name="Remplaçant",
             login_id="dr.remplacant", password=DEMO_PASSWORD, email="hugo.remplacant@cabinet.example"),
             metadata=operator)
         patient_id, patient = own_patient(platform, identity, operator)
@@ -61,6 +61,8 @@ def care_team_history(patient: httpx.Client, patient_id: str) -> list[dict]:
 def test_a_declared_professional_reads_and_the_patient_sees_the_declaration(people):
     patient_id, professional_id, newcomer, gp, patient = people
     document = deposit(gp, patient_id, "CR de consultation", "11488-4")
+    outside = newcomer.read(patient_id, document)
+    assert (outside.status_code, outside.json()["reason"]) == (403, "NOT_IN_CARE_TEAM"), outside.text
 
     declared = newcomer.client.post(f"/v1/patients/{patient_id}/care-team/declarations", json={})
     assert declared.status_code == 200, declared.text
@@ -94,6 +96,40 @@ def test_a_declared_professional_reads_and_the_patient_sees_the_declaration(peop
     eventually(lambda: len(care_team_history(patient, patient_id)) == 2, timeout=30, what="the removal in the history")
     assert care_team_history(patient, patient_id)[-1]["resourceLabel"] == \
         "Retrait de Hugo Remplaçant de votre équipe de soins"
+    assert newcomer.read(patient_id, document).status_code == 403          # removed: refused again
+
+
+def test_a_change_of_her_emergency_settings_appears_in_her_history(people):
+    patient_id, _, _, _, patient = people
+    changed = patient.patch(f"/v1/patients/{patient_id}/access-settings/emergency",
+                            json={"emergency": {"samuAccess": True, "breakGlass": False, "maskedInEmergency": True}})
+    assert changed.status_code == 200, changed.text
+
+    def settings_records() -> list[dict]:
+        page = patient.get(f"/v1/patients/{patient_id}/activity",
+                           params={"actions": "ACTION_SETTINGS_CHANGE", "groups": "ACTIVITY_GROUP_GENERAL"})
+        assert page.status_code == 200, page.text
+        return [r for r in page.json().get("records", []) if r.get("resourceType") == "access_settings"]
+    [record] = eventually(settings_records, timeout=30, what="the settings change in her history")
+    assert record["actor"]["id"] == patient_id and record["decision"] == "DECISION_ALLOWED"
+
+
+def test_a_pharmacist_of_her_care_team_reads_a_prescription_but_not_a_psychiatric_synthesis(platform, people):
+    patient_id, _, _, gp, patient = people
+    pharmacist = platform.demo["professionals"]["pharmacist"]
+    added = patient.post(f"/v1/patients/{patient_id}/care-team",
+                         json={"professionalId": pharmacist["professional_id"]})
+    assert added.status_code == 200, added.text
+    reader = Actor(platform, pharmacist["login_id"], pharmacist["email"])
+    prescription = deposit(gp, patient_id, "Ordonnance", "57833-6", "42")          # class 42 (DOMAIN §10.1)
+    synthesis = deposit(gp, patient_id, "Synthèse psychiatrique", "68599-0", "11")  # class 11, médecins only
+    assert reader.read(patient_id, prescription).status_code == 200
+    refused = reader.read(patient_id, synthesis)
+    assert refused.status_code == 404, refused.text        # refused by the matrix: told as a missing document
+    listed = reader.client.get(f"/v1/patients/{patient_id}/documents")
+    assert listed.status_code == 200, listed.text
+    assert {d["documentId"] for d in listed.json().get("documents", [])} >= {prescription}
+    assert synthesis not in listed.text
 
 
 def test_only_professionals_declare_and_the_answer_is_problem_json(people):

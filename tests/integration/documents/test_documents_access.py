@@ -141,7 +141,7 @@ class TestCareTeam:
         er = stack.new_professional("10")
         assert read(stack, stack.professional(er), patient, docs["47420-5"])[0] == "not_in_care_team"
         assert read(stack, stack.professional(er), patient, docs["47420-5"], mode=pb.ACCESS_MODE_BRIS_DE_GLACE,
-                    justification="Patiente inconsciente aux urgences")[0] == "allowed"
+                    justification="Patiente inconsciente aux urgences", **stack.typed_identity(patient))[0] == "allowed"
         regulator = stack.new_professional("10", samu_regulator=True)
         assert read(stack, stack.professional(regulator), patient, docs["47420-5"],
                     mode=pb.ACCESS_MODE_CENTRE_15)[0] == "allowed"

@@ -56,8 +56,7 @@ class TestOneRecordPerRead:
 
     def test_a_list_that_withholds_everything_records_why(self, stack, filed):
         patient, _ = filed
-        nurse = stack.new_professional("60")
-        stack.add_to_care_team(patient, nurse)
+        nurse = stack.new_professional("60")          # outside her care team
         listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.professional(nurse))
         assert list(listed.documents) == []
         (record,) = [r for r in stack.records(patient) if r.action == apb.ACTION_LIST]

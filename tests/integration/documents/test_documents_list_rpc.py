@@ -14,8 +14,8 @@ from documents_samples import TEXT, pdf
 
 @pytest.fixture(scope="module")
 def library(stack):
-    """Seven documents: five of the patient's (categories, dates, titles vary), two from professionals of her
-    care team."""
+    """Seven documents: five of the patient's (categories, dates, titles vary), two from professionals
+    outside her care team."""
     patient = stack.new_patient()
     me = stack.patient(patient)
     uploads = [("Bilan sanguin", "2024-03-10", pb.DOCUMENT_CATEGORY_BIOLOGIE),
@@ -31,8 +31,6 @@ def library(stack):
     gp = stack.new_professional("10")
     stack.upload(stack.professional(gp), pdf(), patient_id=patient, title="CR imagerie", type_code="18748-4",
                  document_date="2024-12-24")
-    for professional in (kine, gp):
-        stack.add_to_care_team(patient, professional)
     return patient, kine, gp
 
 

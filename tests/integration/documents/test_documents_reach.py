@@ -154,7 +154,8 @@ class TestDocuments:
             patient_id=patient, emergency=ipb.EmergencySettings(samu_access=True, break_glass=False)),
             metadata=stack.patient(patient), timeout=10)
         urgentist = stack.new_professional("10")
-        access = {"mode": pb.ACCESS_MODE_BRIS_DE_GLACE, "justification": "Patiente inconsciente aux urgences"}
+        access = {"mode": pb.ACCESS_MODE_BRIS_DE_GLACE, "justification": "Patiente inconsciente aux urgences",
+                  **stack.typed_identity(patient)}
         reads = ("GetDocument", "DownloadDocument")     # the calls that carry an access mode
         calls = document_calls(stack, stack.professional(urgentist), patient, report.document_id, **access)
         missing = document_calls(stack, stack.professional(urgentist), patient, NOWHERE, **access)

@@ -6,7 +6,6 @@ import uuid
 
 import grpc
 import pytest
-import sqlalchemy as sa
 from mes.audit.v1 import audit_pb2 as apb
 from mes.documents.v1 import documents_pb2 as pb
 from mes.identity.v1 import identity_pb2 as ipb
@@ -79,21 +78,16 @@ class TestReport:
         made = report(stack, patient, record_id, block=True, metadata=stack.delegate("daughter-account", patient))
         assert (made.patient_id, made.reported_by, made.professional_blocked) == (patient, "daughter-account", True)
 
-    def test_the_report_is_audited_through_identity_s_outbox(self, stack, accessed):
+    def test_the_report_is_audited_in_her_history(self, stack, accessed):
         patient, _, _, record_id = accessed
         made = report(stack, patient, record_id)
-        engine = sa.create_engine(stack.urls["identity"])
-        try:
-            with engine.connect() as c:
-                (payload,) = c.execute(sa.text(
-                    "SELECT payload FROM outbox WHERE event_type = 'AUDIT_RECORD' AND aggregate_id = :p"),
-                    {"p": patient}).scalars()
-        finally:
-            engine.dispose()
-        assert (payload["resource_type"], payload["resource_id"], payload["action"], payload["group"]) == \
-            ("access_report", made.report_id, "CREATE", "GENERAL")
-        assert (payload["actor_type"], payload["actor_id"], payload["allowed"]) == ("PATIENT", patient, True)
-        assert "ne connais" not in str(payload)          # the comment stays in identity
+        (record,) = eventually(lambda: stack.records_about(patient, made.report_id),
+                               what="the report in her history, through identity's outbox")
+        assert (record.resource_type, record.action, record.group) == (
+            "access_report", apb.ACTION_CREATE, apb.ACTIVITY_GROUP_GENERAL)
+        assert (record.actor.type, record.actor.id, record.decision) == (
+            apb.ACTOR_TYPE_PATIENT, patient, apb.DECISION_ALLOWED)
+        assert "ne connais" not in str(record)          # the comment stays in identity
 
     def test_the_same_record_is_reported_once(self, stack, accessed):
         patient, _, _, record_id = accessed

@@ -49,7 +49,7 @@ class TestDeclareCareConsent:
             people.professionals[GP], pb.CARE_TEAM_ROLE_UNSPECIFIED, False,
             pb.CARE_TEAM_SOURCE_DECLARED_BY_PROFESSIONAL, declared.since)
         [notice] = eventually(lambda: declarations_in_bell(identity, people.patient), what="the declaration in the bell")
-        assert notice.title == "Nouveau professionnel autorisé" and "Alex Gp a déclaré" in notice.body
+        assert notice.title == "Nouveau professionnel dans l'équipe de soins" and "Alex Gp a déclaré" in notice.body
         [record] = events(identity, people.patient)
         assert (record.action, record.group, record.resource_type, record.resource_id, record.rule) == (
             apb.ACTION_SETTINGS_CHANGE, apb.ACTIVITY_GROUP_GENERAL, "care_team", people.professionals[GP],
