@@ -56,8 +56,8 @@ def deposit(stack, docs, pro, patient, **fields) -> pb.Document:
     return docs.UploadDocument(requests(), metadata=stack.professional(pro), timeout=30)
 
 
-def listed(stack, docs, patient, metadata=None) -> list[str]:
-    reply = docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient),
+def listed(stack, docs, patient, metadata=None, **filters) -> list[str]:
+    reply = docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient, **filters),
                                metadata=metadata or stack.patient(patient), timeout=10)
     return [d.document_id for d in reply.documents]
 
@@ -160,6 +160,7 @@ class TestEmbargo:
         relayed(stack)
         assert stack.bell(patient, "SUPP_DOC") == [] and stack.bell(patient, "REMISE_VISIBILITE_AUTO") == []
         assert labels_about(stack, patient, hidden.document_id, apb.ACTION_DELETE) == [PENDING]
+        assert hidden.document_id not in listed(stack, docs, patient, include_deleted=True)   # no tombstone either
 
     def test_a_folder_never_counts_a_document_embargoed_after_it_was_filed(self, stack):
         patient, author = stack.new_patient(), stack.new_professional("10")
@@ -243,6 +244,10 @@ class TestMinorsSecrecy:
         as_parent = stack.delegate(parent, child)
         assert listed(stack, stack.docs, child, as_parent) == [seen.document_id]
         assert set(listed(stack, stack.docs, child)) == {secret.document_id, seen.document_id}
+        stack.docs.DeleteDocument(pb.DeleteDocumentRequest(patient_id=child, document_id=secret.document_id),
+                                  metadata=stack.professional(author), timeout=10)
+        assert listed(stack, stack.docs, child, as_parent, include_deleted=True) == [seen.document_id]   # no tombstone
+        assert set(listed(stack, stack.docs, child, include_deleted=True)) == {secret.document_id, seen.document_id}
         relayed(stack)
         parent_history = history(stack, child, as_parent)
         assert all(r.resource_label != "Consultation confidentielle" for r in parent_history)

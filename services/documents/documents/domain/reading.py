@@ -6,6 +6,7 @@ A read goes through each step once: identify the caller (actors.who), fetch (loo
 (permissions), record (auditing, then the patient's notice), answer (showing)."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from documents.domain.actors import Who, who
 from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.errors import DataLoss
 from documents.domain.lookup import require_ids
-from documents.domain.models import Document, Shown
+from documents.domain.models import AVAILABLE, Document, Shown
 from documents.domain.notices import access_notice
 from documents.domain.permissions import denied, read_decision
 from documents.domain.ports import Dependencies
@@ -110,6 +111,14 @@ def download(deps: Dependencies, caller: Caller, patient_id: str, document_id: s
     return shown(w, document, now, decision), chunks()
 
 
+def _tombstone_shown(w: Who, document: Document) -> bool:
+    """The holder's side sees the tombstone of a document it could read when its author deleted it:
+    never one deleted under embargo, never a secret one to a delegate (DOMAIN §10.3, §10.4)."""
+    if document.deleted_at is None or not permissions.holder_decision(w.actor, w.context.settings).allowed:
+        return False
+    return read_decision(w, dataclasses.replace(document, state=AVAILABLE), document.deleted_at).allowed
+
+
 def _list_record_decision(gate: Decision, shown_rules: set[str], denied_rules: set[str]) -> Decision:
     """One record for the whole listing: the rules of what was shown, or of what was withheld."""
     if shown_rules:
@@ -137,8 +146,7 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     visible, decisions, shown_rules, denied_rules = [], {}, set(), set()
     for document in candidates:
         decision = read_decision(w, document, now, access.mode, access.justification)
-        if document.deleted and filters.include_deleted and permissions.holder_decision(
-                w.actor, w.context.settings).allowed:
+        if document.deleted and filters.include_deleted and _tombstone_shown(w, document):
             decision = Decision(True, decision.rule, "tombstone of a document deleted by its author")
         decisions[document.document_id] = decision
         if decision.allowed:
