@@ -116,6 +116,20 @@ class TestWhichRecords:
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert error_details(error)[1] == "NOT_A_PROFESSIONAL_ACCESS"
 
+    def test_the_record_of_an_embargoed_deposit_names_no_one(self, stack, accessed):
+        patient = accessed[0]
+        author = stack.new_professional("10")
+        hidden = stack.upload(stack.professional(author), pdf(), patient_id=patient, title="Biopsie",
+                              type_code="11526-1", hidden_from_patient=True)
+        (created,) = eventually(lambda: stack.records_about(patient, hidden.document_id, apb.ACTION_CREATE),
+                                what="the deposit's record (neutral in her history)")
+        error = refused(lambda: report(stack, patient, created.record_id, block=True))
+        assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert author.professional_id not in str(error.details()) and author.rpps not in str(error.details())
+        settings = stack.identity.GetAccessSettings(ipb.GetAccessSettingsRequest(patient_id=patient),
+                                                    metadata=stack.patient(patient), timeout=10)
+        assert author.professional_id not in settings.blocked_professional_ids
+
     def test_only_the_patient_or_her_delegate_reports(self, stack, accessed):
         patient, kine, _, record_id = accessed
         other = stack.new_patient()

@@ -46,6 +46,12 @@ def viewer_of(caller: Caller, now: datetime) -> HistoryViewer | None:
     return HistoryViewer(delegate=caller.actor_type == DELEGATE, now=now)
 
 
+def for_service(caller: Caller, now: datetime) -> HistoryViewer | None:
+    """A service reading one record for the patient it names (identity, for her report) gets it as
+    she sees it: never the author of a document she may not know of yet."""
+    return HistoryViewer(delegate=False, now=now) if caller.actor_type == SERVICE else None
+
+
 def checked(r: Restriction, v: Violations, prefix: str = "visibility.") -> Restriction:
     for name, limit in LIMITS.items():
         v.require(getattr(r, name), prefix + name)
