@@ -120,7 +120,8 @@ def get_record(deps: Dependencies, caller: Caller, patient_id: str, record_id: s
     record = find_by_id(deps, record_id)
     if record is None or record.entry.personal.patient_id != patient_id:
         raise NotFound("Enregistrement introuvable")
-    shown = visibility.shown_to(record, visibility.viewer_of(caller, deps.now()) or visibility.for_service(caller, deps.now()))
+    now = deps.now()
+    shown = visibility.shown_to(record, visibility.viewer_of(caller, now) or visibility.for_service(caller, now))
     if shown is None:
         raise NotFound("Enregistrement introuvable")
     return shown
