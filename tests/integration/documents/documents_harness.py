@@ -22,6 +22,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from mes.notifications.v1 import notifications_pb2 as npb
 from mes.notifications.v1 import notifications_pb2_grpc
 
+from devtools.eventually import eventually
 from devtools.rpc_errors import error_details
 from meskit import config, db
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, PROFESSIONAL, SERVICE, Caller, TokenSigner
@@ -290,11 +291,16 @@ class Stack:
             return c.execute(sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
 
     def published(self, patient_id: str, event_type: str) -> list[dict]:
-        """Payloads of the events documents relayed about the patient, oldest first (its own outbox)."""
-        with self.engine().connect() as c:
-            return list(c.execute(sa.text(
-                "SELECT payload FROM outbox WHERE aggregate_id = :p AND event_type = :t AND published_at IS NOT NULL "
-                "ORDER BY created_at"), {"p": patient_id, "t": event_type}).scalars())
+        """Payloads of the events documents relayed about the patient, oldest first (its own outbox), once
+        none of them is still in the relay's hands (notifications may show one before its row is marked)."""
+        def settled() -> tuple[list[dict]] | None:
+            with self.engine().connect() as c:
+                rows = c.execute(sa.text(
+                    "SELECT payload, published_at FROM outbox WHERE aggregate_id = :p AND event_type = :t "
+                    "ORDER BY created_at"), {"p": patient_id, "t": event_type}).all()
+            return None if any(r.published_at is None for r in rows) else ([r.payload for r in rows],)
+        (payloads,) = eventually(settled, what=f"documents' {event_type} events relayed")
+        return payloads
 
     def bell(self, patient_id: str, event_type: str) -> list[npb.Notification]:
         """The patient's bell items of one type, as she lists them."""
