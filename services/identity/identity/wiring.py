@@ -1,6 +1,6 @@
 """Composition root of identity: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, hasher, code_sender, relay_interval (seconds)."""
+Overrides (tests): engine, hasher, code_sender, relay_interval (seconds), now (the clock: () -> aware datetime)."""
 from __future__ import annotations
 
 import json
@@ -74,7 +74,7 @@ def build(settings: IdentitySettings, **overrides):
     deps = Dependencies(unit_of_work=unit_of_work, hasher=overrides.get("hasher") or Argon2Hasher(),
                         code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
                         signer=signer, policy=policy_from(settings),
-                        audit_records=AuditRecordsClient(audit))
+                        audit_records=AuditRecordsClient(audit), **({"now": overrides["now"]} if "now" in overrides else {}))
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,

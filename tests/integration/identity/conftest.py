@@ -89,6 +89,25 @@ class AuditProcess:
             self.running = None
 
 
+@dataclass
+class Clock:
+    """Identity's clock in these tests: the real time, moved forward by `advance`."""
+    offset: object = None
+
+    def __call__(self):
+        from datetime import datetime, timedelta, timezone
+        return datetime.now(timezone.utc) + (self.offset or timedelta(0))
+
+    def advance(self, delta) -> None:
+        from datetime import timedelta
+        self.offset = (self.offset or timedelta(0)) + delta
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 SERVICE_SECRETS = {"documents": "documents-client-secret-for-tests-0123456789"}
 
 
@@ -105,8 +124,8 @@ def _service_clients_file(directory: Path) -> Path:
     return path
 
 
-def _start(started: list, build, settings):
-    kit, engine, on_stop = build(settings)
+def _start(started: list, build, settings, **overrides):
+    kit, engine, on_stop = build(settings, **overrides)
     started.append((kit, engine, on_stop))
     kit.server.start()
     watch_readiness(kit, lambda: db.ping(engine), interval=0.5)
@@ -114,7 +133,7 @@ def _start(started: list, build, settings):
 
 
 @pytest.fixture
-def identity(migrated_database, smtp, signing_key, tmp_path):
+def identity(migrated_database, smtp, signing_key, tmp_path, clock):
     """Audit and notifications first (verifying tokens with identity's published keys from a file),
     then identity calling them; each binds port 0 and reports the port it holds."""
     from audit.config import AuditSettings
@@ -146,7 +165,7 @@ def identity(migrated_database, smtp, signing_key, tmp_path):
             "SERVICE_NAME": "identity", "DATABASE_URL": identity_url, "SIGNING_KEY_FILE": str(signing_key),
             "GRPC_PORT": "0", "NOTIFICATIONS_ADDR": f"127.0.0.1:{n_kit.port}", "AUDIT_ADDR": f"127.0.0.1:{audit.port}",
             "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900",
-            "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))}))
+            "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))}), now=clock)
         channel = grpc.insecure_channel(f"127.0.0.1:{kit.port}")
         n_channel = grpc.insecure_channel(f"127.0.0.1:{n_kit.port}")
         a_channel = grpc.insecure_channel(f"127.0.0.1:{audit.port}")

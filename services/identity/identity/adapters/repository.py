@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -13,10 +13,10 @@ from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from identity.adapters.tables import (access_reports, access_settings, accounts, blocked_professionals, care_team_members,
-                                      credentials, email_changes, login_challenges, outbox, professionals, provisional_codes,
+                                      credentials, delegations, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (ADDED_BY_PATIENT, AccessReport, AccessSettings, Account, CareTeamMember, Challenge, Credential,
+from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, AccessReport, Delegation, AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
@@ -38,7 +38,60 @@ class IdentityRepository:
         if for_update:
             query = query.with_for_update(of=accounts)
         row = self.session.execute(query).mappings().first()
-        return Account(**row) if row else None
+        if not row:
+            return None
+        links = self.session.execute(
+            sa.select(delegations.c.type, delegations.c.delegate_id, delegations.c.ends_at)
+            .where(delegations.c.delegator_id == account_id, delegations.c.state == ACCEPTED)
+            .order_by(delegations.c.created_at, delegations.c.delegation_id)).all()
+        now = datetime.now(timezone.utc)
+        return Account(**row, legal_representative_ids=tuple(l.delegate_id for l in links
+                                                             if l.type == LEGAL_REPRESENTATION),
+                       caregiver_ids=tuple(l.delegate_id for l in links if l.type == CAREGIVING
+                                           and (l.ends_at is None or l.ends_at > now)))
+
+    def find_accounts(self, family_name: str, given_name: str, birth_date) -> list[Account]:
+        """Accounts matching a name at birth, first name and birth date (case-insensitive names)."""
+        ids = self.session.execute(sa.select(accounts.c.account_id).where(
+            sa.func.lower(accounts.c.family_name) == family_name.lower(),
+            sa.func.lower(accounts.c.given_name) == given_name.lower(),
+            accounts.c.birth_date == birth_date)).scalars().all()
+        return [a for a in (self.get_account(i) for i in ids) if a is not None]
+
+    # ---- delegations ----
+    def add_delegation(self, d: Delegation) -> None:
+        self.session.execute(delegations.insert().values(**dataclasses.asdict(d)))
+
+    def get_delegation(self, delegation_id: str, *, for_update: bool = False) -> Delegation | None:
+        query = sa.select(delegations).where(delegations.c.delegation_id == delegation_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.execute(query).mappings().first()
+        return Delegation(**row) if row else None
+
+    def update_delegation(self, delegation_id: str, **values) -> None:
+        self.session.execute(delegations.update().where(delegations.c.delegation_id == delegation_id).values(**values))
+
+    def delegations_of(self, *, delegator_id: str = "", delegate_id: str = "", either_id: str = "",
+                       type_: str = "") -> list[Delegation]:
+        """Oldest first; `either_id` matches both sides."""
+        query = sa.select(delegations)
+        if delegator_id:
+            query = query.where(delegations.c.delegator_id == delegator_id)
+        if delegate_id:
+            query = query.where(delegations.c.delegate_id == delegate_id)
+        if either_id:
+            query = query.where(sa.or_(delegations.c.delegator_id == either_id, delegations.c.delegate_id == either_id))
+        if type_:
+            query = query.where(delegations.c.type == type_)
+        rows = self.session.execute(query.order_by(delegations.c.created_at, delegations.c.delegation_id)).mappings()
+        return [Delegation(**r) for r in rows]
+
+    def lock_people(self, *account_ids: str) -> None:
+        """Serialises the limit checks of the people named (in a stable order: no deadlock)."""
+        for account_id in sorted(set(account_ids)):
+            self.session.execute(sa.select(accounts.c.account_id).where(accounts.c.account_id == account_id)
+                                 .with_for_update())
 
     def activate_account(self, account_id: str, email: str, now: datetime) -> None:
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id)

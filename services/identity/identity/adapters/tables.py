@@ -165,4 +165,23 @@ access_reports = sa.Table(
     sa.UniqueConstraint("patient_id", "record_id"),
 )
 
+# A person acting for another (DOMAIN §3.3, §3.4, §10.5): a minor's legal representative or an adult's
+# caregiver. A minor's first representative (the one the insurer knows) is the ACCEPTED row written at
+# the account's creation. A PENDING row past expires_at reads as EXPIRED.
+delegations = sa.Table(
+    "delegations", metadata,
+    sa.Column("delegation_id", sa.String(36), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False),          # LEGAL_REPRESENTATION | CAREGIVING
+    sa.Column("delegator_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
+    sa.Column("delegate_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
+    sa.Column("state", sa.String(16), nullable=False),         # PENDING | ACCEPTED | REFUSED | EXPIRED | REVOKED
+    sa.Column("invited_by_id", sa.String(36)),                 # empty for the insurer's representative
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp),                        # a pending invitation's deadline
+    sa.Column("answered_at", Timestamp),
+    sa.Column("ends_at", Timestamp),                           # a caregiving's optional end date
+    sa.Column("ended_at", Timestamp),                          # revoked or expired
+    sa.Column("ended_by_id", sa.String(36)),
+)
+
 outbox = outbox_table(metadata)

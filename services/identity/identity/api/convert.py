@@ -94,3 +94,19 @@ def access_report(r: AccessReport) -> pb.AccessReport:
         report_id=r.report_id, patient_id=r.patient_id, record_id=r.record_id, professional_id=r.professional_id,
         rpps=r.rpps, profession_code=r.profession_code, accessed_at=timestamp(r.accessed_at), comment=r.comment,
         professional_blocked=r.professional_blocked, reported_by=r.reported_by_id, created_at=timestamp(r.created_at))
+
+
+DELEGATION_TYPES = {"LEGAL_REPRESENTATION": pb.DELEGATION_TYPE_LEGAL_REPRESENTATION,
+                    "CAREGIVING": pb.DELEGATION_TYPE_CAREGIVING}
+DELEGATION_TYPE_FROM_PB = {v: k for k, v in DELEGATION_TYPES.items()}
+DELEGATION_STATES = {"PENDING": pb.DELEGATION_STATE_PENDING, "ACCEPTED": pb.DELEGATION_STATE_ACCEPTED,
+                     "REFUSED": pb.DELEGATION_STATE_REFUSED, "EXPIRED": pb.DELEGATION_STATE_EXPIRED,
+                     "REVOKED": pb.DELEGATION_STATE_REVOKED}
+
+
+def delegation(d, state: str) -> pb.Delegation:
+    """expires_at: a pending invitation's deadline, else the caregiving's end date (unset: none)."""
+    ends = d.expires_at if d.state == "PENDING" else d.ends_at
+    return pb.Delegation(delegation_id=d.delegation_id, patient_id=d.delegator_id, delegate_account_id=d.delegate_id,
+                         type=DELEGATION_TYPES[d.type], state=DELEGATION_STATES[state],
+                         expires_at=timestamp(ends) if ends else None, created_at=timestamp(d.created_at))

@@ -9,7 +9,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_reports, access_settings, accounts, care_consent, directory, email_change
+from identity.domain import access_reports, access_settings, accounts, care_consent, delegations, directory, email_change
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -153,6 +153,28 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(
             self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    # ---- delegations ----
+    def CreateDelegation(self, request, context):
+        created = delegations.create_delegation(self._deps, current_caller(), delegations.Invitation(
+            patient_id=request.patient_id, type=convert.DELEGATION_TYPE_FROM_PB.get(request.type, ""),
+            family_name=request.delegate_family_name.strip(), given_name=request.delegate_given_name.strip(),
+            birth_date=request.delegate_birth_date.strip()))
+        return convert.delegation(created, created.state)
+
+    def ListDelegations(self, request, context):
+        found, token = delegations.list_delegations(self._deps, current_caller(), request.patient_id,
+                                                    request.page_size, request.page_token)
+        return pb.ListDelegationsResponse(delegations=[convert.delegation(d, s) for d, s in found],
+                                          next_page_token=token)
+
+    def RespondToDelegation(self, request, context):
+        answered = delegations.respond(self._deps, current_caller(), request.delegation_id, request.accept)
+        return convert.delegation(answered, answered.state)
+
+    def RevokeDelegation(self, request, context):
+        revoked = delegations.revoke(self._deps, current_caller(), request.delegation_id)
+        return convert.delegation(revoked, revoked.state)
 
     @staticmethod
     def _session(tokens) -> pb.Session:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
 from meskit.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from identity.domain import auditing, rules
+from identity.domain import auditing, delegations, rules
 from identity.domain.accounts import acts_for, resolve_me
 from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, MEDECIN_TRAITANT, AccessContext,
                                     AccessSettings, Account, EmergencySettings, GeneralPractitionerContact)
@@ -201,18 +201,20 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
     v.max_length(patient_id, "patient_id", 36)
     v.max_length(professional_id, "professional_id", 36)
     v.raise_if_any()
-    today = deps.now().date()
+    now = deps.now()
+    today = now.date()
     with deps.unit_of_work() as repo:
         account = _patient(repo, patient_id, changing=False)
         professional = _professional(repo, professional_id) if professional_id else None
         settings = repo.get_access_settings(patient_id)
         general_practitioners = tuple(
             _general_practitioner(repo, m.professional_id) for m in settings.care_team if m.role == MEDECIN_TRAITANT)
-    representative = account.legal_representative_account_id
-    return AccessContext(settings=settings, professional=professional,
-                         patient_is_minor=rules.age_on(account.birth_date, today) < 18,
-                         legal_representative_account_ids=(representative,) if representative else (),
-                         caregiver_account_ids=(), patient=account, general_practitioners=general_practitioners)
+        representatives, caregivers = delegations.in_force_for(repo, patient_id, now)
+    minor = rules.age_on(account.birth_date, today) < 18
+    # read at every request of documents: a revoked or ended delegation stops working at the next one
+    return AccessContext(settings=settings, professional=professional, patient_is_minor=minor,
+                         legal_representative_account_ids=representatives if minor else (),
+                         caregiver_account_ids=caregivers, patient=account, general_practitioners=general_practitioners)
 
 
 def _general_practitioner(repo, professional_id: str) -> GeneralPractitionerContact:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from meskit import events
-from meskit.events import ACCOUNT_ACTIVATED, ACCOUNT_CREATED, CONTACT_CHANGED, Envelope
+from meskit.events import ACCOUNT_ACTIVATED, ACCOUNT_CREATED, CONTACT_CHANGED, PROFILE_LINKS_CHANGED, Envelope
 
 from identity.domain.models import ACTIVE, CLOSED, Account
 
@@ -23,8 +23,9 @@ def recipient(account: Account, as_of: datetime) -> events.Recipient:
         account_id=account.account_id, given_name=account.given_name, family_name=account.family_name,
         email=account.email or "", postal_address=account.postal_address or "", activated=account.status == ACTIVE,
         minor=as_of.date() < adult,
-        legal_representative_ids=(account.legal_representative_account_id,)
-        if account.legal_representative_account_id else (),
+        legal_representative_ids=account.legal_representative_ids or ((account.legal_representative_account_id,)
+                                                                        if account.legal_representative_account_id else ()),
+        caregiver_ids=account.caregiver_ids,
         closed=account.status == CLOSED, adult_on=adult, as_of=as_of)
 
 
@@ -46,3 +47,8 @@ def created(account: Account, now: datetime, provisional_code: str, code_expires
 def changed(event_type: str, account: Account, now: datetime) -> Envelope:
     return events.envelope(event_type, account.account_id, events.AccountChanged(), occurred_at=now,
                            recipient=recipient(account, now))
+
+
+def links_changed(account: Account, now: datetime) -> Envelope:
+    """Who acts for the person changed (a delegation accepted, revoked or ended): the bell's family views follow."""
+    return changed(PROFILE_LINKS_CHANGED, account, now)

@@ -9,7 +9,8 @@ from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
 
 from identity.domain import account_events, auditing, directory, rules
-from identity.domain.models import ACTIVE, CLOSED, CREATED, OPPOSED, Account, Professional
+from identity.domain.models import (ACCEPTED, ACTIVE, CLOSED, CREATED, LEGAL_REPRESENTATION, OPPOSED, Account, Delegation,
+                                    Professional)
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_provisional_code, normalise_provisional_code, same
 from identity.domain.throttle import client_key, guard_client, record_client_failure
@@ -62,6 +63,11 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
                          postal_address=new.postal_address or None, status=CREATED,
                          legal_representative_account_id=new.legal_representative_account_id or None,
                          created_at=now)
+        if new.legal_representative_account_id:
+            # the insurer's representative: the minor's first legal representation, in force at once
+            repo.add_delegation(Delegation(delegation_id=str(uuid.uuid4()), type=LEGAL_REPRESENTATION,
+                                           delegator_id=account_id, delegate_id=new.legal_representative_account_id,
+                                           state=ACCEPTED, created_at=now, answered_at=now))
         repo.add_provisional_code(digest(code), account_id, expires_at)
         account = repo.get_account(account_id)
         assert account is not None, "created in this transaction"

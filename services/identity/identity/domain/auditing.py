@@ -174,3 +174,19 @@ def consent_declared(caller: Caller, patient_id: str, professional: Professional
                    resource_id=professional.professional_id, rule=DECLARATION, professional=professional,
                    label=f"{name_of(professional)} déclare avoir recueilli votre consentement lors d'un soin "
                          "et rejoint votre équipe de soins")
+
+
+# ---- delegations (DOMAIN §3.3, §3.4) ----
+DELEGATION = "delegation"
+KIND_LABELS = {"LEGAL_REPRESENTATION": "représentant légal", "CAREGIVING": "aidant"}
+
+
+def delegation_changed(caller: Caller, delegation, now: datetime, *, what: str, delegate_name: str) -> AuditRecord:
+    """In the history of the person helped (or the minor): an invitation, an answer, a revocation."""
+    kind = KIND_LABELS.get(delegation.type, delegation.type)
+    labels = {"invited": f"Invitation de {delegate_name} comme {kind}",
+              "accepted": f"{delegate_name} a accepté d'être {kind}",
+              "refused": f"{delegate_name} a refusé d'être {kind}",
+              "revoked": f"Fin de l'accès de {delegate_name} ({kind})"}
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id, resource_type=DELEGATION,
+                   resource_id=delegation.delegation_id, rule=HOLDER, label=labels[what])

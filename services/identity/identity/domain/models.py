@@ -23,6 +23,43 @@ class Account:
     created_at: datetime
     activated_at: datetime | None
     login_id: str | None = None   # display form, from the credentials
+    # From the accepted delegations (repository.get_account): who acts for this person.
+    legal_representative_ids: tuple[str, ...] = ()
+    caregiver_ids: tuple[str, ...] = ()
+
+
+LEGAL_REPRESENTATION, CAREGIVING = "LEGAL_REPRESENTATION", "CAREGIVING"
+PENDING, ACCEPTED, REFUSED, EXPIRED, REVOKED = "PENDING", "ACCEPTED", "REFUSED", "EXPIRED", "REVOKED"
+
+
+@dataclass(frozen=True)
+class Delegation:
+    delegation_id: str
+    type: str
+    delegator_id: str
+    delegate_id: str
+    state: str                    # as stored: a PENDING row past expires_at reads as EXPIRED (state_on)
+    created_at: datetime
+    invited_by_id: str | None = None
+    expires_at: datetime | None = None
+    answered_at: datetime | None = None
+    ends_at: datetime | None = None
+    ended_at: datetime | None = None
+    ended_by_id: str | None = None
+
+    def state_on(self, now: datetime) -> str:
+        if self.state == PENDING and self.expires_at is not None and self.expires_at <= now:
+            return EXPIRED
+        if self.state == ACCEPTED and self.ends_at is not None and self.ends_at <= now:
+            return EXPIRED
+        return self.state
+
+    def in_force(self, now: datetime) -> bool:
+        return self.state_on(now) == ACCEPTED
+
+    def open_on(self, now: datetime) -> bool:
+        """Pending or in force: counts against the limits and blocks a duplicate."""
+        return self.state_on(now) in (PENDING, ACCEPTED)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,237 @@
+"""Delegations (DOMAIN §3.3, §3.4, §10.5): a minor's legal representatives and an adult's caregivers.
+
+- A person invites a caregiver found by name at birth, first name and birth date (an activated
+  space); at most 3 caregivers per person, 5 people per caregiver; an invitation not answered in 30
+  days reads as EXPIRED. A minor's legal representative invites the second one the same way (at
+  most 2 representatives). A caregiver never manages caregivers.
+- The invitee answers; either side revokes. Each change: an audit record in the history of the
+  person helped, the §8 notice to the other side, and (when who acts for her changes) the person's
+  PROFILE_LINKS_CHANGED snapshot for notifications.
+
+Notices carry patient_id = the profile they are shown on: PARTAGE_PROFIL_AIDANT on the invitee's own
+profile, ACCORD/REFUS_PARTAGE_PROFIL and REVOCATION_PAR_AIDANT on the helped person's profile (she or
+her representatives see it), REVOCATION_PAR_AIDE on the former delegate's own profile.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from meskit import events
+from meskit.auth import DELEGATE, PATIENT, Caller
+from meskit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
+
+from identity.domain import account_events, auditing, paging, rules
+from identity.domain.models import (ACCEPTED, ACTIVE, CAREGIVING, LEGAL_REPRESENTATION, PENDING, REFUSED, REVOKED,
+                                    Account, Delegation)
+from identity.domain.ports import Dependencies
+
+INVITATION_TTL = timedelta(days=30)
+MAX_CAREGIVERS, MAX_HELPED, MAX_LEGAL_REPRESENTATIVES = 3, 5, 2
+TYPES = (LEGAL_REPRESENTATION, CAREGIVING)
+
+
+def _name(account: Account | None) -> str:
+    return f"{account.given_name} {account.family_name}".strip() if account else ""
+
+
+def _person(caller: Caller) -> str:
+    """The person behind the call: a patient, or the delegate herself (never the person she acts for)."""
+    if caller.actor_type in (PATIENT, DELEGATE) and caller.subject:
+        return caller.subject
+    raise PermissionDenied("Réservé aux titulaires d'un profil")
+
+
+def is_legal_representative(repo, person_id: str, minor_id: str, now) -> bool:
+    return any(d.in_force(now) and d.delegate_id == person_id
+               for d in repo.delegations_of(delegator_id=minor_id, type_=LEGAL_REPRESENTATION))
+
+
+@dataclass(frozen=True)
+class Invitation:
+    patient_id: str
+    type: str
+    family_name: str
+    given_name: str
+    birth_date: str
+
+
+def create_delegation(deps: Dependencies, caller: Caller, invitation: Invitation) -> Delegation:
+    person = _person(caller)
+    v = Violations()
+    if invitation.type not in TYPES:
+        v.add("type", "LEGAL_REPRESENTATION ou CAREGIVING attendu")
+    v.require(invitation.family_name, "delegate_family_name")
+    v.require(invitation.given_name, "delegate_given_name")
+    v.max_length(invitation.family_name, "delegate_family_name", 100)
+    v.max_length(invitation.given_name, "delegate_given_name", 100)
+    v.max_length(invitation.patient_id, "patient_id", 36)
+    birth = rules.parse_birth_date(v, invitation.birth_date, "delegate_birth_date")
+    v.raise_if_any()
+    patient_id = invitation.patient_id if invitation.patient_id not in ("", "me") else (
+        caller.on_behalf_of if caller.actor_type == DELEGATE else person)
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        if invitation.type == CAREGIVING:
+            # only the person herself chooses her caregivers: never a delegate acting for her
+            if caller.actor_type != PATIENT or patient_id != person:
+                raise PermissionDenied("Seule la personne aidée gère ses aidants", reason="NOT_HOLDER")
+        elif not is_legal_representative(repo, person, patient_id, now):
+            raise PermissionDenied("Seul un représentant légal du mineur invite le second", reason="NOT_LEGAL_REPRESENTATIVE")
+        patient = repo.get_account(patient_id)
+        if patient is None:
+            raise NotFound("Profil introuvable")
+        if invitation.type == LEGAL_REPRESENTATION and rules.age_on(patient.birth_date, now.date()) >= 18:
+            raise FailedPrecondition("Ce profil n'est plus celui d'un mineur", reason="NOT_A_MINOR")
+        found = repo.find_accounts(invitation.family_name.strip(), invitation.given_name.strip(), birth)
+        if not found:
+            raise NotFound("Aucun profil ne correspond à ce nom de naissance, ce prénom et cette date de naissance",
+                           reason="DELEGATE_NOT_FOUND")
+        if len(found) > 1:
+            raise FailedPrecondition("Plusieurs profils correspondent à ces informations : invitation impossible, "
+                                     "contactez le support", reason="DELEGATE_AMBIGUOUS")
+        [invitee] = found
+        if invitee.account_id in (person, patient_id):
+            raise InvalidArgument("Vous ne pouvez pas vous inviter vous-même", reason="SELF_INVITATION")
+        if invitee.status != ACTIVE:
+            raise FailedPrecondition("La personne invitée doit avoir activé son profil Mon espace santé",
+                                     reason="DELEGATE_NOT_ACTIVATED")
+        repo.lock_people(patient_id, invitee.account_id)
+        mine = [d for d in repo.delegations_of(delegator_id=patient_id, type_=invitation.type) if d.open_on(now)]
+        if any(d.delegate_id == invitee.account_id for d in mine):
+            raise AlreadyExists("Une invitation en attente ou un accès existe déjà pour cette personne",
+                                reason="DELEGATION_EXISTS")
+        if invitation.type == CAREGIVING:
+            if len(mine) >= MAX_CAREGIVERS:
+                raise FailedPrecondition(f"Vous avez déjà {MAX_CAREGIVERS} aidants (invitations en attente comprises) : "
+                                         f"{MAX_CAREGIVERS} au maximum", reason="CAREGIVER_LIMIT")
+            helped = [d for d in repo.delegations_of(delegate_id=invitee.account_id, type_=CAREGIVING)
+                      if d.open_on(now)]
+            if len(helped) >= MAX_HELPED:
+                raise FailedPrecondition(f"Cette personne aide déjà {MAX_HELPED} personnes : "
+                                         f"{MAX_HELPED} au maximum", reason="HELPED_LIMIT")
+        elif len(mine) >= MAX_LEGAL_REPRESENTATIVES:
+            raise FailedPrecondition(f"Ce mineur a déjà {MAX_LEGAL_REPRESENTATIVES} représentants légaux : "
+                                     f"{MAX_LEGAL_REPRESENTATIVES} au maximum", reason="LEGAL_REPRESENTATIVE_LIMIT")
+        delegation = Delegation(delegation_id=str(uuid.uuid4()), type=invitation.type, delegator_id=patient_id,
+                                delegate_id=invitee.account_id, state=PENDING, created_at=now, invited_by_id=person,
+                                expires_at=now + INVITATION_TTL)
+        repo.add_delegation(delegation)
+        inviter = repo.get_account(person)
+        repo.add_audit(auditing.delegation_changed(caller, delegation, now, what="invited",
+                                                   delegate_name=_name(invitee)))
+        repo.add_notice(_notice("PARTAGE_PROFIL_AIDANT", invitee.account_id, _name(inviter) or _name(patient), now))
+    return delegation
+
+
+def respond(deps: Dependencies, caller: Caller, delegation_id: str, accept: bool) -> Delegation:
+    person = _person(caller)
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        found = _delegation(repo, delegation_id)
+        if found.delegate_id != person or caller.actor_type != PATIENT:
+            raise PermissionDenied("Seule la personne invitée répond à cette invitation", reason="NOT_INVITEE")
+        repo.lock_people(found.delegator_id, found.delegate_id)
+        found = _delegation(repo, delegation_id, for_update=True)
+        state = found.state_on(now)
+        if state != PENDING:
+            raise FailedPrecondition(f"Cette invitation n'attend plus de réponse ({state})", reason=state)
+        if accept and found.type == CAREGIVING:
+            helped = [d for d in repo.delegations_of(delegate_id=person, type_=CAREGIVING) if d.in_force(now)]
+            if len(helped) >= MAX_HELPED:
+                raise FailedPrecondition(f"Vous aidez déjà {MAX_HELPED} personnes : {MAX_HELPED} au maximum",
+                                         reason="HELPED_LIMIT")
+        repo.update_delegation(delegation_id, state=ACCEPTED if accept else REFUSED, answered_at=now)
+        updated = _delegation(repo, delegation_id)
+        delegate = repo.get_account(person)
+        repo.add_audit(auditing.delegation_changed(caller, updated, now, what="accepted" if accept else "refused",
+                                                   delegate_name=_name(delegate)))
+        repo.add_notice(_notice("ACCORD_PARTAGE_PROFIL" if accept else "REFUS_PARTAGE_PROFIL",
+                                found.delegator_id, _name(delegate), now))
+        if accept:
+            _links_changed(repo, found.delegator_id, now)
+    return updated
+
+
+def revoke(deps: Dependencies, caller: Caller, delegation_id: str) -> Delegation:
+    """By the delegate (her own access), the person helped herself, or for a minor another of her
+    legal representatives; never by a caregiver for someone else's delegation."""
+    person = _person(caller)
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        found = _delegation(repo, delegation_id, for_update=True)
+        by_delegate = person == found.delegate_id
+        by_holder = caller.actor_type == PATIENT and person == found.delegator_id
+        by_representative = (found.type == LEGAL_REPRESENTATION and not by_delegate
+                             and is_legal_representative(repo, person, found.delegator_id, now))
+        if not (by_delegate or by_holder or by_representative):
+            raise PermissionDenied("Vous ne pouvez pas mettre fin à cet accès", reason="NOT_A_PARTY")
+        state = found.state_on(now)
+        if state not in (PENDING, ACCEPTED):
+            raise FailedPrecondition(f"Cet accès a déjà pris fin ({state})", reason=state)
+        repo.update_delegation(delegation_id, state=REVOKED, ended_at=now, ended_by_id=person)
+        updated = _delegation(repo, delegation_id)
+        delegate = repo.get_account(found.delegate_id)
+        repo.add_audit(auditing.delegation_changed(caller, updated, now, what="revoked", delegate_name=_name(delegate)))
+        if by_delegate:
+            repo.add_notice(_notice("REVOCATION_PAR_AIDANT", found.delegator_id, _name(delegate), now))
+        else:
+            repo.add_notice(_notice("REVOCATION_PAR_AIDE", found.delegate_id,
+                                    _name(repo.get_account(found.delegator_id)), now))
+        if state == ACCEPTED:
+            _links_changed(repo, found.delegator_id, now)
+    return updated
+
+
+def list_delegations(deps: Dependencies, caller: Caller, patient_id: str, page_size: int,
+                     page_token: str) -> tuple[list[tuple[Delegation, str]], str]:
+    """"me": the caller's delegations on both sides (she as delegate and as delegator); a minor's id:
+    that minor's delegations, for one of her legal representatives. Each with its state as of now."""
+    person = _person(caller)
+    v = Violations()
+    size = paging.page_size(page_size, default=50, maximum=200, violations=v)
+    v.raise_if_any()
+    now = deps.now()
+    own = patient_id in ("", "me", person) and caller.actor_type == PATIENT
+    target = person if own else (caller.on_behalf_of if patient_id in ("", "me") else patient_id)
+    search = paging.fingerprint({"patient": target, "own": own})
+    offset = int(paging.decode(page_token, search, 1)[0]) if page_token else 0
+    with deps.unit_of_work() as repo:
+        if own:
+            rows = repo.delegations_of(either_id=person)
+        elif is_legal_representative(repo, person, target, now) or (
+                caller.actor_type == DELEGATE and caller.on_behalf_of == target and any(
+                    d.in_force(now) and d.delegate_id == person for d in repo.delegations_of(delegator_id=target))):
+            # a caregiver sees only her own delegation for the person helped
+            rows = [d for d in repo.delegations_of(delegator_id=target)
+                    if is_legal_representative(repo, person, target, now) or d.delegate_id == person]
+        else:
+            raise PermissionDenied("Vous n'avez pas accès à ce profil")
+    page = rows[offset:offset + size]
+    token = paging.encode([str(offset + size)], search) if offset + size < len(rows) else ""
+    return [(d, d.state_on(now)) for d in page], token
+
+
+def _delegation(repo, delegation_id: str, *, for_update: bool = False) -> Delegation:
+    found = repo.get_delegation(delegation_id, for_update=for_update) if delegation_id else None
+    if found is None:
+        raise NotFound("Délégation introuvable")
+    return found
+
+
+def _notice(code: str, shown_on: str, actor_display: str, now) -> events.Envelope:
+    return events.envelope(code, shown_on, events.ActorNotice(actor_display=actor_display), occurred_at=now)
+
+
+def _links_changed(repo, account_id: str, now) -> None:
+    account = repo.get_account(account_id)
+    if account is not None:
+        repo.add_notice(account_events.links_changed(account, now))
+
+
+def in_force_for(repo, patient_id: str, now) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(legal representatives, caregivers) acting for the patient now."""
+    rows = [d for d in repo.delegations_of(delegator_id=patient_id) if d.in_force(now)]
+    return (tuple(d.delegate_id for d in rows if d.type == LEGAL_REPRESENTATION),
+            tuple(d.delegate_id for d in rows if d.type == CAREGIVING))
