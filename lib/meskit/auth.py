@@ -26,6 +26,9 @@ SUPPORT = "support"
 OPERATOR = "operator"
 SERVICE = "service"
 ACTOR_TYPES = frozenset({PATIENT, PROFESSIONAL, DELEGATE, SUPPORT, OPERATOR, SERVICE})
+# The claim naming the actor type. `act` is RFC 8693's actor claim: on a delegate's token,
+# {"sub": <delegate id>, "delegation": <kind>, "scope": [...]}, the token's `sub` being the person acted for.
+ACTOR_CLAIM = "actor"
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Caller:
     profession_code: str = ""      # TRE_G15 code, professionals only
     rpps: str = ""                 # RPPS number, professionals only
     on_behalf_of: str = ""         # patient account id, delegates only
+    delegation: str = ""           # delegates: LEGAL_REPRESENTATION or CAREGIVING ("" when not stated)
+    scopes: tuple[str, ...] = ()   # delegates: what the delegation allows (act.scope)
 
     def require(self, *actor_types: str) -> None:
         if self.actor_type not in actor_types:
@@ -83,13 +88,21 @@ class TokenSigner:
     def sign(self, caller: Caller, *, ttl_seconds: int | None = None, now: float | None = None) -> tuple[str, int]:
         issued = int(now if now is not None else time.time())
         expires = issued + (ttl_seconds if ttl_seconds is not None else self.ttl_seconds)
-        claims = {"iss": self._issuer, "aud": self._audience, "sub": caller.subject,
-                  "iat": issued, "nbf": issued, "exp": expires,
-                  "jti": caller.token_id or uuid.uuid4().hex, "act": caller.actor_type}
-        for claim, value in (("prof", caller.profession_code), ("rpps", caller.rpps),
-                             ("obo", caller.on_behalf_of)):
+        claims: dict = {"iss": self._issuer, "aud": self._audience, "sub": caller.subject,
+                        "iat": issued, "nbf": issued, "exp": expires,
+                        "jti": caller.token_id or uuid.uuid4().hex, ACTOR_CLAIM: caller.actor_type}
+        for claim, value in (("prof", caller.profession_code), ("rpps", caller.rpps)):
             if value:
                 claims[claim] = value
+        if caller.actor_type == DELEGATE:
+            # RFC 8693 §4.1: the subject is the person acted for, `act` names who acts
+            claims["sub"] = caller.on_behalf_of
+            act: dict = {"sub": caller.subject}
+            if caller.delegation:
+                act["delegation"] = caller.delegation
+            if caller.scopes:
+                act["scope"] = list(caller.scopes)
+            claims["act"] = act
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
         return token, expires
 
@@ -169,12 +182,23 @@ class TokenVerifier:
             raise Unauthenticated("Jeton destiné à un autre service", reason="TOKEN_AUDIENCE") from exc
         except jwt.PyJWTError as exc:
             raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID") from exc
-        actor_type = claims.get("act")
+        actor_type = claims.get(ACTOR_CLAIM)
         if actor_type not in ACTOR_TYPES:
             raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
-        caller = Caller(actor_type=actor_type, subject=str(claims["sub"]), token_id=str(claims["jti"]),
-                        profession_code=str(claims.get("prof", "")), rpps=str(claims.get("rpps", "")),
-                        on_behalf_of=str(claims.get("obo", "")))
+        if actor_type == DELEGATE:
+            act = claims.get("act")
+            scope = act.get("scope", []) if isinstance(act, dict) else None
+            if not (isinstance(act, dict) and isinstance(act.get("sub"), str) and act["sub"] and claims["sub"]
+                    and isinstance(scope, list) and all(isinstance(s, str) for s in scope)):
+                raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
+            caller = Caller(actor_type=DELEGATE, subject=act["sub"], token_id=str(claims["jti"]),
+                            on_behalf_of=str(claims["sub"]), delegation=str(act.get("delegation", "")),
+                            scopes=tuple(scope))
+        else:
+            if "act" in claims:     # only a delegate's token names an actor
+                raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
+            caller = Caller(actor_type=actor_type, subject=str(claims["sub"]), token_id=str(claims["jti"]),
+                            profession_code=str(claims.get("prof", "")), rpps=str(claims.get("rpps", "")))
         return caller, float(claims["exp"])
 
 

@@ -287,3 +287,57 @@ class TestLegalRepresentation:
                            legal_representative_account_id=mother)
         [(state, type_)] = people.sql("SELECT state, type FROM delegations WHERE delegator_id = :c", c=child)
         assert (state, type_) == ("ACCEPTED", "LEGAL_REPRESENTATION")
+
+
+class TestSwitchProfile:
+    def switch(self, identity, metadata, patient_id: str) -> pb.DelegateToken:
+        return identity.stub.SwitchProfile(pb.SwitchProfileRequest(patient_id=patient_id), metadata=metadata)
+
+    def test_the_token_names_the_person_helped_as_subject_and_the_caregiver_as_actor(self, identity, people):
+        import jwt
+        from meskit.auth import TokenVerifier
+        helped, caregiver = people.new("Jacqueline", "Martin"), people.new("Paul", "Martin", "1985-02-03")
+        people.respond(caregiver, people.invite(helped, caregiver).delegation_id)
+        issued = self.switch(identity, people.md(caregiver), helped)
+        assert (issued.patient_id, issued.delegate_account_id, issued.delegation_type, issued.token_type) == (
+            helped, caregiver, CAREGIVING, "Bearer")
+        claims = jwt.decode(issued.access_token, options={"verify_signature": False})
+        assert (claims["sub"], claims["actor"]) == (helped, "delegate")
+        assert claims["act"] == {"sub": caregiver, "delegation": "CAREGIVING", "scope": list(issued.scopes)}
+        assert 0 < claims["exp"] - claims["iat"] <= 600
+        signer_keys = identity.stub.GetJwks(pb.GetJwksRequest())
+        import json
+        caller = TokenVerifier(lambda: json.loads(signer_keys.jwks_json), issuer="mes-identity",
+                               audience="mes-api").verify(issued.access_token)
+        assert (caller.actor_type, caller.subject, caller.on_behalf_of, caller.delegation) == (
+            DELEGATE, caregiver, helped, "CAREGIVING")
+        # the token works at identity too, as the caregiver for her
+        listed = people.listed(caregiver, patient_id="me",
+                               metadata=[("authorization", f"Bearer {issued.access_token}")])
+        assert [d.delegate_account_id for d in listed] == [caregiver]
+        [record] = identity.history(helped, resource_types=("session",))
+        assert (record.actor.id, record.actor.on_behalf_of) == (caregiver, helped)
+        assert record.resource_label == "Paul Martin accède à votre profil (aidant)"
+
+    def test_refused_without_a_delegation_in_force(self, identity, people):
+        helped, caregiver = people.new("Jacqueline"), people.new("Paul", birth="1985-02-03")
+        invited = people.invite(helped, caregiver)
+        fails(lambda: self.switch(identity, people.md(caregiver), helped), grpc.StatusCode.PERMISSION_DENIED,
+              "NO_DELEGATION")
+        people.respond(caregiver, invited.delegation_id)
+        self.switch(identity, people.md(caregiver), helped)
+        fails(lambda: self.switch(identity, people.md(caregiver), caregiver), grpc.StatusCode.PERMISSION_DENIED)
+        fails(lambda: self.switch(identity, identity.as_(Caller(DELEGATE, caregiver, on_behalf_of=helped)), helped),
+              grpc.StatusCode.PERMISSION_DENIED, "NOT_HOLDER")
+        fails(lambda: self.switch(identity, people.md(caregiver), "00000000-0000-0000-0000-000000000000"),
+              grpc.StatusCode.PERMISSION_DENIED, "NO_DELEGATION")
+        people.revoke(caregiver, invited.delegation_id)
+        fails(lambda: self.switch(identity, people.md(caregiver), helped), grpc.StatusCode.PERMISSION_DENIED,
+              "NO_DELEGATION")
+
+    def test_a_parent_switches_to_her_child(self, identity, people):
+        mother = people.new("Claire", "Petit", "1985-04-04")
+        child = people.new("Léa", "Petit", date(date.today().year - 8, 3, 1).isoformat(), activated=False,
+                           legal_representative_account_id=mother)
+        issued = self.switch(identity, people.md(mother), child)
+        assert issued.delegation_type == LEGAL

@@ -51,7 +51,7 @@ def raw_token(signer: TokenSigner, claims: dict, **headers) -> str:
 def good_claims(**changes) -> dict:
     now = int(time.time())
     claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "acc-1", "iat": now, "nbf": now, "exp": now + 600,
-              "jti": "t-1", "act": auth.PATIENT}
+              "jti": "t-1", "actor": auth.PATIENT}
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
@@ -72,6 +72,30 @@ class TestRoundTrip:
         token, expires = signer.sign(caller)
         assert before + 600 <= expires <= time.time() + 600
         assert make_verifier(Jwks(signer)).verify(token) == caller
+
+    def test_a_delegate_token_has_the_rfc_8693_shape(self):
+        """sub is the person acted for; act names the delegate, her delegation's kind and scopes."""
+        signer = make_signer()
+        caller = Caller(auth.DELEGATE, "carer-1", token_id="jti-5", on_behalf_of="helped-1",
+                        delegation="CAREGIVING", scopes=("documents", "profile"))
+        token, _ = signer.sign(caller)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert (claims["sub"], claims["actor"]) == ("helped-1", auth.DELEGATE)
+        assert claims["act"] == {"sub": "carer-1", "delegation": "CAREGIVING", "scope": ["documents", "profile"]}
+        assert "obo" not in claims
+        assert make_verifier(Jwks(signer)).verify(token) == caller
+
+    @pytest.mark.parametrize("act", [None, "carer-1", {"delegation": "CAREGIVING"}, {"sub": ""},
+                                     {"sub": "carer-1", "scope": "documents"}])
+    def test_a_delegate_token_without_a_proper_act_claim_is_refused(self, act):
+        signer = make_signer()
+        token = raw_token(signer, good_claims(actor=auth.DELEGATE, act=act))
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
+    def test_only_a_delegate_token_names_an_actor(self):
+        signer = make_signer()
+        token = raw_token(signer, good_claims(act={"sub": "someone"}))
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
 
     def test_a_token_id_is_generated_when_the_caller_has_none(self):
         signer = make_signer()
@@ -144,7 +168,7 @@ class TestRejection:
             token = jwt.encode(good_claims(), secret, algorithm="HS256", headers={"kid": signer.kid})
             assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
 
-    @pytest.mark.parametrize("claim", ["exp", "iat", "sub", "aud", "iss", "jti", "act"])
+    @pytest.mark.parametrize("claim", ["exp", "iat", "sub", "aud", "iss", "jti", "actor"])
     def test_missing_claim(self, claim):
         signer = make_signer()
         token = raw_token(signer, good_claims(**{claim: None}))
@@ -152,7 +176,7 @@ class TestRejection:
 
     def test_unknown_actor_type(self):
         signer = make_signer()
-        token = raw_token(signer, good_claims(act="admin"))
+        token = raw_token(signer, good_claims(actor="admin"))
         assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
 
     @pytest.mark.parametrize("token", ["", "garbage", "a.b.c", "Bearer x.y.z"])

@@ -176,6 +176,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         revoked = delegations.revoke(self._deps, current_caller(), request.delegation_id)
         return convert.delegation(revoked, revoked.state)
 
+    def SwitchProfile(self, request, context):
+        issued = delegations.switch_profile(self._deps, current_caller(), request.patient_id)
+        return pb.DelegateToken(access_token=issued.access_token,
+                                access_token_expires_at=convert.timestamp(issued.expires_at),
+                                patient_id=issued.patient_id, delegate_account_id=issued.delegate_id,
+                                delegation_type=convert.DELEGATION_TYPES[issued.type], scopes=list(issued.scopes),
+                                token_type="Bearer")
+
     @staticmethod
     def _session(tokens) -> pb.Session:
         return pb.Session(access_token=tokens.access_token,

@@ -190,3 +190,9 @@ def delegation_changed(caller: Caller, delegation, now: datetime, *, what: str, 
               "revoked": f"Fin de l'accès de {delegate_name} ({kind})"}
     return _record(caller, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id, resource_type=DELEGATION,
                    resource_id=delegation.delegation_id, rule=HOLDER, label=labels[what])
+
+
+def profile_switched(acting: Caller, patient_id: str, now: datetime, *, delegate_name: str, kind: str) -> AuditRecord:
+    """A delegate switched to the profile: her token names both (the record's actor and on_behalf_of)."""
+    return _record(acting, now, action=LOGIN, patient_id=patient_id, resource_type=SESSION, rule=DELEGATION,
+                   label=f"{delegate_name} accède à votre profil ({KIND_LABELS.get(kind, kind)})")

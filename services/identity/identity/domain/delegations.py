@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from meskit import events
 from meskit.auth import DELEGATE, PATIENT, Caller
@@ -235,3 +235,47 @@ def in_force_for(repo, patient_id: str, now) -> tuple[tuple[str, ...], tuple[str
     rows = [d for d in repo.delegations_of(delegator_id=patient_id) if d.in_force(now)]
     return (tuple(d.delegate_id for d in rows if d.type == LEGAL_REPRESENTATION),
             tuple(d.delegate_id for d in rows if d.type == CAREGIVING))
+
+
+# What a delegate token allows (its act.scope). A caregiver never manages caregivers, contact
+# details, login, closure, deletion or export (DOMAIN §3.4): services check those by actor type and
+# the access context; the scopes name the delegation's reach for clients and audit.
+SCOPES = {CAREGIVING: ("documents", "health_data", "messages"),
+          LEGAL_REPRESENTATION: ("documents", "health_data", "messages", "settings", "delegations")}
+
+
+@dataclass(frozen=True)
+class DelegateToken:
+    access_token: str
+    expires_at: datetime
+    patient_id: str
+    delegate_id: str
+    type: str
+    scopes: tuple[str, ...]
+
+
+def switch_profile(deps: Dependencies, caller: Caller, patient_id: str) -> DelegateToken:
+    """An act-on-behalf token (RFC 8693 shape) for a person with a delegation in force; not
+    refreshable (she switches again), and checked again at every request by the access context."""
+    if caller.actor_type != PATIENT:
+        raise PermissionDenied("Changez de profil depuis votre propre session", reason="NOT_HOLDER")
+    v = Violations()
+    v.require(patient_id, "patient_id")
+    v.max_length(patient_id, "patient_id", 36)
+    v.raise_if_any()
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        patient = repo.get_account(patient_id)
+        in_force = [d for d in repo.delegations_of(delegator_id=patient_id, delegate_id=caller.subject)
+                    if d.in_force(now)] if patient is not None else []
+        if patient is not None and rules.age_on(patient.birth_date, now.date()) >= 18:
+            in_force = [d for d in in_force if d.type != LEGAL_REPRESENTATION]
+        if not in_force or patient_id == caller.subject:
+            raise PermissionDenied("Vous n'avez pas de délégation en cours pour ce profil", reason="NO_DELEGATION")
+        kind = in_force[0].type
+        acting = Caller(DELEGATE, caller.subject, on_behalf_of=patient_id, delegation=kind, scopes=SCOPES[kind])
+        token, expires = deps.signer.sign(acting, ttl_seconds=int(deps.policy.access_token_ttl.total_seconds()))
+        delegate = repo.get_account(caller.subject)
+        repo.add_audit(auditing.profile_switched(acting, patient_id, now, delegate_name=_name(delegate), kind=kind))
+    return DelegateToken(token, datetime.fromtimestamp(expires, timezone.utc), patient_id, caller.subject, kind,
+                         SCOPES[kind])
