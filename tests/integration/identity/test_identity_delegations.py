@@ -205,6 +205,22 @@ class TestCaregiving:
         assert people.invite(helped, caregiver).state == pb.DELEGATION_STATE_PENDING
 
 
+class TestFamilyViews:
+    def test_the_caregivers_bell_shows_the_person_helped_while_the_caregiving_lasts(self, identity, people):
+        from devtools.eventually import eventually
+        from mes.notifications.v1 import notifications_pb2 as npb
+        helped, caregiver = people.new("Jacqueline", "Martin"), people.new("Paul", "Martin", "1985-02-03")
+
+        def profiles() -> list[tuple[str, str]]:
+            reply = identity.notifications.GetUnreadCounts(npb.GetUnreadCountsRequest(), metadata=people.md(caregiver))
+            return [(c.profile_id, c.relation) for c in reply.counts]
+        invited = people.invite(helped, caregiver)
+        people.respond(caregiver, invited.delegation_id)
+        eventually(lambda: (helped, "CAREGIVER") in profiles(), what="the person helped in the caregiver's bell")
+        people.revoke(helped, invited.delegation_id)
+        eventually(lambda: helped not in {p for p, _ in profiles()}, what="the person helped gone from the bell")
+
+
 class TestBadInput:
     def test_each_bad_invitation_is_refused_precisely_and_changes_nothing(self, identity, people):
         helped, caregiver = people.new("Jacqueline"), people.new("Paul", birth="1985-02-03")
