@@ -130,11 +130,13 @@ class TestCaregiving:
         assert people.context(helped).caregiver_account_ids == []
         [seen] = people.listed(caregiver)
         assert seen.delegation_id == invited.delegation_id
+        assert (invited.invited_by_account_id, invited.HasField("answered_at")) == (helped, False)
         accepted = people.respond(caregiver, invited.delegation_id)
-        assert accepted.state == pb.DELEGATION_STATE_ACCEPTED
+        assert accepted.state == pb.DELEGATION_STATE_ACCEPTED and accepted.HasField("answered_at")
         assert list(people.context(helped).caregiver_account_ids) == [caregiver]
         revoked = people.revoke(helped, invited.delegation_id)
-        assert revoked.state == pb.DELEGATION_STATE_REVOKED
+        assert revoked.state == pb.DELEGATION_STATE_REVOKED and revoked.ended_at.ToDatetime() >= (
+            accepted.answered_at.ToDatetime())
         assert people.context(helped).caregiver_account_ids == []
         assert [d.state for d in people.listed(helped)] == [pb.DELEGATION_STATE_REVOKED]
         records = identity.history(helped, resource_types=("delegation",))

@@ -109,4 +109,7 @@ def delegation(d, state: str) -> pb.Delegation:
     ends = d.expires_at if d.state == "PENDING" else d.ends_at
     return pb.Delegation(delegation_id=d.delegation_id, patient_id=d.delegator_id, delegate_account_id=d.delegate_id,
                          type=DELEGATION_TYPES[d.type], state=DELEGATION_STATES[state],
-                         expires_at=timestamp(ends) if ends else None, created_at=timestamp(d.created_at))
+                         expires_at=timestamp(ends) if ends else None, created_at=timestamp(d.created_at),
+                         answered_at=timestamp(d.answered_at) if d.answered_at else None,
+                         ended_at=timestamp(d.ended_at) if d.ended_at else None,
+                         invited_by_account_id=d.invited_by_id or "")
