@@ -167,5 +167,6 @@ class TestSearchRecords:
     @pytest.mark.parametrize("actor", [PATIENT, PROFESSIONAL, DELEGATE, SERVICE])
     def test_nobody_else_searches(self, audit, history, actor):
         assert code_of(lambda: audit.stub.SearchRecords(pb.SearchRecordsRequest(patient_id=P),
-                                                        metadata=audit.as_(actor, P))) \
+                                                        metadata=audit.as_(actor, P, **(
+                                                            {"on_behalf_of": P} if actor == DELEGATE else {})))) \
             == grpc.StatusCode.PERMISSION_DENIED

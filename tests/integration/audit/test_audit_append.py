@@ -58,7 +58,7 @@ class TestAppend:
     @pytest.mark.parametrize("actor", [PATIENT, PROFESSIONAL, DELEGATE, SUPPORT, OPERATOR])
     def test_only_service_tokens_append(self, audit, actor):
         call = lambda: audit.stub.AppendRecord(pb.AppendRecordRequest(record=record(1)),  # noqa: E731
-                                               metadata=audit.as_(actor, "someone"))
+                                               metadata=audit.as_(actor, "someone", **acting_for(actor)))
         assert code_of(call) == grpc.StatusCode.PERMISSION_DENIED
 
     def test_without_a_token_nobody_appends(self, audit):
@@ -106,3 +106,8 @@ class TestTotalOrder:
         audit.stub.GetSignedTreeHead(pb.GetSignedTreeHeadRequest(), metadata=audit.service)
         report = verify_database(audit.database_url)
         assert report.ok and report.records == 200, report.line()
+
+
+def acting_for(actor: str) -> dict:
+    """A delegate token always names the person acted for (its sub, RFC 8693)."""
+    return {"on_behalf_of": "patient-0"} if actor == DELEGATE else {}
