@@ -174,7 +174,7 @@ delegations = sa.Table(
     sa.Column("type", sa.String(32), nullable=False),          # LEGAL_REPRESENTATION | CAREGIVING
     sa.Column("delegator_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
     sa.Column("delegate_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, index=True),
-    sa.Column("state", sa.String(16), nullable=False),         # PENDING | ACCEPTED | REFUSED | EXPIRED | REVOKED
+    sa.Column("state", sa.String(16), nullable=False),         # PENDING | ACCEPTED | REFUSED | EXPIRED | REVOKED | ENDED
     sa.Column("invited_by_id", sa.String(36)),                 # empty for the insurer's representative
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("expires_at", Timestamp),                        # a pending invitation's deadline
@@ -182,6 +182,9 @@ delegations = sa.Table(
     sa.Column("ends_at", Timestamp),                           # a caregiving's optional end date
     sa.Column("ended_at", Timestamp),                          # revoked or expired
     sa.Column("ended_by_id", sa.String(36)),
+    sa.Column("ended_reason", sa.String(16)),                  # REVOKED | END_DATE | MAJORITY | UNUSED | ACCOUNT_CLOSED
+    sa.Column("last_used_at", Timestamp),                      # the delegate's last SwitchProfile to it
+    sa.Column("end_reminded_at", Timestamp),                   # both told its end date is near
 )
 
 outbox = outbox_table(metadata)

@@ -101,7 +101,7 @@ DELEGATION_TYPES = {"LEGAL_REPRESENTATION": pb.DELEGATION_TYPE_LEGAL_REPRESENTAT
 DELEGATION_TYPE_FROM_PB = {v: k for k, v in DELEGATION_TYPES.items()}
 DELEGATION_STATES = {"PENDING": pb.DELEGATION_STATE_PENDING, "ACCEPTED": pb.DELEGATION_STATE_ACCEPTED,
                      "REFUSED": pb.DELEGATION_STATE_REFUSED, "EXPIRED": pb.DELEGATION_STATE_EXPIRED,
-                     "REVOKED": pb.DELEGATION_STATE_REVOKED}
+                     "REVOKED": pb.DELEGATION_STATE_REVOKED, "ENDED": pb.DELEGATION_STATE_ENDED}
 
 
 def delegation(d, state: str) -> pb.Delegation:
@@ -112,4 +112,5 @@ def delegation(d, state: str) -> pb.Delegation:
                          expires_at=timestamp(ends) if ends else None, created_at=timestamp(d.created_at),
                          answered_at=timestamp(d.answered_at) if d.answered_at else None,
                          ended_at=timestamp(d.ended_at) if d.ended_at else None,
-                         invited_by_account_id=d.invited_by_id or "")
+                         invited_by_account_id=d.invited_by_id or "",
+                         ended_reason=d.ended_reason or ("END_DATE" if state == "EXPIRED" and d.answered_at else ""))

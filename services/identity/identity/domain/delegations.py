@@ -23,7 +23,7 @@ from meskit.auth import DELEGATE, PATIENT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 
 from identity.domain import account_events, auditing, paging, rules
-from identity.domain.models import (ACCEPTED, ACTIVE, CAREGIVING, LEGAL_REPRESENTATION, PENDING, REFUSED, REVOKED,
+from identity.domain.models import (ACCEPTED, ACTIVE, BY_REVOCATION, CAREGIVING, LEGAL_REPRESENTATION, PENDING, REFUSED, REVOKED,
                                     Account, Delegation)
 from identity.domain.ports import Dependencies
 
@@ -170,7 +170,8 @@ def revoke(deps: Dependencies, caller: Caller, delegation_id: str) -> Delegation
         state = found.state_on(now)
         if state not in (PENDING, ACCEPTED):
             raise FailedPrecondition(f"Cet accès a déjà pris fin ({state})", reason=state)
-        repo.update_delegation(delegation_id, state=REVOKED, ended_at=now, ended_by_id=person)
+        repo.update_delegation(delegation_id, state=REVOKED, ended_at=now, ended_by_id=person,
+                               ended_reason=BY_REVOCATION)
         updated = _delegation(repo, delegation_id)
         delegate = repo.get_account(found.delegate_id)
         repo.add_audit(auditing.delegation_changed(caller, updated, now, what="revoked", delegate_name=_name(delegate)))

@@ -29,7 +29,9 @@ class Account:
 
 
 LEGAL_REPRESENTATION, CAREGIVING = "LEGAL_REPRESENTATION", "CAREGIVING"
-PENDING, ACCEPTED, REFUSED, EXPIRED, REVOKED = "PENDING", "ACCEPTED", "REFUSED", "EXPIRED", "REVOKED"
+PENDING, ACCEPTED, REFUSED, EXPIRED, REVOKED, ENDED = "PENDING", "ACCEPTED", "REFUSED", "EXPIRED", "REVOKED", "ENDED"
+# Why a delegation ended (ended_reason)
+BY_REVOCATION, END_DATE, MAJORITY, UNUSED, ACCOUNT_CLOSED = "REVOKED", "END_DATE", "MAJORITY", "UNUSED", "ACCOUNT_CLOSED"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Delegation:
     ends_at: datetime | None = None
     ended_at: datetime | None = None
     ended_by_id: str | None = None
+    ended_reason: str | None = None
+    last_used_at: datetime | None = None
+    end_reminded_at: datetime | None = None
 
     def state_on(self, now: datetime) -> str:
         if self.state == PENDING and self.expires_at is not None and self.expires_at <= now:
