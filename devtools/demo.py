@@ -3,11 +3,14 @@
 Kept in var/demo.json so that the provisional code printed on the first run stays valid on
 later runs (the data folder is kept across runs). The patient has her GP (médecin traitant) and her
 physiotherapist in her care team, as she would have added them: normal-mode reads need it (DOMAIN
-§10.2); the pharmacist is not in it."""
+§10.2); the pharmacist is not in it. Her daughter Sophie is her caregiver (an accepted caregiving).
+A family: Léa, 17, turns 18 three weeks after the first run; her father Julien is the legal
+representative the insurer knows; Camille, her mother, has her own activated space and is not her
+representative yet (Julien invites her, DOMAIN §3.3)."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import grpc
@@ -27,6 +30,12 @@ def _years_ago(years: int, months_before: int = 4) -> str:
     return date(year, month, min(today.day, 28)).isoformat()
 
 
+def _turns_18_in(days: int) -> str:
+    birthday = date.today() + timedelta(days=days)
+    return birthday.replace(year=birthday.year - 18, day=min(birthday.day, 28) if birthday.month == 2 else birthday.day
+                            ).isoformat()
+
+
 def _nir(sex: str, birth: str, department: str, commune: str, order: str) -> str:
     body = f"{sex}{birth[2:4]}{birth[5:7]}{department}{commune}{order}"
     return body + f"{97 - int(body) % 97:02d}"
@@ -38,6 +47,19 @@ def _patient() -> dict:
             "given_name": "Jacqueline", "family_name": "Martin", "birth_date": birth, "sex": pb.SEX_FEMALE,
             "postal_address": "12 rue des Lilas, 75011 Paris"}
 
+
+# Adults with their own activated space (login id, DEMO_PASSWORD, email), and the child.
+PEOPLE = {
+    "caregiver": {"given_name": "Sophie", "family_name": "Martin", "birth": _years_ago(52), "sex": "2",
+                  "order": "201", "login_id": "sophie.martin", "email": "sophie.martin@example.fr"},
+    "parent": {"given_name": "Julien", "family_name": "Moreau", "birth": _years_ago(44), "sex": "1",
+               "order": "202", "login_id": "julien.moreau", "email": "julien.moreau@example.fr"},
+    "second_parent": {"given_name": "Camille", "family_name": "Durand", "birth": _years_ago(42), "sex": "2",
+                      "order": "203", "login_id": "camille.durand", "email": "camille.durand@example.fr"},
+}
+CHILD = {"given_name": "Léa", "family_name": "Moreau", "birth": _turns_18_in(21), "sex": "2", "order": "204",
+         "email": "lea.moreau@example.fr"}
+SEXES = {"1": pb.SEX_MALE, "2": pb.SEX_FEMALE}
 
 PROFESSIONALS = {
     "gp": {"rpps": "10101234567", "profession_code": "10", "given_name": "Paul", "family_name": "Bernard",
@@ -66,7 +88,14 @@ def _token(key_file: Path, caller: Caller, issuer: str = "mes-identity", audienc
 def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
     """Create the demo people once; return what a person needs to try the platform."""
     if state_file.exists():
-        return json.loads(state_file.read_text())
+        demo = json.loads(state_file.read_text())
+        if "child" not in demo:     # data of a run before the family existed
+            with grpc.insecure_channel(identity_addr) as channel:
+                demo.update(_family(identity_pb2_grpc.IdentityServiceStub(channel), key_file,
+                                    [("authorization", f"Bearer {operator_token(key_file)}")],
+                                    demo["patient"]["account_id"]))
+            state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
+        return demo
     metadata = [("authorization", f"Bearer {operator_token(key_file)}")]
     with grpc.insecure_channel(identity_addr) as channel:
         stub = identity_pb2_grpc.IdentityServiceStub(channel)
@@ -89,5 +118,45 @@ def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
             stub.AddCareTeamMember(pb.AddCareTeamMemberRequest(
                 patient_id=demo["patient"]["account_id"], professional_id=demo["professionals"][role]["professional_id"],
                 role=care_team_role), metadata=as_patient, timeout=10)
+        demo.update(_family(stub, key_file, metadata, demo["patient"]["account_id"]))
     state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
     return demo
+
+
+def _person_nir(person: dict) -> str:
+    return _nir(person["sex"], person["birth"], "75", "111", person["order"])
+
+
+def _account_request(person: dict, serial: str, **extra) -> pb.CreateAccountRequest:
+    return pb.CreateAccountRequest(
+        nir=_person_nir(person), vitale_serial=serial,
+        given_name=person["given_name"], family_name=person["family_name"], birth_date=person["birth"],
+        sex=SEXES[person["sex"]], email=person["email"], postal_address="8 rue des Écoles, 75005 Paris", **extra)
+
+
+def _family(stub, key_file: Path, metadata, patient_id: str) -> dict:
+    """The caregiver and the family: adults activated as they would have done it themselves."""
+    people = {}
+    for role, person in PEOPLE.items():
+        serial = f"40{person['order']}000000"
+        created = stub.CreateAccount(_account_request(person, serial), metadata=metadata, timeout=10)
+        stub.ActivateAccount(pb.ActivateAccountRequest(
+            provisional_code=created.provisional_code, nir=_person_nir(person), vitale_serial=serial,
+            login_id=person["login_id"], password=DEMO_PASSWORD, email=person["email"], accept_terms=True), timeout=10)
+        people[role] = {"account_id": created.account.account_id, "login_id": person["login_id"],
+                        "email": person["email"], "given_name": person["given_name"],
+                        "family_name": person["family_name"], "birth_date": person["birth"]}
+    child = stub.CreateAccount(_account_request(CHILD, f"40{CHILD['order']}000000",
+                                                legal_representative_account_id=people["parent"]["account_id"]),
+                               metadata=metadata, timeout=10)
+    people["child"] = {"account_id": child.account.account_id, "given_name": CHILD["given_name"],
+                       "family_name": CHILD["family_name"], "birth_date": CHILD["birth"], "email": CHILD["email"]}
+    caregiver = PEOPLE["caregiver"]
+    invited = stub.CreateDelegation(pb.CreateDelegationRequest(
+        patient_id=patient_id, type=pb.DELEGATION_TYPE_CAREGIVING, delegate_family_name=caregiver["family_name"],
+        delegate_given_name=caregiver["given_name"], delegate_birth_date=caregiver["birth"]),
+        metadata=[("authorization", f"Bearer {_token(key_file, Caller(PATIENT, patient_id))}")], timeout=10)
+    as_caregiver = _token(key_file, Caller(PATIENT, people["caregiver"]["account_id"]))
+    stub.RespondToDelegation(pb.RespondToDelegationRequest(delegation_id=invited.delegation_id, accept=True),
+                             metadata=[("authorization", f"Bearer {as_caregiver}")], timeout=10)
+    return people

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from datetime import date
 from pathlib import Path
 
 from devtools.demo import seed
@@ -36,6 +37,13 @@ def main() -> None:
             f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "
             f"Vitale serial {patient['vitale_serial']}",
             f"    activate and log in: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
+            "  Demo people with their own space (password " + demo["password"] + "):",
+            *[f"    {label:<44} login {demo[role]['login_id']}" for role, label in (
+                ("caregiver", "Sophie Martin, Jacqueline's caregiver"),
+                ("parent", "Julien Moreau, Léa's legal representative"),
+                ("second_parent", "Camille Durand, Léa's mother (to invite)"))],
+            f"    Léa Moreau, 17, turns 18 on {_adult_on(demo['child']['birth_date'])}: "
+            "her father switches to her profile",
             "  Demo professionals (password " + demo["password"] + "):",
             *[f"    {role:<16} login {p['login_id']:<12} profession {p['profession_code']}  RPPS {p['rpps']}"
               for role, p in demo["professionals"].items()],
@@ -45,6 +53,12 @@ def main() -> None:
         stop.wait()
         print("Stopping…", flush=True)
     print("Stopped.")
+
+
+def _adult_on(birth_date: str) -> str:
+    birth = date.fromisoformat(birth_date)
+    return (birth.replace(year=birth.year + 18) if (birth.month, birth.day) != (2, 29)
+            else date(birth.year + 18, 3, 1)).isoformat()
 
 
 if __name__ == "__main__":

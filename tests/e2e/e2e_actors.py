@@ -21,8 +21,9 @@ class Actor:
         return self.client.get(f"/v1/patients/{patient_id}/documents/{document_id}", params=query)
 
 
-def deposit(gp: Actor, patient_id: str, title: str, type_code: str, class_code: str = "10") -> str:
-    metadata = {"title": title, "classCode": class_code, "typeCode": type_code, "documentDate": "2026-11-20"}
+def deposit(gp: Actor, patient_id: str, title: str, type_code: str = "11488-4", class_code: str = "10", **flags) -> str:
+    """A document deposited by the professional; `flags` are more metadata (hiddenFromPatient...)."""
+    metadata = {"title": title, "classCode": class_code, "typeCode": type_code, "documentDate": "2026-11-20", **flags}
     response = gp.client.post(f"/v1/patients/{patient_id}/documents",
                               files={"metadata": (None, json.dumps(metadata), "application/json"),
                                      "file": ("compte-rendu.pdf", blank_pdf(), "application/pdf")})

@@ -18,38 +18,16 @@ from mes.notifications.v1 import notifications_pb2_grpc
 
 from devtools.demo import operator_token
 from devtools.eventually import eventually
-from devtools.samples import blank_pdf
-from e2e_actors import Actor
-from meskit.auth import DELEGATE, Caller, TokenSigner
+from e2e_actors import Actor, deposit
+from family import acting_for, bell, history
 
 PENDING = "Document en attente de consultation d'annonce"
-
-
-def deposit(gp: Actor, patient_id: str, title: str, **flags) -> str:
-    metadata = {"title": title, "typeCode": "11488-4", "documentDate": "2026-11-20", **flags}
-    response = gp.client.post(f"/v1/patients/{patient_id}/documents",
-                              files={"metadata": (None, json.dumps(metadata), "application/json"),
-                                     "file": ("compte-rendu.pdf", blank_pdf(), "application/pdf")})
-    assert response.status_code == 200, response.text
-    return response.json()["documentId"]
 
 
 def document_ids(client: httpx.Client, patient_id: str) -> set[str]:
     response = client.get(f"/v1/patients/{patient_id}/documents", params={"page_size": "200"})
     assert response.status_code == 200, response.text
     return {d["documentId"] for d in response.json().get("documents", [])}
-
-
-def history(client: httpx.Client, patient_id: str) -> list[dict]:
-    response = client.get(f"/v1/patients/{patient_id}/activity", params={"page_size": "200"})
-    assert response.status_code == 200, response.text
-    return response.json().get("records", [])
-
-
-def bell(client: httpx.Client, patient_id: str, event_type: str) -> list[dict]:
-    response = client.get(f"/v1/profiles/{patient_id}/notifications", params={"page_size": "100"})
-    assert response.status_code == 200, response.text
-    return [n for n in response.json().get("notifications", []) if n["eventType"] == event_type]
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +86,7 @@ def test_the_legal_representative_sees_nothing_of_the_minors_hidden_document(pla
     notices_before = parents_document_notices(platform, parent_id)
     secret = deposit(gp, child, "Consultation confidentielle", hiddenFromLegalRepresentatives=True)
     seen = deposit(gp, child, "Certificat de vaccination")
-    signer = TokenSigner(platform.key_file.read_bytes(), issuer="mes-identity", audience="mes-api", ttl_seconds=300)
-    token = signer.sign(Caller(DELEGATE, parent_id, on_behalf_of=child))[0]
-    with httpx.Client(base_url=platform.gateway_url, timeout=30,
-                      headers={"Authorization": f"Bearer {token}"}) as as_parent:
+    with acting_for(platform, patient[1], child) as as_parent:     # her own session switches to the child
         assert document_ids(as_parent, child) == {seen}
         assert as_parent.get(f"/v1/patients/{child}/documents/{secret}").status_code in (403, 404)
         eventually(lambda: any(r.get("resourceId") == seen for r in history(as_parent, child)),
