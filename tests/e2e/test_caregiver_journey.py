@@ -29,12 +29,20 @@ def sophie(platform):
     return Actor(platform, person["login_id"], person["email"])
 
 
+def profiles_counted(person: Actor) -> set[str]:
+    """The profiles the person's bell counts unread notices for (her own and those she acts for)."""
+    counts = person.client.get("/v1/notifications/unread-counts")
+    assert counts.status_code == 200, counts.text
+    return {c["profileId"] for c in counts.json()["counts"]}
+
+
 def test_the_caregiver_acts_for_jacqueline_until_she_revokes(platform, jacqueline, sophie):
     jacqueline_id, me = jacqueline
     sophie_id = platform.demo["caregiver"]["account_id"]
     [helping] = [d for d in delegations(sophie.client) if d["patientId"] == jacqueline_id]
     assert (helping["type"], helping["state"]) == ("DELEGATION_TYPE_CAREGIVING", "DELEGATION_STATE_ACCEPTED")
     accepted = eventually(lambda: attestations(me, jacqueline_id), 30, what="the acceptance attestation")
+    assert jacqueline_id in profiles_counted(sophie)        # her bell's family view
 
     with acting_for(platform, sophie.client, jacqueline_id) as for_jacqueline:
         before = {d["documentId"] for d in documents(for_jacqueline, jacqueline_id)}
@@ -66,5 +74,6 @@ def test_the_caregiver_acts_for_jacqueline_until_she_revokes(platform, jacquelin
         refused = for_jacqueline.get(f"/v1/patients/{jacqueline_id}/documents")
         assert refused.status_code == 403, refused.text
     assert sophie.client.post(f"/v1/profiles/{jacqueline_id}:actFor", json={}).status_code == 403
+    eventually(lambda: jacqueline_id not in profiles_counted(sophie), what="Jacqueline gone from Sophie's bell")
     eventually(lambda: len(attestations(me, jacqueline_id)) == len(accepted) + 1, 30,
                what="the revocation attestation")

@@ -134,10 +134,12 @@ class TestCaregiving:
         accepted = people.respond(caregiver, invited.delegation_id)
         assert accepted.state == pb.DELEGATION_STATE_ACCEPTED and accepted.HasField("answered_at")
         assert list(people.context(helped).caregiver_account_ids) == [caregiver]
+        assert dict(people.context(helped).delegate_display_names) == {caregiver: "Paul Martin"}
         revoked = people.revoke(helped, invited.delegation_id)
         assert revoked.state == pb.DELEGATION_STATE_REVOKED and revoked.ended_at.ToDatetime() >= (
             accepted.answered_at.ToDatetime())
         assert people.context(helped).caregiver_account_ids == []
+        assert dict(people.context(helped).delegate_display_names) == {}
         assert [d.state for d in people.listed(helped)] == [pb.DELEGATION_STATE_REVOKED]
         records = identity.history(helped, resource_types=("delegation",))
         assert [r.resource_label for r in records] == [

@@ -34,6 +34,7 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
         settings=settings, professional=professional,
         legal_representative_ids=frozenset(reply.legal_representative_account_ids),
         caregiver_ids=frozenset(reply.caregiver_account_ids),
+        delegate_display_names=dict(reply.delegate_display_names),
         general_practitioner_ids=frozenset(m.professional_id for m in s.care_team
                                            if m.role == pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT),
         general_practitioner_emails=frozenset(g.notification_address for g in reply.general_practitioners

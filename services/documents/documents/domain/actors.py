@@ -5,8 +5,8 @@ The first step of every use-case: `who(deps, caller, patient_id)` asks identity 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Mapping
 
 from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
 from meskit.errors import NotFound
@@ -45,6 +45,7 @@ class AccessContext:
     general_practitioner_ids: frozenset[str] = frozenset()   # care-team members with role MEDECIN_TRAITANT
     general_practitioner_emails: frozenset[str] = frozenset()   # their MSSanté address, else email (DOMAIN §3.2)
     patient_identity: PatientIdentity | None = None   # checked against what a break-glass request types
+    delegate_display_names: Mapping[str, str] = field(default_factory=dict)   # legal representatives' and caregivers'
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +83,8 @@ def actor_for(caller: Caller, context: AccessContext) -> Actor:
 def display_name(caller: Caller, context: AccessContext) -> str:
     if caller.actor_type == PROFESSIONAL and context.professional is not None:
         return context.professional.display_name
+    if caller.actor_type == DELEGATE:
+        return context.delegate_display_names.get(caller.subject, "")
     return ""
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 CREATED, ACTIVE, OPPOSED, CLOSED = "CREATED", "ACTIVE", "OPPOSED", "CLOSED"
@@ -26,6 +26,10 @@ class Account:
     # From the accepted delegations (repository.get_account): who acts for this person.
     legal_representative_ids: tuple[str, ...] = ()
     caregiver_ids: tuple[str, ...] = ()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
 
 
 LEGAL_REPRESENTATION, CAREGIVING = "LEGAL_REPRESENTATION", "CAREGIVING"
@@ -174,6 +178,7 @@ class AccessContext:
     caregiver_account_ids: tuple[str, ...]
     patient: Account | None = None          # names and birth date: documents checks a break-glass identity
     general_practitioners: tuple[GeneralPractitionerContact, ...] = ()
+    delegate_display_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
