@@ -79,6 +79,15 @@ class AccountCreated:
 
 
 @dataclass(frozen=True)
+class MajorityReached:
+    """To the young adult on her 18th birthday (RAPPEL_CONSENT_PASSAGE_MAJO): her legal
+    representatives' access ended; a new code to activate her own access when she has none (a
+    secret, erased once delivered), else empty."""
+    provisional_code: str = ""
+    provisional_code_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class AccountChanged:
     """A fact about the person (activated, contact, links, closed): all of it is in the recipient."""
 
@@ -96,14 +105,18 @@ ACTOR_NOTICES = (
     "RECEPTION_MESSAGE", "REPONSE_SUPPORT", "RAPPEL_RDV_PREV", "RAPPEL_RDV_PREV_VACC", "RAPPEL_RDV_PREV_DEPIST",
     "RAPPEL_AGENDA", "RAPPEL_RDV_USAGER", "RAPPEL_MODIF_DA", "AJOUT_ENTOURAGE", "PRIMO_ALIM_MHS",
     "REMISE_VISIBILITE_AUTO", "PARTAGE_PROFIL_AIDANT", "ACCORD_PARTAGE_PROFIL", "REFUS_PARTAGE_PROFIL",
-    "REVOCATION_PAR_AIDANT", "REVOCATION_PAR_AIDE", "RAPPEL_CONSENT_PASSAGE_MAJO", "RAPPEL_CONSENT_RL_PASSAGE_MAJO",
-    "SERVICES_SYNCHRONISES")
+    "REVOCATION_PAR_AIDANT", "REVOCATION_PAR_AIDE", "RAPPEL_CONSENT_RL_PASSAGE_MAJO",
+    "SERVICES_SYNCHRONISES",
+    # Project-owned codes (not in the ens-mobile list of DOMAIN.md §8): a caregiving's end date
+    # (DOMAIN.md §10.5) set or changed, its end 14 days ahead, its end.
+    "DATE_FIN_PARTAGE_PROFIL", "RAPPEL_FIN_PARTAGE_PROFIL", "FIN_PARTAGE_PROFIL")
+RAPPEL_CONSENT_PASSAGE_MAJO = "RAPPEL_CONSENT_PASSAGE_MAJO"
 
 PAYLOADS: dict[str, type] = {
     AJOUT_DOCUMENT: DocumentAdded, ACCES_DMP_PS: ProfessionalAccess, ACCES_BRIS_GLACE: EmergencyAccess,
     RAPPEL_CONSULTATION_ANNONCE: AnnouncementReminder, DECLARATION_CONSENTEMENT_PS: CareConsentDeclared,
     ACCOUNT_CREATED: AccountCreated, **{t: AccountChanged for t in ACCOUNT_EVENTS[1:]},
-    **{t: ActorNotice for t in ACTOR_NOTICES}}
+    **{t: ActorNotice for t in ACTOR_NOTICES}, RAPPEL_CONSENT_PASSAGE_MAJO: MajorityReached}
 CRITICAL = frozenset({ACCES_BRIS_GLACE})        # may reach people during quiet hours
 WITH_RECIPIENT = frozenset(ACCOUNT_EVENTS)     # identity sends the person's contact snapshot with these
 

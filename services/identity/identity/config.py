@@ -22,3 +22,10 @@ class IdentitySettings(CommonSettings):
     max_failures: int = env("LOCKOUT_MAX_FAILURES", 5, help="wrong passwords or codes before a lock")
     lockout_seconds: int = env("LOCKOUT_SECONDS", 900)
     max_failures_per_client: int = env("CLIENT_MAX_FAILURES", 50, help="failures per client address per window")
+    delegation_jobs_interval_seconds: float = env(
+        "DELEGATION_JOBS_INTERVAL_SECONDS", 300.0,
+        help="seconds between passes of the delegation jobs (18th birthdays, caregiving end dates, unused caregivings)")
+    clock_offset_file: str = env(
+        "CLOCK_OFFSET_FILE", "",
+        help="TEST HOOK, never for production: a file holding seconds added to identity's clock (end-to-end tests "
+             "move time with it); empty = the real clock")

@@ -1,6 +1,7 @@
 """Composition root of identity: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, hasher, code_sender, relay_interval (seconds), now (the clock: () -> aware datetime)."""
+Overrides (tests): engine, hasher, code_sender, relay_interval (seconds), now (the clock: () -> aware datetime;
+before CLOCK_OFFSET_FILE, the end-to-end tests' clock hook)."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,8 @@ from pathlib import Path
 from mes.identity.v1 import identity_pb2_grpc
 
 from meskit import clients, db
+from meskit.clock import OffsetClock
+from meskit.loop import Loop
 from meskit.auth import SERVICE, Caller, TokenSigner, TokenVerifier
 from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
@@ -23,6 +26,7 @@ from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.repository import IdentityRepository
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
+from identity.domain import delegation_jobs
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -71,10 +75,12 @@ def build(settings: IdentitySettings, **overrides):
     tokens = service_token_provider(signer, "identity")
     notifications = clients.channel(settings.notifications_addr, token_provider=tokens)
     audit = clients.channel(settings.audit_addr, token_provider=tokens)
+    clock = overrides["now"] if "now" in overrides else (
+        OffsetClock(settings.clock_offset_file) if settings.clock_offset_file else None)
     deps = Dependencies(unit_of_work=unit_of_work, hasher=overrides.get("hasher") or Argon2Hasher(),
                         code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
                         signer=signer, policy=policy_from(settings),
-                        audit_records=AuditRecordsClient(audit), **({"now": overrides["now"]} if "now" in overrides else {}))
+                        audit_records=AuditRecordsClient(audit), **({"now": clock} if clock else {}))
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
@@ -86,8 +92,11 @@ def build(settings: IdentitySettings, **overrides):
         notifications, timeout=PUBLISH_TIMEOUT_SECONDS)), delete_published=True,
         poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
+    jobs = Loop("identity-delegation-jobs", lambda: delegation_jobs.run_due(deps),
+                settings.delegation_jobs_interval_seconds, more_work=lambda done: done.full()).start()
 
     def on_stop():
+        jobs.stop()
         relay.stop()
         notifications.close()
         audit.close()

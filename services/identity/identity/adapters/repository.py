@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -16,7 +16,7 @@ from identity.adapters.tables import (access_reports, access_settings, accounts,
                                       credentials, delegations, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, AccessReport, Delegation, AccessSettings, Account, CareTeamMember, Challenge, Credential,
+from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport, Delegation, AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
@@ -86,6 +86,54 @@ class IdentityRepository:
             query = query.where(delegations.c.type == type_)
         rows = self.session.execute(query.order_by(delegations.c.created_at, delegations.c.delegation_id)).mappings()
         return [Delegation(**r) for r in rows]
+
+    # ---- the delegation jobs (domain/delegation_jobs): claimed rows, conditional updates ----
+    def claim_young_adults(self, born_by: date, limit: int) -> list[str]:
+        """Accounts born on or before `born_by` that still have a legal representation open,
+        locked for this transaction (another replica skips them)."""
+        d = delegations.c
+        still_represented = sa.exists().where(d.delegator_id == accounts.c.account_id, d.type == LEGAL_REPRESENTATION,
+                                              d.state.in_((ACCEPTED, PENDING)))
+        return list(self.session.execute(
+            sa.select(accounts.c.account_id).where(accounts.c.birth_date <= born_by, still_represented)
+            .order_by(accounts.c.birth_date, accounts.c.account_id).limit(limit)
+            .with_for_update(of=accounts, skip_locked=True)).scalars())
+
+    def claim_caregivings(self, *, limit: int, ending_by: datetime | None = None,
+                          reminder_window: tuple[datetime, datetime] | None = None,
+                          unused_since: datetime | None = None, now: datetime | None = None) -> list[Delegation]:
+        """Accepted caregivings locked for this transaction (another replica skips them): those whose
+        end is due by `ending_by`; or not yet reminded and ending within `reminder_window`
+        (after, up to); or last used (else accepted) on or before `unused_since` with no end past `now`."""
+        d = delegations.c
+        query = sa.select(delegations).where(d.type == CAREGIVING, d.state == ACCEPTED)
+        if ending_by is not None:
+            query = query.where(d.ends_at <= ending_by)
+        if reminder_window is not None:
+            after, up_to = reminder_window
+            query = query.where(d.end_reminded_at.is_(None), d.ends_at > after, d.ends_at <= up_to)
+        if unused_since is not None:
+            query = query.where(sa.func.coalesce(d.last_used_at, d.answered_at, d.created_at) <= unused_since,
+                                sa.or_(d.ends_at.is_(None), d.ends_at > now))
+        rows = self.session.execute(query.order_by(d.created_at, d.delegation_id).limit(limit)
+                                    .with_for_update(skip_locked=True)).mappings()
+        return [Delegation(**r) for r in rows]
+
+    def change_delegations(self, delegation_ids: list[str], *, from_states: tuple[str, ...],
+                           not_reminded: bool = False, ended_at_end_date: bool = False, **values) -> list[Delegation]:
+        """UPDATE ... WHERE state IN from_states (and, `not_reminded`, not yet reminded): the rows this
+        call changed, none when another pass or a person changed them first. `ended_at_end_date`:
+        ended_at = each row's ends_at."""
+        if not delegation_ids:
+            return []
+        d = delegations.c
+        statement = delegations.update().where(d.delegation_id.in_(delegation_ids), d.state.in_(from_states))
+        if not_reminded:
+            statement = statement.where(d.end_reminded_at.is_(None))
+        if ended_at_end_date:
+            values["ended_at"] = d.ends_at
+        rows = self.session.execute(statement.values(**values).returning(*delegations.c)).mappings()
+        return sorted((Delegation(**r) for r in rows), key=lambda x: (x.created_at, x.delegation_id))
 
     def lock_people(self, *account_ids: str) -> None:
         """Serialises the limit checks of the people named (in a stable order: no deadlock)."""

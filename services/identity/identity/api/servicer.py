@@ -159,7 +159,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         created = delegations.create_delegation(self._deps, current_caller(), delegations.Invitation(
             patient_id=request.patient_id, type=convert.DELEGATION_TYPE_FROM_PB.get(request.type, ""),
             family_name=request.delegate_family_name.strip(), given_name=request.delegate_given_name.strip(),
-            birth_date=request.delegate_birth_date.strip()))
+            birth_date=request.delegate_birth_date.strip(), ends_on=request.ends_on.strip()))
         return convert.delegation(created, created.state)
 
     def ListDelegations(self, request, context):
@@ -183,6 +183,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
                                 patient_id=issued.patient_id, delegate_account_id=issued.delegate_id,
                                 delegation_type=convert.DELEGATION_TYPES[issued.type], scopes=list(issued.scopes),
                                 token_type="Bearer")
+
+    def SetDelegationEndDate(self, request, context):
+        changed = delegations.set_end_date(self._deps, current_caller(), request.delegation_id, request.ends_on.strip())
+        return convert.delegation(changed, changed.state_on(self._deps.now()))
 
     @staticmethod
     def _session(tokens) -> pb.Session:

@@ -7,6 +7,7 @@ the newest snapshot per account, so events relayed late or twice never undo a ne
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from meskit import events
 from meskit.events import ACCOUNT_ACTIVATED, ACCOUNT_CREATED, CONTACT_CHANGED, PROFILE_LINKS_CHANGED, Envelope
@@ -14,17 +15,20 @@ from meskit.events import ACCOUNT_ACTIVATED, ACCOUNT_CREATED, CONTACT_CHANGED, P
 from identity.domain.models import ACTIVE, CLOSED, Account
 
 ACCOUNT_EVENTS = (ACCOUNT_CREATED, ACCOUNT_ACTIVATED, CONTACT_CHANGED)
+PARIS = ZoneInfo("Europe/Paris")
 OPPOSITION_PERIOD = timedelta(weeks=6)   # DOMAIN.md §4.1: created for good 6 weeks after the letter
 
 
 def recipient(account: Account, as_of: datetime) -> events.Recipient:
     adult = adult_on(account.birth_date)
+    minor = as_of.astimezone(PARIS).date() < adult     # birthdays are French ones
+    # an adult has no legal representatives any more (the insurer's stays on the account row)
+    representatives = account.legal_representative_ids or (
+        (account.legal_representative_account_id,) if account.legal_representative_account_id else ())
     return events.Recipient(
         account_id=account.account_id, given_name=account.given_name, family_name=account.family_name,
         email=account.email or "", postal_address=account.postal_address or "", activated=account.status == ACTIVE,
-        minor=as_of.date() < adult,
-        legal_representative_ids=account.legal_representative_ids or ((account.legal_representative_account_id,)
-                                                                        if account.legal_representative_account_id else ()),
+        minor=minor, legal_representative_ids=representatives if minor else (),
         caregiver_ids=account.caregiver_ids,
         closed=account.status == CLOSED, adult_on=adult, as_of=as_of)
 

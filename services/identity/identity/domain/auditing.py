@@ -196,3 +196,27 @@ def profile_switched(acting: Caller, patient_id: str, now: datetime, *, delegate
     """A delegate switched to the profile: her token names both (the record's actor and on_behalf_of)."""
     return _record(acting, now, action=LOGIN, patient_id=patient_id, resource_type=SESSION, rule=DELEGATION,
                    label=f"{delegate_name} accède à votre profil ({KIND_LABELS.get(kind, kind)})")
+
+
+# ---- delegations ending by themselves, a caregiving's end date (DOMAIN §10.5) ----
+SCHEDULED_END = "scheduled_end"
+ENDED_LABELS = {"MAJORITY": "vous avez 18 ans, la représentation légale a pris fin",
+                "END_DATE": "date de fin atteinte", "UNUSED": "accès non utilisé depuis 5 ans"}
+
+
+def delegation_ended(delegation, now: datetime, *, reason: str, delegate_name: str) -> AuditRecord:
+    """In the history of the person helped (or the young adult): identity ended it by itself."""
+    kind = KIND_LABELS.get(delegation.type, delegation.type)
+    return _record(IDENTITY, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id,
+                   resource_type=DELEGATION, resource_id=delegation.delegation_id, rule=SCHEDULED_END,
+                   label=f"Fin de l'accès de {delegate_name} ({kind}) : {ENDED_LABELS[reason]}")
+
+
+def delegation_end_date_set(caller: Caller, delegation, now: datetime, *, delegate_name: str,
+                            last_day: str) -> AuditRecord:
+    """`last_day`: the last day in force (JJ/MM/AAAA), empty when the end date was removed."""
+    kind = KIND_LABELS.get(delegation.type, delegation.type)
+    label = (f"Date de fin de l'accès de {delegate_name} ({kind}) : jusqu'au {last_day} inclus" if last_day
+             else f"Date de fin de l'accès de {delegate_name} ({kind}) supprimée")
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id, resource_type=DELEGATION,
+                   resource_id=delegation.delegation_id, rule=HOLDER, label=label)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from meskit import events
 from meskit.auth import DELEGATE, PATIENT, Caller
@@ -30,6 +31,44 @@ from identity.domain.ports import Dependencies
 INVITATION_TTL = timedelta(days=30)
 MAX_CAREGIVERS, MAX_HELPED, MAX_LEGAL_REPRESENTATIVES = 3, 5, 2
 TYPES = (LEGAL_REPRESENTATION, CAREGIVING)
+PARIS = ZoneInfo("Europe/Paris")
+MAX_END_DATE_YEARS = 10          # a caregiving's end date: at most 10 years ahead
+
+
+def paris_today(now: datetime) -> date:
+    return now.astimezone(PARIS).date()
+
+
+def end_instant(last_day: date) -> datetime:
+    """ends_at of a caregiving in force until `last_day` included: the next day's start in Paris."""
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=PARIS).astimezone(timezone.utc)
+
+
+def last_day_of(ends_at: datetime) -> date:
+    return ends_at.astimezone(PARIS).date() - timedelta(days=1)
+
+
+def years_before(day: date, years: int) -> date:
+    """The same day `years` earlier (28 February for a 29 February of a common year)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return date(day.year - years, 2, 28)
+
+
+def parse_ends_on(v: Violations, value: str, now: datetime, field: str = "ends_on") -> datetime | None:
+    """The ends_at of a last day given in ISO 8601: after today, at most 10 years ahead (Paris)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        v.add(field, "date AAAA-MM-JJ attendue")
+        return None
+    today = paris_today(now)
+    if day <= today:
+        v.add(field, "le dernier jour de l'accès doit être après aujourd'hui")
+    elif day > years_before(today, -MAX_END_DATE_YEARS):
+        v.add(field, f"{MAX_END_DATE_YEARS} ans au plus à partir d'aujourd'hui")
+    return end_instant(day)
 
 
 def _name(account: Account | None) -> str:
@@ -55,6 +94,7 @@ class Invitation:
     family_name: str
     given_name: str
     birth_date: str
+    ends_on: str = ""          # CAREGIVING only: the last day in force
 
 
 def create_delegation(deps: Dependencies, caller: Caller, invitation: Invitation) -> Delegation:
@@ -68,10 +108,15 @@ def create_delegation(deps: Dependencies, caller: Caller, invitation: Invitation
     v.max_length(invitation.given_name, "delegate_given_name", 100)
     v.max_length(invitation.patient_id, "patient_id", 36)
     birth = rules.parse_birth_date(v, invitation.birth_date, "delegate_birth_date")
+    now = deps.now()
+    ends_at = None
+    if invitation.ends_on and invitation.type != CAREGIVING:
+        v.add("ends_on", "une date de fin ne vaut que pour un aidant (CAREGIVING)")
+    elif invitation.ends_on:
+        ends_at = parse_ends_on(v, invitation.ends_on, now)
     v.raise_if_any()
     patient_id = invitation.patient_id if invitation.patient_id not in ("", "me") else (
         caller.on_behalf_of if caller.actor_type == DELEGATE else person)
-    now = deps.now()
     with deps.unit_of_work() as repo:
         if invitation.type == CAREGIVING:
             # only the person herself chooses her caregivers: never a delegate acting for her
@@ -116,7 +161,7 @@ def create_delegation(deps: Dependencies, caller: Caller, invitation: Invitation
                                      f"{MAX_LEGAL_REPRESENTATIVES} au maximum", reason="LEGAL_REPRESENTATIVE_LIMIT")
         delegation = Delegation(delegation_id=str(uuid.uuid4()), type=invitation.type, delegator_id=patient_id,
                                 delegate_id=invitee.account_id, state=PENDING, created_at=now, invited_by_id=person,
-                                expires_at=now + INVITATION_TTL)
+                                expires_at=now + INVITATION_TTL, ends_at=ends_at)
         repo.add_delegation(delegation)
         inviter = repo.get_account(person)
         repo.add_audit(auditing.delegation_changed(caller, delegation, now, what="invited",
@@ -182,6 +227,41 @@ def revoke(deps: Dependencies, caller: Caller, delegation_id: str) -> Delegation
                                     _name(repo.get_account(found.delegator_id)), now))
         if state == ACCEPTED:
             _links_changed(repo, found.delegator_id, now)
+    return updated
+
+
+def set_end_date(deps: Dependencies, caller: Caller, delegation_id: str, ends_on: str) -> Delegation:
+    """The person helped (her own token) or her caregiver sets, changes or (empty) removes an
+    accepted caregiving's last day; the reminder is due again; the other side is told."""
+    person = _person(caller)
+    v = Violations()
+    v.max_length(delegation_id, "delegation_id", 36)
+    now = deps.now()
+    ends_at = parse_ends_on(v, ends_on, now) if ends_on else None
+    v.raise_if_any()
+    with deps.unit_of_work() as repo:
+        found = _delegation(repo, delegation_id, for_update=True)
+        by_holder = caller.actor_type == PATIENT and person == found.delegator_id
+        by_delegate = person == found.delegate_id
+        if not (by_holder or by_delegate):
+            raise PermissionDenied("Vous ne pouvez pas modifier cet accès", reason="NOT_A_PARTY")
+        if found.type != CAREGIVING:
+            raise FailedPrecondition("Seul un accès d'aidant a une date de fin", reason="NOT_CAREGIVING")
+        state = found.state_on(now)
+        if state != ACCEPTED:
+            raise FailedPrecondition(f"Cet accès n'est pas en cours ({state})", reason=state)
+        if found.ends_at == ends_at:
+            return found
+        repo.update_delegation(delegation_id, ends_at=ends_at, end_reminded_at=None)
+        updated = _delegation(repo, delegation_id)
+        helped, delegate = repo.get_account(found.delegator_id), repo.get_account(found.delegate_id)
+        repo.add_audit(auditing.delegation_end_date_set(
+            caller, updated, now, delegate_name=_name(delegate),
+            last_day=last_day_of(ends_at).strftime("%d/%m/%Y") if ends_at else ""))
+        if by_delegate:
+            repo.add_notice(_notice("DATE_FIN_PARTAGE_PROFIL", found.delegator_id, _name(delegate), now))
+        else:
+            repo.add_notice(_notice("DATE_FIN_PARTAGE_PROFIL", found.delegate_id, _name(helped), now))
     return updated
 
 
@@ -274,6 +354,8 @@ def switch_profile(deps: Dependencies, caller: Caller, patient_id: str) -> Deleg
         if not in_force or patient_id == caller.subject:
             raise PermissionDenied("Vous n'avez pas de délégation en cours pour ce profil", reason="NO_DELEGATION")
         kind = in_force[0].type
+        # a caregiving unused for 5 years ends (delegation_jobs): this is its use
+        repo.update_delegation(in_force[0].delegation_id, last_used_at=now)
         acting = Caller(DELEGATE, caller.subject, on_behalf_of=patient_id, delegation=kind, scopes=SCOPES[kind])
         token, expires = deps.signer.sign(acting, ttl_seconds=int(deps.policy.access_token_ttl.total_seconds()))
         delegate = repo.get_account(caller.subject)

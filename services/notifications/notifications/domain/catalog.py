@@ -29,6 +29,7 @@ class Notice:
     postal: bool = True        # falls back to a letter when no email works
     facts_only: bool = False   # updates what notifications knows; tells nobody anything
     producers: frozenset[str] = frozenset()   # services allowed to publish it; empty = any
+    holder_only: bool = False  # to the profile's holder alone (it may carry her activation code)
 
 
 def _n(event_type, title, body, category=None, **kw) -> Notice:
@@ -102,9 +103,26 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        mandatory=True),
     _n("REVOCATION_PAR_AIDE", "Fin de l'aide", "L'accès au profil de {profile} vous a été retiré.",
        mandatory=True),
-    _n("RAPPEL_CONSENT_PASSAGE_MAJO", "Majorité", "Le profil de {profile} devient majeur : confirmez vos choix.",
-       mandatory=True),
-    _n("RAPPEL_CONSENT_RL_PASSAGE_MAJO", "Majorité", "Le profil de {profile} devient majeur.", mandatory=True),
+    # A caregiving's end date (DOMAIN.md §10.5), told to both sides, each on her own profile
+    # ({actor}: the other side). Project-owned codes, not in the ens-mobile list of DOMAIN.md §8.
+    _n("DATE_FIN_PARTAGE_PROFIL", "Date de fin du partage de profil",
+       "La date de fin du partage de profil entre {actor} et {profile} a été modifiée.",
+       mandatory=True, postal=False, producers=IDENTITY),
+    _n("RAPPEL_FIN_PARTAGE_PROFIL", "Fin prochaine du partage de profil",
+       "Le partage de profil entre {actor} et {profile} prendra fin à la date prévue, dans 14 jours au plus.",
+       mandatory=True, producers=IDENTITY),
+    _n("FIN_PARTAGE_PROFIL", "Fin du partage de profil",
+       "Le partage de profil entre {actor} et {profile} a pris fin.", mandatory=True, producers=IDENTITY),
+    # The 18th birthday (DOMAIN.md §3.3, §10.5): to the young adult alone (with a code to activate
+    # her own access when she has none); to each former representative on her own profile
+    # ({actor}: the young adult's first name).
+    _n("RAPPEL_CONSENT_PASSAGE_MAJO", "Vous êtes majeur(e)",
+       "Le profil Mon espace santé de {profile} est désormais le vôtre : vos représentants légaux n'y ont plus "
+       "accès, et vous seul(e) décidez de qui peut y accéder.",
+       mandatory=True, push=False, producers=IDENTITY, holder_only=True),
+    _n("RAPPEL_CONSENT_RL_PASSAGE_MAJO", "Fin de la représentation légale",
+       "{actor} est désormais majeur(e) : votre accès à son profil Mon espace santé, en tant que représentant "
+       "légal, a pris fin.", mandatory=True, producers=IDENTITY),
     _n("SERVICES_SYNCHRONISES", "Vos services synchronisés",
        "Retrouvez la liste des services synchronisés avec le profil de {profile}.", SYNCHRONIZED_SERVICE,
        postal=False, bell=False, push=False),

@@ -60,6 +60,14 @@ def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name:
             details.append(("Opposition possible jusqu'au", _date(str(payload["opposition_deadline"]))))
         lines.append("Sans démarche de votre part, votre profil restera ouvert : il vous appartient, et vous "
                      "seul décidez de qui peut y accéder.")
+    elif notice.event_type == "RAPPEL_CONSENT_PASSAGE_MAJO" and payload.get("provisional_code"):
+        details.append(("Code provisoire", str(payload["provisional_code"])[:32]))
+        if payload.get("provisional_code_expires_at"):
+            details.append(("Valable jusqu'au", _date(str(payload["provisional_code_expires_at"]))))
+        lines.append("Activez votre propre accès avec le code provisoire ci-dessous, votre numéro de sécurité "
+                     "sociale et le numéro de série de votre carte Vitale.")
+    elif notice.event_type == "RAPPEL_CONSENT_PASSAGE_MAJO":
+        lines.append("Connectez-vous à Mon espace santé pour vérifier vos choix de partage et d'accès.")
     else:
         lines.append(CONNECT)
     return Content(title=notice.title, lines=tuple(lines), greeting_name=recipient_name,

@@ -114,7 +114,8 @@ def publish_event(deps: Dependencies, caller: Caller, event: IncomingEvent) -> b
             return False
         profile, profile_name = tx.people.profile(event.patient_id)
         holder = tx.people.person(event.patient_id) if hidden else None
-        told = routing.recipients_of(profile, hidden_from_legal_representatives=hidden, holder=holder)
+        told = routing.recipients_of(profile, hidden_from_legal_representatives=hidden, holder=holder,
+                                     holder_only=notice.holder_only)
         if notice.bell and (told or not hidden):
             title, body = bell_text(notice, payload, profile_name)
             tx.people.add_bell_item(notification_id=notification_id(event.event_id, event.patient_id),

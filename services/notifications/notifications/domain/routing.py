@@ -88,10 +88,13 @@ class Profile:
 
 
 def recipients_of(profile: Profile, *, hidden_from_legal_representatives: bool = False,
-                  holder: Person | None = None) -> list[tuple[str, str]]:
+                  holder: Person | None = None, holder_only: bool = False) -> list[tuple[str, str]]:
     """(account id, relation) of each person told about the profile, the holder first.
 
-    A notice hidden from the legal representatives goes to the holder only, if she may be told."""
+    A notice hidden from the legal representatives goes to the holder only, if she may be told; a
+    notice for the holder alone (her activation code) to nobody else."""
+    if holder_only:
+        return [(profile.profile_id, SELF)]
     if hidden_from_legal_representatives:
         return [(profile.profile_id, SELF)] if may_know_hidden(profile, holder) else []
     people: list[tuple[str, str]] = []
