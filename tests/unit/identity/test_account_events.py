@@ -45,6 +45,6 @@ def test_the_creation_notice_carries_the_code_and_the_opposition_deadline_six_we
 
 def test_an_activated_minor_lists_her_legal_representative():
     snapshot = account_events.recipient(account(date(2015, 1, 1), status=ACTIVE, email="lea@example.fr",
-                                                legal_representative_account_id="parent-1"), NOW)
+                                                legal_representative_ids=("parent-1",)), NOW)
     assert (snapshot.activated, snapshot.email, snapshot.legal_representative_ids) == \
         (True, "lea@example.fr", ("parent-1",))

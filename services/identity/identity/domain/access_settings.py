@@ -202,7 +202,7 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
     v.max_length(professional_id, "professional_id", 36)
     v.raise_if_any()
     now = deps.now()
-    today = now.date()
+    today = delegations.paris_today(now)     # birthdays are French ones
     with deps.unit_of_work() as repo:
         account = _patient(repo, patient_id, changing=False)
         professional = _professional(repo, professional_id) if professional_id else None

@@ -22,9 +22,8 @@ OPPOSITION_PERIOD = timedelta(weeks=6)   # DOMAIN.md §4.1: created for good 6 w
 def recipient(account: Account, as_of: datetime) -> events.Recipient:
     adult = adult_on(account.birth_date)
     minor = as_of.astimezone(PARIS).date() < adult     # birthdays are French ones
-    # an adult has no legal representatives any more (the insurer's stays on the account row)
-    representatives = account.legal_representative_ids or (
-        (account.legal_representative_account_id,) if account.legal_representative_account_id else ())
+    # the delegations in force (the insurer's representative is one too); an adult has none any more
+    representatives = account.legal_representative_ids
     return events.Recipient(
         account_id=account.account_id, given_name=account.given_name, family_name=account.family_name,
         email=account.email or "", postal_address=account.postal_address or "", activated=account.status == ACTIVE,

@@ -127,7 +127,7 @@ def create_delegation(deps: Dependencies, caller: Caller, invitation: Invitation
         patient = repo.get_account(patient_id)
         if patient is None:
             raise NotFound("Profil introuvable")
-        if invitation.type == LEGAL_REPRESENTATION and rules.age_on(patient.birth_date, now.date()) >= 18:
+        if invitation.type == LEGAL_REPRESENTATION and rules.age_on(patient.birth_date, paris_today(now)) >= 18:
             raise FailedPrecondition("Ce profil n'est plus celui d'un mineur", reason="NOT_A_MINOR")
         found = repo.find_accounts(invitation.family_name.strip(), invitation.given_name.strip(), birth)
         if not found:
@@ -349,7 +349,7 @@ def switch_profile(deps: Dependencies, caller: Caller, patient_id: str) -> Deleg
         patient = repo.get_account(patient_id)
         in_force = [d for d in repo.delegations_of(delegator_id=patient_id, delegate_id=caller.subject)
                     if d.in_force(now)] if patient is not None else []
-        if patient is not None and rules.age_on(patient.birth_date, now.date()) >= 18:
+        if patient is not None and rules.age_on(patient.birth_date, paris_today(now)) >= 18:
             in_force = [d for d in in_force if d.type != LEGAL_REPRESENTATION]
         if not in_force or patient_id == caller.subject:
             raise PermissionDenied("Vous n'avez pas de délégation en cours pour ce profil", reason="NO_DELEGATION")
