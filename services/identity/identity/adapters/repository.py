@@ -376,10 +376,10 @@ class IdentityRepository:
         """How many of these were still pending."""
         if not attestation_ids:
             return 0
-        result = self.session.execute(attestations.update().where(
+        acknowledged = self.session.execute(attestations.update().where(
             attestations.c.attestation_id.in_(attestation_ids), attestations.c.acknowledged_at.is_(None))
-            .values(acknowledged_at=now))
-        return result.rowcount
+            .values(acknowledged_at=now).returning(attestations.c.attestation_id)).all()
+        return len(acknowledged)
 
     # ---- outbox ----
     def add_audit(self, record: AuditRecord) -> None:
