@@ -85,11 +85,11 @@ def test_each_attestation_is_filed_once_for_the_person_and_her_caregiver_only(st
                                           "caregiving_attestation", accepted.title)
     assert stack.published(helped, "AJOUT_DOCUMENT") == []     # identity's ACCORD_PARTAGE_PROFIL told her
 
-    # a retry (identity lists it again): nothing is filed twice, it is acknowledged again
+    # a retry (filed, but the acknowledgement was lost: identity lists it again): nothing is filed twice
     engine = sa.create_engine(stack.urls["identity"])
     with engine.begin() as c:
-        c.execute(sa.text("UPDATE attestations SET acknowledged_at = NULL WHERE attestation_id = :a"),
-                  {"a": accepted.attestation_id})
+        c.execute(sa.text("UPDATE attestations SET acknowledged_at = NULL, content = :c WHERE attestation_id = :a"),
+                  {"a": accepted.attestation_id, "c": accepted.content})
     engine.dispose()
     eventually(lambda: not of(stack, helped), what="the attestation acknowledged again")
 

@@ -67,6 +67,7 @@ class TestAttestations:
         assert [a.attestation_id for a in pending(identity)] == [ended.attestation_id]
         assert acknowledge(identity, [first.attestation_id, ended.attestation_id]) == 1   # idempotent
         assert pending(identity) == [] and acknowledge(identity, []) == 0
+        assert people.sql("SELECT count(*) FROM attestations WHERE content <> ''::bytea")[0][0] == 0   # PDFs dropped
 
     def test_the_caregiver_ending_her_own_access_is_the_reason_written(self, identity, people):
         helped, caregiver = people.new("Jacqueline", "Roux"), people.new("Paul", "Roux", "1985-02-03")

@@ -373,12 +373,12 @@ class IdentityRepository:
         return [Attestation(**row) for row in rows]
 
     def acknowledge_attestations(self, attestation_ids: list[str], now: datetime) -> int:
-        """How many of these were still pending."""
+        """How many of these were still pending. The PDF is dropped: it lives in the person's documents now."""
         if not attestation_ids:
             return 0
         acknowledged = self.session.execute(attestations.update().where(
             attestations.c.attestation_id.in_(attestation_ids), attestations.c.acknowledged_at.is_(None))
-            .values(acknowledged_at=now).returning(attestations.c.attestation_id)).all()
+            .values(acknowledged_at=now, content=b"").returning(attestations.c.attestation_id)).all()
         return len(acknowledged)
 
     # ---- outbox ----

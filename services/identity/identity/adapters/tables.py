@@ -196,7 +196,7 @@ attestations = sa.Table(
     sa.Column("patient_id", sa.String(36), nullable=False),         # the person helped
     sa.Column("kind", sa.String(16), nullable=False),               # ACCEPTED | ENDED
     sa.Column("title", sa.String(255), nullable=False),
-    sa.Column("content", sa.LargeBinary, nullable=False),           # application/pdf
+    sa.Column("content", sa.LargeBinary, nullable=False),           # application/pdf; emptied once acknowledged
     sa.Column("occurred_at", Timestamp, nullable=False),
     sa.Column("acknowledged_at", Timestamp),                        # saved by documents
     sa.Index("ix_attestations_pending", "occurred_at", "attestation_id",
