@@ -15,3 +15,6 @@ class DocumentsSettings(CommonSettings, ObjectStoreSettings):
     documents_dir: str = env("DOCUMENTS_DIR", "", help="folder of the file bytes when S3_ENDPOINT is empty")
     matrix_file: str = env("MATRIX_FILE", "", help="the DMP read matrix (operator data, YAML); empty = the shipped "
                                                    "provisional matrix; a bad file stops the service at start")
+    attestations_interval_seconds: float = env(
+        "ATTESTATIONS_INTERVAL_SECONDS", 30.0,
+        help="seconds between two collections of identity's caregiving attestations (saved in the documents)")

@@ -1,7 +1,8 @@
 """Composition root of documents: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
 Overrides (tests): engine, verifier, objects (an ObjectStore), matrix (a parsed Matrix), relay_interval
-(seconds), now, embargo_interval (seconds between automatic lift passes).
+(seconds), now, embargo_interval (seconds between automatic lift passes), attestations_interval (seconds
+between collections of identity's caregiving attestations; ATTESTATIONS_INTERVAL_SECONDS otherwise).
 """
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ from meskit.relay import outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
-from documents.adapters.identity import IdentityAccessContexts
+from documents.adapters.identity import IdentityAccessContexts, IdentityAttestations
 from documents.adapters.matrix_file import load_matrix
 from documents.adapters.relay import dispatcher
 from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
 from documents.api.servicer import DocumentsServicer
 from documents.config import DocumentsSettings
-from documents.domain import embargo
+from documents.domain import attestations, embargo
 from documents.domain.access import Matrix, MatrixError
 from documents.domain.ports import Dependencies, utc_now
 
@@ -88,8 +89,13 @@ def build(settings: DocumentsSettings, **overrides):
     lifts = Loop("documents-embargo-lifts", lambda: embargo.lift_due(deps),
                  overrides.get("embargo_interval", EMBARGO_INTERVAL_SECONDS),
                  more_work=lambda lifted: lifted >= embargo.BATCH).start()
+    source = IdentityAttestations(identity)
+    collections = Loop("documents-attestations", lambda: attestations.collect(deps, source),
+                       overrides.get("attestations_interval", settings.attestations_interval_seconds),
+                       more_work=lambda collected: collected >= attestations.BATCH).start()
 
     def on_stop() -> None:
+        collections.stop()
         lifts.stop()
         relay.stop()
         for channel in (identity, audit_channel, notifications_channel, token_channel):

@@ -135,7 +135,8 @@ class Stack:
             S3_SECURE="false")
         if overrides:      # another replica, on a port of its own
             settings = dataclasses.replace(settings, grpc_port=0)
-        return build(settings, **{"relay_interval": 0.1, **overrides})
+        # the session's documents collects no attestation of its own accord: tests start replicas that do
+        return build(settings, **{"relay_interval": 0.1, "attestations_interval": 3600, **overrides})
 
     def start_documents_replica(self, **overrides) -> tuple[documents_pb2_grpc.DocumentsServiceStub, object]:
         """Another documents replica on the same database, e.g. with a clock the test moves

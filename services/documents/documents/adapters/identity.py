@@ -1,14 +1,17 @@
-"""identity's GetAccessContext (service token), in the access decision's terms."""
+"""identity's GetAccessContext (service token), in the access decision's terms; its caregiving attestations."""
 from __future__ import annotations
+
+from datetime import timezone
 
 import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
-from meskit.errors import Unavailable, received
+from meskit.errors import Unavailable, code_name, received
 
 from documents.domain.access import PatientSettings
 from documents.domain.actors import AccessContext, PatientIdentity, ProfessionalRecord
+from documents.domain.ports import PendingAttestation
 
 TIMEOUT_SECONDS = 3.0
 
@@ -57,3 +60,33 @@ class IdentityAccessContexts:
                            NOT_FOUND="Profil ou professionnel introuvable",
                            INVALID_ARGUMENT="Identifiant de profil invalide") from None
         return context_from_pb(reply)
+
+
+class IdentityAttestations:
+    """identity's caregiving attestations outbox (documents' service token): ListPendingAttestations,
+    AcknowledgeAttestations."""
+
+    def __init__(self, channel: grpc.Channel):
+        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+
+    def pending(self, limit: int) -> list[PendingAttestation]:
+        try:
+            reply = self._stub.ListPendingAttestations(pb.ListPendingAttestationsRequest(limit=limit),
+                                                       timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise _unavailable(exc) from None
+        return [PendingAttestation(attestation_id=a.attestation_id, patient_id=a.patient_id,
+                                   delegation_id=a.delegation_id, kind=a.kind, title=a.title, content=a.content,
+                                   occurred_at=a.occurred_at.ToDatetime(tzinfo=timezone.utc)) for a in reply.attestations]
+
+    def acknowledge(self, attestation_ids: list[str]) -> int:
+        try:
+            return self._stub.AcknowledgeAttestations(pb.AcknowledgeAttestationsRequest(
+                attestation_ids=attestation_ids), timeout=TIMEOUT_SECONDS).acknowledged
+        except grpc.RpcError as exc:
+            raise _unavailable(exc) from None
+
+
+def _unavailable(exc: grpc.RpcError) -> Unavailable:
+    """Whatever went wrong: the next pass retries (the status name only: no details in the logs)."""
+    return Unavailable("Identité indisponible", reason=f"IDENTITY_{code_name(exc) or 'UNAVAILABLE'}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,7 +41,8 @@ class DocumentsRepository:
         self._session = session
 
     # ---- documents ----
-    def add_document(self, d: Document, *, upload_key: str = "") -> None:
+    def add_document(self, d: Document, *, upload_key: str = "", if_absent: bool = False) -> bool:
+        """False when `if_absent` and a document with this id exists already (nothing written)."""
         values = {c: getattr(d, c) for c in (
             "document_id", "patient_id", "title", "document_date", "category", "class_code", "type_code",
             "content_type", "size_bytes", "sha256", "filename", "object_key", "state", "pinned", "pinned_at",
@@ -48,6 +50,10 @@ class DocumentsRepository:
         values.update({column: getattr(d.author, field) for field, column in AUTHOR_COLUMNS.items()})
         values.update({c: getattr(d.visibility, c) for c in VISIBILITY_COLUMNS})
         values["upload_key"] = upload_key or None
+        if if_absent:
+            inserted = self._session.execute(insert(documents).values(**values).on_conflict_do_nothing(
+                index_elements=[documents.c.document_id]).returning(documents.c.document_id)).first()
+            return inserted is not None
         try:
             with self._session.begin_nested():
                 self._session.execute(documents.insert().values(**values))
@@ -55,6 +61,7 @@ class DocumentsRepository:
             if d.upload_id and "uq_documents_upload" in str(exc.orig):
                 raise DuplicateUpload() from exc
             raise
+        return True
 
     def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None:
         query = sa.select(documents).where(documents.c.patient_id == patient_id,

@@ -24,13 +24,15 @@ NEVER = datetime(9999, 12, 31, tzinfo=timezone.utc)
 
 
 def record(w: Who, *, action: str, decision: Decision, now: datetime, document: Document | None = None,
-           mode: Mode = Mode.NORMAL, justification: str = "", resource_label: str = "") -> AuditRecord:
-    """What the caller did on the patient's documents; a professional as identity knows them. Every
-    such decision (read, list, change) names the version of the matrix it was taken with."""
+           mode: Mode = Mode.NORMAL, justification: str = "", resource_label: str = "",
+           display_name: str = "") -> AuditRecord:
+    """What the caller did on the patient's documents; a professional as identity knows them (a
+    service as `display_name`). Every such decision (read, list, change) names the version of the
+    matrix it was taken with."""
     professional = w.actor if w.caller.actor_type == PROFESSIONAL else None
     return audit.record(
         w.caller, group=GROUP, resource_type=RESOURCE, action=action, patient_id=w.patient_id,
-        allowed=decision.allowed, rule=decision.rule, now=now, display_name=w.display_name,
+        allowed=decision.allowed, rule=decision.rule, now=now, display_name=display_name or w.display_name,
         resource_id=document.document_id if document else "",
         resource_label=resource_label or (document.title if document else ""),
         profession_code=professional.profession_code if professional else "",

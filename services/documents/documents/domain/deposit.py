@@ -20,7 +20,7 @@ from meskit.auth import Caller
 from meskit.errors import InvalidArgument, Unavailable, Violations
 
 from documents.domain import auditing, catalog, content, embargo
-from documents.domain.access import ActorType, AuthorType, initial_masked
+from documents.domain.access import ActorType, AuthorType, Decision, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload
 from documents.domain.lookup import require_ids
@@ -35,6 +35,7 @@ PARIS = ZoneInfo("Europe/Paris")
 TITLE_LIMIT, FILENAME_LIMIT = 255, 255
 AUTHOR_TYPES = {"patient", "professional", "organisation", "device"}
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
+SYSTEM_KEYS = uuid.UUID("8d3e6f0a-4b1c-4f5e-a2d7-9c0b1e3f5a68")   # object keys of system deposits
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 
 
@@ -56,6 +57,16 @@ class UploadMeta:
     folder_id: str = ""
     upload_id: str = ""
     author: Author | None = None          # services only
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemDeposit:
+    """A document documents files by itself (a caregiving attestation, domain/attestations.py): its id
+    is given, so that a retry or another replica files it once (the row is inserted unless the id
+    exists, the bytes written under a key derived from it); the patient is not told (AJOUT_DOCUMENT):
+    what it attests was told already; its audit record carries `rule`."""
+    document_id: str
+    rule: str
 
 
 def refused(reason: str, message: str) -> InvalidArgument:
@@ -152,7 +163,8 @@ def _stored_name(title: str, filename: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterable[bytes]) -> Shown:
+def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterable[bytes], *,
+           system: SystemDeposit | None = None) -> Shown:
     _check(meta)
     w = who(deps, caller, meta.patient_id)
     now = deps.now()
@@ -174,6 +186,9 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     upload_key = (author.delegate_account_id or author.id) if meta.upload_id else ""
 
     with deps.unit_of_work() as repo:
+        filed = repo.get_document(meta.patient_id, system.document_id) if system else None
+        if filed is not None:
+            return shown(w, filed, now)
         if meta.upload_id:
             existing = repo.find_upload(upload_key, meta.upload_id)
             if existing is not None and existing.patient_id == meta.patient_id:
@@ -194,10 +209,12 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
 
     settings = w.context.settings
     document = Document(
-        document_id=str(uuid.uuid4()), patient_id=meta.patient_id, title=title, document_date=document_date,
+        document_id=system.document_id if system else str(uuid.uuid4()), patient_id=meta.patient_id, title=title,
+        document_date=document_date,
         category=category, class_code=class_code, type_code=type_code, author=author,
         content_type=stored.content_type, size_bytes=len(stored.data), sha256=hashlib.sha256(stored.data).hexdigest(),
-        filename=_stored_name(title, meta.filename, stored.extension), object_key=uuid.uuid4().hex,
+        filename=_stored_name(title, meta.filename, stored.extension),
+        object_key=uuid.uuid5(SYSTEM_KEYS, system.document_id).hex if system else uuid.uuid4().hex,
         visibility=Visibility(
             masked=initial_masked(settings, depositor=w.actor.type, requested=meta.masked),
             hidden_from_patient=meta.hidden_from_patient, hidden_from_patient_until=meta.hidden_from_patient_until,
@@ -209,16 +226,21 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     except Exception as exc:
         log.error("object store write failed", exc_info=exc)
         raise Unavailable("Stockage des documents indisponible, réessayez plus tard", reason="STORAGE_UNAVAILABLE") from None
+    if system is not None:
+        decision = Decision(True, system.rule, "filed by documents itself")
     try:
         with deps.unit_of_work() as repo:
-            repo.add_document(document, upload_key=upload_key)
-            repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=decision, now=now, document=document))
-            if not patient_side and not meta.hidden_from_patient:
+            if not repo.add_document(document, upload_key=upload_key, if_absent=system is not None):
+                return shown(w, repo.get_document(meta.patient_id, document.document_id) or document, now)
+            repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=decision, now=now, document=document,
+                                           display_name=author.display_name if system else ""))
+            if not patient_side and not meta.hidden_from_patient and system is None:
                 repo.add_notice(document_added(meta.patient_id, document.document_id, author.display_name, now,
                                                hidden_from_legal_representatives=meta.hidden_from_legal_representatives))
             _restricted(repo, document, author_address, now)
     except BaseException as exc:
-        _forget(deps, document.object_key)
+        if system is None:      # a system deposit's key may hold another replica's bytes: a retry rewrites it
+            _forget(deps, document.object_key)
         if isinstance(exc, DuplicateUpload):
             with deps.unit_of_work() as repo:
                 earlier = repo.find_upload(upload_key, meta.upload_id)

@@ -18,7 +18,7 @@ from documents.domain.models import Document, Folder
 class Repository(Protocol):
     """Documents, folders, audit records and outbox events of one transaction (adapters.repository)."""
 
-    def add_document(self, d: Document, *, upload_key: str = "") -> None: ...
+    def add_document(self, d: Document, *, upload_key: str = "", if_absent: bool = False) -> bool: ...
     def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None: ...
     def list_documents(self, patient_id: str, *, for_update: bool = False) -> list[Document]: ...
     def find_upload(self, upload_key: str, upload_id: str) -> Document | None: ...
@@ -51,6 +51,24 @@ class AccessContexts(Protocol):
 class AuditTrail(Protocol):
     """Appends one record synchronously, with a deadline; raises meskit.errors.Unavailable on failure."""
     def append(self, record: AuditRecord) -> None: ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingAttestation:
+    """A caregiving attestation identity keeps for the helped person's documents (DOMAIN §3.4)."""
+    attestation_id: str
+    patient_id: str
+    delegation_id: str
+    kind: str                     # ACCEPTED | ENDED
+    title: str
+    content: bytes                # application/pdf
+    occurred_at: datetime
+
+
+class Attestations(Protocol):
+    """identity's ListPendingAttestations / AcknowledgeAttestations; raise meskit.errors (Unavailable)."""
+    def pending(self, limit: int) -> list[PendingAttestation]: ...
+    def acknowledge(self, attestation_ids: list[str]) -> int: ...
 
 
 def utc_now() -> datetime:

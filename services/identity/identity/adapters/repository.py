@@ -12,11 +12,11 @@ from meskit import outbox as kit_outbox
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
-from identity.adapters.tables import (access_reports, access_settings, accounts, blocked_professionals, care_team_members,
+from identity.adapters.tables import (access_reports, access_settings, accounts, attestations, blocked_professionals, care_team_members,
                                       credentials, delegations, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport, Delegation, AccessSettings, Account, CareTeamMember, Challenge, Credential,
+from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport, Attestation, Delegation, AccessSettings, Account, CareTeamMember, Challenge, Credential,
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
@@ -406,6 +406,28 @@ class IdentityRepository:
                        care_team_members.c.administrator, care_team_members.c.since,
                        care_team_members.c.source)).mappings().first()
         return CareTeamMember(**row) if row else None
+
+    # ---- caregiving attestations (the outbox documents drains) ----
+    def add_attestation(self, a: Attestation) -> None:
+        """Once per id: a retried change adds nothing."""
+        self.session.execute(insert(attestations).values(**dataclasses.asdict(a)).on_conflict_do_nothing())
+
+    def pending_attestations(self, limit: int) -> list[Attestation]:
+        """The oldest not acknowledged (partial index ix_attestations_pending)."""
+        rows = self.session.execute(
+            sa.select(*[c for c in attestations.c if c.name != "acknowledged_at"])
+            .where(attestations.c.acknowledged_at.is_(None))
+            .order_by(attestations.c.occurred_at, attestations.c.attestation_id).limit(limit)).mappings()
+        return [Attestation(**row) for row in rows]
+
+    def acknowledge_attestations(self, attestation_ids: list[str], now: datetime) -> int:
+        """How many of these were still pending. The PDF is dropped: it lives in the person's documents now."""
+        if not attestation_ids:
+            return 0
+        acknowledged = self.session.execute(attestations.update().where(
+            attestations.c.attestation_id.in_(attestation_ids), attestations.c.acknowledged_at.is_(None))
+            .values(acknowledged_at=now, content=b"").returning(attestations.c.attestation_id)).all()
+        return len(acknowledged)
 
     # ---- outbox ----
     def add_audit(self, record: AuditRecord) -> None:

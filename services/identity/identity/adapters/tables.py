@@ -187,4 +187,20 @@ delegations = sa.Table(
     sa.Column("end_reminded_at", Timestamp),                   # both told its end date is near
 )
 
+# Caregiving attestations (PDF "justificatif", DOMAIN §3.4) waiting for the documents service to
+# save them in the helped person's documents (an outbox it drains: migration 0009).
+attestations = sa.Table(
+    "attestations", metadata,
+    sa.Column("attestation_id", sa.String(36), primary_key=True),   # uuid5 of delegation, kind, occurred_at
+    sa.Column("delegation_id", sa.String(36), nullable=False),
+    sa.Column("patient_id", sa.String(36), nullable=False),         # the person helped
+    sa.Column("kind", sa.String(16), nullable=False),               # ACCEPTED | ENDED
+    sa.Column("title", sa.String(255), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),           # application/pdf; emptied once acknowledged
+    sa.Column("occurred_at", Timestamp, nullable=False),
+    sa.Column("acknowledged_at", Timestamp),                        # saved by documents
+    sa.Index("ix_attestations_pending", "occurred_at", "attestation_id",
+             postgresql_where=sa.text("acknowledged_at IS NULL")),
+)
+
 outbox = outbox_table(metadata)

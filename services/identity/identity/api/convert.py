@@ -6,7 +6,7 @@ from datetime import datetime
 from mes.identity.v1 import identity_pb2 as pb
 
 from identity.domain.models import (ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL, AccessContext, AccessReport, AccessSettings,
-                                    Account, CareTeamMember, EmergencySettings, Professional)
+                                    Account, Attestation, CareTeamMember, EmergencySettings, Professional)
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
 
@@ -115,3 +115,8 @@ def delegation(d, state: str) -> pb.Delegation:
                          ended_at=timestamp(d.ended_at) if d.ended_at else None,
                          invited_by_account_id=d.invited_by_id or "",
                          ended_reason=d.ended_reason or ("END_DATE" if state == "EXPIRED" and d.answered_at else ""))
+
+
+def attestation(a: Attestation) -> pb.Attestation:
+    return pb.Attestation(attestation_id=a.attestation_id, patient_id=a.patient_id, delegation_id=a.delegation_id,
+                          kind=a.kind, title=a.title, content=a.content, occurred_at=timestamp(a.occurred_at))

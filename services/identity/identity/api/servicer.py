@@ -9,7 +9,8 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import access_reports, access_settings, accounts, care_consent, delegations, directory, email_change
+from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, delegations, directory,
+                             email_change)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -149,6 +150,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def DeclareCareConsent(self, request, context):
         member, declared = care_consent.declare_care_consent(self._deps, current_caller(), request.patient_id)
         return convert.care_consent_declaration(request.patient_id, member, declared)
+
+    def ListPendingAttestations(self, request, context):
+        found = attestations.list_pending(self._deps, current_caller(), request.limit)
+        return pb.ListPendingAttestationsResponse(attestations=[convert.attestation(a) for a in found])
+
+    def AcknowledgeAttestations(self, request, context):
+        return pb.AcknowledgeAttestationsResponse(acknowledged=attestations.acknowledge(
+            self._deps, current_caller(), list(request.attestation_ids)))
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(

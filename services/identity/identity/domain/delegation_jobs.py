@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from meskit import events
 
-from identity.domain import account_events, auditing
+from identity.domain import account_events, attestations, auditing
 from identity.domain.delegations import _links_changed, _name, paris_today, years_before
 from identity.domain.models import (ACCEPTED, CREATED, END_DATE, ENDED, EXPIRED, LEGAL_REPRESENTATION,
                                     MAJORITY, PENDING, UNUSED, Delegation)
@@ -141,7 +141,7 @@ def _caregiving_ended(repo, ended: Delegation, now: datetime, reason: str) -> No
     delegate = repo.get_account(ended.delegate_id)
     repo.add_audit(auditing.delegation_ended(ended, now, reason=reason, delegate_name=_name(delegate)))
     _both_told(repo, ended, "FIN_PARTAGE_PROFIL", now)
-    # the lead adds attestations.record(repo, ended, "ENDED", now) here at merge
+    attestations.record(repo, ended, attestations.ENDED, now)
     _links_changed(repo, ended.delegator_id, now)
 
 

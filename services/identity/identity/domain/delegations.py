@@ -23,7 +23,7 @@ from meskit import events
 from meskit.auth import DELEGATE, PATIENT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, auditing, paging, rules
+from identity.domain import account_events, attestations, auditing, paging, rules
 from identity.domain.models import (ACCEPTED, ACTIVE, BY_REVOCATION, CAREGIVING, LEGAL_REPRESENTATION, PENDING, REFUSED, REVOKED,
                                     Account, Delegation)
 from identity.domain.ports import Dependencies
@@ -196,6 +196,7 @@ def respond(deps: Dependencies, caller: Caller, delegation_id: str, accept: bool
                                 found.delegator_id, _name(delegate), now))
         if accept:
             _links_changed(repo, found.delegator_id, now)
+            attestations.record(repo, updated, attestations.ACCEPTED, now)
     return updated
 
 
@@ -227,6 +228,7 @@ def revoke(deps: Dependencies, caller: Caller, delegation_id: str) -> Delegation
                                     _name(repo.get_account(found.delegator_id)), now))
         if state == ACCEPTED:
             _links_changed(repo, found.delegator_id, now)
+            attestations.record(repo, updated, attestations.ENDED, now)   # a withdrawn invitation gets none
     return updated
 
 

@@ -72,6 +72,18 @@ class Delegation:
 
 
 @dataclass(frozen=True)
+class Attestation:
+    """A caregiving attestation (PDF "justificatif", DOMAIN §3.4) waiting to be saved by documents."""
+    attestation_id: str
+    delegation_id: str
+    patient_id: str               # the person helped
+    kind: str                     # ACCEPTED | ENDED
+    title: str
+    content: bytes                # application/pdf
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
 class Professional:
     professional_id: str
     rpps: str

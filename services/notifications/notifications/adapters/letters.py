@@ -11,27 +11,15 @@ from pathlib import Path
 from fpdf import FPDF
 
 from meskit.objects import ObjectStore
+from meskit.pdf import french_date, latin1
 
 from notifications.domain.catalog import notice_for
 from notifications.domain.content import CONNECT, compose, full_name
 from notifications.domain.routing import PARIS
 from notifications.domain.models import LetterToRender
 
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
-# The PDF core fonts speak Latin-1: typographic characters outside it get a plain equivalent.
-_PLAIN = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "œ": "oe", "Œ": "OE", "…": "...", "€": "EUR",
-                        "–": "-", "—": "-", "\u202f": " ", "\u2009": " "})
 SENDER_BLOCK = ("Mon espace santé", "Assurance Maladie", "Service des notifications", "TSA 30000",
                 "75986 PARIS CEDEX 20")
-
-
-def latin1(text: str) -> str:
-    return text.translate(_PLAIN).encode("latin-1", "replace").decode("latin-1")
-
-
-def french_date(day: date) -> str:
-    return f"{day.day}{'er' if day.day == 1 else ''} {MONTHS[day.month - 1]} {day.year}"
 
 
 def render_letter(letter: LetterToRender, day: date, public_url: str) -> tuple[bytes, int]:
