@@ -213,7 +213,7 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
         minor = rules.age_on(account.birth_date, today) < 18
         if not minor:
             representatives = ()
-        names = {d: repo.get_account(d).full_name for d in (*representatives, *caregivers)}
+        names = {d: a.full_name for d in (*representatives, *caregivers) if (a := repo.get_account(d)) is not None}
     # read at every request of documents: a revoked or ended delegation stops working at the next one
     return AccessContext(settings=settings, professional=professional, patient_is_minor=minor,
                          legal_representative_account_ids=representatives, caregiver_account_ids=caregivers,
