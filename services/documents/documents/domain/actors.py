@@ -45,6 +45,7 @@ class AccessContext:
     general_practitioner_ids: frozenset[str] = frozenset()   # care-team members with role MEDECIN_TRAITANT
     general_practitioner_emails: frozenset[str] = frozenset()   # their MSSanté address, else email (DOMAIN §3.2)
     patient_identity: PatientIdentity | None = None   # checked against what a break-glass request types
+    space_closed: bool = False                        # the space is closed (archived): nobody reads or changes it
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -86,7 +86,8 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         patient_birth_date=c.patient.birth_date.isoformat() if c.patient else "",
         general_practitioners=[pb.GeneralPractitionerContact(
             professional_id=g.professional_id, notification_address=g.notification_address)
-            for g in c.general_practitioners])
+            for g in c.general_practitioners],
+        patient_space_closed=c.patient_space_closed)
 
 
 def access_report(r: AccessReport) -> pb.AccessReport:

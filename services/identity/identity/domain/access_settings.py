@@ -211,10 +211,12 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
             _general_practitioner(repo, m.professional_id) for m in settings.care_team if m.role == MEDECIN_TRAITANT)
         representatives, caregivers = delegations.in_force_for(repo, patient_id, now)
     minor = rules.age_on(account.birth_date, today) < 18
+    closed = account.status == CLOSED       # nobody acts for a closed space (its delegations ended with it)
     # read at every request of documents: a revoked or ended delegation stops working at the next one
     return AccessContext(settings=settings, professional=professional, patient_is_minor=minor,
-                         legal_representative_account_ids=representatives if minor else (),
-                         caregiver_account_ids=caregivers, patient=account, general_practitioners=general_practitioners)
+                         legal_representative_account_ids=representatives if minor and not closed else (),
+                         caregiver_account_ids=caregivers if not closed else (), patient=account,
+                         general_practitioners=general_practitioners, patient_space_closed=closed)
 
 
 def _general_practitioner(repo, professional_id: str) -> GeneralPractitionerContact:

@@ -174,6 +174,7 @@ class AccessContext:
     caregiver_account_ids: tuple[str, ...]
     patient: Account | None = None          # names and birth date: documents checks a break-glass identity
     general_practitioners: tuple[GeneralPractitionerContact, ...] = ()
+    patient_space_closed: bool = False      # archived: nobody reads it (documents answers PROFILE_CLOSED)
 
 
 @dataclass(frozen=True)
