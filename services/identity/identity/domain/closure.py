@@ -6,7 +6,7 @@ transaction: the account becomes CLOSED, its sessions end, and every delegation 
 person represented or helped, and as the delegate) ends with reason ACCOUNT_CLOSED, so the other
 representatives and her caregivers lose access at their next request (the access context). The
 closure is in her history; each ended delegation is in the history of the person it was for; those who
-lost access are told on their own profile (REVOCATION_PAR_AIDE) and the people she helped on theirs
+lost access are told on their own profile (CLOTURE_PROFIL) and the people she helped on theirs
 (REVOCATION_PAR_AIDANT); notifications gets ACCOUNT_CLOSED and PROFILE_LINKS_CHANGED snapshots.
 Deleting the data at closure (delete_data) comes with the space's whole life: not yet.
 """
@@ -23,6 +23,7 @@ from identity.domain.models import ACCEPTED, ACCOUNT_CLOSED, CAREGIVING, CLOSED,
 from identity.domain.ports import Dependencies
 
 WRONG_PASSWORD_MESSAGE = "Mot de passe incorrect"
+CLOTURE_PROFIL = "CLOTURE_PROFIL"       # to those who lost access, on their own profile
 DELETION_NOT_YET = ("La suppression des données lors de la clôture n'est pas encore disponible : clôturez le profil "
                     "sans suppression (les données sont archivées), ou contactez le 3422")
 
@@ -121,7 +122,7 @@ def _end_delegations(repo, caller: Caller, person: str, account: Account, now) -
             # the lead adds attestations.record(repo, ended, "ENDED", now) here at merge
         if d.delegator_id == target and d.delegate_id != person:
             # a representative or caregiver of the closed space: told on her own profile
-            repo.add_notice(_notice("REVOCATION_PAR_AIDE", d.delegate_id, _name(account), now))
+            repo.add_notice(_notice(CLOTURE_PROFIL, d.delegate_id, _name(account), now))
         elif d.delegate_id == target:
             others_changed.add(d.delegator_id)
             if d.type == CAREGIVING:

@@ -105,6 +105,8 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
     _n("AJOUT_REPRESENTANT_LEGAL", "Nouveau représentant légal",
        "{actor} a désormais accès au profil de {profile} comme représentant légal, sur décision du support.",
        mandatory=True, producers=IDENTITY),
+    _n("CLOTURE_PROFIL", "Profil clôturé", "Le profil de {actor} a été clôturé : vous n'y avez plus accès.",
+       mandatory=True, producers=IDENTITY),
     _n("RAPPEL_CONSENT_PASSAGE_MAJO", "Majorité", "Le profil de {profile} devient majeur : confirmez vos choix.",
        mandatory=True),
     _n("RAPPEL_CONSENT_RL_PASSAGE_MAJO", "Majorité", "Le profil de {profile} devient majeur.", mandatory=True),
