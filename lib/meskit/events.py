@@ -109,7 +109,9 @@ ACTOR_NOTICES = (
     "SERVICES_SYNCHRONISES",
     # Project-owned codes (not in the ens-mobile list of DOMAIN.md §8): a caregiving's end date
     # (DOMAIN.md §10.5) set or changed, its end 14 days ahead, its end.
-    "DATE_FIN_PARTAGE_PROFIL", "RAPPEL_FIN_PARTAGE_PROFIL", "FIN_PARTAGE_PROFIL")
+    "DATE_FIN_PARTAGE_PROFIL", "RAPPEL_FIN_PARTAGE_PROFIL", "FIN_PARTAGE_PROFIL",
+    # Project-owned too: support created a legal representation, a space closed (told to who lost access).
+    "AJOUT_REPRESENTANT_LEGAL", "CLOTURE_PROFIL")
 RAPPEL_CONSENT_PASSAGE_MAJO = "RAPPEL_CONSENT_PASSAGE_MAJO"
 
 PAYLOADS: dict[str, type] = {

@@ -43,7 +43,8 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
         general_practitioner_emails=frozenset(g.notification_address for g in reply.general_practitioners
                                               if g.notification_address),
         patient_identity=PatientIdentity(family_name=reply.patient_family_name, given_name=reply.patient_given_name,
-                                         birth_date=reply.patient_birth_date) if reply.patient_birth_date else None)
+                                         birth_date=reply.patient_birth_date) if reply.patient_birth_date else None,
+        space_closed=reply.patient_space_closed)
 
 
 class IdentityAccessContexts:

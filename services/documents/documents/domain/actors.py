@@ -46,6 +46,7 @@ class AccessContext:
     general_practitioner_emails: frozenset[str] = frozenset()   # their MSSanté address, else email (DOMAIN §3.2)
     patient_identity: PatientIdentity | None = None   # checked against what a break-glass request types
     delegate_display_names: Mapping[str, str] = field(default_factory=dict)   # legal representatives' and caregivers'
+    space_closed: bool = False                        # the space is closed (archived): nobody reads or changes it
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -88,6 +88,7 @@ def update_document(deps: Dependencies, caller: Caller, patient_id: str, documen
     w = who(deps, caller, patient_id)
     now = deps.now()
     values = _metadata_values(change, now)
+    reach.refuse_if_closed(deps, w, action=auditing.UPDATE, now=now, read=False)
     with deps.unit_of_work() as repo:
         document = repo.get_document(patient_id, document_id, for_update=True)
         read, decision, allowed = _decided(w, document, operations, now)
@@ -145,6 +146,7 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
     if not operations:
         raise InvalidArgument("Aucune modification demandée")
     w = who(deps, caller, patient_id)
+    reach.refuse_if_closed(deps, w, action=auditing.VISIBILITY_CHANGE, now=now, read=False)
     with deps.unit_of_work() as repo:
         document = repo.get_document(patient_id, document_id, for_update=True)
         read, decision, allowed = _decided(w, document, operations, now)
@@ -202,6 +204,7 @@ def mask_all(deps: Dependencies, caller: Caller, patient_id: str, masked: bool) 
     require_ids(patient_id=patient_id)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    reach.refuse_if_closed(deps, w, action=auditing.VISIBILITY_CHANGE, now=now, read=False)
     holder = permissions.holder_decision(w.actor, w.context.settings)
     operation = permissions.MASK if masked else permissions.UNMASK
     changed = 0
@@ -236,6 +239,7 @@ def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, docume
         require_ids(document_id=document_id)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    reach.refuse_if_closed(deps, w, action=auditing.DELETE, now=now, read=False)
     removed_keys: list[str] = []
     with deps.unit_of_work() as repo:
         documents = [repo.get_document(patient_id, d, for_update=True) for d in document_ids]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from meskit.auth import ACTOR_TYPES, OPERATOR, SERVICE, SUPPORT, Caller
 from meskit.errors import InvalidArgument, Violations
 
-from documents.domain import auditing, permissions
+from documents.domain import auditing, permissions, reach
 from documents.domain.access import Decision, decide
 from documents.domain.actors import actor_for, who
 from documents.domain.lookup import get_or_404, require_ids
@@ -50,7 +50,9 @@ def check_access(deps: Dependencies, caller: Caller, patient_id: str, document_i
     if document_id:
         with deps.unit_of_work() as repo:
             document = get_or_404(repo, patient_id, document_id)
-    if operation == DEPOSIT:
+    if reach.closed_decision(w) is not None:
+        decision = reach.CLOSED
+    elif operation == DEPOSIT:
         decision = permissions.deposit_decision(actor, settings)
     elif document is None:
         decision = (permissions.list_decision(actor, settings, mode=access.mode, justification=access.justification)

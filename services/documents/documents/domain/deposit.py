@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, Unavailable, Violations
 
-from documents.domain import auditing, catalog, content, embargo
+from documents.domain import auditing, catalog, content, embargo, reach
 from documents.domain.access import ActorType, AuthorType, Decision, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload
@@ -168,6 +168,7 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     _check(meta)
     w = who(deps, caller, meta.patient_id)
     now = deps.now()
+    reach.refuse_if_closed(deps, w, action=auditing.CREATE, now=now, read=False)
     decision = deposit_decision(w.actor, w.context.settings)
     if not decision.allowed:
         with deps.unit_of_work() as repo:

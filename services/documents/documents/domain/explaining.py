@@ -15,7 +15,7 @@ from datetime import datetime
 from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
 from meskit.errors import InvalidArgument, NotFound, Violations
 
-from documents.domain import access_explanations, auditing, catalog
+from documents.domain import access_explanations, auditing, catalog, reach
 from documents.domain.access import Actor, ActorType, Decision, Mode, PatientSettings, decide
 from documents.domain.actors import AccessContext, Who, actor_for, display_name, who
 from documents.domain.lookup import NO_SUCH_DOCUMENT, get_or_404, require_ids
@@ -117,6 +117,7 @@ def _visible_document(deps: Dependencies, caller: Caller, patient_id: str, docum
         w = who(deps, caller, patient_id)
     except NotFound:
         raise NotFound(NO_SUCH_DOCUMENT) from None
+    reach.refuse_if_closed(deps, w, action=auditing.READ, now=now, read=True)
     with deps.unit_of_work() as repo:
         document = get_or_404(repo, patient_id, document_id)
     seen = read_decision(w, document, now)

@@ -10,7 +10,7 @@ import uuid
 from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, NotFound, Violations
 
-from documents.domain import listing
+from documents.domain import listing, reach
 from documents.domain.actors import Who, who
 from documents.domain.lookup import require_ids
 from documents.domain.models import Folder
@@ -24,6 +24,8 @@ MAX_FOLDERS = 200
 def _holder(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
     require_ids(patient_id=patient_id)
     w = who(deps, caller, patient_id)
+    if reach.closed_decision(w) is not None:    # folders are organisation, not audited
+        raise reach.closed_error()
     decision = holder_decision(w.actor, w.context.settings)
     if not decision.allowed:
         raise denied(decision, "Seul le titulaire du profil (ou la personne qui agit pour lui) gère ses dossiers")

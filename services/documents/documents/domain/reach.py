@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from meskit.audit import AuditRecord
-from meskit.errors import DomainError, NotFound, PermissionDenied
+from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL
+from meskit.errors import DomainError, FailedPrecondition, NotFound, PermissionDenied
 
+from documents.domain import auditing
 from documents.domain.access import AuthorType, Decision, DocumentAttrs, Mode, decide
 from documents.domain.access.decide import (
     ACTOR_WITHOUT_DOCUMENT_ACCESS, BLOCKED_PROFESSIONAL, BREAK_GLASS_OPPOSED, BREAK_GLASS_WITHOUT_JUSTIFICATION,
@@ -25,6 +28,9 @@ from documents.domain.access.decide import (
     UNKNOWN_DELEGATION_TYPE)
 from documents.domain.actors import Who
 from documents.domain.lookup import NO_SUCH_DOCUMENT
+
+if TYPE_CHECKING:
+    from documents.domain.ports import Dependencies
 
 DOCUMENT_NOT_FOUND = "document_not_found"
 MISSING = Decision(False, DOCUMENT_NOT_FOUND, "no document with this id in this space")
@@ -64,3 +70,40 @@ def reachable(read: Decision | None) -> bool:
 def naming(record: AuditRecord, document_id: str) -> AuditRecord:
     """The audit record of an attempt names the id asked for, even when no such document exists."""
     return record if record.resource_id else replace(record, resource_id=document_id)
+
+
+# ---- a closed space (DOMAIN §4.4): archived, nobody reads, lists, deposits or changes anything ----
+PROFILE_CLOSED = "profile_closed"
+CLOSED = Decision(False, PROFILE_CLOSED, "the space is closed (archived)")
+CLOSED_MESSAGE = "Profil clôturé"
+
+
+def closed_decision(w: Who) -> Decision | None:
+    """The refusal of a closed space, for the patient, her (former) delegates and professionals; the
+    same for every document id. A patient or delegate of another space keeps the answer she gets for
+    any other space (nothing tells her this one closed); services (the attestations) are not refused."""
+    caller = w.caller
+    if not w.context.space_closed or caller.actor_type not in (PATIENT, DELEGATE, PROFESSIONAL):
+        return None
+    if (caller.actor_type == PATIENT and caller.subject != w.patient_id) or (
+            caller.actor_type == DELEGATE and caller.on_behalf_of != w.patient_id):
+        return None
+    return CLOSED
+
+
+def refuse_if_closed(deps: Dependencies, w: Who, *, action: str, now: datetime, read: bool) -> None:
+    """FAILED_PRECONDITION PROFILE_CLOSED on a closed space, audited like any refusal: a read's record
+    appended at once (fail closed), a change's written to the outbox in its own transaction."""
+    if closed_decision(w) is None:
+        return
+    record = auditing.record(w, action=action, decision=CLOSED, now=now)
+    if read:
+        deps.audit.append(record)
+    else:
+        with deps.unit_of_work() as repo:
+            repo.add_audit(record)
+    raise closed_error()
+
+
+def closed_error() -> FailedPrecondition:
+    return FailedPrecondition(CLOSED_MESSAGE, reason=PROFILE_CLOSED.upper())

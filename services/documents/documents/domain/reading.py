@@ -70,6 +70,7 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     emergency_identity.validate(access.mode, access.patient_identity)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    reach.refuse_if_closed(deps, w, action=action, now=now, read=True)
     _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
     with deps.unit_of_work() as repo:
         document = repo.get_document(patient_id, document_id)
@@ -136,6 +137,7 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     emergency_identity.validate(access.mode, access.patient_identity)
     w = who(deps, caller, patient_id)
     now = deps.now()
+    reach.refuse_if_closed(deps, w, action=auditing.LIST, now=now, read=True)
     _refuse_wrong_identity(deps, w, access, action=auditing.LIST, now=now)
     gate = permissions.list_decision(w.actor, w.context.settings, mode=access.mode, justification=access.justification)
     if not gate.allowed:

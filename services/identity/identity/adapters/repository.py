@@ -145,6 +145,14 @@ class IdentityRepository:
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id)
                              .values(status="ACTIVE", email=email, activated_at=now))
 
+    def close_account(self, account_id: str) -> None:
+        self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(status="CLOSED"))
+
+    def end_sessions(self, subject_id: str, now: datetime) -> None:
+        """Every refresh token of the subject is revoked: no session of hers refreshes any more."""
+        self.session.execute(refresh_tokens.update().where(
+            refresh_tokens.c.subject_id == subject_id, refresh_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
+
     def update_contact(self, account_id: str, **values: str) -> None:
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(**values))
 

@@ -87,7 +87,8 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         general_practitioners=[pb.GeneralPractitionerContact(
             professional_id=g.professional_id, notification_address=g.notification_address)
             for g in c.general_practitioners],
-        delegate_display_names=c.delegate_display_names)
+        delegate_display_names=c.delegate_display_names,
+        patient_space_closed=c.patient_space_closed)
 
 
 def access_report(r: AccessReport) -> pb.AccessReport:

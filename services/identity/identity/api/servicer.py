@@ -9,8 +9,8 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, delegations, directory,
-                             email_change)
+from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, delegations,
+                             directory, email_change, legal_representation)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -55,6 +55,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def ConfirmEmailChange(self, request, context):
         return convert.account(email_change.confirm_email_change(self._deps, current_caller(), request.account_id,
                                                                  request.change_id, request.code.strip()))
+
+    def CloseAccount(self, request, context):
+        return convert.account(closure.close_account(self._deps, current_caller(), request.account_id,
+                                                     request.password, request.delete_data))
 
     def ActivateAccount(self, request, context):
         activated = accounts.activate_account(self._deps, accounts.Activation(
@@ -184,6 +188,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def RevokeDelegation(self, request, context):
         revoked = delegations.revoke(self._deps, current_caller(), request.delegation_id)
         return convert.delegation(revoked, revoked.state)
+
+    def CreateLegalRepresentation(self, request, context):
+        created = legal_representation.create_legal_representation(
+            self._deps, current_caller(), request.patient_id.strip(), request.delegate_account_id.strip(),
+            request.reason)
+        return convert.delegation(created, created.state)
 
     def SwitchProfile(self, request, context):
         issued = delegations.switch_profile(self._deps, current_caller(), request.patient_id)

@@ -211,13 +211,17 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
             _general_practitioner(repo, m.professional_id) for m in settings.care_team if m.role == MEDECIN_TRAITANT)
         representatives, caregivers = delegations.in_force_for(repo, patient_id, now)
         minor = rules.age_on(account.birth_date, today) < 18
-        if not minor:
+        closed = account.status == CLOSED       # nobody acts for a closed space (its delegations ended with it)
+        if not minor or closed:
             representatives = ()
+        if closed:
+            caregivers = ()
         names = {d: a.full_name for d in (*representatives, *caregivers) if (a := repo.get_account(d)) is not None}
     # read at every request of documents: a revoked or ended delegation stops working at the next one
     return AccessContext(settings=settings, professional=professional, patient_is_minor=minor,
                          legal_representative_account_ids=representatives, caregiver_account_ids=caregivers,
-                         patient=account, general_practitioners=general_practitioners, delegate_display_names=names)
+                         patient=account, general_practitioners=general_practitioners, delegate_display_names=names,
+                         patient_space_closed=closed)
 
 
 def _general_practitioner(repo, professional_id: str) -> GeneralPractitionerContact:

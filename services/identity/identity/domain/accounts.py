@@ -8,7 +8,7 @@ from datetime import datetime
 from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, auditing, directory, rules
+from identity.domain import account_events, auditing, delegate_scope, directory, rules
 from identity.domain.models import (ACCEPTED, ACTIVE, CLOSED, CREATED, LEGAL_REPRESENTATION, OPPOSED, Account, Delegation,
                                     Professional)
 from identity.domain.ports import Dependencies
@@ -178,6 +178,8 @@ def update_contact(deps: Dependencies, caller: Caller, account_id: str, change: 
     postal address only."""
     account_id = resolve_me(caller, account_id)
     operator = caller.actor_type == OPERATOR
+    if acts_for(caller, account_id):
+        delegate_scope.refuse_caregiver(deps, caller, delegate_scope.CONTACT)
     if not operator and not acts_for(caller, account_id):
         raise PermissionDenied("Vous n'avez pas accès à ce profil")
     v = Violations()

@@ -220,3 +220,55 @@ def delegation_end_date_set(caller: Caller, delegation, now: datetime, *, delega
              else f"Date de fin de l'accès de {delegate_name} ({kind}) supprimée")
     return _record(caller, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id, resource_type=DELEGATION,
                    resource_id=delegation.delegation_id, rule=HOLDER, label=label)
+
+
+# ---- closure, delegate scope, support's legal representations (DOMAIN §3.3, §3.4, §4.4) ----
+LEGAL_REPRESENTATIVE, OUTSIDE_DELEGATE_SCOPE, SUPPORT_ON_PROOF, ACCOUNT_CLOSED_RULE = (
+    "legal_representative", "outside_delegate_scope", "support_on_proof", "account_closed")
+
+
+def account_closed(caller: Caller, account_id: str, now: datetime, *, representative_name: str = "") -> AuditRecord:
+    """In the closed space's history; by the holder or one of a minor's legal representatives."""
+    by = f" par {representative_name} (représentant légal)" if representative_name else ""
+    return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
+                   resource_id=account_id, rule=LEGAL_REPRESENTATIVE if representative_name else HOLDER,
+                   label=f"Clôture du profil Mon espace santé{by}")
+
+
+def closure_refused(caller: Caller, account_id: str, now: datetime, refused: str) -> AuditRecord:
+    """A closure attempt with a wrong password (WRONG_PASSWORD) or the lockout it caused (LOCKED_OUT)."""
+    reason = {WRONG_PASSWORD: "mot de passe incorrect",
+              LOCKED_OUT: "trop de tentatives incorrectes, connexion bloquée"}[refused]
+    return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
+                   resource_id=account_id, rule=refused, allowed=False, label=f"Clôture du profil refusée : {reason}")
+
+
+def delegation_ended_by_closure(caller: Caller, delegation, now: datetime, *, delegate_name: str) -> AuditRecord:
+    """In the history of the person represented or helped: the delegation ended because a space closed."""
+    kind = KIND_LABELS.get(delegation.type, delegation.type)
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id, resource_type=DELEGATION,
+                   resource_id=delegation.delegation_id, rule=ACCOUNT_CLOSED_RULE,
+                   label=f"Fin de l'accès de {delegate_name} ({kind}) : profil clôturé")
+
+
+def outside_delegate_scope(delegate: Caller, now: datetime, *, label: str) -> AuditRecord:
+    """A delegate's refused attempt, in the history of the person she acts for (naming both)."""
+    return _record(delegate, now, action=ACCOUNT_CHANGE, patient_id=delegate.on_behalf_of, resource_type=ACCOUNT,
+                   resource_id=delegate.on_behalf_of, rule=OUTSIDE_DELEGATE_SCOPE, allowed=False, label=label)
+
+
+def legal_representation_created(caller: Caller, delegation, now: datetime, *, delegate_name: str) -> AuditRecord:
+    """In the minor's history, which her representatives read: a neutral label, never support's reason."""
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=delegation.delegator_id, resource_type=DELEGATION,
+                   resource_id=delegation.delegation_id, rule=SUPPORT_ON_PROOF,
+                   label=f"{delegate_name} devient représentant légal, sur décision du support Mon espace santé")
+
+
+def legal_representation_reason(caller: Caller, delegation, reason: str, now: datetime) -> AuditRecord:
+    """Support's reason (it may name a court decision), in a record of nobody's history: operators and
+    support find it by actor or delegation (audit's SearchRecords); the patient's side never lists it."""
+    return audit.record(caller, group=GENERAL, resource_type=DELEGATION, action=SETTINGS_CHANGE, patient_id="",
+                        allowed=True, rule=SUPPORT_ON_PROOF, now=now, resource_id=delegation.delegation_id,
+                        justification=reason,
+                        resource_label=f"Représentation légale du profil {delegation.delegator_id} par le profil "
+                                       f"{delegation.delegate_id}, sur justificatif")

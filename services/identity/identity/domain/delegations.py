@@ -23,7 +23,7 @@ from meskit import events
 from meskit.auth import DELEGATE, PATIENT, Caller
 from meskit.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, attestations, auditing, paging, rules
+from identity.domain import account_events, attestations, auditing, delegate_scope, paging, rules
 from identity.domain.models import (ACCEPTED, ACTIVE, BY_REVOCATION, CAREGIVING, LEGAL_REPRESENTATION, PENDING, REFUSED, REVOKED,
                                     Account, Delegation)
 from identity.domain.ports import Dependencies
@@ -117,9 +117,11 @@ def create_delegation(deps: Dependencies, caller: Caller, invitation: Invitation
     v.raise_if_any()
     patient_id = invitation.patient_id if invitation.patient_id not in ("", "me") else (
         caller.on_behalf_of if caller.actor_type == DELEGATE else person)
+    if invitation.type == CAREGIVING and caller.actor_type == DELEGATE:
+        # only the person herself chooses her caregivers: never a delegate acting for her
+        raise delegate_scope.refused(deps, caller, delegate_scope.CAREGIVERS)
     with deps.unit_of_work() as repo:
         if invitation.type == CAREGIVING:
-            # only the person herself chooses her caregivers: never a delegate acting for her
             if caller.actor_type != PATIENT or patient_id != person:
                 raise PermissionDenied("Seule la personne aidée gère ses aidants", reason="NOT_HOLDER")
         elif not is_legal_representative(repo, person, patient_id, now):
@@ -212,6 +214,8 @@ def revoke(deps: Dependencies, caller: Caller, delegation_id: str) -> Delegation
         by_representative = (found.type == LEGAL_REPRESENTATION and not by_delegate
                              and is_legal_representative(repo, person, found.delegator_id, now))
         if not (by_delegate or by_holder or by_representative):
+            if delegate_scope.is_caregiver(caller):
+                raise delegate_scope.refused(deps, caller, delegate_scope.DELEGATIONS, reason="NOT_A_PARTY")
             raise PermissionDenied("Vous ne pouvez pas mettre fin à cet accès", reason="NOT_A_PARTY")
         state = found.state_on(now)
         if state not in (PENDING, ACCEPTED):

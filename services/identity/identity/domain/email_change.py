@@ -10,7 +10,7 @@ from datetime import datetime
 from meskit.auth import PATIENT, Caller
 from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
 
-from identity.domain import account_events, auditing, rules, throttle
+from identity.domain import account_events, auditing, delegate_scope, rules, throttle
 from identity.domain.accounts import resolve_me
 from identity.domain.login import BAD_CODE, is_uuid
 from identity.domain.models import ACTIVE, Account
@@ -34,6 +34,7 @@ def _holder(caller: Caller, account_id: str) -> str:
 
 def start_email_change(deps: Dependencies, caller: Caller, account_id: str, new_email: str,
                        password: str) -> EmailChangeStarted:
+    delegate_scope.refuse_caregiver(deps, caller, delegate_scope.EMAIL)
     account_id = _holder(caller, account_id)
     v = Violations()
     rules.check_email(v, new_email, "new_email", required=True)
@@ -72,6 +73,7 @@ def start_email_change(deps: Dependencies, caller: Caller, account_id: str, new_
 
 
 def confirm_email_change(deps: Dependencies, caller: Caller, account_id: str, change_id: str, code: str) -> Account:
+    delegate_scope.refuse_caregiver(deps, caller, delegate_scope.EMAIL)
     account_id = _holder(caller, account_id)
     v = Violations()
     v.require(change_id, "change_id")

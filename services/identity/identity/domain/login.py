@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meskit.auth import PATIENT, PROFESSIONAL, Caller
-from meskit.errors import Unauthenticated, Violations
+from meskit.errors import FailedPrecondition, Unauthenticated, Violations
 
 from identity.domain import auditing, rules, throttle
 from identity.domain.auditing import LOCKED_OUT, PASSWORD_AND_CODE, WRONG_CODE, WRONG_PASSWORD
-from identity.domain.models import ACTIVE, Credential, Professional
+from identity.domain.models import ACTIVE, CLOSED, Credential, Professional
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_login_code, new_refresh_token, same
 
 BAD_CREDENTIALS = "Identifiant ou mot de passe incorrect"
 BAD_CODE = "Code incorrect ou expiré"
 BAD_SESSION = "Session expirée : veuillez vous reconnecter"
+CLOSED_ACCOUNT = "Ce profil Mon espace santé a été clôturé : la connexion n'est plus possible"
 
 # Verifying against this keeps the time of an unknown login id close to that of a known one.
 _DUMMY_HASH_SOURCE = "timing-equaliser-Aa1!"
@@ -64,7 +65,10 @@ class Login:
             credential = repo.get_credential(login_id)
             subject_active = credential is not None and self._subject_active(repo, credential)
             subject = self._subject(repo, credential) if credential is not None and subject_active else None
+            closed = credential is not None and self._subject_closed(repo, credential)
         password_ok = deps.hasher.verify(credential.password_hash if credential else self._dummy_hash, password)
+        if closed and password_ok:      # told only to whoever holds the password
+            raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
         if not (credential and subject_active and password_ok):
             self._fail(key, client_key, now, subject, WRONG_PASSWORD)
             raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
@@ -101,6 +105,8 @@ class Login:
                 assert challenge is not None
                 repo.consume_challenge(challenge_id, now)
                 credential = repo.get_credential(challenge.login_id)
+                if self._subject_closed(repo, credential):     # closed between the password and the code
+                    raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
                 if not self._subject_active(repo, credential):
                     raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
             elif usable:
@@ -129,6 +135,8 @@ class Login:
                 repo.revoke_family(stored.family_id, now)   # committed: the family is dead
                 repo.add_audit(auditing.session_ended(Caller(stored.subject_type, stored.subject_id), now, reused=True))
                 reuse = True
+            elif stored.subject_type == PATIENT and not self._account_active(repo, stored.subject_id):
+                reuse = False       # a closed space's sessions ended with it
             else:
                 repo.rotate_refresh_token(token_hash, now)
                 return self._issue(stored.subject_type, stored.subject_id, family_id=stored.family_id,
@@ -187,6 +195,18 @@ class Login:
         if credential.subject_type == PROFESSIONAL:
             return repo.get_professional(credential.subject_id) is not None
         account = repo.get_account(credential.subject_id)
+        return account is not None and account.status == ACTIVE
+
+    @staticmethod
+    def _subject_closed(repo, credential) -> bool:
+        if credential.subject_type == PROFESSIONAL:
+            return False
+        account = repo.get_account(credential.subject_id)
+        return account is not None and account.status == CLOSED
+
+    @staticmethod
+    def _account_active(repo, account_id: str) -> bool:
+        account = repo.get_account(account_id)
         return account is not None and account.status == ACTIVE
 
     @staticmethod

@@ -191,6 +191,7 @@ class AccessContext:
     patient: Account | None = None          # names and birth date: documents checks a break-glass identity
     general_practitioners: tuple[GeneralPractitionerContact, ...] = ()
     delegate_display_names: dict[str, str] = field(default_factory=dict)
+    patient_space_closed: bool = False      # archived: nobody reads it (documents answers PROFILE_CLOSED)
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,11 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        mandatory=True),
     _n("REVOCATION_PAR_AIDE", "Fin de l'aide", "L'accès au profil de {profile} vous a été retiré.",
        mandatory=True),
+    _n("AJOUT_REPRESENTANT_LEGAL", "Nouveau représentant légal",
+       "{actor} a désormais accès au profil de {profile} comme représentant légal, sur décision du support.",
+       mandatory=True, producers=IDENTITY),
+    _n("CLOTURE_PROFIL", "Profil clôturé", "Le profil de {actor} a été clôturé : vous n'y avez plus accès.",
+       mandatory=True, producers=IDENTITY),
     # A caregiving's end date (DOMAIN.md §10.5), told to both sides, each on her own profile
     # ({actor}: the other side). Project-owned codes, not in the ens-mobile list of DOMAIN.md §8.
     _n("DATE_FIN_PARTAGE_PROFIL", "Date de fin du partage de profil",
