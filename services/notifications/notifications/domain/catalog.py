@@ -101,7 +101,7 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        mandatory=True, postal=False),
     _n("REVOCATION_PAR_AIDANT", "Fin de l'aide", "Votre aidant a mis fin à son accès au profil de {profile}.",
        mandatory=True),
-    _n("REVOCATION_PAR_AIDE", "Fin de l'aide", "L'accès au profil de {profile} vous a été retiré.",
+    _n("REVOCATION_PAR_AIDE", "Fin de l'aide", "L'accès au profil de {actor} vous a été retiré.",
        mandatory=True),
     _n("AJOUT_REPRESENTANT_LEGAL", "Nouveau représentant légal",
        "{actor} a désormais accès au profil de {profile} comme représentant légal, sur décision du support.",
