@@ -54,7 +54,7 @@ def test_the_caregiver_acts_for_jacqueline_until_she_revokes(platform, jacquelin
             return [r for r in history(me, jacqueline_id)
                     if r.get("resourceId") == uploaded and r["action"] == "ACTION_CREATE"]
         [done] = eventually(uploads_by_sophie, what="the upload in Jacqueline's history")
-        assert done["actor"]["type"] == "ACTOR_TYPE_DELEGATE"
+        assert done["actor"]["type"] == "ACTOR_TYPE_PATIENT"       # audit's types: a delegate is a person
         assert (done["actor"]["id"], done["actor"]["onBehalfOf"]) == (sophie_id, jacqueline_id)
         assert done["actor"]["displayName"] == "Sophie Martin"
 

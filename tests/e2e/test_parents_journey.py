@@ -70,7 +70,7 @@ def test_two_parents_then_the_young_adult(platform):
                     if r.get("resourceId") == seen and r["action"] == "ACTION_DOWNLOAD"}
         reads = eventually(lambda: len(reads_of_seen()) == 2 and reads_of_seen(), what="each parent's read")
         assert {(r["actor"]["type"], r["actor"]["onBehalfOf"]) for r in reads.values()} == {
-            ("ACTOR_TYPE_DELEGATE", child_id)}
+            ("ACTOR_TYPE_PATIENT", child_id)}
         assert {r["actor"]["displayName"] for r in reads.values()} == {"Julien Moreau", "Camille Durand"}
 
         clock = platform.var_dir / "identity-clock-offset"
