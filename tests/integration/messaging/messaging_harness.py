@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import grpc
+import pytest
 import sqlalchemy as sa
 from mes.identity.v1 import identity_pb2 as ipb
 from mes.messaging.v1 import messaging_pb2 as pb
 from mes.messaging.v1 import messaging_pb2_grpc
 
 import documents_harness
-from documents_harness import PASSWORD, Professional, Stack, _serial
+from documents_harness import PASSWORD, Professional, Stack, _serial, error_reason
 from devtools.eventually import eventually
 
 documents_harness.SECRETS["messaging"] = "messaging-client-secret-for-tests-0123456789"
@@ -107,3 +108,10 @@ class MessagingStack(Stack):
 
 def new_file(name: str, data: bytes, content_type: str = "application/pdf") -> pb.NewAttachment:
     return pb.NewAttachment(file=pb.UploadedFile(filename=name, content_type=content_type, content=data))
+
+
+def refused(call, code: grpc.StatusCode, reason: str) -> None:
+    """The call fails with this status and reason ("" = none)."""
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    assert (caught.value.code(), error_reason(caught.value)) == (code, reason), caught.value.details()

@@ -222,7 +222,7 @@ class MessagingRepository:
             index_elements=[receipts.c.message_id, receipts.c.recipient_id], set_=values,
             where=sa.or_(*([receipts.c.delivered_at.is_(None)] if delivered_at is not None else []),
                          *([receipts.c.displayed_at.is_(None)] if displayed_at is not None else []))))
-        return bool(result.rowcount)
+        return bool(getattr(result, "rowcount", 0))
 
     # ---- attachments ----
     def add_attachment(self, a: Attachment) -> None:

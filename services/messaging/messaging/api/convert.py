@@ -18,12 +18,12 @@ PARTICIPANT_TYPES = {PATIENT: pb.PARTICIPANT_TYPE_PATIENT, PROFESSIONAL: pb.PART
 MAILBOXES = {PERSONAL: pb.MAILBOX_TYPE_PERSONAL, ORGANISATIONAL: pb.MAILBOX_TYPE_ORGANISATIONAL,
              APPLICATIVE: pb.MAILBOX_TYPE_APPLICATIVE}
 STATES = {OPEN: pb.CONVERSATION_STATE_OPEN, CLOSED: pb.CONVERSATION_STATE_CLOSED}
-STATE_NAMES = {pb.CONVERSATION_STATE_UNSPECIFIED: "", pb.CONVERSATION_STATE_OPEN: OPEN,
+STATE_NAMES: dict[int, str] = {pb.CONVERSATION_STATE_UNSPECIFIED: "", pb.CONVERSATION_STATE_OPEN: OPEN,
                pb.CONVERSATION_STATE_CLOSED: CLOSED}
 REPLY_OPTIONS = {REPLY: pb.REPLY_OPTION_REPLY, REPLY_TO_ALL: pb.REPLY_OPTION_REPLY_TO_ALL,
                  REPLY_BLOCKED: pb.REPLY_OPTION_REPLY_BLOCKED, NO_REPLY: pb.REPLY_OPTION_NO_REPLY,
                  NEW_MESSAGE: pb.REPLY_OPTION_NEW_MESSAGE}
-REPLY_OPTION_NAMES = {v: k for k, v in REPLY_OPTIONS.items()}
+REPLY_OPTION_NAMES: dict[int, str] = {int(v): k for k, v in REPLY_OPTIONS.items()}
 SOURCES = {UPLOAD: pb.ATTACHMENT_SOURCE_UPLOAD, DOCUMENT: pb.ATTACHMENT_SOURCE_DOCUMENT,
            PROFILE_SYNTHESIS: pb.ATTACHMENT_SOURCE_PROFILE_SYNTHESIS, RECEIVED: pb.ATTACHMENT_SOURCE_RECEIVED}
 DOCUMENTS_TYPES = frozenset({"application/pdf", "image/jpeg", "image/tiff", "text/plain; charset=utf-8",
@@ -31,12 +31,12 @@ DOCUMENTS_TYPES = frozenset({"application/pdf", "image/jpeg", "image/tiff", "tex
 
 
 def state_name(value: int) -> str:
-    return STATE_NAMES.get(value, "")
+    return STATE_NAMES.get(int(value), "")
 
 
 def reply_option_name(value: int) -> str:
     """An unknown number reads as a name the domain refuses."""
-    return REPLY_OPTION_NAMES.get(value, "" if value == pb.REPLY_OPTION_UNSPECIFIED else f"unknown:{value}")
+    return REPLY_OPTION_NAMES.get(int(value), "" if value == pb.REPLY_OPTION_UNSPECIFIED else f"unknown:{value}")
 
 
 def new_attachments(items) -> list[NewAttachment]:
@@ -73,7 +73,7 @@ def conversation(reader_id: str, s: Summary, *, with_preview: bool = True) -> pb
 
 def attachment(a: Attachment) -> pb.Attachment:
     return pb.Attachment(attachment_id=a.attachment_id, filename=a.filename, content_type=a.content_type,
-                         size_bytes=a.size_bytes, sha256=a.sha256, source=SOURCES.get(a.source, 0),
+                         size_bytes=a.size_bytes, sha256=a.sha256, source=SOURCES.get(a.source, pb.ATTACHMENT_SOURCE_UNSPECIFIED),
                          source_document_id=a.source_document_id,
                          can_save_to_documents=a.content_type in DOCUMENTS_TYPES and a.size_bytes <= MAX_ATTACHMENT_BYTES)
 
@@ -94,7 +94,7 @@ def message(m: Message, people: dict[str, Participant], *, reader_id: str, read_
 
 def draft(d: Draft) -> pb.Draft:
     return pb.Draft(draft_id=d.draft_id, patient_id=d.patient_id, conversation_id=d.conversation_id,
-                    recipient_ids=list(d.recipient_ids), reply_option=REPLY_OPTIONS.get(d.reply_option, 0),
+                    recipient_ids=list(d.recipient_ids), reply_option=REPLY_OPTIONS.get(d.reply_option, pb.REPLY_OPTION_UNSPECIFIED),
                     subject=d.subject, body=d.body, attachments=[attachment(a) for a in d.attachments],
                     request_acknowledgement=d.request_acknowledgement,
                     remaining_attachment_bytes=drafting.remaining_bytes(d), created_at=timestamp(d.created_at),

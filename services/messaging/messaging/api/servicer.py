@@ -12,11 +12,17 @@ from mes.messaging.v1 import messaging_pb2 as pb
 from mes.messaging.v1 import messaging_pb2_grpc
 
 from meskit.auth import current_caller
+from meskit.errors import Unimplemented
 
 from messaging.api import convert
 from messaging.domain import attachments as files
 from messaging.domain import conversations, drafts, messages, receipts
 from messaging.domain.ports import Dependencies
+
+
+def _later(part: str) -> Unimplemented:
+    return Unimplemented(f"Pas encore disponible : {part} arrive avec une prochaine étape de la messagerie",
+                         reason="NOT_YET_SERVED")
 
 
 def _when(request, name: str) -> datetime | None:
@@ -124,3 +130,25 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
         receipts.record_receipt(self._deps, current_caller(), request.mssante_message_id, request.recipient_id,
                                 _when(request, "delivered_at"), _when(request, "read_at"))
         return pb.RecordReceiptResponse()
+
+    # ---- later parts of the messaging issue ----
+    def ListContacts(self, request, context):
+        raise _later("la liste des correspondants (pharmacies)")
+
+    def SaveAttachmentToDocuments(self, request, context):
+        raise _later("l'enregistrement d'une pièce jointe dans vos documents")
+
+    def SearchPharmacies(self, request, context):
+        raise _later("la recherche de pharmacies")
+
+    def SendPrescriptionToPharmacy(self, request, context):
+        raise _later("l'envoi d'une ordonnance à une pharmacie")
+
+    def DeliverMessage(self, request, context):
+        raise _later("la passerelle MSSanté")
+
+    def UpsertPharmacies(self, request, context):
+        raise _later("l'annuaire des pharmacies")
+
+    def RecordPharmacyVisits(self, request, context):
+        raise _later("l'historique des pharmacies")

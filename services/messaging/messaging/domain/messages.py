@@ -102,7 +102,9 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
                                            resource_id=message_id, rule="send", now=now))
             if not w.patient_side:
                 repo.add_notice(notices.message_received(w.patient_id, message_id, w.display_name, now), once=True)
-            return repo.get_message(message_id)
+            written = repo.get_message(message_id)
+            assert written is not None
+            return written
     except BaseException:
         files.discard(deps, stored)
         raise
