@@ -1,9 +1,11 @@
 """Secure messaging through the gateway: the demo GP writes to the demo patient with a PDF, she
-reads it and its attachment, her bell counts the message, she answers; the GP closes the
+reads it and its attachment, her bell counts the message, she answers with a file uploaded ahead
+(the gateway's multipart upload); the GP closes the
 conversation and her next answer is refused; her history shows every read."""
 from __future__ import annotations
 
 import base64
+import json
 
 import httpx
 import pytest
@@ -51,8 +53,15 @@ def test_the_gp_writes_she_reads_answers_and_cannot_answer_once_closed(people):
         return [n for n in bell if n["eventType"] == "RECEPTION_MESSAGE"] or None
     assert eventually(rang, what="RECEPTION_MESSAGE in her bell")
 
-    answer = ok(patient.post(f"{base}/conversations/{conversation_id}/messages", json={"body": "Merci docteur"}))
+    # a file too big for a JSON body goes up first as a multipart upload, then is named in the answer
+    note = b"Tension du matin : 12/8\n" * 50_000
+    uploaded = ok(patient.post(f"{base}/attachments", files={
+        "metadata": (None, json.dumps({"filename": "releve.txt"}), "application/json"),
+        "file": ("releve.txt", note, "text/plain")}))
+    answer = ok(patient.post(f"{base}/conversations/{conversation_id}/messages", json={
+        "body": "Merci docteur", "attachments": [{"attachmentId": uploaded["attachmentId"]}]}))
     assert [r["participantId"] for r in answer["recipients"]] == [started["startedBy"]]
+    assert [a["sizeBytes"] for a in answer["attachments"]] == [str(len(note))]
     seen = ok(gp.client.get(f"{base}/conversations/{conversation_id}/messages"))["messages"]
     assert [m["body"] for m in seen] == ["Bonjour, voici le compte rendu.", "Merci docteur"]
     assert "readAt" in seen[0]["receipts"][0]            # the GP sees that she displayed his message

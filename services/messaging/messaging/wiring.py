@@ -1,6 +1,6 @@
 """Composition root of messaging: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval (seconds), now.
+Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval and purge_interval (seconds), now.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from meskit import clients, db, objects
 from meskit.audit_client import AuditClient
 from meskit.config import ConfigError
 from meskit.event_publisher import EventPublisher
+from meskit.loop import Loop
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
@@ -22,10 +23,12 @@ from messaging.adapters.repository import MessagingRepository
 from messaging.adapters.tables import outbox
 from messaging.api.servicer import MessagingServicer
 from messaging.config import MessagingSettings
+from messaging.domain import uploads
 from messaging.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 RELAY_INTERVAL_SECONDS = 0.5
+PURGE_INTERVAL_SECONDS = 600.0
 OBJECT_PREFIX = "messaging/"
 # A request carries a message's attachments inline (10,000,000 bytes at most) with its text.
 MAX_MESSAGE_BYTES = 12 * 1024 * 1024
@@ -68,8 +71,12 @@ def build(settings: MessagingSettings, **overrides):
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
+    purge = Loop("messaging-stale-uploads", lambda: uploads.purge_stale(deps),
+                 overrides.get("purge_interval", PURGE_INTERVAL_SECONDS),
+                 more_work=lambda purged: purged >= uploads.PURGE_BATCH).start()
 
     def on_stop() -> None:
+        purge.stop()
         relay.stop()
         for channel in (identity, audit_channel, notifications_channel, token_channel):
             if channel is not None:

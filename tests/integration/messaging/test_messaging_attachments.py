@@ -75,3 +75,49 @@ def test_a_document_of_her_space_cannot_be_attached_yet(mstack, exchange):
     refused(lambda: mstack.reply(mstack.patient(patient), patient, started.conversation_id,
                                  attachments=[pb.NewAttachment(document_id="some-document")]),
             grpc.StatusCode.UNIMPLEMENTED, "ATTACHMENT_SOURCE_UNAVAILABLE")
+
+
+def upload(mstack, metadata, patient_id: str, name: str, data: bytes, chunk: int = 64 * 1024, **fields):
+    def requests():
+        yield pb.UploadAttachmentRequest(metadata=pb.UploadAttachmentMetadata(patient_id=patient_id, filename=name,
+                                                                              **fields))
+        for start in range(0, len(data), chunk):
+            yield pb.UploadAttachmentRequest(chunk=data[start:start + chunk])
+    return mstack.msg.UploadAttachment(requests(), metadata=metadata, timeout=30)
+
+
+def test_a_file_uploaded_ahead_is_attached_by_its_id_once_and_by_its_uploader_only(mstack, exchange):
+    patient, doctor, started = exchange
+    mine = mstack.patient(patient)
+    data = pdf()
+    uploaded = upload(mstack, mine, patient, "analyse.pdf", data, chunk=100, size_bytes=len(data))
+    assert (uploaded.size_bytes, uploaded.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    kept = pb.NewAttachment(attachment_id=uploaded.attachment_id)
+    refused(lambda: mstack.reply(mstack.professional(doctor), patient, started.conversation_id, attachments=[kept]),
+            grpc.StatusCode.INVALID_ARGUMENT, "ATTACHMENT_NOT_FOUND")
+    sent = mstack.reply(mine, patient, started.conversation_id, "Voici l'analyse", attachments=[kept])
+    assert [a.attachment_id for a in sent.attachments] == [uploaded.attachment_id]
+    _, downloaded = mstack.download_attachment(mstack.professional(doctor), patient, sent.message_id,
+                                               uploaded.attachment_id)
+    assert downloaded == data
+    refused(lambda: mstack.reply(mine, patient, started.conversation_id, attachments=[kept]),
+            grpc.StatusCode.INVALID_ARGUMENT, "ATTACHMENT_NOT_FOUND")
+
+
+def test_uploads_are_checked_like_any_attachment(mstack, exchange):
+    patient, doctor, started = exchange
+    mine = mstack.patient(patient)
+    before = stored_objects(mstack)
+    refused(lambda: upload(mstack, mine, patient, "ordonnance.pdf", EXECUTABLE), grpc.StatusCode.INVALID_ARGUMENT,
+            "UNSUPPORTED_TYPE")
+    refused(lambda: upload(mstack, mine, patient, "gros.txt", b"a" * 5_000_001), grpc.StatusCode.INVALID_ARGUMENT,
+            "TOO_LARGE")
+    refused(lambda: upload(mstack, mine, patient, "a.txt", TEXT, size_bytes=len(TEXT) + 1),
+            grpc.StatusCode.INVALID_ARGUMENT, "SIZE_MISMATCH")
+    refused(lambda: upload(mstack, mstack.patient(mstack.new_patient()), patient, "a.txt", TEXT),
+            grpc.StatusCode.NOT_FOUND, "")
+    assert stored_objects(mstack) == before
+    five = [upload(mstack, mine, patient, f"p{i}.txt", TEXT) for i in range(5)]
+    refused(lambda: mstack.reply(mine, patient, started.conversation_id, attachments=[
+        *(pb.NewAttachment(attachment_id=u.attachment_id) for u in five), new_file("sixth.txt", TEXT)]),
+        grpc.StatusCode.INVALID_ARGUMENT, "TOO_MANY_ATTACHMENTS")

@@ -21,7 +21,7 @@ PARTICIPANT_COLUMNS = ("participant_id", "type", "display_name", "profession_cod
 CONVERSATION_UPDATABLE = frozenset({"state", "closed_by", "closed_at", "deleted_by_patient_at", "last_message_at"})
 DRAFT_UPDATABLE = frozenset({"recipient_ids", "reply_option", "subject", "body", "request_acknowledgement", "updated_at"})
 ATTACHMENT_COLUMNS = ("attachment_id", "patient_id", "filename", "content_type", "size_bytes", "sha256", "object_key",
-                      "source", "source_document_id", "created_at", "position")
+                      "source", "source_document_id", "uploaded_by", "created_at", "position")
 
 
 def _like(text: str) -> str:
@@ -230,8 +230,28 @@ class MessagingRepository:
             **{c: getattr(a, c) for c in ATTACHMENT_COLUMNS}, message_id=a.message_id or None, draft_id=a.draft_id or None))
 
     def move_attachments(self, attachment_ids: list[str], *, message_id: str = "", draft_id: str = "") -> None:
+        if not attachment_ids:
+            return
         self._session.execute(attachments.update().where(attachments.c.attachment_id.in_(attachment_ids))
                               .values(message_id=message_id or None, draft_id=draft_id or None))
+
+    def pending_uploads(self, attachment_ids: list[str], patient_id: str, uploaded_by: str, *,
+                        for_update: bool = False) -> list[Attachment]:
+        """Uploads of this caller for this patient still on neither a message nor a draft."""
+        a = attachments
+        query = sa.select(a).where(a.c.attachment_id.in_(attachment_ids), a.c.patient_id == patient_id,
+                                   a.c.uploaded_by == uploaded_by, a.c.message_id.is_(None), a.c.draft_id.is_(None))
+        return [_attachment(r) for r in self._session.execute(query.with_for_update() if for_update else query)]
+
+    def claim_stale_uploads(self, before, limit: int) -> list[str]:
+        """Deletes uploads never attached, older than `before`; returns their object keys. Rows another
+        replica holds are skipped."""
+        a = attachments
+        stale = (sa.select(a.c.attachment_id).where(a.c.message_id.is_(None), a.c.draft_id.is_(None),
+                                                    a.c.created_at < before)
+                 .order_by(a.c.created_at).limit(limit).with_for_update(skip_locked=True))
+        return list(self._session.execute(a.delete().where(a.c.attachment_id.in_(stale.scalar_subquery()))
+                                          .returning(a.c.object_key)).scalars())
 
     def delete_attachments(self, attachment_ids: list[str]) -> list[str]:
         if not attachment_ids:

@@ -77,8 +77,12 @@ attachments = sa.Table(
     sa.Column("object_key", sa.String(64), nullable=False, unique=True),
     sa.Column("source", sa.String(24), nullable=False),
     sa.Column("source_document_id", sa.String(64), nullable=False, server_default=""),
+    # UploadAttachment: who uploaded it (only they attach it); on neither a message nor a draft until then
+    sa.Column("uploaded_by", sa.String(64), nullable=False, server_default=""),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.CheckConstraint("size_bytes > 0 AND size_bytes <= 5000000", name="size"),
+    sa.Index("ix_attachments_pending", "created_at",
+             postgresql_where=sa.text("message_id IS NULL AND draft_id IS NULL")),
 )
 
 receipts = sa.Table(

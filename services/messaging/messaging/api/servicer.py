@@ -12,17 +12,24 @@ from mes.messaging.v1 import messaging_pb2 as pb
 from mes.messaging.v1 import messaging_pb2_grpc
 
 from meskit.auth import current_caller
-from meskit.errors import Unimplemented
+from meskit.errors import InvalidArgument, Unimplemented
 
 from messaging.api import convert
 from messaging.domain import attachments as files
-from messaging.domain import conversations, drafts, messages, receipts
+from messaging.domain import conversations, drafts, messages, receipts, uploads
 from messaging.domain.ports import Dependencies
 
 
 def _later(part: str) -> Unimplemented:
     return Unimplemented(f"Pas encore disponible : {part} arrive avec une prochaine étape de la messagerie",
                          reason="NOT_YET_SERVED")
+
+
+def _chunks(requests):
+    for message in requests:
+        if message.WhichOneof("payload") != "chunk":
+            raise InvalidArgument("Après les métadonnées, seulement des morceaux du fichier", reason="STREAM_ORDER")
+        yield message.chunk
 
 
 def _when(request, name: str) -> datetime | None:
@@ -93,6 +100,14 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
         yield pb.DownloadAttachmentResponse(metadata=convert.attachment(found))
         for chunk in chunks:
             yield pb.DownloadAttachmentResponse(chunk=chunk)
+
+    def UploadAttachment(self, request_iterator, context):
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("payload") != "metadata":
+            raise InvalidArgument("Le premier message porte les métadonnées du fichier", reason="STREAM_ORDER")
+        meta = first.metadata
+        return convert.attachment(uploads.upload(self._deps, current_caller(), meta.patient_id, meta.filename,
+                                                 meta.size_bytes, _chunks(request_iterator)))
 
     # ---- drafts ----
     def CreateDraft(self, request, context):

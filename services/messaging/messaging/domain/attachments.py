@@ -66,8 +66,9 @@ def _filename(index: int, name: str, extension: str) -> str:
 
 
 def check(new: list[NewAttachment], kept: list[Attachment]) -> list[Checked]:
-    """Every new file checked by its bytes; the message's count and total within the limits."""
-    if len(new) > MAX_ATTACHMENTS:
+    """Every new file checked by its bytes; the message's count and total within the limits.
+    `kept`: the attachments already stored that the message will carry too (the `kept_id`s of `new`)."""
+    if len([n for n in new if not n.kept_id]) + len(kept) > MAX_ATTACHMENTS:
         raise InvalidArgument(f"{MAX_ATTACHMENTS} pièces jointes au plus par message", reason=TOO_MANY)
     checked: list[Checked] = []
     for index, item in enumerate(new):
@@ -92,8 +93,26 @@ def check(new: list[NewAttachment], kept: list[Attachment]) -> list[Checked]:
     return checked
 
 
+def check_one(data: bytes, filename: str) -> Checked:
+    """One uploaded file (UploadAttachment), checked as an attachment of its own."""
+    return check([NewAttachment(file=NewFile(filename, "", data))], [])[0]
+
+
+def resolve_uploads(repo, kept_ids: list[str], patient_id: str, uploaded_by: str, *,
+                    for_update: bool = False) -> list[Attachment]:
+    """The caller's uploads named by `kept_ids`, in that order, or INVALID_ARGUMENT."""
+    if not kept_ids:
+        return []
+    if len(set(kept_ids)) != len(kept_ids):
+        raise InvalidArgument("Une même pièce jointe est nommée deux fois", reason="ATTACHMENT_REPEATED")
+    found = {a.attachment_id: a for a in repo.pending_uploads(kept_ids, patient_id, uploaded_by, for_update=for_update)}
+    if len(found) != len(kept_ids):
+        raise InvalidArgument("Pièce jointe introuvable ou déjà jointe à un message", reason="ATTACHMENT_NOT_FOUND")
+    return [found[k] for k in kept_ids]
+
+
 def store(deps: Dependencies, patient_id: str, checked: list[Checked], now: datetime, *,
-          message_id: str = "", draft_id: str = "", first_position: int = 0) -> list[Attachment]:
+          message_id: str = "", draft_id: str = "", first_position: int = 0, uploaded_by: str = "") -> list[Attachment]:
     """The objects written; the rows are the caller's to add in its transaction."""
     stored: list[Attachment] = []
     try:
@@ -104,7 +123,7 @@ def store(deps: Dependencies, patient_id: str, checked: list[Checked], now: date
                 attachment_id=str(uuid.uuid4()), patient_id=patient_id, filename=c.filename,
                 content_type=c.stored.content_type, size_bytes=len(c.stored.data), sha256=c.sha256, object_key=key,
                 source=UPLOAD, created_at=now, message_id=message_id, draft_id=draft_id,
-                position=first_position + offset))
+                position=first_position + offset, uploaded_by=uploaded_by))
     except Exception as exc:
         discard(deps, stored)
         log.error("attachment storage failed", extra={"error": type(exc).__name__})

@@ -55,12 +55,12 @@ def create_draft(deps: Dependencies, caller: Caller, patient_id: str, *, convers
     w = _patient_side(deps, caller, patient_id)
     _check(subject, body, recipient_ids)
     option = messages.reply_option_of(reply_option) if conversation_id else ""
-    if any(a.kept_id for a in attachments):
-        raise InvalidArgument("Un nouveau brouillon n'a pas encore de pièce jointe à garder", reason="ATTACHMENT_NOT_ON_DRAFT")
-    if conversation_id:
-        with deps.unit_of_work() as repo:
+    kept_ids = [a.kept_id for a in attachments if a.kept_id]
+    with deps.unit_of_work() as repo:
+        if conversation_id:
             visible(repo, w, conversation_id)
-    checked = files.check(attachments, [])
+        uploads = files.resolve_uploads(repo, kept_ids, patient_id, caller.subject)
+    checked = files.check(attachments, uploads)
     now = deps.now()
     draft_id = str(uuid.uuid4())
     stored = files.store(deps, patient_id, checked, now, draft_id=draft_id)
@@ -72,6 +72,8 @@ def create_draft(deps: Dependencies, caller: Caller, patient_id: str, *, convers
                                  request_acknowledgement=request_acknowledgement))
             for a in stored:
                 repo.add_attachment(a)
+            files.resolve_uploads(repo, kept_ids, patient_id, caller.subject, for_update=True)
+            repo.move_attachments(kept_ids, draft_id=draft_id)
             repo.add_audit(auditing.record(w, action=auditing.CREATE, resource_type=auditing.DRAFT,
                                            resource_id=draft_id, rule="patient_side", now=now))
             return _mine(repo, w, draft_id)
@@ -113,12 +115,13 @@ def update_draft(deps: Dependencies, caller: Caller, patient_id: str, draft_id: 
     option = messages.reply_option_of(reply_option) if current.conversation_id else ""
     on_draft = {a.attachment_id: a for a in current.attachments}
     kept_ids = [a.kept_id for a in attachments if a.kept_id]
-    unknown = [k for k in kept_ids if k not in on_draft]
-    if unknown:
-        raise InvalidArgument("Pièce jointe absente de ce brouillon", reason="ATTACHMENT_NOT_ON_DRAFT")
-    if len(attachments) > 5:
-        files.check(attachments, [])       # raises TOO_MANY
-    checked = files.check([a for a in attachments if not a.kept_id], [on_draft[k] for k in kept_ids])
+    upload_ids = [k for k in kept_ids if k not in on_draft]
+    try:
+        with deps.unit_of_work() as repo:
+            uploads = files.resolve_uploads(repo, upload_ids, patient_id, caller.subject)
+    except InvalidArgument:
+        raise InvalidArgument("Pièce jointe absente de ce brouillon", reason="ATTACHMENT_NOT_ON_DRAFT") from None
+    checked = files.check(attachments, [on_draft[k] for k in kept_ids if k in on_draft] + uploads)
     now = deps.now()
     stored = files.store(deps, patient_id, checked, now, draft_id=draft_id, first_position=len(current.attachments))
     try:
@@ -128,6 +131,8 @@ def update_draft(deps: Dependencies, caller: Caller, patient_id: str, draft_id: 
                               request_acknowledgement=request_acknowledgement, updated_at=now)
             for a in stored:
                 repo.add_attachment(a)
+            files.resolve_uploads(repo, upload_ids, patient_id, caller.subject, for_update=True)
+            repo.move_attachments(upload_ids, draft_id=draft_id)
             dropped = repo.delete_attachments([i for i in on_draft if i not in kept_ids])
             repo.add_audit(auditing.record(w, action=auditing.UPDATE, resource_type=auditing.DRAFT,
                                            resource_id=draft_id, rule="patient_side", now=now))

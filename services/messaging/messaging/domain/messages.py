@@ -61,6 +61,10 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
           new_conversation: bool = False, kept: list[Attachment] | None = None, draft_id: str = "") -> Message:
     """`kept`: a draft's attachments, moved onto the message; `draft_id`: the draft then deleted."""
     kept = list(kept or [])
+    kept_ids = [a.kept_id for a in attachments if a.kept_id]
+    if kept_ids:
+        with deps.unit_of_work() as repo:
+            kept += files.resolve_uploads(repo, kept_ids, w.patient_id, w.caller.subject)
     checked = files.check(attachments, kept)
     client_key = f"{w.caller.subject}|{client_message_id}" if client_message_id else ""
     if client_key:
@@ -84,6 +88,8 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
                 current = visible(repo, w, conversation.conversation_id, for_update=True)
                 _writable(w, current)
                 recipients = _recipients(w, current, reply_option, repo)
+            if kept_ids:   # still the caller's, still unattached
+                files.resolve_uploads(repo, kept_ids, w.patient_id, w.caller.subject, for_update=True)
             message = Message(
                 message_id=message_id, conversation_id=conversation.conversation_id, sender_id=w.participant_id,
                 recipient_ids=recipients, body=body, sent_at=now, acknowledgement_requested=request_acknowledgement,

@@ -23,6 +23,7 @@ MAX_MESSAGE_ATTACHMENT_BYTES = 10_000_000  # all of one message's
 MAX_BODY_CHARS = 20_000
 MAX_SUBJECT_CHARS = 200
 PREVIEW_CHARS = 100
+UPLOAD_KEPT_HOURS = 24                    # an uploaded file not attached by then is deleted
 PATIENT_DOMAIN = "patient.mssante.fr"      # DOMAIN §10.6: <NIR+key>@patient.<domain>; also names our Message-IDs
 
 
@@ -81,6 +82,7 @@ class Attachment:
     source: str
     created_at: datetime
     source_document_id: str = ""
+    uploaded_by: str = ""
     message_id: str = ""
     draft_id: str = ""
     position: int = 0

@@ -108,6 +108,7 @@ def upgrade() -> None:
     sa.Column('object_key', sa.String(length=64), nullable=False),
     sa.Column('source', sa.String(length=24), nullable=False),
     sa.Column('source_document_id', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('uploaded_by', sa.String(length=64), server_default='', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('size_bytes > 0 AND size_bytes <= 5000000', name=op.f('ck_attachments_size')),
     sa.ForeignKeyConstraint(['draft_id'], ['drafts.draft_id'], name=op.f('fk_attachments_draft_id_drafts'), ondelete='CASCADE'),
@@ -129,6 +130,8 @@ def upgrade() -> None:
     op.create_index(op.f('ix_messages_conversation_id'), 'messages', ['conversation_id'], unique=False)
     op.create_index(op.f('ix_participants_participant_id'), 'participants', ['participant_id'], unique=False)
     op.create_index(op.f('ix_attachments_draft_id'), 'attachments', ['draft_id'], unique=False)
+    op.create_index('ix_attachments_pending', 'attachments', ['created_at'], unique=False,
+                    postgresql_where=sa.text('message_id IS NULL AND draft_id IS NULL'))
     op.create_index(op.f('ix_attachments_message_id'), 'attachments', ['message_id'], unique=False)
 
 
