@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meskit.audit import AuditRecord
@@ -14,6 +15,7 @@ from meskit.outbox import add_audit_record, add_envelope
 
 from messaging.adapters.tables import (
     attachments, conversations, drafts, messages, outbox, participants, read_markers, receipts)
+from messaging.domain.errors import DuplicateMessage
 from messaging.domain.models import PREVIEW_CHARS, Attachment, Conversation, Draft, Message, Participant, Receipt, Summary
 
 PARTICIPANT_COLUMNS = ("participant_id", "type", "display_name", "profession_code", "specialty", "mssante_address",
@@ -136,11 +138,18 @@ class MessagingRepository:
 
     # ---- messages ----
     def add_message(self, m: Message, *, client_key: str = "") -> None:
-        self._session.execute(messages.insert().values(
-            message_id=m.message_id, conversation_id=m.conversation_id, sender_id=m.sender_id,
-            recipient_ids=list(m.recipient_ids), body=m.body, sent_at=m.sent_at,
-            acknowledgement_requested=m.acknowledgement_requested, written_by_account_id=m.written_by_account_id,
-            signature=m.signature, mssante_message_id=m.mssante_message_id or None, client_key=client_key or None))
+        try:
+            with self._session.begin_nested():
+                self._session.execute(messages.insert().values(
+                    message_id=m.message_id, conversation_id=m.conversation_id, sender_id=m.sender_id,
+                    recipient_ids=list(m.recipient_ids), body=m.body, sent_at=m.sent_at,
+                    acknowledgement_requested=m.acknowledgement_requested,
+                    written_by_account_id=m.written_by_account_id, signature=m.signature,
+                    mssante_message_id=m.mssante_message_id or None, client_key=client_key or None))
+        except IntegrityError as exc:
+            if client_key and "uq_messages_client_key" in str(exc.orig):
+                raise DuplicateMessage() from exc
+            raise
         if m.receipts:
             self._session.execute(receipts.insert(), [
                 {"message_id": m.message_id, "recipient_id": r.recipient_id, "delivered_at": r.delivered_at,

@@ -20,6 +20,7 @@ from messaging.domain import attachments as files
 from messaging.domain import auditing, notices, paging
 from messaging.domain.actors import Who, may_write, signature, who
 from messaging.domain.attachments import NewAttachment
+from messaging.domain.errors import DuplicateMessage
 from messaging.domain.lookup import require_ids, visible
 from messaging.domain.models import (
     MAX_BODY_CHARS, PATIENT_DOMAIN, REPLY, REPLY_TO_ALL, Attachment, Conversation, Message, Receipt)
@@ -111,6 +112,12 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
             written = repo.get_message(message_id)
             assert written is not None
             return written
+    except DuplicateMessage:
+        files.discard(deps, stored)
+        with deps.unit_of_work() as repo:
+            earlier = repo.find_client_message(client_key)
+        assert earlier is not None
+        return earlier
     except BaseException:
         files.discard(deps, stored)
         raise
