@@ -25,6 +25,10 @@ def test_a_caregiver_answers_for_the_person_she_helps_and_signs(mstack):
     acting = switched(mstack, caregiver, helped)
     [listed] = mstack.conversations(acting, helped).conversations
     assert listed.unread_count == 1
+    mstack.msg.MarkConversationRead(pb.MarkConversationReadRequest(
+        patient_id=helped, conversation_id=started.conversation_id), metadata=acting, timeout=10)
+    [seen_by_her] = mstack.conversations(mstack.patient(helped), helped).conversations
+    assert seen_by_her.unread_count == 0             # one marker for her side: her devices and her caregiver agree
     sent = mstack.reply(acting, helped, started.conversation_id, "Elle viendra mardi")
     assert sent.sender.participant_id == helped and sent.written_by_account_id == caregiver
     assert sent.signature == f"rédigé par {full_name(mstack, caregiver)}, l'aidant de {full_name(mstack, helped)}"
