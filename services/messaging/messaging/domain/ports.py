@@ -11,7 +11,7 @@ from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from messaging.domain.actors import AccessContext
-from messaging.domain.models import Attachment, Conversation, Draft, Message, Participant, Summary
+from messaging.domain.models import Attachment, Conversation, Draft, Message, Summary
 
 
 class Repository(Protocol):
@@ -79,6 +79,3 @@ class Dependencies:
     contexts: AccessContexts
     audit: AuditTrail
     now: Callable[[], datetime] = utc_now
-
-
-__all__ = ["AccessContexts", "AuditTrail", "Dependencies", "ObjectStore", "Participant", "Repository", "utc_now"]
