@@ -65,6 +65,7 @@ class LocalPlatform:
         self.mail_dir = self.var_dir / "mail"
         self.log_dir = self.var_dir / "logs"
         self.documents_dir = self.var_dir / "documents"
+        self.messaging_dir = self.var_dir / "messaging"
         self.letters_dir = self.var_dir / "letters"
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
         self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
@@ -225,7 +226,8 @@ class LocalPlatform:
         return {"SIGNING_KEY_FILE": str(self.key_file), "SERVICE_CLIENTS_FILE": str(self.service_clients_file),
                 "AUDIT_SIGNING_KEY_FILE": str(self.audit_key_file),
                 "VAPID_PRIVATE_KEY_FILE": str(self.vapid_key_file),
-                "DOCUMENTS_DIR": str(self.documents_dir), "LETTERS_DIR": str(self.letters_dir)}
+                "DOCUMENTS_DIR": str(self.documents_dir), "MESSAGING_DIR": str(self.messaging_dir),
+                "LETTERS_DIR": str(self.letters_dir)}
 
     def _service_env(self, service: str) -> dict[str, str]:
         env = self._base_env(service)

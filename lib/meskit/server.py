@@ -62,13 +62,15 @@ class KitServer:
 
 
 def build_server(*, service: str, registrations: list[Registration], port: int = 0,
-                 verifier: TokenVerifier | None, host: str = "[::]", max_workers: int = 32) -> KitServer:
+                 verifier: TokenVerifier | None, host: str = "[::]", max_workers: int = 32,
+                 max_message_bytes: int = MAX_MESSAGE_BYTES) -> KitServer:
+    """`max_message_bytes`: the largest request or reply (messaging's carry a message's attachments)."""
     public = {f"/{r.full_name}/{m}" for r in registrations for m in public_methods(r.full_name)}
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{service}-rpc"),
         interceptors=[KitInterceptor(service, verifier, public)],
-        options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        options=[("grpc.max_receive_message_length", max_message_bytes),
+                 ("grpc.max_send_message_length", max_message_bytes),
                  ("grpc.so_reuseport", 0)])
     for registration in registrations:
         registration.add_to_server(registration.servicer, server)

@@ -1,6 +1,6 @@
-from meskit.config import CommonSettings
 from meskit.runner import main
 
+from messaging.config import MessagingSettings
 from messaging.wiring import VERSIONS_DIR, build
 
-main(CommonSettings, build, VERSIONS_DIR)
+main(MessagingSettings, build, VERSIONS_DIR)

@@ -22,7 +22,7 @@ class TestJpegOfSize:
         assert image.format == "JPEG" and image.mode == "RGB"
 
     def test_the_documents_service_stores_it_as_sent(self):
-        from documents.domain.content import accept
+        from meskit.filecheck.content import accept
         data = jpeg_of_size(1_000_000)
         stored = accept(data)
         assert stored.data == data

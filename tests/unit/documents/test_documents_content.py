@@ -6,8 +6,8 @@ import io
 import pytest
 from PIL import Image
 
-from documents.domain import content
-from documents.domain.content import ContentRefused, accept
+from meskit.filecheck import content
+from meskit.filecheck.content import ContentRefused, accept
 
 from documents_samples import EXECUTABLE, RTF, TEXT, jpeg, pdf, png, tiff
 

@@ -8,8 +8,8 @@ import struct
 import pytest
 from PIL import Image
 
-from documents.domain import content
-from documents.domain.content import ContentRefused, accept
+from meskit.filecheck import content
+from meskit.filecheck.content import ContentRefused, accept
 
 from crafted_files import (RTF_WITH_OBJECT, handmade_pdf, jpeg_scan_damaged, jpeg_with_comment, pdf_with_comment,
                            pdf_with_object_stream, zip_archive)

@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 from mes.documents.v1 import documents_pb2 as pb
 
 from meskit.errors import InvalidArgument
+from meskit.filecheck.content import ACCEPTED, MAX_SIZE_BYTES
 
 from documents.domain import listing
 from documents.domain.access import Decision, Mode
 from documents.domain.checking import ActorSpec, DELETE, DEPOSIT, READ, SET_VISIBILITY, UPDATE
-from documents.domain.content import MAX_SIZE_BYTES, ACCEPTED
 from documents.domain.deposit import UploadMeta
 from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.explaining import Explanation

@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, Unavailable, Violations
+from meskit.filecheck import content
 
-from documents.domain import auditing, catalog, content, embargo, reach
+from documents.domain import auditing, catalog, embargo, reach
 from documents.domain.access import ActorType, AuthorType, Decision, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload

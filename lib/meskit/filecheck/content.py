@@ -24,8 +24,8 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from documents.domain import disguises
-from documents.domain.disguises import (  # noqa: F401  (reason codes, listed here with the others)
+from meskit.filecheck import disguises
+from meskit.filecheck.disguises import (  # noqa: F401  (reason codes, listed here with the others)
     PDF_EMBEDDED_FILE, PDF_JAVASCRIPT, PDF_LAUNCH, POLYGLOT, RTF_DDE_FIELD, RTF_EMBEDDED_OBJECT)
 
 MAX_SIZE_BYTES = 5_000_000

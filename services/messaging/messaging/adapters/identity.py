@@ -1,0 +1,46 @@
+"""identity's GetAccessContext (service token), in messaging's terms."""
+from __future__ import annotations
+
+import grpc
+from mes.identity.v1 import identity_pb2 as pb
+from mes.identity.v1 import identity_pb2_grpc
+
+from meskit.errors import Unavailable, received
+
+from messaging.domain.actors import AccessContext, ProfessionalRecord
+
+TIMEOUT_SECONDS = 3.0
+
+
+def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
+    professional = None
+    if reply.HasField("professional") and reply.professional.professional_id:
+        p = reply.professional
+        professional = ProfessionalRecord(
+            professional_id=p.professional_id, rpps=p.rpps, profession_code=p.profession_code,
+            display_name=f"{p.given_name} {p.family_name}".strip(), specialty=p.specialty,
+            mssante_address=p.mssante_address)
+    return AccessContext(
+        patient_id=patient_id,
+        patient_display_name=f"{reply.patient_given_name} {reply.patient_family_name}".strip(),
+        blocked_professional_ids=frozenset(reply.settings.blocked_professional_ids),
+        legal_representative_ids=frozenset(reply.legal_representative_account_ids),
+        caregiver_ids=frozenset(reply.caregiver_account_ids),
+        delegate_display_names=dict(reply.delegate_display_names), professional=professional,
+        space_closed=reply.patient_space_closed)
+
+
+class IdentityAccessContexts:
+    def __init__(self, channel: grpc.Channel):
+        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+
+    def get(self, patient_id: str, professional_id: str = "") -> AccessContext:
+        try:
+            reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(
+                patient_id=patient_id, professional_id=professional_id), timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
+                                            reason="IDENTITY_UNAVAILABLE"),
+                           NOT_FOUND="Profil ou professionnel introuvable",
+                           INVALID_ARGUMENT="Identifiant de profil invalide") from None
+        return context_from_pb(patient_id, reply)

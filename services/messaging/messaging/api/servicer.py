@@ -1,0 +1,169 @@
+"""Thin gRPC servicer: proto in, one use-case call, proto out. Errors rise to the interceptor.
+
+Not served yet (later parts of the messaging issue), answering UNIMPLEMENTED: ListContacts,
+SaveAttachmentToDocuments, SearchPharmacies, SendPrescriptionToPharmacy, DeliverMessage (the
+MSSanté bridge), UpsertPharmacies, RecordPharmacyVisits.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from mes.messaging.v1 import messaging_pb2 as pb
+from mes.messaging.v1 import messaging_pb2_grpc
+
+from meskit.auth import current_caller
+from meskit.errors import InvalidArgument, Unimplemented
+
+from messaging.api import convert
+from messaging.domain import attachments as files
+from messaging.domain import conversations, drafts, messages, receipts, uploads
+from messaging.domain.ports import Dependencies
+
+
+def _later(part: str) -> Unimplemented:
+    return Unimplemented(f"Pas encore disponible : {part} arrive avec une prochaine étape de la messagerie",
+                         reason="NOT_YET_SERVED")
+
+
+def _chunks(requests):
+    for message in requests:
+        if message.WhichOneof("payload") != "chunk":
+            raise InvalidArgument("Après les métadonnées, seulement des morceaux du fichier", reason="STREAM_ORDER")
+        yield message.chunk
+
+
+def _when(request, name: str) -> datetime | None:
+    return getattr(request, name).ToDatetime(tzinfo=timezone.utc) if request.HasField(name) else None
+
+
+class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
+    def __init__(self, deps: Dependencies):
+        self._deps = deps
+
+    # ---- conversations ----
+    def ListConversations(self, request, context):
+        reader_id, found, token = conversations.list_conversations(
+            self._deps, current_caller(), request.patient_id, state=convert.state_name(request.state),
+            unread_only=request.unread_only, participant_id=request.participant_id, query=request.query,
+            page_size=request.page_size, page_token=request.page_token)
+        return pb.ListConversationsResponse(
+            conversations=[convert.conversation(reader_id, s) for s in found],
+            next_page_token=token)
+
+    def GetConversation(self, request, context):
+        w, summary = conversations.get_conversation(self._deps, current_caller(), request.patient_id,
+                                                    request.conversation_id)
+        return convert.conversation(w.reader_id, summary)
+
+    def CreateConversation(self, request, context):
+        w, summary = conversations.create_conversation(
+            self._deps, current_caller(), request.patient_id, recipient_ids=list(request.recipient_ids),
+            subject=request.subject, body=request.body, attachments=convert.new_attachments(request.attachments),
+            request_acknowledgement=request.request_acknowledgement, client_message_id=request.client_message_id)
+        return convert.conversation(w.reader_id, summary, with_preview=False)
+
+    def CloseConversation(self, request, context):
+        w, summary = conversations.close_conversation(self._deps, current_caller(), request.patient_id,
+                                                      request.conversation_id, request.closing_message)
+        return convert.conversation(w.reader_id, summary, with_preview=False)
+
+    def DeleteConversation(self, request, context):
+        files.discard(self._deps, conversations.delete_conversation(self._deps, current_caller(), request.patient_id,
+                                                                    request.conversation_id))
+        return pb.DeleteConversationResponse()
+
+    def MarkConversationRead(self, request, context):
+        w, summary = conversations.mark_read(self._deps, current_caller(), request.patient_id, request.conversation_id)
+        return convert.conversation(w.reader_id, summary, with_preview=False)
+
+    # ---- messages ----
+    def ListMessages(self, request, context):
+        w, conversation, found, marker, token = messages.list_messages(
+            self._deps, current_caller(), request.patient_id, request.conversation_id, page_size=request.page_size,
+            page_token=request.page_token)
+        people = {p.participant_id: p for p in conversation.participants}
+        return pb.ListMessagesResponse(
+            messages=[convert.message(m, people, reader_id=w.reader_id, read_up_to=marker) for m in found],
+            next_page_token=token)
+
+    def SendMessage(self, request, context):
+        w, conversation, sent = messages.send_message(
+            self._deps, current_caller(), request.patient_id, request.conversation_id,
+            reply_option=convert.reply_option_name(request.reply_option), body=request.body,
+            attachments=convert.new_attachments(request.attachments),
+            request_acknowledgement=request.request_acknowledgement, client_message_id=request.client_message_id)
+        return convert.message(sent, {p.participant_id: p for p in conversation.participants}, reader_id=w.reader_id)
+
+    def DownloadAttachment(self, request, context):
+        found, chunks = messages.download(self._deps, current_caller(), request.patient_id, request.message_id,
+                                          request.attachment_id)
+        yield pb.DownloadAttachmentResponse(metadata=convert.attachment(found))
+        for chunk in chunks:
+            yield pb.DownloadAttachmentResponse(chunk=chunk)
+
+    def UploadAttachment(self, request_iterator, context):
+        first = next(request_iterator, None)
+        if first is None or first.WhichOneof("payload") != "metadata":
+            raise InvalidArgument("Le premier message porte les métadonnées du fichier", reason="STREAM_ORDER")
+        meta = first.metadata
+        return convert.attachment(uploads.upload(self._deps, current_caller(), meta.patient_id, meta.filename,
+                                                 meta.size_bytes, _chunks(request_iterator)))
+
+    # ---- drafts ----
+    def CreateDraft(self, request, context):
+        return convert.draft(drafts.create_draft(
+            self._deps, current_caller(), request.patient_id, conversation_id=request.conversation_id,
+            recipient_ids=list(request.recipient_ids), reply_option=convert.reply_option_name(request.reply_option),
+            subject=request.subject, body=request.body, attachments=convert.new_attachments(request.attachments),
+            request_acknowledgement=request.request_acknowledgement))
+
+    def ListDrafts(self, request, context):
+        found, token = drafts.list_drafts(self._deps, current_caller(), request.patient_id, request.page_size,
+                                          request.page_token)
+        return pb.ListDraftsResponse(drafts=[convert.draft(d) for d in found], next_page_token=token)
+
+    def GetDraft(self, request, context):
+        return convert.draft(drafts.get_draft(self._deps, current_caller(), request.patient_id, request.draft_id))
+
+    def UpdateDraft(self, request, context):
+        return convert.draft(drafts.update_draft(
+            self._deps, current_caller(), request.patient_id, request.draft_id,
+            recipient_ids=list(request.recipient_ids), reply_option=convert.reply_option_name(request.reply_option),
+            subject=request.subject, body=request.body, attachments=convert.new_attachments(request.attachments),
+            request_acknowledgement=request.request_acknowledgement))
+
+    def DeleteDraft(self, request, context):
+        drafts.delete_draft(self._deps, current_caller(), request.patient_id, request.draft_id)
+        return pb.DeleteDraftResponse()
+
+    def SendDraft(self, request, context):
+        w, conversation, sent = drafts.send_draft(self._deps, current_caller(), request.patient_id, request.draft_id)
+        return convert.message(sent, {p.participant_id: p for p in conversation.participants}, reader_id=w.reader_id)
+
+    # ---- services ----
+    def RecordReceipt(self, request, context):
+        receipts.record_receipt(self._deps, current_caller(), request.mssante_message_id, request.recipient_id,
+                                _when(request, "delivered_at"), _when(request, "read_at"))
+        return pb.RecordReceiptResponse()
+
+    # ---- later parts of the messaging issue ----
+    def ListContacts(self, request, context):
+        raise _later("la liste des correspondants (pharmacies)")
+
+    def SaveAttachmentToDocuments(self, request, context):
+        raise _later("l'enregistrement d'une pièce jointe dans vos documents")
+
+    def SearchPharmacies(self, request, context):
+        raise _later("la recherche de pharmacies")
+
+    def SendPrescriptionToPharmacy(self, request, context):
+        raise _later("l'envoi d'une ordonnance à une pharmacie")
+
+    def DeliverMessage(self, request, context):
+        raise _later("la passerelle MSSanté")
+
+    def UpsertPharmacies(self, request, context):
+        raise _later("l'annuaire des pharmacies")
+
+    def RecordPharmacyVisits(self, request, context):
+        raise _later("l'historique des pharmacies")
