@@ -85,7 +85,8 @@ def create_draft(deps: Dependencies, caller: Caller, patient_id: str, *, convers
 def list_drafts(deps: Dependencies, caller: Caller, patient_id: str, page_size: int, page_token: str) -> tuple[list[Draft], str]:
     require_ids(patient_id=patient_id)
     offset, limit = paging.page(page_size, page_token)
-    w = _patient_side(deps, caller, patient_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.LIST, resource_type=auditing.DRAFT):
+        w = _patient_side(deps, caller, patient_id)
     with deps.unit_of_work() as repo:
         found = repo.list_drafts(patient_id, offset=offset, limit=limit + 1)
     deps.audit.append(auditing.record(w, action=auditing.LIST, resource_type=auditing.DRAFT, resource_id="",
@@ -95,9 +96,11 @@ def list_drafts(deps: Dependencies, caller: Caller, patient_id: str, page_size: 
 
 def get_draft(deps: Dependencies, caller: Caller, patient_id: str, draft_id: str) -> Draft:
     require_ids(patient_id=patient_id, draft_id=draft_id)
-    w = _patient_side(deps, caller, patient_id)
-    with deps.unit_of_work() as repo:
-        found = _mine(repo, w, draft_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.READ, resource_type=auditing.DRAFT,
+                                    resource_id=draft_id):
+        w = _patient_side(deps, caller, patient_id)
+        with deps.unit_of_work() as repo:
+            found = _mine(repo, w, draft_id)
     deps.audit.append(auditing.record(w, action=auditing.READ, resource_type=auditing.DRAFT, resource_id=draft_id,
                                       rule="patient_side", now=deps.now()))
     return found
