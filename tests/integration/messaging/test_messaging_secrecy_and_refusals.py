@@ -44,6 +44,13 @@ def test_a_conversation_hidden_from_the_legal_representative_is_the_minors_and_t
     mine = mstack.patient(child)
     assert {c.conversation_id for c in mstack.conversations(mine, child).conversations} == {
         secret.conversation_id, seen.conversation_id}
+    draft = mstack.msg.CreateDraft(pb.CreateDraftRequest(patient_id=child, conversation_id=secret.conversation_id,
+                                                         body="Je voulais ajouter"), metadata=mine, timeout=10)
+    assert mstack.msg.ListDrafts(pb.ListDraftsRequest(patient_id=child), metadata=as_parent, timeout=10).drafts == []
+    refused(lambda: mstack.msg.GetDraft(pb.GetDraftRequest(patient_id=child, draft_id=draft.draft_id),
+                                        metadata=as_parent, timeout=10), grpc.StatusCode.NOT_FOUND, "")
+    assert [d.draft_id for d in mstack.msg.ListDrafts(pb.ListDraftsRequest(patient_id=child), metadata=mine,
+                                                      timeout=10).drafts] == [draft.draft_id]
     mstack.reply(mine, child, secret.conversation_id, "Merci docteur")
     assert len(mstack.messages(mstack.professional(doctor), child, secret.conversation_id)) == 2
     notices = mstack.messaging_published(child, "RECEPTION_MESSAGE")

@@ -302,8 +302,13 @@ class MessagingRepository:
         found = self._drafts(drafts.c.draft_id == draft_id, for_update=for_update)
         return found[0] if found else None
 
-    def list_drafts(self, patient_id: str, *, offset: int, limit: int) -> list[Draft]:
-        return self._drafts(drafts.c.patient_id == patient_id, offset=offset, limit=limit)
+    def list_drafts(self, patient_id: str, *, offset: int, limit: int, without_secret: bool = False) -> list[Draft]:
+        """`without_secret`: leaves out the drafts on conversations hidden from the legal representatives."""
+        conditions = [drafts.c.patient_id == patient_id]
+        if without_secret:
+            conditions.append(~sa.exists().where(conversations.c.conversation_id == drafts.c.conversation_id,
+                                                 conversations.c.hidden_from_legal_representatives.is_(True)))
+        return self._drafts(*conditions, offset=offset, limit=limit)
 
     def update_draft(self, draft_id: str, **values: Any) -> None:
         unknown = set(values) - DRAFT_UPDATABLE

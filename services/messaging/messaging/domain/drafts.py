@@ -45,6 +45,10 @@ def _mine(repo, w: Who, draft_id: str, *, for_update: bool = False) -> Draft:
     found = repo.get_draft(draft_id, for_update=for_update)
     if found is None or found.patient_id != w.patient_id:
         raise NotFound(NO_SUCH_DRAFT)
+    if found.conversation_id and w.kept_from_secret:
+        on = repo.get_conversation(found.conversation_id)
+        if on is not None and on.hidden_from_legal_representatives:
+            raise NotFound(NO_SUCH_DRAFT)
     return found
 
 
@@ -88,7 +92,7 @@ def list_drafts(deps: Dependencies, caller: Caller, patient_id: str, page_size: 
     with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.LIST, resource_type=auditing.DRAFT):
         w = _patient_side(deps, caller, patient_id)
     with deps.unit_of_work() as repo:
-        found = repo.list_drafts(patient_id, offset=offset, limit=limit + 1)
+        found = repo.list_drafts(patient_id, offset=offset, limit=limit + 1, without_secret=w.kept_from_secret)
     deps.audit.append(auditing.record(w, action=auditing.LIST, resource_type=auditing.DRAFT, resource_id="",
                                       rule="patient_side", now=deps.now()))
     return found[:limit], paging.next_token(offset, limit, len(found))
