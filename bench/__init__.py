@@ -17,7 +17,9 @@ seeds the demo people, then measures, one after the other and each for a bounded
       bytes to the same S3 endpoint (the platform runs with its moto S3 server);
   (j), (k) audit AppendRecord and AppendRecords (batches), against (l), (m) raw one-row and
       batched INSERTs into a throwaway database of the same PostgreSQL
-      (bench/documents_audit.py; shorter timing: --io-warmup, --io-duration).
+      (bench/documents_audit.py; shorter timing: --io-warmup, --io-duration);
+  (n) the messaging through the gateway: the demo GP starts a conversation with the demo patient
+      and she reads its message, against (c) (bench/messaging.py; the shorter timing too).
 
 and prints requests/s, p50, p99, where the CPU went, and the ratios to the baselines.
 

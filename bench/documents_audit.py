@@ -60,10 +60,10 @@ def _post_document(client, patient_id: str, metadata: dict, data: bytes, filenam
     return json.loads(answer)
 
 
-def _pending_outbox(platform) -> int | None:
-    """documents' outbox events not yet relayed (audit records, notices); None if unreadable."""
+def _pending_outbox(platform, service: str = "documents") -> int | None:
+    """The service's outbox events not yet relayed (audit records, notices); None if unreadable."""
     import sqlalchemy as sa
-    engine = sa.create_engine(platform.database_url("documents"))
+    engine = sa.create_engine(platform.database_url(service))
     try:
         with engine.connect() as connection:
             return connection.execute(sa.text("SELECT count(*) FROM outbox WHERE published_at IS NULL")).scalar()
@@ -73,15 +73,15 @@ def _pending_outbox(platform) -> int | None:
         engine.dispose()
 
 
-def _drain_outbox(ctx, timeout: float = 20.0) -> str:
-    """Wait (bounded) until documents has relayed its outbox, so that it does not run into the
+def _drain_outbox(ctx, timeout: float = 20.0, service: str = "documents") -> str:
+    """Wait (bounded) until the service has relayed its outbox, so that it does not run into the
     next measurement; says how long it took."""
     started = time.monotonic()
     while True:
-        pending = _pending_outbox(ctx.fixture.platform)
+        pending = _pending_outbox(ctx.fixture.platform, service)
         if not pending:
-            return f"documents' outbox relayed within {time.monotonic() - started:.1f} s" if pending == 0 else \
-                "documents' outbox not readable"
+            return f"the outbox of {service} relayed within {time.monotonic() - started:.1f} s" if pending == 0 \
+                else f"the outbox of {service} not readable"
         if time.monotonic() - started > timeout:
             return f"{pending} outbox events still pending after {timeout:g} s"
         time.sleep(0.25)

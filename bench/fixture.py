@@ -98,7 +98,8 @@ def create_professionals(fixture: Fixture, count: int) -> list[Account]:
 def prepare(platform: LocalPlatform, accounts_needed: int) -> Fixture:
     """Seed the demo people, activate the demo patient, and gather `accounts_needed` accounts
     that can log in: the patient, the demo professionals, then bench professionals."""
-    demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json")
+    demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json",
+                platform.address("messaging"))
     fixture = Fixture(platform, demo)
     activate_and_login(platform.gateway_url, platform.mail_dir, demo["patient"])
     accounts: list[Account] = [(PATIENT_LOGIN_ID, PATIENT_PASSWORD, PATIENT_EMAIL)]

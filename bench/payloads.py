@@ -107,3 +107,25 @@ RAW_INSERT = (f"INSERT INTO {RAW_TABLE} (record_id, occurred_at, actor_type, act
 def raw_row(patient_id: str, actor_id: str, documents: int = 20) -> tuple:
     return (uuid.uuid4(), datetime.now(timezone.utc), "PATIENT", "LIST", "ALLOWED", "holder", patient_id,
             actor_id, f"{documents} document(s) affiché(s) sur {documents}", os.urandom(32))
+
+
+# ---- (n) messaging ----
+MESSAGE_SUBJECT = "Résultats de votre prise de sang"
+MESSAGE_BODY = ("Bonjour Madame Martin, vos résultats sont arrivés et sont normaux. "
+                "Nous en reparlerons à votre prochaine consultation. Bien cordialement, Dr Bernard")
+
+
+def conversation_body(client_message_id: str) -> bytes:
+    """POST /v1/patients/{patient_id}/conversations as the GP: a subject and a short French message,
+    with an idempotency key of its own (a reconnect's retry answers the same message)."""
+    return json.dumps({"subject": MESSAGE_SUBJECT, "body": MESSAGE_BODY, "clientMessageId": client_message_id},
+                      ensure_ascii=False).encode()
+
+
+def read_back(listing: dict, conversation_id: str) -> str:
+    """The one message of a conversation just started, as ListMessages answered it; its id."""
+    messages = listing.get("messages", [])
+    if len(messages) != 1 or messages[0].get("conversationId") != conversation_id \
+            or messages[0].get("body") != MESSAGE_BODY:
+        raise RuntimeError(f"the conversation {conversation_id} did not read back its one message")
+    return messages[0]["messageId"]

@@ -69,7 +69,7 @@ class Context:
 
     def meter(self) -> CpuMeter:
         fixture, services = self.fixture, [s for s in self.fixture.platform.processes if s != "gateway"]
-        alone = ("identity", "documents", "audit")
+        alone = ("identity", "documents", "audit", "messaging")
         others = [s for s in services if s not in alone]
         groups = [
             Group("gateway", processes_of(lambda: [fixture.pid("gateway")])),
@@ -250,3 +250,9 @@ from bench import documents_audit  # noqa: E402
 
 MEASUREMENTS += [Measurement(key, run, short=True) for key, run in documents_audit.MEASURES]
 RATIOS += documents_audit.RATIOS
+
+# (n): the messaging, a message sent and read through the gateway (bench/messaging.py).
+from bench import messaging  # noqa: E402
+
+MEASUREMENTS += [Measurement(key, run, short=True) for key, run in messaging.MEASURES]
+RATIOS += messaging.RATIOS

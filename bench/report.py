@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bench.plan import RATIOS, Result
 
-CPU_COLUMNS = ["gateway", "identity", "documents", "audit", "other services", "postgres", "bench+smtp+s3",
+CPU_COLUMNS = ["gateway", "identity", "documents", "audit", "messaging", "other services", "postgres", "bench+smtp+s3",
                "load generator", "reference server", "notifications worker"]
 
 

@@ -6,7 +6,10 @@ physiotherapist in her care team, as she would have added them: normal-mode read
 §10.2); the pharmacist is not in it. Her daughter Sophie is her caregiver (an accepted caregiving).
 A family: Léa, 17, turns 18 three weeks after the first run; her father Julien is the legal
 representative the insurer knows; Camille, her mother, has her own activated space and is not her
-representative yet (Julien invites her, DOMAIN §3.3)."""
+representative yet (Julien invites her, DOMAIN §3.3).
+Her GP has written to her through messaging (a short message with a PDF attached, her bell rings),
+and one pharmacy of the directory, with its organisational MSSanté mailbox, is in her reimbursement
+history ("déjà fréquentée")."""
 from __future__ import annotations
 
 import json
@@ -16,8 +19,11 @@ from pathlib import Path
 import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
+from mes.messaging.v1 import messaging_pb2 as mpb
+from mes.messaging.v1 import messaging_pb2_grpc
 
-from meskit.auth import OPERATOR, PATIENT, Caller, TokenSigner
+from devtools.samples import blank_pdf
+from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, Caller, TokenSigner
 
 DEMO_PASSWORD = "Demo-Sante-2026!"
 
@@ -67,13 +73,24 @@ PROFESSIONALS = {
            "mssante_address": "paul.bernard@medecin.mssante.fr", "city": "Paris"},
     "pharmacist": {"rpps": "10107654321", "profession_code": "21", "given_name": "Claire", "family_name": "Petit",
                    "specialty": "Pharmacie d'officine", "login_id": "ph.petit", "email": "claire.petit@pharmacie.example",
-                   "mssante_address": "pharmacie.petit@pharmacien.mssante.fr", "city": "Paris"},
+                   "mssante_address": "claire.petit@pharmacien.mssante.fr", "city": "Paris"},
     "physiotherapist": {"rpps": "10109876543", "profession_code": "70", "given_name": "Marc", "family_name": "Leroy",
                         "specialty": "Masso-kinésithérapie", "login_id": "kine.leroy",
                         "email": "marc.leroy@kine.example", "mssante_address": "marc.leroy@kine.mssante.fr",
                         "city": "Montreuil"},
 }
 CARE_TEAM = {"gp": pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT, "physiotherapist": pb.CARE_TEAM_ROLE_UNSPECIFIED}
+
+# The GP's message to the patient (a new conversation with a PDF), and the pharmacy she goes to: the
+# pharmacist's officine, whose organisational mailbox is not the pharmacist's personal one.
+GP_MESSAGE = {"subject": "Résultats de votre bilan sanguin",
+              "body": "Bonjour Madame Martin,\n\nVos résultats sont arrivés : ils sont bons. Je vous joins le "
+                      "compte rendu ; nous en reparlerons lors de votre prochaine visite.\n\nBien cordialement,\n"
+                      "Dr Paul Bernard",
+              "filename": "compte-rendu-bilan-sanguin.pdf", "client_message_id": "demo-gp-bilan-sanguin"}
+PHARMACY = {"finess": "750012346", "name": "Pharmacie des Lilas", "address": "3 rue des Lilas",
+            "postal_code": "75011", "city": "Paris", "phone": "01 43 55 12 34",
+            "mssante_address": "pharmacie.lilas@pharmacien.mssante.fr"}
 
 
 def operator_token(key_file: Path, issuer: str = "mes-identity", audience: str = "mes-api") -> str:
@@ -85,15 +102,20 @@ def _token(key_file: Path, caller: Caller, issuer: str = "mes-identity", audienc
     return signer.sign(caller)[0]
 
 
-def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
-    """Create the demo people once; return what a person needs to try the platform."""
+def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: str = "") -> dict:
+    """Create the demo people once; return what a person needs to try the platform. With
+    `messaging_addr`, the GP's message and the pharmacy too (added to an older state file)."""
     if state_file.exists():
         demo = json.loads(state_file.read_text())
+        before = dict(demo)
         if "child" not in demo:     # data of a run before the family existed
             with grpc.insecure_channel(identity_addr) as channel:
                 demo.update(_family(identity_pb2_grpc.IdentityServiceStub(channel), key_file,
                                     [("authorization", f"Bearer {operator_token(key_file)}")],
                                     demo["patient"]["account_id"]))
+        if messaging_addr:
+            demo.update(_messaging(messaging_addr, key_file, demo))
+        if demo != before:
             state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
         return demo
     metadata = [("authorization", f"Bearer {operator_token(key_file)}")]
@@ -119,8 +141,54 @@ def seed(identity_addr: str, key_file: Path, state_file: Path) -> dict:
                 patient_id=demo["patient"]["account_id"], professional_id=demo["professionals"][role]["professional_id"],
                 role=care_team_role), metadata=as_patient, timeout=10)
         demo.update(_family(stub, key_file, metadata, demo["patient"]["account_id"]))
+    if messaging_addr:
+        demo.update(_messaging(messaging_addr, key_file, demo))
     state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
     return demo
+
+
+def _messaging(messaging_addr: str, key_file: Path, demo: dict) -> dict:
+    """What messaging holds of the demo that `demo` does not have yet."""
+    added = {}
+    with grpc.insecure_channel(messaging_addr) as channel:
+        stub = messaging_pb2_grpc.MessagingServiceStub(channel)
+        if "gp_conversation" not in demo:
+            added["gp_conversation"] = _gp_message(stub, key_file, demo)
+        if "pharmacy" not in demo:
+            added.update(_pharmacy(stub, key_file, demo["patient"]["account_id"]))
+    return added
+
+
+def _gp_message(stub, key_file: Path, demo: dict) -> dict:
+    """The GP writes to the patient: a new conversation, its message and a PDF (a retry answers the
+    same message: client_message_id)."""
+    gp = demo["professionals"]["gp"]
+    as_gp = _token(key_file, Caller(PROFESSIONAL, gp["professional_id"], profession_code=gp["profession_code"],
+                                    rpps=gp["rpps"]))
+    started = stub.CreateConversation(mpb.CreateConversationRequest(
+        patient_id=demo["patient"]["account_id"], subject=GP_MESSAGE["subject"], body=GP_MESSAGE["body"],
+        client_message_id=GP_MESSAGE["client_message_id"], attachments=[mpb.NewAttachment(file=mpb.UploadedFile(
+            filename=GP_MESSAGE["filename"], content_type="application/pdf", content=blank_pdf()))]),
+        metadata=[("authorization", f"Bearer {as_gp}")], timeout=30)
+    return {"conversation_id": started.conversation_id, "subject": started.subject}
+
+
+def _pharmacy(stub, key_file: Path, patient_id: str) -> dict:
+    """The pharmacy in the directory and one visit of the patient there (the insurer's feed)."""
+    operator = [("authorization", f"Bearer {operator_token(key_file)}")]
+    try:
+        stub.UpsertPharmacies(mpb.UpsertPharmaciesRequest(pharmacies=[mpb.Pharmacy(**PHARMACY)]),
+                              metadata=operator, timeout=10)
+        stub.RecordPharmacyVisits(mpb.RecordPharmacyVisitsRequest(visits=[mpb.PharmacyVisit(
+            patient_id=patient_id, finess=PHARMACY["finess"],
+            visit_date=(date.today() - timedelta(days=12)).isoformat())]), metadata=operator, timeout=10)
+    except grpc.RpcError as error:
+        # The pharmacy RPCs land on another branch: the lead removes this guard at merge.
+        if error.code() != grpc.StatusCode.UNIMPLEMENTED:
+            raise
+        return {}           # not in the state file: a later run adds it once they are served
+    return {"pharmacy": {"finess": PHARMACY["finess"], "name": PHARMACY["name"],
+                         "mssante_address": PHARMACY["mssante_address"]}}
 
 
 def _person_nir(person: dict) -> str:

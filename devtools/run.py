@@ -23,7 +23,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services and the gateway…", flush=True)
     with platform:
-        demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json")
+        demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json",
+                    platform.address("messaging"))
         patient = demo["patient"]
         lines = [
             "", "Mon espace santé is running.",
@@ -37,6 +38,9 @@ def main() -> None:
             f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "
             f"Vitale serial {patient['vitale_serial']}",
             f"    activate and log in: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
+            f"    her messages: Dr Bernard wrote « {demo['gp_conversation']['subject']} » (a PDF attached)",
+            *([f"    her pharmacy: {demo['pharmacy']['name']} (FINESS {demo['pharmacy']['finess']}, mailbox "
+               f"{demo['pharmacy']['mssante_address']})"] if "pharmacy" in demo else []),
             "  Demo people with their own space (password " + demo["password"] + "):",
             *[f"    {label:<44} login {demo[role]['login_id']}" for role, label in (
                 ("caregiver", "Sophie Martin, Jacqueline's caregiver"),
@@ -46,6 +50,7 @@ def main() -> None:
             "her father switches to her profile",
             "  Demo professionals (password " + demo["password"] + "):",
             *[f"    {role:<16} login {p['login_id']:<12} profession {p['profession_code']}  RPPS {p['rpps']}"
+              + (f"  MSSanté {p['mssante_address']}" if p.get("mssante_address") else "")
               for role, p in demo["professionals"].items()],
             "", "Ctrl-C stops everything.",
         ]

@@ -23,7 +23,8 @@ def platform(tmp_path_factory):
                               "DELEGATION_JOBS_INTERVAL_SECONDS": "1"},
                  "documents": {"ATTESTATIONS_INTERVAL_SECONDS": "1"}}
     with LocalPlatform(var_dir, extra_env=extra_env) as running:
-        running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json")
+        running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
+                            running.address("messaging"))
         yield running
 
 

@@ -1,12 +1,14 @@
 """Acceptance of the foundation, through the gateway of a running platform."""
 from __future__ import annotations
 
+import json
+
 import grpc
 import pytest
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
-from devtools.demo import DEMO_PASSWORD, operator_token
+from devtools.demo import DEMO_PASSWORD, GP_MESSAGE, PHARMACY, operator_token, seed
 from devtools.platform import SERVICES
 from meskit.auth import Caller, TokenSigner, generate_private_key_pem
 
@@ -32,6 +34,40 @@ class TestDemoPatient:
         assert second.status_code == 200
         reused = gateway.post("/v1/sessions:refresh", json={"refresh_token": first["refreshToken"]})
         assert reused.status_code == 401 and reused.json()["reason"] == "REFRESH_TOKEN_REUSED"
+
+
+class TestDemoMessages:
+    def test_her_gp_has_written_to_her_with_a_pdf(self, platform, gateway, patient_session):
+        demo, session = platform.demo, patient_session[0]
+        patient_id, headers = demo["patient"]["account_id"], {"Authorization": f"Bearer {session['accessToken']}"}
+        conversation_id = demo["gp_conversation"]["conversation_id"]
+        listed = gateway.get(f"/v1/patients/{patient_id}/conversations", headers=headers).json()["conversations"]
+        [hers] = [c for c in listed if c["conversationId"] == conversation_id]
+        assert hers["startedBy"] == demo["professionals"]["gp"]["professional_id"]
+        assert hers["subject"] == GP_MESSAGE["subject"] == demo["gp_conversation"]["subject"]
+        [message] = gateway.get(f"/v1/patients/{patient_id}/conversations/{conversation_id}/messages",
+                                headers=headers).json()["messages"]
+        assert message["body"] == GP_MESSAGE["body"]
+        assert [(a["filename"], a["contentType"]) for a in message["attachments"]] == [
+            (GP_MESSAGE["filename"], "application/pdf")]
+
+    def test_seeding_again_changes_nothing_and_an_older_state_file_gets_the_new_keys(self, platform, tmp_path):
+        again = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json",
+                     platform.address("messaging"))
+        assert again == platform.demo
+        older = {k: v for k, v in platform.demo.items() if k not in ("gp_conversation", "pharmacy")}
+        state = tmp_path / "demo.json"
+        state.write_text(json.dumps(older))
+        completed = seed(platform.address("identity"), platform.key_file, state, platform.address("messaging"))
+        assert completed["gp_conversation"] == platform.demo["gp_conversation"]     # the same message, not a second
+        assert json.loads(state.read_text()) == completed
+        assert ("pharmacy" in completed) == ("pharmacy" in platform.demo)
+
+    def test_her_pharmacy_is_an_organisational_mailbox_not_the_pharmacists(self, platform):
+        pharmacist = platform.demo["professionals"]["pharmacist"]["mssante_address"]
+        assert PHARMACY["mssante_address"] != pharmacist and pharmacist.startswith("claire.petit@")
+        if "pharmacy" in platform.demo:          # seeded once the pharmacy RPCs are served
+            assert platform.demo["pharmacy"]["mssante_address"] == PHARMACY["mssante_address"]
 
 
 def _signed(platform, *, key: bytes | None = None, audience="mes-api", now=None, subject=None):

@@ -163,8 +163,15 @@ def test_the_chart_lists_exactly_the_services_of_the_folders():
     assert sorted(schema["properties"]["services"]["properties"]) == SERVICES
 
 
-def test_print_files_and_documents_go_to_buckets_of_their_own(scenario):
+def test_print_files_attachments_and_documents_go_to_buckets_of_their_own(scenario):
     _, configmaps, deployments, _, _ = scenario
     buckets = {service: container_env(deployments[service], configmaps)["S3_BUCKET"]["value"]
-               for service in ("documents", "notifications")}
-    assert buckets == {"documents": "mes-documents", "notifications": "mes-letters"}
+               for service in ("documents", "notifications", "messaging")}
+    assert buckets == {"documents": "mes-documents", "notifications": "mes-letters", "messaging": "mes-messaging"}
+
+
+def test_messaging_is_told_where_the_services_it_calls_are(scenario):
+    _, configmaps, deployments, _, _ = scenario
+    env = container_env(deployments["messaging"], configmaps)
+    assert {"IDENTITY_ADDR", "DOCUMENTS_ADDR", "AUDIT_ADDR", "NOTIFICATIONS_ADDR"} <= env.keys()
+    assert env["DOCUMENTS_ADDR"]["value"].split(":")[0].endswith("documents")

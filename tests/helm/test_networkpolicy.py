@@ -131,6 +131,12 @@ class TestReachability:
         assert "identity" in calls["documents"] & calls["messaging"] & calls["agenda"] & calls["notifications"]
         assert not any("gateway" in c for c in calls.values()), "nothing inside calls the gateway"
 
+    def test_messaging_calls_what_its_messages_need_and_only_the_gateway_calls_it(self):
+        calls = declared_calls()
+        assert calls["messaging"] == {"identity", "documents", "audit", "notifications"}, \
+            "access contexts, saving attachments into documents, the reads' records, the patient's notices"
+        assert {src for src, callees in calls.items() if "messaging" in callees} == {"gateway"}
+
     def test_no_other_pod_reaches_a_service(self, cluster):
         policies, pods, _ = cluster
         strangers = [Pod("same-namespace", {"app": "other"}),

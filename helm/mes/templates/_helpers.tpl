@@ -157,7 +157,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with $v.s3.region -}}
 {{- $_ := set $env "S3_REGION" . -}}
 {{- end -}}
-{{- $_ := set $env "S3_BUCKET" (ternary $v.s3.lettersBucket $v.s3.bucket (eq $svc.name "notifications")) -}}
+{{- $buckets := dict "notifications" $v.s3.lettersBucket "messaging" $v.s3.messagingBucket -}}
+{{- $_ := set $env "S3_BUCKET" (get $buckets $svc.name | default $v.s3.bucket) -}}
 {{- end -}}
 {{- if has "smtp" ($svc.uses | default list) -}}
 {{- $_ := set $env "SMTP_HOST" $v.smtp.host -}}

@@ -32,7 +32,7 @@ def test_every_read_leaves_one_record_of_messaging_without_any_content(mstack, w
         ("message", apb.ACTION_LIST), ("conversation", apb.ACTION_READ), ("conversation", apb.ACTION_LIST),
         ("attachment", apb.ACTION_DOWNLOAD)])
     for r in records:
-        assert r.service == "messaging" and r.group == apb.ACTIVITY_GROUP_MEDICAL_DOCUMENT
+        assert r.service == "messaging" and r.group == apb.ACTIVITY_GROUP_MESSAGING
         assert r.decision == apb.DECISION_ALLOWED and "Vos résultats" not in r.resource_label
 
 

@@ -43,7 +43,8 @@ class MessagingRepository:
     def add_conversation(self, c: Conversation) -> None:
         self._session.execute(conversations.insert().values(
             conversation_id=c.conversation_id, patient_id=c.patient_id, subject=c.subject, state=c.state,
-            started_by=c.started_by, created_at=c.created_at, last_message_at=c.last_message_at))
+            started_by=c.started_by, created_at=c.created_at, last_message_at=c.last_message_at,
+            hidden_from_legal_representatives=c.hidden_from_legal_representatives))
         self._session.execute(participants.insert(), [
             {"conversation_id": c.conversation_id, **{k: getattr(p, k) for k in PARTICIPANT_COLUMNS}}
             for p in c.participants])
@@ -63,7 +64,8 @@ class MessagingRepository:
         return Conversation(conversation_id=row.conversation_id, patient_id=row.patient_id, subject=row.subject,
                             state=row.state, started_by=row.started_by, created_at=row.created_at,
                             last_message_at=row.last_message_at, closed_by=row.closed_by, closed_at=row.closed_at,
-                            deleted_by_patient_at=row.deleted_by_patient_at, participants=people)
+                            deleted_by_patient_at=row.deleted_by_patient_at, participants=people,
+                            hidden_from_legal_representatives=row.hidden_from_legal_representatives)
 
     def get_conversation(self, conversation_id: str, *, for_update: bool = False) -> Conversation | None:
         query = sa.select(conversations).where(conversations.c.conversation_id == conversation_id)
@@ -97,7 +99,9 @@ class MessagingRepository:
                         unread_count=r.unread_count, last_message_preview=r.preview or "") for r in rows]
 
     def list_summaries(self, *, reader_id: str, patient_id: str | None, participant_id: str | None, state: str | None,
-                       unread_only: bool, query: str, patient_side: bool, offset: int, limit: int) -> list[Summary]:
+                       unread_only: bool, query: str, patient_side: bool, offset: int, limit: int,
+                       without_secret: bool = False) -> list[Summary]:
+        """`without_secret`: a legal representative reading, who never learns of the hidden ones."""
         c, p = conversations, participants
         count, unread, preview = self._counts(reader_id)
         select = sa.select(c, count, unread, preview)
@@ -105,6 +109,8 @@ class MessagingRepository:
             select = select.where(c.c.patient_id == patient_id)
         if patient_side:
             select = select.where(c.c.deleted_by_patient_at.is_(None))
+        if without_secret:
+            select = select.where(c.c.hidden_from_legal_representatives.is_(False))
         else:
             select = select.where(sa.exists().where(p.c.conversation_id == c.c.conversation_id,
                                                     p.c.participant_id == reader_id))
@@ -296,8 +302,13 @@ class MessagingRepository:
         found = self._drafts(drafts.c.draft_id == draft_id, for_update=for_update)
         return found[0] if found else None
 
-    def list_drafts(self, patient_id: str, *, offset: int, limit: int) -> list[Draft]:
-        return self._drafts(drafts.c.patient_id == patient_id, offset=offset, limit=limit)
+    def list_drafts(self, patient_id: str, *, offset: int, limit: int, without_secret: bool = False) -> list[Draft]:
+        """`without_secret`: leaves out the drafts on conversations hidden from the legal representatives."""
+        conditions = [drafts.c.patient_id == patient_id]
+        if without_secret:
+            conditions.append(~sa.exists().where(conversations.c.conversation_id == drafts.c.conversation_id,
+                                                 conversations.c.hidden_from_legal_representatives.is_(True)))
+        return self._drafts(*conditions, offset=offset, limit=limit)
 
     def update_draft(self, draft_id: str, **values: Any) -> None:
         unknown = set(values) - DRAFT_UPDATABLE

@@ -24,6 +24,8 @@ conversations = sa.Table(
     sa.Column("closed_at", Timestamp),
     # the patient deleted it from her side: gone for her (and her delegates), kept for the professionals
     sa.Column("deleted_by_patient_at", Timestamp),
+    # a professional hid it from the minor's legal representatives (DOMAIN §10.4)
+    sa.Column("hidden_from_legal_representatives", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.CheckConstraint("state IN ('open', 'closed')", name="state"),
 )
 

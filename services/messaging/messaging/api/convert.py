@@ -68,7 +68,8 @@ def conversation(reader_id: str, s: Summary, *, with_preview: bool = True) -> pb
         closed_at=timestamp(c.closed_at), reply_options=[REPLY_OPTIONS[o] for o in reply_options(reader_id, c)],
         message_count=s.message_count, unread_count=s.unread_count,
         last_message_preview=s.last_message_preview if with_preview else "", last_message_at=timestamp(c.last_message_at),
-        created_at=timestamp(c.created_at), started_by=c.started_by)
+        created_at=timestamp(c.created_at), started_by=c.started_by,
+        hidden_from_legal_representatives=c.hidden_from_legal_representatives)
 
 
 def attachment(a: Attachment) -> pb.Attachment:

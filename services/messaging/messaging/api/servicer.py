@@ -59,7 +59,8 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
         w, summary = conversations.create_conversation(
             self._deps, current_caller(), request.patient_id, recipient_ids=list(request.recipient_ids),
             subject=request.subject, body=request.body, attachments=convert.new_attachments(request.attachments),
-            request_acknowledgement=request.request_acknowledgement, client_message_id=request.client_message_id)
+            request_acknowledgement=request.request_acknowledgement, client_message_id=request.client_message_id,
+            hidden_from_legal_representatives=request.hidden_from_legal_representatives)
         return convert.conversation(w.reader_id, summary, with_preview=False)
 
     def CloseConversation(self, request, context):

@@ -78,6 +78,11 @@ class Who:
         return ""
 
     @property
+    def kept_from_secret(self) -> bool:
+        """A legal representative never learns of what is hidden from her (DOMAIN §10.4)."""
+        return self.delegation == LEGAL_REPRESENTATION
+
+    @property
     def display_name(self) -> str:
         if self.caller.actor_type == PROFESSIONAL and self.context.professional is not None:
             return self.context.professional.display_name

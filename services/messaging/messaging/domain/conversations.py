@@ -50,11 +50,14 @@ def list_conversations(deps: Dependencies, caller: Caller, patient_id: str, *, s
                                                  resource_type=auditing.CONVERSATION, resource_id="",
                                                  rule="participant", now=now))
         return caller.subject, found[:limit], paging.next_token(offset, limit, len(found))
-    w = who(deps, caller, patient_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.LIST,
+                                    resource_type=auditing.CONVERSATION):
+        w = who(deps, caller, patient_id)
     with deps.unit_of_work() as repo:
         found = repo.list_summaries(reader_id=w.reader_id, patient_id=patient_id, participant_id=participant_id or None,
                                     state=STATES[state], unread_only=unread_only, query=query,
-                                    patient_side=w.patient_side, offset=offset, limit=limit + 1)
+                                    patient_side=w.patient_side, offset=offset, limit=limit + 1,
+                                    without_secret=w.kept_from_secret)
     deps.audit.append(auditing.record(w, action=auditing.LIST, resource_type=auditing.CONVERSATION, resource_id="",
                                       rule=_rule(w), now=now))
     return w.reader_id, found[:limit], paging.next_token(offset, limit, len(found))
@@ -66,17 +69,21 @@ def _rule(w: Who) -> str:
 
 def get_conversation(deps: Dependencies, caller: Caller, patient_id: str, conversation_id: str) -> tuple[Who, Summary]:
     require_ids(patient_id=patient_id, conversation_id=conversation_id)
-    w = who(deps, caller, patient_id)
-    with deps.unit_of_work() as repo:
-        summary = repo.summary(visible(repo, w, conversation_id), w.reader_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.READ,
+                                    resource_type=auditing.CONVERSATION, resource_id=conversation_id):
+        w = who(deps, caller, patient_id)
+        with deps.unit_of_work() as repo:
+            summary = repo.summary(visible(repo, w, conversation_id), w.reader_id)
     deps.audit.append(auditing.record(w, action=auditing.READ, resource_type=auditing.CONVERSATION,
-                                      resource_id=conversation_id, rule=_rule(w), now=deps.now()))
+                                      resource_id=conversation_id, rule=_rule(w), now=deps.now(),
+                                      secret=summary.conversation.hidden_from_legal_representatives))
     return w, summary
 
 
 def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, recipient_ids: list[str], subject: str,
                         body: str, attachments: list[NewAttachment], request_acknowledgement: bool = False,
-                        client_message_id: str = "") -> tuple[Who, Summary]:
+                        client_message_id: str = "", hidden_from_legal_representatives: bool = False) -> tuple[Who, Summary]:
+    """`hidden_from_legal_representatives`: a professional's conversation with a minor kept from them (DOMAIN §10.4)."""
     require_ids(patient_id=patient_id)
     w = who(deps, caller, patient_id)
     v = Violations()
@@ -95,7 +102,8 @@ def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, 
     now = deps.now()
     conversation = Conversation(
         conversation_id=str(uuid.uuid4()), patient_id=patient_id, subject=subject.strip(), state=OPEN,
-        started_by=caller.subject, created_at=now, last_message_at=now, participants=(
+        started_by=caller.subject, created_at=now, last_message_at=now,
+        hidden_from_legal_representatives=hidden_from_legal_representatives, participants=(
             Participant(participant_id=patient_id, type=PATIENT, display_name=w.context.patient_display_name),
             Participant(participant_id=caller.subject, type=PROFESSIONAL_PARTICIPANT, display_name=record.display_name,
                         profession_code=record.profession_code, specialty=record.specialty,
@@ -129,7 +137,8 @@ def close_conversation(deps: Dependencies, caller: Caller, patient_id: str, conv
         if not conversation.closed:
             repo.update_conversation(conversation_id, state=CLOSED, closed_by=caller.subject, closed_at=now)
             repo.add_audit(auditing.record(w, action=auditing.UPDATE, resource_type=auditing.CONVERSATION,
-                                           resource_id=conversation_id, rule="close", now=now))
+                                           resource_id=conversation_id, rule="close", now=now,
+                                           secret=conversation.hidden_from_legal_representatives))
         return w, repo.summary(visible(repo, w, conversation_id), w.reader_id)
 
 
@@ -139,13 +148,14 @@ def delete_conversation(deps: Dependencies, caller: Caller, patient_id: str, con
     w = who(deps, caller, patient_id)
     now = deps.now()
     with deps.unit_of_work() as repo:
-        visible(repo, w, conversation_id, for_update=True)
+        conversation = visible(repo, w, conversation_id, for_update=True)
         if not w.patient_side:
             raise PermissionDenied("Seul le patient supprime une conversation de son espace", reason="PATIENT_SIDE_ONLY")
         repo.update_conversation(conversation_id, deleted_by_patient_at=now)
         keys = repo.delete_conversation_drafts(conversation_id)
         repo.add_audit(auditing.record(w, action=auditing.DELETE, resource_type=auditing.CONVERSATION,
-                                       resource_id=conversation_id, rule="patient_side", now=now))
+                                       resource_id=conversation_id, rule="patient_side", now=now,
+                                       secret=conversation.hidden_from_legal_representatives))
     return keys
 
 
@@ -159,5 +169,6 @@ def mark_read(deps: Dependencies, caller: Caller, patient_id: str, conversation_
         displayed = repo.mark_read(conversation_id, w.reader_id, repo.last_seq(conversation_id), now)
         if displayed:
             repo.add_audit(auditing.record(w, action=auditing.UPDATE, resource_type=auditing.CONVERSATION,
-                                           resource_id=conversation_id, rule="read_receipt", now=now))
+                                           resource_id=conversation_id, rule="read_receipt", now=now,
+                                           secret=conversation.hidden_from_legal_representatives))
         return w, repo.summary(conversation, w.reader_id)

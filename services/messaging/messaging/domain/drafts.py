@@ -45,6 +45,10 @@ def _mine(repo, w: Who, draft_id: str, *, for_update: bool = False) -> Draft:
     found = repo.get_draft(draft_id, for_update=for_update)
     if found is None or found.patient_id != w.patient_id:
         raise NotFound(NO_SUCH_DRAFT)
+    if found.conversation_id and w.kept_from_secret:
+        on = repo.get_conversation(found.conversation_id)
+        if on is not None and on.hidden_from_legal_representatives:
+            raise NotFound(NO_SUCH_DRAFT)
     return found
 
 
@@ -85,9 +89,10 @@ def create_draft(deps: Dependencies, caller: Caller, patient_id: str, *, convers
 def list_drafts(deps: Dependencies, caller: Caller, patient_id: str, page_size: int, page_token: str) -> tuple[list[Draft], str]:
     require_ids(patient_id=patient_id)
     offset, limit = paging.page(page_size, page_token)
-    w = _patient_side(deps, caller, patient_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.LIST, resource_type=auditing.DRAFT):
+        w = _patient_side(deps, caller, patient_id)
     with deps.unit_of_work() as repo:
-        found = repo.list_drafts(patient_id, offset=offset, limit=limit + 1)
+        found = repo.list_drafts(patient_id, offset=offset, limit=limit + 1, without_secret=w.kept_from_secret)
     deps.audit.append(auditing.record(w, action=auditing.LIST, resource_type=auditing.DRAFT, resource_id="",
                                       rule="patient_side", now=deps.now()))
     return found[:limit], paging.next_token(offset, limit, len(found))
@@ -95,9 +100,11 @@ def list_drafts(deps: Dependencies, caller: Caller, patient_id: str, page_size: 
 
 def get_draft(deps: Dependencies, caller: Caller, patient_id: str, draft_id: str) -> Draft:
     require_ids(patient_id=patient_id, draft_id=draft_id)
-    w = _patient_side(deps, caller, patient_id)
-    with deps.unit_of_work() as repo:
-        found = _mine(repo, w, draft_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.READ, resource_type=auditing.DRAFT,
+                                    resource_id=draft_id):
+        w = _patient_side(deps, caller, patient_id)
+        with deps.unit_of_work() as repo:
+            found = _mine(repo, w, draft_id)
     deps.audit.append(auditing.record(w, action=auditing.READ, resource_type=auditing.DRAFT, resource_id=draft_id,
                                       rule="patient_side", now=deps.now()))
     return found

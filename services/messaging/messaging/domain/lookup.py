@@ -19,7 +19,7 @@ def require_ids(**ids: str) -> None:
 
 
 def can_see(w: Who, c: Conversation) -> bool:
-    if c.patient_id != w.patient_id:
+    if c.patient_id != w.patient_id or (c.hidden_from_legal_representatives and w.kept_from_secret):
         return False
     if w.patient_side:
         return c.deleted_by_patient_at is None

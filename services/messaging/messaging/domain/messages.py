@@ -105,10 +105,12 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
             if draft_id:
                 repo.delete_draft(draft_id)
             repo.update_conversation(conversation.conversation_id, last_message_at=now)
+            secret = conversation.hidden_from_legal_representatives    # set when it starts, never changed
             repo.add_audit(auditing.record(w, action=auditing.CREATE, resource_type=auditing.MESSAGE,
-                                           resource_id=message_id, rule="send", now=now))
+                                           resource_id=message_id, rule="send", now=now, secret=secret))
             if not w.patient_side:
-                repo.add_notice(notices.message_received(w.patient_id, message_id, w.display_name, now), once=True)
+                repo.add_notice(notices.message_received(w.patient_id, message_id, w.display_name, now,
+                                                         hidden_from_legal_representatives=secret), once=True)
             written = repo.get_message(message_id)
             assert written is not None
             return written
@@ -152,32 +154,39 @@ def list_messages(deps: Dependencies, caller: Caller, patient_id: str, conversat
     """(who, the conversation, the page oldest first, the reader's read-up-to marker, the next token); recorded before it answers."""
     require_ids(patient_id=patient_id, conversation_id=conversation_id)
     offset, limit = paging.page(page_size, page_token)
-    w = who(deps, caller, patient_id)
-    with deps.unit_of_work() as repo:
-        conversation = visible(repo, w, conversation_id)
-        found = repo.list_messages(conversation_id, offset=offset, limit=limit + 1)
-        marker = repo.read_up_to(conversation_id, w.reader_id)
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.LIST, resource_type=auditing.MESSAGE,
+                                    resource_id=conversation_id):
+        w = who(deps, caller, patient_id)
+        with deps.unit_of_work() as repo:
+            conversation = visible(repo, w, conversation_id)
+            found = repo.list_messages(conversation_id, offset=offset, limit=limit + 1)
+            marker = repo.read_up_to(conversation_id, w.reader_id)
     deps.audit.append(auditing.record(w, action=auditing.LIST, resource_type=auditing.MESSAGE,
-                                      resource_id=conversation_id, rule="participant", now=deps.now()))
+                                      resource_id=conversation_id, rule="participant", now=deps.now(),
+                                      secret=conversation.hidden_from_legal_representatives))
     return w, conversation, found[:limit], marker, paging.next_token(offset, limit, len(found))
 
 
 def download(deps: Dependencies, caller: Caller, patient_id: str, message_id: str,
              attachment_id: str) -> tuple[Attachment, Iterator[bytes]]:
     require_ids(patient_id=patient_id, message_id=message_id, attachment_id=attachment_id)
-    w = who(deps, caller, patient_id, missing=NO_SUCH_ATTACHMENT)
-    with deps.unit_of_work() as repo:
-        message = repo.get_message(message_id)
-        found = repo.get_conversation(message.conversation_id) if message else None
-        attachment = next((a for a in message.attachments if a.attachment_id == attachment_id), None) if message else None
-        if found is None or attachment is None:
-            raise NotFound(NO_SUCH_ATTACHMENT)
-        try:
-            visible(repo, w, found.conversation_id)
-        except NotFound:
-            raise NotFound(NO_SUCH_ATTACHMENT) from None
+    with auditing.refusals_recorded(deps, caller, patient_id, action=auditing.DOWNLOAD,
+                                    resource_type=auditing.ATTACHMENT, resource_id=attachment_id):
+        w = who(deps, caller, patient_id, missing=NO_SUCH_ATTACHMENT)
+        with deps.unit_of_work() as repo:
+            message = repo.get_message(message_id)
+            found = repo.get_conversation(message.conversation_id) if message else None
+            attachment = (next((a for a in message.attachments if a.attachment_id == attachment_id), None)
+                          if message else None)
+            if found is None or attachment is None:
+                raise NotFound(NO_SUCH_ATTACHMENT)
+            try:
+                visible(repo, w, found.conversation_id)
+            except NotFound:
+                raise NotFound(NO_SUCH_ATTACHMENT) from None
     deps.audit.append(auditing.record(w, action=auditing.DOWNLOAD, resource_type=auditing.ATTACHMENT,
-                                      resource_id=attachment_id, rule="participant", now=deps.now()))
+                                      resource_id=attachment_id, rule="participant", now=deps.now(),
+                                      secret=found.hidden_from_legal_representatives))
     try:
         chunks = deps.objects.stream(attachment.object_key)
     except Exception:

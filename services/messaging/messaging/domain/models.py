@@ -52,6 +52,7 @@ class Conversation:
     closed_at: datetime | None = None
     deleted_by_patient_at: datetime | None = None
     participants: tuple[Participant, ...] = ()
+    hidden_from_legal_representatives: bool = False     # DOMAIN §10.4, set when it starts
 
     def participant(self, participant_id: str) -> Participant | None:
         return next((p for p in self.participants if p.participant_id == participant_id), None)
