@@ -17,8 +17,10 @@ from messaging.domain.actors import Who
 __all__ = ["CREATE", "DELETE", "DOWNLOAD", "LIST", "READ", "UPDATE", "record", "record_of"]
 GROUP = audit.MEDICAL_DOCUMENT
 CONVERSATION, MESSAGE, ATTACHMENT, DRAFT = "conversation", "message", "attachment", "draft"
+PHARMACY_VISITS = "pharmacy_visits"
 LABELS = {CONVERSATION: "Conversation de la messagerie", MESSAGE: "Message de la messagerie",
-          ATTACHMENT: "Pièce jointe d'un message", DRAFT: "Brouillon de message"}
+          ATTACHMENT: "Pièce jointe d'un message", DRAFT: "Brouillon de message",
+          PHARMACY_VISITS: "Pharmacies fréquentées (historique de remboursements)"}
 
 
 def record(w: Who, *, action: str, resource_type: str, resource_id: str, rule: str, now: datetime,

@@ -68,6 +68,40 @@ class AuditTrail(Protocol):
     def append(self, record: AuditRecord) -> None: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class SourceDocument:
+    """A document of the patient's space, as documents showed it to the caller."""
+    document_id: str
+    title: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    class_code: str
+    type_code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deposit:
+    """A received attachment to file in the patient's documents, for its sender."""
+    patient_id: str
+    title: str
+    document_date: str
+    type_code: str
+    filename: str
+    upload_id: str
+    author_type: str                 # "professional" or "organisation"
+    author_id: str
+    author_display_name: str = ""
+    author_profession_code: str = ""
+
+
+class Documents(Protocol):
+    """documents' API (adapters.documents); raises meskit.errors, documents' reasons passed on."""
+    def get(self, authorization: str, patient_id: str, document_id: str) -> SourceDocument: ...
+    def download(self, authorization: str, patient_id: str, document_id: str) -> bytes: ...
+    def deposit(self, d: Deposit, data: bytes) -> str: ...
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -79,3 +113,4 @@ class Dependencies:
     contexts: AccessContexts
     audit: AuditTrail
     now: Callable[[], datetime] = utc_now
+    documents: Documents | None = None      # None: DOCUMENTS_ADDR not set
