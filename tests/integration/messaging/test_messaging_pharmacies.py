@@ -10,7 +10,8 @@ from mes.audit.v1 import audit_pb2 as apb
 from mes.messaging.v1 import messaging_pb2 as pb
 
 from devtools.rpc_errors import error_details, error_of
-from messaging_harness import new_pharmacy, refused, visit
+from documents_samples import pdf
+from messaging_harness import new_file, new_pharmacy, refused, visit
 from test_documents_delegate_token import caregiving, switched
 
 
@@ -102,6 +103,18 @@ def test_she_starts_a_conversation_with_a_pharmacy_and_goes_on_writing_there(mst
     assert [r.participant_id for r in again.recipients] == [pharmacy.pharmacy_id]
     assert [m.body for m in mstack.messages(mine, patient, started.conversation_id)] == [
         "Bonjour, avez-vous ce médicament ?", "Je passe demain."]
+
+
+def test_a_draft_to_a_pharmacy_is_sent_as_a_new_conversation_with_its_attachment(mstack):
+    patient, pharmacy = mstack.new_patient(), new_pharmacy(mstack)
+    mine = mstack.patient(patient)
+    draft = mstack.msg.CreateDraft(pb.CreateDraftRequest(
+        patient_id=patient, recipient_ids=[pharmacy.pharmacy_id], subject="Ordonnance", body="Bonjour",
+        attachments=[new_file("ordonnance.pdf", pdf())]), metadata=mine, timeout=10)
+    sent = mstack.msg.SendDraft(pb.SendDraftRequest(patient_id=patient, draft_id=draft.draft_id), metadata=mine,
+                                timeout=30)
+    assert [r.participant_id for r in sent.recipients] == [pharmacy.pharmacy_id] and len(sent.attachments) == 1
+    assert mstack.msg.ListDrafts(pb.ListDraftsRequest(patient_id=patient), metadata=mine, timeout=10).drafts == []
 
 
 def test_her_caregiver_writes_first_to_a_pharmacy_for_her(mstack):

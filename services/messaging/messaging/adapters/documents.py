@@ -28,8 +28,8 @@ def _unavailable() -> Unavailable:
     return Unavailable("Service des documents indisponible, réessayez plus tard", reason="DOCUMENTS_UNAVAILABLE")
 
 
-def _as(authorization: str) -> list[tuple[str, str]]:
-    return [("authorization", authorization)]
+def _as(authorization: str) -> tuple[tuple[str, str | bytes], ...]:
+    return (("authorization", authorization),)
 
 
 class DocumentsClient:

@@ -17,8 +17,8 @@ from messaging.domain.actors import Who, may_write, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.lookup import require_ids, visible
 from messaging.domain.models import (
-    CLOSED, MAX_SUBJECT_CHARS, OPEN, PATIENT, PERSONAL, PROFESSIONAL as PROFESSIONAL_PARTICIPANT, Conversation,
-    Message, Participant, Pharmacy, Summary)
+    CLOSED, MAX_SUBJECT_CHARS, OPEN, PATIENT, PERSONAL, PROFESSIONAL as PROFESSIONAL_PARTICIPANT, Attachment,
+    Conversation, Message, Participant, Pharmacy, Summary)
 from messaging.domain.ports import Dependencies
 
 EVERY_PATIENT = "-"
@@ -110,8 +110,10 @@ def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, 
 
 def to_pharmacy(deps: Dependencies, w: Who, pharmacy: Pharmacy, *, subject: str, body: str,
                 attachments: list[NewAttachment], request_acknowledgement: bool = False,
-                client_message_id: str = "") -> tuple[Summary, Message]:
-    """Her side starts a conversation with the pharmacy's organisational mailbox (checked by the caller)."""
+                client_message_id: str = "", kept: list[Attachment] | None = None,
+                draft_id: str = "") -> tuple[Summary, Message]:
+    """Her side starts a conversation with the pharmacy's organisational mailbox (checked by the caller);
+    `kept` and `draft_id`: a draft's attachments and the draft sent."""
     now = deps.now()
     conversation = Conversation(
         conversation_id=str(uuid.uuid4()), patient_id=w.patient_id, subject=subject, state=OPEN,
@@ -120,7 +122,7 @@ def to_pharmacy(deps: Dependencies, w: Who, pharmacy: Pharmacy, *, subject: str,
             pharmacies.participant(pharmacy)))
     message = messages.write(deps, w, conversation, body=body, attachments=attachments,
                              request_acknowledgement=request_acknowledgement, client_message_id=client_message_id,
-                             new_conversation=True)
+                             new_conversation=True, kept=kept, draft_id=draft_id)
     with deps.unit_of_work() as repo:
         return repo.summary(visible(repo, w, message.conversation_id), w.reader_id), message
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from messaging.domain.actors import AccessContext
-from messaging.domain.models import Attachment, Conversation, Draft, Message, Summary
+from messaging.domain.models import Attachment, Conversation, Draft, Message, Pharmacy, Summary
 
 
 class Repository(Protocol):
@@ -49,6 +49,12 @@ class Repository(Protocol):
     def delete_draft(self, draft_id: str) -> None: ...
     def add_audit(self, record: AuditRecord) -> None: ...
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool: ...
+    def upsert_pharmacies(self, found: list[Pharmacy], now: datetime) -> int: ...
+    def record_pharmacy_visits(self, visits: list[tuple[str, str, date]]) -> int: ...
+    def search_pharmacies(self, *, patient_id: str, since: date, query: str, postal_code: str, city: str,
+                          visited_only: bool, offset: int, limit: int) -> list[Pharmacy]: ...
+    def get_pharmacy(self, pharmacy_id: str) -> Pharmacy | None: ...
+    def set_saved_document(self, attachment_id: str, document_id: str) -> None: ...
 
 
 class ObjectStore(Protocol):
