@@ -2,7 +2,7 @@
 an attachment.
 
 Who may write (DOMAIN §7, §10.6): the patient's side answers only a conversation a professional
-started and has not closed; a delegate's message carries her signature line; a professional
+started and has not closed, or goes on in one she started with a pharmacy; a delegate's message carries her signature line; a professional
 writes only from MSSanté and not when the patient blocked them. The order of a write: the text
 and every file checked, the rules read, the objects stored, then one transaction with the
 message, its attachments, its receipts, the audit record and the patient's notice (its objects
