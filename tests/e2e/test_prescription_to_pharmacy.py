@@ -2,9 +2,10 @@
 (not the demo's) and the insurer's feed records a visit there by the demo patient; she searches
 pharmacies (hers first, flagged "déjà fréquentée"), sends a prescription of her documents to it and
 finds the conversation and its attachment on her side; a professional who is not a pharmacy cannot
-be written to first."""
+be written to first. And an attachment the GP sent is saved into her documents, the GP its author."""
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from datetime import date, timedelta
@@ -19,6 +20,7 @@ from devtools.demo import operator_token
 from devtools.eventually import eventually
 from devtools.samples import blank_pdf
 from devtools.smtp_sink import read_mails
+from e2e_actors import Actor
 
 
 def ok(response: httpx.Response) -> dict:
@@ -105,6 +107,32 @@ def test_a_report_is_not_a_prescription_and_a_professional_is_not_written_to_fir
                                                                  "recipientIds": [gp_id]})
     assert (started_by_her.status_code, started_by_her.json()["code"], started_by_her.json()["reason"]) == (
         400, "FAILED_PRECONDITION", "PATIENT_CANNOT_START")
+
+
+def test_she_saves_the_gps_attachment_into_her_documents_with_the_gp_as_author(platform, her):
+    patient_id, patient = her
+    base = f"/v1/patients/{patient_id}"
+    gp_record = platform.demo["professionals"]["gp"]
+    gp = Actor(platform, gp_record["login_id"], gp_record["email"])
+    pdf = blank_pdf()
+    started = ok(gp.client.post(f"{base}/conversations", json={
+        "subject": "Votre bilan", "body": "Bonjour, voici le bilan.",
+        "attachments": [{"file": {"filename": "bilan.pdf", "contentType": "application/pdf",
+                                  "content": base64.b64encode(pdf).decode()}}]}))
+    [message] = ok(patient.get(f"{base}/conversations/{started['conversationId']}/messages"))["messages"]
+    [attachment] = message["attachments"]
+    assert attachment["canSaveToDocuments"] is True
+    path = f"{base}/messages/{message['messageId']}/attachments/{attachment['attachmentId']}:saveToDocuments"
+    saved = ok(patient.post(path, json={"title": "Bilan sanguin", "category": "BIOLOGIE"}))
+    assert ok(patient.post(path, json={"title": "Bilan sanguin", "category": "BIOLOGIE"})) == saved   # once
+    document = ok(patient.get(f"{base}/documents/{saved['documentId']}"))
+    assert (document["author"]["type"], document["author"]["id"]) == ("AUTHOR_TYPE_PRACTITIONER",
+                                                                      gp_record["professional_id"])
+    assert document["category"] == "DOCUMENT_CATEGORY_BIOLOGIE"
+    downloaded = patient.get(f"{base}/documents/{saved['documentId']}:download")
+    assert downloaded.status_code == 200 and downloaded.content == pdf
+    bad = patient.post(path, json={"category": "AUTR_DOC"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "INVALID_ARGUMENT")
 
 
 # needs the outbound MSSanté sender (branch mssante)
