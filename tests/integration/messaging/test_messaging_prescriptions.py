@@ -100,7 +100,7 @@ def test_what_is_not_a_prescription_or_not_hers_or_to_an_unreachable_pharmacy_is
                          metadata=mstack.patient(other)), grpc.StatusCode.NOT_FOUND, "")
     refused(lambda: send(mstack, patient, pharmacy.pharmacy_id, prescription.document_id,
                          metadata=mstack.professional(mstack.new_mssante_professional())),
-            grpc.StatusCode.FAILED_PRECONDITION, "PATIENT_SIDE_ONLY")
+            grpc.StatusCode.PERMISSION_DENIED, "PATIENT_SIDE_ONLY")
     assert mstack.conversations(mstack.patient(patient), patient).conversations == []     # nothing stored
 
 

@@ -356,7 +356,8 @@ class MessagingRepository:
         if query:
             like = _like(query)
             select = select.where(sa.or_(pharmacies.c.name.ilike(like), pharmacies.c.city.ilike(like),
-                                         pharmacies.c.address.ilike(like), pharmacies.c.postal_code.startswith(query)))
+                                         pharmacies.c.address.ilike(like),
+                                         pharmacies.c.postal_code.startswith(query, autoescape=True)))
         if postal_code:
             select = select.where(pharmacies.c.postal_code == postal_code)
         if city:

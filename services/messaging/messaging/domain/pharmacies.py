@@ -170,12 +170,12 @@ def participant(p: Pharmacy) -> Participant:
                        mssante_address=p.mssante_address, mailbox_type=p.mailbox_type, id_nat=p.id_nat)
 
 
-def reachable(deps: Dependencies, pharmacy_id: str, *, missing: type = NotFound) -> Pharmacy:
+def reachable(deps: Dependencies, pharmacy_id: str) -> Pharmacy:
     """A pharmacy she may write to, or why not."""
     with deps.unit_of_work() as repo:
         found = repo.get_pharmacy(pharmacy_id) if len(pharmacy_id) <= 36 else None
     if found is None:
-        raise missing(NO_SUCH_PHARMACY, reason="PHARMACY_NOT_FOUND")
+        raise NotFound(NO_SUCH_PHARMACY, reason="PHARMACY_NOT_FOUND")
     if not found.reachable:
         raise FailedPrecondition("Cette pharmacie n'a pas de boîte aux lettres MSSanté organisationnelle : elle ne "
                                  "peut pas recevoir de message", reason="PHARMACY_NOT_REACHABLE")

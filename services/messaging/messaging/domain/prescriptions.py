@@ -11,7 +11,7 @@ plans (44) and the rest are not prescriptions a pharmacy dispenses from.
 from __future__ import annotations
 
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, InvalidArgument, Unavailable, Violations
+from meskit.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unavailable, Violations
 from meskit.filecheck import content
 
 from messaging.domain import conversations, messages, pharmacies
@@ -40,8 +40,8 @@ def send(deps: Dependencies, caller: Caller, authorization: str, patient_id: str
     require_ids(patient_id=patient_id, pharmacy_id=pharmacy_id, document_id=document_id)
     w = who(deps, caller, patient_id, missing="Profil introuvable")
     if not w.patient_side:
-        raise FailedPrecondition("Seul le patient (ou son proche) envoie ses ordonnances à une pharmacie",
-                                 reason="PATIENT_SIDE_ONLY")
+        raise PermissionDenied("Seul le patient (ou son proche) envoie ses ordonnances à une pharmacie",
+                               reason="PATIENT_SIDE_ONLY")
     body = message if message.strip() else DEFAULT_MESSAGE
     v = Violations()
     messages.check_text(v, body, client_message_id, field="message")
