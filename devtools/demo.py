@@ -176,17 +176,11 @@ def _gp_message(stub, key_file: Path, demo: dict) -> dict:
 def _pharmacy(stub, key_file: Path, patient_id: str) -> dict:
     """The pharmacy in the directory and one visit of the patient there (the insurer's feed)."""
     operator = [("authorization", f"Bearer {operator_token(key_file)}")]
-    try:
-        stub.UpsertPharmacies(mpb.UpsertPharmaciesRequest(pharmacies=[mpb.Pharmacy(**PHARMACY)]),
-                              metadata=operator, timeout=10)
-        stub.RecordPharmacyVisits(mpb.RecordPharmacyVisitsRequest(visits=[mpb.PharmacyVisit(
-            patient_id=patient_id, finess=PHARMACY["finess"],
-            visit_date=(date.today() - timedelta(days=12)).isoformat())]), metadata=operator, timeout=10)
-    except grpc.RpcError as error:
-        # The pharmacy RPCs land on another branch: the lead removes this guard at merge.
-        if error.code() != grpc.StatusCode.UNIMPLEMENTED:
-            raise
-        return {}           # not in the state file: a later run adds it once they are served
+    stub.UpsertPharmacies(mpb.UpsertPharmaciesRequest(pharmacies=[mpb.Pharmacy(
+        **PHARMACY, mailbox_type=mpb.MAILBOX_TYPE_ORGANISATIONAL)]), metadata=operator, timeout=10)
+    stub.RecordPharmacyVisits(mpb.RecordPharmacyVisitsRequest(visits=[mpb.PharmacyVisit(
+        patient_id=patient_id, finess=PHARMACY["finess"],
+        visit_date=(date.today() - timedelta(days=12)).isoformat())]), metadata=operator, timeout=10)
     return {"pharmacy": {"finess": PHARMACY["finess"], "name": PHARMACY["name"],
                          "mssante_address": PHARMACY["mssante_address"]}}
 

@@ -13,3 +13,6 @@ class MessagingSettings(CommonSettings, ObjectStoreSettings):
     # Attachment bytes: any S3 endpoint, or a local folder when S3_ENDPOINT is empty (make run).
     s3_bucket: str = env("S3_BUCKET", "mes-messaging")
     messaging_dir: str = env("MESSAGING_DIR", "", help="folder of the attachment bytes when S3_ENDPOINT is empty")
+    documents_addr: str = env("DOCUMENTS_ADDR", "",
+                              help="host:port of documents (prescriptions to a pharmacy, saving attachments); "
+                                   "empty = those two answer UNAVAILABLE")

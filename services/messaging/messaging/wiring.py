@@ -18,6 +18,7 @@ from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
+from messaging.adapters.documents import DocumentsClient
 from messaging.adapters.identity import IdentityAccessContexts
 from messaging.adapters.repository import MessagingRepository
 from messaging.adapters.tables import outbox
@@ -60,8 +61,11 @@ def build(settings: MessagingSettings, **overrides):
     audit = AuditClient(audit_channel)
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
+    documents_channel = (clients.channel(settings.documents_addr, token_provider=tokens)
+                         if settings.documents_addr else None)
     deps = Dependencies(unit_of_work=db.unit_of_work(engine, MessagingRepository), objects=files,
-                        contexts=IdentityAccessContexts(identity), audit=audit, now=overrides.get("now") or utc_now)
+                        contexts=IdentityAccessContexts(identity), audit=audit, now=overrides.get("now") or utc_now,
+                        documents=DocumentsClient(documents_channel) if documents_channel else None)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(messaging_pb2_grpc.add_MessagingServiceServicer_to_server,
@@ -78,7 +82,7 @@ def build(settings: MessagingSettings, **overrides):
     def on_stop() -> None:
         purge.stop()
         relay.stop()
-        for channel in (identity, audit_channel, notifications_channel, token_channel):
+        for channel in (identity, audit_channel, notifications_channel, documents_channel, token_channel):
             if channel is not None:
                 channel.close()
     return kit, engine, on_stop

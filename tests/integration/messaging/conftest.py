@@ -1,4 +1,4 @@
-"""One stack for the messaging integration tests: identity, notifications, audit and messaging as
+"""One stack for the messaging integration tests: identity, notifications, audit, documents and messaging as
 real gRPC servers on port 0, a real PostgreSQL (a database each), a real S3 endpoint (moto in
 server mode). Built on the documents harness (its people, tokens, audit and bell helpers)."""
 from __future__ import annotations
@@ -21,13 +21,13 @@ from meskit.auth import generate_private_key_pem  # noqa: E402
 def mstack(migrated_database, signing_key, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("messaging-stack")
     (tmp / "audit-log-key.pem").write_bytes(generate_private_key_pem())
-    urls = {name: migrated_database(name) for name in ("identity", "notifications", "audit", "messaging")}
+    urls = {name: migrated_database(name) for name in ("identity", "notifications", "audit", "documents", "messaging")}
     moto, s3_port = start_moto()
     smtp = SmtpSink(tmp / "mail")
     smtp.start()
     stack = MessagingStack(signing_key, tmp, urls, smtp.port, s3_port, "mes-messaging-tests")
     try:
-        for name in ("notifications", "audit", "identity", "messaging"):    # each after those it calls
+        for name in ("notifications", "audit", "identity", "documents", "messaging"):   # each after those it calls
             stack.start(name)
         yield stack
     finally:

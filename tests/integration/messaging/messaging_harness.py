@@ -29,7 +29,7 @@ class MessagingStack(Stack):
             SERVICE_CLIENT_SECRET=documents_harness.SECRETS["messaging"], AUDIT_ADDR=self.address("audit"),
             NOTIFICATIONS_ADDR=self.address("notifications"), S3_ENDPOINT=f"127.0.0.1:{self.s3_port}",
             S3_ACCESS_KEY="test", S3_SECRET_KEY="test", S3_BUCKET=self.bucket, S3_REGION="us-east-1",
-            S3_SECURE="false")
+            S3_SECURE="false", DOCUMENTS_ADDR=self.address("documents"))
         return build(settings, relay_interval=0.1)
 
     @property
@@ -115,3 +115,24 @@ def refused(call, code: grpc.StatusCode, reason: str) -> None:
     with pytest.raises(grpc.RpcError) as caught:
         call()
     assert (caught.value.code(), error_reason(caught.value)) == (code, reason), caught.value.details()
+
+
+def new_pharmacy(stack, *, name: str = "", city: str = "Lyon", postal_code: str = "69003",
+                 mailbox: int = pb.MAILBOX_TYPE_ORGANISATIONAL) -> pb.Pharmacy:
+    """An operator loads one pharmacy (a FINESS of its own) and gets it back as a search shows it."""
+    n = next(_serial)
+    finess = f"69{n:07d}"
+    entry = pb.Pharmacy(finess=finess, name=name or f"Pharmacie du Parc {n}", address=f"{n} rue de la République",
+                        postal_code=postal_code, city=city, phone="0478000000",
+                        mssante_address=f"pharmacie.{finess}@pharmacie.mssante.fr" if mailbox else "",
+                        mailbox_type=mailbox)
+    stack.msg.UpsertPharmacies(pb.UpsertPharmaciesRequest(pharmacies=[entry]), metadata=stack.operator, timeout=10)
+    with stack.messaging_engine().connect() as c:
+        pharmacy_id = c.execute(sa.text("SELECT pharmacy_id FROM pharmacies WHERE id_nat = :f"), {"f": finess}).scalar()
+    entry.pharmacy_id = pharmacy_id
+    return entry
+
+
+def visit(stack, patient_id: str, pharmacy: pb.Pharmacy, day: str) -> int:
+    return stack.msg.RecordPharmacyVisits(pb.RecordPharmacyVisitsRequest(visits=[pb.PharmacyVisit(
+        patient_id=patient_id, finess=pharmacy.finess, visit_date=day)]), metadata=stack.operator, timeout=10).recorded

@@ -72,7 +72,8 @@ def test_a_draft_is_kept_changed_and_sent_with_its_attachments(mstack):
 def test_drafts_are_the_patients_own(mstack):
     patient, doctor = mstack.new_patient(), mstack.new_mssante_professional()
     mine = mstack.patient(patient)
-    draft = mstack.msg.CreateDraft(pb.CreateDraftRequest(patient_id=patient, subject="Pharmacie", body="Bonjour"),
+    draft = mstack.msg.CreateDraft(pb.CreateDraftRequest(patient_id=patient, subject="Question", body="Bonjour",
+                                                         recipient_ids=[doctor.professional_id]),
                                    metadata=mine, timeout=10)
     refused(lambda: mstack.msg.SendDraft(pb.SendDraftRequest(patient_id=patient, draft_id=draft.draft_id),
                                          metadata=mine, timeout=10),

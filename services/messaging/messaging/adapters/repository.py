@@ -2,6 +2,8 @@
 the use-case's unit of work does."""
 from __future__ import annotations
 
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,16 +16,18 @@ from meskit.events import Envelope
 from meskit.outbox import add_audit_record, add_envelope
 
 from messaging.adapters.tables import (
-    attachments, conversations, drafts, messages, outbox, participants, read_markers, receipts)
+    attachments, conversations, drafts, messages, outbox, participants, pharmacies, pharmacy_visits, read_markers,
+    receipts)
 from messaging.domain.errors import DuplicateMessage
-from messaging.domain.models import PREVIEW_CHARS, Attachment, Conversation, Draft, Message, Participant, Receipt, Summary
+from messaging.domain.models import (
+    ORGANISATIONAL, PREVIEW_CHARS, Attachment, Conversation, Draft, Message, Participant, Pharmacy, Receipt, Summary)
 
 PARTICIPANT_COLUMNS = ("participant_id", "type", "display_name", "profession_code", "specialty", "mssante_address",
                        "mailbox_type", "id_nat")
 CONVERSATION_UPDATABLE = frozenset({"state", "closed_by", "closed_at", "deleted_by_patient_at", "last_message_at"})
 DRAFT_UPDATABLE = frozenset({"recipient_ids", "reply_option", "subject", "body", "request_acknowledgement", "updated_at"})
 ATTACHMENT_COLUMNS = ("attachment_id", "patient_id", "filename", "content_type", "size_bytes", "sha256", "object_key",
-                      "source", "source_document_id", "uploaded_by", "created_at", "position")
+                      "source", "source_document_id", "uploaded_by", "created_at", "position", "saved_document_id")
 
 
 def _like(text: str) -> str:
@@ -325,3 +329,66 @@ class MessagingRepository:
 
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool:
         return add_envelope(self._session, outbox, envelope, once=once)
+
+    # ---- pharmacies ----
+    def upsert_pharmacies(self, found: list[Pharmacy], now: datetime) -> int:
+        """Keyed by id_nat: a known pharmacy keeps its id, its fields are replaced."""
+        if not found:
+            return 0
+        statement = insert(pharmacies).values([
+            {"pharmacy_id": str(uuid.uuid4()), **{c: getattr(p, c) for c in PHARMACY_COLUMNS if c != "pharmacy_id"},
+             "updated_at": now} for p in found])
+        statement = statement.on_conflict_do_update(
+            index_elements=[pharmacies.c.id_nat],
+            set_={c: statement.excluded[c] for c in PHARMACY_COLUMNS if c not in ("pharmacy_id", "id_nat")}
+            | {"updated_at": statement.excluded.updated_at})
+        return len(self._session.execute(statement.returning(pharmacies.c.id_nat)).all())
+
+    def record_pharmacy_visits(self, visits: list[tuple[str, str, date]]) -> int:
+        """(patient_id, id_nat, visit_date) rows; one already recorded is ignored. Returns the new ones."""
+        if not visits:
+            return 0
+        statement = insert(pharmacy_visits).values([
+            {"patient_id": p, "id_nat": n, "visit_date": d} for p, n, d in visits]).on_conflict_do_nothing()
+        return len(self._session.execute(statement.returning(pharmacy_visits.c.id_nat)).all())
+
+    def _visited(self, patient_id: str, since: date):
+        return (sa.select(pharmacy_visits.c.id_nat, sa.func.max(pharmacy_visits.c.visit_date).label("last_visit"))
+                .where(pharmacy_visits.c.patient_id == patient_id, pharmacy_visits.c.visit_date >= since)
+                .group_by(pharmacy_visits.c.id_nat).subquery())
+
+    def search_pharmacies(self, *, patient_id: str, since: date, query: str, postal_code: str, city: str,
+                          visited_only: bool, offset: int, limit: int) -> list[Pharmacy]:
+        """Reachable pharmacies only; the patient's visited since `since` first (latest visit first), then by name."""
+        visited = self._visited(patient_id, since)
+        select = (sa.select(pharmacies, visited.c.last_visit)
+                  .join(visited, visited.c.id_nat == pharmacies.c.id_nat, isouter=not visited_only)
+                  .where(pharmacies.c.mailbox_type == ORGANISATIONAL, pharmacies.c.mssante_address != ""))
+        if query:
+            like = _like(query)
+            select = select.where(sa.or_(pharmacies.c.name.ilike(like), pharmacies.c.city.ilike(like),
+                                         pharmacies.c.address.ilike(like),
+                                         pharmacies.c.postal_code.startswith(query, autoescape=True)))
+        if postal_code:
+            select = select.where(pharmacies.c.postal_code == postal_code)
+        if city:
+            select = select.where(sa.func.lower(pharmacies.c.city) == city.lower())
+        select = select.order_by(visited.c.last_visit.is_(None), visited.c.last_visit.desc(), pharmacies.c.name,
+                                 pharmacies.c.pharmacy_id).offset(offset).limit(limit)
+        return [_pharmacy(r) for r in self._session.execute(select)]
+
+    def get_pharmacy(self, pharmacy_id: str) -> Pharmacy | None:
+        row = self._session.execute(sa.select(pharmacies).where(pharmacies.c.pharmacy_id == pharmacy_id)).first()
+        return _pharmacy(row) if row else None
+
+    def set_saved_document(self, attachment_id: str, document_id: str) -> None:
+        self._session.execute(attachments.update().where(attachments.c.attachment_id == attachment_id)
+                              .values(saved_document_id=document_id))
+
+
+PHARMACY_COLUMNS = ("pharmacy_id", "id_nat", "name", "address", "postal_code", "city", "phone", "mssante_address",
+                    "mailbox_type")
+
+
+def _pharmacy(row) -> Pharmacy:
+    return Pharmacy(**{c: getattr(row, c) for c in PHARMACY_COLUMNS}, last_visit=getattr(row, "last_visit", None))

@@ -82,6 +82,8 @@ attachments = sa.Table(
     # UploadAttachment: who uploaded it (only they attach it); on neither a message nor a draft until then
     sa.Column("uploaded_by", sa.String(64), nullable=False, server_default=""),
     sa.Column("created_at", Timestamp, nullable=False),
+    # "Enregistrer dans mes documents de santé": the document it was filed as
+    sa.Column("saved_document_id", sa.String(64), nullable=False, server_default=""),
     sa.CheckConstraint("size_bytes > 0 AND size_bytes <= 5000000", name="size"),
     sa.Index("ix_attachments_pending", "created_at",
              postgresql_where=sa.text("message_id IS NULL AND draft_id IS NULL")),
@@ -121,3 +123,28 @@ drafts = sa.Table(
 )
 
 outbox = outbox_table(metadata)
+
+# The pharmacy directory, loaded by operators; only an organisational MSSanté mailbox receives.
+pharmacies = sa.Table(
+    "pharmacies", metadata,
+    sa.Column("pharmacy_id", sa.String(36), primary_key=True),
+    sa.Column("id_nat", sa.String(32), nullable=False, unique=True),    # FINESS or another national id
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("address", sa.String(300), nullable=False, server_default=""),
+    sa.Column("postal_code", sa.String(10), nullable=False, server_default=""),
+    sa.Column("city", sa.String(100), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(32), nullable=False, server_default=""),
+    sa.Column("mssante_address", sa.String(254), nullable=False, server_default=""),
+    sa.Column("mailbox_type", sa.String(16), nullable=False, server_default=""),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index("ix_pharmacies_place", "postal_code", "city"),
+)
+
+# Reimbursed dispensations from the insurer's feed, keyed by the pharmacy's national id (the feed may
+# name a pharmacy before the directory knows it).
+pharmacy_visits = sa.Table(
+    "pharmacy_visits", metadata,
+    sa.Column("patient_id", sa.String(64), primary_key=True),
+    sa.Column("id_nat", sa.String(32), primary_key=True),
+    sa.Column("visit_date", sa.Date, primary_key=True),
+)

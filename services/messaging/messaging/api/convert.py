@@ -11,7 +11,7 @@ from messaging.domain.lookup import reply_options
 from messaging.domain.models import (
     APPLICATIVE, CLOSED, MAX_ATTACHMENT_BYTES, OPEN, ORGANISATION, ORGANISATIONAL, PATIENT, PERSONAL, PROFESSIONAL,
     REPLY, REPLY_BLOCKED, REPLY_TO_ALL, NEW_MESSAGE, NO_REPLY, RECEIVED, UPLOAD, DOCUMENT, PROFILE_SYNTHESIS,
-    Attachment, Draft, Message, Participant, Summary)
+    Attachment, Draft, Message, Participant, Pharmacy, Summary)
 
 PARTICIPANT_TYPES = {PATIENT: pb.PARTICIPANT_TYPE_PATIENT, PROFESSIONAL: pb.PARTICIPANT_TYPE_PROFESSIONAL,
                      ORGANISATION: pb.PARTICIPANT_TYPE_ORGANISATION}
@@ -75,7 +75,7 @@ def conversation(reader_id: str, s: Summary, *, with_preview: bool = True) -> pb
 def attachment(a: Attachment) -> pb.Attachment:
     return pb.Attachment(attachment_id=a.attachment_id, filename=a.filename, content_type=a.content_type,
                          size_bytes=a.size_bytes, sha256=a.sha256, source=SOURCES.get(a.source, pb.ATTACHMENT_SOURCE_UNSPECIFIED),
-                         source_document_id=a.source_document_id,
+                         source_document_id=a.source_document_id, saved_document_id=a.saved_document_id,
                          can_save_to_documents=a.content_type in DOCUMENTS_TYPES and a.size_bytes <= MAX_ATTACHMENT_BYTES)
 
 
@@ -100,3 +100,22 @@ def draft(d: Draft) -> pb.Draft:
                     request_acknowledgement=d.request_acknowledgement,
                     remaining_attachment_bytes=drafting.remaining_bytes(d), created_at=timestamp(d.created_at),
                     updated_at=timestamp(d.updated_at))
+
+
+def pharmacy(p: Pharmacy) -> pb.Pharmacy:
+    return pb.Pharmacy(pharmacy_id=p.pharmacy_id, finess=p.id_nat, name=p.name, address=p.address,
+                       postal_code=p.postal_code, city=p.city, phone=p.phone, mssante_address=p.mssante_address,
+                       mailbox_type=MAILBOXES.get(p.mailbox_type, pb.MAILBOX_TYPE_UNSPECIFIED),
+                       previously_visited=p.last_visit is not None,
+                       last_visit_date=p.last_visit.isoformat() if p.last_visit else "")
+
+
+MAILBOX_NAMES: dict[int, str] = {int(v): k for k, v in MAILBOXES.items()}
+
+
+def pharmacy_in(p: pb.Pharmacy) -> Pharmacy:
+    """An operator's entry; an unknown mailbox number reads as a name the domain refuses."""
+    mailbox = MAILBOX_NAMES.get(int(p.mailbox_type), "" if p.mailbox_type == pb.MAILBOX_TYPE_UNSPECIFIED
+                                else f"unknown:{p.mailbox_type}")
+    return Pharmacy(pharmacy_id="", id_nat=p.finess, name=p.name, address=p.address, postal_code=p.postal_code,
+                    city=p.city, phone=p.phone, mssante_address=p.mssante_address, mailbox_type=mailbox)

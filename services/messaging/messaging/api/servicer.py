@@ -1,8 +1,7 @@
 """Thin gRPC servicer: proto in, one use-case call, proto out. Errors rise to the interceptor.
 
-Not served yet (later parts of the messaging issue), answering UNIMPLEMENTED: ListContacts,
-SaveAttachmentToDocuments, SearchPharmacies, SendPrescriptionToPharmacy, DeliverMessage (the
-MSSanté bridge), UpsertPharmacies, RecordPharmacyVisits.
+Not served yet (later parts of the messaging issue), answering UNIMPLEMENTED: DeliverMessage (the
+MSSanté bridge).
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from meskit.errors import InvalidArgument, Unimplemented
 
 from messaging.api import convert
 from messaging.domain import attachments as files
-from messaging.domain import conversations, drafts, messages, receipts, uploads
+from messaging.domain import conversations, drafts, messages, pharmacies, prescriptions, receipts, saving, uploads
 from messaging.domain.ports import Dependencies
 
 
@@ -30,6 +29,11 @@ def _chunks(requests):
         if message.WhichOneof("payload") != "chunk":
             raise InvalidArgument("Après les métadonnées, seulement des morceaux du fichier", reason="STREAM_ORDER")
         yield message.chunk
+
+
+def _authorization(context) -> str:
+    """The caller's own bearer header, forwarded where another service must decide as them."""
+    return next((v for k, v in context.invocation_metadata() if k == "authorization" and isinstance(v, str)), "")
 
 
 def _when(request, name: str) -> datetime | None:
@@ -149,22 +153,40 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
 
     # ---- later parts of the messaging issue ----
     def ListContacts(self, request, context):
-        raise _later("la liste des correspondants (pharmacies)")
+        found, token, budget = pharmacies.contacts(self._deps, current_caller(), request.patient_id,
+                                                   page_size=request.page_size, page_token=request.page_token)
+        return pb.ListContactsResponse(contacts=[convert.participant(p) for p in found], next_page_token=token,
+                                       max_attachment_bytes=budget)
 
     def SaveAttachmentToDocuments(self, request, context):
-        raise _later("l'enregistrement d'une pièce jointe dans vos documents")
+        return pb.SaveAttachmentToDocumentsResponse(document_id=saving.save(
+            self._deps, current_caller(), request.patient_id, request.message_id, request.attachment_id,
+            title=request.title, category=request.category, document_date=request.document_date))
 
     def SearchPharmacies(self, request, context):
-        raise _later("la recherche de pharmacies")
+        found = pharmacies.search(self._deps, current_caller(), request.patient_id, query=request.query,
+                                  postal_code=request.postal_code, city=request.city,
+                                  visited_only=request.visited_only, page_size=request.page_size,
+                                  page_token=request.page_token)
+        return pb.SearchPharmaciesResponse(pharmacies=[convert.pharmacy(p) for p in found.pharmacies],
+                                           next_page_token=found.next_page_token)
 
     def SendPrescriptionToPharmacy(self, request, context):
-        raise _later("l'envoi d'une ordonnance à une pharmacie")
+        w, summary, sent = prescriptions.send(
+            self._deps, current_caller(), _authorization(context), request.patient_id, request.pharmacy_id,
+            request.document_id, message=request.message, client_message_id=request.client_message_id)
+        answer = convert.message(sent, {p.participant_id: p for p in summary.conversation.participants},
+                                 reader_id=w.reader_id)
+        answer.sender_notice = prescriptions.PAPER_REMINDER
+        return answer
 
     def DeliverMessage(self, request, context):
         raise _later("la passerelle MSSanté")
 
     def UpsertPharmacies(self, request, context):
-        raise _later("l'annuaire des pharmacies")
+        return pb.UpsertPharmaciesResponse(upserted=pharmacies.upsert_pharmacies(
+            self._deps, current_caller(), [convert.pharmacy_in(p) for p in request.pharmacies]))
 
     def RecordPharmacyVisits(self, request, context):
-        raise _later("l'historique des pharmacies")
+        return pb.RecordPharmacyVisitsResponse(recorded=pharmacies.record_visits(
+            self._deps, current_caller(), [(v.patient_id, v.finess, v.visit_date) for v in request.visits]))

@@ -18,7 +18,7 @@ from meskit.errors import FieldViolation, InvalidArgument, Unavailable, Unimplem
 from meskit.filecheck import content
 
 from messaging.domain.models import (
-    MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_MESSAGE_ATTACHMENT_BYTES, UPLOAD, Attachment)
+    DOCUMENT, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MAX_MESSAGE_ATTACHMENT_BYTES, UPLOAD, Attachment)
 from messaging.domain.ports import Dependencies
 
 log = logging.getLogger("messaging.attachments")
@@ -32,6 +32,7 @@ class NewFile:
     filename: str
     content_type: str
     content: bytes
+    source_document_id: str = ""     # a document of the patient's space (source DOCUMENT)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Checked:
     filename: str
     stored: content.StoredContent
     sha256: str
+    source_document_id: str = ""
 
 
 def _refused(index: int, reason: str, message: str) -> InvalidArgument:
@@ -84,7 +86,7 @@ def check(new: list[NewAttachment], kept: list[Attachment]) -> list[Checked]:
         except content.ContentRefused as exc:
             raise _refused(index, exc.reason, exc.message) from None
         checked.append(Checked(_filename(index, item.file.filename, stored.extension), stored,
-                               hashlib.sha256(stored.data).hexdigest()))
+                               hashlib.sha256(stored.data).hexdigest(), item.file.source_document_id))
     total = sum(len(c.stored.data) for c in checked) + sum(a.size_bytes for a in kept)
     if total > MAX_MESSAGE_ATTACHMENT_BYTES:
         shown = f"{total:,}".replace(",", " ")
@@ -122,7 +124,8 @@ def store(deps: Dependencies, patient_id: str, checked: list[Checked], now: date
             stored.append(Attachment(
                 attachment_id=str(uuid.uuid4()), patient_id=patient_id, filename=c.filename,
                 content_type=c.stored.content_type, size_bytes=len(c.stored.data), sha256=c.sha256, object_key=key,
-                source=UPLOAD, created_at=now, message_id=message_id, draft_id=draft_id,
+                source=DOCUMENT if c.source_document_id else UPLOAD, source_document_id=c.source_document_id,
+                created_at=now, message_id=message_id, draft_id=draft_id,
                 position=first_position + offset, uploaded_by=uploaded_by))
     except Exception as exc:
         discard(deps, stored)

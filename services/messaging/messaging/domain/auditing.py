@@ -28,8 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["CREATE", "DELETE", "DOWNLOAD", "LIST", "READ", "UPDATE", "record", "record_of", "refusals_recorded"]
 GROUP = audit.MESSAGING
 CONVERSATION, MESSAGE, ATTACHMENT, DRAFT = "conversation", "message", "attachment", "draft"
+PHARMACY_VISITS = "pharmacy_visits"
 LABELS = {CONVERSATION: "Conversation de la messagerie", MESSAGE: "Message de la messagerie",
-          ATTACHMENT: "Pièce jointe d'un message", DRAFT: "Brouillon de message"}
+          ATTACHMENT: "Pièce jointe d'un message", DRAFT: "Brouillon de message",
+          PHARMACY_VISITS: "Pharmacies fréquentées (historique de remboursements)"}
 NOT_FOUND = "not_found"
 
 

@@ -1,8 +1,8 @@
 """Conversations: list, show, start, close, delete on the patient side, mark read.
 
 Starting rule (DOMAIN §7, §10.6): a professional with an MSSanté mailbox, not blocked by the
-patient, starts a conversation with her; a patient may start one only with a pharmacy's
-organisational mailbox, and pharmacies are not served yet: her side is refused. Lists and shows
+patient, starts a conversation with her; a patient (or her delegate within scope) may start one
+only with a pharmacy's organisational mailbox (domain/pharmacies.py). Lists and shows
 are recorded in audit before they answer; changes write their record to the outbox.
 """
 from __future__ import annotations
@@ -10,15 +10,15 @@ from __future__ import annotations
 import uuid
 
 from meskit.auth import PROFESSIONAL, Caller
-from meskit.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Violations
+from meskit.errors import InvalidArgument, PermissionDenied, Violations
 
-from messaging.domain import auditing, messages, paging
+from messaging.domain import auditing, messages, paging, pharmacies
 from messaging.domain.actors import Who, may_write, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.lookup import require_ids, visible
 from messaging.domain.models import (
-    CLOSED, MAX_SUBJECT_CHARS, OPEN, PATIENT, PERSONAL, PROFESSIONAL as PROFESSIONAL_PARTICIPANT, Conversation,
-    Participant, Summary)
+    CLOSED, MAX_SUBJECT_CHARS, OPEN, PATIENT, PERSONAL, PROFESSIONAL as PROFESSIONAL_PARTICIPANT, Attachment,
+    Conversation, Message, Participant, Pharmacy, Summary)
 from messaging.domain.ports import Dependencies
 
 EVERY_PATIENT = "-"
@@ -92,8 +92,9 @@ def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, 
     messages.check_text(v, body, client_message_id)
     v.raise_if_any()
     if w.patient_side:
-        raise FailedPrecondition("Vous pouvez répondre aux professionnels qui vous ont écrit ; écrire le premier à une "
-                                 "pharmacie n'est pas encore possible", reason="PATIENT_CANNOT_START")
+        return w, to_pharmacy(deps, w, pharmacies.first_recipient(deps, recipient_ids), subject=subject.strip(),
+                              body=body, attachments=attachments, request_acknowledgement=request_acknowledgement,
+                              client_message_id=client_message_id)[0]
     may_write(w)
     if any(r != patient_id for r in recipient_ids):
         raise InvalidArgument("Un professionnel démarre une conversation avec le patient seul", reason="RECIPIENTS")
@@ -113,6 +114,25 @@ def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, 
                              new_conversation=True)
     with deps.unit_of_work() as repo:
         return w, repo.summary(visible(repo, w, message.conversation_id), w.reader_id)
+
+
+def to_pharmacy(deps: Dependencies, w: Who, pharmacy: Pharmacy, *, subject: str, body: str,
+                attachments: list[NewAttachment], request_acknowledgement: bool = False,
+                client_message_id: str = "", kept: list[Attachment] | None = None,
+                draft_id: str = "") -> tuple[Summary, Message]:
+    """Her side starts a conversation with the pharmacy's organisational mailbox (checked by the caller);
+    `kept` and `draft_id`: a draft's attachments and the draft sent."""
+    now = deps.now()
+    conversation = Conversation(
+        conversation_id=str(uuid.uuid4()), patient_id=w.patient_id, subject=subject, state=OPEN,
+        started_by=w.participant_id, created_at=now, last_message_at=now, participants=(
+            Participant(participant_id=w.patient_id, type=PATIENT, display_name=w.context.patient_display_name),
+            pharmacies.participant(pharmacy)))
+    message = messages.write(deps, w, conversation, body=body, attachments=attachments,
+                             request_acknowledgement=request_acknowledgement, client_message_id=client_message_id,
+                             new_conversation=True, kept=kept, draft_id=draft_id)
+    with deps.unit_of_work() as repo:
+        return repo.summary(visible(repo, w, message.conversation_id), w.reader_id), message
 
 
 def close_conversation(deps: Dependencies, caller: Caller, patient_id: str, conversation_id: str,

@@ -9,7 +9,7 @@ from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 
 from messaging.domain import attachments as files
-from messaging.domain import auditing, messages, paging
+from messaging.domain import auditing, conversations, messages, paging, pharmacies
 from messaging.domain.actors import Who, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.lookup import require_ids, visible
@@ -169,12 +169,17 @@ def send_draft(deps: Dependencies, caller: Caller, patient_id: str, draft_id: st
     w = _patient_side(deps, caller, patient_id)
     with deps.unit_of_work() as repo:
         draft = _mine(repo, w, draft_id)
-    if not draft.conversation_id:
-        raise FailedPrecondition("Vous pouvez répondre aux professionnels qui vous ont écrit ; écrire le premier à une "
-                                 "pharmacie n'est pas encore possible", reason="PATIENT_CANNOT_START")
     v = Violations()
     messages.check_text(v, draft.body, "")
+    if not draft.conversation_id:
+        v.require(draft.subject.strip(), "subject")
     v.raise_if_any()
+    if not draft.conversation_id:       # a new conversation: her side writes first only to a pharmacy
+        pharmacy = pharmacies.first_recipient(deps, list(draft.recipient_ids))
+        summary, sent = conversations.to_pharmacy(
+            deps, w, pharmacy, subject=draft.subject.strip(), body=draft.body, attachments=[],
+            request_acknowledgement=draft.request_acknowledgement, kept=list(draft.attachments), draft_id=draft_id)
+        return w, summary.conversation, sent
     with deps.unit_of_work() as repo:
         conversation = visible(repo, w, draft.conversation_id)
     return w, conversation, messages.write(deps, w, conversation, body=draft.body, attachments=[], kept=list(draft.attachments),

@@ -2,7 +2,7 @@
 an attachment.
 
 Who may write (DOMAIN §7, §10.6): the patient's side answers only a conversation a professional
-started and has not closed; a delegate's message carries her signature line; a professional
+started and has not closed, or goes on in one she started with a pharmacy; a delegate's message carries her signature line; a professional
 writes only from MSSanté and not when the patient blocked them. The order of a write: the text
 and every file checked, the rules read, the objects stored, then one transaction with the
 message, its attachments, its receipts, the audit record and the patient's notice (its objects
@@ -23,7 +23,7 @@ from messaging.domain.attachments import NewAttachment
 from messaging.domain.errors import DuplicateMessage
 from messaging.domain.lookup import require_ids, visible
 from messaging.domain.models import (
-    MAX_BODY_CHARS, PATIENT_DOMAIN, REPLY, REPLY_TO_ALL, Attachment, Conversation, Message, Receipt)
+    MAX_BODY_CHARS, ORGANISATION, ORGANISATIONAL, PATIENT_DOMAIN, REPLY, REPLY_TO_ALL, Attachment, Conversation, Message, Receipt)
 from messaging.domain.ports import Dependencies
 
 CLIENT_ID_LIMIT = 64
@@ -43,10 +43,15 @@ def _writable(w: Who, c: Conversation) -> None:
     if c.deleted_by_patient_at is not None:
         raise FailedPrecondition("Le patient a supprimé cette conversation : démarrez-en une nouvelle",
                                  reason="CONVERSATION_CLOSED")
-    if w.patient_side and c.started_by == w.patient_id:
+    if w.patient_side and c.started_by == w.patient_id and not _with_pharmacy(c):
         raise FailedPrecondition("Vous répondez seulement aux conversations qu'un professionnel a démarrées",
                                  reason="PATIENT_CANNOT_START")
     may_write(w)
+
+
+def _with_pharmacy(c: Conversation) -> bool:
+    """She started it with a pharmacy's organisational mailbox: she goes on writing there (DOMAIN §10.6)."""
+    return any(p.type == ORGANISATION and p.mailbox_type == ORGANISATIONAL for p in c.participants)
 
 
 def _recipients(w: Who, c: Conversation, reply_option: str, repo) -> tuple[str, ...]:

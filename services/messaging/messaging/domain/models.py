@@ -3,7 +3,7 @@ attachments, receipts and drafts. Plain data; the rules are in the use-case modu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # participant types
 PATIENT, PROFESSIONAL, ORGANISATION = "patient", "professional", "organisation"
@@ -87,6 +87,7 @@ class Attachment:
     message_id: str = ""
     draft_id: str = ""
     position: int = 0
+    saved_document_id: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,3 +128,23 @@ class Draft:
     body: str = ""
     request_acknowledgement: bool = False
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pharmacy:
+    """A pharmacy of the directory; `id_nat` its FINESS (or another national id)."""
+    pharmacy_id: str
+    id_nat: str
+    name: str
+    address: str = ""
+    postal_code: str = ""
+    city: str = ""
+    phone: str = ""
+    mssante_address: str = ""
+    mailbox_type: str = ""
+    last_visit: date | None = None      # in the reader's last 12 months of reimbursements
+
+    @property
+    def reachable(self) -> bool:
+        """Only an organisational MSSanté mailbox receives (DOMAIN §7)."""
+        return self.mailbox_type == ORGANISATIONAL and bool(self.mssante_address)

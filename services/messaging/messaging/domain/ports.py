@@ -4,14 +4,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Protocol
 
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from messaging.domain.actors import AccessContext
-from messaging.domain.models import Attachment, Conversation, Draft, Message, Summary
+from messaging.domain.models import Attachment, Conversation, Draft, Message, Pharmacy, Summary
 
 
 class Repository(Protocol):
@@ -49,6 +49,12 @@ class Repository(Protocol):
     def delete_draft(self, draft_id: str) -> None: ...
     def add_audit(self, record: AuditRecord) -> None: ...
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool: ...
+    def upsert_pharmacies(self, found: list[Pharmacy], now: datetime) -> int: ...
+    def record_pharmacy_visits(self, visits: list[tuple[str, str, date]]) -> int: ...
+    def search_pharmacies(self, *, patient_id: str, since: date, query: str, postal_code: str, city: str,
+                          visited_only: bool, offset: int, limit: int) -> list[Pharmacy]: ...
+    def get_pharmacy(self, pharmacy_id: str) -> Pharmacy | None: ...
+    def set_saved_document(self, attachment_id: str, document_id: str) -> None: ...
 
 
 class ObjectStore(Protocol):
@@ -68,6 +74,40 @@ class AuditTrail(Protocol):
     def append(self, record: AuditRecord) -> None: ...
 
 
+@dataclass(frozen=True, kw_only=True)
+class SourceDocument:
+    """A document of the patient's space, as documents showed it to the caller."""
+    document_id: str
+    title: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    class_code: str
+    type_code: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deposit:
+    """A received attachment to file in the patient's documents, for its sender."""
+    patient_id: str
+    title: str
+    document_date: str
+    type_code: str
+    filename: str
+    upload_id: str
+    author_type: str                 # "professional" or "organisation"
+    author_id: str
+    author_display_name: str = ""
+    author_profession_code: str = ""
+
+
+class Documents(Protocol):
+    """documents' API (adapters.documents); raises meskit.errors, documents' reasons passed on."""
+    def get(self, authorization: str, patient_id: str, document_id: str) -> SourceDocument: ...
+    def download(self, authorization: str, patient_id: str, document_id: str) -> bytes: ...
+    def deposit(self, d: Deposit, data: bytes) -> str: ...
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -79,3 +119,4 @@ class Dependencies:
     contexts: AccessContexts
     audit: AuditTrail
     now: Callable[[], datetime] = utc_now
+    documents: Documents | None = None      # None: DOCUMENTS_ADDR not set
