@@ -1,13 +1,13 @@
 """Messaging: a conversation a professional hid from the minor's legal representatives (DOMAIN §10.4).
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 
 
 def upgrade() -> None:
