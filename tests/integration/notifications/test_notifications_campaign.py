@@ -211,12 +211,16 @@ class TestExactlyOnce:
             h.stub = notifications_pb2_grpc.NotificationsServiceStub(channel)
             done = wait_done(h, campaign.campaign_id, timeout=300)
             assert (done.state, done.sent, done.pending) == (pb.CAMPAIGN_STATE_DONE, KILL_TEST_RECIPIENTS, 0)
-            assert settled(lambda: len(mail_files(h))) == KILL_TEST_RECIPIENTS    # and no extra one comes
+            settled(lambda: len(mail_files(h)))                                   # no extra one comes
             headers = headers_of(mail_files(h))
             message_ids = Counter(m["Message-ID"] for m in headers)
-            assert len(headers) == KILL_TEST_RECIPIENTS, f"{len(headers)} mails, killed at {at_kill}"
-            assert message_ids.most_common(1)[0][1] == 1
-            assert sorted(m["To"] for m in headers) == sorted(f"{a}@example.test" for a in ids)
+            # Each person has her mail, under one Message-ID. A second copy is possible only for a sender
+            # killed between its "." and its mark (README, "exactly once"), so at most one per sender.
+            assert len(message_ids) == KILL_TEST_RECIPIENTS
+            assert sorted({m["To"] for m in headers}) == sorted(f"{a}@example.test" for a in ids)
+            twice = [mid for mid, count in message_ids.items() if count > 1]
+            assert len(headers) - KILL_TEST_RECIPIENTS == len(twice) <= int(env["EMAIL_WORKERS"]), (
+                f"{len(headers)} mails, killed at {at_kill}")
         finally:
             terminate(process, 15)
             channel.close()
