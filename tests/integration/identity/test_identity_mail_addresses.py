@@ -14,9 +14,9 @@ from meskit.auth import PATIENT, PROFESSIONAL, SERVICE, Caller
 DOMAIN = "patient.mssante.fr"
 
 
-def _resolve(identity, addresses, caller=None):
+def _resolve(identity, addresses, caller=None, patient_ids=()):
     return identity.stub.ResolveMailAddresses(
-        pb.ResolveMailAddressesRequest(addresses=addresses, patient_domain=DOMAIN),
+        pb.ResolveMailAddressesRequest(addresses=addresses, patient_domain=DOMAIN, patient_ids=patient_ids),
         metadata=identity.as_(caller or Caller(SERVICE, "messaging")))
 
 
@@ -52,13 +52,21 @@ def test_anything_else_resolves_to_nobody(identity, known, address):
     assert (entry.address, entry.patient_id, entry.professional_id) == (asked, "", "")
 
 
+def test_a_patient_id_gives_her_own_address_and_an_unknown_one_nothing(identity, known):
+    nir, patient, _ = known
+    reply = _resolve(identity, [], patient_ids=[patient, "00000000-0000-0000-0000-000000000000"])
+    assert [(p.patient_id, p.address) for p in reply.patients] == [
+        (patient, f"{nir}@{DOMAIN}"), ("00000000-0000-0000-0000-000000000000", "")]
+
+
 def test_a_closed_space_has_no_address(identity, known):
     nir, patient, _ = known
     engine = sa.create_engine(identity.database_url)
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE accounts SET status = 'CLOSED' WHERE account_id = :id"), {"id": patient})
     engine.dispose()
-    assert _resolve(identity, [f"{nir}@{DOMAIN}"]).addresses[0].patient_id == ""
+    reply = _resolve(identity, [f"{nir}@{DOMAIN}"], patient_ids=[patient])
+    assert (reply.addresses[0].patient_id, reply.patients[0].address) == ("", "")
 
 
 @pytest.mark.parametrize("caller", [Caller(PATIENT, "p"), Caller(PROFESSIONAL, "x", profession_code="10")])

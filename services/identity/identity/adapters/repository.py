@@ -454,6 +454,12 @@ class IdentityRepository:
             sa.func.upper(accounts.c.nir).in_(nirs), accounts.c.status.in_(statuses)))
         return {r.nir.upper(): r.account_id for r in rows}
 
+    def nirs_of(self, account_ids: list[str], statuses: tuple[str, ...]) -> dict[str, str]:
+        """Account id -> NIR (with its key), for the accounts in one of `statuses`."""
+        rows = self.session.execute(sa.select(accounts.c.account_id, accounts.c.nir).where(
+            accounts.c.account_id.in_(account_ids), accounts.c.status.in_(statuses)))
+        return {r.account_id: r.nir for r in rows}
+
     def professionals_by_mssante_address(self, addresses: list[str]) -> dict[str, str]:
         """MSSanté address (lower case) -> professional id."""
         rows = self.session.execute(sa.select(professionals.c.mssante_address, professionals.c.professional_id).where(

@@ -127,10 +127,11 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             self._deps, current_caller(), request.patient_id, request.professional_id))
 
     def ResolveMailAddresses(self, request, context):
-        return pb.ResolveMailAddressesResponse(addresses=[
-            pb.ResolvedMailAddress(address=a, patient_id=p, professional_id=r)
-            for a, p, r in mail_addresses.resolve(self._deps, current_caller(), list(request.addresses),
-                                                  request.patient_domain)])
+        addresses, patients = mail_addresses.resolve(self._deps, current_caller(), list(request.addresses),
+                                                     request.patient_domain, list(request.patient_ids))
+        return pb.ResolveMailAddressesResponse(
+            addresses=[pb.ResolvedMailAddress(address=a, patient_id=p, professional_id=r) for a, p, r in addresses],
+            patients=[pb.PatientMailAddress(patient_id=p, address=a) for p, a in patients])
 
     def UnblockProfessional(self, request, context):
         return convert.access_settings(access_settings.unblock_professional(

@@ -24,14 +24,16 @@ def _split(address: str) -> tuple[str, str]:
     return (local, domain.lower()) if at and local else ("", "")
 
 
-def resolve(deps: Dependencies, caller: Caller, addresses: list[str],
-            patient_domain: str) -> list[tuple[str, str, str]]:
-    """(address, patient account id, professional id) for each address, in order; empty ids for nobody."""
+def resolve(deps: Dependencies, caller: Caller, addresses: list[str], patient_domain: str,
+            patient_ids: list[str] = ()) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+    """(address, patient account id, professional id) for each address, in order, empty ids for
+    nobody; then (patient id, her address or "") for each patient id."""
     caller.require(SERVICE)
     v = Violations()
     v.require(patient_domain.strip(), "patient_domain")
-    if len(addresses) > MAX_ADDRESSES:
-        v.add("addresses", f"au plus {MAX_ADDRESSES} adresses")
+    for name, asked in (("addresses", addresses), ("patient_ids", patient_ids)):
+        if len(asked) > MAX_ADDRESSES:
+            v.add(name, f"au plus {MAX_ADDRESSES}")
     v.raise_if_any()
     domain = patient_domain.strip().lower()
     nirs: dict[str, str] = {}
@@ -48,4 +50,6 @@ def resolve(deps: Dependencies, caller: Caller, addresses: list[str],
     with deps.unit_of_work() as repo:
         patients = repo.patients_by_nir(list(set(nirs.values())), SPACE_EXISTS) if nirs else {}
         professionals = repo.professionals_by_mssante_address(list(set(others.values()))) if others else {}
-    return [(a, patients.get(nirs.get(a, ""), ""), professionals.get(others.get(a, ""), "")) for a in addresses]
+        own = repo.nirs_of(list(set(patient_ids)), SPACE_EXISTS) if patient_ids else {}
+    return ([(a, patients.get(nirs.get(a, ""), ""), professionals.get(others.get(a, ""), "")) for a in addresses],
+            [(p, f"{own[p]}@{domain}" if p in own else "") for p in patient_ids])
