@@ -25,12 +25,13 @@ def _split(address: str) -> tuple[str, str]:
 
 
 def resolve(deps: Dependencies, caller: Caller, addresses: list[str], patient_domain: str,
-            patient_ids: list[str] = ()) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+            patient_ids: list[str] | None = None) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
     """(address, patient account id, professional id) for each address, in order, empty ids for
     nobody; then (patient id, her address or "") for each patient id."""
     caller.require(SERVICE)
     v = Violations()
     v.require(patient_domain.strip(), "patient_domain")
+    patient_ids = patient_ids or []
     for name, asked in (("addresses", addresses), ("patient_ids", patient_ids)):
         if len(asked) > MAX_ADDRESSES:
             v.add(name, f"au plus {MAX_ADDRESSES}")

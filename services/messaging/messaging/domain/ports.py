@@ -11,7 +11,7 @@ from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from messaging.domain.actors import AccessContext
-from messaging.domain.models import Attachment, Conversation, Draft, Message, Summary
+from messaging.domain.models import PATIENT_DOMAIN, Attachment, Conversation, Draft, Message, Summary
 
 
 class Repository(Protocol):
@@ -49,6 +49,8 @@ class Repository(Protocol):
     def delete_draft(self, draft_id: str) -> None: ...
     def add_audit(self, record: AuditRecord) -> None: ...
     def add_notice(self, envelope: Envelope, *, once: bool = False) -> bool: ...
+    def add_outbound(self, message_id: str, recipient_ids: list[str], now: datetime) -> None: ...
+    def thread_of(self, conversation_id: str, before_seq: int) -> list[tuple[str, str]]: ...
 
 
 class ObjectStore(Protocol):
@@ -68,6 +70,14 @@ class AuditTrail(Protocol):
     def append(self, record: AuditRecord) -> None: ...
 
 
+class MailDirectory(Protocol):
+    """identity's ResolveMailAddresses; raises meskit.errors.Unavailable."""
+    def resolve(self, addresses: list[str]) -> dict[str, tuple[str, str]]:
+        """address -> (patient account id, professional id), both "" for nobody."""
+    def patient_address(self, patient_id: str) -> str:
+        """Her own MSSanté address, "" when her space does not exist."""
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -79,3 +89,5 @@ class Dependencies:
     contexts: AccessContexts
     audit: AuditTrail
     now: Callable[[], datetime] = utc_now
+    patient_domain: str = PATIENT_DOMAIN      # MSSANTE_PATIENT_DOMAIN
+    mail: MailDirectory | None = None         # the MSSanté bridge's address resolution (identity)
