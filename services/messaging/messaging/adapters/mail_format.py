@@ -98,7 +98,7 @@ def _defects(part) -> list:
 
 def _content(part) -> str:
     try:
-        return part.get_content()
+        return part.get_content().replace("\r\n", "\n").replace("\r", "\n")
     except (LookupError, UnicodeError, ValueError, AssertionError) as exc:
         raise Malformed(f"unreadable text part ({type(exc).__name__})") from None
 
