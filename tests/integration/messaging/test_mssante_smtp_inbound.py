@@ -3,6 +3,7 @@ of the trust space), who may send (the domains it vouches for), to whom (existin
 hint), what (size, MIME, attachments), and what the patient then sees."""
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 
@@ -148,7 +149,8 @@ class TestWhatIsRefused:
 
 
 class TestDelivered:
-    def test_a_mail_with_a_pdf_becomes_her_conversation(self, bridge, people, mstack):
+    def test_a_mail_with_a_pdf_becomes_her_conversation(self, bridge, people, mstack, caplog):
+        caplog.set_level(logging.DEBUG)
         patient, gp, gp_address, address = people
         sent = mail(gp_address, address, subject="Compte rendu", text="Bonjour Madame, voici le compte rendu.",
                     attachments=[("compte-rendu.pdf", PDF, "application/pdf")],
@@ -162,10 +164,11 @@ class TestDelivered:
         (attached,) = message.attachments
         meta, data = mstack.download_attachment(mstack.patient(patient), patient, message.message_id,
                                                 attached.attachment_id)
-        assert (meta.filename, data) == ("compte-rendu.pdf", PDF)
+        assert (meta.filename, data, meta.source) == ("compte-rendu.pdf", PDF, pb.ATTACHMENT_SOURCE_RECEIVED)
         assert bridge.headers_of(sent["Message-ID"]) == {"X-MSS-Typemessage": "CR"}
         notices = mstack.messaging_published(patient, "RECEPTION_MESSAGE")
         assert len(notices) == 1
+        assert address.partition("@")[0] not in caplog.text, "her NIR in the logs"
 
     def test_in_reply_to_continues_the_conversation(self, bridge, people, mstack):
         patient, _, gp_address, address = people

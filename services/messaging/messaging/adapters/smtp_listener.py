@@ -30,6 +30,8 @@ from messaging.domain.delivery import Delivery
 from messaging.domain.ports import MailDirectory
 
 log = logging.getLogger("messaging.smtp")
+# aiosmtpd logs every command line at INFO, RCPT TO:<NIR+key@...> included: a patient's NIR never goes to the logs.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 # 10,000,000 bytes of attachments in base64 (4/3, lines of 76 + CRLF) is about 13.7 MB; text and headers on top.
 MAX_DATA_BYTES = 14_500_000
 UNKNOWN_MAILBOX = "550 5.1.1 Mailbox unavailable"

@@ -23,7 +23,7 @@ from messaging.domain.attachments import NewAttachment
 from messaging.domain.errors import DuplicateMessage
 from messaging.domain.lookup import require_ids, visible
 from messaging.domain.models import (
-    MAX_BODY_CHARS, REPLY, REPLY_TO_ALL, Attachment, Conversation, Message, Receipt)
+    MAX_BODY_CHARS, RECEIVED, REPLY, UPLOAD, REPLY_TO_ALL, Attachment, Conversation, Message, Receipt)
 from messaging.domain.ports import Dependencies
 
 CLIENT_ID_LIMIT = 64
@@ -87,7 +87,8 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
             _writable(w, visible(repo, w, conversation.conversation_id))
     now = deps.now()
     message_id = str(uuid.uuid4())
-    stored = files.store(deps, w.patient_id, checked, now, message_id=message_id, first_position=len(kept))
+    stored = files.store(deps, w.patient_id, checked, now, message_id=message_id, first_position=len(kept),
+                         source=RECEIVED if mssante_message_id else UPLOAD)
     try:
         with deps.unit_of_work() as repo:
             if new_conversation:
