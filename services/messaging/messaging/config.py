@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from meskit.config import CommonSettings, ObjectStoreSettings, env
 
+from messaging.domain.models import PATIENT_DOMAIN
+
 
 @dataclass(frozen=True, kw_only=True)
 class MessagingSettings(CommonSettings, ObjectStoreSettings):
@@ -15,7 +17,7 @@ class MessagingSettings(CommonSettings, ObjectStoreSettings):
     messaging_dir: str = env("MESSAGING_DIR", "", help="folder of the attachment bytes when S3_ENDPOINT is empty")
     # The MSSanté bridge (DOMAIN §10.6): a patient's address is <NIR+key>@<patient domain>, which
     # also names the Message-IDs of what is written here.
-    mssante_patient_domain: str = env("MSSANTE_PATIENT_DOMAIN", "patient.mssante.fr",
+    mssante_patient_domain: str = env("MSSANTE_PATIENT_DOMAIN", PATIENT_DOMAIN,
                                       help="domain of patients' MSSanté addresses and of our Message-IDs")
     mssante_smtp_port: int = env("MSSANTE_SMTP_PORT", -1,
                                  help="inbound SMTP listener port; 0 picks a free one, -1 (default) disables it")

@@ -242,7 +242,19 @@ class TestDeliverMessage:
         patient, gp, _, _ = people
         refused(lambda: self._deliver(bridge, mstack, patient, gp, "<grpc-5@x>", metadata=mstack.professional(gp)),
                 grpc.StatusCode.PERMISSION_DENIED, "")
+        refused(lambda: self._deliver(bridge, mstack, patient, gp, "<grpc-7@x>", recipient_ids=[gp.professional_id]),
+                grpc.StatusCode.INVALID_ARGUMENT, "RECIPIENTS")
         outsider = mstack.new_mssante_professional(mssante=False)
         refused(lambda: self._deliver(bridge, mstack, patient, outsider, "<grpc-6@x>"),
                 grpc.StatusCode.PERMISSION_DENIED, "NOT_IN_MSSANTE")
         assert _stored(mstack, patient) == 0
+
+    def test_the_sender_named_by_its_mssante_address(self, bridge, people, mstack):
+        patient, gp, gp_address, _ = people
+        call = lambda sender, mid: bridge.msg.DeliverMessage(pb.DeliverMessageRequest(  # noqa: E731
+            mssante_message_id=mid, patient_id=patient, sender=sender, subject="Résultats", body="Normaux."),
+            metadata=mstack.service("mssante-connector"), timeout=30)
+        delivered = call(pb.Participant(mssante_address=gp_address), "<grpc-8@medecin.mssante.fr>")
+        assert delivered.sender.participant_id == gp.professional_id
+        refused(lambda: call(pb.Participant(mssante_address="nobody@medecin.mssante.fr"), "<grpc-9@x>"),
+                grpc.StatusCode.INVALID_ARGUMENT, "SENDER_UNKNOWN")

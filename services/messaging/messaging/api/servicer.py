@@ -166,7 +166,8 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
             patient_id=request.patient_id, professional_id=request.sender.participant_id,
             mssante_message_id=request.mssante_message_id, subject=request.subject, body=request.body,
             attachments=files, thread=tuple(t for t in (request.in_reply_to,) if t),
-            acknowledgement_requested=request.acknowledgement_requested), request.sender.mssante_address)
+            acknowledgement_requested=request.acknowledgement_requested), request.sender.mssante_address,
+            tuple(request.recipient_ids))
         return convert.message(sent, {p.participant_id: p for p in conversation.participants}, reader_id=w.reader_id)
 
     def UpsertPharmacies(self, request, context):

@@ -97,9 +97,13 @@ def deliver(deps: Dependencies, d: Delivery) -> tuple[Who, Conversation, Message
     return w, current, sent
 
 
-def deliver_for_service(deps: Dependencies, caller: Caller, d: Delivery, sender_address: str = "") -> tuple[Who, Conversation, Message]:
-    """DeliverMessage (service tokens): the sender named by its professional id or its MSSanté address."""
+def deliver_for_service(deps: Dependencies, caller: Caller, d: Delivery, sender_address: str = "",
+                        recipient_ids: tuple[str, ...] = ()) -> tuple[Who, Conversation, Message]:
+    """DeliverMessage (service tokens): the sender named by its professional id or its MSSanté
+    address; `recipient_ids`, when given, name the patient only (a mail is delivered to one space)."""
     caller.require(SERVICE)
+    if any(r != d.patient_id for r in recipient_ids):
+        raise InvalidArgument("Un message délivré s'adresse au patient seul", reason="RECIPIENTS")
     professional_id = d.professional_id
     if not professional_id and sender_address.strip() and deps.mail is not None:
         professional_id = deps.mail.resolve([sender_address.strip()]).get(sender_address.strip(), ("", ""))[1]
