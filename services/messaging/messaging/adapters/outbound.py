@@ -89,7 +89,7 @@ class OutboundSender:
         now = self._deps.now()
         try:
             sender, recipient, mail = self._compose(row.message_id, row.recipient_id)
-            self._send(sender, recipient, mail)
+            self.send(sender, recipient, mail)
         except Permanent as exc:
             log.warning("mssante mail dead", extra={"message_id": row.message_id, "error": str(exc).split(" ")[0]})
             self._finish(row.outbound_id, state="dead", last_error=str(exc)[:500])
@@ -136,7 +136,8 @@ class OutboundSender:
             files=files)
         return sender, to.mssante_address, mail
 
-    def _send(self, sender: str, recipient: str, mail) -> None:
+    def send(self, sender: str, recipient: str, mail) -> None:
+        """One mail through the relay; Permanent when the relay refuses it for good (5xx)."""
         r = self._relay
         try:
             with smtplib.SMTP(r.host, r.port, timeout=r.timeout) as smtp:
