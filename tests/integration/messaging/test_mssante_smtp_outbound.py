@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from mes.identity.v1 import identity_pb2 as ipb
+from mes.messaging.v1 import messaging_pb2 as pb
 
 from devtools.eventually import eventually
-from mssante_harness import PDF, mail
+from mssante_harness import PDF, mail, start_bridge
 from messaging_harness import new_file
 
 
@@ -92,3 +93,34 @@ def test_deferred_until_its_last_attempt_it_is_a_dead_letter(mstack, bridge, thr
         bridge.sink.handler.defer.discard(gp_address.lower())
     assert dead["attempts"] == 4 and dead["last_error"].startswith("451")
     assert bridge.mailbox(sent.mssante_message_id) == []
+
+
+def test_a_sent_draft_goes_out_like_any_reply(mstack, bridge, thread):
+    patient, _, gp_address, address, first, conversation_id = thread
+    mine = mstack.patient(patient)
+    draft = mstack.msg.CreateDraft(pb.CreateDraftRequest(patient_id=patient, conversation_id=conversation_id,
+                                                         body="Réponse préparée", attachments=[new_file("r.pdf", PDF)]),
+                                   metadata=mine, timeout=30)
+    sent = mstack.msg.SendDraft(pb.SendDraftRequest(patient_id=patient, draft_id=draft.draft_id), metadata=mine,
+                                timeout=30)
+    (received,) = eventually(lambda: bridge.mailbox(sent.mssante_message_id), what="the draft's mail")
+    assert received["In-Reply-To"] == first["Message-ID"] and received["To"].addresses[0].addr_spec == gp_address
+    assert [a.get_filename() for a in received.iter_attachments()] == ["r.pdf"]
+
+
+def test_two_replicas_share_the_queue_and_send_each_mail_once(mstack, bridge, thread, tmp_path):
+    second = start_bridge(mstack, tmp_path)      # another messaging replica with its own sender, same database
+    try:
+        sent = [_reply(mstack, thread, body=f"Réponse {i}") for i in range(8)]
+        ids = {s.mssante_message_id for s in sent}
+
+        def delivered():
+            got = [m["Message-ID"] for m in bridge.mailbox() + second.mailbox() if m["Message-ID"] in ids]
+            return got if set(got) == ids else None
+        got = eventually(delivered, timeout=30, what="every reply through one replica or the other")
+        assert sorted(got) == sorted(ids)
+        marked = eventually(lambda: (rows := [_state(bridge, s.message_id) for s in sent])
+                            and all(r["state"] == "sent" for r in rows) and rows)
+        assert {r["attempts"] for r in marked} == {1}
+    finally:
+        second.stop()
