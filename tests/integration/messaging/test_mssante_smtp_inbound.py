@@ -10,6 +10,7 @@ import ssl
 import grpc
 import pytest
 import sqlalchemy as sa
+from mes.identity.v1 import identity_pb2 as ipb
 from mes.messaging.v1 import messaging_pb2 as pb
 
 from mssante_harness import PDF, big_pdf, mail
@@ -20,9 +21,8 @@ from messaging_harness import refused
 def people(mstack, bridge):
     patient = mstack.new_patient()
     gp = mstack.new_mssante_professional()
-    gp_address = mstack.identity.GetProfessional(
-        __import__("mes.identity.v1.identity_pb2", fromlist=["x"]).GetProfessionalRequest(
-            professional_id=gp.professional_id), metadata=mstack.operator, timeout=10).mssante_address
+    gp_address = mstack.identity.GetProfessional(ipb.GetProfessionalRequest(professional_id=gp.professional_id),
+                                                 metadata=mstack.operator, timeout=10).mssante_address
     return patient, gp, gp_address, bridge.address_of(patient)
 
 
