@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from prometheus_client import Counter
 from sqlalchemy.engine import Engine
 
 from messaging.adapters import mail_format
@@ -30,6 +31,8 @@ log = logging.getLogger("messaging.mssante")
 BATCH = 20
 LEASE_SECONDS = 120.0
 MAX_BACKOFF_SECONDS = 6 * 3600.0
+OUTBOUND = Counter("mes_mssante_outbound_total", "MSSanté mails handed to the relay, by outcome (sent, retry, dead)",
+                   ["outcome"])
 
 
 @dataclass(frozen=True)
@@ -93,16 +96,20 @@ class OutboundSender:
         except Permanent as exc:
             log.warning("mssante mail dead", extra={"message_id": row.message_id, "error": str(exc).split(" ")[0]})
             self._finish(row.outbound_id, state="dead", last_error=str(exc)[:500])
+            OUTBOUND.labels("dead").inc()
         except Exception as exc:
             error = _described(exc)
             if row.attempts >= self._max_attempts:
                 log.warning("mssante mail dead after its attempts", extra={"message_id": row.message_id,
                                                                            "error": error.split(" ")[0]})
                 self._finish(row.outbound_id, state="dead", last_error=error)
+                OUTBOUND.labels("dead").inc()
             else:
                 delay = min(MAX_BACKOFF_SECONDS, self._retry * 2 ** (row.attempts - 1))
                 self._finish(row.outbound_id, available_at=now + timedelta(seconds=delay), last_error=error)
+                OUTBOUND.labels("retry").inc()
         else:
+            OUTBOUND.labels("sent").inc()
             if not self._finish(row.outbound_id, state="sent", sent_at=now, last_error=None):
                 log.warning("mssante mail sent after its lease ran out", extra={"message_id": row.message_id})
 

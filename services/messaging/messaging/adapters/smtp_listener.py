@@ -22,6 +22,7 @@ import ssl
 from collections.abc import Callable
 
 from aiosmtpd.controller import Controller
+from prometheus_client import Counter
 
 from meskit.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
 
@@ -39,6 +40,8 @@ TRY_LATER = "451 4.3.0 Temporarily unable to accept mail, try again later"
 ATTACHMENT_REASONS = frozenset({"UNSUPPORTED_TYPE", "EMPTY", "CORRUPT", "POLYGLOT", "FILENAME_REQUIRED",
                                 "FILENAME_TOO_LONG", "TOO_MANY_ATTACHMENTS"})
 TOO_BIG_REASONS = frozenset({"TOO_LARGE", "ATTACHMENTS_TOO_LARGE"})
+INBOUND = Counter("mes_mssante_inbound_total", "MSSanté mails received at DATA, by SMTP reply class (2xx, 4xx, 5xx)",
+                  ["reply"])
 
 
 def tls_context(ca_file: str, cert_file: str, key_file: str) -> ssl.SSLContext:
@@ -137,6 +140,11 @@ class MssanteHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        reply = await self._data(envelope)
+        INBOUND.labels(f"{reply[0]}xx").inc()
+        return reply
+
+    async def _data(self, envelope) -> str:
         try:
             mail = await self._blocking(mail_format.parse, envelope.original_content or envelope.content)
         except mail_format.Malformed as exc:
