@@ -1,11 +1,18 @@
 """Start the whole platform as processes on this machine: PostgreSQL (embedded), an SMTP sink,
 every gRPC service of services/ and the gateway. Used by `make run`, the end-to-end tests and
 `make bench`. Each process binds its own port (0 = a free one) and reports it in PORT_FILE; a
-service starts once the services it calls have reported theirs."""
+service starts once the services it calls have reported theirs.
+
+The MSSanté bridge: a test trust space (CA, the patient domain's certificate, an operator's client
+certificate for the demo professionals' domains) in var_dir/keys/mssante; messaging's SMTP listener
+on MSSANTE_SMTP_FIXED_PORT (make run) or a free port (`ports["mssante-smtp"]`); its outbound relay
+is the same SMTP sink as notifications' mail (var_dir/mail holds the professionals' mail too)."""
 from __future__ import annotations
 
 import os
 import signal
+import smtplib
+import ssl
 import subprocess
 import sys
 import time
@@ -20,11 +27,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from devtools import services
 from devtools.eventually import eventually
+from devtools.mssante_certs import TrustSpace, ensure_trust_space
 from devtools.smtp_sink import SmtpSink
 
 ROOT = services.ROOT
 SERVICES = tuple(services.grpc_services())
 GATEWAY = services.GATEWAY
+MSSANTE_SMTP = "mssante-smtp"
+MSSANTE_SMTP_FIXED_PORT = 2526
 
 
 def terminate(process: subprocess.Popen, grace: float) -> None:
@@ -78,6 +88,7 @@ class LocalPlatform:
         self.postgres = None
         self.smtp: SmtpSink | None = None
         self.s3_server = None
+        self.mssante: TrustSpace | None = None
 
     # ---- addresses ----
     @property
@@ -98,6 +109,7 @@ class LocalPlatform:
         for directory in (self.mail_dir, self.log_dir, self.key_file.parent, self.port_dir):
             directory.mkdir(parents=True, exist_ok=True)
         self._ensure_signing_key()
+        self.mssante = ensure_trust_space(self.key_file.parent / "mssante")
         self._start_postgres()
         self.smtp = SmtpSink(self.mail_dir, self._fixed_port("smtp"))
         self.smtp.start()
@@ -245,6 +257,8 @@ class LocalPlatform:
         env.update({name: value for name, value in self._provided_files().items() if name in reads})
         if "SMTP_HOST" in reads:
             env.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(self.ports["smtp"])})
+        if "MSSANTE_SMTP_PORT" in reads:
+            env.update(self._mssante_env())
         if "PUBLIC_URL" in reads and self.fixed_ports:
             env["PUBLIC_URL"] = f"http://127.0.0.1:{self._fixed_port(GATEWAY)}"
         if self.s3 and service == "documents":
@@ -260,6 +274,28 @@ class LocalPlatform:
         env.update(self.extra_env.get(GATEWAY, {}))
         return env
 
+    def _mssante_env(self) -> dict[str, str]:
+        space = self.mssante
+        assert space is not None
+        port = self.ports.get(MSSANTE_SMTP, MSSANTE_SMTP_FIXED_PORT if self.fixed_ports else 0)
+        return {"MSSANTE_SMTP_PORT": str(port), "MSSANTE_SMTP_HOST": "127.0.0.1",
+                "MSSANTE_SMTP_PORT_FILE": str(self._port_file(MSSANTE_SMTP)), "MSSANTE_CA_FILE": str(space.ca_file),
+                "MSSANTE_TLS_CERT_FILE": str(space.server_cert_file), "MSSANTE_TLS_KEY_FILE": str(space.server_key_file),
+                "MSSANTE_RELAY_HOST": "127.0.0.1", "MSSANTE_RELAY_PORT": str(self.ports["smtp"]),
+                "MSSANTE_SEND_INTERVAL_SECONDS": "0.5", "MSSANTE_RETRY_SECONDS": "5"}
+
+    def mssante_smtp(self) -> smtplib.SMTP:
+        """An MSSanté operator's SMTP session to messaging's listener: STARTTLS with the operator's
+        client certificate (it vouches for the demo professionals' domains), ready for MAIL FROM."""
+        space = self.mssante
+        assert space is not None
+        context = ssl.create_default_context(cafile=str(space.ca_file))
+        context.load_cert_chain(space.operator_cert_file, space.operator_key_file)
+        smtp = smtplib.SMTP("127.0.0.1", self.ports[MSSANTE_SMTP], timeout=30)
+        smtp.starttls(context=context)
+        smtp.ehlo("operator.mssante.test")
+        return smtp
+
     def _fixed_port(self, name: str) -> int:
         return services.WELL_KNOWN_PORTS.get(name, 0) if self.fixed_ports else 0
 
@@ -268,6 +304,8 @@ class LocalPlatform:
 
     def _launch(self, name: str) -> None:
         self._port_file(name).unlink(missing_ok=True)
+        if name == "messaging":
+            self._port_file(MSSANTE_SMTP).unlink(missing_ok=True)
         env = self._gateway_env() if name == GATEWAY else self._service_env(name)
         self._spawn(name, [sys.executable, "-m", name], env)
 
@@ -280,6 +318,9 @@ class LocalPlatform:
             return path.exists()
         eventually(reported, max(0.0, deadline - time.monotonic()), 0.02, f"{name} reporting its port")
         self.ports[name] = int(path.read_text())
+        listener = self._port_file(MSSANTE_SMTP)
+        if name == "messaging" and listener.exists():     # reported before its gRPC port
+            self.ports[MSSANTE_SMTP] = int(listener.read_text())
 
     def _check_alive(self, name: str) -> None:
         process = self.processes[name]

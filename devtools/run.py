@@ -31,6 +31,8 @@ def main() -> None:
             f"  Gateway:        {platform.gateway_url}   (OpenAPI: {platform.gateway_url}/openapi.json)",
             *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
             f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
+            f"  MSSanté SMTP:   127.0.0.1:{platform.ports['mssante-smtp']}  (STARTTLS, operator certificate "
+            f"{platform.mssante.operator_cert_file}, CA {platform.mssante.ca_file})",
             f"  Documents:      file bytes kept in {platform.documents_dir}/",
             f"  Letters:        print files (PDF letters + manifest), one a minute, in {platform.letters_dir}/",
             f"  Logs:           {platform.log_dir}/", "",

@@ -135,8 +135,6 @@ def test_she_saves_the_gps_attachment_into_her_documents_with_the_gp_as_author(p
     assert (bad.status_code, bad.json()["code"]) == (400, "INVALID_ARGUMENT")
 
 
-# needs the outbound MSSanté sender (branch mssante)
-@pytest.mark.skip(reason="outbound MSSanté sender not merged yet")
 def test_the_pharmacys_mailbox_receives_the_prescription_by_smtp(platform, her, pharmacy):
     patient_id, patient = her
     base = f"/v1/patients/{patient_id}"

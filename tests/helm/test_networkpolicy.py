@@ -85,6 +85,17 @@ def pods_of(rendered) -> dict[str, Pod]:
     return pods
 
 
+def smtp_open_to_anyone(scenario: str) -> bool:
+    """messaging's MSSanté listener admits any source when `mssante.listener.from` is empty: on
+    that port the gate is the trust space's client certificate (STARTTLS), not the network."""
+    values = yaml.safe_load((CHART / "ci" / f"{scenario}-values.yaml").read_text()) or {}
+    return not (values.get("mssante") or {}).get("listener", {}).get("from")
+
+
+def open_by_design(scenario: str, pod: Pod, port: int) -> bool:
+    return pod.name == "messaging" and pod.ports.get("smtp") == port and smtp_open_to_anyone(scenario)
+
+
 def declared_calls() -> dict[str, set[str]]:
     """Component -> the components it calls, as values.yaml declares them (defaults applied)."""
     values = yaml.safe_load((CHART / "values.yaml").read_text())
@@ -138,22 +149,40 @@ class TestReachability:
         assert {src for src, callees in calls.items() if "messaging" in callees} == {"gateway"}
 
     def test_no_other_pod_reaches_a_service(self, cluster):
-        policies, pods, _ = cluster
+        policies, pods, r = cluster
         strangers = [Pod("same-namespace", {"app": "other"}),
                      Pod("other-namespace", {"app": "other"}, namespace="elsewhere")]
         for stranger in strangers:
             for name, pod in pods.items():
                 for port in pod.ports.values():
-                    assert not allowed(policies, stranger, pod, port), f"{stranger.name} -> {name}:{port}"
+                    expected = open_by_design(r.scenario, pod, port)
+                    assert allowed(policies, stranger, pod, port) == expected, f"{stranger.name} -> {name}:{port}"
 
     def test_only_the_ingress_controller_reaches_the_gateway_and_only_prometheus_scrapes(self, cluster):
-        policies, pods, _ = cluster
+        policies, pods, r = cluster
         ingress = Pod("ingress-nginx", {"app": "ingress-nginx"}, namespace="ingress-nginx")
         prometheus = Pod("prometheus", {"app": "prometheus"}, namespace="monitoring")
         for name, pod in pods.items():
             for port_name, port in pod.ports.items():
-                assert allowed(policies, ingress, pod, port) == (name == "gateway" and port_name == "http"), name
-                assert allowed(policies, prometheus, pod, port) == (port_name == "metrics"), name
+                anyone = open_by_design(r.scenario, pod, port)
+                assert allowed(policies, ingress, pod, port) == (name == "gateway" and port_name == "http" or anyone), name
+                assert allowed(policies, prometheus, pod, port) == (port_name == "metrics" or anyone), name
+
+    def test_the_mssante_listener_admits_its_declared_peers_only_and_messaging_alone_reaches_the_relay(self, rendered):
+        """ha declares the operators' MTA namespace and the relay's address: exactly those flows."""
+        policies, pods = rendered["ha"].of_kind("NetworkPolicy"), pods_of(rendered["ha"])
+        mta = Pod("mta", {"app": "postfix"}, namespace="mssante-gateway")
+        stranger = Pod("other-namespace", {"app": "other"}, namespace="elsewhere")
+        smtp = pods["messaging"].ports["smtp"]
+        assert allowed(policies, mta, pods["messaging"], smtp)
+        assert not allowed(policies, stranger, pods["messaging"], smtp)
+        assert not allowed(policies, mta, pods["messaging"], pods["messaging"].ports["grpc"])
+        assert not any(allowed(policies, mta, pod, port) for name, pod in pods.items() if name != "messaging"
+                       for port in pod.ports.values())
+        relay = Pod("relay.mssante", {}, namespace="internet")
+        values = yaml.safe_load((CHART / "values.yaml").read_text())
+        reach = {name for name, pod in pods.items() if allowed(policies, pod, relay, values["mssante"]["relay"]["port"])}
+        assert reach == {"messaging"}
 
     def test_migration_jobs_reach_nothing_of_the_release_but_postgresql(self, cluster):
         policies, pods, _ = cluster
@@ -200,6 +229,7 @@ class TestReachability:
                     assert targets <= calls[name] | {"postgresql", "minio"}
                     continue
                 stores = {chart_values[k]["port"] for k in ("postgresql", "s3", "smtp", "push", "tracing")}
+                stores.add(chart_values["mssante"]["relay"]["port"])
                 assert ports <= stores, f"{name}: egress to {ports}"
 
 

@@ -87,6 +87,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and (eq $svc.protocol "grpc") (not $svc.clientSecret) -}}
 {{- $_ := set $svc "clientSecret" (dict "secretName" (printf "mes-%s-client" (include "mes.dnsName" $name)) "key" "secret") -}}
 {{- end -}}
+{{- if has "mssante" ($svc.uses | default list) -}}
+{{- $tls := $.Values.mssante.tls -}}
+{{- $_ := set $svc "secretFiles" (concat ($svc.secretFiles | default list) (list
+    (dict "env" "MSSANTE_CA_FILE" "secretName" $tls.secretName "key" $tls.caKey)
+    (dict "env" "MSSANTE_TLS_CERT_FILE" "secretName" $tls.secretName "key" $tls.certKey)
+    (dict "env" "MSSANTE_TLS_KEY_FILE" "secretName" $tls.secretName "key" $tls.keyKey))) -}}
+{{- end -}}
 {{- end -}}
 {{- range $name, $svc := $all -}}
 {{- $callers := list -}}
@@ -168,6 +175,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $env "SMTP_USERNAME" . -}}
 {{- end -}}
 {{- $_ := set $env "MAIL_FROM" $v.smtp.from -}}
+{{- end -}}
+{{- if has "mssante" ($svc.uses | default list) -}}
+{{- $m := $v.mssante -}}
+{{- $_ := set $env "MSSANTE_PATIENT_DOMAIN" $m.patientDomain -}}
+{{- if $m.listener.enabled -}}
+{{- $_ := set $env "MSSANTE_SMTP_PORT" (toString (int $m.listener.port)) -}}
+{{- end -}}
+{{- with $m.relay.host -}}
+{{- $_ := set $env "MSSANTE_RELAY_HOST" . -}}
+{{- $_ := set $env "MSSANTE_RELAY_PORT" (toString (int $m.relay.port)) -}}
+{{- $_ := set $env "MSSANTE_RELAY_STARTTLS" (toString $m.relay.starttls) -}}
+{{- end -}}
 {{- end -}}
 {{- if eq $svc.name "documents" -}}
 {{- $_ := set $env "MATRIX_FILE" (printf "%s/matrix.yaml" (include "mes.matrixDir" $root)) -}}

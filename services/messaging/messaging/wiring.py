@@ -1,6 +1,7 @@
 """Composition root of messaging: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
 Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval and purge_interval (seconds), now.
+The MSSanté bridge: the SMTP listener when MSSANTE_SMTP_PORT >= 0, the outbound sender when MSSANTE_RELAY_HOST is set.
 """
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
-from meskit.server import Registration, build_server as build_kit_server
+from meskit.server import Registration, build_server as build_kit_server, report_port
 
 from messaging.adapters.documents import DocumentsClient
-from messaging.adapters.identity import IdentityAccessContexts
+from messaging.adapters.identity import IdentityAccessContexts, IdentityMailDirectory
+from messaging.adapters.outbound import BATCH as OUTBOUND_BATCH
+from messaging.adapters.outbound import OutboundSender, Relay, relay_context
+from messaging.adapters.smtp_listener import MssanteHandler, SmtpListener, tls_context
 from messaging.adapters.repository import MessagingRepository
 from messaging.adapters.tables import outbox
 from messaging.api.servicer import MessagingServicer
 from messaging.config import MessagingSettings
-from messaging.domain import uploads
+from messaging.domain import delivery, uploads
 from messaging.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
@@ -41,6 +45,39 @@ def object_store(settings: MessagingSettings) -> objects.ObjectStore:
     if store is None:
         raise ConfigError("MessagingSettings: set S3_ENDPOINT (object storage) or MESSAGING_DIR (a local folder)")
     return store
+
+
+def smtp_listener(settings: MessagingSettings, deps: Dependencies) -> SmtpListener | None:
+    """The MSSanté bridge's inbound SMTP (its bound port reported in MSSANTE_SMTP_PORT_FILE)."""
+    if settings.mssante_smtp_port < 0:
+        return None
+    missing = [name for name, value in (("MSSANTE_CA_FILE", settings.mssante_ca_file),
+                                        ("MSSANTE_TLS_CERT_FILE", settings.mssante_tls_cert_file),
+                                        ("MSSANTE_TLS_KEY_FILE", settings.mssante_tls_key_file)) if not value]
+    if missing:
+        raise ConfigError(f"MessagingSettings: the SMTP listener needs {', '.join(missing)}")
+    context = tls_context(settings.mssante_ca_file, settings.mssante_tls_cert_file, settings.mssante_tls_key_file)
+    assert deps.mail is not None
+    handler = MssanteHandler(deps.mail, lambda d: delivery.deliver(deps, d))
+    listener = SmtpListener(handler, host=settings.mssante_smtp_host, port=settings.mssante_smtp_port,
+                            context=context, hostname=settings.mssante_smtp_hostname or settings.mssante_patient_domain)
+    listener.start()
+    report_port(settings.mssante_smtp_port_file, listener.port)
+    log.info("mssante smtp listening", extra={"port": listener.port})
+    return listener
+
+
+def outbound_sender(settings: MessagingSettings, engine, deps: Dependencies) -> Loop | None:
+    if not settings.mssante_relay_host:
+        return None
+    context = (relay_context(settings.mssante_ca_file, settings.mssante_tls_cert_file, settings.mssante_tls_key_file)
+               if settings.mssante_relay_starttls else None)
+    sender = OutboundSender(engine, deps, Relay(settings.mssante_relay_host, settings.mssante_relay_port,
+                                                settings.mssante_relay_starttls, context,
+                                                settings.mssante_relay_timeout_seconds),
+                            retry_seconds=settings.mssante_retry_seconds, max_attempts=settings.mssante_max_attempts)
+    return Loop("messaging-mssante-sender", sender.run_once, settings.mssante_send_interval_seconds,
+                more_work=lambda sent: sent >= OUTBOUND_BATCH).start()
 
 
 def build(settings: MessagingSettings, **overrides):
@@ -65,7 +102,9 @@ def build(settings: MessagingSettings, **overrides):
                          if settings.documents_addr else None)
     deps = Dependencies(unit_of_work=db.unit_of_work(engine, MessagingRepository), objects=files,
                         contexts=IdentityAccessContexts(identity), audit=audit, now=overrides.get("now") or utc_now,
-                        documents=DocumentsClient(documents_channel) if documents_channel else None)
+                        documents=DocumentsClient(documents_channel) if documents_channel else None,
+                        patient_domain=settings.mssante_patient_domain,
+                        mail=IdentityMailDirectory(identity, settings.mssante_patient_domain))
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(messaging_pb2_grpc.add_MessagingServiceServicer_to_server,
@@ -78,8 +117,14 @@ def build(settings: MessagingSettings, **overrides):
     purge = Loop("messaging-stale-uploads", lambda: uploads.purge_stale(deps),
                  overrides.get("purge_interval", PURGE_INTERVAL_SECONDS),
                  more_work=lambda purged: purged >= uploads.PURGE_BATCH).start()
+    listener = smtp_listener(settings, deps)
+    sender = outbound_sender(settings, engine, deps)
 
     def on_stop() -> None:
+        if sender is not None:
+            sender.stop()
+        if listener is not None:
+            listener.stop()
         purge.stop()
         relay.stop()
         for channel in (identity, audit_channel, notifications_channel, documents_channel, token_channel):

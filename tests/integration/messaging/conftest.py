@@ -34,3 +34,14 @@ def mstack(migrated_database, signing_key, tmp_path_factory):
         stack.close()
         smtp.stop()
         moto.stop()
+
+
+@pytest.fixture(scope="module")
+def bridge(mstack, tmp_path_factory):
+    """A messaging replica with the MSSanté bridge (SMTP listener, outbound sender) on the stack."""
+    from mssante_harness import start_bridge
+    started = start_bridge(mstack, tmp_path_factory.mktemp("mssante"))
+    try:
+        yield started
+    finally:
+        started.stop()

@@ -447,6 +447,25 @@ class IdentityRepository:
         kit_outbox.add_envelope(self.session, outbox, envelope)
 
 
+    # ---- mail addresses (messaging's MSSanté bridge) ----
+    def patients_by_nir(self, nirs: list[str], statuses: tuple[str, ...]) -> dict[str, str]:
+        """NIR (upper case) -> account id, for the accounts in one of `statuses`."""
+        rows = self.session.execute(sa.select(accounts.c.nir, accounts.c.account_id).where(
+            sa.func.upper(accounts.c.nir).in_(nirs), accounts.c.status.in_(statuses)))
+        return {r.nir.upper(): r.account_id for r in rows}
+
+    def nirs_of(self, account_ids: list[str], statuses: tuple[str, ...]) -> dict[str, str]:
+        """Account id -> NIR (with its key), for the accounts in one of `statuses`."""
+        rows = self.session.execute(sa.select(accounts.c.account_id, accounts.c.nir).where(
+            accounts.c.account_id.in_(account_ids), accounts.c.status.in_(statuses)))
+        return {r.account_id: r.nir for r in rows}
+
+    def professionals_by_mssante_address(self, addresses: list[str]) -> dict[str, str]:
+        """MSSanté address (lower case) -> professional id."""
+        rows = self.session.execute(sa.select(professionals.c.mssante_address, professionals.c.professional_id).where(
+            sa.func.lower(professionals.c.mssante_address).in_(addresses)))
+        return {r.mssante_address.lower(): r.professional_id for r in rows}
+
 def _professional(row) -> Professional:
     values = {k: v for k, v in row.items() if k not in ("created_at", "family_key", "given_key", "city_key")}
     return Professional(**values)

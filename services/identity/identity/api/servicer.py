@@ -10,7 +10,7 @@ from meskit.auth import current_caller
 
 from identity.api import convert
 from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, delegations,
-                             directory, email_change, legal_representation)
+                             directory, email_change, legal_representation, mail_addresses)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -125,6 +125,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def BlockProfessional(self, request, context):
         return convert.access_settings(access_settings.block_professional(
             self._deps, current_caller(), request.patient_id, request.professional_id))
+
+    def ResolveMailAddresses(self, request, context):
+        addresses, patients = mail_addresses.resolve(self._deps, current_caller(), list(request.addresses),
+                                                     request.patient_domain, list(request.patient_ids))
+        return pb.ResolveMailAddressesResponse(
+            addresses=[pb.ResolvedMailAddress(address=a, patient_id=p, professional_id=r) for a, p, r in addresses],
+            patients=[pb.PatientMailAddress(patient_id=p, address=a) for p, a in patients])
 
     def UnblockProfessional(self, request, context):
         return convert.access_settings(access_settings.unblock_professional(

@@ -44,3 +44,26 @@ class IdentityAccessContexts:
                            NOT_FOUND="Profil ou professionnel introuvable",
                            INVALID_ARGUMENT="Identifiant de profil invalide") from None
         return context_from_pb(patient_id, reply)
+
+
+class IdentityMailDirectory:
+    """identity's ResolveMailAddresses for the MSSanté bridge (service token)."""
+
+    def __init__(self, channel: grpc.Channel, patient_domain: str):
+        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        self._domain = patient_domain
+
+    def _call(self, request: pb.ResolveMailAddressesRequest) -> pb.ResolveMailAddressesResponse:
+        try:
+            return self._stub.ResolveMailAddresses(request, timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise received(exc, Unavailable("Annuaire des adresses indisponible, réessayez plus tard",
+                                            reason="IDENTITY_UNAVAILABLE")) from None
+
+    def resolve(self, addresses: list[str]) -> dict[str, tuple[str, str]]:
+        reply = self._call(pb.ResolveMailAddressesRequest(addresses=addresses, patient_domain=self._domain))
+        return {a.address: (a.patient_id, a.professional_id) for a in reply.addresses}
+
+    def patient_address(self, patient_id: str) -> str:
+        reply = self._call(pb.ResolveMailAddressesRequest(patient_domain=self._domain, patient_ids=[patient_id]))
+        return reply.patients[0].address if reply.patients else ""

@@ -16,8 +16,8 @@ from meskit.events import Envelope
 from meskit.outbox import add_audit_record, add_envelope
 
 from messaging.adapters.tables import (
-    attachments, conversations, drafts, messages, outbox, participants, pharmacies, pharmacy_visits, read_markers,
-    receipts)
+    attachments, conversations, drafts, messages, mssante_outbound, outbox, participants, pharmacies, pharmacy_visits,
+    read_markers, receipts)
 from messaging.domain.errors import DuplicateMessage
 from messaging.domain.models import (
     ORGANISATIONAL, PREVIEW_CHARS, Attachment, Conversation, Draft, Message, Participant, Pharmacy, Receipt, Summary)
@@ -155,9 +155,10 @@ class MessagingRepository:
                     recipient_ids=list(m.recipient_ids), body=m.body, sent_at=m.sent_at,
                     acknowledgement_requested=m.acknowledgement_requested,
                     written_by_account_id=m.written_by_account_id, signature=m.signature,
-                    mssante_message_id=m.mssante_message_id or None, client_key=client_key or None))
+                    mssante_message_id=m.mssante_message_id or None, client_key=client_key or None,
+                    mss_headers=m.mss_headers or None))
         except IntegrityError as exc:
-            if client_key and "uq_messages_client_key" in str(exc.orig):
+            if (client_key and "uq_messages_client_key" in str(exc.orig)) or "uq_messages_mssante_message_id" in str(exc.orig):
                 raise DuplicateMessage() from exc
             raise
         if m.receipts:
@@ -184,7 +185,7 @@ class MessagingRepository:
                         acknowledgement_requested=r.acknowledgement_requested,
                         written_by_account_id=r.written_by_account_id, signature=r.signature,
                         mssante_message_id=r.mssante_message_id or "", attachments=tuple(files[r.message_id]),
-                        receipts=tuple(got[r.message_id])) for r in rows]
+                        receipts=tuple(got[r.message_id]), mss_headers=dict(r.mss_headers or {})) for r in rows]
 
     def find_client_message(self, client_key: str) -> Message | None:
         found = self._messages(messages.c.client_key == client_key)
@@ -385,6 +386,20 @@ class MessagingRepository:
         self._session.execute(attachments.update().where(attachments.c.attachment_id == attachment_id)
                               .values(saved_document_id=document_id))
 
+
+    # ---- the MSSanté bridge ----
+    def add_outbound(self, message_id: str, recipient_ids: list[str], now) -> None:
+        """Queue the message for the bridge's sender, one mail per recipient."""
+        self._session.execute(mssante_outbound.insert(), [
+            {"outbound_id": str(uuid.uuid4()), "message_id": message_id, "recipient_id": r, "created_at": now,
+             "available_at": now} for r in recipient_ids])
+
+    def thread_of(self, conversation_id: str, before_seq: int) -> list[tuple[str, str]]:
+        """(sender id, Message-ID) of the conversation's messages before `before_seq`, oldest first."""
+        return [(r.sender_id, r.mssante_message_id) for r in self._session.execute(
+            sa.select(messages.c.sender_id, messages.c.mssante_message_id).where(
+                messages.c.conversation_id == conversation_id, messages.c.seq < before_seq,
+                messages.c.mssante_message_id.is_not(None)).order_by(messages.c.seq))]
 
 PHARMACY_COLUMNS = ("pharmacy_id", "id_nat", "name", "address", "postal_code", "city", "phone", "mssante_address",
                     "mailbox_type")

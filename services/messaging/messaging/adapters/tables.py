@@ -62,6 +62,8 @@ messages = sa.Table(
     sa.Column("mssante_message_id", sa.String(255), unique=True),
     # idempotent sends: (who wrote, client-chosen key)
     sa.Column("client_key", sa.String(200), unique=True),
+    # a mail received through the MSSanté bridge: its X-MSS-* headers
+    sa.Column("mss_headers", JSONB),
 )
 
 attachments = sa.Table(
@@ -147,4 +149,26 @@ pharmacy_visits = sa.Table(
     sa.Column("patient_id", sa.String(64), primary_key=True),
     sa.Column("id_nat", sa.String(32), primary_key=True),
     sa.Column("visit_date", sa.Date, primary_key=True),
+)
+
+# The MSSanté bridge's outbound mail: what the patient's side wrote to a correspondent with an
+# MSSanté address, queued in the message's transaction; the sender claims due rows under a lease
+# (FOR UPDATE SKIP LOCKED), retries with backoff, and leaves a dead letter after the last attempt.
+mssante_outbound = sa.Table(
+    "mssante_outbound", metadata,
+    sa.Column("outbound_id", sa.String(36), primary_key=True),
+    sa.Column("message_id", sa.String(36), sa.ForeignKey("messages.message_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("recipient_id", sa.String(64), nullable=False),
+    sa.Column("state", sa.String(8), nullable=False, server_default="pending"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("available_at", Timestamp, nullable=False),
+    sa.Column("claimed_by", sa.String(36)),
+    sa.Column("lease_until", Timestamp),
+    # the relay's answer (an SMTP code and its text) or the error's type, never the mail
+    sa.Column("last_error", sa.String(500)),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("sent_at", Timestamp),
+    sa.UniqueConstraint("message_id", "recipient_id"),
+    sa.CheckConstraint("state IN ('pending', 'sent', 'dead')", name="state"),
+    sa.Index("ix_mssante_outbound_due", "available_at", postgresql_where=sa.text("state = 'pending'")),
 )

@@ -15,7 +15,9 @@ from meskit.errors import InvalidArgument, Unimplemented
 
 from messaging.api import convert
 from messaging.domain import attachments as files
-from messaging.domain import conversations, drafts, messages, pharmacies, prescriptions, receipts, saving, uploads
+from messaging.domain import (conversations, delivery, drafts, messages, pharmacies, prescriptions, receipts, saving,
+                              uploads)
+from messaging.domain.attachments import NewAttachment, NewFile
 from messaging.domain.ports import Dependencies
 
 
@@ -181,7 +183,14 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
         return answer
 
     def DeliverMessage(self, request, context):
-        raise _later("la passerelle MSSanté")
+        files = [NewAttachment(file=NewFile(f.filename, f.content_type, f.content)) for f in request.attachments]
+        w, conversation, sent = delivery.deliver_for_service(self._deps, current_caller(), delivery.Delivery(
+            patient_id=request.patient_id, professional_id=request.sender.participant_id,
+            mssante_message_id=request.mssante_message_id, subject=request.subject, body=request.body,
+            attachments=files, thread=tuple(t for t in (request.in_reply_to,) if t),
+            acknowledgement_requested=request.acknowledgement_requested), request.sender.mssante_address,
+            tuple(request.recipient_ids))
+        return convert.message(sent, {p.participant_id: p for p in conversation.participants}, reader_id=w.reader_id)
 
     def UpsertPharmacies(self, request, context):
         return pb.UpsertPharmaciesResponse(upserted=pharmacies.upsert_pharmacies(

@@ -114,7 +114,8 @@ def resolve_uploads(repo, kept_ids: list[str], patient_id: str, uploaded_by: str
 
 
 def store(deps: Dependencies, patient_id: str, checked: list[Checked], now: datetime, *,
-          message_id: str = "", draft_id: str = "", first_position: int = 0, uploaded_by: str = "") -> list[Attachment]:
+          message_id: str = "", draft_id: str = "", first_position: int = 0, uploaded_by: str = "",
+          source: str = UPLOAD) -> list[Attachment]:
     """The objects written; the rows are the caller's to add in its transaction."""
     stored: list[Attachment] = []
     try:
@@ -124,7 +125,7 @@ def store(deps: Dependencies, patient_id: str, checked: list[Checked], now: date
             stored.append(Attachment(
                 attachment_id=str(uuid.uuid4()), patient_id=patient_id, filename=c.filename,
                 content_type=c.stored.content_type, size_bytes=len(c.stored.data), sha256=c.sha256, object_key=key,
-                source=DOCUMENT if c.source_document_id else UPLOAD, source_document_id=c.source_document_id,
+                source=DOCUMENT if c.source_document_id else source, source_document_id=c.source_document_id,
                 created_at=now, message_id=message_id, draft_id=draft_id,
                 position=first_position + offset, uploaded_by=uploaded_by))
     except Exception as exc:

@@ -82,10 +82,13 @@ def get_conversation(deps: Dependencies, caller: Caller, patient_id: str, conver
 
 def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, recipient_ids: list[str], subject: str,
                         body: str, attachments: list[NewAttachment], request_acknowledgement: bool = False,
-                        client_message_id: str = "", hidden_from_legal_representatives: bool = False) -> tuple[Who, Summary]:
-    """`hidden_from_legal_representatives`: a professional's conversation with a minor kept from them (DOMAIN §10.4)."""
+                        client_message_id: str = "", hidden_from_legal_representatives: bool = False,
+                        mssante_message_id: str = "", mss_headers: dict[str, str] | None = None,
+                        w: Who | None = None) -> tuple[Who, Summary]:
+    """`hidden_from_legal_representatives`: a professional's conversation with a minor kept from them (DOMAIN §10.4).
+    `w`: the caller already resolved (the MSSanté bridge's delivery)."""
     require_ids(patient_id=patient_id)
-    w = who(deps, caller, patient_id)
+    w = w or who(deps, caller, patient_id)
     v = Violations()
     v.require(subject.strip(), "subject")
     v.max_length(subject, "subject", MAX_SUBJECT_CHARS)
@@ -111,7 +114,7 @@ def create_conversation(deps: Dependencies, caller: Caller, patient_id: str, *, 
                         mssante_address=record.mssante_address, mailbox_type=PERSONAL, id_nat=record.rpps)))
     message = messages.write(deps, w, conversation, body=body, attachments=attachments,
                              request_acknowledgement=request_acknowledgement, client_message_id=client_message_id,
-                             new_conversation=True)
+                             new_conversation=True, mssante_message_id=mssante_message_id, mss_headers=mss_headers)
     with deps.unit_of_work() as repo:
         return w, repo.summary(visible(repo, w, message.conversation_id), w.reader_id)
 

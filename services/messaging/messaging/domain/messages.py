@@ -23,7 +23,8 @@ from messaging.domain.attachments import NewAttachment
 from messaging.domain.errors import DuplicateMessage
 from messaging.domain.lookup import require_ids, visible
 from messaging.domain.models import (
-    MAX_BODY_CHARS, ORGANISATION, ORGANISATIONAL, PATIENT_DOMAIN, REPLY, REPLY_TO_ALL, Attachment, Conversation, Message, Receipt)
+    MAX_BODY_CHARS, ORGANISATION, ORGANISATIONAL, PATIENT_DOMAIN, RECEIVED, REPLY, REPLY_TO_ALL, UPLOAD, Attachment,
+    Conversation, Message, Receipt)
 from messaging.domain.ports import Dependencies
 
 CLIENT_ID_LIMIT = 64
@@ -64,8 +65,13 @@ def _recipients(w: Who, c: Conversation, reply_option: str, repo) -> tuple[str, 
 
 def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, attachments: list[NewAttachment],
           request_acknowledgement: bool = False, client_message_id: str = "", reply_option: str = REPLY,
-          new_conversation: bool = False, kept: list[Attachment] | None = None, draft_id: str = "") -> Message:
-    """`kept`: a draft's attachments, moved onto the message; `draft_id`: the draft then deleted."""
+          new_conversation: bool = False, kept: list[Attachment] | None = None, draft_id: str = "",
+          mssante_message_id: str = "", mss_headers: dict[str, str] | None = None) -> Message:
+    """Every message goes through here. `kept`: a draft's attachments, moved onto the message;
+    `draft_id`: the draft then deleted; `mssante_message_id`: a mail's own Message-ID (the MSSanté
+    bridge: a second delivery of it answers the first message), `mss_headers` its X-MSS-* headers.
+    What the patient's side writes to a correspondent with an MSSanté address is queued for the
+    bridge's sender in the same transaction."""
     kept = list(kept or [])
     kept_ids = [a.kept_id for a in attachments if a.kept_id]
     if kept_ids:
@@ -73,9 +79,13 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
             kept += files.resolve_uploads(repo, kept_ids, w.patient_id, w.caller.subject)
     checked = files.check(attachments, kept)
     client_key = f"{w.caller.subject}|{client_message_id}" if client_message_id else ""
-    if client_key:
+    def _earlier(repo) -> Message | None:
+        if mssante_message_id:
+            return repo.find_mssante_message(mssante_message_id)
+        return repo.find_client_message(client_key) if client_key else None
+    if client_key or mssante_message_id:
         with deps.unit_of_work() as repo:
-            earlier = repo.find_client_message(client_key)
+            earlier = _earlier(repo)
         if earlier is not None:
             return earlier
     if not new_conversation:
@@ -83,11 +93,13 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
             _writable(w, visible(repo, w, conversation.conversation_id))
     now = deps.now()
     message_id = str(uuid.uuid4())
-    stored = files.store(deps, w.patient_id, checked, now, message_id=message_id, first_position=len(kept))
+    stored = files.store(deps, w.patient_id, checked, now, message_id=message_id, first_position=len(kept),
+                         source=RECEIVED if mssante_message_id else UPLOAD)
     try:
         with deps.unit_of_work() as repo:
             if new_conversation:
                 repo.add_conversation(conversation)
+                current = conversation
                 recipients = tuple(p.participant_id for p in conversation.participants
                                    if p.participant_id != w.participant_id)
             else:
@@ -100,7 +112,8 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
                 message_id=message_id, conversation_id=conversation.conversation_id, sender_id=w.participant_id,
                 recipient_ids=recipients, body=body, sent_at=now, acknowledgement_requested=request_acknowledgement,
                 written_by_account_id=w.caller.subject if w.delegation else "", signature=signature(w),
-                mssante_message_id=f"<{message_id}@{PATIENT_DOMAIN}>",
+                mssante_message_id=mssante_message_id or f"<{message_id}@{deps.patient_domain}>",
+                mss_headers=dict(mss_headers or {}),
                 receipts=tuple(Receipt(recipient_id=r, delivered_at=now) for r in recipients))
             repo.add_message(message, client_key=client_key)
             for attachment in stored:
@@ -116,13 +129,17 @@ def write(deps: Dependencies, w: Who, conversation: Conversation, *, body: str, 
             if not w.patient_side:
                 repo.add_notice(notices.message_received(w.patient_id, message_id, w.display_name, now,
                                                          hidden_from_legal_representatives=secret), once=True)
+            else:
+                by_mail = [r for r in recipients if (p := current.participant(r)) is not None and p.mssante_address]
+                if by_mail:
+                    repo.add_outbound(message_id, by_mail, now)
             written = repo.get_message(message_id)
             assert written is not None
             return written
     except DuplicateMessage:
         files.discard(deps, stored)
         with deps.unit_of_work() as repo:
-            earlier = repo.find_client_message(client_key)
+            earlier = _earlier(repo)
         assert earlier is not None
         return earlier
     except BaseException:

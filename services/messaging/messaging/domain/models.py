@@ -112,6 +112,7 @@ class Message:
     mssante_message_id: str = ""
     attachments: tuple[Attachment, ...] = ()
     receipts: tuple[Receipt, ...] = ()
+    mss_headers: dict[str, str] = field(default_factory=dict)   # a received mail's X-MSS-* headers
 
 
 @dataclass(frozen=True, kw_only=True)

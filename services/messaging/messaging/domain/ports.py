@@ -11,7 +11,7 @@ from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from messaging.domain.actors import AccessContext
-from messaging.domain.models import Attachment, Conversation, Draft, Message, Pharmacy, Summary
+from messaging.domain.models import PATIENT_DOMAIN, Attachment, Conversation, Draft, Message, Pharmacy, Summary
 
 
 class Repository(Protocol):
@@ -55,6 +55,8 @@ class Repository(Protocol):
                           visited_only: bool, offset: int, limit: int) -> list[Pharmacy]: ...
     def get_pharmacy(self, pharmacy_id: str) -> Pharmacy | None: ...
     def set_saved_document(self, attachment_id: str, document_id: str) -> None: ...
+    def add_outbound(self, message_id: str, recipient_ids: list[str], now: datetime) -> None: ...
+    def thread_of(self, conversation_id: str, before_seq: int) -> list[tuple[str, str]]: ...
 
 
 class ObjectStore(Protocol):
@@ -108,6 +110,14 @@ class Documents(Protocol):
     def deposit(self, d: Deposit, data: bytes) -> str: ...
 
 
+class MailDirectory(Protocol):
+    """identity's ResolveMailAddresses; raises meskit.errors.Unavailable."""
+    def resolve(self, addresses: list[str]) -> dict[str, tuple[str, str]]:
+        """address -> (patient account id, professional id), both "" for nobody."""
+    def patient_address(self, patient_id: str) -> str:
+        """Her own MSSanté address, "" when her space does not exist."""
+
+
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -120,3 +130,5 @@ class Dependencies:
     audit: AuditTrail
     now: Callable[[], datetime] = utc_now
     documents: Documents | None = None      # None: DOCUMENTS_ADDR not set
+    patient_domain: str = PATIENT_DOMAIN      # MSSANTE_PATIENT_DOMAIN
+    mail: MailDirectory | None = None         # the MSSanté bridge's address resolution (identity)

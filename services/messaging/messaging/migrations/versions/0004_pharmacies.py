@@ -2,13 +2,13 @@
 pharmacy visits from the insurer's reimbursement feed, and the document an attachment was saved as.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 
 
 def upgrade() -> None:
