@@ -120,7 +120,11 @@ def test_the_demo_patient_gets_a_bell_item_and_a_letter_then_an_email_once_she_h
     assert NEW_DOCUMENT in letters[patient_id] and "Jacqueline Martin" in letters[patient_id]
     assert "Code provisoire" in letters[patient_id]          # the creation letter of the same day, same envelope
     assert deliveries(space, patient_id) == [("POSTAL", "SENT")]
-    assert not [m for m in read_mails(space.mail_dir) if m["Subject"] == NEW_DOCUMENT]
+    # Her caregiver (demo data) is told by email as the one who helps her (DOMAIN §3.4); nobody else.
+    caregiver = space.demo["caregiver"]
+    assert {channel for channel, _ in wait_until("her caregiver's email", lambda: deliveries(
+        space, caregiver["account_id"]))} == {"EMAIL"}
+    assert not [m for m in read_mails(space.mail_dir) if m["Subject"] == NEW_DOCUMENT and caregiver["email"] not in m["To"]]
 
     # She activates with her email: the next deposit is mailed to her, and no letter waits.
     session, _ = activate_and_login(space.gateway_url, space.mail_dir, patient)
