@@ -61,28 +61,42 @@ class Mark:
     execution_date: date | None = None
 
 
-def _windows(rule: Rule, birth: date, horizon: Age) -> list[tuple[date, date | None]]:
-    at = lambda age: durations.add(birth, age)  # noqa: E731
-    if rule.kind == schedule.ONCE:
-        return [(at(rule.age_from), at(rule.age_to) if rule.age_to else None)]
-    if rule.kind in (schedule.AGES_YEARS, schedule.DOSES_AT):
-        return [(at(offset), at(offset + rule.window)) for offset in rule.offsets]
-    limit = rule.age_to or horizon
-    if rule.kind == schedule.EVERY:
-        windows, k = [], 0
-        while (start := at(rule.age_from + rule.every.times(k))) < at(limit):
-            windows.append((start, min(at(rule.age_from + rule.every.times(k + 1)), at(limit))))
-            k += 1
-        return windows
-    (start_month, start_day), (end_month, end_day) = rule.season
-    first, last = at(rule.age_from), at(limit)
+Window = tuple[date, "date | None"]
+
+
+def _periodic(rule: Rule, birth: date, every: Age, limit: Age) -> list[Window]:
+    windows: list[Window] = []
+    k = 0
+    while (start := durations.add(birth, rule.age_from + every.times(k))) < durations.add(birth, limit):
+        windows.append((start, min(durations.add(birth, rule.age_from + every.times(k + 1)),
+                                   durations.add(birth, limit))))
+        k += 1
+    return windows
+
+
+def _seasons(rule: Rule, birth: date, season: tuple[tuple[int, int], tuple[int, int]], limit: Age) -> list[Window]:
+    (start_month, start_day), (end_month, end_day) = season
+    first, last = durations.add(birth, rule.age_from), durations.add(birth, limit)
     year = first.year if date(first.year, start_month, start_day) >= first else first.year + 1
-    windows = []
+    next_year = 1 if (end_month, end_day) <= (start_month, start_day) else 0
+    windows: list[Window] = []
     while (opens := date(year, start_month, start_day)) < last:
-        closes = date(year + (1 if (end_month, end_day) <= (start_month, start_day) else 0), end_month, end_day)
-        windows.append((opens, closes))
+        windows.append((opens, date(year + next_year, end_month, end_day)))
         year += 1
     return windows
+
+
+def _windows(rule: Rule, birth: date, horizon: Age) -> list[Window]:
+    if rule.kind == schedule.ONCE:
+        return [(durations.add(birth, rule.age_from), durations.add(birth, rule.age_to) if rule.age_to else None)]
+    if rule.kind in (schedule.AGES_YEARS, schedule.DOSES_AT) and rule.window is not None:
+        window = rule.window
+        return [(durations.add(birth, offset), durations.add(birth, offset + window)) for offset in rule.offsets]
+    if rule.kind == schedule.EVERY and rule.every is not None:
+        return _periodic(rule, birth, rule.every, rule.age_to or horizon)
+    if rule.kind == schedule.SEASON and rule.season is not None:
+        return _seasons(rule, birth, rule.season, rule.age_to or horizon)
+    raise ValueError(f"{rule.id}: incomplete rule")
 
 
 def _valid(rule: Rule, start: date) -> bool:
