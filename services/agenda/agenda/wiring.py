@@ -1,6 +1,6 @@
 """Composition root of agenda: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, relay_interval (seconds), now, today.
+Overrides (tests): engine, verifier, relay_interval and reminders_interval (seconds), now, today.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from mes.agenda.v1 import agenda_pb2_grpc
 from meskit import clients, db
 from meskit.audit_client import AuditClient
 from meskit.config import ConfigError
+from meskit.event_publisher import EventPublisher
+from meskit.loop import Loop
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
@@ -22,11 +24,12 @@ from agenda.adapters.prevention_repository import PreventionRepository
 from agenda.adapters.tables import outbox
 from agenda.api.servicer import AgendaServicer
 from agenda.config import AgendaSettings
-from agenda.domain import schedule_file
+from agenda.domain import prevention_reminders, schedule_file
 from agenda.domain.prevention_ports import PreventionDependencies
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 RELAY_INTERVAL_SECONDS = 0.5
+REMINDERS_INTERVAL_SECONDS = 300.0
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -48,6 +51,8 @@ def build(settings: AgendaSettings, **overrides):
     tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
+    notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
+                             if settings.notifications_addr else None)
     now = overrides.get("now") or utc_now
     # ---- prevention (engineer "prevention") ----
     prevention = PreventionDependencies(
@@ -59,14 +64,22 @@ def build(settings: AgendaSettings, **overrides):
                            registrations=[Registration(agenda_pb2_grpc.add_AgendaServiceServicer_to_server,
                                                        AgendaServicer(prevention=prevention),  # type: ignore[abstract]  # appointments: the calendar part
                                                        "mes.agenda.v1.AgendaService")])
-    relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit_channel), None),
+    relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit_channel), EventPublisher(notifications_channel)
+                                                    if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
+    # ---- prevention (engineer "prevention") ----
+    reminders = Loop("agenda-prevention-reminders", lambda: prevention_reminders.run_pass(prevention),
+                     overrides.get("reminders_interval", REMINDERS_INTERVAL_SECONDS),
+                     more_work=lambda checked: checked >= prevention_reminders.BATCH).start()
+    # ---- end prevention ----
 
     def on_stop() -> None:
+        reminders.stop()
         relay.stop()
-        for channel in (identity, audit_channel, token_channel):
-            channel.close()
+        for channel in (identity, audit_channel, notifications_channel, token_channel):
+            if channel is not None:
+                channel.close()
     return kit, engine, on_stop
 
 

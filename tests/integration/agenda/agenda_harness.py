@@ -2,6 +2,7 @@
 harness's Stack, with the agenda's builder and client helpers)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import grpc
@@ -18,13 +19,35 @@ documents_harness.SECRETS["agenda"] = "agenda-client-secret-for-tests-0123456789
 
 @dataclass
 class AgendaStack(Stack):
-    def _build_agenda(self):
+    def _build_agenda(self, **overrides):
         from agenda.config import AgendaSettings
         from agenda.wiring import build
         settings = self._settings(AgendaSettings, "agenda", IDENTITY_ADDR=self.address("identity"),
                                   SERVICE_CLIENT_SECRET=documents_harness.SECRETS["agenda"],
                                   AUDIT_ADDR=self.address("audit"), NOTIFICATIONS_ADDR=self.address("notifications"))
-        return build(settings, relay_interval=0.1)
+        if overrides:      # another replica, on a port of its own
+            settings = dataclasses.replace(settings, grpc_port=0)
+        return build(settings, **{"relay_interval": 0.1, **overrides})
+
+    def start_agenda_replica(self, **overrides):
+        """Another agenda replica on the same database (e.g. `reminders_interval=0.2`); returns a function
+        that stops it."""
+        kit, engine, on_stop = self._build_agenda(**overrides)
+        kit.server.start()
+
+        def stop() -> None:
+            kit.stop(0)
+            on_stop()
+            engine.dispose()
+        return stop
+
+    def sql(self, statement: str, **values) -> list:
+        engine = sa.create_engine(self.urls["agenda"])
+        with engine.begin() as c:
+            result = c.execute(sa.text(statement), values)
+            rows = list(result) if result.returns_rows else []
+        engine.dispose()
+        return rows
 
     @property
     def agenda(self) -> agenda_pb2_grpc.AgendaServiceStub:

@@ -21,3 +21,20 @@ prevention_marks = sa.Table(
     sa.Column("marked_by", sa.String(64), nullable=False),      # the account: the patient's or a delegate's
 )
 # ---- end prevention ----
+
+# ---- prevention reminders (engineer "prevention") ----
+# The people the reminders' pass checks (those whose calendar was asked for), and when next.
+prevention_people = sa.Table(
+    "prevention_people", metadata,
+    sa.Column("patient_id", sa.String(64), primary_key=True),
+    sa.Column("next_check_on", sa.Date, nullable=False, index=True),
+)
+# What was told: at most once per person, occurrence and moment ("opening", "before_overdue").
+prevention_reminders_sent = sa.Table(
+    "prevention_reminders_sent", metadata,
+    sa.Column("patient_id", sa.String(64), primary_key=True),
+    sa.Column("item_id", sa.String(80), primary_key=True),
+    sa.Column("moment", sa.String(16), primary_key=True),
+    sa.Column("sent_at", Timestamp, nullable=False),
+)
+# ---- end prevention reminders ----

@@ -62,6 +62,7 @@ def _as_of(deps: PreventionDependencies, text: str, field: str = "as_of_date") -
 
 def _items(deps: PreventionDependencies, w: people.Who, as_of: date) -> tuple[list[Shown], dict[str, StoredMark]]:
     with deps.unit_of_work() as repo:
+        repo.know_person(w.patient_id, deps.today())      # the reminders' pass checks her from now on
         stored = repo.marks_of(w.patient_id)
     marks = {k: Mark(m.done, m.execution_date) for k, m in stored.items()}
     assert w.person.birth_date is not None

@@ -1,5 +1,6 @@
-"""Agenda: the person's marks on prevention items (done / not done, the date), and the outbox of the
-audit records of their changes (created here unless the appointments migration made it already).
+"""Agenda: the person's marks on prevention items (done / not done, the date), the people the
+prevention reminders' pass checks and what it told them, and the outbox of the audit records and
+notices (created here unless the appointments migration made it already).
 
 Revision ID: 0003
 Revises: 0001
@@ -37,7 +38,23 @@ def upgrade() -> None:
     sa.Column('marked_by', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('patient_id', 'item_id', name=op.f('pk_prevention_marks'))
     )
+    op.create_table('prevention_people',
+    sa.Column('patient_id', sa.String(length=64), nullable=False),
+    sa.Column('next_check_on', sa.Date(), nullable=False),
+    sa.PrimaryKeyConstraint('patient_id', name=op.f('pk_prevention_people'))
+    )
+    op.create_index(op.f('ix_prevention_people_next_check_on'), 'prevention_people', ['next_check_on'], unique=False)
+    op.create_table('prevention_reminders_sent',
+    sa.Column('patient_id', sa.String(length=64), nullable=False),
+    sa.Column('item_id', sa.String(length=80), nullable=False),
+    sa.Column('moment', sa.String(length=16), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('patient_id', 'item_id', 'moment', name=op.f('pk_prevention_reminders_sent'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('prevention_reminders_sent')
+    op.drop_index(op.f('ix_prevention_people_next_check_on'), table_name='prevention_people')
+    op.drop_table('prevention_people')
     op.drop_table('prevention_marks')
