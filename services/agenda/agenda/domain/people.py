@@ -41,6 +41,13 @@ class Who:
         return self.person.patient_id
 
     @property
+    def birth_date(self) -> date:
+        """Known: who() refuses a profile without one."""
+        if self.person.birth_date is None:
+            raise FailedPrecondition("Date de naissance inconnue", reason="BIRTH_DATE_UNKNOWN")
+        return self.person.birth_date
+
+    @property
     def delegation(self) -> str:
         if self.caller.actor_type != DELEGATE:
             return ""

@@ -65,8 +65,7 @@ def _items(deps: PreventionDependencies, w: people.Who, as_of: date) -> tuple[li
         repo.know_person(w.patient_id, deps.today())      # the reminders' pass checks her from now on
         stored = repo.marks_of(w.patient_id)
     marks = {k: Mark(m.done, m.execution_date) for k, m in stored.items()}
-    assert w.person.birth_date is not None
-    items = prevention.calendar(deps.schedule, w.person.birth_date, w.person.sex, as_of, marks)
+    items = prevention.calendar(deps.schedule, w.birth_date, w.person.sex, as_of, marks)
     return [Shown(i, stored.get(i.occurrence.item_id), deps.schedule.version) for i in items], stored
 
 
@@ -93,8 +92,7 @@ def get_item(deps: PreventionDependencies, caller: Caller, patient_id: str, item
 def mark(deps: PreventionDependencies, caller: Caller, patient_id: str, item_id: str, *, done: bool,
          execution_date: str, clear: bool) -> Shown:
     w = people.who(deps.contexts, caller, patient_id)
-    assert w.person.birth_date is not None
-    occurrence = prevention.find(deps.schedule, w.person.birth_date, w.person.sex, item_id)
+    occurrence = prevention.find(deps.schedule, w.birth_date, w.person.sex, item_id)
     if occurrence is None:
         raise NotFound("Élément du calendrier de prévention introuvable", reason="PREVENTION_ITEM_NOT_FOUND")
     today, when = deps.today(), None
@@ -102,19 +100,21 @@ def mark(deps: PreventionDependencies, caller: Caller, patient_id: str, item_id:
         if clear or not done:
             raise InvalidArgument("execution_date : seulement pour un élément marqué fait", reason="EXECUTION_DATE")
         when = _as_of(deps, execution_date, "execution_date")
-        if when < w.person.birth_date or when > today:
+        if when < w.birth_date or when > today:
             raise InvalidArgument("execution_date : entre la date de naissance et aujourd'hui", reason="EXECUTION_DATE")
     now = deps.now()
     with deps.unit_of_work() as repo:
-        before = repo.marks_of(w.patient_id, for_update=True).get(item_id)
+        repo.know_person(w.patient_id, today)
+        before = after = repo.marks_of(w.patient_id, for_update=True).get(item_id)
         if clear:
-            changed = before is not None
+            changed, after = before is not None, None
             if changed:
                 repo.delete_mark(w.patient_id, item_id)
         else:
             changed = before is None or (before.done, before.execution_date) != (done, when)
             if changed:
-                repo.save_mark(w.patient_id, item_id, StoredMark(done, when, now, caller.subject))
+                after = StoredMark(done, when, now, caller.subject)
+                repo.save_mark(w.patient_id, item_id, after)
         if changed:
             repo.add_audit(audit.record(
                 caller, group=AUDIT_GROUP, resource_type=RESOURCE_TYPE,
@@ -122,4 +122,6 @@ def mark(deps: PreventionDependencies, caller: Caller, patient_id: str, item_id:
                 patient_id=w.patient_id, allowed=True, rule=w.delegation.lower() or "holder", now=now,
                 resource_id=item_id, resource_label=f"{RESOURCE_LABEL} : {occurrence.rule.label}",
                 display_name=w.display_name))
-    return get_item(deps, caller, w.patient_id, item_id, today.isoformat())
+    mark_now = Mark(after.done, after.execution_date) if after else None
+    return Shown(Item(occurrence, prevention.status(occurrence, today, mark_now), mark_now), after,
+                 deps.schedule.version)
