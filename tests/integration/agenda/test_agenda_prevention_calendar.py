@@ -138,3 +138,25 @@ def test_a_parent_sees_and_marks_his_child_s_calendar_after_switch_profile(astac
         parent, child, apb.ACTION_CREATE, child)
     assert refusal(lambda: astack.items(astack.patient(parent), child)) == (
         grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_PROFILE")    # his own token is for his own space
+
+
+def test_a_caregiver_sees_and_marks_the_helped_person_s_calendar(astack):
+    helped, caregiver = astack.born("1946-03-14"), astack.born("1975-05-05")
+    astack.activate(caregiver)
+    found = astack.identity.GetAccount(ipb.GetAccountRequest(account_id=caregiver), metadata=astack.operator,
+                                       timeout=10)
+    invited = astack.identity.CreateDelegation(ipb.CreateDelegationRequest(
+        patient_id="me", type=ipb.DELEGATION_TYPE_CAREGIVING, delegate_family_name=found.family_name,
+        delegate_given_name=found.given_name, delegate_birth_date=found.birth_date),
+        metadata=astack.patient(helped), timeout=10)
+    astack.identity.RespondToDelegation(ipb.RespondToDelegationRequest(
+        delegation_id=invited.delegation_id, accept=True), metadata=astack.patient(caregiver), timeout=10)
+    as_caregiver = astack.switched(caregiver, helped)
+    home = astack.items(as_caregiver, helped, upcoming_only=True, statuses=[pb.PREVENTION_STATUS_TO_PLAN],
+                        as_of_date=AS_OF, page_size=50)
+    assert [i.item_id for i in home.items][:len(HOME_AT_80)] == HOME_AT_80
+    marked = astack.mark(as_caregiver, "me", "vac_flu.16", done=True, execution_date="2026-11-02")
+    assert marked.status == pb.PREVENTION_STATUS_DONE
+    record = eventually(lambda: next((r for r in astack.records(helped) if r.resource_id == "vac_flu.16"), None),
+                        what="the caregiver's mark recorded")
+    assert (record.actor.id, record.actor.on_behalf_of, record.action) == (caregiver, helped, apb.ACTION_CREATE)
