@@ -22,7 +22,6 @@ SERVICES = service_dirs()
 # landed run their contract only). Remove an entry when its service's settings read it: the test
 # below then checks it like any other.
 PENDING = {
-    "agenda": {"NOTIFICATIONS_ADDR"},
 }
 
 

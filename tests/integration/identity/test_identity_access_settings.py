@@ -425,8 +425,9 @@ class TestAccessContext:
                 metadata=patient_md(identity, people))
         context = self.context(identity, people.patient)
         expected = _patient()
-        assert (context.patient_family_name, context.patient_given_name, context.patient_birth_date) == (
-            expected["family_name"], expected["given_name"], expected["birth_date"])
+        assert (context.patient_family_name, context.patient_given_name, context.patient_birth_date,
+                context.patient_sex) == (
+            expected["family_name"], expected["given_name"], expected["birth_date"], pb.SEX_FEMALE)
         assert [(g.professional_id, g.notification_address) for g in context.general_practitioners] == [
             (people.professionals[GP], ""), (with_mssante, "alex.g@medecin.mssante.fr"),
             (with_email, "camille@example.org")]

@@ -84,6 +84,7 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         patient_family_name=c.patient.family_name if c.patient else "",
         patient_given_name=c.patient.given_name if c.patient else "",
         patient_birth_date=c.patient.birth_date.isoformat() if c.patient else "",
+        patient_sex=SEX_TO_PB.get(c.patient.sex, pb.SEX_UNSPECIFIED) if c.patient else pb.SEX_UNSPECIFIED,
         general_practitioners=[pb.GeneralPractitionerContact(
             professional_id=g.professional_id, notification_address=g.notification_address)
             for g in c.general_practitioners],
