@@ -94,6 +94,20 @@ def test_a_gp_mail_reaches_her_and_her_reply_reaches_his_mailbox(platform, peopl
     assert eventually(lambda: bell() > rung_before, what="RECEPTION_MESSAGE in her bell")
     assert eventually(lambda: planned(platform, patient_id) > planned_before, what="a RECEPTION_MESSAGE notice planned")
 
+    # "Enregistrer dans mes documents de santé": filed with the GP as its author
+    saved = ok(patient.post(f"{base}/messages/{message['messageId']}/attachments/{attachment['attachmentId']}"
+                            ":saveToDocuments", json={"title": "Bilan sanguin", "category": "BIOLOGIE"}))
+    document = ok(patient.get(f"{base}/documents/{saved['documentId']}"))
+    assert (document["author"]["type"], document["author"]["id"]) == ("AUTHOR_TYPE_PRACTITIONER", gp["professional_id"])
+    assert patient.get(f"{base}/documents/{saved['documentId']}:download").content == pdf
+
+    # her history shows the reads of the message and of the attachment
+    def reads() -> set[tuple[str, str]]:
+        records = ok(patient.get(f"{base}/activity", params={"page_size": "200"})).get("records", [])
+        return {(r["resourceType"], r.get("resourceId", "")) for r in records if r["decision"] == "DECISION_ALLOWED"}
+    eventually(lambda: {("attachment", attachment["attachmentId"])} <= reads()
+               and any(kind in ("message", "conversation") for kind, _ in reads()), what="the reads in her history")
+
     answer = ok(patient.post(f"{base}/conversations/{conversation_id}/messages",
                              json={"body": "Merci docteur, je prends rendez-vous."}))
 
