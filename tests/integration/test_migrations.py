@@ -26,7 +26,7 @@ def test_migrations_apply_to_an_empty_database_twice(service, new_database):
     engine.dispose()
 
 
-@pytest.mark.parametrize("service", ["identity", "documents", "notifications", "messaging"])   # audit: with its roles, apart
+@pytest.mark.parametrize("service", ["identity", "documents", "notifications", "messaging", "agenda"])   # audit: with its roles, apart
 def test_the_migrations_build_exactly_the_tables_the_code_declares(service, new_database):
     metadata = importlib.import_module(f"{service}.adapters.tables").metadata
     url = new_database(f"mig_{service}_drift")

@@ -1,6 +1,6 @@
-from meskit.config import CommonSettings
 from meskit.runner import main
 
+from agenda.config import AgendaSettings
 from agenda.wiring import VERSIONS_DIR, build
 
-main(CommonSettings, build, VERSIONS_DIR)
+main(AgendaSettings, build, VERSIONS_DIR)

@@ -1,17 +1,70 @@
-"""Composition root of agenda (contract only until its issue lands: every RPC answers UNIMPLEMENTED)."""
+"""Composition root of agenda: build(settings, **overrides) -> (KitServer, engine, on_stop).
+
+Overrides (tests): engine, verifier, relay_interval and reminder_interval (seconds), now (the clock:
+() -> aware datetime; before CLOCK_OFFSET_FILE, the end-to-end tests' clock hook).
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 from mes.agenda.v1 import agenda_pb2_grpc
 
-from meskit.runner import build_contract_only
-from meskit.server import Registration
+from meskit import clients, db
+from meskit.audit_client import AuditClient
+from meskit.clock import OffsetClock
+from meskit.config import ConfigError
+from meskit.event_publisher import EventPublisher
+from meskit.loop import Loop
+from meskit.relay import Dispatcher, outbox_relay
+from meskit.runner import verifier_for
+from meskit.server import Registration, build_server as build_kit_server
+
+from agenda.adapters.identity import IdentityAccessContexts
+from agenda.adapters.repository import AgendaRepository
+from agenda.adapters.tables import outbox
+from agenda.api.servicer import AgendaServicer
+from agenda.config import AgendaSettings
+from agenda.domain import scheduler
+from agenda.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
+RELAY_INTERVAL_SECONDS = 0.5
 
 
-def build(settings, **overrides):
-    return build_contract_only(settings, Registration(
-        agenda_pb2_grpc.add_AgendaServiceServicer_to_server, agenda_pb2_grpc.AgendaServiceServicer(),
-        "mes.agenda.v1.AgendaService"), **overrides)
+def build(settings: AgendaSettings, **overrides):
+    if not settings.identity_addr:
+        raise ConfigError("AgendaSettings: IDENTITY_ADDR is required (access context and service tokens)")
+    if not settings.service_client_secret:
+        raise ConfigError("AgendaSettings: SERVICE_CLIENT_SECRET is required (service tokens for identity, audit)")
+    clock = overrides.get("now") or (OffsetClock(settings.clock_offset_file) if settings.clock_offset_file
+                                     else utc_now)
+    engine = overrides.get("engine") or db.make_engine(settings.database_url)
+    token_channel = clients.channel(settings.identity_addr)
+    tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
+    identity = clients.channel(settings.identity_addr, token_provider=tokens)
+    audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
+    audit = AuditClient(audit_channel)
+    notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
+                             if settings.notifications_addr else None)
+    deps = Dependencies(unit_of_work=db.unit_of_work(engine, AgendaRepository),
+                        contexts=IdentityAccessContexts(identity), audit=audit, now=clock)
+    kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
+                           verifier=overrides.get("verifier") or verifier_for(settings),
+                           registrations=[Registration(agenda_pb2_grpc.add_AgendaServiceServicer_to_server,
+                                                       AgendaServicer(deps), "mes.agenda.v1.AgendaService")])
+    relay = outbox_relay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
+                                                    if notifications_channel else None),
+                         poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
+    relay.start()
+    # ---- calendar: the reminder scheduler ----
+    reminders_loop = Loop("agenda-reminders", lambda: scheduler.run_due(deps),
+                          overrides.get("reminder_interval", settings.reminder_interval),
+                          more_work=lambda handled: handled >= scheduler.BATCH).start()
+
+    def on_stop() -> None:
+        reminders_loop.stop()
+        relay.stop()
+        for channel in (identity, audit_channel, notifications_channel, token_channel):
+            if channel is not None:
+                channel.close()
+    return kit, engine, on_stop

@@ -1,0 +1,33 @@
+"""identity's GetAccessContext (service token), in agenda's terms."""
+from __future__ import annotations
+
+import grpc
+from mes.identity.v1 import identity_pb2 as pb
+from mes.identity.v1 import identity_pb2_grpc
+
+from meskit.errors import Unavailable, received
+
+from agenda.domain.access import AccessContext
+
+TIMEOUT_SECONDS = 3.0
+
+
+class IdentityAccessContexts:
+    def __init__(self, channel: grpc.Channel):
+        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+
+    def get(self, patient_id: str) -> AccessContext:
+        try:
+            reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(patient_id=patient_id),
+                                                timeout=TIMEOUT_SECONDS)
+        except grpc.RpcError as exc:
+            raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
+                                            reason="IDENTITY_UNAVAILABLE"),
+                           NOT_FOUND="Profil introuvable",
+                           INVALID_ARGUMENT="Identifiant de profil invalide") from None
+        return AccessContext(
+            patient_id=patient_id,
+            patient_display_name=f"{reply.patient_given_name} {reply.patient_family_name}".strip(),
+            legal_representative_ids=frozenset(reply.legal_representative_account_ids),
+            caregiver_ids=frozenset(reply.caregiver_account_ids),
+            delegate_display_names=dict(reply.delegate_display_names), space_closed=reply.patient_space_closed)

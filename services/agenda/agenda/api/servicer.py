@@ -1,0 +1,69 @@
+"""Thin gRPC servicer: proto in, one use-case call, proto out. Errors rise to the interceptor.
+
+The prevention RPCs (ListPreventionItems, GetPreventionItem, MarkPreventionItemDone) come with the
+prevention part of the agenda issue and answer UNIMPLEMENTED until then.
+"""
+from __future__ import annotations
+
+from mes.agenda.v1 import agenda_pb2 as pb
+from mes.agenda.v1 import agenda_pb2_grpc
+
+from meskit.auth import current_caller
+
+from agenda.api import calendar_convert as convert
+from agenda.domain import appointments, reminders
+from agenda.domain.ports import Dependencies
+
+
+class AgendaServicer(agenda_pb2_grpc.AgendaServiceServicer):
+    def __init__(self, deps: Dependencies):
+        self._deps = deps
+
+    # ---- appointments ----
+    def CreateAppointment(self, request, context):
+        return convert.appointment(appointments.create(self._deps, current_caller(), request.patient_id,
+                                                       convert.new_appointment(request)))
+
+    def ListAppointments(self, request, context):
+        found, token = appointments.listing(
+            self._deps, current_caller(), request.patient_id, start=convert.when(request, "start_time"),
+            end=convert.when(request, "end_time"), statuses=[convert.status_name(s) for s in request.statuses],
+            newest_first=request.newest_first, page_size=request.page_size, page_token=request.page_token)
+        return pb.ListAppointmentsResponse(appointments=[convert.appointment(a) for a in found], next_page_token=token)
+
+    def GetAppointment(self, request, context):
+        return convert.appointment(appointments.get(self._deps, current_caller(), request.patient_id,
+                                                    request.appointment_id))
+
+    def UpdateAppointment(self, request, context):
+        return convert.appointment(appointments.update(self._deps, current_caller(), request.patient_id,
+                                                       request.appointment_id, convert.appointment_changes(request)))
+
+    def DeleteAppointment(self, request, context):
+        appointments.delete(self._deps, current_caller(), request.patient_id, request.appointment_id)
+        return pb.DeleteAppointmentResponse()
+
+    # ---- reminders ----
+    def CreateReminder(self, request, context):
+        return convert.reminder(reminders.create(self._deps, current_caller(), request.patient_id, title=request.title,
+                                                 remind_at=convert.when(request, "remind_at"), note=request.note))
+
+    def ListReminders(self, request, context):
+        found, token = reminders.listing(
+            self._deps, current_caller(), request.patient_id, start=convert.when(request, "start_time"),
+            end=convert.when(request, "end_time"), page_size=request.page_size, page_token=request.page_token)
+        return pb.ListRemindersResponse(reminders=[convert.reminder(r) for r in found], next_page_token=token)
+
+    def GetReminder(self, request, context):
+        return convert.reminder(reminders.get(self._deps, current_caller(), request.patient_id, request.reminder_id))
+
+    def UpdateReminder(self, request, context):
+        changes = {f: getattr(request, f) for f in ("title", "note") if request.HasField(f)}
+        if request.HasField("remind_at"):
+            changes["remind_at"] = convert.when(request, "remind_at")
+        return convert.reminder(reminders.update(self._deps, current_caller(), request.patient_id,
+                                                 request.reminder_id, changes))
+
+    def DeleteReminder(self, request, context):
+        reminders.delete(self._deps, current_caller(), request.patient_id, request.reminder_id)
+        return pb.DeleteReminderResponse()

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meskit.config import CommonSettings, env
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgendaSettings(CommonSettings):
+    audit_addr: str = env("AUDIT_ADDR", help="host:port of audit (a delegate's reads are refused while it cannot record them)")
+    notifications_addr: str = env("NOTIFICATIONS_ADDR", "",
+                                  help="host:port of notifications; empty = notices wait in the outbox")
+    # ---- calendar (appointments, reminders, their notices) ----
+    reminder_interval: float = env("REMINDER_INTERVAL_SECONDS", 30.0,
+                                   help="seconds between two passes of the reminder scheduler")
+    clock_offset_file: str = env(
+        "CLOCK_OFFSET_FILE", "",
+        help="TEST HOOK, never for production: a file holding seconds added to agenda's clock (end-to-end tests "
+             "move time with it); empty = the real clock")

@@ -1,0 +1,73 @@
+"""Who may act for a profile, checked at every request: the patient herself, or a delegate (legal
+representative or caregiver) whose delegation identity reports in force for that profile. Anyone
+else (a professional, another patient, a delegate of another profile) is refused: deny unless a
+rule allows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from meskit.auth import DELEGATE, PATIENT, Caller
+from meskit.errors import FailedPrecondition, NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from agenda.domain.ports import Dependencies
+
+ME = "me"
+CAREGIVING, LEGAL_REPRESENTATION = "CAREGIVING", "LEGAL_REPRESENTATION"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessContext:
+    """identity's GetAccessContext, what agenda needs of it."""
+    patient_id: str
+    patient_display_name: str = ""
+    legal_representative_ids: frozenset[str] = frozenset()
+    caregiver_ids: frozenset[str] = frozenset()
+    delegate_display_names: dict[str, str] = field(default_factory=dict)
+    space_closed: bool = False
+
+
+@dataclass(frozen=True)
+class Who:
+    caller: Caller
+    context: AccessContext
+
+    @property
+    def patient_id(self) -> str:
+        return self.context.patient_id
+
+    @property
+    def is_delegate(self) -> bool:
+        return self.caller.actor_type == DELEGATE
+
+    @property
+    def display_name(self) -> str:
+        if self.is_delegate:
+            return self.context.delegate_display_names.get(self.caller.subject, "")
+        return self.context.patient_display_name
+
+
+def profile_of(caller: Caller, patient_id: str) -> str:
+    """The profile asked for: "me" or empty = the caller's own space (the profile a delegate acts for)."""
+    if patient_id in ("", ME):
+        return caller.on_behalf_of if caller.actor_type == DELEGATE else caller.subject
+    return patient_id
+
+
+def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
+    caller.require(PATIENT, DELEGATE)
+    patient_id = profile_of(caller, patient_id)
+    if (caller.actor_type == PATIENT and caller.subject != patient_id) or (
+            caller.actor_type == DELEGATE and caller.on_behalf_of != patient_id):
+        raise PermissionDenied("Vous n'avez pas accès à l'agenda de ce profil", reason="PROFILE_ACCESS")
+    try:
+        context = deps.contexts.get(patient_id)
+    except NotFound:
+        raise NotFound("Profil introuvable", reason="PROFILE_NOT_FOUND") from None
+    if caller.actor_type == DELEGATE and caller.subject not in (context.legal_representative_ids
+                                                                | context.caregiver_ids):
+        raise PermissionDenied("Votre accès à ce profil n'est plus en vigueur", reason="DELEGATION_NOT_IN_FORCE")
+    if context.space_closed:
+        raise FailedPrecondition("Ce profil est clôturé", reason="PROFILE_CLOSED")
+    return Who(caller, context)

@@ -1,0 +1,92 @@
+"""The agenda service as a real gRPC server, beside identity, audit and notifications (the documents
+harness's Stack, with agenda's builder, its clock hook and client helpers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import grpc
+import pytest
+import sqlalchemy as sa
+from mes.agenda.v1 import agenda_pb2 as pb
+from mes.agenda.v1 import agenda_pb2_grpc
+
+import documents_harness
+from documents_harness import Stack, error_reason
+from devtools.eventually import eventually
+from meskit.timestamps import timestamp
+
+documents_harness.SECRETS["agenda"] = "agenda-client-secret-for-tests-0123456789"
+SCHEDULER_INTERVAL = 0.2
+
+
+@dataclass
+class AgendaStack(Stack):
+    def _build_agenda(self):
+        from agenda.config import AgendaSettings
+        from agenda.wiring import build
+        settings = self._settings(
+            AgendaSettings, "agenda", IDENTITY_ADDR=self.address("identity"),
+            SERVICE_CLIENT_SECRET=documents_harness.SECRETS["agenda"], AUDIT_ADDR=self.address("audit"),
+            NOTIFICATIONS_ADDR=self.address("notifications"), CLOCK_OFFSET_FILE=str(self.clock_file),
+            REMINDER_INTERVAL_SECONDS=str(SCHEDULER_INTERVAL))
+        return build(settings, relay_interval=0.1)
+
+    @property
+    def clock_file(self):
+        return self.tmp / "agenda-clock-offset"
+
+    def set_clock(self, moment: datetime | None) -> None:
+        """Agenda's "now" becomes `moment` (None: the real time again)."""
+        offset = 0.0 if moment is None else (moment - datetime.now(timezone.utc)).total_seconds()
+        self.clock_file.write_text(f"{offset:.3f}\n")
+
+    @property
+    def agenda(self) -> agenda_pb2_grpc.AgendaServiceStub:
+        return self._stub("agenda", agenda_pb2_grpc.AgendaServiceStub)
+
+    def new_appointment(self, metadata, patient_id: str, start: datetime, **fields) -> pb.Appointment:
+        values = {"type": pb.APPOINTMENT_TYPE_PRACTITIONER, "name": "Dr Paul Martin", **fields}
+        return self.agenda.CreateAppointment(pb.CreateAppointmentRequest(
+            patient_id=patient_id, start_time=timestamp(start), **values), metadata=metadata, timeout=10)
+
+    def new_reminder(self, metadata, patient_id: str, at: datetime, title: str = "Prendre la tension",
+                     **fields) -> pb.Reminder:
+        return self.agenda.CreateReminder(pb.CreateReminderRequest(
+            patient_id=patient_id, title=title, remind_at=timestamp(at), **fields), metadata=metadata, timeout=10)
+
+    def appointments(self, metadata, patient_id: str, **fields) -> list[pb.Appointment]:
+        return list(self.agenda.ListAppointments(pb.ListAppointmentsRequest(patient_id=patient_id, **fields),
+                                                 metadata=metadata, timeout=10).appointments)
+
+    def reminders(self, metadata, patient_id: str, **fields) -> list[pb.Reminder]:
+        return list(self.agenda.ListReminders(pb.ListRemindersRequest(patient_id=patient_id, **fields),
+                                              metadata=metadata, timeout=10).reminders)
+
+    def bell_settles(self, patient_id: str, event_type: str, count: int) -> list:
+        return eventually(lambda: (lambda found: found if len(found) >= count else None)(
+            self.bell(patient_id, event_type)), timeout=20, what=f"{count} {event_type} in the bell")
+
+    # ---- what is stored ----
+    def agenda_engine(self) -> sa.Engine:
+        if "_agenda_engine" not in self.__dict__:
+            self.__dict__["_agenda_engine"] = sa.create_engine(self.urls["agenda"])
+        return self.__dict__["_agenda_engine"]
+
+    def notice_state(self, table: str, entry_id: str) -> str:
+        key = "appointment_id" if table == "appointments" else "reminder_id"
+        with self.agenda_engine().connect() as c:
+            return c.execute(sa.text(f"SELECT notice_state FROM {table} WHERE {key} = :i"), {"i": entry_id}).scalar()
+
+    def close(self) -> None:
+        if "_agenda_engine" in self.__dict__:
+            self.__dict__["_agenda_engine"].dispose()
+        super().close()
+
+
+def refused(call, code: grpc.StatusCode, reason: str) -> grpc.RpcError:
+    """The call fails with this status and reason ("" = none)."""
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    assert (caught.value.code(), error_reason(caught.value)) == (code, reason), caught.value.details()
+    return caught.value
