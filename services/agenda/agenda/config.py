@@ -13,6 +13,8 @@ class AgendaSettings(CommonSettings):
     # ---- calendar (appointments, reminders, their notices) ----
     reminder_interval: float = env("REMINDER_INTERVAL_SECONDS", 30.0,
                                    help="seconds between two passes of the reminder scheduler")
+    public_url: str = env("PUBLIC_URL", "", help="origin of the calendar feed's subscription URLs, e.g. "
+                          "https://api.monespacesante.fr; empty = a path only")
     clock_offset_file: str = env(
         "CLOCK_OFFSET_FILE", "",
         help="TEST HOOK, never for production: a file holding seconds added to agenda's clock (end-to-end tests "

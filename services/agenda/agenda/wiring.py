@@ -47,7 +47,8 @@ def build(settings: AgendaSettings, **overrides):
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
     deps = Dependencies(unit_of_work=db.unit_of_work(engine, AgendaRepository),
-                        contexts=IdentityAccessContexts(identity), audit=audit, now=clock)
+                        contexts=IdentityAccessContexts(identity), audit=audit, now=clock,
+                        public_url=settings.public_url.rstrip("/"))
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(agenda_pb2_grpc.add_AgendaServiceServicer_to_server,

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from agenda.adapters.tables import appointments, reminders
+from agenda.adapters.tables import appointments, calendar_feeds, reminders
 from agenda.domain.calendar_models import PENDING, Appointment, Reminder
 
 APPOINTMENT_COLUMNS = tuple(f.name for f in dataclasses.fields(Appointment))
@@ -108,3 +109,22 @@ class CalendarQueries:
             sa.select(reminders).where(reminders.c.notice_state == PENDING, reminders.c.remind_at <= now)
             .order_by(reminders.c.remind_at).limit(limit).with_for_update(skip_locked=True))
         return [_reminder(r) for r in rows]
+
+    # ---- the feed ----
+    def appointments_since(self, patient_id: str, since: datetime, limit: int) -> list[Appointment]:
+        rows = self._session.execute(sa.select(appointments).where(
+            appointments.c.patient_id == patient_id, appointments.c.start_time >= since)
+            .order_by(appointments.c.start_time, appointments.c.appointment_id).limit(limit))
+        return [_appointment(r) for r in rows]
+
+    def replace_feed(self, patient_id: str, *, token_hash: str, show_details: bool, created_by: str,
+                     created_at: datetime) -> None:
+        values = {"token_hash": token_hash, "show_details": show_details, "created_by": created_by,
+                  "created_at": created_at}
+        self._session.execute(insert(calendar_feeds).values(patient_id=patient_id, **values)
+                              .on_conflict_do_update(index_elements=[calendar_feeds.c.patient_id], set_=values))
+
+    def feed_by_hash(self, token_hash: str) -> tuple[str, bool] | None:
+        row = self._session.execute(sa.select(calendar_feeds.c.patient_id, calendar_feeds.c.show_details)
+                                    .where(calendar_feeds.c.token_hash == token_hash)).first()
+        return (row.patient_id, row.show_details) if row else None

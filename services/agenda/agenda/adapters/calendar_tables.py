@@ -1,4 +1,5 @@
-"""The calendar's tables: appointments and reminders, each with the state of its notice."""
+"""The calendar's tables: appointments and reminders, each with the state of its notice; the feed's
+subscriptions."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -6,7 +7,7 @@ import sqlalchemy as sa
 from meskit.db import Timestamp
 
 
-def define(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
+def define(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
     appointments = sa.Table(
         "appointments", metadata,
         sa.Column("appointment_id", sa.String(36), primary_key=True),
@@ -52,4 +53,13 @@ def define(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
         sa.Index("ix_reminders_patient_date", "patient_id", "remind_date"),
         sa.Index("ix_reminders_due", "remind_at", postgresql_where=sa.text("notice_state = 'pending'")),
     )
-    return appointments, reminders
+    # one subscription per profile: the hash of its secret token (the token itself is never stored)
+    feeds = sa.Table(
+        "calendar_feeds", metadata,
+        sa.Column("patient_id", sa.String(64), primary_key=True),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("show_details", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("created_by", sa.String(64), nullable=False),
+        sa.Column("created_at", Timestamp, nullable=False),
+    )
+    return appointments, reminders, feeds

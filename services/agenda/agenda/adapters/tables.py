@@ -10,4 +10,4 @@ outbox = outbox_table(metadata)
 # ---- calendar (appointments, reminders) ----
 from agenda.adapters.calendar_tables import define as _define_calendar  # noqa: E402
 
-appointments, reminders = _define_calendar(metadata)
+appointments, reminders, calendar_feeds = _define_calendar(metadata)

@@ -9,10 +9,14 @@ from mes.agenda.v1 import agenda_pb2 as pb
 from mes.agenda.v1 import agenda_pb2_grpc
 
 from meskit.auth import current_caller
+from meskit.timestamps import timestamp
 
 from agenda.api import calendar_convert as convert
-from agenda.domain import appointments, reminders
+from agenda.domain import appointments, calendar_feed, reminders
 from agenda.domain.ports import Dependencies
+
+
+CHUNK = 64 * 1024
 
 
 class AgendaServicer(agenda_pb2_grpc.AgendaServiceServicer):
@@ -67,3 +71,16 @@ class AgendaServicer(agenda_pb2_grpc.AgendaServiceServicer):
     def DeleteReminder(self, request, context):
         reminders.delete(self._deps, current_caller(), request.patient_id, request.reminder_id)
         return pb.DeleteReminderResponse()
+
+    # ---- calendar feed ----
+    def RegenerateCalendarFeed(self, request, context):
+        s = calendar_feed.regenerate(self._deps, current_caller(), request.patient_id, show_details=request.show_details)
+        return pb.CalendarFeedSubscription(feed_url=s.feed_url, feed_token=s.feed_token, show_details=s.show_details,
+                                           created_at=timestamp(s.created_at))
+
+    def GetCalendarFeed(self, request, context):
+        data = calendar_feed.feed(self._deps, request.feed_token)
+        yield pb.GetCalendarFeedResponse(metadata=pb.CalendarFeedFile(
+            filename=calendar_feed.FILENAME, content_type=calendar_feed.CONTENT_TYPE, size_bytes=len(data)))
+        for start in range(0, len(data), CHUNK):
+            yield pb.GetCalendarFeedResponse(chunk=data[start:start + CHUNK])

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from agenda.domain.ports import Dependencies
 
 __all__ = ["CREATE", "DELETE", "LIST", "READ", "UPDATE", "change", "read"]
-APPOINTMENT, REMINDER = "appointment", "reminder"
-LABELS = {APPOINTMENT: "Rendez-vous de l'agenda", REMINDER: "Rappel de l'agenda"}
+APPOINTMENT, REMINDER, FEED = "appointment", "reminder", "calendar_feed"
+LABELS = {APPOINTMENT: "Rendez-vous de l'agenda", REMINDER: "Rappel de l'agenda",
+          FEED: "Abonnement au calendrier de l'agenda"}
 
 
 def _record(w: Who, action: str, resource_type: str, resource_id: str, now: datetime) -> AuditRecord:

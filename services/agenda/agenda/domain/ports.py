@@ -33,3 +33,5 @@ class Dependencies:
     contexts: AccessContexts
     audit: AuditTrail
     now: Callable[[], datetime] = utc_now
+    # ---- calendar ----
+    public_url: str = ""          # origin of the calendar feed's subscription URLs (PUBLIC_URL)

@@ -1,4 +1,5 @@
-"""Agenda, calendar part: appointments and reminders (each with its notice's state), the outbox.
+"""Agenda, calendar part: appointments and reminders (each with its notice's state), the calendar feed's
+subscriptions (hashed tokens), the outbox.
 
 Revision ID: 0002
 Revises: 0001
@@ -65,6 +66,15 @@ def upgrade() -> None:
     sa.CheckConstraint("notice_state IN ('pending', 'sent', 'dropped')", name=op.f('ck_reminders_notice_state')),
     sa.PrimaryKeyConstraint('reminder_id', name=op.f('pk_reminders'))
     )
+    op.create_table('calendar_feeds',
+    sa.Column('patient_id', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('show_details', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('patient_id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash'))
+    )
     op.create_index('ix_outbox_pending', 'outbox', ['available_at'], unique=False, postgresql_where=sa.text('published_at IS NULL'))
     op.create_index('ix_appointments_due', 'appointments', ['notice_at'], unique=False, postgresql_where=sa.text("notice_state = 'pending'"))
     op.create_index('ix_appointments_patient_start', 'appointments', ['patient_id', 'start_time'], unique=False)
@@ -73,6 +83,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("calendar_feeds")
     op.drop_table("reminders")
     op.drop_table("appointments")
     op.drop_table("outbox")
