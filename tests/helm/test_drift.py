@@ -23,7 +23,6 @@ SERVICES = service_dirs()
 # below then checks it like any other.
 PENDING = {
     "messaging": {"DOCUMENTS_ADDR"},
-    "agenda": {"NOTIFICATIONS_ADDR"},
 }
 
 
