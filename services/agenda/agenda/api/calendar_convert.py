@@ -14,26 +14,28 @@ def when(request, name: str) -> datetime | None:
     return getattr(request, name).ToDatetime(tzinfo=timezone.utc) if request.HasField(name) else None
 
 
+TYPE_NAMES = {int(v): n.removeprefix("APPOINTMENT_TYPE_") for n, v in pb.AppointmentType.items()}
+STATUS_NAMES = {int(v): n.removeprefix("APPOINTMENT_STATUS_") for n, v in pb.AppointmentStatus.items()}
+
+
 def type_name(value: int) -> str:
     """The proto's name without its prefix; "" when unset, an unknown number as a name the domain refuses."""
     if value == pb.APPOINTMENT_TYPE_UNSPECIFIED:
         return ""
-    try:
-        return pb.AppointmentType.Name(value).removeprefix("APPOINTMENT_TYPE_")
-    except ValueError:
-        return f"unknown:{value}"
+    return TYPE_NAMES.get(int(value), f"unknown:{value}")
 
 
 def status_name(value: int) -> str:
     if value == pb.APPOINTMENT_STATUS_UNSPECIFIED:
         return ""
-    try:
-        return pb.AppointmentStatus.Name(value).removeprefix("APPOINTMENT_STATUS_")
-    except ValueError:
-        return f"unknown:{value}"
+    return STATUS_NAMES.get(int(value), f"unknown:{value}")
 
 
 TEXT_FIELDS = ("title", "directory_id", "name", "specialty", "address", "note", "prevention_item_id")
+
+
+def _has(message, name: str) -> bool:
+    return message.HasField(name)
 
 
 def new_appointment(request: pb.CreateAppointmentRequest) -> dict:
@@ -43,13 +45,13 @@ def new_appointment(request: pb.CreateAppointmentRequest) -> dict:
 
 
 def appointment_changes(request: pb.UpdateAppointmentRequest) -> dict:
-    changes = {f: getattr(request, f) for f in TEXT_FIELDS if request.HasField(f)}
+    changes = {f: getattr(request, f) for f in TEXT_FIELDS if _has(request, f)}
     if request.HasField("type"):
         changes["type"] = type_name(request.type)
     if request.HasField("status"):
         changes["status"] = status_name(request.status) or "unknown:0"
     for name in ("start_time", "end_time"):
-        if request.HasField(name):
+        if _has(request, name):
             changes[name] = when(request, name)
     return changes
 

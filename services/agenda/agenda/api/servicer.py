@@ -9,6 +9,7 @@ from mes.agenda.v1 import agenda_pb2 as pb
 from mes.agenda.v1 import agenda_pb2_grpc
 
 from meskit.auth import current_caller
+from meskit.errors import Unimplemented
 from meskit.timestamps import timestamp
 
 from agenda.api import calendar_convert as convert
@@ -19,9 +20,24 @@ from agenda.domain.ports import Dependencies
 CHUNK = 64 * 1024
 
 
+def _later() -> Unimplemented:
+    return Unimplemented("Pas encore disponible : le calendrier de prévention arrive avec une prochaine étape de "
+                         "l'agenda", reason="NOT_YET_SERVED")
+
+
 class AgendaServicer(agenda_pb2_grpc.AgendaServiceServicer):
     def __init__(self, deps: Dependencies):
         self._deps = deps
+
+    # ---- prevention: its own part of the issue (engineer "prevention"), merged by the lead ----
+    def ListPreventionItems(self, request, context):
+        raise _later()
+
+    def GetPreventionItem(self, request, context):
+        raise _later()
+
+    def MarkPreventionItemDone(self, request, context):
+        raise _later()
 
     # ---- appointments ----
     def CreateAppointment(self, request, context):

@@ -31,7 +31,7 @@ def _check(title: str, remind_at: datetime | None, note: str, now: datetime, *, 
     if remind_at is None:
         v.add("remind_at", "champ obligatoire")
     v.raise_if_any("Rappel invalide")
-    if time_changed and remind_at <= now:
+    if time_changed and remind_at is not None and remind_at <= now:
         raise InvalidArgument("Un rappel ne peut être programmé dans le passé", reason="REMINDER_IN_PAST")
 
 
@@ -49,6 +49,7 @@ def create(deps: Dependencies, caller: Caller, patient_id: str, *, title: str, r
     w = who(deps, caller, patient_id)
     now = deps.now()
     _check(title, remind_at, note, now, time_changed=True)
+    assert remind_at is not None
     r = Reminder(reminder_id=str(uuid.uuid4()), patient_id=w.patient_id, title=title, remind_at=remind_at,
                  remind_date=paris_date(remind_at), note=note, author_type=PATIENT_AUTHOR, author_id=caller.subject,
                  created_at=now, updated_at=now)
