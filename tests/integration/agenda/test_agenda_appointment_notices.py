@@ -8,10 +8,12 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import grpc
 import pytest
 from mes.agenda.v1 import agenda_pb2 as pb
 from mes.audit.v1 import audit_pb2 as apb
 
+from agenda_harness import refused
 from devtools.eventually import eventually
 from meskit.timestamps import timestamp
 
@@ -50,6 +52,21 @@ def test_the_reminder_comes_once_the_day_before_at_nine_paris_time_across_dst(as
     assert "Dentiste" not in str(told)
     time.sleep(1.0)
     assert len(astack.bell(patient, "RAPPEL_RDV_USAGER")) == 1
+
+
+def test_the_persons_chosen_time_replaces_nine_and_a_malformed_one_is_refused(astack, clock):
+    patient = astack.new_patient()
+    mine = astack.patient(patient)
+    day = datetime.now(timezone.utc).date() + timedelta(days=15)
+    refused(lambda: astack.new_appointment(mine, patient, paris(day, 10), reminder_time="25:00"),
+            grpc.StatusCode.INVALID_ARGUMENT, "")
+    made = astack.new_appointment(mine, patient, paris(day, 10), reminder_time="18:30")
+    assert made.reminder_time == "18:30"
+    clock(paris(day - timedelta(days=1), 9, 1))
+    time.sleep(1.0)
+    assert astack.bell(patient, "RAPPEL_RDV_USAGER") == []
+    clock(paris(day - timedelta(days=1), 18, 31))
+    assert len(astack.bell_settles(patient, "RAPPEL_RDV_USAGER", 1)) == 1
 
 
 def test_a_moved_appointment_is_reminded_at_its_new_time_and_a_cancelled_one_not_at_all(astack, clock):

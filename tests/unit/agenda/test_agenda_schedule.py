@@ -34,3 +34,15 @@ def test_the_default_reminder_is_the_day_before_at_nine_paris_time(start, expect
 def test_the_date_of_a_reminder_is_its_paris_date():
     assert str(paris_date(datetime(2026, 10, 24, 22, 30, tzinfo=UTC))) == "2026-10-25"
     assert str(paris_date(datetime(2026, 10, 25, 22, 30, tzinfo=UTC))) == "2026-10-25"   # 23:30 CET
+
+
+def test_the_persons_chosen_time_replaces_nine_and_malformed_times_are_told_apart():
+    from agenda.domain.schedule import notice_time
+    chosen = notice_time("18:30")
+    assert appointment_notice_at(datetime(2026, 10, 26, 9, 0, tzinfo=UTC), chosen) == datetime(
+        2026, 10, 25, 17, 30, tzinfo=UTC)                    # Sunday of the change, winter time by 18:30
+    assert notice_time("") == notice_time("09:00")
+    assert [notice_time(t) for t in ("24:00", "9:00", "09:60", "0900", "09:00 ")] == [None] * 5
+    # 02:30 does not exist on the last Sunday of March: read with the offset before the change (03:30 CEST)
+    assert appointment_notice_at(datetime(2026, 3, 30, 9, 0, tzinfo=UTC), notice_time("02:30")) == datetime(
+        2026, 3, 29, 1, 30, tzinfo=UTC)

@@ -23,6 +23,7 @@ def define(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
         sa.Column("note", sa.String(1000), nullable=False, server_default=""),
         sa.Column("status", sa.String(24), nullable=False),
         sa.Column("prevention_item_id", sa.String(64), nullable=False, server_default=""),
+        sa.Column("reminder_time", sa.String(5), nullable=False, server_default=""),
         sa.Column("author_type", sa.String(24), nullable=False),
         sa.Column("author_id", sa.String(64), nullable=False),
         sa.Column("created_at", Timestamp, nullable=False),

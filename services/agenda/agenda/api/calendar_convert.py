@@ -31,7 +31,7 @@ def status_name(value: int) -> str:
     return STATUS_NAMES.get(int(value), f"unknown:{value}")
 
 
-TEXT_FIELDS = ("title", "directory_id", "name", "specialty", "address", "note", "prevention_item_id")
+TEXT_FIELDS = ("title", "directory_id", "name", "specialty", "address", "note", "prevention_item_id", "reminder_time")
 
 
 def _has(message, name: str) -> bool:
@@ -62,6 +62,7 @@ def appointment(a: Appointment) -> pb.Appointment:
         title=a.title, directory_id=a.directory_id, name=a.name, specialty=a.specialty, address=a.address,
         start_time=timestamp(a.start_time), end_time=timestamp(a.end_time), note=a.note,
         status=pb.AppointmentStatus.Value(f"APPOINTMENT_STATUS_{a.status}"), prevention_item_id=a.prevention_item_id,
+        reminder_time=a.reminder_time,
         author_type=pb.EntryAuthorType.Value(f"ENTRY_AUTHOR_TYPE_{a.author_type}"), author_id=a.author_id,
         created_at=timestamp(a.created_at), updated_at=timestamp(a.updated_at))
 

@@ -1,6 +1,6 @@
 """Appointments the person (or a delegate) enters (DOMAIN §6.1): create, list by period, get, change,
 delete. Each keeps its reminder's time and state: the day before at 09:00 Paris time while it is still
-ahead (booked, proposed, pending, waitlist); changing its start reschedules the reminder, cancelling
+ahead (booked, proposed, pending, waitlist), or at the time the person chose; changing its start reschedules the reminder, cancelling
 it drops the reminder. Bad input is refused with every violation at once, nothing changed."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from agenda.domain.access import who
 from agenda.domain.calendar_models import (
     APPOINTMENT_TYPES, BOOKED, DROPPED, NO_NOTICE, PATIENT_AUTHOR, PENDING, REMINDED_STATUSES, SENT, STATUSES,
     Appointment)
-from agenda.domain.schedule import appointment_notice_at
+from agenda.domain.schedule import DEFAULT_NOTICE_TIME, appointment_notice_at, notice_time
 
 if TYPE_CHECKING:
     from agenda.domain.ports import Dependencies
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 LIMITS = {"title": 100, "directory_id": 32, "name": 200, "specialty": 200, "address": 500, "note": 1000,
           "prevention_item_id": 64}
 EDITABLE = frozenset({"type", "title", "directory_id", "name", "specialty", "address", "start_time", "end_time",
-                      "note", "status", "prevention_item_id"})
+                      "note", "status", "prevention_item_id", "reminder_time"})
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -40,6 +40,8 @@ def _check(values: dict[str, Any]) -> None:
         v.add("start_time", "champ obligatoire")
     for name, limit in LIMITS.items():
         v.max_length(values[name], name, limit)
+    if notice_time(values["reminder_time"]) is None:
+        v.add("reminder_time", "heure HH:MM attendue (00:00 à 23:59)")
     end, start = values["end_time"], values["start_time"]
     if end is not None and start is not None and end < start:
         v.add("end_time", "la fin ne peut précéder le début")
@@ -50,7 +52,7 @@ def _notice(a: Appointment, now: datetime, before: Appointment | None = None) ->
     """The reminder's time and state for the appointment as it now is."""
     if a.status not in REMINDED_STATUSES:
         return {"notice_at": None, "notice_state": NO_NOTICE}
-    at = appointment_notice_at(a.start_time)
+    at = appointment_notice_at(a.start_time, notice_time(a.reminder_time) or DEFAULT_NOTICE_TIME)
     if before is not None and before.notice_at == at and before.notice_state in (PENDING, SENT, DROPPED):
         return {"notice_at": at, "notice_state": before.notice_state}     # same reminder: told once
     # entered (or moved) after its reminder's time: nothing left to remind of
@@ -64,7 +66,7 @@ def _missing(appointment_id: str) -> NotFound:
 def create(deps: Dependencies, caller: Caller, patient_id: str, fields: dict[str, Any]) -> Appointment:
     w = who(deps, caller, patient_id)
     values = {"title": "", "directory_id": "", "name": "", "specialty": "", "address": "", "note": "",
-              "end_time": None, "start_time": None, "prevention_item_id": "", **fields}
+              "end_time": None, "start_time": None, "prevention_item_id": "", "reminder_time": "", **fields}
     values["status"] = values.get("status") or BOOKED
     _check(values)
     now = deps.now()

@@ -33,6 +33,7 @@ class Appointment:
     note: str = ""
     status: str = BOOKED
     prevention_item_id: str = ""
+    reminder_time: str = ""                # "HH:MM" Paris the day before; "" = the default 09:00
     author_type: str = PATIENT_AUTHOR
     author_id: str = ""
     created_at: datetime

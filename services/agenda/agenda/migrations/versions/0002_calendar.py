@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('note', sa.String(length=1000), server_default='', nullable=False),
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('prevention_item_id', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('reminder_time', sa.String(length=5), server_default='', nullable=False),
     sa.Column('author_type', sa.String(length=24), nullable=False),
     sa.Column('author_id', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
