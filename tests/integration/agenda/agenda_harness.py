@@ -14,6 +14,7 @@ from mes.agenda.v1 import agenda_pb2_grpc
 import documents_harness
 from documents_harness import Stack, error_reason
 from devtools.eventually import eventually
+from meskit.auth import DELEGATE, Caller
 from meskit.timestamps import timestamp
 
 documents_harness.SECRETS["agenda"] = "agenda-client-secret-for-tests-0123456789"
@@ -40,6 +41,10 @@ class AgendaStack(Stack):
         """Agenda's "now" becomes `moment` (None: the real time again)."""
         offset = 0.0 if moment is None else (moment - datetime.now(timezone.utc)).total_seconds()
         self.clock_file.write_text(f"{offset:.3f}\n")
+
+    def delegate(self, account_id: str, patient_id: str, scopes: tuple[str, ...] = ("health_data",)):
+        """An act-on-behalf token as identity's SwitchProfile makes it (with its scopes)."""
+        return self.token(Caller(DELEGATE, account_id, on_behalf_of=patient_id, scopes=scopes))
 
     @property
     def agenda(self) -> agenda_pb2_grpc.AgendaServiceStub:

@@ -112,6 +112,8 @@ def test_a_legal_representatives_changes_and_reads_are_audited_without_content(a
     made = astack.new_appointment(theirs, child, paris(datetime.now(timezone.utc).date() + timedelta(days=9), 10),
                                   title="Pédiatre", note="vaccins")
     assert made.author_id == parent and made.patient_id == child
+    refused(lambda: astack.appointments(astack.delegate(parent, child, scopes=("messages",)), child),
+            grpc.StatusCode.PERMISSION_DENIED, "DELEGATION_SCOPE")
     astack.agenda.UpdateAppointment(pb.UpdateAppointmentRequest(patient_id=child, appointment_id=made.appointment_id,
                                                                 note="rappel"), metadata=theirs, timeout=10)
     astack.appointments(theirs, child)

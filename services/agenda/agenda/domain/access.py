@@ -1,5 +1,6 @@
 """Who may act for a profile, checked at every request: the patient herself, or a delegate (legal
-representative or caregiver) whose delegation identity reports in force for that profile. Anyone
+representative or caregiver) whose delegation identity reports in force for that profile and whose
+token carries the `health_data` scope. Anyone
 else (a professional, another patient, a delegate of another profile) is refused: deny unless a
 rule allows."""
 from __future__ import annotations
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from agenda.domain.ports import Dependencies
 
 ME = "me"
+AGENDA_SCOPE = "health_data"     # the delegation's reach over the profile's health data (identity's SCOPES)
 CAREGIVING, LEGAL_REPRESENTATION = "CAREGIVING", "LEGAL_REPRESENTATION"
 
 
@@ -68,6 +70,8 @@ def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
     if caller.actor_type == DELEGATE and caller.subject not in (context.legal_representative_ids
                                                                 | context.caregiver_ids):
         raise PermissionDenied("Votre accès à ce profil n'est plus en vigueur", reason="DELEGATION_NOT_IN_FORCE")
+    if caller.actor_type == DELEGATE and AGENDA_SCOPE not in caller.scopes:
+        raise PermissionDenied("Votre accès à ce profil ne permet pas l'agenda", reason="DELEGATION_SCOPE")
     if context.space_closed:
         raise FailedPrecondition("Ce profil est clôturé", reason="PROFILE_CLOSED")
     return Who(caller, context)
