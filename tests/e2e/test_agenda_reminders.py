@@ -109,3 +109,24 @@ def test_tomorrows_appointment_is_reminded_once_at_nine_the_day_before_across_th
     renewed = client.post(f"/v1/patients/{patient_id}/calendar-feed:regenerate", json={}).json()["feedToken"]
     assert feed(token)[0].status_code == 404
     assert feed(renewed)[0].status_code == 200
+
+
+def test_bad_dates_through_the_gateway_are_precise_problems_and_change_nothing(platform, patient):
+    client, patient_id, clock = patient
+    path = f"/v1/patients/{patient_id}/appointments"
+    before = client.get(path, params={"pageSize": "200"}).json().get("appointments", [])
+    year = datetime.now(timezone.utc).year + 1
+    for body, named in (({"type": "APPOINTMENT_TYPE_PRACTITIONER", "name": "Dr Paul Bernard",
+                          "startTime": f"{year}-02-30T10:00:00Z"}, ("startTime", "start_time")),
+                        ({"type": "APPOINTMENT_TYPE_PRACTITIONER", "name": "Dr Paul Bernard",
+                          "startTime": f"{year}-03-02T10:00:00Z", "endTime": f"{year}-03-02T09:00:00Z"},
+                         ("endTime", "end_time"))):
+        answer = client.post(path, json=body)
+        problem = answer.json()
+        assert (answer.status_code, problem["code"]) == (400, "INVALID_ARGUMENT"), answer.text
+        fields = {v["field"] for v in problem.get("violations", [])}
+        assert fields & set(named) or any(n in problem["detail"] for n in named), answer.text
+    assert client.get(path, params={"pageSize": "200"}).json().get("appointments", []) == before
+    reminders = f"/v1/patients/{patient_id}/reminders"
+    past = client.post(reminders, json={"title": "Trop tard", "remindAt": "2020-01-01T10:00:00Z"})
+    assert (past.status_code, past.json().get("reason")) == (400, "REMINDER_IN_PAST"), past.text
