@@ -4,6 +4,7 @@ dropped when it is cancelled; missed while agenda was down, sent while the appoi
 dropped with a state once it has begun. A delegate's changes and reads reach audit."""
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -89,12 +90,13 @@ def test_a_moved_appointment_is_reminded_at_its_new_time_and_a_cancelled_one_not
     assert len(astack.bell_settles(patient, "RAPPEL_RDV_USAGER", 1)) == 1
 
 
-def test_missed_reminders_are_sent_while_useful_and_dropped_once_the_appointment_began(astack, clock):
+def test_missed_reminders_are_sent_while_useful_and_dropped_once_the_appointment_began(astack, clock, caplog):
     patient = astack.new_patient()
     mine = astack.patient(patient)
     day = datetime.now(timezone.utc).date() + timedelta(days=30)
-    useful = astack.new_appointment(mine, patient, paris(day, 18))
-    past = astack.new_appointment(mine, patient, paris(day, 8))
+    useful = astack.new_appointment(mine, patient, paris(day, 18), title="Gynécologue", note="résultats")
+    past = astack.new_appointment(mine, patient, paris(day, 8), title="Gynécologue", note="résultats")
+    caplog.set_level(logging.INFO, logger="agenda.scheduler")
     astack.stop("agenda")
     try:
         clock(paris(day, 12))          # agenda was down from before 09:00 the day before until noon that day
@@ -103,6 +105,9 @@ def test_missed_reminders_are_sent_while_useful_and_dropped_once_the_appointment
     eventually(lambda: astack.notice_state("appointments", past.appointment_id) == "dropped" or None, what="dropped")
     assert astack.notice_state("appointments", useful.appointment_id) == "sent"
     assert len(astack.bell_settles(patient, "RAPPEL_RDV_USAGER", 1)) == 1
+    [trace] = [r for r in caplog.records if getattr(r, "appointment_id", "") == past.appointment_id]
+    assert "dropped" in trace.getMessage()
+    assert not [r for r in caplog.records if "Gynécologue" in str(r.__dict__) or "résultats" in str(r.__dict__)]
 
 
 def test_a_legal_representatives_changes_and_reads_are_audited_without_content(astack):
