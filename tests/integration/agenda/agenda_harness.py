@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import time
+
 import grpc
 import pytest
 import sqlalchemy as sa
 from mes.agenda.v1 import agenda_pb2 as pb
 from mes.agenda.v1 import agenda_pb2_grpc
+from mes.identity.v1 import identity_pb2 as ipb
 
 import documents_harness
-from documents_harness import Stack, error_reason
+from documents_harness import PASSWORD, Stack, _serial, error_reason, nir
 from devtools.eventually import eventually
 from meskit.auth import DELEGATE, Caller
 from meskit.timestamps import timestamp
@@ -45,6 +48,23 @@ class AgendaStack(Stack):
     def delegate(self, account_id: str, patient_id: str, scopes: tuple[str, ...] = ("health_data",)):
         """An act-on-behalf token as identity's SwitchProfile makes it (with its scopes)."""
         return self.token(Caller(DELEGATE, account_id, on_behalf_of=patient_id, scopes=scopes))
+
+    def close_space(self, patient_id: str) -> None:
+        """The holder closes her space (an activated account: her password)."""
+        self.identity.CloseAccount(ipb.CloseAccountRequest(account_id="me", password=PASSWORD),
+                                   metadata=self.patient(patient_id), timeout=10)
+
+    def new_activated_patient(self) -> str:
+        n = next(_serial)
+        birth = f"{time.gmtime().tm_year - 40}-03-{1 + n % 27:02d}"
+        fields = dict(nir=nir("2", birth, 600 + n % 300), vitale_serial=f"{42000000000 + n}", given_name="Anne",
+                      family_name=f"Agenda{n}", birth_date=birth, sex=ipb.SEX_FEMALE)
+        created = self.identity.CreateAccount(ipb.CreateAccountRequest(**fields), metadata=self.operator, timeout=10)
+        self.identity.ActivateAccount(ipb.ActivateAccountRequest(
+            provisional_code=created.provisional_code, nir=fields["nir"], vitale_serial=fields["vitale_serial"],
+            login_id=f"agenda-{n:05d}", password=PASSWORD, email=f"agenda{n}@example.org", accept_terms=True),
+            timeout=10)
+        return created.account.account_id
 
     @property
     def agenda(self) -> agenda_pb2_grpc.AgendaServiceStub:

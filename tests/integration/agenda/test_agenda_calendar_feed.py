@@ -75,3 +75,23 @@ def test_only_the_profiles_own_side_may_make_its_feed(astack):
     refused(lambda: astack.agenda.RegenerateCalendarFeed(pb.RegenerateCalendarFeedRequest(patient_id=patient),
                                                          metadata=astack.patient(other), timeout=10),
             grpc.StatusCode.PERMISSION_DENIED, "PROFILE_ACCESS")
+
+
+def test_a_legal_representatives_feed_works_and_a_closed_space_retires_its_feed(astack):
+    parent = astack.new_patient()
+    child = astack.new_patient(age=9, legal_representative=parent)
+    theirs = astack.delegate(parent, child)
+    astack.new_appointment(theirs, child, START)
+    made = astack.agenda.RegenerateCalendarFeed(pb.RegenerateCalendarFeedRequest(patient_id=child),
+                                                metadata=theirs, timeout=10)
+    assert len(events(feed(astack, made.feed_token)[1])) == 1
+
+    closing = astack.new_activated_patient()
+    mine = astack.patient(closing)
+    astack.new_appointment(mine, closing, START)
+    own = astack.agenda.RegenerateCalendarFeed(pb.RegenerateCalendarFeedRequest(patient_id=closing),
+                                               metadata=mine, timeout=10)
+    assert len(events(feed(astack, own.feed_token)[1])) == 1
+    astack.close_space(closing)
+    refused(lambda: feed(astack, own.feed_token), grpc.StatusCode.NOT_FOUND, "FEED_NOT_FOUND")
+    refused(lambda: astack.appointments(mine, closing), grpc.StatusCode.FAILED_PRECONDITION, "PROFILE_CLOSED")

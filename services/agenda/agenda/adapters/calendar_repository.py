@@ -124,7 +124,9 @@ class CalendarQueries:
         self._session.execute(insert(calendar_feeds).values(patient_id=patient_id, **values)
                               .on_conflict_do_update(index_elements=[calendar_feeds.c.patient_id], set_=values))
 
-    def feed_by_hash(self, token_hash: str) -> tuple[str, bool] | None:
-        row = self._session.execute(sa.select(calendar_feeds.c.patient_id, calendar_feeds.c.show_details)
+    def feed_by_hash(self, token_hash: str) -> tuple[str, bool, str] | None:
+        """(patient id, show_details, who made it) of the subscription holding this token's hash."""
+        row = self._session.execute(sa.select(calendar_feeds.c.patient_id, calendar_feeds.c.show_details,
+                                              calendar_feeds.c.created_by)
                                     .where(calendar_feeds.c.token_hash == token_hash)).first()
-        return (row.patient_id, row.show_details) if row else None
+        return (row.patient_id, row.show_details, row.created_by) if row else None

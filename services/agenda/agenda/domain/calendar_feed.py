@@ -1,7 +1,8 @@
 """The calendar feed (iCalendar, RFC 5545, DOMAIN §10.7): the profile's appointments and upcoming
 prevention items at a secret subscription URL the person can regenerate (the previous URL then
 answers NOT_FOUND). Only the token's SHA-256 is stored. Each appointment keeps its UID across changes
-and its SEQUENCE grows with each change; a cancelled one stays, STATUS:CANCELLED. Titles are neutral
+and its SEQUENCE grows with each change; the URL stops answering once the space is closed or the
+delegate who made it no longer acts for the profile; a cancelled one stays, STATUS:CANCELLED. Titles are neutral
 ("Rendez-vous de santé") unless the person asked for details: a calendar synchronised to a phone or
 a shared account shows no health information by default."""
 from __future__ import annotations
@@ -78,11 +79,29 @@ def feed(deps: Dependencies, token: str) -> bytes:
     now = deps.now()
     with deps.unit_of_work() as repo:
         found = repo.feed_by_hash(token_hash(token)) if token else None
-        if found is None:
-            raise NotFound("Flux d'agenda introuvable", reason="FEED_NOT_FOUND")
-        patient_id, show_details = found
+    if found is None:
+        raise _missing()
+    patient_id, show_details, created_by = found
+    _still_allowed(deps, patient_id, created_by)
+    with deps.unit_of_work() as repo:
         appointments = repo.appointments_since(patient_id, now - HISTORY, MAX_EVENTS)
     return render(appointments, upcoming_prevention(patient_id), show_details=show_details, now=now)
+
+
+def _missing() -> NotFound:
+    return NotFound("Flux d'agenda introuvable", reason="FEED_NOT_FOUND")
+
+
+def _still_allowed(deps: Dependencies, patient_id: str, created_by: str) -> None:
+    """Checked at every fetch, as any request: a closed space, or a feed made by a delegate whose
+    delegation has ended, answers like an unknown token."""
+    try:
+        context = deps.contexts.get(patient_id)
+    except NotFound:
+        raise _missing() from None
+    makers = {patient_id} | context.legal_representative_ids | context.caregiver_ids
+    if context.space_closed or created_by not in makers:
+        raise _missing()
 
 
 def _event(a: Appointment, show_details: bool) -> icalendar.Event:
