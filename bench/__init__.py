@@ -20,6 +20,8 @@ seeds the demo people, then measures, one after the other and each for a bounded
       (bench/documents_audit.py; shorter timing: --io-warmup, --io-duration);
   (n) the messaging through the gateway: the demo GP starts a conversation with the demo patient
       and she reads its message, against (c) (bench/messaging.py; the shorter timing too).
+  (o) the calendar through the gateway: the demo patient lists her appointments (ten seeded),
+      against (c) (bench/agenda.py; the shorter timing too).
 
 and prints requests/s, p50, p99, where the CPU went, and the ratios to the baselines.
 

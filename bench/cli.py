@@ -49,9 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="measurements to run, e.g. b,c (default all: "
                              + ",".join(m.key for m in MEASUREMENTS) + ")")
     parser.add_argument("--io-warmup", type=float, default=_env("BENCH_IO_WARMUP", 2.0),
-                        help="warm-up of (g)-(n), documents, audit and messaging (default 2)")
+                        help="warm-up of (g)-(o), documents, audit, messaging and agenda (default 2)")
     parser.add_argument("--io-duration", type=float, default=_env("BENCH_IO_DURATION", 10.0),
-                        help="seconds measured per measurement of (g)-(n) (default 10)")
+                        help="seconds measured per measurement of (g)-(o) (default 10)")
     parser.add_argument("--upload-workers", type=int, default=_env("BENCH_UPLOAD_WORKERS", 4),
                         help="concurrent uploads of (h) and puts of (i), one process each (default 4)")
     parser.add_argument("--audit-batch", type=int, default=_env("BENCH_AUDIT_BATCH", 50),
@@ -99,7 +99,7 @@ def configuration(args, ctx: Context, why: str) -> list[tuple[str, str]]:
     chosen = [m for m in MEASUREMENTS if m.key in args.only]
     load = sum(sum(timing(args, m)) for m in chosen)
     rows = [("timing", f"{args.warmup:g} s warm-up (left out) + {args.duration:g} s measured, per measurement "
-                       f"(but (g)-(n): {args.io_warmup:g} + {args.io_duration:g} s); {len(chosen)} measurements, "
+                       f"(but (g)-(o): {args.io_warmup:g} + {args.io_duration:g} s); {len(chosen)} measurements, "
                        f"~{load:.0f} s of timed load"),
             ("load", "closed loop, loopback only; the generator runs on the same 2 cores as the servers")]
     if "a" in args.only:

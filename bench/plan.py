@@ -256,3 +256,9 @@ from bench import messaging  # noqa: E402
 
 MEASUREMENTS += [Measurement(key, run, short=True) for key, run in messaging.MEASURES]
 RATIOS += messaging.RATIOS
+
+# (o): the calendar, the demo patient's appointments listed through the gateway (bench/agenda.py).
+from bench import agenda  # noqa: E402
+
+MEASUREMENTS += [Measurement(key, run, short=True) for key, run in agenda.MEASURES]
+RATIOS += agenda.RATIOS

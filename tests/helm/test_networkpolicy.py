@@ -148,6 +148,12 @@ class TestReachability:
             "access contexts, saving attachments into documents, the reads' records, the patient's notices"
         assert {src for src, callees in calls.items() if "messaging" in callees} == {"gateway"}
 
+    def test_agenda_calls_what_its_calendar_needs_and_only_the_gateway_calls_it(self):
+        calls = declared_calls()
+        assert calls["agenda"] == {"identity", "audit", "notifications"}, \
+            "access contexts, a delegate's records, the reminders' notices"
+        assert {src for src, callees in calls.items() if "agenda" in callees} == {"gateway"}
+
     def test_no_other_pod_reaches_a_service(self, cluster):
         policies, pods, r = cluster
         strangers = [Pod("same-namespace", {"app": "other"}),

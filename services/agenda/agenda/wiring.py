@@ -1,17 +1,18 @@
 """Composition root of agenda: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, relay_interval and reminders_interval (seconds), now, today.
+Overrides (tests): engine, verifier, relay_interval, reminder_interval and prevention_interval
+(seconds), now (the clock: () -> aware datetime; before CLOCK_OFFSET_FILE, the end-to-end tests'
+clock hook), today (the Paris date the prevention calendar is computed for).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from mes.agenda.v1 import agenda_pb2_grpc
 
 from meskit import clients, db
 from meskit.audit_client import AuditClient
+from meskit.clock import OffsetClock
 from meskit.config import ConfigError
 from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
@@ -20,21 +21,16 @@ from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 
 from agenda.adapters.identity import IdentityAccessContexts
-from agenda.adapters.prevention_repository import PreventionRepository
+from agenda.adapters.repository import AgendaRepository
 from agenda.adapters.tables import outbox
 from agenda.api.servicer import AgendaServicer
 from agenda.config import AgendaSettings
-from agenda.domain import prevention_reminders, schedule_file
-from agenda.domain.prevention_ports import PreventionDependencies
+from agenda.domain import prevention_reminders, schedule_file, scheduler
+from agenda.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 RELAY_INTERVAL_SECONDS = 0.5
-REMINDERS_INTERVAL_SECONDS = 300.0
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+PREVENTION_INTERVAL_SECONDS = 300.0
 
 
 def build(settings: AgendaSettings, **overrides):
@@ -46,41 +42,41 @@ def build(settings: AgendaSettings, **overrides):
         schedule = schedule_file.load(settings.prevention_schedule_file)
     except schedule_file.ScheduleFileError as exc:
         raise ConfigError(f"PREVENTION_SCHEDULE_FILE: {exc}") from None
+    clock = overrides.get("now") or (OffsetClock(settings.clock_offset_file) if settings.clock_offset_file
+                                     else utc_now)
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     token_channel = clients.channel(settings.identity_addr)
     tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
+    audit = AuditClient(audit_channel)
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
-    now = overrides.get("now") or utc_now
-    # ---- prevention (engineer "prevention") ----
-    prevention = PreventionDependencies(
-        unit_of_work=db.unit_of_work(engine, PreventionRepository), contexts=IdentityAccessContexts(identity),
-        schedule=schedule, now=now, today=overrides.get("today") or (lambda: now().astimezone(PARIS).date()))
-    # ---- end prevention ----
+    deps = Dependencies(unit_of_work=db.unit_of_work(engine, AgendaRepository),
+                        contexts=IdentityAccessContexts(identity), audit=audit, schedule=schedule, now=clock,
+                        public_url=settings.public_url.rstrip("/"), today_override=overrides.get("today"))
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(agenda_pb2_grpc.add_AgendaServiceServicer_to_server,
-                                                       AgendaServicer(prevention=prevention),  # type: ignore[abstract]  # appointments: the calendar part
-                                                       "mes.agenda.v1.AgendaService")])
-    relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit_channel), EventPublisher(notifications_channel)
+                                                       AgendaServicer(deps), "mes.agenda.v1.AgendaService")])
+    relay = outbox_relay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()
-    # ---- prevention (engineer "prevention") ----
-    reminders = Loop("agenda-prevention-reminders", lambda: prevention_reminders.run_pass(prevention),
-                     overrides.get("reminders_interval", REMINDERS_INTERVAL_SECONDS),
-                     more_work=lambda checked: checked >= prevention_reminders.BATCH).start()
-    # ---- end prevention ----
+    # the appointments' and reminders' notices
+    reminders_loop = Loop("agenda-reminders", lambda: scheduler.run_due(deps),
+                          overrides.get("reminder_interval", settings.reminder_interval),
+                          more_work=lambda handled: handled >= scheduler.BATCH).start()
+    # the prevention reminders (a window opens, a month before it is overdue)
+    prevention_loop = Loop("agenda-prevention-reminders", lambda: prevention_reminders.run_pass(deps),
+                           overrides.get("prevention_interval", PREVENTION_INTERVAL_SECONDS),
+                           more_work=lambda checked: checked >= prevention_reminders.BATCH).start()
 
     def on_stop() -> None:
-        reminders.stop()
+        prevention_loop.stop()
+        reminders_loop.stop()
         relay.stop()
         for channel in (identity, audit_channel, notifications_channel, token_channel):
             if channel is not None:
                 channel.close()
     return kit, engine, on_stop
-
-
-

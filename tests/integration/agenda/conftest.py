@@ -1,5 +1,6 @@
 """One stack for the agenda integration tests: identity, notifications, audit and agenda as real gRPC
-servers on port 0, a real PostgreSQL (a database each). Built on the documents harness."""
+servers on port 0 over a real PostgreSQL (a database each). Built on the documents harness (its
+people, tokens, audit and bell helpers); agenda's clock moves through its CLOCK_OFFSET_FILE."""
 from __future__ import annotations
 
 import sys
@@ -21,7 +22,8 @@ def astack(migrated_database, signing_key, tmp_path_factory):
     urls = {name: migrated_database(name) for name in ("identity", "notifications", "audit", "agenda")}
     smtp = SmtpSink(tmp / "mail")
     smtp.start()
-    stack = AgendaStack(signing_key, tmp, urls, smtp.port, 0, "unused")
+    stack = AgendaStack(signing_key, tmp, urls, smtp.port, 0, "")
+    stack.set_clock(None)
     try:
         for name in ("notifications", "audit", "identity", "agenda"):    # each after those it calls
             stack.start(name)
@@ -29,3 +31,10 @@ def astack(migrated_database, signing_key, tmp_path_factory):
     finally:
         stack.close()
         smtp.stop()
+
+
+@pytest.fixture
+def clock(astack):
+    """Moves agenda's clock for one test, then gives it back the real time."""
+    yield astack.set_clock
+    astack.set_clock(None)

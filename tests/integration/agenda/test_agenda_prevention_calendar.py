@@ -107,14 +107,14 @@ def test_bad_marks_are_refused_and_change_nothing(astack):
 def test_someone_else_s_calendar_is_refused(astack):
     patient, stranger = astack.born("1970-01-01"), astack.born("1971-01-01")
     mine = astack.patient(stranger)
-    denied = (grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_PROFILE")
+    denied = (grpc.StatusCode.PERMISSION_DENIED, "PROFILE_ACCESS")
     assert refusal(lambda: astack.items(mine, patient)) == denied
     assert refusal(lambda: astack.get(mine, patient, "dental_adult_annual.1")) == denied
     assert refusal(lambda: astack.mark(mine, patient, "dental_adult_annual.1", done=True)) == denied
     not_a_delegate = astack.token(Caller(DELEGATE, stranger, on_behalf_of=patient, delegation="CAREGIVING",
                                          scopes=("health_data",)))
     assert refusal(lambda: astack.items(not_a_delegate, patient)) == (
-        grpc.StatusCode.PERMISSION_DENIED, "DELEGATION_SCOPE")
+        grpc.StatusCode.PERMISSION_DENIED, "DELEGATION_NOT_IN_FORCE")
     assert astack.marks_stored(patient) == 0
 
 
@@ -137,7 +137,7 @@ def test_a_parent_sees_and_marks_his_child_s_calendar_after_switch_profile(astac
     assert (record.actor.id, record.actor.on_behalf_of, record.action, record.patient_id) == (
         parent, child, apb.ACTION_CREATE, child)
     assert refusal(lambda: astack.items(astack.patient(parent), child)) == (
-        grpc.StatusCode.PERMISSION_DENIED, "NOT_YOUR_PROFILE")    # his own token is for his own space
+        grpc.StatusCode.PERMISSION_DENIED, "PROFILE_ACCESS")    # his own token is for his own space
 
 
 def test_a_caregiver_sees_and_marks_the_helped_person_s_calendar(astack):

@@ -22,7 +22,7 @@ def test_each_opening_is_told_once_with_two_replicas_and_marked_items_are_not(as
     me = astack.patient(woman)
     astack.items(me)                                                        # the agenda knows her from now on
     astack.mark(me, woman, "screening_colorectal.1", done=False)
-    stops = [astack.start_agenda_replica(reminders_interval=0.2) for _ in range(2)]
+    stops = [astack.start_agenda_replica(prevention_interval=0.2) for _ in range(2)]
     try:
         expected = {"RAPPEL_RDV_PREV": 1, "RAPPEL_RDV_PREV_VACC": 0, "RAPPEL_RDV_PREV_DEPIST": 2}
         eventually(lambda: bells(astack, woman) == expected or None, what="the reminders in her bell")

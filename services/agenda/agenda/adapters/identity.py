@@ -1,4 +1,4 @@
-"""identity's GetAccessContext (service token), in the agenda's terms."""
+"""identity's GetAccessContext (service token), in agenda's terms."""
 from __future__ import annotations
 
 from datetime import date
@@ -9,20 +9,20 @@ from mes.identity.v1 import identity_pb2_grpc
 
 from meskit.errors import Unavailable, received
 
-from agenda.domain.people import Person
+from agenda.domain.access import AccessContext
 
 TIMEOUT_SECONDS = 3.0
 SEX = {pb.SEX_FEMALE: "F", pb.SEX_MALE: "M"}
 
 
-def person_from_pb(patient_id: str, reply: pb.AccessContext) -> Person:
+def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
     try:
         birth = date.fromisoformat(reply.patient_birth_date) if reply.patient_birth_date else None
     except ValueError:
         birth = None
-    return Person(
-        patient_id=patient_id, birth_date=birth, sex=SEX.get(reply.patient_sex, ""),
-        display_name=f"{reply.patient_given_name} {reply.patient_family_name}".strip(),
+    return AccessContext(
+        patient_id=patient_id, patient_display_name=f"{reply.patient_given_name} {reply.patient_family_name}".strip(),
+        birth_date=birth, sex=SEX.get(reply.patient_sex, ""),
         legal_representative_ids=frozenset(reply.legal_representative_account_ids),
         caregiver_ids=frozenset(reply.caregiver_account_ids),
         delegate_display_names=dict(reply.delegate_display_names), space_closed=reply.patient_space_closed)
@@ -32,12 +32,13 @@ class IdentityAccessContexts:
     def __init__(self, channel: grpc.Channel):
         self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
 
-    def get(self, patient_id: str) -> Person:
+    def get(self, patient_id: str) -> AccessContext:
         try:
             reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(patient_id=patient_id),
                                                 timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
             raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
                                             reason="IDENTITY_UNAVAILABLE"),
-                           NOT_FOUND="Profil introuvable", INVALID_ARGUMENT="Identifiant de profil invalide") from None
-        return person_from_pb(patient_id, reply)
+                           NOT_FOUND="Profil introuvable",
+                           INVALID_ARGUMENT="Identifiant de profil invalide") from None
+        return context_from_pb(patient_id, reply)

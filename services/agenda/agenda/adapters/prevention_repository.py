@@ -1,4 +1,4 @@
-"""Prevention marks and the audit outbox, in one transaction (db.unit_of_work)."""
+"""The prevention part of AgendaRepository: the person's marks, the reminders' pass."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,17 +7,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from meskit.audit import AuditRecord
-from meskit.events import Envelope
-from meskit.outbox import add_audit_record, add_envelope
-
-from agenda.adapters.tables import outbox, prevention_marks, prevention_people, prevention_reminders_sent
+from agenda.adapters.tables import prevention_marks, prevention_people, prevention_reminders_sent
 from agenda.domain.prevention_calendar import StoredMark
 
 
-class PreventionRepository:
-    def __init__(self, session: Session):
-        self._session = session
+class PreventionQueries:
+    _session: Session
 
     def marks_of(self, patient_id: str, *, for_update: bool = False) -> dict[str, StoredMark]:
         query = sa.select(prevention_marks).where(prevention_marks.c.patient_id == patient_id)
@@ -35,12 +30,6 @@ class PreventionRepository:
     def delete_mark(self, patient_id: str, item_id: str) -> None:
         self._session.execute(sa.delete(prevention_marks).where(
             prevention_marks.c.patient_id == patient_id, prevention_marks.c.item_id == item_id))
-
-    def add_audit(self, record: AuditRecord) -> None:
-        add_audit_record(self._session, outbox, record)
-
-    def add_notice(self, envelope: Envelope) -> bool:
-        return add_envelope(self._session, outbox, envelope, once=True)
 
     # ---- the reminders' pass ----
     def know_person(self, patient_id: str, today: date) -> None:

@@ -1,4 +1,4 @@
-"""The agenda's tables (SQLAlchemy Core). Only this service reads or writes them."""
+"""Agenda's tables (SQLAlchemy Core). Only this service reads or writes them."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -10,7 +10,12 @@ from meskit.outbox import outbox_table
 metadata = db.metadata()
 outbox = outbox_table(metadata)
 
-# ---- prevention (engineer "prevention"): the person's marks; the items are computed, never stored ----
+# ---- calendar (appointments, reminders, the feed's subscriptions) ----
+from agenda.adapters.calendar_tables import define as _define_calendar  # noqa: E402
+
+appointments, reminders, calendar_feeds = _define_calendar(metadata)
+
+# ---- prevention: the person's marks; the items are computed, never stored ----
 prevention_marks = sa.Table(
     "prevention_marks", metadata,
     sa.Column("patient_id", sa.String(64), primary_key=True),
@@ -20,9 +25,8 @@ prevention_marks = sa.Table(
     sa.Column("marked_at", Timestamp, nullable=False),
     sa.Column("marked_by", sa.String(64), nullable=False),      # the account: the patient's or a delegate's
 )
-# ---- end prevention ----
 
-# ---- prevention reminders (engineer "prevention") ----
+# ---- prevention reminders ----
 # The people the reminders' pass checks (those whose calendar was asked for), and when next.
 prevention_people = sa.Table(
     "prevention_people", metadata,
@@ -37,4 +41,3 @@ prevention_reminders_sent = sa.Table(
     sa.Column("moment", sa.String(16), primary_key=True),
     sa.Column("sent_at", Timestamp, nullable=False),
 )
-# ---- end prevention reminders ----

@@ -8,7 +8,7 @@ from meskit.errors import InvalidArgument
 
 from agenda.api import prevention_convert as convert
 from agenda.domain import prevention_calendar
-from agenda.domain.prevention_ports import PreventionDependencies
+from agenda.domain.ports import Dependencies
 
 
 def _known(values, table: dict, field: str) -> frozenset[str]:
@@ -19,8 +19,8 @@ def _known(values, table: dict, field: str) -> frozenset[str]:
 
 
 class PreventionServicer:
-    """Mixed into AgendaServicer; `self.prevention` holds its dependencies."""
-    prevention: PreventionDependencies
+    """Mixed into AgendaServicer, whose `_deps` it uses."""
+    _deps: Dependencies
 
     def ListPreventionItems(self, request, context):
         query = prevention_calendar.Query(
@@ -28,14 +28,14 @@ class PreventionServicer:
             statuses=_known(request.statuses, convert.STATUS_FROM_PB, "statuses"),
             upcoming_only=request.upcoming_only, as_of=request.as_of_date, page_size=request.page_size,
             page_token=request.page_token)
-        shown, token = prevention_calendar.list_items(self.prevention, current_caller(), request.patient_id, query)
+        shown, token = prevention_calendar.list_items(self._deps, current_caller(), request.patient_id, query)
         return pb.ListPreventionItemsResponse(items=[convert.prevention_item(s) for s in shown], next_page_token=token)
 
     def GetPreventionItem(self, request, context):
         return convert.prevention_item(prevention_calendar.get_item(
-            self.prevention, current_caller(), request.patient_id, request.item_id))
+            self._deps, current_caller(), request.patient_id, request.item_id))
 
     def MarkPreventionItemDone(self, request, context):
         return convert.prevention_item(prevention_calendar.mark(
-            self.prevention, current_caller(), request.patient_id, request.item_id, done=request.done,
+            self._deps, current_caller(), request.patient_id, request.item_id, done=request.done,
             execution_date=request.execution_date, clear=request.clear))

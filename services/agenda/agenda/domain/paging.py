@@ -5,7 +5,7 @@ import base64
 
 from meskit.errors import InvalidArgument
 
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 
 
 def page(page_size: int, page_token: str) -> tuple[int, int]:

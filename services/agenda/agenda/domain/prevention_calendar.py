@@ -2,7 +2,7 @@
 
 The occurrences come from the pure engine (agenda.domain.prevention) for the person's birth date and
 sex; only the person's marks are stored. A change of mark by anyone is recorded in the audit outbox
-in the same transaction (a delegate's names both: the delegate as actor, the profile acted for).
+in the same transaction (agenda.domain.auditing).
 """
 from __future__ import annotations
 
@@ -10,20 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from meskit import audit
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, NotFound
 
-from agenda.domain import people, prevention
+from agenda.domain import access, auditing, prevention
 from agenda.domain.prevention import Item, Mark
 from agenda.domain.paging import page, next_token
 
 if TYPE_CHECKING:
-    from agenda.domain.prevention_ports import PreventionDependencies
-
-RESOURCE_TYPE = "prevention_item"
-RESOURCE_LABEL = "Examen ou vaccination du calendrier de prévention"
-AUDIT_GROUP = audit.GENERAL
+    from agenda.domain.ports import Dependencies
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,13 @@ class Query:
     page_token: str = ""
 
 
-def _as_of(deps: PreventionDependencies, text: str, field: str = "as_of_date") -> date:
+def _who(deps: Dependencies, caller: Caller, patient_id: str) -> access.Who:
+    w = access.who(deps, caller, patient_id)
+    access.require_birth_date(w)
+    return w
+
+
+def _as_of(deps: Dependencies, text: str, field: str = "as_of_date") -> date:
     if not text:
         return deps.today()
     try:
@@ -60,17 +61,17 @@ def _as_of(deps: PreventionDependencies, text: str, field: str = "as_of_date") -
         raise InvalidArgument(f"{field} : date AAAA-MM-JJ attendue", reason="BAD_DATE") from None
 
 
-def _items(deps: PreventionDependencies, w: people.Who, as_of: date) -> tuple[list[Shown], dict[str, StoredMark]]:
+def _items(deps: Dependencies, w: access.Who, as_of: date) -> tuple[list[Shown], dict[str, StoredMark]]:
     with deps.unit_of_work() as repo:
         repo.know_person(w.patient_id, deps.today())      # the reminders' pass checks her from now on
         stored = repo.marks_of(w.patient_id)
     marks = {k: Mark(m.done, m.execution_date) for k, m in stored.items()}
-    items = prevention.calendar(deps.schedule, w.birth_date, w.person.sex, as_of, marks)
+    items = prevention.calendar(deps.schedule, w.birth_date, w.context.sex, as_of, marks)
     return [Shown(i, stored.get(i.occurrence.item_id), deps.schedule.version) for i in items], stored
 
 
-def list_items(deps: PreventionDependencies, caller: Caller, patient_id: str, q: Query) -> tuple[list[Shown], str]:
-    w = people.who(deps.contexts, caller, patient_id)
+def list_items(deps: Dependencies, caller: Caller, patient_id: str, q: Query) -> tuple[list[Shown], str]:
+    w = _who(deps, caller, patient_id)
     as_of = _as_of(deps, q.as_of)
     offset, limit = page(q.page_size, q.page_token)
     shown, _ = _items(deps, w, as_of)
@@ -81,18 +82,18 @@ def list_items(deps: PreventionDependencies, caller: Caller, patient_id: str, q:
     return kept[offset:offset + limit], next_token(offset, limit, len(kept[offset:offset + limit + 1]))
 
 
-def get_item(deps: PreventionDependencies, caller: Caller, patient_id: str, item_id: str, as_of: str = "") -> Shown:
-    w = people.who(deps.contexts, caller, patient_id)
+def get_item(deps: Dependencies, caller: Caller, patient_id: str, item_id: str, as_of: str = "") -> Shown:
+    w = _who(deps, caller, patient_id)
     found = next((s for s in _items(deps, w, _as_of(deps, as_of))[0] if s.item.occurrence.item_id == item_id), None)
     if found is None:
         raise NotFound("Élément du calendrier de prévention introuvable", reason="PREVENTION_ITEM_NOT_FOUND")
     return found
 
 
-def mark(deps: PreventionDependencies, caller: Caller, patient_id: str, item_id: str, *, done: bool,
+def mark(deps: Dependencies, caller: Caller, patient_id: str, item_id: str, *, done: bool,
          execution_date: str, clear: bool) -> Shown:
-    w = people.who(deps.contexts, caller, patient_id)
-    occurrence = prevention.find(deps.schedule, w.birth_date, w.person.sex, item_id)
+    w = _who(deps, caller, patient_id)
+    occurrence = prevention.find(deps.schedule, w.birth_date, w.context.sex, item_id)
     if occurrence is None:
         raise NotFound("Élément du calendrier de prévention introuvable", reason="PREVENTION_ITEM_NOT_FOUND")
     today, when = deps.today(), None
@@ -116,12 +117,9 @@ def mark(deps: PreventionDependencies, caller: Caller, patient_id: str, item_id:
                 after = StoredMark(done, when, now, caller.subject)
                 repo.save_mark(w.patient_id, item_id, after)
         if changed:
-            repo.add_audit(audit.record(
-                caller, group=AUDIT_GROUP, resource_type=RESOURCE_TYPE,
-                action=audit.DELETE if clear else (audit.UPDATE if before else audit.CREATE),
-                patient_id=w.patient_id, allowed=True, rule=w.delegation.lower() or "holder", now=now,
-                resource_id=item_id, resource_label=f"{RESOURCE_LABEL} : {occurrence.rule.label}",
-                display_name=w.display_name))
+            auditing.prevention_mark(
+                w, repo, action=auditing.DELETE if clear else (auditing.UPDATE if before else auditing.CREATE),
+                item_id=item_id, item_label=occurrence.rule.label, now=now)
     mark_now = Mark(after.done, after.execution_date) if after else None
     return Shown(Item(occurrence, prevention.status(occurrence, today, mark_now), mark_now), after,
                  deps.schedule.version)

@@ -28,7 +28,7 @@ from agenda.domain.durations import Age
 from agenda.domain.prevention import Mark, Occurrence
 
 if TYPE_CHECKING:
-    from agenda.domain.prevention_ports import PreventionDependencies
+    from agenda.domain.ports import Dependencies
 
 OPENING, BEFORE_OVERDUE = "opening", "before_overdue"
 OPENING_GRACE = timedelta(days=30)
@@ -69,7 +69,7 @@ def event_id(patient_id: str, item_id: str, moment: str) -> uuid.UUID:
     return uuid.uuid5(NAMESPACE, f"{patient_id}/{item_id}/{moment}")
 
 
-def run_pass(deps: PreventionDependencies) -> int:
+def run_pass(deps: Dependencies) -> int:
     """One batch of people; returns how many were checked (a full batch: there may be more)."""
     today, now = deps.today(), deps.now()
     with deps.unit_of_work() as repo:
@@ -88,6 +88,6 @@ def run_pass(deps: PreventionDependencies) -> int:
                 if repo.record_sent(patient_id, d.occurrence.item_id, d.moment, now):
                     repo.add_notice(events.envelope(
                         d.event_type, patient_id, events.ActorNotice(), occurred_at=now,
-                        event_id=event_id(patient_id, d.occurrence.item_id, d.moment)))
+                        event_id=event_id(patient_id, d.occurrence.item_id, d.moment)), once=True)
             repo.next_check(patient_id, today + timedelta(days=1))
     return len(claimed)

@@ -1,34 +1,17 @@
 """Agenda: the person's marks on prevention items (done / not done, the date), the people the
-prevention reminders' pass checks and what it told them, and the outbox of the audit records and
-notices (created here unless the appointments migration made it already).
+prevention reminders' pass checks and what it told them (the outbox is 0002's).
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 
 
 def upgrade() -> None:
-    if not sa.inspect(op.get_bind()).has_table("outbox"):
-        op.create_table('outbox',
-        sa.Column('event_id', sa.UUID(), nullable=False),
-        sa.Column('event_type', sa.String(length=64), nullable=False),
-        sa.Column('aggregate_id', sa.String(length=64), nullable=False),
-        sa.Column('payload', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.Column('available_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
-        sa.Column('last_error', sa.Text(), nullable=True),
-        sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint('event_id', name=op.f('pk_outbox'))
-        )
-        op.create_index('ix_outbox_pending', 'outbox', ['available_at'], unique=False,
-                        postgresql_where=sa.text('published_at IS NULL'))
     op.create_table('prevention_marks',
     sa.Column('patient_id', sa.String(length=64), nullable=False),
     sa.Column('item_id', sa.String(length=80), nullable=False),
