@@ -5,10 +5,10 @@ from datetime import datetime, timezone
 
 import pytest
 
+from meskit import paging
 from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
 from meskit.errors import InvalidArgument, PermissionDenied, Unimplemented
 
-from messaging.domain import paging
 from messaging.domain.actors import AccessContext, ProfessionalRecord, Who, may_write, signature
 from messaging.domain.attachments import NewAttachment, NewFile, check
 from messaging.domain.lookup import can_see, reply_options

@@ -9,11 +9,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from meskit import paging
 from meskit.auth import Caller
 from meskit.errors import NotFound, Violations
 
 from agenda.domain import auditing as audit
-from agenda.domain import paging
 from agenda.domain.access import who
 from agenda.domain.calendar_models import (
     APPOINTMENT_TYPES, BOOKED, DROPPED, NO_NOTICE, PATIENT_AUTHOR, PENDING, REMINDED_STATUSES, SENT, STATUSES,
@@ -93,7 +93,7 @@ def get(deps: Dependencies, caller: Caller, patient_id: str, appointment_id: str
 def listing(deps: Dependencies, caller: Caller, patient_id: str, *, start: datetime | None, end: datetime | None,
             statuses: list[str], newest_first: bool, page_size: int, page_token: str) -> tuple[list[Appointment], str]:
     w = who(deps, caller, patient_id)
-    offset, limit = paging.page(page_size, page_token)
+    offset, limit = paging.page(page_size, page_token, default=50, maximum=200)
     if start is not None and end is not None and end < start:
         v = Violations()
         v.add("end_time", "la fin de la période ne peut précéder son début")

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from meskit.paging import next_token, page
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, NotFound
 
 from agenda.domain import access, auditing, prevention
 from agenda.domain.prevention import Item, Mark
-from agenda.domain.paging import page, next_token
 
 if TYPE_CHECKING:
     from agenda.domain.ports import Dependencies
@@ -73,7 +73,7 @@ def _items(deps: Dependencies, w: access.Who, as_of: date) -> tuple[list[Shown],
 def list_items(deps: Dependencies, caller: Caller, patient_id: str, q: Query) -> tuple[list[Shown], str]:
     w = _who(deps, caller, patient_id)
     as_of = _as_of(deps, q.as_of)
-    offset, limit = page(q.page_size, q.page_token)
+    offset, limit = page(q.page_size, q.page_token, default=50, maximum=200)
     shown, _ = _items(deps, w, as_of)
     kept = [s for s in shown
             if (not q.types or s.item.occurrence.rule.type in q.types)

@@ -7,11 +7,11 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from meskit import paging
 from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, Violations
 
 from agenda.domain import auditing as audit
-from agenda.domain import paging
 from agenda.domain.access import who
 from agenda.domain.calendar_models import PATIENT_AUTHOR, PENDING, Reminder
 from agenda.domain.notice_times import paris_date
@@ -74,7 +74,7 @@ def get(deps: Dependencies, caller: Caller, patient_id: str, reminder_id: str) -
 def listing(deps: Dependencies, caller: Caller, patient_id: str, *, start: datetime | None, end: datetime | None,
             page_size: int, page_token: str) -> tuple[list[Reminder], str]:
     w = who(deps, caller, patient_id)
-    offset, limit = paging.page(page_size, page_token)
+    offset, limit = paging.page(page_size, page_token, default=50, maximum=200)
     with deps.unit_of_work() as repo:
         found = repo.list_reminders(w.patient_id, start=start, end=end, offset=offset, limit=limit + 1)
     audit.read(deps, w, action=audit.LIST, resource_type=audit.REMINDER)

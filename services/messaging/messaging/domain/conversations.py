@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 
+from meskit import paging
 from meskit.auth import PROFESSIONAL, Caller
 from meskit.errors import InvalidArgument, PermissionDenied, Violations
 
-from messaging.domain import auditing, messages, paging, pharmacies
+from messaging.domain import auditing, messages, pharmacies
 from messaging.domain.actors import Who, may_write, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.lookup import require_ids, visible

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+from meskit import paging
 from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 
 from messaging.domain import attachments as files
-from messaging.domain import auditing, conversations, messages, paging, pharmacies
+from messaging.domain import auditing, conversations, messages, pharmacies
 from messaging.domain.actors import Who, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.lookup import require_ids, visible

@@ -13,11 +13,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
+from meskit import paging
 from meskit.auth import Caller
 from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable, Violations
 
 from messaging.domain import attachments as files
-from messaging.domain import auditing, notices, paging
+from messaging.domain import auditing, notices
 from messaging.domain.actors import Who, may_write, signature, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.errors import DuplicateMessage

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from meskit import paging
 from meskit.auth import OPERATOR, Caller
 from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from messaging.domain import auditing, paging
+from messaging.domain import auditing
 from messaging.domain.actors import Who, who
 from messaging.domain.lookup import require_ids
 from messaging.domain.models import (

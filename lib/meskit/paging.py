@@ -1,4 +1,4 @@
-"""Page sizes and opaque page tokens (an offset, checked when it comes back)."""
+"""Page sizes and opaque page tokens for lists read by offset (the token is checked when it comes back)."""
 from __future__ import annotations
 
 import base64
@@ -8,11 +8,12 @@ from meskit.errors import InvalidArgument
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 
 
-def page(page_size: int, page_token: str) -> tuple[int, int]:
-    """(offset, limit) of the page asked for."""
+def page(page_size: int, page_token: str, *, default: int = DEFAULT_PAGE_SIZE,
+         maximum: int = MAX_PAGE_SIZE) -> tuple[int, int]:
+    """(offset, limit) of the page asked for; ask the store for limit + 1 rows (next_token)."""
     if page_size < 0:
         raise InvalidArgument("page_size : positif ou nul", reason="PAGE_SIZE")
-    limit = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    limit = min(page_size or default, maximum)
     if not page_token:
         return 0, limit
     try:
