@@ -181,7 +181,7 @@ class TestRetries:
         h.smtp.handler.defer.add("busy@example.test")
         h.person("p1", email="busy@example.test")
         event_id, _ = h.publish("p1", "ACCES_DMP_PS", producer="audit")
-        (dead,) = h.wait_statuses(event_id, lambda s: s and s[0].state == pb.DELIVERY_STATE_DEAD, timeout=20)
+        (dead,) = h.wait_statuses(event_id, lambda s: s and s[0].state == pb.DELIVERY_STATE_DEAD, timeout=60)
         assert dead.attempts == 8 and "451" in dead.last_error
         listed = h.stub.ListDeadLetters(pb.ListDeadLettersRequest(channel=pb.CHANNEL_EMAIL), metadata=h.operator())
         (letter,) = listed.dead_letters
