@@ -42,7 +42,7 @@ def test_the_caregiver_acts_for_jacqueline_until_she_revokes(platform, jacquelin
     [helping] = [d for d in delegations(sophie.client) if d["patientId"] == jacqueline_id]
     assert (helping["type"], helping["state"]) == ("DELEGATION_TYPE_CAREGIVING", "DELEGATION_STATE_ACCEPTED")
     accepted = eventually(lambda: attestations(me, jacqueline_id), 30, what="the acceptance attestation")
-    assert jacqueline_id in profiles_counted(sophie)        # her bell's family view
+    eventually(lambda: jacqueline_id in profiles_counted(sophie), what="Jacqueline in Sophie's bell (family view)")
 
     with acting_for(platform, sophie.client, jacqueline_id) as for_jacqueline:
         before = {d["documentId"] for d in documents(for_jacqueline, jacqueline_id)}

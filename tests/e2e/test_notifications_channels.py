@@ -111,6 +111,13 @@ def new_patient(platform, order: str, given_name: str, **contact) -> ipb.CreateA
 def test_the_demo_patient_gets_a_bell_item_and_a_letter_then_an_email_once_she_has_one(space):
     patient = space.demo["patient"]
     patient_id = patient["account_id"]
+    caregiver = space.demo["caregiver"]
+    sophie = Actor(space, caregiver["login_id"], caregiver["email"])
+
+    def counted_for_sophie() -> set[str]:
+        return {c["profileId"] for c in sophie.client.get("/v1/notifications/unread-counts").json()["counts"]}
+    wait_until("notifications knowing her caregiver (identity's links snapshot)",
+               lambda: patient_id in counted_for_sophie())
 
     # Not activated, no email, a postal address: the deposit becomes a bell item and a letter.
     deposit(space.gp, patient_id, "Compte rendu de consultation", "11488-4")
@@ -121,7 +128,6 @@ def test_the_demo_patient_gets_a_bell_item_and_a_letter_then_an_email_once_she_h
     assert "Code provisoire" in letters[patient_id]          # the creation letter of the same day, same envelope
     assert deliveries(space, patient_id) == [("POSTAL", "SENT")]
     # Her caregiver (demo data) is told by email as the one who helps her (DOMAIN §3.4); nobody else.
-    caregiver = space.demo["caregiver"]
     assert {channel for channel, _ in wait_until("her caregiver's email", lambda: deliveries(
         space, caregiver["account_id"]))} == {"EMAIL"}
     assert not [m for m in read_mails(space.mail_dir) if m["Subject"] == NEW_DOCUMENT and caregiver["email"] not in m["To"]]
