@@ -110,3 +110,15 @@ def received(error: BaseException, fallback: DomainError, **messages: str) -> Do
     from meskit.status import details   # gRPC code, loaded only when an error arrives
     found = details(error)
     return ERRORS_BY_CODE[name](messages[name], violations=found.violations, reason=found.reason)
+
+
+ID_LIMIT = 64
+
+
+def require_ids(**ids: str) -> None:
+    """Each named identifier given and at most ID_LIMIT characters; INVALID_ARGUMENT naming them otherwise."""
+    v = Violations()
+    for name, value in ids.items():
+        v.require(value, name)
+        v.max_length(value, name, ID_LIMIT)
+    v.raise_if_any()

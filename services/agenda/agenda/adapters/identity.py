@@ -5,13 +5,11 @@ from datetime import date
 
 import grpc
 from mes.identity.v1 import identity_pb2 as pb
-from mes.identity.v1 import identity_pb2_grpc
 
-from meskit.errors import Unavailable, received
+from meskit.access_context import AccessContextSource
 
 from agenda.domain.access import AccessContext
 
-TIMEOUT_SECONDS = 3.0
 SEX = {pb.SEX_FEMALE: "F", pb.SEX_MALE: "M"}
 
 
@@ -28,17 +26,9 @@ def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
         delegate_display_names=dict(reply.delegate_display_names), space_closed=reply.patient_space_closed)
 
 
-class IdentityAccessContexts:
+class IdentityAccessContexts(AccessContextSource):
     def __init__(self, channel: grpc.Channel):
-        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
+        super().__init__(channel, not_found="Profil introuvable")
 
     def get(self, patient_id: str) -> AccessContext:
-        try:
-            reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(patient_id=patient_id),
-                                                timeout=TIMEOUT_SECONDS)
-        except grpc.RpcError as exc:
-            raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
-                                            reason="IDENTITY_UNAVAILABLE"),
-                           NOT_FOUND="Profil introuvable",
-                           INVALID_ARGUMENT="Identifiant de profil invalide") from None
-        return context_from_pb(patient_id, reply)
+        return context_from_pb(patient_id, self.fetch(patient_id))

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from meskit import events
 from meskit.auth import OPERATOR, SERVICE, Caller
-from meskit.errors import DomainError, InvalidArgument, PermissionDenied, Violations
+from meskit.errors import DomainError, InvalidArgument, PermissionDenied, Violations, require_ids
 
 from documents.domain import auditing, catalog, embargo, permissions, reach
 from documents.domain.access import ActorType, Decision
 from documents.domain.actors import Who, who
 from documents.domain.deposit import PARIS, TITLE_LIMIT, parse_document_date
-from documents.domain.lookup import get_or_404, require_ids
+from documents.domain.lookup import get_or_404
 from documents.domain.models import DELETED_BY_AUTHOR, Document, Shown
 from documents.domain.notices import A_PROFESSIONAL
 from documents.domain.permissions import denied, read_decision

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from meskit.auth import ACTOR_TYPES, OPERATOR, SERVICE, SUPPORT, Caller
-from meskit.errors import InvalidArgument, Violations
+from meskit.errors import InvalidArgument, Violations, require_ids
 
 from documents.domain import auditing, permissions, reach
 from documents.domain.access import Decision, decide
 from documents.domain.actors import actor_for, who
-from documents.domain.lookup import get_or_404, require_ids
+from documents.domain.lookup import get_or_404
 from documents.domain.ports import Dependencies
 from documents.domain.reading import Access
 

@@ -17,14 +17,13 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from meskit.auth import Caller
-from meskit.errors import InvalidArgument, Unavailable, Violations
+from meskit.errors import InvalidArgument, Unavailable, Violations, require_ids
 from meskit.filecheck import content
 
 from documents.domain import auditing, catalog, embargo, reach
 from documents.domain.access import ActorType, AuthorType, Decision, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload
-from documents.domain.lookup import require_ids
 from documents.domain.models import Author, Document, Shown, Visibility
 from documents.domain.notices import document_added
 from documents.domain.permissions import denied, deposit_decision

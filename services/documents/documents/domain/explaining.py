@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
-from meskit.errors import InvalidArgument, NotFound, Violations
+from meskit.errors import InvalidArgument, NotFound, Violations, require_ids
 
 from documents.domain import access_explanations, auditing, catalog, reach
 from documents.domain.access import Actor, ActorType, Decision, Mode, PatientSettings, decide
 from documents.domain.actors import AccessContext, Who, actor_for, display_name, who
-from documents.domain.lookup import NO_SUCH_DOCUMENT, get_or_404, require_ids
+from documents.domain.lookup import NO_SUCH_DOCUMENT, get_or_404
 from documents.domain.access.reference import PROFESSIONS
 from documents.domain.models import Document
 from documents.domain.permissions import read_decision

@@ -8,11 +8,10 @@ import dataclasses
 import uuid
 
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, NotFound, Violations
+from meskit.errors import FailedPrecondition, NotFound, Violations, require_ids
 
 from documents.domain import listing, reach
 from documents.domain.actors import Who, who
-from documents.domain.lookup import require_ids
 from documents.domain.models import Folder
 from documents.domain.permissions import denied, holder_decision, read_decision
 from documents.domain.ports import Dependencies

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from meskit.auth import PROFESSIONAL, Caller
-from meskit.errors import Unavailable
+from meskit.errors import Unavailable, require_ids
 
 from documents.domain import auditing, emergency_identity, listing, permissions, reach
 from documents.domain.access import Decision, Mode
 from documents.domain.actors import Who, who
 from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.errors import DataLoss
-from documents.domain.lookup import require_ids
 from documents.domain.models import AVAILABLE, Document, Shown
 from documents.domain.notices import access_notice
 from documents.domain.permissions import denied, read_decision

@@ -5,11 +5,10 @@ import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
+from meskit.access_context import TIMEOUT_SECONDS, AccessContextSource
 from meskit.errors import Unavailable, received
 
 from messaging.domain.actors import AccessContext, ProfessionalRecord
-
-TIMEOUT_SECONDS = 3.0
 
 
 def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
@@ -30,20 +29,9 @@ def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
         space_closed=reply.patient_space_closed)
 
 
-class IdentityAccessContexts:
-    def __init__(self, channel: grpc.Channel):
-        self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
-
+class IdentityAccessContexts(AccessContextSource):
     def get(self, patient_id: str, professional_id: str = "") -> AccessContext:
-        try:
-            reply = self._stub.GetAccessContext(pb.GetAccessContextRequest(
-                patient_id=patient_id, professional_id=professional_id), timeout=TIMEOUT_SECONDS)
-        except grpc.RpcError as exc:
-            raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
-                                            reason="IDENTITY_UNAVAILABLE"),
-                           NOT_FOUND="Profil ou professionnel introuvable",
-                           INVALID_ARGUMENT="Identifiant de profil invalide") from None
-        return context_from_pb(patient_id, reply)
+        return context_from_pb(patient_id, self.fetch(patient_id, professional_id))
 
 
 class IdentityMailDirectory:

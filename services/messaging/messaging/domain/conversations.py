@@ -11,12 +11,12 @@ import uuid
 
 from meskit import paging
 from meskit.auth import PROFESSIONAL, Caller
-from meskit.errors import InvalidArgument, PermissionDenied, Violations
+from meskit.errors import InvalidArgument, PermissionDenied, Violations, require_ids
 
 from messaging.domain import auditing, messages, pharmacies
 from messaging.domain.actors import Who, may_write, who
 from messaging.domain.attachments import NewAttachment
-from messaging.domain.lookup import require_ids, visible
+from messaging.domain.lookup import visible
 from messaging.domain.models import (
     CLOSED, MAX_SUBJECT_CHARS, OPEN, PATIENT, PERSONAL, PROFESSIONAL as PROFESSIONAL_PARTICIPANT, Attachment,
     Conversation, Message, Participant, Pharmacy, Summary)

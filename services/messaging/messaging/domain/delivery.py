@@ -13,12 +13,12 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
-from meskit.errors import InvalidArgument, Violations
+from meskit.errors import InvalidArgument, Violations, require_ids
 
 from messaging.domain import conversations, messages
 from messaging.domain.actors import Who, who
 from messaging.domain.attachments import NewAttachment
-from messaging.domain.lookup import can_see, require_ids
+from messaging.domain.lookup import can_see
 from messaging.domain.models import MAX_SUBJECT_CHARS, Conversation, Message
 from messaging.domain.ports import Dependencies
 

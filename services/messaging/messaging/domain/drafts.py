@@ -7,13 +7,13 @@ import uuid
 
 from meskit import paging
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
+from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations, require_ids
 
 from messaging.domain import attachments as files
 from messaging.domain import auditing, conversations, messages, pharmacies
 from messaging.domain.actors import Who, who
 from messaging.domain.attachments import NewAttachment
-from messaging.domain.lookup import require_ids, visible
+from messaging.domain.lookup import visible
 from messaging.domain.models import MAX_BODY_CHARS, MAX_MESSAGE_ATTACHMENT_BYTES, MAX_SUBJECT_CHARS, Conversation, Draft, Message
 from messaging.domain.ports import Dependencies
 

@@ -1,21 +1,12 @@
 """Which conversation: identifiers checked, then one the caller's side may see, or NOT_FOUND."""
 from __future__ import annotations
 
-from meskit.errors import NotFound, Violations
+from meskit.errors import NotFound
 
 from messaging.domain.actors import Who
 from messaging.domain.models import CLOSED, REPLY, REPLY_BLOCKED, REPLY_TO_ALL, Conversation
 
-ID_LIMIT = 64
 NO_SUCH_CONVERSATION = "Conversation introuvable"
-
-
-def require_ids(**ids: str) -> None:
-    v = Violations()
-    for name, value in ids.items():
-        v.require(value, name)
-        v.max_length(value, name, ID_LIMIT)
-    v.raise_if_any()
 
 
 def can_see(w: Who, c: Conversation) -> bool:

@@ -15,14 +15,14 @@ from collections.abc import Iterator
 
 from meskit import paging
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable, Violations
+from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable, Violations, require_ids
 
 from messaging.domain import attachments as files
 from messaging.domain import auditing, notices
 from messaging.domain.actors import Who, may_write, signature, who
 from messaging.domain.attachments import NewAttachment
 from messaging.domain.errors import DuplicateMessage
-from messaging.domain.lookup import require_ids, visible
+from messaging.domain.lookup import visible
 from messaging.domain.models import (
     MAX_BODY_CHARS, ORGANISATION, ORGANISATIONAL, PATIENT_DOMAIN, RECEIVED, REPLY, REPLY_TO_ALL, UPLOAD, Attachment,
     Conversation, Message, Receipt)

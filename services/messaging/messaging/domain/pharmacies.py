@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 
 from meskit import paging
 from meskit.auth import OPERATOR, Caller
-from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations
+from meskit.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Violations, require_ids
 
 from messaging.domain import auditing
 from messaging.domain.actors import Who, who
-from messaging.domain.lookup import require_ids
 from messaging.domain.models import (
     MAX_MESSAGE_ATTACHMENT_BYTES, ORGANISATION, ORGANISATIONAL, Participant, Pharmacy)
 from messaging.domain.ports import Dependencies

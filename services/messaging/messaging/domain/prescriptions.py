@@ -11,13 +11,12 @@ plans (44) and the rest are not prescriptions a pharmacy dispenses from.
 from __future__ import annotations
 
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unavailable, Violations
+from meskit.errors import FailedPrecondition, InvalidArgument, PermissionDenied, Unavailable, Violations, require_ids
 from meskit.filecheck import content
 
 from messaging.domain import conversations, messages, pharmacies
 from messaging.domain.actors import Who, who
 from messaging.domain.attachments import NewAttachment, NewFile
-from messaging.domain.lookup import require_ids
 from messaging.domain.models import MAX_ATTACHMENT_BYTES, Message, Summary
 from messaging.domain.ports import Dependencies
 

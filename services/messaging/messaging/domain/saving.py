@@ -15,11 +15,11 @@ category she picks is filed under the generic typeCode documents shows under tha
 from __future__ import annotations
 
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable, Violations
+from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable, Violations, require_ids
 
 from messaging.domain import auditing
 from messaging.domain.actors import who
-from messaging.domain.lookup import require_ids, visible
+from messaging.domain.lookup import visible
 from messaging.domain.messages import NO_SUCH_ATTACHMENT
 from messaging.domain.models import ORGANISATION, PROFESSIONAL
 from messaging.domain.ports import Dependencies, Deposit

@@ -7,13 +7,12 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from meskit.auth import Caller
-from meskit.errors import InvalidArgument, Violations
+from meskit.errors import InvalidArgument, Violations, require_ids
 from meskit.filecheck import content
 
 from messaging.domain import attachments as files
 from messaging.domain import auditing
 from messaging.domain.actors import may_write, who
-from messaging.domain.lookup import require_ids
 from messaging.domain.models import MAX_ATTACHMENT_BYTES, UPLOAD_KEPT_HOURS, Attachment
 from messaging.domain.ports import Dependencies
 
