@@ -88,6 +88,35 @@ class MajorityReached:
 
 
 @dataclass(frozen=True)
+class OppositionRecorded:
+    """To the person who opposed the creation of her space (OPPOSITION_ENREGISTREE): the letter or
+    mail is her proof, with the date and how she opposed ("en ligne" or "par téléphone")."""
+    recorded_at: datetime | None = None
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class SpaceSuspended:
+    """To the holder (SUSPENSION_PROFIL): the operator suspended her space; it closes on `closes_on`
+    unless she objects."""
+    closes_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SpaceClosed:
+    """To the holder (CONFIRMATION_CLOTURE): her space is closed and archived; with a deletion
+    request, its data are erased on `erase_on` unless she reopens it before."""
+    erase_on: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ExportReady:
+    """To the holder (EXPORT_DISPONIBLE): the archive of her data can be downloaded until `expires_at`."""
+    export_id: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class AccountChanged:
     """A fact about the person (activated, contact, links, closed): all of it is in the recipient."""
 
@@ -113,12 +142,18 @@ ACTOR_NOTICES = (
     # Project-owned too: support created a legal representation, a space closed (told to who lost access).
     "AJOUT_REPRESENTANT_LEGAL", "CLOTURE_PROFIL")
 RAPPEL_CONSENT_PASSAGE_MAJO = "RAPPEL_CONSENT_PASSAGE_MAJO"
+# Project-owned codes of the space's life (DOMAIN.md §4): opposition, suspension, closure, export.
+OPPOSITION_ENREGISTREE, SUSPENSION_PROFIL, FIN_SUSPENSION_PROFIL = (
+    "OPPOSITION_ENREGISTREE", "SUSPENSION_PROFIL", "FIN_SUSPENSION_PROFIL")
+CONFIRMATION_CLOTURE, EXPORT_DISPONIBLE = "CONFIRMATION_CLOTURE", "EXPORT_DISPONIBLE"
 
 PAYLOADS: dict[str, type] = {
     AJOUT_DOCUMENT: DocumentAdded, ACCES_DMP_PS: ProfessionalAccess, ACCES_BRIS_GLACE: EmergencyAccess,
     RAPPEL_CONSULTATION_ANNONCE: AnnouncementReminder, DECLARATION_CONSENTEMENT_PS: CareConsentDeclared,
     ACCOUNT_CREATED: AccountCreated, **{t: AccountChanged for t in ACCOUNT_EVENTS[1:]},
-    **{t: ActorNotice for t in ACTOR_NOTICES}, RAPPEL_CONSENT_PASSAGE_MAJO: MajorityReached}
+    **{t: ActorNotice for t in ACTOR_NOTICES}, RAPPEL_CONSENT_PASSAGE_MAJO: MajorityReached,
+    OPPOSITION_ENREGISTREE: OppositionRecorded, SUSPENSION_PROFIL: SpaceSuspended,
+    FIN_SUSPENSION_PROFIL: ActorNotice, CONFIRMATION_CLOTURE: SpaceClosed, EXPORT_DISPONIBLE: ExportReady}
 CRITICAL = frozenset({ACCES_BRIS_GLACE})        # may reach people during quiet hours
 WITH_RECIPIENT = frozenset(ACCOUNT_EVENTS)     # identity sends the person's contact snapshot with these
 

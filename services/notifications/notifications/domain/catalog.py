@@ -136,6 +136,25 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        "Le profil Mon espace santé de {profile} a été créé. Vous pouvez l'activer avec le code provisoire "
        "ci-dessous, ou vous y opposer dans les 6 semaines au 3422 ou en ligne.",
        mandatory=True, push=False, producers=IDENTITY),
+    # The space's life (DOMAIN.md §4), to the holder alone. Project-owned codes.
+    _n("OPPOSITION_ENREGISTREE", "Votre opposition à Mon espace santé est enregistrée",
+       "Votre opposition à la création du profil Mon espace santé de {profile} est enregistrée : le profil "
+       "ne sera pas créé. Ce courrier vaut justificatif d'opposition.",
+       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
+    _n("SUSPENSION_PROFIL", "Profil Mon espace santé suspendu",
+       "Le profil Mon espace santé de {profile} a été suspendu par l'Assurance Maladie. Sans objection de votre "
+       "part dans les 6 semaines, il sera clôturé.",
+       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
+    _n("FIN_SUSPENSION_PROFIL", "Suspension levée",
+       "La suspension du profil Mon espace santé de {profile} a été levée : vous y avez de nouveau accès.",
+       mandatory=True, producers=IDENTITY, holder_only=True),
+    _n("CONFIRMATION_CLOTURE", "Profil Mon espace santé clôturé",
+       "Le profil Mon espace santé de {profile} est clôturé : plus personne n'y a accès. Ses données sont "
+       "archivées 10 ans ; vous pouvez le rouvrir à tout moment en vous reconnectant.",
+       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
+    _n("EXPORT_DISPONIBLE", "Vos données sont prêtes",
+       "L'archive des données du profil de {profile} est prête : téléchargez-la depuis Mon espace santé.",
+       mandatory=True, postal=False, producers=frozenset({"documents"}), holder_only=True),
     # Facts only: what notifications knows of a person changes; nobody is told
     *[_n(t, "", "", facts_only=True, bell=False, push=False, email=False, postal=False, producers=IDENTITY)
       for t in ("ACCOUNT_ACTIVATED", "CONTACT_CHANGED", "PROFILE_LINKS_CHANGED", "ACCOUNT_CLOSED")],

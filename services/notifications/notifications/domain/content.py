@@ -9,6 +9,13 @@ from notifications.domain.routing import PARIS
 
 DEFAULT_ACTOR = "un professionnel de santé"
 CONNECT = "Connectez-vous à Mon espace santé pour en savoir plus."
+# The date a notice of the space's life states, and its label.
+DATED_DETAILS = {
+    "OPPOSITION_ENREGISTREE": ("Opposition enregistrée le", "recorded_at"),
+    "SUSPENSION_PROFIL": ("Clôture prévue le", "closes_on"),
+    "CONFIRMATION_CLOTURE": ("Suppression des données le", "erase_on"),
+    "EXPORT_DISPONIBLE": ("Lien valable jusqu'au", "expires_at"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,13 @@ def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name:
                      "sociale et le numéro de série de votre carte Vitale.")
     elif notice.event_type == "RAPPEL_CONSENT_PASSAGE_MAJO":
         lines.append("Connectez-vous à Mon espace santé pour vérifier vos choix de partage et d'accès.")
+    elif notice.event_type in DATED_DETAILS:
+        label, field_name = DATED_DETAILS[notice.event_type]
+        if payload.get(field_name):
+            details.append((label, _date(str(payload[field_name]))))
+        if payload.get("channel"):
+            details.append(("Démarche", str(payload["channel"])[:40]))
+        lines.append(CONNECT)
     else:
         lines.append(CONNECT)
     return Content(title=notice.title, lines=tuple(lines), greeting_name=recipient_name,
