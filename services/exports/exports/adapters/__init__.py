@@ -1,0 +1,1 @@
+"""Repositories, object storage and clients of other services."""

@@ -1,0 +1,1 @@
+"""Use-cases, models and errors: imports neither grpc, sqlalchemy nor generated code."""
