@@ -161,11 +161,15 @@ class IdentityRepository:
         query = sa.select(accounts.c.account_id).where(accounts.c.nir == nir)
         return self.session.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
 
+    def lock_nir(self, nir: str) -> None:
+        """Until the transaction ends, whether the NIR has an account or not."""
+        self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("nir:" + nir))))
+
     def change_status(self, account_id: str, *, from_statuses: tuple[str, ...], to: str) -> bool:
         """Conditional: only the transaction that changes the row gets True (several replicas, retries)."""
-        changed = self.session.execute(accounts.update().where(
-            accounts.c.account_id == account_id, accounts.c.status.in_(from_statuses)).values(status=to))
-        return changed.rowcount == 1
+        return self.session.execute(accounts.update().where(
+            accounts.c.account_id == account_id, accounts.c.status.in_(from_statuses)).values(status=to)
+            .returning(accounts.c.account_id)).first() is not None
 
     def claim_due_creations(self, now: datetime, limit: int) -> list[str]:
         return list(self.session.execute(

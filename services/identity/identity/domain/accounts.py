@@ -59,6 +59,7 @@ def check_new_account(new: NewAccount) -> date:
     for name, limit in (("given_name", 100), ("family_name", 100), ("phone", 32), ("postal_address", 500)):
         v.max_length(getattr(new, name), name, limit)
     v.raise_if_any()
+    assert birth is not None, "parse_birth_date adds a violation otherwise"
     return birth
 
 

@@ -3,15 +3,13 @@
 A new NIR is announced (status PENDING, ANNOUNCED here): its provisional code and the creation
 notice (ACCOUNT_CREATED: by email, by letter when no email is known) as CreateAccount writes them;
 the space is created at activation or by creation_jobs 6 weeks after the notice, unless she opposes
-(opposition.py). A NIR already known changes nothing, so a feed sent twice is harmless; two feeds
-naming the same new NIR at once: the unique NIR lets one insert, the other answers ALREADY_KNOWN.
+(opposition.py). A NIR already known changes nothing, so a feed sent twice is harmless, even two
+at once (a lock per NIR for the transaction).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.exc import IntegrityError
 
 from meskit.auth import OPERATOR, Caller
 from meskit.errors import DomainError, FieldViolation, Violations
@@ -53,6 +51,7 @@ def _one(deps: Dependencies, caller: Caller, index: int, person: accounts.NewAcc
         birth = accounts.check_new_account(person)
         now = deps.now()
         with deps.unit_of_work() as repo:
+            repo.lock_nir(person.nir)     # two feeds naming the same new person: one announces her
             known = repo.account_id_by_nir(person.nir)
             if known:
                 return FeedResult(index, person.nir, ALREADY_KNOWN, account_id=known)
@@ -60,9 +59,5 @@ def _one(deps: Dependencies, caller: Caller, index: int, person: accounts.NewAcc
                                                              creation_due_at=now + OPPOSITION_PERIOD)
     except DomainError as refused:
         return FeedResult(index, person.nir, REJECTED, error=refused.message, violations=tuple(refused.violations))
-    except IntegrityError:
-        # another feed announced the same NIR between the check and the insert
-        with deps.unit_of_work() as repo:
-            return FeedResult(index, person.nir, ALREADY_KNOWN, account_id=repo.account_id_by_nir(person.nir) or "")
     return FeedResult(index, person.nir, ANNOUNCED_OUTCOME, account_id=account.account_id, provisional_code=code,
                       code_expires_at=expires_at)
