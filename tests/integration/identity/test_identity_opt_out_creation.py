@@ -93,6 +93,12 @@ class TestTheFeed:
         letter = letters(identity)[result.account_id]
         assert result.provisional_code in letter and "Opposition possible jusqu'au" in letter
 
+    def test_nobody_is_announced_whom_no_notice_can_reach(self, identity):
+        [result] = feed(identity, person("407", postal_address="")).results
+        assert result.outcome == pb.FEED_OUTCOME_REJECTED and "notification" in result.error
+        assert [v.field for v in result.field_violations] == ["postal_address"]
+        assert feed(identity, person("407", postal_address="")).results[0].outcome == pb.FEED_OUTCOME_REJECTED
+
     @pytest.mark.parametrize("people", [[], [person("405")] * 5001])
     def test_an_empty_or_oversized_batch_is_refused(self, identity, people):
         error = error_of(lambda: feed(identity, *people))
@@ -220,3 +226,19 @@ class TestTheSpaceIsCreated:
         error = error_of(lambda: identity.stub.CountAccountsByStatus(
             pb.CountAccountsByStatusRequest(), metadata=identity.as_(Caller(PATIENT, first.account_id))))
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+    def test_operators_list_the_accounts_of_a_state(self, identity):
+        first, second = announced(identity, "433"), announced(identity, "434")
+        announced(identity, "435")
+        oppose(identity, first)
+
+        def listed(status_: int, **paging) -> pb.ListAccountsResponse:
+            return identity.stub.ListAccounts(pb.ListAccountsRequest(status=status_, **paging),
+                                              metadata=identity.operator())
+        assert first.account_id in [a.account_id for a in listed(pb.ACCOUNT_STATUS_OPPOSED).accounts]
+        pending = [a.account_id for a in listed(pb.ACCOUNT_STATUS_PENDING).accounts]
+        assert second.account_id in pending and first.account_id not in pending
+        page = listed(pb.ACCOUNT_STATUS_PENDING, page_size=1)
+        assert len(page.accounts) == 1 and page.next_page_token
+        error = error_of(lambda: listed(pb.ACCOUNT_STATUS_UNSPECIFIED))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and details(error)[0] == {"status"}

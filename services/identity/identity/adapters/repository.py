@@ -190,6 +190,12 @@ class IdentityRepository:
             oppositions.c.account_id == account_id)).mappings().first()
         return Opposition(**row) if row else None
 
+    def accounts_in(self, status: str, offset: int, limit: int) -> list[Account]:
+        ids = self.session.execute(sa.select(accounts.c.account_id).where(accounts.c.status == status)
+                                   .order_by(accounts.c.created_at, accounts.c.account_id)
+                                   .offset(offset).limit(limit)).scalars().all()
+        return [a for a in (self.get_account(i) for i in ids) if a is not None]
+
     def count_by_status(self) -> dict[str, int]:
         return {status: count for status, count in self.session.execute(
             sa.select(accounts.c.status, sa.func.count()).group_by(accounts.c.status))}

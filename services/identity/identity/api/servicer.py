@@ -68,6 +68,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return pb.CountAccountsByStatusResponse(counts=[
             pb.StatusCount(status=convert.STATUS[status], count=count) for status, count in sorted(counts.items())])
 
+    def ListAccounts(self, request, context):
+        found, token = accounts.list_accounts(self._deps, current_caller(),
+                                              convert.STATUS_FROM_PB.get(request.status, ""), request.page_size,
+                                              request.page_token)
+        return pb.ListAccountsResponse(accounts=[convert.account(a) for a in found], next_page_token=token)
+
     def GetAccount(self, request, context):
         return convert.account(accounts.get_account(self._deps, current_caller(), request.account_id))
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
-from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
+from meskit import paging
+from meskit.errors import (AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound,
+                          PermissionDenied, Violations)
 
 from identity.domain import account_events, auditing, delegate_scope, directory, rules
 from identity.domain.models import (ACCEPTED, ACTIVE, ANNOUNCED, CLOSED, CREATED, LEGAL_REPRESENTATION, OPPOSED, Account, Delegation,
@@ -301,3 +303,14 @@ def count_by_status(deps: Dependencies, caller: Caller) -> dict[str, int]:
     caller.require(OPERATOR, SUPPORT)
     with deps.unit_of_work() as repo:
         return repo.count_by_status()
+
+
+def list_accounts(deps: Dependencies, caller: Caller, status: str, page_size: int,
+                  page_token: str) -> tuple[list[Account], str]:
+    caller.require(OPERATOR, SUPPORT)
+    if not status:
+        raise InvalidArgument("Requête invalide", violations=[FieldViolation("status", "champ obligatoire")])
+    offset, limit = paging.page(page_size, page_token)
+    with deps.unit_of_work() as repo:
+        found = repo.accounts_in(status, offset, limit + 1)
+    return found[:limit], paging.next_token(offset, limit, len(found))

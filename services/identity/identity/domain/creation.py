@@ -21,6 +21,7 @@ from identity.domain.ports import Dependencies
 
 MAX_BATCH = 5000
 ANNOUNCED_OUTCOME, ALREADY_KNOWN, REJECTED = "ANNOUNCED", "ALREADY_KNOWN", "REJECTED"
+NO_ADDRESS = "Ni adresse postale ni adresse e-mail : la notification de création ne peut pas être envoyée"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ def import_feed(deps: Dependencies, caller: Caller, people: list[accounts.NewAcc
 def _one(deps: Dependencies, caller: Caller, index: int, person: accounts.NewAccount) -> FeedResult:
     try:
         birth = accounts.check_new_account(person)
+        if not (person.email or person.postal_address):
+            # no notice can reach her, so the six weeks never start (DOMAIN.md §4.1: "no address")
+            return FeedResult(index, person.nir, REJECTED, error=NO_ADDRESS, violations=(
+                FieldViolation("postal_address", "une adresse postale ou une adresse e-mail est requise"),))
         now = deps.now()
         with deps.unit_of_work() as repo:
             repo.lock_nir(person.nir)     # two feeds naming the same new person: one announces her
