@@ -60,8 +60,7 @@ def oppose_online(deps: Dependencies, proofs: Proofs, client: str) -> Opposition
         usable = tries_left and code is not None and code["used_at"] is None and code["expires_at"] > now
         if usable and matches and account is not None:
             if account.status != ANNOUNCED:
-                raise FailedPrecondition("Ce profil Mon espace santé existe déjà : il se clôture depuis ses "
-                                         "paramètres", reason="SPACE_EXISTS")
+                raise _not_announced(account)
             return _record(repo, account, Caller(PATIENT, account.account_id), ONLINE, now)
         if code is not None and usable:
             repo.record_provisional_failure(code_hash)
@@ -86,8 +85,7 @@ def oppose_by_phone(deps: Dependencies, caller: Caller, nir: str, vitale_serial:
         if account.status == OPPOSED and (recorded := repo.get_opposition(account.account_id)) is not None:
             return recorded
         if account.status != ANNOUNCED:
-            raise FailedPrecondition("Ce profil Mon espace santé existe déjà : il se clôture depuis ses paramètres",
-                                     reason="SPACE_EXISTS")
+            raise _not_announced(account)
         return _record(repo, account, caller, PHONE, now)
 
 
@@ -98,6 +96,13 @@ def get_proof(deps: Dependencies, caller: Caller, account_id: str) -> Opposition
     if recorded is None:
         raise NotFound("Aucune opposition enregistrée pour ce profil")
     return recorded
+
+
+def _not_announced(account: Account) -> FailedPrecondition:
+    if account.status == OPPOSED:     # opposed before the proofs were kept
+        return FailedPrecondition("L'opposition de cette personne est déjà enregistrée", reason="ALREADY_OPPOSED")
+    return FailedPrecondition("Ce profil Mon espace santé existe déjà : il se clôture depuis ses paramètres",
+                              reason="SPACE_EXISTS")
 
 
 def _record(repo, account: Account, caller: Caller, channel: str, now: datetime) -> Opposition:
