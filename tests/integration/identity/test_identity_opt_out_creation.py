@@ -4,6 +4,7 @@ the space created six weeks later (identity's clock moved) or at activation, the
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, timedelta
 
 import grpc
@@ -86,6 +87,23 @@ class TestTheFeed:
         assert [r.account_id for r in again.results] == [child, parent.account_id]
         eventually(lambda: identity.pending_outbox() == 0, what="identity's outbox relayed")
         assert len(deliveries(identity, parent.account_id, "ACCOUNT_CREATED")) == 2
+
+    def test_two_feeds_at_once_announce_each_person_once(self, identity):
+        people = [person(str(450 + i)) for i in range(5)]
+        replies, start = [], threading.Barrier(2)
+
+        def send():
+            start.wait()
+            replies.append(feed(identity, *people))
+        threads = [threading.Thread(target=send) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sum(r.announced for r in replies) == 5
+        assert sum(r.already_known for r in replies) == 5
+        first, second = ([r.account_id for r in reply.results] for reply in replies)
+        assert first == second and all(first)
 
     def test_without_email_the_creation_notice_is_a_letter_with_the_code(self, identity):
         result = announced(identity, "404")
@@ -183,7 +201,42 @@ class TestOpposition:
         assert error.code() == grpc.StatusCode.FAILED_PRECONDITION and details(error)[1] == "SPACE_EXISTS"
 
 
+def run_pass(identity, clock) -> int:
+    """One pass of the creation job, as another replica of identity runs it on the same database."""
+    import sqlalchemy as sa
+    from identity.adapters.repository import IdentityRepository
+    from identity.domain import creation_jobs
+    from identity.domain.policy import Policy
+    from identity.domain.ports import Dependencies
+    from meskit import db
+    engine = sa.create_engine(identity.database_url)
+    try:
+        return creation_jobs.run_due(Dependencies(
+            unit_of_work=db.unit_of_work(engine, IdentityRepository), hasher=None, code_sender=None,  # type: ignore[arg-type]
+            signer=None, policy=Policy(), now=clock))  # type: ignore[arg-type]
+    finally:
+        engine.dispose()
+
+
 class TestTheSpaceIsCreated:
+    def test_replicas_at_once_create_each_space_once(self, identity, clock):
+        results = feed(identity, *[person(str(440 + i)) for i in range(6)]).results
+        clock.advance(timedelta(weeks=6, minutes=5))
+        start = threading.Barrier(3)
+
+        def one_pass():
+            start.wait()
+            run_pass(identity, clock)
+        threads = [threading.Thread(target=one_pass) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert {status(identity, r.account_id) for r in results} == {pb.ACCOUNT_STATUS_CREATED}
+        for r in results:      # identity's own loop ran beside them too
+            assert len([h for h in identity.history(r.account_id) if "sans opposition" in h.resource_label]) == 1
+        assert run_pass(identity, clock) == 0
+
     def test_six_weeks_without_an_answer_then_she_activates(self, identity, clock):
         untouched = announced(identity, "421")
         opposed = announced(identity, "422")
