@@ -66,6 +66,9 @@ PEOPLE = {
 CHILD = {"given_name": "Léa", "family_name": "Moreau", "birth": _turns_18_in(21), "sex": "2", "order": "204",
          "email": "lea.moreau@example.fr"}
 SEXES = {"1": pb.SEX_MALE, "2": pb.SEX_FEMALE}
+# Announced by the insurer's opt-out feed, she opposed online: no space, a proof of opposition.
+OPPOSED = {"given_name": "Henriette", "family_name": "Lefebvre", "birth": _years_ago(67), "sex": "2", "order": "205",
+           "email": ""}
 
 PROFESSIONALS = {
     "gp": {"rpps": "10101234567", "profession_code": "10", "given_name": "Paul", "family_name": "Bernard",
@@ -113,6 +116,10 @@ def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: s
                 demo.update(_family(identity_pb2_grpc.IdentityServiceStub(channel), key_file,
                                     [("authorization", f"Bearer {operator_token(key_file)}")],
                                     demo["patient"]["account_id"]))
+        if "opposed" not in demo:   # data of a run before the opt-out creation existed
+            with grpc.insecure_channel(identity_addr) as channel:
+                demo["opposed"] = _opposed(identity_pb2_grpc.IdentityServiceStub(channel),
+                                           [("authorization", f"Bearer {operator_token(key_file)}")])
         if messaging_addr:
             demo.update(_messaging(messaging_addr, key_file, demo))
         if demo != before:
@@ -141,6 +148,7 @@ def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: s
                 patient_id=demo["patient"]["account_id"], professional_id=demo["professionals"][role]["professional_id"],
                 role=care_team_role), metadata=as_patient, timeout=10)
         demo.update(_family(stub, key_file, metadata, demo["patient"]["account_id"]))
+        demo["opposed"] = _opposed(stub, metadata)
     if messaging_addr:
         demo.update(_messaging(messaging_addr, key_file, demo))
     state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
@@ -222,3 +230,16 @@ def _family(stub, key_file: Path, metadata, patient_id: str) -> dict:
     stub.RespondToDelegation(pb.RespondToDelegationRequest(delegation_id=invited.delegation_id, accept=True),
                              metadata=[("authorization", f"Bearer {as_caregiver}")], timeout=10)
     return people
+
+
+def _opposed(stub, metadata) -> dict:
+    """One person of the insurer's feed who opposed the creation of her space online."""
+    serial = f"40{OPPOSED['order']}000000"
+    announced = stub.ImportInsurerFeed(pb.ImportInsurerFeedRequest(people=[_account_request(OPPOSED, serial)]),
+                                       metadata=metadata, timeout=30).results[0]
+    if announced.outcome != pb.FEED_OUTCOME_ANNOUNCED:
+        return {"account_id": announced.account_id}
+    opposition = stub.RecordOpposition(pb.RecordOppositionRequest(
+        provisional_code=announced.provisional_code, nir=announced.nir, vitale_serial=serial), timeout=10)
+    return {"account_id": announced.account_id, "given_name": OPPOSED["given_name"],
+            "family_name": OPPOSED["family_name"], "nir": announced.nir, "opposition_reference": opposition.reference}

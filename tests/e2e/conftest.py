@@ -17,11 +17,11 @@ from demo_login import activate_and_login  # noqa: E402
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory):
     """Identity's and agenda's clocks can be moved (seconds in `var_dir/identity-clock-offset`,
-    `var_dir/agenda-clock-offset`); the delegation jobs, the attestations' collection and agenda's
+    `var_dir/agenda-clock-offset`); the delegation and creation jobs, the attestations' collection and agenda's
     reminders run every second."""
     var_dir = tmp_path_factory.mktemp("platform").resolve()
     extra_env = {"identity": {"CLOCK_OFFSET_FILE": str(var_dir / "identity-clock-offset"),
-                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1"},
+                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1", "CREATION_JOBS_INTERVAL_SECONDS": "1"},
                  "documents": {"ATTESTATIONS_INTERVAL_SECONDS": "1"},
                  # agenda's clock moves too (seconds in `var_dir/agenda-clock-offset`); reminders every second
                  "agenda": {"CLOCK_OFFSET_FILE": str(var_dir / "agenda-clock-offset"),

@@ -25,6 +25,9 @@ class IdentitySettings(CommonSettings):
     delegation_jobs_interval_seconds: float = env(
         "DELEGATION_JOBS_INTERVAL_SECONDS", 300.0,
         help="seconds between passes of the delegation jobs (18th birthdays, caregiving end dates, unused caregivings)")
+    creation_jobs_interval_seconds: float = env(
+        "CREATION_JOBS_INTERVAL_SECONDS", 300.0,
+        help="seconds between passes of the opt-out creation job (announced spaces created 6 weeks after their notice)")
     clock_offset_file: str = env(
         "CLOCK_OFFSET_FILE", "",
         help="TEST HOOK, never for production: a file holding seconds added to identity's clock (end-to-end tests "

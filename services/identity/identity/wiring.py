@@ -26,7 +26,7 @@ from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.repository import IdentityRepository
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain import delegation_jobs
+from identity.domain import creation_jobs, delegation_jobs
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -94,8 +94,12 @@ def build(settings: IdentitySettings, **overrides):
     relay.start()
     jobs = Loop("identity-delegation-jobs", lambda: delegation_jobs.run_due(deps),
                 settings.delegation_jobs_interval_seconds, more_work=lambda done: done.full()).start()
+    creations = Loop("identity-creation-jobs", lambda: creation_jobs.run_due(deps),
+                     settings.creation_jobs_interval_seconds,
+                     more_work=lambda created: created >= creation_jobs.BATCH).start()
 
     def on_stop():
+        creations.stop()
         jobs.stop()
         relay.stop()
         notifications.close()

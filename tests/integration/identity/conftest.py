@@ -164,7 +164,7 @@ def identity(migrated_database, smtp, signing_key, tmp_path, clock):
         kit = _start(started, build_identity, config.load(IdentitySettings, {
             "SERVICE_NAME": "identity", "DATABASE_URL": identity_url, "SIGNING_KEY_FILE": str(signing_key),
             "GRPC_PORT": "0", "NOTIFICATIONS_ADDR": f"127.0.0.1:{n_kit.port}", "AUDIT_ADDR": f"127.0.0.1:{audit.port}",
-            "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900",
+            "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900", "CREATION_JOBS_INTERVAL_SECONDS": "0.5",
             "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))}), now=clock)
         channel = grpc.insecure_channel(f"127.0.0.1:{kit.port}")
         n_channel = grpc.insecure_channel(f"127.0.0.1:{n_kit.port}")

@@ -25,6 +25,18 @@ accounts = sa.Table(
     sa.Column("legal_representative_account_id", sa.String(36), sa.ForeignKey("accounts.account_id")),
     sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.Column("activated_at", Timestamp),
+    sa.Column("creation_due_at", Timestamp),   # PENDING: the space is created then (migration 0010's index)
+)
+
+# An opposition to the creation of the space (DOMAIN.md §4.1) and its proof, to give it again.
+oppositions = sa.Table(
+    "oppositions", metadata,
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("channel", sa.String(16), nullable=False),     # online | phone
+    sa.Column("operator_id", sa.String(64)),
+    sa.Column("recorded_at", Timestamp, nullable=False),
+    sa.Column("reference", sa.String(36), nullable=False),
+    sa.Column("proof_pdf", sa.LargeBinary, nullable=False),
 )
 
 provisional_codes = sa.Table(

@@ -11,7 +11,10 @@ from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
 
 STATUS = {"CREATED": pb.ACCOUNT_STATUS_CREATED, "ACTIVE": pb.ACCOUNT_STATUS_ACTIVE,
-          "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED}
+          "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED,
+          "PENDING": pb.ACCOUNT_STATUS_PENDING, "SUSPENDED": pb.ACCOUNT_STATUS_SUSPENDED,
+          "DELETED": pb.ACCOUNT_STATUS_DELETED}
+STATUS_FROM_PB = {number: name for name, number in STATUS.items()}
 SEX_TO_PB = {"F": pb.SEX_FEMALE, "M": pb.SEX_MALE}
 SEX_FROM_PB = {pb.SEX_FEMALE: "F", pb.SEX_MALE: "M"}
 ROLE_TO_PB = {"": pb.CARE_TEAM_ROLE_UNSPECIFIED, "MEDECIN_TRAITANT": pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT,
@@ -89,7 +92,8 @@ def access_context(c: AccessContext) -> pb.AccessContext:
             professional_id=g.professional_id, notification_address=g.notification_address)
             for g in c.general_practitioners],
         delegate_display_names=c.delegate_display_names,
-        patient_space_closed=c.patient_space_closed)
+        patient_space_closed=c.patient_space_closed,
+        patient_status=STATUS[c.patient.status] if c.patient else pb.ACCOUNT_STATUS_UNSPECIFIED)
 
 
 def access_report(r: AccessReport) -> pb.AccessReport:
@@ -122,3 +126,20 @@ def delegation(d, state: str) -> pb.Delegation:
 def attestation(a: Attestation) -> pb.Attestation:
     return pb.Attestation(attestation_id=a.attestation_id, patient_id=a.patient_id, delegation_id=a.delegation_id,
                           kind=a.kind, title=a.title, content=a.content, occurred_at=timestamp(a.occurred_at))
+
+
+FEED_OUTCOMES = {"ANNOUNCED": pb.FEED_OUTCOME_ANNOUNCED, "ALREADY_KNOWN": pb.FEED_OUTCOME_ALREADY_KNOWN,
+                 "REJECTED": pb.FEED_OUTCOME_REJECTED}
+
+
+def feed_result(r) -> pb.FeedResult:
+    return pb.FeedResult(
+        index=r.index, nir=r.nir, outcome=FEED_OUTCOMES[r.outcome], account_id=r.account_id,
+        provisional_code=r.provisional_code, provisional_code_expires_at=timestamp(r.code_expires_at),
+        error=r.error, field_violations=[pb.FeedFieldViolation(field=f.field, description=f.description)
+                                         for f in r.violations])
+
+
+def opposition(o, channel_label: str) -> pb.Opposition:
+    return pb.Opposition(account_id=o.account_id, recorded_at=timestamp(o.recorded_at), channel=channel_label,
+                         proof_pdf=o.proof_pdf, reference=o.reference)

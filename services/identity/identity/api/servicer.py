@@ -9,8 +9,8 @@ from mes.identity.v1 import identity_pb2_grpc
 from meskit.auth import current_caller
 
 from identity.api import convert
-from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, delegations,
-                             directory, email_change, legal_representation, mail_addresses)
+from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, creation,
+                             delegations, directory, email_change, legal_representation, mail_addresses, opposition)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -22,6 +22,14 @@ def client_address(context) -> str:
     return forwarded.split(",")[0].strip() if forwarded else context.peer()
 
 
+def new_account(request) -> accounts.NewAccount:
+    return accounts.NewAccount(
+        nir=request.nir.upper(), vitale_serial=request.vitale_serial, given_name=request.given_name.strip(),
+        family_name=request.family_name.strip(), birth_date=request.birth_date,
+        sex=convert.SEX_FROM_PB.get(request.sex, ""), email=request.email.strip(), phone=request.phone,
+        postal_address=request.postal_address, legal_representative_account_id=request.legal_representative_account_id)
+
+
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self, deps: Dependencies, service_clients: ServiceClients):
         self._deps = deps
@@ -29,14 +37,42 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         self._service_clients = service_clients
 
     def CreateAccount(self, request, context):
-        created, code, expires_at = accounts.create_account(self._deps, current_caller(), accounts.NewAccount(
-            nir=request.nir.upper(), vitale_serial=request.vitale_serial, given_name=request.given_name.strip(),
-            family_name=request.family_name.strip(), birth_date=request.birth_date,
-            sex=convert.SEX_FROM_PB.get(request.sex, ""), email=request.email.strip(), phone=request.phone,
-            postal_address=request.postal_address,
-            legal_representative_account_id=request.legal_representative_account_id))
+        created, code, expires_at = accounts.create_account(self._deps, current_caller(), new_account(request))
         return pb.CreateAccountResponse(account=convert.account(created), provisional_code=code,
                                         provisional_code_expires_at=convert.timestamp(expires_at))
+
+    def ImportInsurerFeed(self, request, context):
+        results = creation.import_feed(self._deps, current_caller(), [new_account(p) for p in request.people])
+        outcomes = [r.outcome for r in results]
+        return pb.ImportInsurerFeedResponse(
+            results=[convert.feed_result(r) for r in results], announced=outcomes.count(creation.ANNOUNCED_OUTCOME),
+            already_known=outcomes.count(creation.ALREADY_KNOWN), rejected=outcomes.count(creation.REJECTED))
+
+    def RecordOpposition(self, request, context):
+        recorded = opposition.oppose_online(self._deps, opposition.Proofs(
+            provisional_code=request.provisional_code, nir=request.nir.strip(),
+            vitale_serial=request.vitale_serial.strip()), client_address(context))
+        return convert.opposition(recorded, opposition.CHANNEL_LABELS[recorded.channel])
+
+    def RecordPhoneOpposition(self, request, context):
+        recorded = opposition.oppose_by_phone(self._deps, current_caller(), request.nir.strip().upper(),
+                                              request.vitale_serial.strip())
+        return convert.opposition(recorded, opposition.CHANNEL_LABELS[recorded.channel])
+
+    def GetOppositionProof(self, request, context):
+        recorded = opposition.get_proof(self._deps, current_caller(), request.account_id)
+        return convert.opposition(recorded, opposition.CHANNEL_LABELS[recorded.channel])
+
+    def CountAccountsByStatus(self, request, context):
+        counts = accounts.count_by_status(self._deps, current_caller())
+        return pb.CountAccountsByStatusResponse(counts=[
+            pb.StatusCount(status=convert.STATUS[status], count=count) for status, count in sorted(counts.items())])
+
+    def ListAccounts(self, request, context):
+        found, token = accounts.list_accounts(self._deps, current_caller(),
+                                              convert.STATUS_FROM_PB.get(request.status, ""), request.page_size,
+                                              request.page_token)
+        return pb.ListAccountsResponse(accounts=[convert.account(a) for a in found], next_page_token=token)
 
     def GetAccount(self, request, context):
         return convert.account(accounts.get_account(self._deps, current_caller(), request.account_id))

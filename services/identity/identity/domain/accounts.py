@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from meskit.auth import OPERATOR, PATIENT, DELEGATE, SUPPORT, Caller
-from meskit.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied, Violations
+from meskit import paging
+from meskit.errors import (AlreadyExists, FailedPrecondition, FieldViolation, InvalidArgument, NotFound,
+                          PermissionDenied, Violations)
 
 from identity.domain import account_events, auditing, delegate_scope, directory, rules
-from identity.domain.models import (ACCEPTED, ACTIVE, CLOSED, CREATED, LEGAL_REPRESENTATION, OPPOSED, Account, Delegation,
+from identity.domain.models import (ACCEPTED, ACTIVE, ANNOUNCED, CLOSED, CREATED, LEGAL_REPRESENTATION, OPPOSED, Account, Delegation,
                                     Professional)
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest, new_provisional_code, normalise_provisional_code, same
@@ -33,7 +35,18 @@ class NewAccount:
 
 
 def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple[Account, str, datetime]:
+    """The direct creation: the space exists at once (CREATED)."""
     caller.require(OPERATOR)
+    birth = check_new_account(new)
+    now = deps.now()
+    with deps.unit_of_work() as repo:
+        if repo.nir_exists(new.nir):
+            raise AlreadyExists("Un profil existe déjà pour ce NIR")
+        return add_account(deps, repo, caller, new, birth, now, status=CREATED)
+
+
+def check_new_account(new: NewAccount) -> date:
+    """The person's fields (INVALID_ARGUMENT naming each bad one); her birth date."""
     v = Violations()
     for name in ("given_name", "family_name", "sex"):
         v.require(getattr(new, name), name)
@@ -48,31 +61,35 @@ def create_account(deps: Dependencies, caller: Caller, new: NewAccount) -> tuple
     for name, limit in (("given_name", 100), ("family_name", 100), ("phone", 32), ("postal_address", 500)):
         v.max_length(getattr(new, name), name, limit)
     v.raise_if_any()
-    now = deps.now()
+    assert birth is not None, "parse_birth_date adds a violation otherwise"
+    return birth
+
+
+def add_account(deps: Dependencies, repo, caller: Caller, new: NewAccount, birth: date, now: datetime, *,
+                status: str, creation_due_at: datetime | None = None) -> tuple[Account, str, datetime]:
+    """Writes a checked new account (its NIR not known yet), its provisional code, a minor's first
+    legal representation, the creation notice and its audit record, in the caller's transaction."""
     code = new_provisional_code()
     expires_at = now + deps.policy.provisional_code_ttl
     account_id = str(uuid.uuid4())
-    with deps.unit_of_work() as repo:
-        if repo.nir_exists(new.nir):
-            raise AlreadyExists("Un profil existe déjà pour ce NIR")
-        if new.legal_representative_account_id and repo.get_account(new.legal_representative_account_id) is None:
-            raise NotFound("Représentant légal inconnu")
-        repo.add_account(account_id=account_id, nir=new.nir, vitale_serial=new.vitale_serial,
-                         given_name=new.given_name, family_name=new.family_name, birth_date=birth,
-                         sex=new.sex, email=new.email or None, phone=new.phone or None,
-                         postal_address=new.postal_address or None, status=CREATED,
-                         legal_representative_account_id=new.legal_representative_account_id or None,
-                         created_at=now)
-        if new.legal_representative_account_id:
-            # the insurer's representative: the minor's first legal representation, in force at once
-            repo.add_delegation(Delegation(delegation_id=str(uuid.uuid4()), type=LEGAL_REPRESENTATION,
-                                           delegator_id=account_id, delegate_id=new.legal_representative_account_id,
-                                           state=ACCEPTED, created_at=now, answered_at=now))
-        repo.add_provisional_code(digest(code), account_id, expires_at)
-        account = repo.get_account(account_id)
-        assert account is not None, "created in this transaction"
-        repo.add_notice(account_events.created(account, now, code, expires_at))
-        repo.add_audit(auditing.account_created(caller, account, now))
+    if new.legal_representative_account_id and repo.get_account(new.legal_representative_account_id) is None:
+        raise NotFound("Représentant légal inconnu")
+    repo.add_account(account_id=account_id, nir=new.nir, vitale_serial=new.vitale_serial,
+                     given_name=new.given_name, family_name=new.family_name, birth_date=birth,
+                     sex=new.sex, email=new.email or None, phone=new.phone or None,
+                     postal_address=new.postal_address or None, status=status,
+                     legal_representative_account_id=new.legal_representative_account_id or None,
+                     created_at=now, creation_due_at=creation_due_at)
+    if new.legal_representative_account_id:
+        # the insurer's representative: the minor's first legal representation, in force at once
+        repo.add_delegation(Delegation(delegation_id=str(uuid.uuid4()), type=LEGAL_REPRESENTATION,
+                                       delegator_id=account_id, delegate_id=new.legal_representative_account_id,
+                                       state=ACCEPTED, created_at=now, answered_at=now))
+    repo.add_provisional_code(digest(code), account_id, expires_at)
+    account = repo.get_account(account_id)
+    assert account is not None, "created in this transaction"
+    repo.add_notice(account_events.created(account, now, code, expires_at))
+    repo.add_audit(auditing.account_created(caller, account, now))
     return account, code, expires_at
 
 
@@ -115,7 +132,7 @@ def activate_account(deps: Dependencies, activation: Activation, client: str) ->
         else:
             assert account is not None
             failure = False
-            if account.status != CREATED:
+            if account.status not in (CREATED, ANNOUNCED):
                 raise FailedPrecondition("Un profil a déjà été activé", reason="ALREADY_ACTIVATED")
             if repo.login_id_taken(activation.login_id):
                 raise AlreadyExists("Cet identifiant est déjà utilisé, choisissez-en un autre",
@@ -279,3 +296,21 @@ def get_professional(deps: Dependencies, caller: Caller, professional_id: str) -
 
 def is_active(account: Account) -> bool:
     return account.status == ACTIVE
+
+
+def count_by_status(deps: Dependencies, caller: Caller) -> dict[str, int]:
+    """Operators see where the spaces are: pending, opposed, created, active, closed..."""
+    caller.require(OPERATOR, SUPPORT)
+    with deps.unit_of_work() as repo:
+        return repo.count_by_status()
+
+
+def list_accounts(deps: Dependencies, caller: Caller, status: str, page_size: int,
+                  page_token: str) -> tuple[list[Account], str]:
+    caller.require(OPERATOR, SUPPORT)
+    if not status:
+        raise InvalidArgument("Requête invalide", violations=[FieldViolation("status", "champ obligatoire")])
+    offset, limit = paging.page(page_size, page_token)
+    with deps.unit_of_work() as repo:
+        found = repo.accounts_in(status, offset, limit + 1)
+    return found[:limit], paging.next_token(offset, limit, len(found))

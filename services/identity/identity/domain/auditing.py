@@ -25,6 +25,7 @@ ACCOUNT, SESSION, ACCESS_SETTINGS, BLOCKED_PROFESSIONAL, CARE_TEAM = (
 HOLDER, ADMINISTRATOR, OPERATOR_FEED, DECLARATION = "holder", "care_team_administrator", "operator", "care_consent_declaration"
 PASSWORD_AND_CODE, WRONG_PASSWORD, WRONG_CODE, LOCKED_OUT = "password_and_code", "wrong_password", "wrong_code", "locked_out"
 SESSION_CLOSED, REFRESH_TOKEN_REUSED = "session_closed", "refresh_token_reused"
+OPT_OUT_DEADLINE = "opt_out_deadline"
 IDENTITY = Caller(SERVICE, "identity")
 CONTACT_FIELDS = {"email": "adresse e-mail", "phone": "téléphone", "postal_address": "adresse postale"}
 EMERGENCY_FLAGS = (("samu_access", "SAMU – Centre 15"), ("break_glass", "bris de glace"),
@@ -59,6 +60,19 @@ def account_activated(account: Account, now: datetime) -> AuditRecord:
     return _record(Caller(PATIENT, account.account_id), now, action=ACCOUNT_CHANGE, patient_id=account.account_id,
                    resource_type=ACCOUNT, resource_id=account.account_id, rule=HOLDER,
                    label="Activation de votre profil Mon espace santé")
+
+
+def opposition_recorded(caller: Caller, account_id: str, channel_label: str, now: datetime) -> AuditRecord:
+    """Online the person herself, by phone the operator (their id is the record's actor)."""
+    return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
+                   resource_id=account_id, rule=OPERATOR_FEED if caller.actor_type == OPERATOR else HOLDER,
+                   label=f"Opposition à la création de votre profil Mon espace santé, {channel_label}")
+
+
+def space_created(account_id: str, now: datetime) -> AuditRecord:
+    return _record(IDENTITY, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
+                   resource_id=account_id, rule=OPT_OUT_DEADLINE,
+                   label="Création de votre profil Mon espace santé, sans opposition dans les 6 semaines")
 
 
 def contact_changed(caller: Caller, account_id: str, fields: list[str], now: datetime) -> AuditRecord:

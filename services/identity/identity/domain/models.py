@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 CREATED, ACTIVE, OPPOSED, CLOSED = "CREATED", "ACTIVE", "OPPOSED", "CLOSED"
+ANNOUNCED = "PENDING"   # account status: announced by the opt-out feed, no space yet (not the delegation state)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Account:
     # From the accepted delegations (repository.get_account): who acts for this person.
     legal_representative_ids: tuple[str, ...] = ()
     caregiver_ids: tuple[str, ...] = ()
+    creation_due_at: datetime | None = None   # ANNOUNCED: when the space is created without an answer
 
     @property
     def full_name(self) -> str:
@@ -228,3 +230,13 @@ class AccessReport:
     reported_by_type: str         # patient | delegate
     reported_by_id: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Opposition:
+    account_id: str
+    channel: str              # ONLINE | PHONE
+    operator_id: str | None
+    recorded_at: datetime
+    reference: str
+    proof_pdf: bytes
