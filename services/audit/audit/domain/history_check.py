@@ -44,9 +44,10 @@ def check(read: Callable[[str], bytes | None], verify_signature: Callable[[TreeH
         missing = [path for path, data in loaded.items() if data is None]
         if missing:
             return report.fail(f"missing file(s): {', '.join(missing)}")
-        records = json.loads(loaded[files.RECORDS])
-        proofs = {p["record_id"]: p for p in json.loads(loaded[files.PROOFS])}
-        head = files.head_of(json.loads(loaded[files.HEAD]))
+        records, proofs_listed, head_item = (json.loads(loaded[path] or b"") for path in
+                                             (files.RECORDS, files.PROOFS, files.HEAD))
+        proofs = {p["record_id"]: p for p in proofs_listed}
+        head = files.head_of(head_item)
     except (ValueError, KeyError, TypeError) as exc:
         return report.fail(f"malformed file ({type(exc).__name__}: {exc})")
     if not verify_signature(head, tree_head_message(head.timestamp_ms, head.tree_size, head.root_hash)):

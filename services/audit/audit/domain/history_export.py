@@ -12,6 +12,7 @@ shows them only redacted."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
@@ -37,7 +38,7 @@ def record_json(record: StoredRecord, salt: bytes) -> dict:
             "leaf_index": record.leaf_index, "leaf_hash": record.leaf_hash.hex()}
 
 
-def leaf_input_of(item: dict) -> bytes:
+def leaf_input_of(item: Mapping) -> bytes:
     """The leaf input of an exported record, rebuilt from its fields (KeyError/ValueError if malformed)."""
     entry = Entry(record_id=item["record_id"], occurred_at=_time(item["occurred_at"]), actor_type=item["actor_type"],
                   action=item["action"], decision=item["decision"], personal=Personal(),
@@ -45,7 +46,7 @@ def leaf_input_of(item: dict) -> bytes:
     return leaf.leaf_input(entry, _time(item["appended_at"]), bytes.fromhex(item["personal_commitment"]))
 
 
-def commitment_of(item: dict) -> bytes | None:
+def commitment_of(item: Mapping) -> bytes | None:
     """The commitment of its personal data, None when they were erased."""
     if item["personal"] is None:
         return None
@@ -64,7 +65,7 @@ def head_json(head: TreeHead) -> dict:
             "key_id": head.key_id, "algorithm": head.algorithm}
 
 
-def head_of(item: dict) -> TreeHead:
+def head_of(item: Mapping) -> TreeHead:
     return TreeHead(tree_size=int(item["tree_size"]), timestamp_ms=int(item["timestamp_ms"]),
                     root_hash=bytes.fromhex(item["root_hash"]), signature=base64.b64decode(item["signature"]),
                     key_id=item["key_id"], algorithm=item["algorithm"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit.auth import current_caller
+from meskit.errors import Unimplemented
 
 from messaging.domain import subject_data
 from messaging.domain.ports import Dependencies
@@ -16,3 +17,6 @@ class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
 
     def ExportSubjectData(self, request, context):
         return subject_data.export(self._deps, self._store, current_caller(), request.account_id, request.export_id)
+
+    def EraseSubjectData(self, request, context):
+        raise Unimplemented("Les effacements sont tirés d'identity (ListPendingErasures)", reason="ERASURES_PULLED")

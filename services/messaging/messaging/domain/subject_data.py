@@ -9,10 +9,9 @@ from typing import Protocol
 
 from meskit import subject_data
 from meskit.auth import Caller
-from meskit.objects import ObjectStore
 
 from messaging.domain import auditing
-from messaging.domain.ports import Dependencies
+from messaging.domain.ports import Dependencies, ObjectStore
 
 FOLDER = "messagerie/"
 EXPORT_RULE = "subject_data_export"

@@ -7,6 +7,7 @@ from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import subject_data
 from meskit.auth import current_caller
+from meskit.errors import Unimplemented
 
 from notifications.adapters.subject_data import SubjectData
 
@@ -21,3 +22,6 @@ class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
         subject_data.require_service(current_caller(), subject_data.ERASER)
         subject_data.require_uuids(account_id=request.account_id, erasure_id=request.erasure_id)
         return subject_data.erased(SERVICE, self._store.erase(request.account_id))
+
+    def ExportSubjectData(self, request, context):
+        raise Unimplemented("Les notifications ne font pas partie de l'export", reason="NOT_EXPORTED")
