@@ -37,7 +37,7 @@ def export(deps: Dependencies, caller: Caller, account_id: str, export_id: str) 
         found = repo.subject_records(account_id)
     viewer = HistoryViewer(delegate=False, now=now)
     mine = [(r, salt) for r, salt in found if shown_to(r, viewer) is r]
-    head = deps.heads.latest(covering=max(r.leaf_index for r, _ in mine) + 1)
+    head = deps.heads.latest(covering=max((r.leaf_index for r, _ in mine), default=0) + 1)
     with deps.unit_of_work() as repo:
         proofs = [files.proof_json(r.entry.record_id, r.leaf_index, head.tree_size, merkle.range_hashes(
             merkle.inclusion_ranges(r.leaf_index, head.tree_size), repo.stored_hashes)) for r, _ in mine]
