@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 import grpc
 import icalendar
 from mes.agenda.v1 import agenda_pb2 as pb
+from mes.audit.v1 import audit_pb2 as apb
 from mes.lifecycle.v1 import lifecycle_pb2 as lpb
 from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
@@ -58,7 +59,7 @@ def test_the_export_holds_her_agenda_as_json_and_icalendar_and_is_audited(astack
     assert kind == "text/calendar" and str(event["summary"]) == "Cardiologue"
     assert str(event["location"]) == "12 rue de Rivoli"
     [record] = [r for r in astack.records(patient) if r.resource_id == export_id]
-    assert record.actor.id == "exports"
+    assert (record.actor.id, record.action) == ("exports", apb.ACTION_EXPORT)
 
 
 def test_only_the_exports_service_exports(astack):

@@ -76,7 +76,7 @@ def test_the_export_holds_her_messages_and_the_attachments_original_bytes_and_is
     assert files[by_name["question.txt"]["path"]][1] == TEXT
     assert set(files) == {a["path"] for a in content["attachments"]}
     [record] = [r for r in mstack.records(patient) if r.resource_id == export_id]
-    assert (record.action, record.actor.id, record.decision) == (apb.ACTION_READ, "exports", apb.DECISION_ALLOWED)
+    assert (record.action, record.actor.id, record.decision) == (apb.ACTION_EXPORT, "exports", apb.DECISION_ALLOWED)
 
 
 def test_only_the_exports_service_exports_and_ids_are_checked(mstack, exchange):

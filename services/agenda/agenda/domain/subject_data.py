@@ -33,7 +33,7 @@ def export(deps: Dependencies, store: Store, caller: Caller, account_id: str, ex
     if not any(content.values()):
         return iter(())
     now = deps.now()
-    deps.audit.append(audit.record(caller, group=audit.GENERAL, resource_type=EXPORT, action=audit.READ,
+    deps.audit.append(audit.record(caller, group=audit.GENERAL, resource_type=EXPORT, action=audit.EXPORT,
                                    patient_id=account_id, allowed=True, rule=EXPORT, now=now, resource_id=export_id,
                                    resource_label="Export de mes données : agenda"))
     return _files(content, render(found, [], show_details=True, now=now))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from meskit import subject_data
+from meskit import audit, subject_data
 from meskit.auth import Caller
 
 from messaging.domain import auditing
@@ -40,7 +40,7 @@ def export(deps: Dependencies, store: Store, caller: Caller, account_id: str, ex
     subject_data.require_uuids(account_id=account_id, export_id=export_id)
     content = store.export(account_id)
     files = store.attachments(account_id)
-    deps.audit.append(auditing.record_of(caller, patient_id=account_id, action=auditing.READ,
+    deps.audit.append(auditing.record_of(caller, patient_id=account_id, action=audit.EXPORT,
                                          resource_type=auditing.EXPORT, resource_id=export_id, rule=EXPORT_RULE,
                                          now=deps.now()))
     return _files(deps.objects, content, files)
