@@ -46,13 +46,18 @@ def file_chunks(path: str, content_type: str, data: bytes | Iterable[bytes]) -> 
 
 
 def json_file(path: str, value) -> Iterator[pb.ExportChunk]:
+    """Dates and times as ISO 8601."""
     return file_chunks(path, "application/json",
-                       json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode())
+                       json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=_plain).encode())
 
 
 def erased(service: str, counts: dict[str, int]) -> pb.EraseSubjectDataResponse:
     return pb.EraseSubjectDataResponse(service=service, erased=[pb.ErasedCount(kind=k, count=c)
                                                                 for k, c in sorted(counts.items())])
+
+
+def _plain(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _chunk(path: str, content_type: str, data: bytes, first: bool) -> pb.ExportChunk:
