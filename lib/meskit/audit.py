@@ -21,6 +21,7 @@ AUDIT_RECORD = "AUDIT_RECORD"        # outbox event type relayed to audit
 # audit.v1 Action names
 READ, DOWNLOAD, LIST, CREATE, UPDATE, DELETE, VISIBILITY_CHANGE, SETTINGS_CHANGE = (
     "READ", "DOWNLOAD", "LIST", "CREATE", "UPDATE", "DELETE", "VISIBILITY_CHANGE", "SETTINGS_CHANGE")
+EXPORT = "EXPORT"                    # a person's data read for her export (mes.lifecycle.v1)
 # audit.v1 ActivityGroup names
 GENERAL, SERVICE_TIERS, MEDICAL_DOCUMENT, MESSAGING = "GENERAL", "SERVICE_TIERS", "MEDICAL_DOCUMENT", "MESSAGING"
 # audit.v1 ActorType names, by token actor type

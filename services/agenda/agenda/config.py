@@ -24,3 +24,5 @@ class AgendaSettings(CommonSettings):
     prevention_schedule_file: str = env(
         "PREVENTION_SCHEDULE_FILE", "", help="the prevention schedule (operator data, YAML); empty = the shipped "
                                              "schedule (DOMAIN §6.2); a bad file stops the service at start")
+    erasure_interval_seconds: float = env("ERASURE_INTERVAL_SECONDS", 60.0,
+                                          help="seconds between passes pulling deleted spaces' erasures from identity")

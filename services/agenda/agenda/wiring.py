@@ -1,7 +1,7 @@
 """Composition root of agenda: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, relay_interval, reminder_interval and prevention_interval
-(seconds), now (the clock: () -> aware datetime; before CLOCK_OFFSET_FILE, the end-to-end tests'
+Overrides (tests): engine, verifier, relay_interval, reminder_interval, prevention_interval and
+erasure_interval (seconds), now (the clock: () -> aware datetime; before CLOCK_OFFSET_FILE, the end-to-end tests'
 clock hook), today (the Paris date the prevention calendar is computed for).
 """
 from __future__ import annotations
@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from mes.agenda.v1 import agenda_pb2_grpc
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db
 from meskit.audit_client import AuditClient
 from meskit.clock import OffsetClock
 from meskit.config import ConfigError
+from meskit.erasure import erasure_loop
 from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
 from meskit.relay import Dispatcher, outbox_relay
@@ -22,10 +24,12 @@ from meskit.server import Registration, build_server as build_kit_server
 
 from agenda.adapters.identity import IdentityAccessContexts
 from agenda.adapters.repository import AgendaRepository
+from agenda.adapters.subject_data import SubjectData
 from agenda.adapters.tables import outbox
+from agenda.api.lifecycle_servicer import SubjectDataServicer
 from agenda.api.servicer import AgendaServicer
 from agenda.config import AgendaSettings
-from agenda.domain import prevention_reminders, schedule_file, scheduler
+from agenda.domain import prevention_reminders, schedule_file, scheduler, subject_data
 from agenda.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
@@ -55,10 +59,14 @@ def build(settings: AgendaSettings, **overrides):
     deps = Dependencies(unit_of_work=db.unit_of_work(engine, AgendaRepository),
                         contexts=IdentityAccessContexts(identity), audit=audit, schedule=schedule, now=clock,
                         public_url=settings.public_url.rstrip("/"), today_override=overrides.get("today"))
+    subject = SubjectData(engine)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(agenda_pb2_grpc.add_AgendaServiceServicer_to_server,
-                                                       AgendaServicer(deps), "mes.agenda.v1.AgendaService")])
+                                                       AgendaServicer(deps), "mes.agenda.v1.AgendaService"),
+                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                                       SubjectDataServicer(deps, subject),
+                                                       "mes.lifecycle.v1.SubjectDataService")])
     relay = outbox_relay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
@@ -71,8 +79,11 @@ def build(settings: AgendaSettings, **overrides):
     prevention_loop = Loop("agenda-prevention-reminders", lambda: prevention_reminders.run_pass(deps),
                            overrides.get("prevention_interval", PREVENTION_INTERVAL_SECONDS),
                            more_work=lambda checked: checked >= prevention_reminders.BATCH).start()
+    erasures = erasure_loop(identity, lambda account_id: subject_data.erase(subject, account_id),
+                            overrides.get("erasure_interval", settings.erasure_interval_seconds)).start()
 
     def on_stop() -> None:
+        erasures.stop()
         prevention_loop.stop()
         reminders_loop.stop()
         relay.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mes.audit.v1 import audit_pb2_grpc
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 from sqlalchemy.engine import Engine
 
 from meskit import db
@@ -15,6 +16,7 @@ from audit.adapters.appending import AppendConnection
 from audit.adapters.database import make_engine
 from audit.adapters.keys import Ed25519HeadSigner
 from audit.adapters.repository import AuditRepository
+from audit.api.lifecycle_servicer import SubjectDataServicer
 from audit.api.servicer import AuditServicer
 from audit.config import AuditSettings
 from audit.domain.appends import GroupCommitter
@@ -38,7 +40,9 @@ def build(settings: AuditSettings, **overrides):
     deps = Dependencies(unit_of_work=unit_of_work, appender=appender, heads=heads, now=now)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(audit_pb2_grpc.add_AuditServiceServicer_to_server,
-                                                       AuditServicer(deps), "mes.audit.v1.AuditService")])
+                                                       AuditServicer(deps), "mes.audit.v1.AuditService"),
+                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                                       SubjectDataServicer(deps), "mes.lifecycle.v1.SubjectDataService")])
     appender.start()
     signing = Loop("audit-tree-heads", heads.latest, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS),
                    wait_first=True).start()

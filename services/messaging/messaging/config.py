@@ -45,3 +45,5 @@ class MessagingSettings(CommonSettings, ObjectStoreSettings):
     mssante_retry_seconds: float = env("MSSANTE_RETRY_SECONDS", 60.0,
                                        help="first retry delay of an outbound mail, doubled at each attempt")
     mssante_max_attempts: int = env("MSSANTE_MAX_ATTEMPTS", 10, help="attempts before an outbound mail is a dead letter")
+    erasure_interval_seconds: float = env("ERASURE_INTERVAL_SECONDS", 60.0,
+                                          help="seconds between passes pulling deleted spaces' erasures from identity")

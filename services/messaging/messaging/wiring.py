@@ -1,6 +1,7 @@
 """Composition root of messaging: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval and purge_interval (seconds), now.
+Overrides (tests): engine, verifier, objects (an ObjectStore), relay_interval, purge_interval and
+erasure_interval (seconds), now.
 The MSSanté bridge: the SMTP listener when MSSANTE_SMTP_PORT >= 0, the outbound sender when MSSANTE_RELAY_HOST is set.
 """
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 from mes.messaging.v1 import messaging_pb2_grpc
 
 from meskit import clients, db, objects
+from meskit.erasure import erasure_loop
 from meskit.audit_client import AuditClient
 from meskit.config import ConfigError
 from meskit.event_publisher import EventPublisher
@@ -25,10 +28,12 @@ from messaging.adapters.outbound import BATCH as OUTBOUND_BATCH
 from messaging.adapters.outbound import OutboundSender, Relay, relay_context
 from messaging.adapters.smtp_listener import MssanteHandler, SmtpListener, tls_context
 from messaging.adapters.repository import MessagingRepository
+from messaging.adapters.subject_data import SubjectData
 from messaging.adapters.tables import outbox
+from messaging.api.lifecycle_servicer import SubjectDataServicer
 from messaging.api.servicer import MessagingServicer
 from messaging.config import MessagingSettings
-from messaging.domain import delivery, uploads
+from messaging.domain import delivery, subject_data, uploads
 from messaging.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
@@ -105,10 +110,14 @@ def build(settings: MessagingSettings, **overrides):
                         documents=DocumentsClient(documents_channel) if documents_channel else None,
                         patient_domain=settings.mssante_patient_domain,
                         mail=IdentityMailDirectory(identity, settings.mssante_patient_domain))
+    subject = SubjectData(engine)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(messaging_pb2_grpc.add_MessagingServiceServicer_to_server,
-                                                       MessagingServicer(deps), "mes.messaging.v1.MessagingService")],
+                                                       MessagingServicer(deps), "mes.messaging.v1.MessagingService"),
+                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                                       SubjectDataServicer(deps, subject),
+                                                       "mes.lifecycle.v1.SubjectDataService")],
                            max_message_bytes=MAX_MESSAGE_BYTES)
     relay = outbox_relay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),
@@ -117,6 +126,8 @@ def build(settings: MessagingSettings, **overrides):
     purge = Loop("messaging-stale-uploads", lambda: uploads.purge_stale(deps),
                  overrides.get("purge_interval", PURGE_INTERVAL_SECONDS),
                  more_work=lambda purged: purged >= uploads.PURGE_BATCH).start()
+    erasures = erasure_loop(identity, lambda account_id: subject_data.erase(subject, files, account_id),
+                            overrides.get("erasure_interval", settings.erasure_interval_seconds)).start()
     listener = smtp_listener(settings, deps)
     sender = outbound_sender(settings, engine, deps)
 
@@ -125,6 +136,7 @@ def build(settings: MessagingSettings, **overrides):
             sender.stop()
         if listener is not None:
             listener.stop()
+        erasures.stop()
         purge.stop()
         relay.stop()
         for channel in (identity, audit_channel, notifications_channel, documents_channel, token_channel):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 from mes.notifications.v1 import notifications_pb2_grpc
 
 from meskit import db, objects
@@ -22,7 +23,9 @@ from notifications.adapters.operations import OperationsRepository
 from notifications.adapters.queue import DeliveryQueue
 from notifications.adapters.repository import NotificationsRepository
 from notifications.adapters.smtp import SmtpMailer
+from notifications.adapters.subject_data import SubjectData
 from notifications.adapters.webpush import WebPushProvider
+from notifications.api.lifecycle_servicer import SubjectDataServicer
 from notifications.api.servicer import NotificationsServicer
 from notifications.config import NotificationsSettings
 from notifications.domain.ports import Dependencies
@@ -102,7 +105,9 @@ def build(settings: NotificationsSettings, **overrides):
         verifier=overrides.get("verifier") or verifier_for(settings),
         registrations=[Registration(notifications_pb2_grpc.add_NotificationsServiceServicer_to_server,
                                     NotificationsServicer(mailer, settings.mail_from, deps),
-                                    "mes.notifications.v1.NotificationsService")])
+                                    "mes.notifications.v1.NotificationsService"),
+                       Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                    SubjectDataServicer(SubjectData(engine)), "mes.lifecycle.v1.SubjectDataService")])
     hub.start()
     workers.start()
 

@@ -6,6 +6,7 @@ from datetime import date
 import grpc
 from mes.identity.v1 import identity_pb2 as pb
 
+from meskit import space
 from meskit.access_context import AccessContextSource
 
 from agenda.domain.access import AccessContext
@@ -23,7 +24,8 @@ def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
         birth_date=birth, sex=SEX.get(reply.patient_sex, ""),
         legal_representative_ids=frozenset(reply.legal_representative_account_ids),
         caregiver_ids=frozenset(reply.caregiver_account_ids),
-        delegate_display_names=dict(reply.delegate_display_names), space_closed=reply.patient_space_closed)
+        delegate_display_names=dict(reply.delegate_display_names), space_closed=space.state(reply) == space.CLOSED,
+        space_missing=space.state(reply) == space.NO_SPACE)
 
 
 class IdentityAccessContexts(AccessContextSource):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
+from meskit import space
 from meskit.auth import DELEGATE, PATIENT, Caller
 from meskit.errors import FailedPrecondition, NotFound, PermissionDenied
 
@@ -35,6 +36,7 @@ class AccessContext:
     caregiver_ids: frozenset[str] = frozenset()
     delegate_display_names: Mapping[str, str] = field(default_factory=dict)
     space_closed: bool = False
+    space_missing: bool = False        # pending, opposed or deleted: no space (NO_SPACE)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
         context = deps.contexts.get(patient_id)
     except NotFound:
         raise NotFound("Profil introuvable", reason="PROFILE_NOT_FOUND") from None
+    if context.space_missing:
+        raise space.no_space()
     w = Who(caller, context)
     if w.is_delegate and not w.delegation:
         raise PermissionDenied("Votre accès à ce profil n'est plus en vigueur", reason="DELEGATION_NOT_IN_FORCE")

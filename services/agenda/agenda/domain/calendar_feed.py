@@ -111,7 +111,7 @@ def _still_allowed(deps: Dependencies, patient_id: str, created_by: str) -> Acce
     except NotFound:
         raise _missing() from None
     makers = {patient_id} | context.legal_representative_ids | context.caregiver_ids
-    if context.space_closed or created_by not in makers:
+    if context.space_closed or context.space_missing or created_by not in makers:
         raise _missing()
     return context
 

@@ -80,7 +80,7 @@ def run_pass(deps: Dependencies) -> int:
             except (NotFound, PermissionDenied):
                 repo.forget_person(patient_id)
                 continue
-            if person.space_closed or person.birth_date is None:
+            if person.space_closed or person.space_missing or person.birth_date is None:
                 repo.forget_person(patient_id)
                 continue
             marks = {k: Mark(m.done, m.execution_date) for k, m in repo.marks_of(patient_id).items()}

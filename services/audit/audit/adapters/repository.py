@@ -189,6 +189,13 @@ class AuditRepository:
         return [LogKey(r.key_id, r.algorithm, bytes(r.public_key), utc(r.not_before), utc(r.not_after))
                 for r in rows]
 
+    # ---- a person's export ----
+    def subject_records(self, patient_id: str) -> list[tuple[StoredRecord, bytes]]:
+        """Her records (with their restriction) and the salts of their personal data, by leaf."""
+        rows = self.session.execute(sa.select(*COLUMNS, *RV_COLUMNS).select_from(WITH_RESTRICTION)
+                                    .where(p.c.patient_id == patient_id).order_by(records.c.leaf_index)).mappings()
+        return [(record_of(row), bytes(row["p_salt"] or b"")) for row in rows]
+
     # ---- the whole log, streamed, for the verifier ----
     def ledger(self, batch: int = 2000) -> Iterator[LedgerRow]:
         query = (sa.select(*COLUMNS).select_from(JOINED).order_by(records.c.leaf_index)

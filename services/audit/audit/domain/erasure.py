@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
+from meskit import subject_data
 from meskit.auth import OPERATOR, Caller
 from meskit.errors import Violations
 
-from audit.domain.models import ALLOWED, ERASE, GENERAL, OPERATOR_ACTOR, Entry, Personal
+from audit.domain.models import ALLOWED, ERASE, GENERAL, OPERATOR_ACTOR, SYSTEM_ACTOR, Entry, Personal
 from audit.domain.ports import Dependencies
 
 ERASED_RESOURCE = "audit_personal_data"
@@ -26,11 +27,26 @@ def erase_personal_data(deps: Dependencies, caller: Caller, patient_id: str,
     v.max_length(patient_id, "patient_id", 64)
     v.max_length(reason, "reason", 500)
     v.raise_if_any()
+    return _erase(deps, patient_id, occurred_before, actor_type=OPERATOR_ACTOR, rule="operator_erasure",
+                  personal=Personal(actor_id=caller.subject, justification=reason))
+
+
+def erase_subject(deps: Dependencies, caller: Caller, account_id: str, erasure_id: str) -> dict[str, int]:
+    """identity's erasure of a deleted space: every record about her, whenever it occurred. The
+    erasure record names identity's erasure id, never her."""
+    subject_data.require_service(caller, subject_data.ERASER)
+    subject_data.require_uuids(account_id=account_id, erasure_id=erasure_id)
+    erased = _erase(deps, account_id, None, actor_type=SYSTEM_ACTOR, rule="space_deleted",
+                    personal=Personal(actor_id=caller.subject, resource_id=erasure_id))
+    return {"audit_records": erased}
+
+
+def _erase(deps: Dependencies, patient_id: str, occurred_before: datetime | None, *, actor_type: str, rule: str,
+           personal: Personal) -> int:
     now = deps.now().astimezone(timezone.utc)
     record = Entry(record_id=str(uuid.uuid4()), occurred_at=now,
-                   actor_type=OPERATOR_ACTOR, action=ERASE, decision=ALLOWED, group=GENERAL,
-                   resource_type=ERASED_RESOURCE, rule="operator_erasure", service="audit",
-                   personal=Personal(actor_id=caller.subject, justification=reason))
+                   actor_type=actor_type, action=ERASE, decision=ALLOWED, group=GENERAL,
+                   resource_type=ERASED_RESOURCE, rule=rule, service="audit", personal=personal)
 
     def erase(repo, outcomes) -> int:
         (stored, _duplicate), = outcomes

@@ -9,7 +9,9 @@ from datetime import datetime
 # Values of the enums, by name without their prefix (as stored and hashed).
 HEALTHCARE_PROFESSIONAL = "HEALTHCARE_PROFESSIONAL"
 OPERATOR_ACTOR = "OPERATOR"
+SYSTEM_ACTOR = "SYSTEM"
 ERASE = "ERASE"
+EXPORT = "EXPORT"
 ALLOWED = "ALLOWED"
 GENERAL = "GENERAL"
 

@@ -5,6 +5,7 @@ import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
+from meskit import space
 from meskit.access_context import TIMEOUT_SECONDS, AccessContextSource
 from meskit.errors import Unavailable, received
 
@@ -26,7 +27,8 @@ def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
         legal_representative_ids=frozenset(reply.legal_representative_account_ids),
         caregiver_ids=frozenset(reply.caregiver_account_ids),
         delegate_display_names=dict(reply.delegate_display_names), professional=professional,
-        space_closed=reply.patient_space_closed)
+        space_closed=space.state(reply) == space.CLOSED,
+        space_missing=space.state(reply) == space.NO_SPACE)
 
 
 class IdentityAccessContexts(AccessContextSource):

@@ -85,7 +85,7 @@ def reply_for(error: DomainError) -> str:
     if isinstance(error, PermissionDenied):
         return f"550 5.7.1 Sender may not write to this patient: {reason or 'PERMISSION_DENIED'}"
     if isinstance(error, FailedPrecondition):
-        if reason == "PROFILE_CLOSED":
+        if reason in ("PROFILE_CLOSED", "NO_SPACE"):
             return UNKNOWN_MAILBOX
         return f"550 5.7.1 Conversation refused: {reason}"
     if isinstance(error, NotFound):

@@ -69,7 +69,7 @@ messages = sa.Table(
 attachments = sa.Table(
     "attachments", metadata,
     sa.Column("attachment_id", sa.String(36), primary_key=True),
-    sa.Column("patient_id", sa.String(64), nullable=False),
+    sa.Column("patient_id", sa.String(64), nullable=False, index=True),
     # on a message, or on a draft until it is sent
     sa.Column("message_id", sa.String(36), sa.ForeignKey("messages.message_id", ondelete="CASCADE"), index=True),
     sa.Column("draft_id", sa.String(36), sa.ForeignKey("drafts.draft_id", ondelete="CASCADE"), index=True),

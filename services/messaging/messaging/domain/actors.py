@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from meskit import space
 from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
 from meskit.errors import FailedPrecondition, NotFound, PermissionDenied
 
@@ -42,6 +43,7 @@ class AccessContext:
     delegate_display_names: Mapping[str, str] = field(default_factory=dict)
     professional: ProfessionalRecord | None = None
     space_closed: bool = False
+    space_missing: bool = False        # pending, opposed or deleted: no space (NO_SPACE)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ def who(deps: Dependencies, caller: Caller, patient_id: str, *, missing: str = "
         context = deps.contexts.get(patient_id, professional_id)
     except NotFound:
         raise NotFound(missing) from None
+    if context.space_missing:
+        raise space.no_space()
     w = Who(caller, context)
     if caller.actor_type == DELEGATE and (not w.delegation or MESSAGES_SCOPE not in caller.scopes):
         raise PermissionDenied("Votre accès à ce profil ne permet pas la messagerie", reason="DELEGATION_SCOPE")

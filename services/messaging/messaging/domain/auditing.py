@@ -29,9 +29,11 @@ __all__ = ["CREATE", "DELETE", "DOWNLOAD", "LIST", "READ", "UPDATE", "record", "
 GROUP = audit.MESSAGING
 CONVERSATION, MESSAGE, ATTACHMENT, DRAFT = "conversation", "message", "attachment", "draft"
 PHARMACY_VISITS = "pharmacy_visits"
+EXPORT = "subject_data_export"
 LABELS = {CONVERSATION: "Conversation de la messagerie", MESSAGE: "Message de la messagerie",
           ATTACHMENT: "Pièce jointe d'un message", DRAFT: "Brouillon de message",
-          PHARMACY_VISITS: "Pharmacies fréquentées (historique de remboursements)"}
+          PHARMACY_VISITS: "Pharmacies fréquentées (historique de remboursements)",
+          EXPORT: "Export de mes données : messagerie"}
 NOT_FOUND = "not_found"
 
 
