@@ -16,7 +16,8 @@ from devtools.eventually import eventually
 from documents_harness import Stack
 
 documents_harness.SECRETS["exports"] = "exports-client-secret-for-tests-0123456789"
-SOURCES = "documents"
+# "messaging" is served here by notifications, which never exports: a service without ExportSubjectData
+SOURCES = "documents,messaging"
 
 
 @dataclasses.dataclass
@@ -38,7 +39,8 @@ class ExportsStack(Stack):
         settings = self._settings(
             ExportsSettings, "exports", IDENTITY_ADDR=self.address("identity"),
             SERVICE_CLIENT_SECRET=documents_harness.SECRETS["exports"], AUDIT_ADDR=self.address("audit"),
-            DOCUMENTS_ADDR=self.address("documents"), NOTIFICATIONS_ADDR=self.address("notifications"),
+            DOCUMENTS_ADDR=self.address("documents"), MESSAGING_ADDR=self.address("notifications"),
+            NOTIFICATIONS_ADDR=self.address("notifications"),
             EXPORT_SOURCES=SOURCES, EXPORT_TTL_HOURS="48", CLOCK_OFFSET_FILE=str(self.clock_file),
             S3_ENDPOINT=f"127.0.0.1:{self.s3_port}", S3_ACCESS_KEY="test", S3_SECRET_KEY="test",
             S3_BUCKET="mes-exports-archives", S3_REGION="us-east-1", S3_SECURE="false")

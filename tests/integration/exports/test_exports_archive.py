@@ -56,6 +56,7 @@ def test_her_archive_holds_her_documents_byte_for_byte_and_she_is_told_when_it_i
         assert files[entry["file"]] == downloaded
     manifest = json.loads(files["export.json"])
     assert manifest["export_id"] == asked.export_id
+    assert (manifest["services"], manifest["services_without_export"]) == (["documents"], ["messaging"])
     assert {f["path"] for f in manifest["files"]} == {n for n in files if n.startswith("documents/")}
     assert "LISEZMOI.txt" in files
 

@@ -10,7 +10,7 @@ from mes.lifecycle.v1 import lifecycle_pb2_grpc
 from meskit.errors import code_name
 
 from exports.domain.models import Chunk
-from exports.domain.ports import Source, SourceFailed
+from exports.domain.ports import Source, SourceFailed, SourceWithoutExport
 
 FOLDERS = {"identity": "identite/", "documents": "documents/", "messaging": "messagerie/", "agenda": "agenda/",
            "profile": "profil-medical/", "audit": "historique/"}
@@ -27,5 +27,7 @@ def source(name: str, channel: grpc.Channel) -> Source:
                                                 timeout=STREAM_SECONDS):
                 yield Chunk(chunk.path, chunk.content_type, chunk.data)
         except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                raise SourceWithoutExport(name) from None
             raise SourceFailed(f"{name}: {code_name(exc)}") from None
     return Source(name, FOLDERS[name], export)

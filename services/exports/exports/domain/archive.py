@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from exports.domain.models import Export
-from exports.domain.ports import Source, SourceFailed
+from exports.domain.ports import Source, SourceFailed, SourceWithoutExport
 
 READ_ME = """Mon espace santé : l'archive de vos données
 
@@ -39,25 +39,16 @@ def write(target: Path, export: Export, sources: list[Source], now: datetime) ->
     """The archive at `target`; (its size, its SHA-256). Raises SourceFailed."""
     listed: list[dict] = []
     seen: set[str] = set()
+    missing: list[str] = []
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for source in sources:
-            current = None
-            for chunk in source.export(export.patient_id, export.export_id):
-                if current is None or chunk.path != current[0]["path"]:
-                    if current is not None:
-                        _close(current, listed)
-                    path = _checked(chunk.path, source, seen)
-                    entry = {"path": path, "content_type": chunk.content_type or "application/octet-stream",
-                             "service": source.name}
-                    current = (entry, archive.open(zipfile.ZipInfo(path, _stamp(now)), "w", force_zip64=True),
-                               hashlib.sha256(), [0])
-                current[1].write(chunk.data)
-                current[2].update(chunk.data)
-                current[3][0] += len(chunk.data)
-            if current is not None:
-                _close(current, listed)
+            try:
+                _add(archive, source, export, now, seen, listed)
+            except SourceWithoutExport:
+                missing.append(source.name)
         manifest = {"export_id": export.export_id, "patient_id": export.patient_id, "generated_at": now.isoformat(),
-                    "services": [s.name for s in sources], "files": listed}
+                    "services": [s.name for s in sources if s.name not in missing],
+                    "services_without_export": missing, "files": listed}
         archive.writestr(zipfile.ZipInfo("export.json", _stamp(now)),
                          json.dumps(manifest, ensure_ascii=False, indent=2), zipfile.ZIP_DEFLATED)
         archive.writestr(zipfile.ZipInfo("LISEZMOI.txt", _stamp(now)), READ_ME, zipfile.ZIP_DEFLATED)
@@ -68,10 +59,36 @@ def write(target: Path, export: Export, sources: list[Source], now: datetime) ->
     return target.stat().st_size, digest.hexdigest()
 
 
-def _close(current, listed: list[dict]) -> None:
-    entry, handle, digest, size = current
-    handle.close()
-    listed.append({**entry, "size_bytes": size[0], "sha256": digest.hexdigest()})
+class _File:
+    """One file of the archive being written, its digest and size counted on the way."""
+
+    def __init__(self, archive: zipfile.ZipFile, path: str, content_type: str, service: str, now: datetime):
+        self.entry = {"path": path, "content_type": content_type or "application/octet-stream", "service": service}
+        self._handle = archive.open(zipfile.ZipInfo(path, _stamp(now)), "w", force_zip64=True)
+        self._digest, self._size = hashlib.sha256(), 0
+
+    def write(self, data: bytes) -> None:
+        self._handle.write(data)
+        self._digest.update(data)
+        self._size += len(data)
+
+    def close(self) -> dict:
+        self._handle.close()
+        return {**self.entry, "size_bytes": self._size, "sha256": self._digest.hexdigest()}
+
+
+def _add(archive: zipfile.ZipFile, source: Source, export: Export, now: datetime, seen: set[str],
+         listed: list[dict]) -> None:
+    """One service's files, as its chunks arrive: a new path starts a new file."""
+    current: _File | None = None
+    for chunk in source.export(export.patient_id, export.export_id):
+        if current is None or chunk.path != current.entry["path"]:
+            if current is not None:
+                listed.append(current.close())
+            current = _File(archive, _checked(chunk.path, source, seen), chunk.content_type, source.name, now)
+        current.write(chunk.data)
+    if current is not None:
+        listed.append(current.close())
 
 
 def _stamp(now: datetime) -> tuple[int, int, int, int, int, int]:

@@ -47,6 +47,11 @@ class SourceFailed(Exception):
     """A service did not give its part (unreachable, refused, a bad path): the build is retried."""
 
 
+class SourceWithoutExport(Exception):
+    """A service that does not export yet (UNIMPLEMENTED, e.g. during a rolling upgrade): its part is
+    missing, and the archive's export.json says so."""
+
+
 @dataclass(frozen=True)
 class Source:
     """One service's ExportSubjectData: `folder` is where its files go in the archive."""
