@@ -21,6 +21,10 @@ class ExportsSettings(CommonSettings, ObjectStoreSettings):
                                 help="hours an archive can be downloaded; then its bytes are deleted")
     job_interval_seconds: float = env("EXPORT_JOB_INTERVAL_SECONDS", 5.0,
                                       help="seconds between two looks for exports to build or to expire")
+    erasure_interval_seconds: float = env(
+        "ERASURE_INTERVAL_SECONDS", 60.0,
+        help="seconds between two pulls of identity's pending erasures (a deleted space's archives); 0 = none "
+             "(when identity's erasure participants do not list exports)")
     s3_bucket: str = env("S3_BUCKET", "mes-exports")
     exports_dir: str = env("EXPORTS_DIR", "", help="folder of the archives when S3_ENDPOINT is empty")
     clock_offset_file: str = env(

@@ -1,7 +1,7 @@
 """Composition root of exports: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, verifier, objects (an ObjectStore), now (the clock), relay_interval and
-job_interval (seconds)."""
+Overrides (tests): engine, verifier, objects (an ObjectStore), now (the clock), relay_interval,
+job_interval and erasure_interval (seconds)."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +13,7 @@ from meskit import clients, db, objects
 from meskit.audit_client import AuditClient
 from meskit.clock import OffsetClock
 from meskit.config import ConfigError
+from meskit.erasure import erasure_loop
 from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
 from meskit.relay import Dispatcher, outbox_relay
@@ -25,7 +26,7 @@ from exports.adapters.repository import ExportsRepository
 from exports.adapters.tables import outbox
 from exports.api.servicer import ExportsServiceServicer
 from exports.config import ExportsSettings
-from exports.domain import building
+from exports.domain import building, erasure
 from exports.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
@@ -92,8 +93,13 @@ def build(settings: ExportsSettings, **overrides):
     job = Loop("exports-builds", lambda: building.run_pass(deps),
                overrides.get("job_interval", settings.job_interval_seconds),
                more_work=lambda done: done > 0).start()
+    erasures = (erasure_loop(identity, lambda account_id: erasure.erase(deps, account_id),
+                             overrides.get("erasure_interval", settings.erasure_interval_seconds)).start()
+                if settings.erasure_interval_seconds > 0 else None)
 
     def on_stop() -> None:
+        if erasures is not None:
+            erasures.stop()
         job.stop()
         relay.stop()
         for channel in {*channels.values(), notifications_channel, token_channel}:

@@ -90,3 +90,18 @@ class ExportsStack(Stack):
 def unzip(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
+
+
+def erasing_deps(stack: ExportsStack):
+    """exports' erase with its real database and object store (identity's erasure queue pulls it)."""
+    from exports.adapters.repository import ExportsRepository
+    from exports.config import ExportsSettings
+    from exports.domain.ports import Dependencies
+    from meskit import db, objects
+    from exports.wiring import OBJECT_PREFIX
+    settings = stack._settings(ExportsSettings, "exports", AUDIT_ADDR="unused:1", S3_ENDPOINT=f"127.0.0.1:{stack.s3_port}",
+                               S3_ACCESS_KEY="test", S3_SECRET_KEY="test", S3_BUCKET="mes-exports-archives",
+                               S3_REGION="us-east-1", S3_SECURE="false")
+    engine = db.make_engine(stack.urls["exports"])
+    return Dependencies(unit_of_work=db.unit_of_work(engine, ExportsRepository), spaces=None, audit=None, sources=[],
+                        objects=objects.object_store(settings, prefix=OBJECT_PREFIX)), engine

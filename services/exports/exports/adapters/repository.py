@@ -39,7 +39,7 @@ class ExportsRepository:
                                                              exports.c.export_id == export_id)).first()
         return _export(row) if row else None
 
-    def list_exports(self, patient_id: str, limit: int) -> list[Export]:
+    def list_exports(self, patient_id: str, limit: int | None) -> list[Export]:
         rows = self._session.execute(sa.select(exports).where(exports.c.patient_id == patient_id)
                                      .order_by(exports.c.requested_at.desc()).limit(limit))
         return [_export(r) for r in rows]
@@ -81,6 +81,9 @@ class ExportsRepository:
     def mark_expired(self, export_id: str) -> None:
         self._session.execute(exports.update().where(exports.c.export_id == export_id, exports.c.state == READY)
                               .values(state=EXPIRED))
+
+    def delete_exports(self, patient_id: str) -> int:
+        return self._session.execute(exports.delete().where(exports.c.patient_id == patient_id)).rowcount
 
     def add_audit(self, record: AuditRecord) -> None:
         add_audit_record(self._session, outbox, record)

@@ -52,14 +52,21 @@ def build_next(deps: Dependencies) -> int:
         return 1
     ready_at = deps.now()
     expires_at = ready_at + timedelta(hours=deps.ttl_hours)
+    gone = False
     with deps.unit_of_work() as repo:
-        if repo.mark_ready(claimed.export_id, object_key=key, size_bytes=size, sha256=digest, ready_at=ready_at,
-                           expires_at=expires_at):
+        done = repo.mark_ready(claimed.export_id, object_key=key, size_bytes=size, sha256=digest, ready_at=ready_at,
+                               expires_at=expires_at)
+        if done:
             repo.add_notice(events.envelope(
                 events.EXPORT_DISPONIBLE, claimed.patient_id,
                 events.ExportReady(export_id=claimed.export_id, expires_at=expires_at), occurred_at=ready_at,
                 event_id=uuid.uuid5(NOTICE_IDS, claimed.export_id)), once=True)
-    log.info("export ready", extra={"export_id": claimed.export_id, "size_bytes": size})
+        else:
+            gone = repo.get_export(claimed.patient_id, claimed.export_id) is None
+    if gone:     # erased meanwhile (her space was deleted): no bytes left behind
+        deps.objects.delete(key)
+    elif done:
+        log.info("export ready", extra={"export_id": claimed.export_id, "size_bytes": size})
     return 1
 
 
