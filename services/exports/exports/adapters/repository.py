@@ -83,7 +83,9 @@ class ExportsRepository:
                               .values(state=EXPIRED))
 
     def delete_exports(self, patient_id: str) -> int:
-        return self._session.execute(exports.delete().where(exports.c.patient_id == patient_id)).rowcount
+        deleted = self._session.execute(exports.delete().where(exports.c.patient_id == patient_id)
+                                        .returning(exports.c.export_id))
+        return len(deleted.all())
 
     def add_audit(self, record: AuditRecord) -> None:
         add_audit_record(self._session, outbox, record)
