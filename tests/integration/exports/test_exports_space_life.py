@@ -11,6 +11,7 @@ from mes.identity.v1 import identity_pb2 as ipb
 
 import documents_harness
 from documents_harness import PASSWORD, error_reason, nir
+from devtools.eventually import eventually
 from exports_harness import erasing_deps
 
 
@@ -65,3 +66,31 @@ def test_a_deleted_spaces_archives_are_erased_and_a_second_pass_counts_zero(stac
     assert len(stack.archives()) >= 1      # the other person's archive stays
     assert stack.exports.ListExports(epb.ListExportsRequest(patient_id=patient), metadata=stack.patient(patient),
                                      timeout=10).exports == []
+
+
+def test_an_export_left_by_a_crashed_replica_is_built_by_another_once_its_lease_runs_out(stack):
+    from datetime import datetime, timedelta, timezone
+    from exports.domain.building import LEASE
+    patient = stack.new_patient()
+    asked = stack.exports.RequestExport(epb.RequestExportRequest(patient_id=patient), metadata=stack.patient(patient),
+                                        timeout=10)
+    deps, engine = erasing_deps(stack)
+    try:
+        now = datetime.now(timezone.utc)
+        claimed = None
+        while claimed is None or claimed.export_id != asked.export_id:   # a replica leases it (and any older one)
+            with deps.unit_of_work() as repo:                             # then dies without a word
+                claimed = repo.claim_build(now, now + LEASE)
+            assert claimed is not None
+    finally:
+        engine.dispose()
+    stop = stack.start_exports_replica()
+    try:
+        time.sleep(1.5)
+        assert stack._settled(patient, asked.export_id) is None        # still leased: nobody builds it twice
+        stack.move_clock((LEASE + timedelta(minutes=1)).total_seconds())
+        built = eventually(lambda: stack._settled(patient, asked.export_id), timeout=30)
+        assert built.state == epb.EXPORT_STATE_READY
+    finally:
+        stop()
+        stack.move_clock(0)
