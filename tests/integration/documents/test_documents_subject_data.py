@@ -12,6 +12,7 @@ from mes.documents.v1 import documents_pb2 as pb
 from mes.lifecycle.v1 import lifecycle_pb2 as lpb
 from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
+from devtools.eventually import eventually
 from documents_harness import error_reason
 from documents_samples import TEXT, png
 from meskit import db
@@ -102,8 +103,11 @@ def test_the_erasure_leaves_none_of_her_bytes_nor_rows_and_counts_zero_when_call
     keys = {d.document_id: stack.object_key(d.document_id) for d in (*mine, theirs)}
     deps, engine = erasing_deps(stack)
     try:
-        assert subject_data.erase(deps, patient) == {"documents": 2, "folders": 1, "objects": 2}
-        assert subject_data.erase(deps, patient) == {"documents": 0, "folders": 0, "objects": 0}
+        eventually(lambda: stack.pending_outbox() == 0, timeout=20)     # her deposits' records relayed
+        erased = subject_data.erase(deps, patient)
+        assert (erased["documents"], erased["folders"], erased["objects"]) == (2, 1, 2)
+        assert erased["outbox_events"] >= 2
+        assert subject_data.erase(deps, patient) == {"documents": 0, "folders": 0, "objects": 0, "outbox_events": 0}
     finally:
         engine.dispose()
 

@@ -87,7 +87,8 @@ def _bytes(deps: Dependencies, key: str) -> Iterator[bytes]:
 
 
 def erase(deps: Dependencies, account_id: str) -> dict[str, int]:
-    """Every byte and row of her documents, and her folders; idempotent. Each file goes before its row."""
+    """Every byte and row of her documents, her folders and her relayed events; idempotent. Each file
+    goes before its row. Events not yet relayed stay until they are (audit keeps its records)."""
     with deps.unit_of_work() as repo:
         found = repo.list_documents(account_id)
     for d in found:
@@ -97,6 +98,8 @@ def erase(deps: Dependencies, account_id: str) -> dict[str, int]:
     with deps.unit_of_work() as repo:
         folders = len(repo.list_folders(account_id))
         left = repo.delete_patient_documents(account_id)    # deposited meanwhile: none once the space is deleted
+        events = repo.delete_published_events(account_id)
     for key in left:
         deps.objects.delete(key)
-    return {"documents": len(found) + len(left), "folders": folders, "objects": len(found) + len(left)}
+    return {"documents": len(found) + len(left), "folders": folders, "objects": len(found) + len(left),
+            "outbox_events": events}

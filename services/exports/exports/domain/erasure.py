@@ -1,5 +1,5 @@
 """A deleted space's archives (pulled from identity with meskit.erasure): each archive's bytes, then
-its row; idempotent (what is gone counts zero)."""
+the rows and her relayed events; idempotent (what is gone counts zero)."""
 from __future__ import annotations
 
 from exports.domain.models import READY
@@ -16,4 +16,5 @@ def erase(deps: Dependencies, account_id: str) -> dict[str, int]:
             objects += 1
     with deps.unit_of_work() as repo:
         erased = repo.delete_exports(account_id)
-    return {"exports": erased, "objects": objects}
+        events = repo.delete_published_events(account_id)
+    return {"exports": erased, "objects": objects, "outbox_events": events}
