@@ -1,18 +1,20 @@
 """The holder's side: ask for an export, follow it, download it (each audited as it happens)."""
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 
 from meskit import audit
 from meskit.audit import AuditRecord
 from meskit.auth import Caller
-from meskit.errors import FailedPrecondition, NotFound, require_ids
+from meskit.errors import FailedPrecondition, NotFound, Unavailable, require_ids
 
 from exports.domain.access import holder_space
 from exports.domain.models import EXPIRED, FAILED, RUNNING, Export
 from exports.domain.ports import Dependencies
 
+log = logging.getLogger("exports")
 EXPORT, RESOURCE = "EXPORT", "export"
 LISTED = 20
 NO_SUCH_EXPORT = "Export introuvable"
@@ -66,7 +68,12 @@ def download(deps: Dependencies, caller: Caller, patient_id: str, export_id: str
         raise FailedPrecondition("Ce lien de téléchargement a expiré : demandez un nouvel export",
                                  reason="EXPORT_EXPIRED")
     deps.audit.append(_record(caller, found, audit.DOWNLOAD, now))
-    return found, deps.objects.stream(found.object_key)
+    try:
+        return found, deps.objects.stream(found.object_key)
+    except Exception as exc:
+        log.error("object store read failed", extra={"export_id": export_id, "error": type(exc).__name__})
+        raise Unavailable("Stockage des exports indisponible, réessayez plus tard",
+                          reason="STORAGE_UNAVAILABLE") from None
 
 
 def expire(deps: Dependencies, e: Export) -> None:
