@@ -76,6 +76,7 @@ class LocalPlatform:
         self.log_dir = self.var_dir / "logs"
         self.documents_dir = self.var_dir / "documents"
         self.messaging_dir = self.var_dir / "messaging"
+        self.exports_dir = self.var_dir / "exports"
         self.letters_dir = self.var_dir / "letters"
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
         self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
@@ -239,6 +240,7 @@ class LocalPlatform:
                 "AUDIT_SIGNING_KEY_FILE": str(self.audit_key_file),
                 "VAPID_PRIVATE_KEY_FILE": str(self.vapid_key_file),
                 "DOCUMENTS_DIR": str(self.documents_dir), "MESSAGING_DIR": str(self.messaging_dir),
+                "EXPORTS_DIR": str(self.exports_dir),
                 "LETTERS_DIR": str(self.letters_dir)}
 
     def _service_env(self, service: str) -> dict[str, str]:

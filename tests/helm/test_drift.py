@@ -164,8 +164,9 @@ def test_the_chart_lists_exactly_the_services_of_the_folders():
 def test_print_files_attachments_and_documents_go_to_buckets_of_their_own(scenario):
     _, configmaps, deployments, _, _ = scenario
     buckets = {service: container_env(deployments[service], configmaps)["S3_BUCKET"]["value"]
-               for service in ("documents", "notifications", "messaging")}
-    assert buckets == {"documents": "mes-documents", "notifications": "mes-letters", "messaging": "mes-messaging"}
+               for service in ("documents", "notifications", "messaging", "exports")}
+    assert buckets == {"documents": "mes-documents", "notifications": "mes-letters", "messaging": "mes-messaging",
+                       "exports": "mes-exports"}
 
 
 def test_messaging_is_told_where_the_services_it_calls_are(scenario):

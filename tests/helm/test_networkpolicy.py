@@ -142,17 +142,23 @@ class TestReachability:
         assert "identity" in calls["documents"] & calls["messaging"] & calls["agenda"] & calls["notifications"]
         assert not any("gateway" in c for c in calls.values()), "nothing inside calls the gateway"
 
-    def test_messaging_calls_what_its_messages_need_and_only_the_gateway_calls_it(self):
+    def test_messaging_calls_what_its_messages_need_and_only_the_gateway_and_exports_call_it(self):
         calls = declared_calls()
         assert calls["messaging"] == {"identity", "documents", "audit", "notifications"}, \
             "access contexts, saving attachments into documents, the reads' records, the patient's notices"
-        assert {src for src, callees in calls.items() if "messaging" in callees} == {"gateway"}
+        assert {src for src, callees in calls.items() if "messaging" in callees} == {"gateway", "exports"}
 
-    def test_agenda_calls_what_its_calendar_needs_and_only_the_gateway_calls_it(self):
+    def test_agenda_calls_what_its_calendar_needs_and_only_the_gateway_and_exports_call_it(self):
         calls = declared_calls()
         assert calls["agenda"] == {"identity", "audit", "notifications"}, \
             "access contexts, a delegate's records, the reminders' notices"
-        assert {src for src, callees in calls.items() if "agenda" in callees} == {"gateway"}
+        assert {src for src, callees in calls.items() if "agenda" in callees} == {"gateway", "exports"}
+
+    def test_exports_calls_every_holder_of_her_data_and_only_the_gateway_calls_it(self):
+        calls = declared_calls()
+        assert calls["exports"] == {"identity", "documents", "messaging", "agenda", "profile", "audit",
+                                    "notifications"}, "each service's ExportSubjectData, the records, the notice"
+        assert {src for src, callees in calls.items() if "exports" in callees} == {"gateway"}
 
     def test_no_other_pod_reaches_a_service(self, cluster):
         policies, pods, r = cluster

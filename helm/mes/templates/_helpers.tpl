@@ -164,7 +164,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with $v.s3.region -}}
 {{- $_ := set $env "S3_REGION" . -}}
 {{- end -}}
-{{- $buckets := dict "notifications" $v.s3.lettersBucket "messaging" $v.s3.messagingBucket -}}
+{{- $buckets := dict "notifications" $v.s3.lettersBucket "messaging" $v.s3.messagingBucket "exports" $v.s3.exportsBucket -}}
 {{- $_ := set $env "S3_BUCKET" (get $buckets $svc.name | default $v.s3.bucket) -}}
 {{- end -}}
 {{- if has "smtp" ($svc.uses | default list) -}}

@@ -18,3 +18,6 @@ class DocumentsSettings(CommonSettings, ObjectStoreSettings):
     attestations_interval_seconds: float = env(
         "ATTESTATIONS_INTERVAL_SECONDS", 30.0,
         help="seconds between two collections of identity's caregiving attestations (saved in the documents)")
+    erasure_interval_seconds: float = env(
+        "ERASURE_INTERVAL_SECONDS", 60.0,
+        help="seconds between two pulls of identity's pending erasures (deleted spaces: bytes and rows erased)")

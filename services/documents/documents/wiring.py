@@ -2,7 +2,8 @@
 
 Overrides (tests): engine, verifier, objects (an ObjectStore), matrix (a parsed Matrix), relay_interval
 (seconds), now, embargo_interval (seconds between automatic lift passes), attestations_interval (seconds
-between collections of identity's caregiving attestations; ATTESTATIONS_INTERVAL_SECONDS otherwise).
+between collections of identity's caregiving attestations; ATTESTATIONS_INTERVAL_SECONDS otherwise),
+erasure_interval (seconds between two pulls of identity's pending erasures; ERASURE_INTERVAL_SECONDS otherwise).
 """
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import logging
 from pathlib import Path
 
 from mes.documents.v1 import documents_pb2_grpc
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db, objects
+from meskit.erasure import erasure_loop
 from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
@@ -26,8 +29,9 @@ from documents.adapters.relay import dispatcher
 from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
 from documents.api.servicer import DocumentsServicer
+from documents.api.subject_data_servicer import SubjectDataServicer
 from documents.config import DocumentsSettings
-from documents.domain import attestations, embargo
+from documents.domain import attestations, embargo, subject_data
 from documents.domain.access import Matrix, MatrixError
 from documents.domain.ports import Dependencies, utc_now
 
@@ -81,7 +85,9 @@ def build(settings: DocumentsSettings, **overrides):
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(documents_pb2_grpc.add_DocumentsServiceServicer_to_server,
-                                                       DocumentsServicer(deps), "mes.documents.v1.DocumentsService")])
+                                                       DocumentsServicer(deps), "mes.documents.v1.DocumentsService"),
+                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                                       SubjectDataServicer(deps), "mes.lifecycle.v1.SubjectDataService")])
     relay = outbox_relay(engine, outbox, dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
@@ -93,8 +99,11 @@ def build(settings: DocumentsSettings, **overrides):
     collections = Loop("documents-attestations", lambda: attestations.collect(deps, source),
                        overrides.get("attestations_interval", settings.attestations_interval_seconds),
                        more_work=lambda collected: collected >= attestations.BATCH).start()
+    erasures = erasure_loop(identity, lambda account_id: subject_data.erase(deps, account_id),
+                            overrides.get("erasure_interval", settings.erasure_interval_seconds)).start()
 
     def on_stop() -> None:
+        erasures.stop()
         collections.stop()
         lifts.stop()
         relay.stop()

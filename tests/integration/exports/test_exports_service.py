@@ -22,7 +22,10 @@ def test_it_migrates_starts_and_answers_health(new_database, tmp_path):
     port_file = tmp_path / "port"
     env = {**os.environ, "PYTHONPATH": python_path("exports"), "SERVICE_NAME": "exports",
            "DATABASE_URL": new_database("exports"), "JWKS_FILE": str(tmp_path / "jwks.json"),
-           "METRICS_PORT": "-1", "PORT_FILE": str(port_file)}
+           "METRICS_PORT": "-1", "PORT_FILE": str(port_file), "IDENTITY_ADDR": "127.0.0.1:1",
+           "AUDIT_ADDR": "127.0.0.1:1", "DOCUMENTS_ADDR": "127.0.0.1:1", "EXPORT_SOURCES": "documents",
+           "SERVICE_CLIENT_SECRET": "exports-client-secret-for-tests-0123456789",
+           "EXPORTS_DIR": str(tmp_path / "archives")}
     migrate = subprocess.run([sys.executable, "-m", "exports", "migrate"], cwd=ROOT, env=env,
                              capture_output=True, text=True)
     assert migrate.returncode == 0, migrate.stderr

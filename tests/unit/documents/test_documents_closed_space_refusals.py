@@ -39,3 +39,16 @@ def test_who_is_told_the_space_is_closed(name):
 def test_the_answer_names_the_reason_in_french():
     error = reach.closed_error()
     assert (error.code, error.reason, error.message) == ("FAILED_PRECONDITION", "PROFILE_CLOSED", "Profil clôturé")
+
+
+@pytest.mark.parametrize("name", list(CALLERS))
+def test_who_is_told_the_person_has_no_space(name):
+    """Pending (opt-out feed), opposed or deleted (identity's patient_status): NO_SPACE, even if closed once."""
+    caller, told = CALLERS[name]
+    context = AccessContext(settings=PatientSettings(patient_id="pat"), space_closed=True, space_absent=True)
+    decision = reach.closed_decision(Who(caller, context, actor_for(caller, context), MATRIX))
+    assert (decision == reach.ABSENT) is told
+    if told:
+        error = reach.closed_error(decision)
+        assert (error.code, error.reason, error.message) == (
+            "FAILED_PRECONDITION", "NO_SPACE", "Ce patient n'a pas de profil Mon espace santé")

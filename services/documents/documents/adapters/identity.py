@@ -14,6 +14,9 @@ from documents.domain.access import PatientSettings
 from documents.domain.actors import AccessContext, PatientIdentity, ProfessionalRecord
 from documents.domain.ports import PendingAttestation
 
+ABSENT_STATES = frozenset({pb.ACCOUNT_STATUS_PENDING, pb.ACCOUNT_STATUS_OPPOSED, pb.ACCOUNT_STATUS_DELETED})
+CLOSED_STATES = frozenset({pb.ACCOUNT_STATUS_CLOSED, pb.ACCOUNT_STATUS_SUSPENDED})
+
 
 def context_from_pb(reply: pb.AccessContext) -> AccessContext:
     s = reply.settings
@@ -43,7 +46,8 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
                                               if g.notification_address),
         patient_identity=PatientIdentity(family_name=reply.patient_family_name, given_name=reply.patient_given_name,
                                          birth_date=reply.patient_birth_date) if reply.patient_birth_date else None,
-        space_closed=reply.patient_space_closed)
+        space_closed=reply.patient_space_closed or reply.patient_status in CLOSED_STATES,
+        space_absent=reply.patient_status in ABSENT_STATES)
 
 
 class IdentityAccessContexts(AccessContextSource):

@@ -132,6 +132,13 @@ class DocumentsRepository:
         self._session.execute(folders.delete().where(folders.c.folder_id == folder_id))
 
     # ---- outbox ----
+    def delete_published_events(self, patient_id: str) -> int:
+        """Her events already relayed (audit records, notices): kept for nothing once her space is deleted."""
+        deleted = self._session.execute(outbox.delete().where(outbox.c.aggregate_id == patient_id,
+                                                              outbox.c.published_at.is_not(None))
+                                        .returning(outbox.c.event_id))
+        return len(deleted.all())
+
     def add_audit(self, record: AuditRecord) -> None:
         add_audit_record(self._session, outbox, record)
 

@@ -47,6 +47,7 @@ class AccessContext:
     patient_identity: PatientIdentity | None = None   # checked against what a break-glass request types
     delegate_display_names: Mapping[str, str] = field(default_factory=dict)   # legal representatives' and caregivers'
     space_closed: bool = False                        # the space is closed (archived): nobody reads or changes it
+    space_absent: bool = False                        # no space: pending (opt-out feed), opposed or deleted
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -50,8 +50,9 @@ def check_access(deps: Dependencies, caller: Caller, patient_id: str, document_i
     if document_id:
         with deps.unit_of_work() as repo:
             document = get_or_404(repo, patient_id, document_id)
-    if reach.closed_decision(w) is not None:
-        decision = reach.CLOSED
+    closed = reach.closed_decision(w)
+    if closed is not None:
+        decision = closed
     elif operation == DEPOSIT:
         decision = permissions.deposit_decision(actor, settings)
     elif document is None:

@@ -23,8 +23,9 @@ MAX_FOLDERS = 200
 def _holder(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
     require_ids(patient_id=patient_id)
     w = who(deps, caller, patient_id)
-    if reach.closed_decision(w) is not None:    # folders are organisation, not audited
-        raise reach.closed_error()
+    closed = reach.closed_decision(w)
+    if closed is not None:    # folders are organisation, not audited
+        raise reach.closed_error(closed)
     decision = holder_decision(w.actor, w.context.settings)
     if not decision.allowed:
         raise denied(decision, "Seul le titulaire du profil (ou la personne qui agit pour lui) gère ses dossiers")

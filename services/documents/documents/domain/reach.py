@@ -73,37 +73,46 @@ def naming(record: AuditRecord, document_id: str) -> AuditRecord:
 
 
 # ---- a closed space (DOMAIN §4.4): archived, nobody reads, lists, deposits or changes anything ----
+# ---- and a person without a space (pending, opposed, deleted): there is nothing to read or write ----
 PROFILE_CLOSED = "profile_closed"
 CLOSED = Decision(False, PROFILE_CLOSED, "the space is closed (archived)")
 CLOSED_MESSAGE = "Profil clôturé"
+NO_SPACE = "no_space"
+ABSENT = Decision(False, NO_SPACE, "the person has no space (pending, opposed or deleted)")
+NO_SPACE_MESSAGE = "Ce patient n'a pas de profil Mon espace santé"
+MESSAGES = {PROFILE_CLOSED: CLOSED_MESSAGE, NO_SPACE: NO_SPACE_MESSAGE}
 
 
 def closed_decision(w: Who) -> Decision | None:
-    """The refusal of a closed space, for the patient, her (former) delegates and professionals; the
-    same for every document id. A patient or delegate of another space keeps the answer she gets for
-    any other space (nothing tells her this one closed); services (the attestations) are not refused."""
+    """The refusal of a closed space, or of a person without a space, for the patient, her (former)
+    delegates and professionals; the same for every document id. A patient or delegate of another
+    space keeps the answer she gets for any other space (nothing tells her this one closed); services
+    (the attestations) are not refused."""
     caller = w.caller
-    if not w.context.space_closed or caller.actor_type not in (PATIENT, DELEGATE, PROFESSIONAL):
+    refused = ABSENT if w.context.space_absent else CLOSED if w.context.space_closed else None
+    if refused is None or caller.actor_type not in (PATIENT, DELEGATE, PROFESSIONAL):
         return None
     if (caller.actor_type == PATIENT and caller.subject != w.patient_id) or (
             caller.actor_type == DELEGATE and caller.on_behalf_of != w.patient_id):
         return None
-    return CLOSED
+    return refused
 
 
 def refuse_if_closed(deps: Dependencies, w: Who, *, action: str, now: datetime, read: bool) -> None:
     """FAILED_PRECONDITION PROFILE_CLOSED on a closed space, audited like any refusal: a read's record
     appended at once (fail closed), a change's written to the outbox in its own transaction."""
-    if closed_decision(w) is None:
+    decision = closed_decision(w)
+    if decision is None:
         return
-    record = auditing.record(w, action=action, decision=CLOSED, now=now)
+    record = auditing.record(w, action=action, decision=decision, now=now)
     if read:
         deps.audit.append(record)
     else:
         with deps.unit_of_work() as repo:
             repo.add_audit(record)
-    raise closed_error()
+    raise closed_error(decision)
 
 
-def closed_error() -> FailedPrecondition:
-    return FailedPrecondition(CLOSED_MESSAGE, reason=PROFILE_CLOSED.upper())
+def closed_error(decision: Decision = CLOSED) -> FailedPrecondition:
+    """FAILED_PRECONDITION PROFILE_CLOSED "Profil clôturé", or NO_SPACE for a person without a space."""
+    return FailedPrecondition(MESSAGES[decision.rule], reason=decision.rule.upper())

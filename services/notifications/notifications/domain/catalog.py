@@ -154,7 +154,7 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
        mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
     _n("EXPORT_DISPONIBLE", "Vos données sont prêtes",
        "L'archive des données du profil de {profile} est prête : téléchargez-la depuis Mon espace santé.",
-       mandatory=True, postal=False, producers=frozenset({"documents"}), holder_only=True),
+       mandatory=True, postal=False, producers=frozenset({"exports"}), holder_only=True),
     # Facts only: what notifications knows of a person changes; nobody is told
     *[_n(t, "", "", facts_only=True, bell=False, push=False, email=False, postal=False, producers=IDENTITY)
       for t in ("ACCOUNT_ACTIVATED", "CONTACT_CHANGED", "PROFILE_LINKS_CHANGED", "ACCOUNT_CLOSED")],
