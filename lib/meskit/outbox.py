@@ -84,6 +84,14 @@ def add_resource_visibility(session: Session, table: sa.Table, visibility: Resou
     return add_event(session, table, RESOURCE_VISIBILITY, visibility.patient_id, visibility.to_payload())
 
 
+def delete_relayed(session: Session, table: sa.Table, aggregate_id: str) -> int:
+    """A deleted space's events already relayed (audit records, notices): kept for nothing now; how many.
+    Those not relayed yet stay, so that nothing owed to audit or notifications is lost."""
+    deleted = session.execute(table.delete().where(table.c.aggregate_id == aggregate_id,
+                                                   table.c.published_at.is_not(None)).returning(table.c.event_id))
+    return len(deleted.all())
+
+
 def _insert(session: Session, table: sa.Table, row: dict, *, once: bool) -> bool:
     statement = insert(table).values(**row)
     if once:

@@ -19,7 +19,8 @@ from meskit import events
 from meskit.audit import AUDIT_RECORD, RESOURCE_VISIBILITY
 from meskit.relay import AUDIT, AUDIT_VISIBILITY, NOTIFICATIONS, ROUTED
 
-WRITERS = {"add_envelope", "add_audit_record", "add_resource_visibility"}
+WRITERS = {"add_envelope", "add_audit_record", "add_resource_visibility",
+           "delete_relayed"}    # writes nothing: a deleted space's relayed rows go
 RELAY = "outbox_relay"
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from meskit.audit import AuditRecord, ResourceVisibility
 from meskit.events import Envelope
-from meskit.outbox import add_audit_record, add_envelope, add_resource_visibility
+from meskit.outbox import add_audit_record, add_envelope, add_resource_visibility, delete_relayed
 
 from documents.adapters.tables import documents, folders, outbox
 from documents.domain.errors import DuplicateUpload
@@ -133,11 +133,7 @@ class DocumentsRepository:
 
     # ---- outbox ----
     def delete_published_events(self, patient_id: str) -> int:
-        """Her events already relayed (audit records, notices): kept for nothing once her space is deleted."""
-        deleted = self._session.execute(outbox.delete().where(outbox.c.aggregate_id == patient_id,
-                                                              outbox.c.published_at.is_not(None))
-                                        .returning(outbox.c.event_id))
-        return len(deleted.all())
+        return delete_relayed(self._session, outbox, patient_id)
 
     def add_audit(self, record: AuditRecord) -> None:
         add_audit_record(self._session, outbox, record)

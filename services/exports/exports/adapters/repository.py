@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
-from meskit.outbox import add_audit_record, add_envelope
+from meskit.outbox import add_audit_record, add_envelope, delete_relayed
 
 from exports.adapters.tables import exports, outbox
 from exports.domain.models import EXPIRED, FAILED, READY, RUNNING, Export
@@ -88,11 +88,7 @@ class ExportsRepository:
         return len(deleted.all())
 
     def delete_published_events(self, patient_id: str) -> int:
-        """Her events already relayed (audit records, notices)."""
-        deleted = self._session.execute(outbox.delete().where(outbox.c.aggregate_id == patient_id,
-                                                              outbox.c.published_at.is_not(None))
-                                        .returning(outbox.c.event_id))
-        return len(deleted.all())
+        return delete_relayed(self._session, outbox, patient_id)
 
     def add_audit(self, record: AuditRecord) -> None:
         add_audit_record(self._session, outbox, record)
