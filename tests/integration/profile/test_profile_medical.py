@@ -131,7 +131,7 @@ def test_professionals_read_vaccinations_and_entourage_only_and_are_recorded(pst
     refused = _refused(lambda: s.profile.GetProfile(pb.GetProfileRequest(patient_id=p),
                                                     metadata=s.professional(stranger), timeout=10))
     assert error_reason(refused) == "NOT_IN_CARE_TEAM"
-    eventually(lambda: [r for r in s.records(p) if r.actor_id == gp.professional_id
+    eventually(lambda: [r for r in s.records(p) if r.actor.id == gp.professional_id
                         and r.resource_type == "medical_profile"] or None, timeout=10)
 
 

@@ -68,7 +68,9 @@ class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
         return pb.DeleteMeasurementResponse()
 
     def GenerateSynthesis(self, request, context):
-        saved = synthesis.generate(self._deps, current_caller(), request.patient_id, convert.sections(request.sections),
+        authorization = dict(context.invocation_metadata()).get("authorization", "")
+        saved = synthesis.generate(self._deps, current_caller(), authorization, request.patient_id,
+                                   convert.sections(request.sections),
                                    request.visible if request.HasField("visible") else None)
         return pb.Synthesis(document_id=saved.document_id, title=saved.title, masked=saved.masked)
 

@@ -56,13 +56,16 @@ class SynthesisDeposit:
     patient_id: str
     author_display_name: str
     title: str
-    masked: bool | None
     upload_id: str
+    mask: bool = False           # she asked for it masked (a service can mask, never unmask)
 
 
 class DocumentStore(Protocol):
-    """documents' UploadDocument; returns the document id; its refusals come back as meskit.errors."""
-    def deposit_synthesis(self, deposit: SynthesisDeposit, pdf: bytes) -> str: ...
+    """documents' API; its refusals come back as meskit.errors."""
+    def deposit_synthesis(self, deposit: SynthesisDeposit, pdf: bytes) -> tuple[str, bool]:
+        """(document id, masked): masked as her default for new documents says."""
+    def unmask(self, authorization: str, patient_id: str, document_id: str) -> None:
+        """As the caller of `authorization` (only the holder unmasks)."""
 
 
 def utc_now() -> datetime:

@@ -20,7 +20,8 @@ class Saved:
     masked: bool
 
 
-def generate(deps: Dependencies, caller: Caller, patient_id: str, sections: list[str], visible: bool | None) -> Saved:
+def generate(deps: Dependencies, caller: Caller, authorization: str, patient_id: str, sections: list[str],
+             visible: bool | None) -> Saved:
     w = who(deps, caller, patient_id)
     w.require_holder_side()
     if visible is None and w.context.mask_new_documents_by_default:
@@ -30,11 +31,13 @@ def generate(deps: Dependencies, caller: Caller, patient_id: str, sections: list
     now = deps.now()
     view = profile.collect(deps, w.patient_id)
     pdf = rendering.synthesis_pdf(view, chosen, w.context.patient_display_name, now)
-    masked = w.context.mask_new_documents_by_default if visible is None else not visible
     title = f"{rendering.TITLE} du {rendering.french_date(now.astimezone(rendering.PARIS).date())}"
-    document_id = deps.documents.deposit_synthesis(SynthesisDeposit(
+    document_id, masked = deps.documents.deposit_synthesis(SynthesisDeposit(
         patient_id=w.patient_id, author_display_name=w.context.patient_display_name, title=title,
-        masked=None if visible is None else masked, upload_id=str(uuid.uuid4())), pdf)
+        upload_id=str(uuid.uuid4()), mask=visible is False), pdf)
+    if masked and visible:
+        deps.documents.unmask(authorization, w.patient_id, document_id)
+        masked = False
     with deps.unit_of_work() as repo:
         auditing.change(w, repo, action=auditing.CREATE, resource_type=auditing.SYNTHESIS, resource_id=document_id,
                         now=now)
