@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -52,6 +53,11 @@ def _measurement(row) -> m.Measurement:
                          comment=row.comment, context=row.context, number_of_days=row.number_of_days,
                          author_type=row.author_type, author_id=row.author_id, created_at=row.created_at,
                          derived_from=tuple(row.derived_from))
+
+
+def _count(result: Any) -> int:
+    """Rows a DELETE removed (a CursorResult's rowcount)."""
+    return int(result.rowcount)
 
 
 class ProfileRepository:
@@ -162,18 +168,17 @@ class ProfileRepository:
         return _measurement(row) if row else None
 
     def delete_measurement(self, patient_id: str, measurement_id: str) -> int:
-        derived = self._s.execute(measurements.delete().where(
-            measurements.c.patient_id == patient_id,
-            measurements.c.derived_from.contains([measurement_id]))).rowcount
-        return derived + self._s.execute(measurements.delete().where(
-            measurements.c.patient_id == patient_id, measurements.c.measurement_id == measurement_id)).rowcount
+        derived = _count(self._s.execute(measurements.delete().where(
+            measurements.c.patient_id == patient_id, measurements.c.derived_from.contains([measurement_id]))))
+        return derived + _count(self._s.execute(measurements.delete().where(
+            measurements.c.patient_id == patient_id, measurements.c.measurement_id == measurement_id)))
 
     # ---- a person as a whole ----
     def erase(self, patient_id: str) -> dict[str, int]:
-        counts = {}
+        counts: dict[str, int] = {}
         for kind, table in (("profile_entries", entries), ("not_concerned_declarations", declarations),
                             ("measurements", measurements), ("profiles", profiles)):
-            counts[kind] = self._s.execute(table.delete().where(table.c.patient_id == patient_id)).rowcount
+            counts[kind] = _count(self._s.execute(table.delete().where(table.c.patient_id == patient_id)))
         return counts
 
     # ---- outbox ----

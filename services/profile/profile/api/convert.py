@@ -1,6 +1,8 @@
 """proto <-> domain for the profile."""
 from __future__ import annotations
 
+from typing import Any, cast
+
 from mes.profile.v1 import profile_pb2 as pb
 
 from meskit.errors import InvalidArgument
@@ -12,10 +14,12 @@ PREFIX = "SECTION_"
 
 
 def section_name(value: int) -> str:
-    return pb.Section.Name(value).removeprefix(PREFIX) if value in pb.Section.values() and value else ""
+    if not value or value not in pb.Section.values():
+        return ""
+    return pb.Section.Name(cast(pb.Section.ValueType, value)).removeprefix(PREFIX)
 
 
-def section_value(name: str) -> int:
+def section_value(name: str) -> pb.Section.ValueType:
     return pb.Section.Value(PREFIX + name)
 
 
@@ -43,7 +47,7 @@ def entry_fields(e: pb.Entry) -> dict:
 
 
 def entry(e: m.Entry) -> pb.Entry:
-    fields = {}
+    fields: dict[str, Any] = {}
     for name, value in e.fields.items():
         if name in m.DATE_FIELDS:
             fields[name] = pb.PartialDate(year=value.year, month=value.month, day=value.day) if value else None
@@ -65,7 +69,7 @@ def declaration(section: str, d: m.Declaration | None) -> pb.SectionState:
 def blood_group(f: m.Facts) -> pb.BloodGroup:
     out = pb.BloodGroup(value=f.blood_group, author_type=f.blood_group_author_type, author_id=f.blood_group_author_id)
     if f.blood_group_updated_at:
-        out.updated_at.CopyFrom(timestamp(f.blood_group_updated_at))
+        out.updated_at.FromDatetime(f.blood_group_updated_at)
     return out
 
 
@@ -73,7 +77,7 @@ def wishes(f: m.Facts) -> pb.Wishes:
     out = pb.Wishes(advance_directives=f.advance_directives,
                     informed_about_organ_donation=f.informed_about_organ_donation)
     if f.wishes_updated_at:
-        out.updated_at.CopyFrom(timestamp(f.wishes_updated_at))
+        out.updated_at.FromDatetime(f.wishes_updated_at)
     return out
 
 

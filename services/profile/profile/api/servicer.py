@@ -9,6 +9,7 @@ from mes.profile.v1 import profile_pb2 as pb
 from mes.profile.v1 import profile_pb2_grpc
 
 from meskit.auth import current_caller
+from meskit.errors import Unimplemented
 
 from profile.api import convert
 from profile.domain import measurements, profile, subject, synthesis
@@ -79,6 +80,9 @@ class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
     """ExportSubjectData only: the profile pulls its erasures from identity (meskit.erasure)."""
     def __init__(self, deps: Dependencies):
         self._deps = deps
+
+    def EraseSubjectData(self, request, context):
+        raise Unimplemented("Le profil médical reçoit ses effacements d'identity (ListPendingErasures)")
 
     def ExportSubjectData(self, request, context):
         for path, content_type, data in subject.export(self._deps, current_caller(), request.account_id):
