@@ -28,7 +28,7 @@ def platform(tmp_path_factory):
                             "REMINDER_INTERVAL_SECONDS": "1"}}
     with LocalPlatform(var_dir, extra_env=extra_env) as running:
         running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
-                            running.address("messaging"))
+                            running.address("messaging"), running.address("profile"))
         yield running
 
 
