@@ -17,6 +17,7 @@ from mes.profile.v1 import profile_pb2 as pb
 from pypdf import PdfReader
 
 from meskit import db
+from meskit.auth import DELEGATE, Caller
 from profile.adapters.repository import ProfileRepository
 from profile.domain import subject
 
@@ -198,3 +199,47 @@ def test_export_then_erase(pstack):
     assert sum(erase().values()) == 0
     after = s.profile.GetProfile(pb.GetProfileRequest(patient_id=p), metadata=s.patient(p), timeout=10)
     assert not after.entries and not after.latest_measurements
+
+
+def test_a_delegate_reads_within_her_scope_and_each_read_is_in_the_history(pstack):
+    s = pstack
+    parent = s.new_patient()
+    child = s.new_patient(age=8, legal_representative=parent)
+    _add(s, child, section=pb.SECTION_ALLERGIES, name="Œuf")
+    as_parent = s.token(Caller(DELEGATE, parent, on_behalf_of=child, scopes=("health_data",)))
+    seen = s.profile.GetProfile(pb.GetProfileRequest(patient_id="me"), metadata=as_parent, timeout=10)
+    assert [e.name for e in seen.entries] == ["Œuf"]
+    added = s.profile.AddEntry(pb.AddEntryRequest(patient_id=child, entry=pb.Entry(
+        section=pb.SECTION_VACCINATIONS, name="ROR", start=pb.PartialDate(year=2020), vaccination_type="BOOSTER")),
+        metadata=as_parent, timeout=10)
+    assert added.author_type == "DELEGATE" and not added.confirmed_by_professional
+
+    def recorded():
+        mine = [r for r in s.records(child) if r.actor.id == parent]
+        return mine if {r.resource_type for r in mine} >= {"medical_profile", "medical_profile_entry"} else None
+    eventually(recorded, timeout=10)
+
+    no_scope = s.token(Caller(DELEGATE, parent, on_behalf_of=child, scopes=()))
+    refused = _refused(lambda: s.profile.GetProfile(pb.GetProfileRequest(patient_id=child), metadata=no_scope,
+                                                    timeout=10))
+    assert error_reason(refused) == "DELEGATION_SCOPE"
+    stranger = s.token(Caller(DELEGATE, s.new_patient(), on_behalf_of=child, scopes=("health_data",)))
+    refused = _refused(lambda: s.profile.GetProfile(pb.GetProfileRequest(patient_id=child), metadata=stranger,
+                                                    timeout=10))
+    assert error_reason(refused) == "DELEGATION_NOT_IN_FORCE"
+    other = _refused(lambda: s.profile.GetProfile(pb.GetProfileRequest(patient_id=child),
+                                                  metadata=s.patient(parent), timeout=10))
+    assert error_reason(other) == "PROFILE_ACCESS"
+
+
+def test_a_closed_space_is_read_by_nobody(pstack):
+    s = pstack
+    p = s.new_activated_patient()
+    gp = s.new_professional()
+    s.add_to_care_team(p, gp)
+    _add(s, p, section=pb.SECTION_ALLERGIES, name="Iode")
+    s.close_space(p)
+    for metadata in (s.patient(p), s.professional(gp)):
+        closed = _refused(lambda: s.profile.GetProfile(pb.GetProfileRequest(patient_id=p), metadata=metadata,
+                                                       timeout=10))
+        assert closed.code() == grpc.StatusCode.FAILED_PRECONDITION and error_reason(closed) == "PROFILE_CLOSED"
