@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
@@ -181,7 +182,8 @@ def test_export_then_erase(pstack):
     denied = _refused(lambda: list(s.subject_data.ExportSubjectData(lpb.ExportSubjectDataRequest(account_id=p),
                                                                     metadata=s.service("messaging"), timeout=10)))
     assert denied.code() == grpc.StatusCode.PERMISSION_DENIED
-    chunks = list(s.subject_data.ExportSubjectData(lpb.ExportSubjectDataRequest(account_id=p, export_id="e1"),
+    export_id = str(uuid.uuid4())
+    chunks = list(s.subject_data.ExportSubjectData(lpb.ExportSubjectDataRequest(account_id=p, export_id=export_id),
                                                    metadata=s.service("exports"), timeout=10))
     files: dict[str, bytes] = {}
     path = ""
@@ -191,6 +193,8 @@ def test_export_then_erase(pstack):
     assert set(files) == {"profil-medical/profil.json", "profil-medical/profil.pdf"}
     exported = json.loads(files["profil-medical/profil.json"])
     assert [e["name"] for e in exported["entries"]] == ["Latex"] and exported["measurements"][0]["code"] == "WEIGHT"
+    assert PdfReader(io.BytesIO(files["profil-medical/profil.pdf"])).pages
+    assert [r for r in s.records(p) if r.actor.id == "exports" and r.resource_id == export_id]
 
     engine = s.started["profile"][1]
     erase = lambda: subject.erase(SimpleNamespace(unit_of_work=db.unit_of_work(engine, ProfileRepository)), p)  # noqa: E731

@@ -85,7 +85,8 @@ class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
         raise Unimplemented("Le profil médical reçoit ses effacements d'identity (ListPendingErasures)")
 
     def ExportSubjectData(self, request, context):
-        for path, content_type, data in subject.export(self._deps, current_caller(), request.account_id):
+        for path, content_type, data in subject.export(self._deps, current_caller(), request.account_id,
+                                                          request.export_id):
             for start in range(0, max(len(data), 1), CHUNK):
                 yield lifecycle_pb2.ExportChunk(path=path if start == 0 else "",
                                                 content_type=content_type if start == 0 else "",
