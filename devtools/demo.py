@@ -22,6 +22,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from mes.messaging.v1 import messaging_pb2 as mpb
 from mes.messaging.v1 import messaging_pb2_grpc
 
+from devtools.demo_profile import seed_profile
 from devtools.samples import blank_pdf
 from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, Caller, TokenSigner
 
@@ -105,9 +106,10 @@ def _token(key_file: Path, caller: Caller, issuer: str = "mes-identity", audienc
     return signer.sign(caller)[0]
 
 
-def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: str = "") -> dict:
+def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: str = "", profile_addr: str = "") -> dict:
     """Create the demo people once; return what a person needs to try the platform. With
-    `messaging_addr`, the GP's message and the pharmacy too (added to an older state file)."""
+    `messaging_addr`, the GP's message and the pharmacy too; with `profile_addr`, the patient's medical
+    profile (both added to an older state file)."""
     if state_file.exists():
         demo = json.loads(state_file.read_text())
         before = dict(demo)
@@ -122,6 +124,8 @@ def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: s
                                            [("authorization", f"Bearer {operator_token(key_file)}")])
         if messaging_addr:
             demo.update(_messaging(messaging_addr, key_file, demo))
+        if profile_addr and "profile" not in demo:
+            demo.update(_profile(profile_addr, key_file, demo))
         if demo != before:
             state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
         return demo
@@ -151,8 +155,15 @@ def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: s
         demo["opposed"] = _opposed(stub, metadata)
     if messaging_addr:
         demo.update(_messaging(messaging_addr, key_file, demo))
+    if profile_addr:
+        demo.update(_profile(profile_addr, key_file, demo))
     state_file.write_text(json.dumps(demo, indent=2, ensure_ascii=False))
     return demo
+
+
+def _profile(profile_addr: str, key_file: Path, demo: dict) -> dict:
+    patient_id = demo["patient"]["account_id"]
+    return seed_profile(profile_addr, _token(key_file, Caller(PATIENT, patient_id)), patient_id)
 
 
 def _messaging(messaging_addr: str, key_file: Path, demo: dict) -> dict:

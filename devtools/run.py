@@ -24,7 +24,7 @@ def main() -> None:
     print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services and the gateway…", flush=True)
     with platform:
         demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json",
-                    platform.address("messaging"))
+                    platform.address("messaging"), platform.address("profile"))
         patient = demo["patient"]
         lines = [
             "", "Mon espace santé is running.",

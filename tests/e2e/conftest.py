@@ -30,7 +30,7 @@ def platform(tmp_path_factory):
                  "messaging": {"ERASURE_INTERVAL_SECONDS": "1"}}
     with LocalPlatform(var_dir, extra_env=extra_env) as running:
         running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
-                            running.address("messaging"))
+                            running.address("messaging"), running.address("profile"))
         yield running
 
 

@@ -22,7 +22,10 @@ def test_it_migrates_starts_and_answers_health(new_database, tmp_path):
     port_file = tmp_path / "port"
     env = {**os.environ, "PYTHONPATH": python_path("profile"), "SERVICE_NAME": "profile",
            "DATABASE_URL": new_database("profile"), "JWKS_FILE": str(tmp_path / "jwks.json"),
-           "METRICS_PORT": "-1", "PORT_FILE": str(port_file)}
+           "METRICS_PORT": "-1", "PORT_FILE": str(port_file),
+           # its callees need not answer for it to serve: channels connect on first use
+           "IDENTITY_ADDR": "127.0.0.1:9", "AUDIT_ADDR": "127.0.0.1:9", "DOCUMENTS_ADDR": "127.0.0.1:9",
+           "SERVICE_CLIENT_SECRET": "profile-client-secret-for-tests-0123456789"}
     migrate = subprocess.run([sys.executable, "-m", "profile", "migrate"], cwd=ROOT, env=env,
                              capture_output=True, text=True)
     assert migrate.returncode == 0, migrate.stderr

@@ -1,8 +1,93 @@
-"""Thin servicers: proto -> domain arguments, one use-case call, domain result -> proto."""
+"""Thin servicers: proto -> domain arguments, one use-case call, domain result -> proto. Errors rise to
+the interceptor."""
 from __future__ import annotations
 
+from datetime import timezone
+
+from mes.lifecycle.v1 import lifecycle_pb2, lifecycle_pb2_grpc
+from mes.profile.v1 import profile_pb2 as pb
 from mes.profile.v1 import profile_pb2_grpc
+
+from meskit.auth import current_caller
+from meskit.errors import Unimplemented
+
+from profile.api import convert
+from profile.domain import measurements, profile, subject, synthesis
+from profile.domain.ports import Dependencies
+
+CHUNK = 1024 * 1024
 
 
 class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
-    """Every RPC not written here answers UNIMPLEMENTED (the generated default)."""
+    def __init__(self, deps: Dependencies):
+        self._deps = deps
+
+    def GetProfile(self, request, context):
+        return convert.profile(profile.get(self._deps, current_caller(), request.patient_id))
+
+    def AddEntry(self, request, context):
+        return convert.entry(profile.add_entry(self._deps, current_caller(), request.patient_id,
+                                               convert.required_section(request.entry.section),
+                                               convert.entry_fields(request.entry)))
+
+    def UpdateEntry(self, request, context):
+        return convert.entry(profile.update_entry(self._deps, current_caller(), request.patient_id, request.entry_id,
+                                                  convert.section_name(request.entry.section),
+                                                  convert.entry_fields(request.entry)))
+
+    def DeleteEntry(self, request, context):
+        profile.delete_entry(self._deps, current_caller(), request.patient_id, request.entry_id)
+        return pb.DeleteEntryResponse()
+
+    def DeclareNotConcerned(self, request, context):
+        section = convert.required_section(request.section)
+        return convert.declaration(section, profile.declare_not_concerned(
+            self._deps, current_caller(), request.patient_id, section, request.not_concerned))
+
+    def SetBloodGroup(self, request, context):
+        return convert.blood_group(profile.set_blood_group(self._deps, current_caller(), request.patient_id,
+                                                           request.value))
+
+    def SetWishes(self, request, context):
+        return convert.wishes(profile.set_wishes(self._deps, current_caller(), request.patient_id,
+                                                 request.advance_directives, request.informed_about_organ_donation))
+
+    def AddMeasurement(self, request, context):
+        x = request.measurement
+        effective = x.effective_time.ToDatetime(tzinfo=timezone.utc) if x.HasField("effective_time") else None
+        return convert.measurement(measurements.add(
+            self._deps, current_caller(), request.patient_id, x.code, effective, convert.metrics(x.metrics),
+            comment=x.comment, context=x.context, number_of_days=x.number_of_days))
+
+    def ListMeasurements(self, request, context):
+        found, token = measurements.history(self._deps, current_caller(), request.patient_id, request.code,
+                                            request.page_size, request.page_token)
+        return pb.ListMeasurementsResponse(measurements=[convert.measurement(x) for x in found], next_page_token=token)
+
+    def DeleteMeasurement(self, request, context):
+        measurements.delete(self._deps, current_caller(), request.patient_id, request.measurement_id)
+        return pb.DeleteMeasurementResponse()
+
+    def GenerateSynthesis(self, request, context):
+        authorization = dict(context.invocation_metadata()).get("authorization", "")
+        saved = synthesis.generate(self._deps, current_caller(), authorization, request.patient_id,
+                                   convert.sections(request.sections),
+                                   request.visible if request.HasField("visible") else None)
+        return pb.Synthesis(document_id=saved.document_id, title=saved.title, masked=saved.masked)
+
+
+class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
+    """ExportSubjectData only: the profile pulls its erasures from identity (meskit.erasure)."""
+    def __init__(self, deps: Dependencies):
+        self._deps = deps
+
+    def EraseSubjectData(self, request, context):
+        raise Unimplemented("Le profil médical reçoit ses effacements d'identity (ListPendingErasures)")
+
+    def ExportSubjectData(self, request, context):
+        for path, content_type, data in subject.export(self._deps, current_caller(), request.account_id,
+                                                          request.export_id):
+            for start in range(0, max(len(data), 1), CHUNK):
+                yield lifecycle_pb2.ExportChunk(path=path if start == 0 else "",
+                                                content_type=content_type if start == 0 else "",
+                                                data=data[start:start + CHUNK])
