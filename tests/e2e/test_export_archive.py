@@ -1,7 +1,7 @@
 """Acceptance 3 of issue 14 through the gateway: the demo patient asks for "Télécharger mes données",
 is told when the archive is ready, downloads one ZIP that holds her documents byte for byte
-(and, from every service that exports, its part; her activity history verifies offline against the
-signed head it carries); a second request while one runs is refused; nobody else may ask."""
+(and every service's part: identity, messaging, agenda, profile, audit; her activity history
+verifies offline against the signed head it carries); a second request while one runs is refused; nobody else may ask."""
 from __future__ import annotations
 
 import io
@@ -58,6 +58,10 @@ def test_her_archive_holds_her_documents_byte_for_byte(platform, patient, gp, tm
     with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
         files = {name: archive.read(name) for name in archive.namelist()}
     manifest = json.loads(files["export.json"])
+    assert sorted(manifest["services"]) == ["agenda", "audit", "documents", "identity", "messaging", "profile"]
+    assert manifest["services_without_export"] == []
+    assert {"profil-medical/profil.json", "profil-medical/profil.pdf", "agenda/agenda.ics",
+            "messagerie/messages.json", "historique/tete-signee.json"} <= set(files)
     listing = json.loads(files["documents/documents.json"])["documents"]
     documents = client.get(f"/v1/patients/{patient_id}/documents", params={"pageSize": 100}).json()["documents"]
     assert {d["documentId"] for d in documents} == {d["document_id"] for d in listing}
@@ -66,11 +70,11 @@ def test_her_archive_holds_her_documents_byte_for_byte(platform, patient, gp, tm
         entry = next(d for d in listing if d["document_id"] == document["documentId"])
         assert files[entry["file"]] == original.content, document["title"]
 
-    if "audit" in manifest["services"]:     # its part verifies offline against the signed head it carries
-        (tmp_path / "archive.zip").write_bytes(download.content)
-        verified = subprocess.run([sys.executable, "-m", "audit", "verify-export", str(tmp_path / "archive.zip")],
-                                  cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": python_path("audit")})
-        assert verified.returncode == 0, verified.stdout + verified.stderr
+    # her activity history verifies offline against the signed head it carries
+    (tmp_path / "archive.zip").write_bytes(download.content)
+    verified = subprocess.run([sys.executable, "-m", "audit", "verify-export", str(tmp_path / "archive.zip")],
+                              cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": python_path("audit")})
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_nobody_else_asks_for_her_archive(patient, gp):
