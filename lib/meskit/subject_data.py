@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from mes.lifecycle.v1 import lifecycle_pb2 as pb
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
-from meskit.auth import SERVICE, Caller
-from meskit.errors import PermissionDenied, Violations
+from meskit.auth import SERVICE, Caller, current_caller
+from meskit.errors import PermissionDenied, Unimplemented, Violations
+from meskit.server import Registration
 
 CHUNK_BYTES = 1024 * 1024
 ERASER = "identity"
@@ -62,3 +64,26 @@ def _plain(value) -> str:
 
 def _chunk(path: str, content_type: str, data: bytes, first: bool) -> pb.ExportChunk:
     return pb.ExportChunk(path=path, content_type=content_type, data=data) if first else pb.ExportChunk(data=data)
+
+
+Export = Callable[[Caller, str, str], Iterable[pb.ExportChunk]]
+
+
+class PulledErasureServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
+    """The SubjectDataService of a service that pulls its erasures from identity (meskit.erasure):
+    `export(caller, account_id, export_id)` gives its chunks; EraseSubjectData is not its way."""
+
+    def __init__(self, export: Export):
+        self._export = export
+
+    def ExportSubjectData(self, request, context):
+        return iter(self._export(current_caller(), request.account_id, request.export_id))
+
+    def EraseSubjectData(self, request, context):
+        raise Unimplemented("Ce service tire ses effacements d'identity (ListPendingErasures)", reason="ERASURES_PULLED")
+
+
+def registration(servicer: lifecycle_pb2_grpc.SubjectDataServiceServicer) -> Registration:
+    """The SubjectDataService beside a service's own, in its wiring."""
+    return Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server, servicer,
+                        "mes.lifecycle.v1.SubjectDataService")

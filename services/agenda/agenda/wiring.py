@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from mes.agenda.v1 import agenda_pb2_grpc
-from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db
 from meskit.audit_client import AuditClient
@@ -18,6 +17,7 @@ from meskit.config import ConfigError
 from meskit.erasure import erasure_loop
 from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
+from meskit.subject_data import PulledErasureServicer, registration as subject_data_registration
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
@@ -26,7 +26,6 @@ from agenda.adapters.identity import IdentityAccessContexts
 from agenda.adapters.repository import AgendaRepository
 from agenda.adapters.subject_data import SubjectData
 from agenda.adapters.tables import outbox
-from agenda.api.lifecycle_servicer import SubjectDataServicer
 from agenda.api.servicer import AgendaServicer
 from agenda.config import AgendaSettings
 from agenda.domain import prevention_reminders, schedule_file, scheduler, subject_data
@@ -64,9 +63,9 @@ def build(settings: AgendaSettings, **overrides):
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(agenda_pb2_grpc.add_AgendaServiceServicer_to_server,
                                                        AgendaServicer(deps), "mes.agenda.v1.AgendaService"),
-                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
-                                                       SubjectDataServicer(deps, subject),
-                                                       "mes.lifecycle.v1.SubjectDataService")])
+                                          subject_data_registration(PulledErasureServicer(
+                                              lambda caller, account_id, export_id: subject_data.export(
+                                                  deps, subject, caller, account_id, export_id)))])
     relay = outbox_relay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))

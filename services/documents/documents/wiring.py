@@ -11,7 +11,6 @@ import logging
 from pathlib import Path
 
 from mes.documents.v1 import documents_pb2_grpc
-from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db, objects
 from meskit.erasure import erasure_loop
@@ -22,6 +21,7 @@ from meskit.config import ConfigError
 from meskit.relay import outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
+from meskit.subject_data import registration as subject_data_registration
 
 from documents.adapters.identity import IdentityAccessContexts, IdentityAttestations
 from documents.adapters.matrix_file import load_matrix
@@ -29,7 +29,7 @@ from documents.adapters.relay import dispatcher
 from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
 from documents.api.servicer import DocumentsServicer
-from documents.api.subject_data_servicer import SubjectDataServicer
+from documents.api.subject_data_servicer import subject_data_servicer
 from documents.config import DocumentsSettings
 from documents.domain import attestations, embargo, subject_data
 from documents.domain.access import Matrix, MatrixError
@@ -86,8 +86,7 @@ def build(settings: DocumentsSettings, **overrides):
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(documents_pb2_grpc.add_DocumentsServiceServicer_to_server,
                                                        DocumentsServicer(deps), "mes.documents.v1.DocumentsService"),
-                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
-                                                       SubjectDataServicer(deps), "mes.lifecycle.v1.SubjectDataService")])
+                                          subject_data_registration(subject_data_servicer(deps))])
     relay = outbox_relay(engine, outbox, dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))

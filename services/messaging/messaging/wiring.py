@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from mes.lifecycle.v1 import lifecycle_pb2_grpc
 from mes.messaging.v1 import messaging_pb2_grpc
 
 from meskit import clients, db, objects
@@ -18,6 +17,7 @@ from meskit.audit_client import AuditClient
 from meskit.config import ConfigError
 from meskit.event_publisher import EventPublisher
 from meskit.loop import Loop
+from meskit.subject_data import PulledErasureServicer, registration as subject_data_registration
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server, report_port
@@ -30,7 +30,6 @@ from messaging.adapters.smtp_listener import MssanteHandler, SmtpListener, tls_c
 from messaging.adapters.repository import MessagingRepository
 from messaging.adapters.subject_data import SubjectData
 from messaging.adapters.tables import outbox
-from messaging.api.lifecycle_servicer import SubjectDataServicer
 from messaging.api.servicer import MessagingServicer
 from messaging.config import MessagingSettings
 from messaging.domain import delivery, subject_data, uploads
@@ -115,9 +114,9 @@ def build(settings: MessagingSettings, **overrides):
                            verifier=overrides.get("verifier") or verifier_for(settings),
                            registrations=[Registration(messaging_pb2_grpc.add_MessagingServiceServicer_to_server,
                                                        MessagingServicer(deps), "mes.messaging.v1.MessagingService"),
-                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
-                                                       SubjectDataServicer(deps, subject),
-                                                       "mes.lifecycle.v1.SubjectDataService")],
+                                          subject_data_registration(PulledErasureServicer(
+                                              lambda caller, account_id, export_id: subject_data.export(
+                                                  deps, subject, caller, account_id, export_id)))],
                            max_message_bytes=MAX_MESSAGE_BYTES)
     relay = outbox_relay(engine, outbox, Dispatcher(audit, EventPublisher(notifications_channel)
                                                     if notifications_channel else None),

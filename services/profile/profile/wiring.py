@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mes.lifecycle.v1 import lifecycle_pb2, lifecycle_pb2_grpc
 from mes.profile.v1 import profile_pb2, profile_pb2_grpc
 
 from meskit import clients, db
@@ -16,19 +15,19 @@ from meskit.erasure import erasure_loop
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server
+from meskit.subject_data import registration as subject_data_registration
 
 from profile.adapters.documents import DocumentsClient
 from profile.adapters.identity import IdentityAccessContexts
 from profile.adapters.repository import ProfileRepository
 from profile.adapters.tables import outbox
-from profile.api.servicer import ProfileServiceServicer, SubjectDataServicer
+from profile.api.servicer import ProfileServiceServicer, subject_data_servicer
 from profile.config import ProfileSettings
 from profile.domain import subject
 from profile.domain.ports import Dependencies, utc_now
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
 SERVICE_NAME = profile_pb2.DESCRIPTOR.services_by_name["ProfileService"].full_name
-LIFECYCLE_NAME = lifecycle_pb2.DESCRIPTOR.services_by_name["SubjectDataService"].full_name
 RELAY_INTERVAL_SECONDS = 0.5
 
 
@@ -54,8 +53,7 @@ def build(settings: ProfileSettings, **overrides):
                        verifier=overrides.get("verifier") or verifier_for(settings),
                        registrations=[Registration(profile_pb2_grpc.add_ProfileServiceServicer_to_server,
                                                    ProfileServiceServicer(deps), SERVICE_NAME),
-                                      Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
-                                                   SubjectDataServicer(deps), LIFECYCLE_NAME)])
+                                      subject_data_registration(subject_data_servicer(deps))])
     relay = outbox_relay(engine, outbox, Dispatcher(audit, None),
                          poll_interval=overrides.get("relay_interval", RELAY_INTERVAL_SECONDS))
     relay.start()

@@ -96,13 +96,12 @@ def test_nobody_but_the_holder_may_ask_follow_or_download(stack):
     stack.build_exports(patient, asked.export_id)
 
 
-def test_a_minors_legal_representative_exports_for_her(stack):
+def test_a_minors_legal_representative_is_refused_her_archive(stack):
+    """It would hold what the minor keeps from her representatives (DOMAIN §10.4)."""
     parent = stack.new_patient()
     child = stack.new_patient(age=9, legal_representative=parent)
     acting = stack.token(Caller(DELEGATE, parent, on_behalf_of=child, delegation="LEGAL_REPRESENTATION"))
-    asked = ask(stack, child, acting)
-    assert asked.patient_id == child
-    assert stack.build_exports(child, asked.export_id).state == epb.EXPORT_STATE_READY
+    assert refused(lambda: ask(stack, child, acting)) == (grpc.StatusCode.PERMISSION_DENIED, "NOT_THE_HOLDER")
 
 
 def test_the_link_expires_and_the_bytes_are_deleted(stack):

@@ -1,34 +1,20 @@
 """mes.lifecycle.v1.SubjectDataService of documents: the export of a person's documents (exports'
-token only). Their erasure is pulled from identity (meskit.erasure): EraseSubjectData answers
-UNIMPLEMENTED here."""
+token only), as archive chunks. Their erasure is pulled from identity (meskit.erasure)."""
 from __future__ import annotations
 
-from mes.lifecycle.v1 import lifecycle_pb2 as pb
-from mes.lifecycle.v1 import lifecycle_pb2_grpc
+from collections.abc import Iterator
 
-from meskit.auth import current_caller
-from meskit.errors import Unimplemented
+from mes.lifecycle.v1 import lifecycle_pb2 as pb
+
+from meskit.auth import Caller
+from meskit.subject_data import PulledErasureServicer, file_chunks
 
 from documents.domain import subject_data
 from documents.domain.ports import Dependencies
 
-MAX_CHUNK = 1024 * 1024
 
-
-class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
-    def __init__(self, deps: Dependencies):
-        self._deps = deps
-
-    def EraseSubjectData(self, request, context):
-        raise Unimplemented("documents tire ses effacements d'identity (ListPendingErasures)")
-
-    def ExportSubjectData(self, request, context):
-        for file in subject_data.export(self._deps, current_caller(), request.account_id, request.export_id):
-            first = True
-            for data in file.chunks:
-                for start in range(0, len(data), MAX_CHUNK):
-                    yield pb.ExportChunk(path=file.path, content_type=file.content_type if first else "",
-                                         data=data[start:start + MAX_CHUNK])
-                    first = False
-            if first:     # an empty file still has its path
-                yield pb.ExportChunk(path=file.path, content_type=file.content_type)
+def subject_data_servicer(deps: Dependencies) -> PulledErasureServicer:
+    def export(caller: Caller, account_id: str, export_id: str) -> Iterator[pb.ExportChunk]:
+        for file in subject_data.export(deps, caller, account_id, export_id):
+            yield from file_chunks(file.path, file.content_type, file.chunks)
+    return PulledErasureServicer(export)

@@ -18,7 +18,5 @@ class IdentitySpaces(AccessContextSource):
 
     def get(self, patient_id: str) -> Space:
         reply = self.fetch(patient_id)
-        return Space(patient_id=patient_id, minor=reply.patient_is_minor,
-                     legal_representative_ids=frozenset(reply.legal_representative_account_ids),
-                     closed=reply.patient_space_closed or reply.patient_status in CLOSED,
+        return Space(patient_id=patient_id, closed=reply.patient_space_closed or reply.patient_status in CLOSED,
                      absent=reply.patient_status in ABSENT)

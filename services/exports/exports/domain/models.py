@@ -42,7 +42,5 @@ class Chunk:
 class Space:
     """identity's access context, in exports' terms."""
     patient_id: str
-    minor: bool = False
-    legal_representative_ids: frozenset[str] = frozenset()
     closed: bool = False
     absent: bool = False          # pending, opposed or deleted: no space

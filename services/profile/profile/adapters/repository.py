@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -154,7 +155,7 @@ class ProfileRepository:
         return [_measurement(r) for r in rows]
 
     def latest_measurements(self, patient_id: str) -> list[m.Measurement]:
-        rows = self._s.execute(sa.select(measurements).distinct(measurements.c.code).where(
+        rows = self._s.execute(sa.select(measurements).ext(distinct_on(measurements.c.code)).where(
             measurements.c.patient_id == patient_id).order_by(measurements.c.code, *self._newest()))
         return [_measurement(r) for r in rows]
 

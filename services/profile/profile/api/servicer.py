@@ -2,20 +2,20 @@
 the interceptor."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timezone
 
-from mes.lifecycle.v1 import lifecycle_pb2, lifecycle_pb2_grpc
+from mes.lifecycle.v1 import lifecycle_pb2
 from mes.profile.v1 import profile_pb2 as pb
 from mes.profile.v1 import profile_pb2_grpc
 
-from meskit.auth import current_caller
-from meskit.errors import Unimplemented
+from meskit.auth import Caller, current_caller
+from meskit.subject_data import PulledErasureServicer, file_chunks
 
 from profile.api import convert
 from profile.domain import measurements, profile, subject, synthesis
 from profile.domain.ports import Dependencies
 
-CHUNK = 1024 * 1024
 
 
 class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
@@ -76,18 +76,9 @@ class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
         return pb.Synthesis(document_id=saved.document_id, title=saved.title, masked=saved.masked)
 
 
-class SubjectDataServicer(lifecycle_pb2_grpc.SubjectDataServiceServicer):
+def subject_data_servicer(deps: Dependencies) -> PulledErasureServicer:
     """ExportSubjectData only: the profile pulls its erasures from identity (meskit.erasure)."""
-    def __init__(self, deps: Dependencies):
-        self._deps = deps
-
-    def EraseSubjectData(self, request, context):
-        raise Unimplemented("Le profil médical reçoit ses effacements d'identity (ListPendingErasures)")
-
-    def ExportSubjectData(self, request, context):
-        for path, content_type, data in subject.export(self._deps, current_caller(), request.account_id,
-                                                          request.export_id):
-            for start in range(0, max(len(data), 1), CHUNK):
-                yield lifecycle_pb2.ExportChunk(path=path if start == 0 else "",
-                                                content_type=content_type if start == 0 else "",
-                                                data=data[start:start + CHUNK])
+    def export(caller: Caller, account_id: str, export_id: str) -> Iterator[lifecycle_pb2.ExportChunk]:
+        for path, content_type, data in subject.export(deps, caller, account_id, export_id):
+            yield from file_chunks(path, content_type, data)
+    return PulledErasureServicer(export)
