@@ -9,9 +9,13 @@ from identity.domain.models import (ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL, 
                                     Account, Attestation, CareTeamMember, EmergencySettings, Professional)
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
+from mes.lifecycle.v1 import lifecycle_pb2
+
+from identity.domain.erasure_models import Erasure
 
 STATUS = {"CREATED": pb.ACCOUNT_STATUS_CREATED, "ACTIVE": pb.ACCOUNT_STATUS_ACTIVE,
-          "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED}
+          "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED,
+          "DELETED": pb.ACCOUNT_STATUS_DELETED}
 SEX_TO_PB = {"F": pb.SEX_FEMALE, "M": pb.SEX_MALE}
 SEX_FROM_PB = {pb.SEX_FEMALE: "F", pb.SEX_MALE: "M"}
 ROLE_TO_PB = {"": pb.CARE_TEAM_ROLE_UNSPECIFIED, "MEDECIN_TRAITANT": pb.CARE_TEAM_ROLE_MEDECIN_TRAITANT,
@@ -122,3 +126,13 @@ def delegation(d, state: str) -> pb.Delegation:
 def attestation(a: Attestation) -> pb.Attestation:
     return pb.Attestation(attestation_id=a.attestation_id, patient_id=a.patient_id, delegation_id=a.delegation_id,
                           kind=a.kind, title=a.title, content=a.content, occurred_at=timestamp(a.occurred_at))
+
+
+def erasure(e: Erasure, participants: tuple[str, ...]) -> pb.Erasure:
+    return pb.Erasure(
+        erasure_id=e.erasure_id, account_id=e.account_id, reason=e.reason, started_at=timestamp(e.started_at),
+        completed_at=timestamp(e.completed_at),
+        waiting_for=[p for p in participants if p not in e.reports] if e.completed_at is None else [],
+        reports=[pb.ErasureReport(service=name, reported_at=timestamp(at), erased=[
+            lifecycle_pb2.ErasedCount(kind=k, count=c) for k, c in sorted(counts.items())])
+            for name, (at, counts) in sorted(e.reports.items(), key=lambda r: (r[0] == "identity", r[0]))])

@@ -1,0 +1,53 @@
+"""Identity: a space's closure and deletion (DOMAIN §4.4). `closures` holds the closure in force of
+each closed space (when, and the deletion date when deletion was asked); `erasures` the deletions
+under way or done (one per space: what remains of a deleted space is its NIR, its status and this
+row); `erasure_reports` what each service reported it erased.
+
+Revision ID: 0011
+Revises: 0009
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011"
+down_revision = "0009"
+
+TS = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "closures",
+        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+        sa.Column("closed_at", TS, nullable=False),
+        sa.Column("erase_on", TS),
+    )
+    op.create_index("ix_closures_erase_on", "closures", ["erase_on"],
+                    postgresql_where=sa.text("erase_on IS NOT NULL"))
+    op.create_index("ix_closures_closed_at", "closures", ["closed_at"])
+    op.create_table(
+        "erasures",
+        sa.Column("erasure_id", sa.String(36), primary_key=True),
+        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, unique=True),
+        sa.Column("reason", sa.String(16), nullable=False),
+        sa.Column("started_at", TS, nullable=False),
+        sa.Column("completed_at", TS),
+    )
+    op.create_index("ix_erasures_open", "erasures", ["started_at", "erasure_id"],
+                    postgresql_where=sa.text("completed_at IS NULL"))
+    op.create_table(
+        "erasure_reports",
+        sa.Column("erasure_id", sa.String(36), sa.ForeignKey("erasures.erasure_id"), primary_key=True),
+        sa.Column("service", sa.String(32), primary_key=True),
+        sa.Column("reported_at", TS, nullable=False),
+        sa.Column("erased", sa.JSON, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("erasure_reports")
+    op.drop_index("ix_erasures_open", table_name="erasures")
+    op.drop_table("erasures")
+    op.drop_index("ix_closures_closed_at", table_name="closures")
+    op.drop_index("ix_closures_erase_on", table_name="closures")
+    op.drop_table("closures")
