@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from mes.identity.v1 import identity_pb2_grpc
-from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db
 from meskit.clock import OffsetClock
@@ -24,6 +23,7 @@ from identity.adapters.audit import AuditRecordsClient
 from identity.adapters.notifications import NotificationsCodeSender
 from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
+from identity.adapters.subject_data import SubjectDataEraser
 from identity.adapters.repository import IdentityRepository
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
@@ -61,7 +61,7 @@ def erasure_plan(settings: IdentitySettings, notifications, audit) -> erasures.E
     if not told <= channels.keys():
         raise ValueError("ERASURE_TOLD: among notifications, audit (the services identity calls)")
     return erasures.ErasurePlan(pulled=tuple(sorted(_names(settings.erasure_pulled_by))),
-                                pushed={n: lifecycle_pb2_grpc.SubjectDataServiceStub(channels[n]) for n in sorted(told)})
+                                pushed={n: SubjectDataEraser(n, channels[n]) for n in sorted(told)})
 
 
 def _names(listed: str) -> set[str]:

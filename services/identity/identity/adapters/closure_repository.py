@@ -1,6 +1,7 @@
 """Queries of a space's closure and deletion (DOMAIN §4.4), mixed into IdentityRepository."""
 from __future__ import annotations
 
+import typing
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -74,9 +75,8 @@ class ClosureQueries:
 
     def add_erasure_report(self, erasure_id: str, service: str, erased: dict[str, int], now: datetime) -> bool:
         """False when the service had already reported (the first report stays)."""
-        done = self.session.execute(insert(erasure_reports).values(
-            erasure_id=erasure_id, service=service, reported_at=now, erased=erased).on_conflict_do_nothing())
-        return bool(done.rowcount)
+        return bool(self._changed(insert(erasure_reports).values(
+            erasure_id=erasure_id, service=service, reported_at=now, erased=erased).on_conflict_do_nothing()))
 
     def complete_erasure(self, erasure_id: str, now: datetime) -> None:
         self.session.execute(erasures.update().where(erasures.c.erasure_id == erasure_id,
@@ -97,27 +97,31 @@ class ClosureQueries:
         """Everything identity holds of the person but the fact that her NIR's space was deleted
         (the account row: NIR, birth date (the NIR tells its year and month), status DELETED).
         Idempotent: a second run counts zero."""
-        s = self.session
-        login_ids = s.execute(sa.select(credentials.c.login_id).where(credentials.c.subject_id == account_id)).scalars().all()
+        changed = self._changed
+        login_ids = self.session.execute(sa.select(credentials.c.login_id).where(credentials.c.subject_id == account_id)).scalars().all()
         counts = {
-            "login_challenges": s.execute(login_challenges.delete().where(login_challenges.c.login_id.in_(login_ids))).rowcount,
-            "throttles": s.execute(throttles.delete().where(throttles.c.key.in_([f"login:{i}" for i in login_ids]))).rowcount,
-            "credentials": s.execute(credentials.delete().where(credentials.c.subject_id == account_id)).rowcount,
-            "sessions": s.execute(refresh_tokens.delete().where(refresh_tokens.c.subject_id == account_id)).rowcount,
-            "provisional_codes": s.execute(provisional_codes.delete().where(provisional_codes.c.account_id == account_id)).rowcount,
-            "email_changes": s.execute(email_changes.delete().where(email_changes.c.account_id == account_id)).rowcount,
-            "access_settings": s.execute(access_settings.delete().where(access_settings.c.patient_id == account_id)).rowcount,
-            "blocked_professionals": s.execute(blocked_professionals.delete().where(
-                blocked_professionals.c.patient_id == account_id)).rowcount,
-            "care_team": s.execute(care_team_members.delete().where(care_team_members.c.patient_id == account_id)).rowcount,
-            "access_reports": s.execute(access_reports.delete().where(access_reports.c.patient_id == account_id)).rowcount,
-            "attestations": s.execute(attestations.delete().where(attestations.c.patient_id == account_id)).rowcount,
-            "delegations": s.execute(delegations.delete().where(sa.or_(
-                delegations.c.delegator_id == account_id, delegations.c.delegate_id == account_id))).rowcount,
-            "closures": s.execute(closures.delete().where(closures.c.account_id == account_id)).rowcount,
+            "login_challenges": changed(login_challenges.delete().where(login_challenges.c.login_id.in_(login_ids))),
+            "throttles": changed(throttles.delete().where(throttles.c.key.in_([f"login:{i}" for i in login_ids]))),
+            "credentials": changed(credentials.delete().where(credentials.c.subject_id == account_id)),
+            "sessions": changed(refresh_tokens.delete().where(refresh_tokens.c.subject_id == account_id)),
+            "provisional_codes": changed(provisional_codes.delete().where(provisional_codes.c.account_id == account_id)),
+            "email_changes": changed(email_changes.delete().where(email_changes.c.account_id == account_id)),
+            "access_settings": changed(access_settings.delete().where(access_settings.c.patient_id == account_id)),
+            "blocked_professionals": changed(blocked_professionals.delete().where(
+                blocked_professionals.c.patient_id == account_id)),
+            "care_team": changed(care_team_members.delete().where(care_team_members.c.patient_id == account_id)),
+            "access_reports": changed(access_reports.delete().where(access_reports.c.patient_id == account_id)),
+            "attestations": changed(attestations.delete().where(attestations.c.patient_id == account_id)),
+            "delegations": changed(delegations.delete().where(sa.or_(
+                delegations.c.delegator_id == account_id, delegations.c.delegate_id == account_id))),
+            "closures": changed(closures.delete().where(closures.c.account_id == account_id)),
         }
-        counts["account"] = s.execute(accounts.update().where(
+        counts["account"] = changed(accounts.update().where(
             accounts.c.account_id == account_id, accounts.c.status != "DELETED").values(
             status="DELETED", vitale_serial="", given_name="", family_name="", sex="", email=None, phone=None,
-            postal_address=None, legal_representative_account_id=None, activated_at=None)).rowcount
+            postal_address=None, legal_representative_account_id=None, activated_at=None))
         return counts
+
+    def _changed(self, statement) -> int:
+        """How many rows a DELETE, UPDATE or INSERT changed."""
+        return typing.cast(sa.CursorResult, self.session.execute(statement)).rowcount

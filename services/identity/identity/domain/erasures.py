@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import grpc
-from mes.lifecycle.v1 import lifecycle_pb2
 
 from meskit.auth import OPERATOR, SERVICE, SUPPORT, Caller
 from meskit.errors import NotFound, PermissionDenied, Violations
@@ -30,14 +27,15 @@ NAMESPACE = uuid.UUID("0f6f1d2a-7c1e-4b8e-a7d5-3c9b2e41a6f0")
 ARCHIVE = timedelta(days=3653)       # ten years (DOMAIN §4.4)
 BATCH = 20
 DEFAULT_LIMIT, MAX_LIMIT = 100, 500
-PUSH_TIMEOUT_SECONDS = 30.0
+# Tells one service identity calls: what it erased, or None when it did not answer.
+Eraser = Callable[[str, str], "dict[str, int] | None"]
 
 
 @dataclass(frozen=True)
 class ErasurePlan:
     """Who takes part: the services that pull their erasures, and the stubs of those identity calls."""
     pulled: tuple[str, ...] = ("documents", "messaging", "agenda", "profile")
-    pushed: Mapping[str, object] = field(default_factory=dict)    # name -> SubjectDataServiceStub
+    pushed: Mapping[str, Eraser] = field(default_factory=dict)
 
     @property
     def participants(self) -> tuple[str, ...]:
@@ -104,30 +102,23 @@ def run_due(deps: Dependencies, plan: ErasurePlan) -> int:
     with deps.unit_of_work() as repo:
         open_ = repo.erasures_without_report(IDENTITY, BATCH)
     for erasure in open_:
-        for name, stub in sorted(plan.pushed.items()):
+        for name, erase in sorted(plan.pushed.items()):
             if name not in erasure.reports:
-                _push(deps, plan, erasure, name, stub)
+                erased = erase(erasure.account_id, erasure.erasure_id)
+                if erased is not None:
+                    with deps.unit_of_work() as repo:
+                        repo.add_erasure_report(erasure.erasure_id, name, erased, deps.now())
         with deps.unit_of_work() as repo:
-            if repo.get_erasure(erasure.erasure_id, for_update=True).completed_at is None:
+            locked = repo.get_erasure(erasure.erasure_id, for_update=True)
+            if locked is not None and locked.completed_at is None:
                 _finish_if_all_reported(repo, plan, erasure.erasure_id, deps.now())
     return max(len(due), len(open_))
-
-
-def _push(deps: Dependencies, plan: ErasurePlan, erasure: Erasure, name: str, stub) -> None:
-    try:
-        answer = stub.EraseSubjectData(lifecycle_pb2.EraseSubjectDataRequest(
-            account_id=erasure.account_id, erasure_id=erasure.erasure_id), timeout=PUSH_TIMEOUT_SECONDS)
-    except grpc.RpcError as error:       # told again at the next pass
-        log.warning("erasure not carried out by %s: %s", name, error.code().name,
-                    extra={"erasure_id": erasure.erasure_id})
-        return
-    with deps.unit_of_work() as repo:
-        repo.add_erasure_report(erasure.erasure_id, name, {c.kind: c.count for c in answer.erased}, deps.now())
 
 
 def _finish_if_all_reported(repo, plan: ErasurePlan, erasure_id_: str, now: datetime) -> bool:
     """Identity's own erasure, last, once every participant reported (caller holds the erasure's lock)."""
     erasure = repo.get_erasure(erasure_id_)
+    assert erasure is not None, "locked by the caller"
     if any(p not in erasure.reports for p in plan.participants):
         return False
     repo.add_erasure_report(erasure_id_, IDENTITY, repo.erase_identity_data(erasure.account_id), now)

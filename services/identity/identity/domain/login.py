@@ -70,6 +70,7 @@ class Login:
         if closed and password_ok:      # told only to whoever holds the password
             if not reopen:
                 raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
+            assert credential is not None
             with deps.unit_of_work() as repo:
                 reopening.refuse_if_erasing(repo, credential.subject_id)
         if not (credential and (subject_active or (closed and reopen)) and password_ok):
@@ -111,6 +112,7 @@ class Login:
                 if self._subject_closed(repo, credential):     # closed between the password and the code
                     if not reopen:
                         raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
+                    assert credential is not None
                     reopening.reopen(repo, credential.subject_id, now)
                 if not self._subject_active(repo, credential):
                     raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")

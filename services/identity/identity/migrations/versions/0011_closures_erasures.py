@@ -18,7 +18,8 @@ TS = sa.DateTime(timezone=True)
 def upgrade() -> None:
     op.create_table(
         "closures",
-        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id", name="fk_closures_account_id_accounts"),
+                  primary_key=True),
         sa.Column("closed_at", TS, nullable=False),
         sa.Column("erase_on", TS),
     )
@@ -28,7 +29,9 @@ def upgrade() -> None:
     op.create_table(
         "erasures",
         sa.Column("erasure_id", sa.String(36), primary_key=True),
-        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, unique=True),
+        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id", name="fk_erasures_account_id_accounts"),
+                  nullable=False),
+        sa.UniqueConstraint("account_id", name="uq_erasures_account_id"),
         sa.Column("reason", sa.String(16), nullable=False),
         sa.Column("started_at", TS, nullable=False),
         sa.Column("completed_at", TS),
@@ -37,7 +40,9 @@ def upgrade() -> None:
                     postgresql_where=sa.text("completed_at IS NULL"))
     op.create_table(
         "erasure_reports",
-        sa.Column("erasure_id", sa.String(36), sa.ForeignKey("erasures.erasure_id"), primary_key=True),
+        sa.Column("erasure_id", sa.String(36), sa.ForeignKey("erasures.erasure_id",
+                                                             name="fk_erasure_reports_erasure_id_erasures"),
+                  primary_key=True),
         sa.Column("service", sa.String(32), primary_key=True),
         sa.Column("reported_at", TS, nullable=False),
         sa.Column("erased", sa.JSON, nullable=False),
