@@ -21,7 +21,7 @@ def platform(tmp_path_factory):
     reminders run every second."""
     var_dir = tmp_path_factory.mktemp("platform").resolve()
     extra_env = {"identity": {"CLOCK_OFFSET_FILE": str(var_dir / "identity-clock-offset"),
-                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1"},
+                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1", "ERASURE_JOBS_INTERVAL_SECONDS": "1"},
                  "documents": {"ATTESTATIONS_INTERVAL_SECONDS": "1"},
                  # agenda's clock moves too (seconds in `var_dir/agenda-clock-offset`); reminders every second
                  "agenda": {"CLOCK_OFFSET_FILE": str(var_dir / "agenda-clock-offset"),
