@@ -10,6 +10,8 @@ from pathlib import Path
 
 from mes.identity.v1 import identity_pb2_grpc
 
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
+
 from meskit import clients, db
 from meskit.clock import OffsetClock
 from meskit.loop import Loop
@@ -25,6 +27,7 @@ from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.subject_data import SubjectDataEraser
 from identity.adapters.repository import IdentityRepository
+from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
 from identity.domain import delegation_jobs, erasures
@@ -110,7 +113,10 @@ def build(settings: IdentitySettings, **overrides):
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
                                                        # RPCs not built yet answer UNIMPLEMENTED (the generated base)
                                                        IdentityServicer(deps, service_clients(settings, signer), plan),  # type: ignore[abstract]
-                                                       "mes.identity.v1.IdentityService")])
+                                                       "mes.identity.v1.IdentityService"),
+                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                                       SubjectDataServicer(deps),  # type: ignore[abstract]
+                                                       "mes.lifecycle.v1.SubjectDataService")])
     # Account events carry a provisional code: their rows go once notifications has them.
     relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit), EventPublisher(
         notifications, timeout=PUBLISH_TIMEOUT_SECONDS)), delete_published=True,
