@@ -30,7 +30,7 @@ from identity.adapters.repository import IdentityRepository
 from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain import delegation_jobs, erasures
+from identity.domain import delegation_jobs, erasures, suspension
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -124,8 +124,9 @@ def build(settings: IdentitySettings, **overrides):
     relay.start()
     jobs = Loop("identity-delegation-jobs", lambda: delegation_jobs.run_due(deps),
                 settings.delegation_jobs_interval_seconds, more_work=lambda done: done.full()).start()
-    erasure_jobs = Loop("identity-erasures", lambda: erasures.run_due(deps, plan),
-                        settings.erasure_jobs_interval_seconds, more_work=lambda done: done >= erasures.BATCH).start()
+    def space_jobs() -> int:       # suspensions closing by themselves, then the erasures due
+        return suspension.close_unopposed(deps) + erasures.run_due(deps, plan)
+    erasure_jobs = Loop("identity-erasures", space_jobs, settings.erasure_jobs_interval_seconds, more_work=lambda done: done >= erasures.BATCH).start()
 
     def on_stop():
         jobs.stop()

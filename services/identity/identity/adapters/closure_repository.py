@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from identity.adapters.tables import (access_reports, access_settings, accounts, attestations, blocked_professionals,
                                       care_team_members, closures, credentials, delegations, email_changes,
                                       erasure_reports, erasures, login_challenges, provisional_codes,
-                                      refresh_tokens, throttles)
+                                      refresh_tokens, suspensions, throttles)
 from identity.domain.erasure_models import Closure, Erasure
 
 
@@ -42,6 +42,33 @@ class ClosureQueries:
                  .order_by(closures.c.closed_at, closures.c.account_id).limit(limit)
                  .with_for_update(of=closures, skip_locked=True))
         return [Closure(**row) for row in self.session.execute(query).mappings()]
+
+    def set_status(self, account_id: str, status: str) -> None:
+        self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(status=status))
+
+    # ---- suspensions ----
+    def add_suspension(self, account_id: str, previous_status: str, reason: str, now: datetime,
+                       closes_on: datetime) -> None:
+        self.session.execute(suspensions.insert().values(account_id=account_id, previous_status=previous_status,
+                                                         reason=reason, suspended_at=now, closes_on=closes_on))
+
+    def suspension_of(self, account_id: str) -> str | None:
+        """The status given back when the suspension is lifted; None when not suspended."""
+        return self.session.execute(sa.select(suspensions.c.previous_status)
+                                    .where(suspensions.c.account_id == account_id)).scalar()
+
+    def object_to_suspension(self, account_id: str, now: datetime) -> None:
+        self.session.execute(suspensions.update().where(suspensions.c.account_id == account_id,
+                                                        suspensions.c.objected_at.is_(None)).values(objected_at=now))
+
+    def end_suspension(self, account_id: str) -> None:
+        self.session.execute(suspensions.delete().where(suspensions.c.account_id == account_id))
+
+    def claim_unopposed_suspensions(self, now: datetime, limit: int) -> list[str]:
+        return list(self.session.execute(
+            sa.select(suspensions.c.account_id).where(suspensions.c.closes_on <= now, suspensions.c.objected_at.is_(None))
+            .order_by(suspensions.c.closes_on, suspensions.c.account_id).limit(limit)
+            .with_for_update(skip_locked=True)).scalars())
 
     # ---- erasures ----
     def start_erasure(self, erasure_id: str, account_id: str, reason: str, now: datetime) -> None:
@@ -115,6 +142,7 @@ class ClosureQueries:
             "delegations": changed(delegations.delete().where(sa.or_(
                 delegations.c.delegator_id == account_id, delegations.c.delegate_id == account_id))),
             "closures": changed(closures.delete().where(closures.c.account_id == account_id)),
+            "suspensions": changed(suspensions.delete().where(suspensions.c.account_id == account_id)),
         }
         counts["account"] = changed(accounts.update().where(
             accounts.c.account_id == account_id, accounts.c.status != "DELETED").values(

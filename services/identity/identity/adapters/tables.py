@@ -234,4 +234,15 @@ erasure_reports = sa.Table(
     sa.Column("erased", sa.JSON, nullable=False),
 )
 
+# An operator's suspension in force: the space closes by itself at closes_on unless she objected.
+suspensions = sa.Table(
+    "suspensions", metadata,
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("previous_status", sa.String(16), nullable=False),     # ACTIVE | CREATED: given back when lifted
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("suspended_at", Timestamp, nullable=False),
+    sa.Column("closes_on", Timestamp, nullable=False),
+    sa.Column("objected_at", Timestamp),
+)
+
 outbox = outbox_table(metadata)

@@ -10,7 +10,8 @@ from meskit.auth import current_caller
 
 from identity.api import convert
 from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, delegations,
-                             directory, email_change, erasures, legal_representation, mail_addresses)
+                             directory, email_change, erasures, legal_representation, mail_addresses,
+                             suspension)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -187,6 +188,16 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def ListErasures(self, request, context):
         found = erasures.list_for_operator(self._deps, current_caller(), request.account_id, request.limit)
         return pb.ListErasuresResponse(erasures=[convert.erasure(e, self._erasure_plan.participants) for e in found])
+
+    # ---- suspension ----
+    def SuspendAccount(self, request, context):
+        return convert.account(suspension.suspend(self._deps, current_caller(), request.account_id, request.reason))
+
+    def RecordSuspensionObjection(self, request, context):
+        return convert.account(suspension.record_objection(self._deps, current_caller(), request.account_id))
+
+    def LiftSuspension(self, request, context):
+        return convert.account(suspension.lift(self._deps, current_caller(), request.account_id))
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(

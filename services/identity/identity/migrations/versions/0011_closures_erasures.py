@@ -1,7 +1,8 @@
 """Identity: a space's closure and deletion (DOMAIN §4.4). `closures` holds the closure in force of
 each closed space (when, and the deletion date when deletion was asked); `erasures` the deletions
 under way or done (one per space: what remains of a deleted space is its NIR, its status and this
-row); `erasure_reports` what each service reported it erased.
+row); `erasure_reports` what each service reported it erased; `suspensions` the operators'
+suspensions (the space closes by itself at closes_on unless its holder objected).
 
 Revision ID: 0011
 Revises: 0009
@@ -47,9 +48,21 @@ def upgrade() -> None:
         sa.Column("reported_at", TS, nullable=False),
         sa.Column("erased", sa.JSON, nullable=False),
     )
+    op.create_table(
+        "suspensions",
+        sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id",
+                                                             name="fk_suspensions_account_id_accounts"),
+                  primary_key=True),
+        sa.Column("previous_status", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("suspended_at", TS, nullable=False),
+        sa.Column("closes_on", TS, nullable=False),
+        sa.Column("objected_at", TS),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("suspensions")
     op.drop_table("erasure_reports")
     op.drop_index("ix_erasures_open", table_name="erasures")
     op.drop_table("erasures")
