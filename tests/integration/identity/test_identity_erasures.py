@@ -75,6 +75,8 @@ def test_she_closes_asking_for_deletion_and_reopens_within_the_delay(identity, h
     closed = holders.close(holders.md(jeanne), delete_data=True)
     assert closed.status == pb.ACCOUNT_STATUS_CLOSED
     assert holders.context(jeanne).patient_space_closed
+    [label] = [r.resource_label for r in identity.history(jeanne) if r.resource_label.startswith("Clôture")]
+    assert label.startswith("Clôture du profil Mon espace santé, suppression des données le ")
     fails(lambda: identity.stub.StartLogin(pb.StartLoginRequest(login_id=holders.login_id(jeanne),
                                                                 password=PASSWORD)), PRECONDITION, "ACCOUNT_CLOSED")
 

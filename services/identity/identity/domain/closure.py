@@ -67,9 +67,9 @@ def close_account(deps: Dependencies, caller: Caller, account_id: str, password:
         _end_delegations(repo, caller, person, account, now)
         closed = repo.get_account(target)
         assert closed is not None
-        repo.add_audit(auditing.account_closed(caller, target, now,
-                                               representative_name=_name(own) if representative else ""))
         erase_on = now + deps.policy.deletion_delay if delete_data else None
+        repo.add_audit(auditing.account_closed(caller, target, now, erase_on=erase_on,
+                                               representative_name=_name(own) if representative else ""))
         repo.record_closure(target, now, erase_on)
         repo.add_notice(events.envelope(events.CONFIRMATION_CLOTURE, target, events.SpaceClosed(erase_on=erase_on),
                                         occurred_at=now))
