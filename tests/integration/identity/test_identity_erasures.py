@@ -158,3 +158,49 @@ def test_only_the_participants_list_and_report_and_bad_reports_are_refused(ident
     [item] = eventually(lambda: pending(identity, "documents"), what="the erasure started")
     fails(lambda: report(identity, "documents", item.erasure_id, documents=-1), grpc.StatusCode.INVALID_ARGUMENT)
     assert pending(identity, "documents") == [item]
+
+
+def test_the_services_identity_tells_are_told_until_they_answer_once(identity, holders, clock):
+    """The job's pass on the real database, with the services identity tells standing in as callables
+    (the real notifications and audit answer in the end-to-end test): one that does not answer yet
+    is told again at the next pass, one that answered is not told again, and the last answer
+    finishes the erasure."""
+    from meskit import db
+    from identity.adapters.passwords import Argon2Hasher
+    from identity.adapters.repository import IdentityRepository
+    from identity.domain import erasures
+    from identity.domain.policy import Policy
+    from identity.domain.ports import Dependencies
+
+    jeanne = holders.holder("Jeanne")
+    holders.close(holders.md(jeanne), delete_data=True)
+    calls: list[str] = []
+    audit_up = {"answering": False}
+
+    def notifications(account_id: str, erasure_id: str):
+        calls.append("notifications")
+        return {"bell": 2}
+
+    def audit(account_id: str, erasure_id: str):
+        calls.append("audit")
+        return {"records": 5} if audit_up["answering"] else None
+
+    engine = db.make_engine(identity.database_url, pool_size=1)
+    try:
+        deps = Dependencies(unit_of_work=db.unit_of_work(engine, IdentityRepository), hasher=Argon2Hasher(),
+                            code_sender=None, signer=None, policy=Policy(), now=lambda: clock() + timedelta(days=31))  # type: ignore[arg-type]
+        plan = erasures.ErasurePlan(pulled=(), pushed={"audit": audit, "notifications": notifications})
+        erasures.run_due(deps, plan)
+        assert calls == ["audit", "notifications"]
+        assert holders.status(jeanne) == pb.ACCOUNT_STATUS_CLOSED          # audit has not answered
+        erasures.run_due(deps, plan)
+        assert calls == ["audit", "notifications", "audit"]                # only audit told again
+        audit_up["answering"] = True
+        erasures.run_due(deps, plan)
+        assert holders.status(jeanne) == pb.ACCOUNT_STATUS_DELETED
+        [done] = erasures_of(identity, jeanne)
+        assert [r.service for r in done.reports] == ["audit", "notifications", "identity"]
+        erasures.run_due(deps, plan)
+        assert calls == ["audit", "notifications", "audit", "audit"]
+    finally:
+        engine.dispose()

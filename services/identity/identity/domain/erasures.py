@@ -91,28 +91,31 @@ def list_for_operator(deps: Dependencies, caller: Caller, account_id: str, limit
 
 
 def run_due(deps: Dependencies, plan: ErasurePlan) -> int:
-    """One pass of the job: erasures started for the spaces due, the pushed services told, finished
-    when everyone reported. How much it did (a full batch asks for another pass at once)."""
+    """One pass of the job: erasures started for the spaces due, each service identity calls told
+    (those it has not answered yet, per service: one stuck service holds up no other), the erasure
+    finished when everyone reported. How much it did (a full batch asks for another pass at once)."""
     now = deps.now()
     with deps.unit_of_work() as repo:
         due = repo.claim_due_closures(erase_by=now, closed_by=now - ARCHIVE, limit=BATCH)
         for closure in due:
             reason = REQUESTED if closure.erase_on is not None and closure.erase_on <= now else RETENTION
             repo.start_erasure(erasure_id(closure.account_id), closure.account_id, reason, now)
-    with deps.unit_of_work() as repo:
-        open_ = repo.erasures_without_report(IDENTITY, BATCH)
-    for erasure in open_:
-        for name, erase in sorted(plan.pushed.items()):
-            if name not in erasure.reports:
-                erased = erase(erasure.account_id, erasure.erasure_id)
-                if erased is not None:
-                    with deps.unit_of_work() as repo:
-                        repo.add_erasure_report(erasure.erasure_id, name, erased, deps.now())
+            _finish_if_all_reported(repo, plan, erasure_id(closure.account_id), now)     # nobody else takes part
+    told = 0
+    for name, erase in sorted(plan.pushed.items()):
         with deps.unit_of_work() as repo:
-            locked = repo.get_erasure(erasure.erasure_id, for_update=True)
-            if locked is not None and locked.completed_at is None:
-                _finish_if_all_reported(repo, plan, erasure.erasure_id, deps.now())
-    return max(len(due), len(open_))
+            todo = repo.erasures_without_report(name, BATCH)
+        for erasure in todo:
+            erased = erase(erasure.account_id, erasure.erasure_id)
+            if erased is None:
+                continue
+            told += 1
+            with deps.unit_of_work() as repo:
+                locked = repo.get_erasure(erasure.erasure_id, for_update=True)
+                if locked is not None and locked.completed_at is None:
+                    repo.add_erasure_report(erasure.erasure_id, name, erased, deps.now())
+                    _finish_if_all_reported(repo, plan, erasure.erasure_id, deps.now())
+    return max(len(due), told)
 
 
 def _finish_if_all_reported(repo, plan: ErasurePlan, erasure_id_: str, now: datetime) -> bool:
