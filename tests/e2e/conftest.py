@@ -21,7 +21,8 @@ def platform(tmp_path_factory):
     reminders, the exports' builds and the erasures the services pull from identity run every second."""
     var_dir = tmp_path_factory.mktemp("platform").resolve()
     extra_env = {"identity": {"CLOCK_OFFSET_FILE": str(var_dir / "identity-clock-offset"),
-                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1", "CREATION_JOBS_INTERVAL_SECONDS": "1"},
+                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1", "CREATION_JOBS_INTERVAL_SECONDS": "1",
+                              "ERASURE_JOBS_INTERVAL_SECONDS": "1"},
                  "documents": {"ATTESTATIONS_INTERVAL_SECONDS": "1", "ERASURE_INTERVAL_SECONDS": "1"},
                  "profile": {"ERASURE_INTERVAL_SECONDS": "1"},
                  "exports": {"ERASURE_INTERVAL_SECONDS": "1", "EXPORT_JOB_INTERVAL_SECONDS": "1"},

@@ -28,6 +28,21 @@ class IdentitySettings(CommonSettings):
     creation_jobs_interval_seconds: float = env(
         "CREATION_JOBS_INTERVAL_SECONDS", 300.0,
         help="seconds between passes of the opt-out creation job (announced spaces created 6 weeks after their notice)")
+    deletion_delay_days: int = env(
+        "DELETION_DELAY_DAYS", 30,
+        help="days between a closure with deletion and the erasure of the data (1 to 92: within three months); "
+             "the holder may reopen her space meanwhile")
+    erasure_pulled_by: str = env(
+        "ERASURE_PULLED_BY", "documents,messaging,agenda,profile,exports",
+        help="comma-separated services that pull a deleted space's erasures (ListPendingErasures) and report them; "
+             "notifications and audit are told by identity; none = nobody")
+    erasure_told: str = env(
+        "ERASURE_TOLD", "notifications,audit",
+        help="comma-separated services among those identity calls (notifications, audit) it tells to erase a deleted "
+             "space's data (mes.lifecycle.v1 EraseSubjectData); none = nobody")
+    erasure_jobs_interval_seconds: float = env(
+        "ERASURE_JOBS_INTERVAL_SECONDS", 60.0,
+        help="seconds between passes of the erasure job (deletions due, ten-year archives over, services told)")
     clock_offset_file: str = env(
         "CLOCK_OFFSET_FILE", "",
         help="TEST HOOK, never for production: a file holding seconds added to identity's clock (end-to-end tests "

@@ -1,6 +1,6 @@
 """Composition root of identity: build(settings, **overrides) -> (KitServer, engine, on_stop).
 
-Overrides (tests): engine, hasher, code_sender, relay_interval (seconds), now (the clock: () -> aware datetime;
+Overrides (tests): engine, hasher, code_sender, relay_interval (seconds), erasure_plan, now (the clock: () -> aware datetime;
 before CLOCK_OFFSET_FILE, the end-to-end tests' clock hook)."""
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from mes.identity.v1 import identity_pb2_grpc
+
+from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db
 from meskit.clock import OffsetClock
@@ -23,10 +25,12 @@ from identity.adapters.audit import AuditRecordsClient
 from identity.adapters.notifications import NotificationsCodeSender
 from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
+from identity.adapters.subject_data import SubjectDataEraser
 from identity.adapters.repository import IdentityRepository
+from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain import creation_jobs, delegation_jobs
+from identity.domain import creation_jobs, delegation_jobs, erasures, suspension
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -43,7 +47,29 @@ def policy_from(settings: IdentitySettings) -> Policy:
                   login_code_ttl=timedelta(seconds=settings.login_code_ttl_seconds),
                   provisional_code_ttl=timedelta(days=settings.provisional_code_ttl_days),
                   max_failures=settings.max_failures, lockout=timedelta(seconds=settings.lockout_seconds),
-                  max_failures_per_client=settings.max_failures_per_client)
+                  max_failures_per_client=settings.max_failures_per_client,
+                  deletion_delay=timedelta(days=deletion_delay_days(settings)))
+
+
+def deletion_delay_days(settings: IdentitySettings) -> int:
+    if not 1 <= settings.deletion_delay_days <= 92:
+        raise ValueError("DELETION_DELAY_DAYS: 1 to 92 (a deletion is carried out within three months)")
+    return settings.deletion_delay_days
+
+
+def erasure_plan(settings: IdentitySettings, notifications, audit) -> erasures.ErasurePlan:
+    """The services identity calls are told; the others pull their erasures."""
+    channels = {"notifications": notifications, "audit": audit}
+    told = _names(settings.erasure_told)
+    if not told <= channels.keys():
+        raise ValueError("ERASURE_TOLD: among notifications, audit (the services identity calls)")
+    return erasures.ErasurePlan(pulled=tuple(sorted(_names(settings.erasure_pulled_by))),
+                                pushed={n: SubjectDataEraser(n, channels[n]) for n in sorted(told)})
+
+
+def _names(listed: str) -> set[str]:
+    """A comma-separated list; "none" for nobody (empty settings take their default)."""
+    return {name.strip() for name in listed.split(",") if name.strip() and name.strip() != "none"}
 
 
 def service_token_provider(signer: TokenSigner, name: str):
@@ -81,12 +107,16 @@ def build(settings: IdentitySettings, **overrides):
                         code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
                         signer=signer, policy=policy_from(settings),
                         audit_records=AuditRecordsClient(audit), **({"now": clock} if clock else {}))
+    plan = overrides.get("erasure_plan") or erasure_plan(settings, notifications, audit)
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
                                                        # RPCs not built yet answer UNIMPLEMENTED (the generated base)
-                                                       IdentityServicer(deps, service_clients(settings, signer)),  # type: ignore[abstract]
-                                                       "mes.identity.v1.IdentityService")])
+                                                       IdentityServicer(deps, service_clients(settings, signer), plan),  # type: ignore[abstract]
+                                                       "mes.identity.v1.IdentityService"),
+                                          Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
+                                                       SubjectDataServicer(deps),  # type: ignore[abstract]
+                                                       "mes.lifecycle.v1.SubjectDataService")])
     # Account events carry a provisional code: their rows go once notifications has them.
     relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit), EventPublisher(
         notifications, timeout=PUBLISH_TIMEOUT_SECONDS)), delete_published=True,
@@ -97,10 +127,15 @@ def build(settings: IdentitySettings, **overrides):
     creations = Loop("identity-creation-jobs", lambda: creation_jobs.run_due(deps),
                      settings.creation_jobs_interval_seconds,
                      more_work=lambda created: created >= creation_jobs.BATCH).start()
+    def space_jobs() -> int:       # suspensions closing by themselves, then the erasures due
+        return suspension.close_unopposed(deps) + erasures.run_due(deps, plan)
+    erasure_jobs = Loop("identity-erasures", space_jobs, settings.erasure_jobs_interval_seconds,
+                        more_work=lambda done: done >= erasures.BATCH).start()
 
     def on_stop():
         creations.stop()
         jobs.stop()
+        erasure_jobs.stop()
         relay.stop()
         notifications.close()
         audit.close()

@@ -133,7 +133,13 @@ def _start(started: list, build, settings, **overrides):
 
 
 @pytest.fixture
-def identity(migrated_database, smtp, signing_key, tmp_path, clock):
+def identity_env() -> dict[str, str]:
+    """Settings of identity a test module adds (overridden there)."""
+    return {}
+
+
+@pytest.fixture
+def identity(migrated_database, smtp, signing_key, tmp_path, clock, identity_env):
     """Audit and notifications first (verifying tokens with identity's published keys from a file),
     then identity calling them; each binds port 0 and reports the port it holds."""
     from audit.config import AuditSettings
@@ -165,7 +171,7 @@ def identity(migrated_database, smtp, signing_key, tmp_path, clock):
             "SERVICE_NAME": "identity", "DATABASE_URL": identity_url, "SIGNING_KEY_FILE": str(signing_key),
             "GRPC_PORT": "0", "NOTIFICATIONS_ADDR": f"127.0.0.1:{n_kit.port}", "AUDIT_ADDR": f"127.0.0.1:{audit.port}",
             "LOCKOUT_MAX_FAILURES": "3", "LOCKOUT_SECONDS": "900", "CREATION_JOBS_INTERVAL_SECONDS": "0.5",
-            "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path))}), now=clock)
+            "SERVICE_CLIENTS_FILE": str(_service_clients_file(tmp_path)), **identity_env}), now=clock)
         channel = grpc.insecure_channel(f"127.0.0.1:{kit.port}")
         n_channel = grpc.insecure_channel(f"127.0.0.1:{n_kit.port}")
         a_channel = grpc.insecure_channel(f"127.0.0.1:{audit.port}")

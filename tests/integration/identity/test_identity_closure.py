@@ -191,10 +191,10 @@ class TestCloseAccount:
         assert holders.status(jeanne) == pb.ACCOUNT_STATUS_ACTIVE
         assert [r.rule for r in refusals(identity, jeanne)] == ["wrong_password"] * 3 + ["locked_out"]
 
-    def test_deletion_is_not_carried_out_yet_and_nothing_changes(self, identity, holders):
+    def test_deletion_without_the_password_is_refused_and_nothing_changes(self, identity, holders):
         jeanne = holders.holder("Jeanne")
-        error = fails(lambda: holders.close(holders.md(jeanne), delete_data=True), grpc.StatusCode.UNIMPLEMENTED)
-        assert "suppression des données" in error.details()
+        fails(lambda: holders.close(holders.md(jeanne), password="", delete_data=True),
+              grpc.StatusCode.INVALID_ARGUMENT)
         assert holders.status(jeanne) == pb.ACCOUNT_STATUS_ACTIVE
 
     def test_nobody_else_closes_a_space(self, identity, holders):

@@ -12,6 +12,7 @@ from meskit import outbox as kit_outbox
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
+from identity.adapters.closure_repository import ClosureQueries
 from identity.adapters.tables import (oppositions, access_reports, access_settings, accounts, attestations, blocked_professionals, care_team_members,
                                       credentials, delegations, email_changes, login_challenges, outbox, professionals, provisional_codes,
                                       refresh_tokens, throttles)
@@ -20,7 +21,7 @@ from identity.domain.models import (Opposition, ACCEPTED, ADDED_BY_PATIENT, CARE
                                     EmergencySettings, Professional, RefreshToken, Throttle)
 
 
-class IdentityRepository:
+class IdentityRepository(ClosureQueries):
     def __init__(self, session: Session):
         self.session = session
 

@@ -215,4 +215,46 @@ attestations = sa.Table(
              postgresql_where=sa.text("acknowledged_at IS NULL")),
 )
 
+# ---- A space's closure and deletion (DOMAIN §4.4; migration 0011) ----
+# The closure in force of a closed space; erase_on when its holder asked for deletion.
+closures = sa.Table(
+    "closures", metadata,
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("closed_at", Timestamp, nullable=False),
+    sa.Column("erase_on", Timestamp),
+    sa.Index("ix_closures_erase_on", "erase_on", postgresql_where=sa.text("erase_on IS NOT NULL")),
+    sa.Index("ix_closures_closed_at", "closed_at"),
+)
+
+# One deletion per space, under way until every participant reported (then identity's own erasure).
+erasures = sa.Table(
+    "erasures", metadata,
+    sa.Column("erasure_id", sa.String(36), primary_key=True),       # uuid5 of the account id
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), nullable=False, unique=True),
+    sa.Column("reason", sa.String(16), nullable=False),              # REQUESTED | RETENTION
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("completed_at", Timestamp),
+    sa.Index("ix_erasures_open", "started_at", "erasure_id", postgresql_where=sa.text("completed_at IS NULL")),
+)
+
+# What each service reported it erased ({kind: count}); identity's own report too.
+erasure_reports = sa.Table(
+    "erasure_reports", metadata,
+    sa.Column("erasure_id", sa.String(36), sa.ForeignKey("erasures.erasure_id"), primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("reported_at", Timestamp, nullable=False),
+    sa.Column("erased", sa.JSON, nullable=False),
+)
+
+# An operator's suspension in force: the space closes by itself at closes_on unless she objected.
+suspensions = sa.Table(
+    "suspensions", metadata,
+    sa.Column("account_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("previous_status", sa.String(16), nullable=False),     # ACTIVE | CREATED: given back when lifted
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("suspended_at", Timestamp, nullable=False),
+    sa.Column("closes_on", Timestamp, nullable=False),
+    sa.Column("objected_at", Timestamp),
+)
+
 outbox = outbox_table(metadata)

@@ -9,6 +9,9 @@ from identity.domain.models import (ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL, 
                                     Account, Attestation, CareTeamMember, EmergencySettings, Professional)
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
+from mes.lifecycle.v1 import lifecycle_pb2
+
+from identity.domain.erasure_models import Erasure
 
 STATUS = {"CREATED": pb.ACCOUNT_STATUS_CREATED, "ACTIVE": pb.ACCOUNT_STATUS_ACTIVE,
           "OPPOSED": pb.ACCOUNT_STATUS_OPPOSED, "CLOSED": pb.ACCOUNT_STATUS_CLOSED,
@@ -143,3 +146,13 @@ def feed_result(r) -> pb.FeedResult:
 def opposition(o, channel_label: str) -> pb.Opposition:
     return pb.Opposition(account_id=o.account_id, recorded_at=timestamp(o.recorded_at), channel=channel_label,
                          proof_pdf=o.proof_pdf, reference=o.reference)
+
+
+def erasure(e: Erasure, participants: tuple[str, ...]) -> pb.Erasure:
+    return pb.Erasure(
+        erasure_id=e.erasure_id, account_id=e.account_id, reason=e.reason, started_at=timestamp(e.started_at),
+        completed_at=timestamp(e.completed_at),
+        waiting_for=[p for p in participants if p not in e.reports] if e.completed_at is None else [],
+        reports=[pb.ErasureReport(service=name, reported_at=timestamp(at), erased=[
+            lifecycle_pb2.ErasedCount(kind=k, count=c) for k, c in sorted(counts.items())])
+            for name, (at, counts) in sorted(e.reports.items(), key=lambda r: (r[0] == "identity", r[0]))])

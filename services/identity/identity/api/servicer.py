@@ -10,7 +10,8 @@ from meskit.auth import current_caller
 
 from identity.api import convert
 from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, creation,
-                             delegations, directory, email_change, legal_representation, mail_addresses, opposition)
+                             delegations, directory, email_change, erasures, legal_representation, mail_addresses,
+                             opposition, suspension)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -31,8 +32,10 @@ def new_account(request) -> accounts.NewAccount:
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, deps: Dependencies, service_clients: ServiceClients):
+    def __init__(self, deps: Dependencies, service_clients: ServiceClients,
+                 erasure_plan: erasures.ErasurePlan | None = None):
         self._deps = deps
+        self._erasure_plan = erasure_plan or erasures.ErasurePlan()
         self._login = Login(deps)
         self._service_clients = service_clients
 
@@ -105,12 +108,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return pb.ActivateAccountResponse(account=convert.account(activated))
 
     def StartLogin(self, request, context):
-        started = self._login.start(request.login_id, request.password, client_address(context))
+        started = self._login.start(request.login_id, request.password, client_address(context), request.reopen)
         return pb.StartLoginResponse(challenge_id=started.challenge_id, code_sent_to=started.code_sent_to,
                                      expires_at=convert.timestamp(started.expires_at))
 
     def CompleteLogin(self, request, context):
-        return self._session(self._login.complete(request.challenge_id, request.code, client_address(context)))
+        return self._session(self._login.complete(request.challenge_id, request.code, client_address(context),
+                                                  request.reopen))
 
     def RefreshSession(self, request, context):
         return self._session(self._login.refresh(request.refresh_token))
@@ -205,6 +209,31 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def AcknowledgeAttestations(self, request, context):
         return pb.AcknowledgeAttestationsResponse(acknowledged=attestations.acknowledge(
             self._deps, current_caller(), list(request.attestation_ids)))
+
+    # ---- erasures (DOMAIN §4.4) ----
+    def ListPendingErasures(self, request, context):
+        found = erasures.list_pending(self._deps, self._erasure_plan, current_caller(), request.limit)
+        return pb.ListPendingErasuresResponse(erasures=[
+            pb.PendingErasure(erasure_id=e.erasure_id, account_id=e.account_id) for e in found])
+
+    def ReportErasure(self, request, context):
+        return pb.ReportErasureResponse(erasure_complete=erasures.report(
+            self._deps, self._erasure_plan, current_caller(), request.erasure_id,
+            {c.kind: c.count for c in request.erased}))
+
+    def ListErasures(self, request, context):
+        found = erasures.list_for_operator(self._deps, current_caller(), request.account_id, request.limit)
+        return pb.ListErasuresResponse(erasures=[convert.erasure(e, self._erasure_plan.participants) for e in found])
+
+    # ---- suspension ----
+    def SuspendAccount(self, request, context):
+        return convert.account(suspension.suspend(self._deps, current_caller(), request.account_id, request.reason))
+
+    def RecordSuspensionObjection(self, request, context):
+        return convert.account(suspension.record_objection(self._deps, current_caller(), request.account_id))
+
+    def LiftSuspension(self, request, context):
+        return convert.account(suspension.lift(self._deps, current_caller(), request.account_id))
 
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(

@@ -211,7 +211,7 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
             _general_practitioner(repo, m.professional_id) for m in settings.care_team if m.role == MEDECIN_TRAITANT)
         representatives, caregivers = delegations.in_force_for(repo, patient_id, now)
         minor = rules.age_on(account.birth_date, today) < 18
-        closed = account.status == CLOSED       # nobody acts for a closed space (its delegations ended with it)
+        closed = account.status in (CLOSED, "SUSPENDED", "DELETED")   # nobody acts for it (nor reads it)
         if not minor or closed:
             representatives = ()
         if closed:

@@ -14,6 +14,7 @@ from datetime import datetime
 from meskit import audit
 from meskit.audit import GENERAL, SETTINGS_CHANGE, AuditRecord
 from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, SERVICE, Caller
+from meskit.pdf import PARIS, french_date
 
 from identity.domain import rules
 from identity.domain.models import Account, EmergencySettings, Professional
@@ -241,9 +242,12 @@ LEGAL_REPRESENTATIVE, OUTSIDE_DELEGATE_SCOPE, SUPPORT_ON_PROOF, ACCOUNT_CLOSED_R
     "legal_representative", "outside_delegate_scope", "support_on_proof", "account_closed")
 
 
-def account_closed(caller: Caller, account_id: str, now: datetime, *, representative_name: str = "") -> AuditRecord:
+def account_closed(caller: Caller, account_id: str, now: datetime, *, representative_name: str = "",
+                   erase_on: datetime | None = None) -> AuditRecord:
     """In the closed space's history; by the holder or one of a minor's legal representatives."""
     by = f" par {representative_name} (représentant légal)" if representative_name else ""
+    if erase_on is not None:
+        by += f", suppression des données le {french_date(erase_on.astimezone(PARIS).date())}"
     return _record(caller, now, action=ACCOUNT_CHANGE, patient_id=account_id, resource_type=ACCOUNT,
                    resource_id=account_id, rule=LEGAL_REPRESENTATIVE if representative_name else HOLDER,
                    label=f"Clôture du profil Mon espace santé{by}")

@@ -8,12 +8,15 @@ representatives and her caregivers lose access at their next request (the access
 closure is in her history; each ended delegation is in the history of the person it was for; those who
 lost access are told on their own profile (CLOTURE_PROFIL) and the people she helped on theirs
 (REVOCATION_PAR_AIDANT); notifications gets ACCOUNT_CLOSED and PROFILE_LINKS_CHANGED snapshots.
-Deleting the data at closure (delete_data) comes with the space's whole life: not yet.
+With delete_data, the data are erased DELETION_DELAY_DAYS later (erasures.py) unless she reopens the
+space before (reopening.py); without, they are archived ten years and then erased. Either way she is
+told (CONFIRMATION_CLOTURE, with the deletion date when there is one).
 """
 from __future__ import annotations
 
 from meskit.auth import DELEGATE, PATIENT, Caller
-from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Unimplemented, Violations
+from meskit import events
+from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
 from meskit.events import ACCOUNT_CLOSED as ACCOUNT_CLOSED_EVENT
 
 from identity.domain import account_events, attestations, auditing, delegate_scope, rules, throttle
@@ -24,8 +27,8 @@ from identity.domain.ports import Dependencies
 
 WRONG_PASSWORD_MESSAGE = "Mot de passe incorrect"
 CLOTURE_PROFIL = "CLOTURE_PROFIL"       # to those who lost access, on their own profile
-DELETION_NOT_YET = ("La suppression des données lors de la clôture n'est pas encore disponible : clôturez le profil "
-                    "sans suppression (les données sont archivées), ou contactez le 3422")
+DELETED = "DELETED"
+ALREADY_DELETED = "Les données de ce profil ont déjà été supprimées"
 
 
 def close_account(deps: Dependencies, caller: Caller, account_id: str, password: str, delete_data: bool) -> Account:
@@ -47,18 +50,14 @@ def close_account(deps: Dependencies, caller: Caller, account_id: str, password:
         credential = repo.get_credential(own.login_id) if own and own.login_id else None
     if account is None:
         raise NotFound("Profil introuvable")
-    if delete_data:
-        raise Unimplemented(DELETION_NOT_YET)
-    if account.status in (CLOSED, OPPOSED):
-        raise FailedPrecondition("Ce profil est déjà clôturé", reason="ACCOUNT_CLOSED")
+    _refuse_closed(account)
     if credential is None:
         raise FailedPrecondition("Votre profil doit être activé", reason="NOT_ACTIVATED")
     _check_password(deps, caller, credential, password, target, now)
     with deps.unit_of_work() as repo:
         account = repo.get_account(target, for_update=True)
         assert account is not None, "read above; accounts are never deleted"
-        if account.status in (CLOSED, OPPOSED):
-            raise FailedPrecondition("Ce profil est déjà clôturé", reason="ACCOUNT_CLOSED")
+        _refuse_closed(account)
         if representative and not is_legal_representative(repo, person, target, now):
             raise PermissionDenied("Vous n'êtes plus représentant légal de ce profil", reason="NOT_HOLDER")
         repo.close_account(target)
@@ -68,10 +67,21 @@ def close_account(deps: Dependencies, caller: Caller, account_id: str, password:
         _end_delegations(repo, caller, person, account, now)
         closed = repo.get_account(target)
         assert closed is not None
-        repo.add_audit(auditing.account_closed(caller, target, now,
+        erase_on = now + deps.policy.deletion_delay if delete_data else None
+        repo.add_audit(auditing.account_closed(caller, target, now, erase_on=erase_on,
                                                representative_name=_name(own) if representative else ""))
+        repo.record_closure(target, now, erase_on)
+        repo.add_notice(events.envelope(events.CONFIRMATION_CLOTURE, target, events.SpaceClosed(erase_on=erase_on),
+                                        occurred_at=now))
         repo.add_notice(account_events.changed(ACCOUNT_CLOSED_EVENT, closed, now))
     return closed
+
+
+def _refuse_closed(account: Account) -> None:
+    if account.status == DELETED:
+        raise FailedPrecondition(ALREADY_DELETED, reason="ACCOUNT_DELETED")
+    if account.status in (CLOSED, OPPOSED):
+        raise FailedPrecondition("Ce profil est déjà clôturé", reason="ACCOUNT_CLOSED")
 
 
 def _representative(repo, caller: Caller, person: str, account: Account | None, now) -> bool:

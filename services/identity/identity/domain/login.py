@@ -12,7 +12,7 @@ from datetime import datetime
 from meskit.auth import PATIENT, PROFESSIONAL, Caller
 from meskit.errors import FailedPrecondition, Unauthenticated, Violations
 
-from identity.domain import auditing, rules, throttle
+from identity.domain import auditing, reopening, rules, throttle
 from identity.domain.auditing import LOCKED_OUT, PASSWORD_AND_CODE, WRONG_CODE, WRONG_PASSWORD
 from identity.domain.models import ACTIVE, CLOSED, Credential, Professional
 from identity.domain.ports import Dependencies
@@ -48,7 +48,7 @@ class Login:
         self.deps = deps
         self._dummy_hash = deps.hasher.hash(_DUMMY_HASH_SOURCE)
 
-    def start(self, login_id: str, password: str, client: str) -> LoginStarted:
+    def start(self, login_id: str, password: str, client: str, reopen: bool = False) -> LoginStarted:
         v = Violations()
         v.require(login_id, "login_id")
         v.require(password, "password")
@@ -68,8 +68,12 @@ class Login:
             closed = credential is not None and self._subject_closed(repo, credential)
         password_ok = deps.hasher.verify(credential.password_hash if credential else self._dummy_hash, password)
         if closed and password_ok:      # told only to whoever holds the password
-            raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
-        if not (credential and subject_active and password_ok):
+            if not reopen:
+                raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
+            assert credential is not None
+            with deps.unit_of_work() as repo:
+                reopening.refuse_if_erasing(repo, credential.subject_id)
+        if not (credential and (subject_active or (closed and reopen)) and password_ok):
             self._fail(key, client_key, now, subject, WRONG_PASSWORD)
             raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
         if deps.hasher.needs_rehash(credential.password_hash):
@@ -86,7 +90,7 @@ class Login:
                                          given_name=given_name)
         return LoginStarted(challenge_id, rules.mask_email(credential.email), expires_at)
 
-    def complete(self, challenge_id: str, code: str, client: str) -> Tokens:
+    def complete(self, challenge_id: str, code: str, client: str, reopen: bool = False) -> Tokens:
         v = Violations()
         v.require(challenge_id, "challenge_id")
         if not (len(code) == 6 and code.isdigit()):
@@ -106,7 +110,10 @@ class Login:
                 repo.consume_challenge(challenge_id, now)
                 credential = repo.get_credential(challenge.login_id)
                 if self._subject_closed(repo, credential):     # closed between the password and the code
-                    raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
+                    if not reopen:
+                        raise FailedPrecondition(CLOSED_ACCOUNT, reason="ACCOUNT_CLOSED")
+                    assert credential is not None
+                    reopening.reopen(repo, credential.subject_id, now)
                 if not self._subject_active(repo, credential):
                     raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
             elif usable:

@@ -17,3 +17,4 @@ class Policy:
     max_failures_per_client: int = 50
     client_window: timedelta = timedelta(minutes=15)
     max_provisional_code_failures: int = 5
+    deletion_delay: timedelta = timedelta(days=30)    # a deletion asked at closure is carried out after it

@@ -11,6 +11,7 @@ from meskit.audit import AuditRecord
 from meskit.auth import Caller
 from meskit.events import Envelope
 
+from identity.domain.closure_ports import ClosureRepository
 from identity.domain.models import (AccessReport, AccessSettings, Account, Attestation, AuditedAccess, CareTeamMember, Challenge,
                                     Credential, Delegation, Opposition, Professional, RefreshToken, Throttle)
 from identity.domain.policy import Policy
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from identity.domain.directory import Cursor, DirectoryQuery
 
 
-class Repository(Protocol):
+class Repository(ClosureRepository, Protocol):
     """Accounts, professionals, credentials, codes, throttles, tokens, access settings, outbox notices and audit records
     of one transaction (adapters.repository)."""
 
