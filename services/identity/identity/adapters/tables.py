@@ -25,7 +25,8 @@ accounts = sa.Table(
     sa.Column("legal_representative_account_id", sa.String(36), sa.ForeignKey("accounts.account_id")),
     sa.Column("created_at", Timestamp, nullable=False, server_default=sa.func.now()),
     sa.Column("activated_at", Timestamp),
-    sa.Column("creation_due_at", Timestamp),   # PENDING: the space is created then (migration 0010's index)
+    sa.Column("creation_due_at", Timestamp),   # PENDING: the space is created then
+    sa.Index("ix_accounts_creation_due", "creation_due_at", postgresql_where=sa.text("status = 'PENDING'")),
 )
 
 # An opposition to the creation of the space (DOMAIN.md §4.1) and its proof, to give it again.
