@@ -60,7 +60,7 @@ def test_her_archive_holds_her_documents_byte_for_byte(platform, patient, gp, tm
     manifest = json.loads(files["export.json"])
     assert sorted(manifest["services"]) == ["agenda", "audit", "documents", "identity", "messaging", "profile"]
     assert manifest["services_without_export"] == []
-    assert {"profil-medical/profil.json", "profil-medical/profil.pdf", "agenda/agenda.ics",
+    assert {"profil-medical/profil.json", "profil-medical/profil.pdf", "identite/compte.json",
             "messagerie/messages.json", "historique/tete-signee.json"} <= set(files)
     listing = json.loads(files["documents/documents.json"])["documents"]
     documents = client.get(f"/v1/patients/{patient_id}/documents", params={"pageSize": 100}).json()["documents"]

@@ -63,6 +63,12 @@ class TestChannels:
         planned = routing.plan(ACCESS, person(closed=True), NOON)
         assert {p.state for p in planned} == {SKIPPED} and planned[0].reason == routing.CLOSED
 
+    def test_the_closure_itself_still_reaches_her_closed_space_by_mail_or_letter(self):
+        closure = notice_for("CONFIRMATION_CLOTURE")
+        assert channels(routing.plan(closure, person(closed=True), NOON)) == [(EMAIL, PENDING)]
+        assert channels(routing.plan(closure, person(closed=True, email=None), NOON)) == [(POSTAL, PENDING)]
+        assert routing.fallback_after_email(closure, person(closed=True)).state == PENDING
+
     def test_facts_only_events_plan_nothing(self):
         assert routing.plan(notice_for("CONTACT_CHANGED"), person(), NOON) == []
 

@@ -30,6 +30,7 @@ class Notice:
     facts_only: bool = False   # updates what notifications knows; tells nobody anything
     producers: frozenset[str] = frozenset()   # services allowed to publish it; empty = any
     holder_only: bool = False  # to the profile's holder alone (it may carry her activation code)
+    to_closed: bool = False    # reaches her even when her space is closed (a notice of the space's life)
 
 
 def _n(event_type, title, body, category=None, **kw) -> Notice:
@@ -140,18 +141,18 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
     _n("OPPOSITION_ENREGISTREE", "Votre opposition à Mon espace santé est enregistrée",
        "Votre opposition à la création du profil Mon espace santé de {profile} est enregistrée : le profil "
        "ne sera pas créé. Ce courrier vaut justificatif d'opposition.",
-       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
+       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True, to_closed=True),
     _n("SUSPENSION_PROFIL", "Profil Mon espace santé suspendu",
        "Le profil Mon espace santé de {profile} a été suspendu par l'Assurance Maladie. Sans objection de votre "
        "part dans les 6 semaines, il sera clôturé.",
-       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
+       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True, to_closed=True),
     _n("FIN_SUSPENSION_PROFIL", "Suspension levée",
        "La suspension du profil Mon espace santé de {profile} a été levée : vous y avez de nouveau accès.",
        mandatory=True, producers=IDENTITY, holder_only=True),
     _n("CONFIRMATION_CLOTURE", "Profil Mon espace santé clôturé",
        "Le profil Mon espace santé de {profile} est clôturé : plus personne n'y a accès. Ses données sont "
        "archivées 10 ans ; vous pouvez le rouvrir à tout moment en vous reconnectant.",
-       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True),
+       mandatory=True, bell=False, push=False, producers=IDENTITY, holder_only=True, to_closed=True),
     _n("EXPORT_DISPONIBLE", "Vos données sont prêtes",
        "L'archive des données du profil de {profile} est prête : téléchargez-la depuis Mon espace santé.",
        mandatory=True, postal=False, producers=frozenset({"exports"}), holder_only=True),

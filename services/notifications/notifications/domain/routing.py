@@ -164,7 +164,7 @@ def plan(notice: Notice, person: Person, now: datetime, *, critical: bool = Fals
     if notice.facts_only:
         return []
     notice = channels_of(notice, person, hidden_from_legal_representatives=hidden_from_legal_representatives)
-    silenced = CLOSED if person.closed else (
+    silenced = CLOSED if person.closed and not notice.to_closed else (
         "" if notice.mandatory or person.preferences.allows(notice.category) else PREFERENCE_OFF)
     if silenced:   # recorded all the same, so that the delivery status says why nothing went
         return [Planned(p.channel, SKIPPED, silenced, target=p.target) if p.state == PENDING else p
@@ -190,7 +190,7 @@ def fallback_after_email(notice: Notice, person: Person, *, hidden_from_legal_re
                          ) -> Planned:
     """Where a notice goes when its email cannot be delivered to `person` (no address, refused)."""
     notice = channels_of(notice, person, hidden_from_legal_representatives=hidden_from_legal_representatives)
-    if notice.postal and person.postal_address and not person.closed:
+    if notice.postal and person.postal_address and (notice.to_closed or not person.closed):
         return Planned(POSTAL, PENDING)
     return Planned(POSTAL, SKIPPED, NO_ADDRESS if notice.postal else NO_EMAIL)
 

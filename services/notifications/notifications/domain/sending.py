@@ -121,7 +121,7 @@ class EmailSender(_Sender):
         elif not claim.known:
             self.retry_or_die(claim, UNKNOWN_RECIPIENT)   # identity's snapshot is on its way
             return
-        elif claim.closed:
+        elif claim.closed and not notice.to_closed:
             queue.finish(claim, worker, models.SKIPPED, routing.CLOSED)
             return
         elif refused:      # a minor's secret, and she has no access of her own (yet): nobody is told
