@@ -14,11 +14,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from fpdf import FPDF
 
 from meskit.auth import SERVICE, Caller
 from meskit.errors import InvalidArgument, PermissionDenied, Violations
-from meskit.pdf import PARIS, french_date, french_moment, latin1
+from meskit.pdf import PARIS, TextDocument, french_date, french_moment
 
 from identity.domain.models import (ACCOUNT_CLOSED, BY_REVOCATION, CAREGIVING, END_DATE, UNUSED, Account, Attestation,
                                     Delegation)
@@ -92,18 +91,8 @@ def end_reason(delegation: Delegation) -> str:
 def render(kind: str, delegation: Delegation, helped: Account, caregiver: Account, now: datetime,
            identifier: str) -> bytes:
     """The attestation as PDF bytes (fpdf2 core fonts: Latin-1 text). Deterministic for the same inputs."""
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(now)
-    pdf.set_title(latin1(TITLES[kind]))
-    pdf.set_author(latin1(ISSUER))
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.add_page()
-
-    def line(text: str, size: float = 11, style: str = "", gap: float = 2) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+    doc = TextDocument(TITLES[kind], ISSUER, now)
+    line = doc.line
 
     line(ISSUER, 10, "B", 6)
     line(TITLES[kind], 16, "B", 6)
@@ -129,10 +118,10 @@ def render(kind: str, delegation: Delegation, helped: Account, caregiver: Accoun
         line(intro, 11, "B", 1)
         for item in items:
             line(f"- {item}", gap=1)
-        pdf.ln(4)
+        doc.space(4)
     line(f"Délivrée par {ISSUER} le {french_date(now.astimezone(PARIS).date())}.", 10, gap=1)
     line(f"Référence : {identifier}", 8)
-    return bytes(pdf.output())
+    return doc.output()
 
 
 # ---- the documents service drains them ----

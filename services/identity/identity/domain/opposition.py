@@ -10,12 +10,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from fpdf import FPDF
 
 from meskit import events
 from meskit.auth import OPERATOR, PATIENT, SUPPORT, Caller
 from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Violations
-from meskit.pdf import PARIS, french_date, french_moment, latin1
+from meskit.pdf import PARIS, TextDocument, french_date, french_moment
 
 from identity.domain import account_events, auditing, rules
 from identity.domain.attestations import ISSUER
@@ -127,17 +126,8 @@ def _record(repo, account: Account, caller: Caller, channel: str, now: datetime)
 def render(account: Account, channel: str, now: datetime, reference: str) -> bytes:
     """The proof of opposition as PDF bytes (fpdf2 core fonts: Latin-1 text)."""
     title = "Justificatif d'opposition à la création du profil Mon espace santé"
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(now)
-    pdf.set_title(latin1(title))
-    pdf.set_author(latin1(ISSUER))
-    pdf.set_margins(20, 20, 20)
-    pdf.add_page()
-
-    def line(text: str, size: float = 11, style: str = "", gap: float = 2) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+    doc = TextDocument(title, ISSUER, now)
+    line = doc.line
 
     line(ISSUER, 10, "B", 6)
     line(title, 16, "B", 6)
@@ -148,4 +138,4 @@ def render(account: Account, channel: str, now: datetime, reference: str) -> byt
     line("Son profil Mon espace santé ne sera pas créé.", gap=6)
     line(f"Délivré par {ISSUER} le {french_date(now.astimezone(PARIS).date())}.", 10, gap=1)
     line(f"Référence : {reference}", 8)
-    return bytes(pdf.output())
+    return doc.output()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from fpdf import FPDF
 
-from meskit.pdf import PARIS, french_date, french_moment, latin1
+from meskit.pdf import PARIS, TextDocument, french_date, french_moment
 
 from profile.domain import measurement_rules as rules
 from profile.domain import models as m
@@ -67,18 +66,10 @@ def entry_lines(entry: m.Entry) -> tuple[str, list[str]]:
 def synthesis_pdf(view: ProfileView, sections: Iterable[str], patient_name: str, now: datetime) -> bytes:
     """Deterministic for the same profile, sections and moment."""
     chosen = [s for s in PDF_SECTIONS if s in set(sections)]
-    pdf = FPDF(format="A4")
-    pdf.set_creation_date(now)
-    pdf.set_title(latin1(TITLE))
-    pdf.set_author(latin1(ISSUER))
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(True, margin=20)
-    pdf.add_page()
+    doc = TextDocument(TITLE, ISSUER, now)
 
     def line(text: str, size: float = 11, style: str = "", gap: float = 1) -> None:
-        pdf.set_font("Helvetica", style, size)
-        pdf.multi_cell(0, size * 0.5, latin1(text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+        doc.line(text, size, style, gap)
 
     line(ISSUER, 10, "B", 4)
     line(TITLE, 16, "B", 2)
@@ -110,8 +101,8 @@ def synthesis_pdf(view: ProfileView, sections: Iterable[str], patient_name: str,
                     line("- Informée sur le don d'organes (registre national des refus)")
             elif not entries:
                 line("- Non concernée" if section in declared else "- Rien de renseigné")
-        pdf.ln(3)
-    return bytes(pdf.output())
+        doc.space(3)
+    return doc.output()
 
 
 def _date(d: m.PartialDate) -> dict | None:
