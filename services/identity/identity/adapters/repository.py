@@ -13,15 +13,17 @@ from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
 from identity.adapters.closure_repository import ClosureQueries
-from identity.adapters.tables import (oppositions, access_reports, access_settings, accounts, attestations, blocked_professionals, care_team_members,
-                                      credentials, delegations, email_changes, login_challenges, outbox, professionals, provisional_codes,
-                                      refresh_tokens, throttles)
+from identity.adapters.creation_repository import CreationQueries
+from identity.adapters.tables import (access_reports, access_settings, accounts, attestations, blocked_professionals,
+                                      care_team_members, credentials, delegations, email_changes, login_challenges,
+                                      outbox, professionals, provisional_codes, refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (Opposition, ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport, Attestation, Delegation, AccessSettings, Account, CareTeamMember, Challenge, Credential,
-                                    EmergencySettings, Professional, RefreshToken, Throttle)
+from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport,
+                                    AccessSettings, Account, Attestation, CareTeamMember, Challenge, Credential,
+                                    Delegation, EmergencySettings, Professional, RefreshToken, Throttle)
 
 
-class IdentityRepository(ClosureQueries):
+class IdentityRepository(ClosureQueries, CreationQueries):
     def __init__(self, session: Session):
         self.session = session
 
@@ -157,40 +159,7 @@ class IdentityRepository(ClosureQueries):
     def update_contact(self, account_id: str, **values: str) -> None:
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(**values))
 
-    # ---- opt-out creation ----
-    def account_id_by_nir(self, nir: str, *, for_update: bool = False) -> str | None:
-        query = sa.select(accounts.c.account_id).where(accounts.c.nir == nir)
-        return self.session.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
-
-    def lock_nir(self, nir: str) -> None:
-        """Until the transaction ends, whether the NIR has an account or not."""
-        self.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("nir:" + nir))))
-
-    def change_status(self, account_id: str, *, from_statuses: tuple[str, ...], to: str) -> bool:
-        """Conditional: only the transaction that changes the row gets True (several replicas, retries)."""
-        return self.session.execute(accounts.update().where(
-            accounts.c.account_id == account_id, accounts.c.status.in_(from_statuses)).values(status=to)
-            .returning(accounts.c.account_id)).first() is not None
-
-    def claim_due_creations(self, now: datetime, limit: int) -> list[str]:
-        return list(self.session.execute(
-            sa.select(accounts.c.account_id)
-            .where(accounts.c.status == "PENDING", accounts.c.creation_due_at <= now)
-            .order_by(accounts.c.creation_due_at, accounts.c.account_id).limit(limit)
-            .with_for_update(skip_locked=True)).scalars())
-
-    def use_provisional_codes_of(self, account_id: str, now: datetime) -> None:
-        self.session.execute(provisional_codes.update().where(
-            provisional_codes.c.account_id == account_id, provisional_codes.c.used_at.is_(None)).values(used_at=now))
-
-    def add_opposition(self, o: Opposition) -> None:
-        self.session.execute(oppositions.insert().values(**dataclasses.asdict(o)))
-
-    def get_opposition(self, account_id: str) -> Opposition | None:
-        row = self.session.execute(sa.select(oppositions).where(
-            oppositions.c.account_id == account_id)).mappings().first()
-        return Opposition(**row) if row else None
-
+    # ---- operators' views of the accounts ----
     def accounts_in(self, status: str, offset: int, limit: int) -> list[Account]:
         ids = self.session.execute(sa.select(accounts.c.account_id).where(accounts.c.status == status)
                                    .order_by(accounts.c.created_at, accounts.c.account_id)
