@@ -1,4 +1,5 @@
-"""Acceptance 1 of issue 14 through the gateway: three people announced by the insurer's feed
+"""Runs after test_parents_journey (its name sorts later): moving identity's clock six weeks brings the
+demo Léa to her 18th birthday, which ends her father's representation. Acceptance 1 of issue 14 through the gateway: three people announced by the insurer's feed
 without an email get their creation letter in the print file; the first opposes online (a wrong code
 first: refused, nothing changed) and receives the proof, then its letter; the third activates before
 the deadline and her space exists at once; identity's clock then moves six weeks on and the second,
