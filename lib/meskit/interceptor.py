@@ -31,6 +31,7 @@ from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, extract_trace_context, t
 log = logging.getLogger("meskit.rpc")
 
 INTERNAL_MESSAGE = "Erreur interne, veuillez réessayer plus tard"
+SLOW_RPC_SECONDS = 1.0          # a successful call this long is logged, with its method and duration
 
 
 def status_for(error: DomainError) -> grpc.Status:
@@ -157,9 +158,12 @@ class KitInterceptor(grpc.ServerInterceptor):
         short = call.method.rsplit("/", 1)[-1]
         RPC_REQUESTS.labels(self._service, short, call.code).inc()
         RPC_LATENCY.labels(self._service, short).observe(elapsed)
-        if call.code not in ("OK",):  # logged inside the span so that the line carries the trace id
+        # logged inside the span so that the line carries the trace id
+        if call.code != "OK":
             log.info("rpc finished", extra={"method": call.method, "code": call.code,
                                             "duration_ms": round(elapsed * 1000, 2)})
+        elif elapsed >= SLOW_RPC_SECONDS:
+            log.warning("slow rpc", extra={"method": call.method, "duration_ms": round(elapsed * 1000, 2)})
         call.span.set_attribute("rpc.grpc.status_code", call.code)
         call.span_cm.__exit__(None, None, None)
         for token in reversed(call.tokens[1:]):

@@ -208,6 +208,20 @@ class TestRequestId:
         assert ids[0] == "req-given"
         assert ids[1] and ids[2] and len(set(ids)) == 3
 
+    def test_a_slow_successful_call_is_logged_with_its_method_and_only_a_slow_one(self, identity, json_logs,
+                                                                                     monkeypatch):
+        monkeypatch.setattr("meskit.interceptor.SLOW_RPC_SECONDS", 0.2)
+        def start_login(request, context):
+            time.sleep(0.3 if request.login_id == "slow" else 0)
+            return pb.StartLoginResponse()
+        stub = identity(StartLogin=start_login)
+        stub.StartLogin(pb.StartLoginRequest(login_id="quick"), metadata=[("x-request-id", "req-quick")])
+        stub.StartLogin(pb.StartLoginRequest(login_id="slow"), metadata=[("x-request-id", "req-slow")])
+        (slow,) = json_logs.matching(message="slow rpc")
+        assert (slow["request_id"], slow["severity"], slow["method"]) == (
+            "req-slow", "WARNING", "/mes.identity.v1.IdentityService/StartLogin")
+        assert slow["duration_ms"] >= 300 and "login_id" not in slow
+
 
 def sample(name: str, **labels) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
