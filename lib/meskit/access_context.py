@@ -7,6 +7,7 @@ import grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
+from meskit.auth import Caller
 from meskit.errors import Unavailable, received
 
 TIMEOUT_SECONDS = 3.0
@@ -17,10 +18,13 @@ class AccessContextSource:
         self._stub = identity_pb2_grpc.IdentityServiceStub(channel)
         self._not_found = not_found
 
-    def fetch(self, patient_id: str, professional_id: str = "") -> pb.AccessContext:
+    def fetch(self, patient_id: str, professional_id: str = "", app: Caller | None = None) -> pb.AccessContext:
+        """`app`: a connected app's caller, whose token and connection identity checks (app_grant)."""
         try:
             return self._stub.GetAccessContext(pb.GetAccessContextRequest(
-                patient_id=patient_id, professional_id=professional_id), timeout=TIMEOUT_SECONDS)
+                patient_id=patient_id, professional_id=professional_id,
+                app_id=app.subject if app else "", app_token_id=app.token_id if app else ""),
+                timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
             raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
                                             reason="IDENTITY_UNAVAILABLE"),

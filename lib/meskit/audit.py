@@ -13,7 +13,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from meskit.auth import Caller
+from meskit.auth import APP, Caller
 from meskit.logs import request_id_var
 
 AUDIT_RECORD = "AUDIT_RECORD"        # outbox event type relayed to audit
@@ -26,7 +26,7 @@ EXPORT = "EXPORT"                    # a person's data read for her export (mes.
 GENERAL, SERVICE_TIERS, MEDICAL_DOCUMENT, MESSAGING = "GENERAL", "SERVICE_TIERS", "MEDICAL_DOCUMENT", "MESSAGING"
 # audit.v1 ActorType names, by token actor type
 ACTOR_TYPES = {"patient": "PATIENT", "delegate": "PATIENT", "professional": "HEALTHCARE_PROFESSIONAL",
-               "support": "SUPPORT", "operator": "OPERATOR", "service": "SYSTEM"}
+               "support": "SUPPORT", "operator": "OPERATOR", "service": "SYSTEM", "app": "SERVICE_TIERS"}
 NORMAL = "normal"                    # access modes: normal, bris_de_glace, centre_15
 MAX_RULE, MAX_LABEL, MAX_JUSTIFICATION = 128, 500, 2000
 RESOURCE_VISIBILITY = "RESOURCE_VISIBILITY"   # outbox event type relayed to audit's SetResourceVisibility
@@ -104,11 +104,13 @@ def record(caller: Caller, *, group: str, resource_type: str, action: str, patie
            justification: str = "", matrix_version: str = "",
            visibility: ResourceVisibility | None = None) -> AuditRecord:
     """`profession_code`, `rpps`, `on_behalf_of`: what the service knows better than the token (the
-    token's own claims otherwise)."""
+    token's own claims otherwise). An app acts for the patient of the record itself: no on_behalf_of,
+    and `display_name` is the app's name, as her history shows it."""
+    token_on_behalf_of = "" if caller.actor_type == APP else caller.on_behalf_of
     return AuditRecord(
         record_id=str(uuid.uuid4()), occurred_at=now, actor_type=ACTOR_TYPES.get(caller.actor_type, "SYSTEM"),
         actor_id=caller.subject, profession_code=profession_code or caller.profession_code,
-        rpps=rpps or caller.rpps, on_behalf_of=on_behalf_of or caller.on_behalf_of, display_name=display_name,
+        rpps=rpps or caller.rpps, on_behalf_of=on_behalf_of or token_on_behalf_of, display_name=display_name,
         action=action, group=group, patient_id=patient_id, resource_type=resource_type, resource_id=resource_id,
         resource_label=resource_label[:MAX_LABEL], allowed=allowed, rule=rule[:MAX_RULE], access_mode=access_mode,
         justification=justification[:MAX_JUSTIFICATION], request_id=request_id_var.get() or "",

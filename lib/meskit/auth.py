@@ -25,22 +25,24 @@ DELEGATE = "delegate"
 SUPPORT = "support"
 OPERATOR = "operator"
 SERVICE = "service"
-ACTOR_TYPES = frozenset({PATIENT, PROFESSIONAL, DELEGATE, SUPPORT, OPERATOR, SERVICE})
+APP = "app"                        # a connected app of the catalogue, acting for the holder who paired it
+ACTOR_TYPES = frozenset({PATIENT, PROFESSIONAL, DELEGATE, SUPPORT, OPERATOR, SERVICE, APP})
 # The claim naming the actor type. `act` is RFC 8693's actor claim: on a delegate's token,
 # {"sub": <delegate id>, "delegation": <kind>, "scope": [...]}, the token's `sub` being the person acted for.
+# An app's token (RFC 9068): `sub` the holder, `client_id` the app, `scope` its consented purposes.
 ACTOR_CLAIM = "actor"
 
 
 @dataclass(frozen=True)
 class Caller:
     actor_type: str
-    subject: str                   # account id, professional id or service name
+    subject: str                   # account id, professional id, service name or app id
     token_id: str = ""
     profession_code: str = ""      # TRE_G15 code, professionals only
     rpps: str = ""                 # RPPS number, professionals only
-    on_behalf_of: str = ""         # patient account id, delegates only
+    on_behalf_of: str = ""         # patient account id, delegates and apps only
     delegation: str = ""           # delegates: LEGAL_REPRESENTATION or CAREGIVING ("" when not stated)
-    scopes: tuple[str, ...] = ()   # delegates: what the delegation allows (act.scope)
+    scopes: tuple[str, ...] = ()   # delegates: what the delegation allows (act.scope); apps: purposes
 
     def require(self, *actor_types: str) -> None:
         if self.actor_type not in actor_types:
@@ -103,6 +105,8 @@ class TokenSigner:
             if caller.scopes:
                 act["scope"] = list(caller.scopes)
             claims["act"] = act
+        if caller.actor_type == APP:
+            claims.update(sub=caller.on_behalf_of, client_id=caller.subject, scope=" ".join(caller.scopes))
         token = jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.kid})
         return token, expires
 
@@ -194,6 +198,13 @@ class TokenVerifier:
             caller = Caller(actor_type=DELEGATE, subject=act["sub"], token_id=str(claims["jti"]),
                             on_behalf_of=str(claims["sub"]), delegation=str(act.get("delegation", "")),
                             scopes=tuple(scope))
+        elif actor_type == APP:
+            client_id, scope = claims.get("client_id"), claims.get("scope", "")
+            if not (isinstance(client_id, str) and client_id and claims["sub"] and isinstance(scope, str)
+                    and "act" not in claims):
+                raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
+            caller = Caller(actor_type=APP, subject=client_id, token_id=str(claims["jti"]),
+                            on_behalf_of=str(claims["sub"]), scopes=tuple(scope.split()))
         else:
             if "act" in claims:     # only a delegate's token names an actor
                 raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")

@@ -117,6 +117,14 @@ class ExportReady:
 
 
 @dataclass(frozen=True)
+class SynchronizedServices:
+    """To the holder (SERVICES_SYNCHRONISES, every 90 days unless she turned it off): the names of
+    the apps connected to her space, comma-separated, and when the list was drawn up."""
+    app_names: str
+    as_of: datetime | None = None
+
+
+@dataclass(frozen=True)
 class AccountChanged:
     """A fact about the person (activated, contact, links, closed): all of it is in the recipient."""
 
@@ -135,7 +143,6 @@ ACTOR_NOTICES = (
     "RAPPEL_AGENDA", "RAPPEL_RDV_USAGER", "RAPPEL_MODIF_DA", "AJOUT_ENTOURAGE", "PRIMO_ALIM_MHS",
     "REMISE_VISIBILITE_AUTO", "PARTAGE_PROFIL_AIDANT", "ACCORD_PARTAGE_PROFIL", "REFUS_PARTAGE_PROFIL",
     "REVOCATION_PAR_AIDANT", "REVOCATION_PAR_AIDE", "RAPPEL_CONSENT_RL_PASSAGE_MAJO",
-    "SERVICES_SYNCHRONISES",
     # Project-owned codes (not in the ens-mobile list of DOMAIN.md §8): a caregiving's end date
     # (DOMAIN.md §10.5) set or changed, its end 14 days ahead, its end.
     "DATE_FIN_PARTAGE_PROFIL", "RAPPEL_FIN_PARTAGE_PROFIL", "FIN_PARTAGE_PROFIL",
@@ -146,6 +153,7 @@ RAPPEL_CONSENT_PASSAGE_MAJO = "RAPPEL_CONSENT_PASSAGE_MAJO"
 OPPOSITION_ENREGISTREE, SUSPENSION_PROFIL, FIN_SUSPENSION_PROFIL = (
     "OPPOSITION_ENREGISTREE", "SUSPENSION_PROFIL", "FIN_SUSPENSION_PROFIL")
 CONFIRMATION_CLOTURE, EXPORT_DISPONIBLE = "CONFIRMATION_CLOTURE", "EXPORT_DISPONIBLE"
+SERVICES_SYNCHRONISES = "SERVICES_SYNCHRONISES"       # NOTIF_SYNCHRONIZED_SERVICE, every 90 days
 
 PAYLOADS: dict[str, type] = {
     AJOUT_DOCUMENT: DocumentAdded, ACCES_DMP_PS: ProfessionalAccess, ACCES_BRIS_GLACE: EmergencyAccess,
@@ -153,7 +161,8 @@ PAYLOADS: dict[str, type] = {
     ACCOUNT_CREATED: AccountCreated, **{t: AccountChanged for t in ACCOUNT_EVENTS[1:]},
     **{t: ActorNotice for t in ACTOR_NOTICES}, RAPPEL_CONSENT_PASSAGE_MAJO: MajorityReached,
     OPPOSITION_ENREGISTREE: OppositionRecorded, SUSPENSION_PROFIL: SpaceSuspended,
-    FIN_SUSPENSION_PROFIL: ActorNotice, CONFIRMATION_CLOTURE: SpaceClosed, EXPORT_DISPONIBLE: ExportReady}
+    FIN_SUSPENSION_PROFIL: ActorNotice, CONFIRMATION_CLOTURE: SpaceClosed, EXPORT_DISPONIBLE: ExportReady,
+    SERVICES_SYNCHRONISES: SynchronizedServices}
 CRITICAL = frozenset({ACCES_BRIS_GLACE})        # may reach people during quiet hours
 WITH_RECIPIENT = frozenset(ACCOUNT_EVENTS)     # identity sends the person's contact snapshot with these
 

@@ -92,6 +92,25 @@ class TestRoundTrip:
         token = raw_token(signer, good_claims(actor=auth.DELEGATE, act=act))
         assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
 
+    def test_an_app_token_has_the_rfc_9068_shape(self):
+        """sub is the holder; client_id the app; scope its consented purposes, space-separated."""
+        signer = make_signer()
+        caller = Caller(auth.APP, "app-7", token_id="jti-9", on_behalf_of="holder-1",
+                        scopes=("MESURES_GLYCEMIE", "RAPPORTS"))
+        token, _ = signer.sign(caller)
+        claims = jwt.decode(token, options={"verify_signature": False})
+        assert (claims["sub"], claims["client_id"], claims["scope"], claims["actor"]) == (
+            "holder-1", "app-7", "MESURES_GLYCEMIE RAPPORTS", auth.APP)
+        assert "act" not in claims
+        assert make_verifier(Jwks(signer)).verify(token) == caller
+
+    @pytest.mark.parametrize("changes", [{"client_id": ""}, {"client_id": 7}, {"scope": ["A"]},
+                                         {"client_id": "app-7", "act": {"sub": "x"}}, {}])
+    def test_an_app_token_without_its_client_or_with_a_malformed_scope_is_refused(self, changes):
+        signer = make_signer()
+        token = raw_token(signer, good_claims(actor=auth.APP, **changes))
+        assert rejected(make_verifier(Jwks(signer)), token).reason == "TOKEN_INVALID"
+
     def test_only_a_delegate_token_names_an_actor(self):
         signer = make_signer()
         token = raw_token(signer, good_claims(act={"sub": "someone"}))

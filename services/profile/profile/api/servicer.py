@@ -10,6 +10,7 @@ from mes.profile.v1 import profile_pb2 as pb
 from mes.profile.v1 import profile_pb2_grpc
 
 from meskit.auth import Caller, current_caller
+from meskit.errors import Unimplemented
 from meskit.subject_data import PulledErasureServicer, file_chunks
 
 from profile.api import convert
@@ -74,6 +75,12 @@ class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
                                    convert.sections(request.sections),
                                    request.visible if request.HasField("visible") else None)
         return pb.Synthesis(document_id=saved.document_id, title=saved.title, masked=saved.masked)
+
+    def SubmitObservations(self, request, context):
+        raise Unimplemented("Échange FHIR pas encore disponible")
+
+    def SearchObservations(self, request, context):
+        raise Unimplemented("Échange FHIR pas encore disponible")
 
 
 def subject_data_servicer(deps: Dependencies) -> PulledErasureServicer:

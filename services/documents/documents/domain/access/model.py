@@ -15,6 +15,7 @@ class ActorType(StrEnum):
     SUPPORT = "support"
     OPERATOR = "operator"
     SERVICE = "service"
+    APP = "app"                 # a connected app: writes documents within its consents, reads none
 
 
 class DelegationType(StrEnum):
