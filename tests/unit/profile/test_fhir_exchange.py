@@ -75,11 +75,8 @@ class World:
         @contextmanager
         def unit_of_work():
             rows, changes = copy.copy(self.rows), copy.copy(self.changes)
-            try:
-                yield MemoryRepository(rows, changes)
-            except BaseException:
-                raise
-            self.rows[:], self.changes[:] = rows, changes     # committed only when nothing went wrong
+            yield MemoryRepository(rows, changes)
+            self.rows[:], self.changes[:] = rows, changes     # committed only when nothing was raised
 
         contexts = type("Contexts", (), {"for_app": lambda _, patient_id, app: (
             AccessContext(patient_id=patient_id, status="ACTIVE"), self.grant)})()
