@@ -176,6 +176,20 @@ class TestWhoExchanges:
         assert error_details(refused)[1] == "CONSENT_NOT_GIVEN"
         assert len(_history(pstack, patient, "GLUCOSE")) == 1
 
+    def test_a_suspended_app_s_token_stops_at_once(self, pstack):
+        suspended = reference_glucometer(pstack)
+        patient = pstack.new_activated_patient()
+        app = pstack.token(pair(pstack, suspended, patient))
+        assert _post(pstack, app, glucose(), "/fhir/r4/Observation").status == 201
+        catalogue = catalogue_pb2_grpc.CatalogueServiceStub(pstack._channel("identity"))
+        catalogue.SetAppStatus(cpb.SetAppStatusRequest(app_id=suspended, status=cpb.APP_STATUS_SUSPENDUE,
+                                                       reason="Contrôle de sécurité"), metadata=pstack.operator,
+                               timeout=10)
+        for call in (lambda: _post(pstack, app, glucose(), "/fhir/r4/Observation"),
+                     lambda: _search(pstack, app, "code=2345-7&_sort=-date&_count=1")):
+            refused = error_of(call)
+            assert refused.code() == grpc.StatusCode.UNAUTHENTICATED and error_details(refused)[1] == "APP_TOKEN_REVOKED"
+
     def test_people_use_the_profile_s_own_rpcs(self, pstack, paired):
         patient, _ = paired
         error = error_of(lambda: _post(pstack, pstack.patient(patient), glucose(), "/fhir/r4/Observation"))

@@ -84,6 +84,8 @@ def parse(body: bytes, *, single: bool) -> Submission:
         raise _malformed("Bundle.entry", "au moins une Observation attendue")
     observations = sum(1 for e in given if isinstance(e, dict) and isinstance(e.get("resource"), dict)
                        and e["resource"].get("resourceType") == "Observation")
+    if not observations:
+        raise _malformed("Bundle.entry", "au moins une Observation attendue")
     if observations > MAX_OBSERVATIONS or len(given) > MAX_ENTRIES:
         raise InvalidArgument(f"{MAX_OBSERVATIONS} Observations au plus par Bundle ({observations} reçues)",
                               reason="TOO_MANY_ENTRIES", violations=[FieldViolation(
