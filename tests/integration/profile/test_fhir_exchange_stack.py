@@ -114,6 +114,13 @@ class TestSubmitObservations:
         assert error_details(error) == (fields, reason)
         assert _history(pstack, patient, "GLUCOSE") == []
 
+    def test_a_thousand_invalid_entries_fit_in_one_answer(self, pstack, paired):
+        _, app = paired
+        error = error_of(lambda: _post(pstack, app, bundle(*[glucose(1500)] * 1000)))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        fields, reason = error_details(error)
+        assert reason == "FHIR_INVALID" and "Bundle.entry" in fields and len(fields) == 11
+
     def test_malformed_json_is_invalid_argument(self, pstack, paired):
         _, app = paired
         error = error_of(lambda: pstack.profile.SubmitObservations(web_pb2.WebRequest(

@@ -12,7 +12,7 @@ import pytest
 
 from fhir_examples import blood_pressure, body, bundle, device, glucose, observation
 from meskit.auth import APP, PATIENT, Caller
-from meskit.errors import AlreadyExists, InvalidArgument, PermissionDenied
+from meskit.errors import AlreadyExists, FieldViolation, InvalidArgument, PermissionDenied
 from profile.domain import fhir_exchange
 from profile.domain.access import AccessContext
 from profile.domain.ports import Dependencies
@@ -119,6 +119,16 @@ class TestSubmit:
         assert [v.field for v in caught.value.violations] == ["Bundle.entry[1].resource.valueQuantity.value",
                                                                "Bundle.entry[2].resource.extension"]
         assert world.rows == [] and world.changes == []
+
+    def test_a_thousand_invalid_entries_are_named_in_a_bounded_answer(self):
+        faulty = [glucose()] * 3 + [glucose(1500)] * 997
+        faulty[500] = glucose()
+        with pytest.raises(InvalidArgument) as caught:
+            World().submit(bundle(*faulty))
+        violations = caught.value.violations
+        assert len(violations) == 11 and violations[0].field == "Bundle.entry[3].resource.valueQuantity.value"
+        assert violations[-1] == FieldViolation("Bundle.entry", "entrées invalides aussi : 13-499, 501-999")
+        assert caught.value.message == "996 entrées invalides : transaction refusée"
 
     def test_a_batch_answers_entry_by_entry(self):
         world = World()

@@ -117,6 +117,20 @@ class TestReadObservation:
         assert _fields(_refused(observation("1234-5"))) == [f"{AT}.code"]
         assert _fields(_refused(observation("29463-7", system="http://snomed.info/sct"))) == [f"{AT}.code"]
 
+    @pytest.mark.parametrize("resource, field", [
+        (observation(value=10 ** 400), f"{AT}.valueQuantity.value"),
+        (observation(value=float("nan")), f"{AT}.valueQuantity.value"),
+        (observation(value=True), f"{AT}.valueQuantity.value"),
+        (observation(code={"coding": [{"system": ["x"], "code": {"a": 1}}]}), f"{AT}.code"),
+        (observation(effectiveDateTime="٢٠٢٦-12-01T08:30:00Z"), f"{AT}.effectiveDateTime"),
+        (observation(effectiveDateTime="2026-02-30T08:30:00Z"), f"{AT}.effectiveDateTime"),
+        (observation(meta="urn:oid:1"), f"{AT}.meta.source"),
+        (observation(note="texte"), f"{AT}.note"),
+        (observation(extension={"url": "x"}), f"{AT}.extension"),
+    ])
+    def test_hostile_values_are_refused_not_crashed_on(self, resource, field):
+        assert _fields(_refused(resource)) == [field]
+
     def test_a_future_measurement_is_refused(self):
         error = _refused(observation(effectiveDateTime="2027-01-01T00:00:00Z"))
         assert error.reason == "EFFECTIVE_TIME_FUTURE" and _fields(error) == [f"{AT}.effectiveDateTime"]
@@ -169,6 +183,11 @@ class TestParseSubmission:
         with pytest.raises(InvalidArgument) as alone:
             fhir_bundle.parse(body(bundle(observation())), single=True)
         assert _fields(alone.value) == ["Observation.resourceType"]
+
+    def test_deeply_nested_json_is_malformed(self):
+        with pytest.raises(InvalidArgument) as caught:
+            fhir_bundle.parse(b"[" * 100000 + b"]" * 100000, single=False)
+        assert caught.value.reason == "FHIR_MALFORMED"
 
     def test_at_most_1000_observations(self):
         assert len(fhir_bundle.parse(body(bundle(*[observation()] * 1000, kind="batch")), single=False).entries) == 1000

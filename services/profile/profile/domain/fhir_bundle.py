@@ -39,7 +39,7 @@ def _malformed(path: str, description: str, message: str = "Requête FHIR invali
 def _document(body: bytes) -> object:
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise _malformed("", "JSON FHIR (application/fhir+json) attendu", "Corps JSON invalide") from None
 
 

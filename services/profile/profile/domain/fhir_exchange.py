@@ -22,6 +22,7 @@ from profile.domain.fhir_rendering import CREATED, OK, EntryAnswer
 from profile.domain.ports import Dependencies
 
 SOURCE_PREFIX = "urn:mes:app:"        # meta.source when the app gave none
+MAX_DETAILED, DESCRIPTION_LIMIT, SUMMARY_LIMIT = 10, 200, 2000
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,42 @@ def _reading(submission: fhir_bundle.Submission, entry: Entry, access: AppAccess
         return error
 
 
-def _whole_refusal(results: list[Reading | DomainError | None]) -> DomainError | None:
+def _ranges(indices: list[int]) -> str:
+    """[3, 5, 6, 7, 12] -> "3, 5-7, 12"."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _bounded(errors: list[tuple[int, DomainError]]) -> InvalidArgument:
+    """One 422 naming every invalid entry: its first faults in full, the other entries by index (the gRPC
+    status travels in a trailer of a few kilobytes)."""
+    faults = [(index, v) for index, error in errors for v in error.violations]
+    shown = [FieldViolation(v.field, v.description[:DESCRIPTION_LIMIT]) for _, v in faults[:MAX_DETAILED]]
+    named = {index for index, _ in faults[:MAX_DETAILED]}
+    others = sorted({index for index, _ in errors} - named)
+    if others:
+        shown.append(FieldViolation("Bundle.entry", f"entrées invalides aussi : {_ranges(others)}"[:SUMMARY_LIMIT]))
+    elif len(faults) > MAX_DETAILED:
+        shown.append(FieldViolation(faults[MAX_DETAILED][1].field, f"et {len(faults) - MAX_DETAILED} autre(s) faute(s)"))
+    if len(errors) == 1:
+        first = errors[0][1]
+        return InvalidArgument(first.message, reason=first.reason, violations=shown)
+    return InvalidArgument(f"{len(errors)} entrées invalides : transaction refusée", reason=fhir_observation.INVALID,
+                           violations=shown)
+
+
+def _whole_refusal(entries: list[Entry], results: list[Reading | DomainError | None]) -> DomainError | None:
     """A transaction (or an Observation alone) is refused as a whole: 403 first, else 422 naming every fault."""
-    errors = [r for r in results if isinstance(r, DomainError)]
+    errors = [(entry.index, r) for entry, r in zip(entries, results) if isinstance(r, DomainError)]
     if not errors:
         return None
-    denied = next((e for e in errors if isinstance(e, PermissionDenied)), None)
-    if denied or len(errors) == 1:
-        return denied or errors[0]
-    return InvalidArgument(f"{len(errors)} entrées invalides : transaction refusée", reason=fhir_observation.INVALID,
-                           violations=[v for e in errors for v in e.violations])
+    denied = next((e for _, e in errors if isinstance(e, PermissionDenied)), None)
+    return denied or _bounded(errors)
 
 
 def _store(repo, access: AppAccess, entry: Entry, reading: Reading, now: datetime) -> tuple[EntryAnswer, m.Measurement]:
@@ -95,7 +122,7 @@ def submit(deps: Dependencies, caller: Caller, *, single: bool, body: bytes, bas
     now = deps.now()
     results = [_reading(submission, entry, access, now) for entry in submission.entries]
     if submission.kind != BATCH:
-        refusal = _whole_refusal(results)
+        refusal = _whole_refusal(submission.entries, results)
         if refusal:
             raise refusal
     answers: list[EntryAnswer] = []

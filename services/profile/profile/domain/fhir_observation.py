@@ -15,7 +15,7 @@ from profile.domain import measurement_rules as rules
 from profile.domain.models import Measurement, Metric
 
 STATUSES = ("final", "amended", "corrected", "preliminary")
-DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 IDENTIFIER_SYSTEM_LIMIT, IDENTIFIER_VALUE_LIMIT, SOURCE_LIMIT = 500, 200, 500
 INVALID = "FHIR_INVALID"
 
@@ -46,7 +46,8 @@ def invalid(path: str, description: str, message: str = "Observation invalide", 
 def _codings(concept: object) -> list[tuple[str, str]]:
     if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
         return []
-    return [(c.get("system", ""), c.get("code", "")) for c in concept["coding"] if isinstance(c, dict)]
+    return [(c.get("system", ""), c["code"]) for c in concept["coding"]
+            if isinstance(c, dict) and isinstance(c.get("system", ""), str) and isinstance(c.get("code"), str)]
 
 
 def _code(resource: dict, at: str, v: Violations) -> str:
@@ -74,6 +75,16 @@ def _effective_time(resource: dict, at: str, v: Violations) -> datetime | None:
         return None
 
 
+def _number(given: object) -> float | None:
+    if isinstance(given, bool) or not isinstance(given, (int, float)):
+        return None
+    try:
+        value = float(given)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 @dataclass(frozen=True)
 class _Place:
     """Where a metric's unit and value were read."""
@@ -94,8 +105,8 @@ def _quantity(holder: dict, path: str, v: Violations) -> tuple[float, str, _Plac
         v.add(f"{path}.valueQuantity", "Quantity attendue")
         return None
     at = f"{path}.valueQuantity"
-    value = quantity.get("value")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    value = _number(quantity.get("value"))
+    if value is None:
         v.add(f"{at}.value", "valeur numérique obligatoire : une observation sans valeur est refusée")
         return None
     if quantity.get("system", codes.UCUM) != codes.UCUM:
@@ -105,7 +116,7 @@ def _quantity(holder: dict, path: str, v: Violations) -> tuple[float, str, _Plac
     if not isinstance(unit, str) or not unit:
         v.add(f"{at}.unit", "unité UCUM obligatoire")
         return None
-    return float(value), unit, _Place(f"{at}.{unit_field}", f"{at}.value")
+    return value, unit, _Place(f"{at}.{unit_field}", f"{at}.value")
 
 
 def _metrics(resource: dict, code: str, at: str, v: Violations) -> tuple[tuple[Metric, ...], dict[str, _Place]]:

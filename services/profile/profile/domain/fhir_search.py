@@ -15,7 +15,7 @@ from profile.domain.ports import PARIS
 
 DEFAULT_COUNT, MAX_COUNT, MAX_OFFSET = 50, 100, 100000
 IGNORED = ("subject", "subject.identifier", "patient", "_include", "_format")   # the token names the patient
-DATE = re.compile(r"(ge|le|gt|lt)(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?)")
+DATE = re.compile(r"(ge|le|gt|lt)(\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?)", re.ASCII)
 INVALID = "FHIR_SEARCH_INVALID"
 
 
@@ -55,7 +55,7 @@ def _bound(given: str) -> tuple[str, datetime]:
 
 
 def _integer(given: str, name: str, low: int, high: int) -> int:
-    if not given.isdigit() or not low <= int(given) <= high:
+    if not (given.isascii() and given.isdigit()) or not low <= int(given) <= high:
         raise _invalid(name, f"entier de {low} à {high} attendu")
     return int(given)
 
