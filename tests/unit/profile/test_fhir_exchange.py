@@ -12,7 +12,7 @@ import pytest
 
 from fhir_examples import blood_pressure, body, bundle, device, glucose, observation
 from meskit.auth import APP, PATIENT, Caller
-from meskit.errors import AlreadyExists, FieldViolation, InvalidArgument, PermissionDenied
+from meskit.errors import AlreadyExists, FieldViolation, InvalidArgument, PermissionDenied, Unavailable
 from profile.domain import fhir_exchange
 from profile.domain.access import AccessContext
 from profile.domain.ports import Dependencies
@@ -229,6 +229,16 @@ class TestSearch:
         with pytest.raises(InvalidArgument) as caught:
             World().search(query)
         assert [v.field for v in caught.value.violations] == [field]
+
+    def test_nothing_leaves_when_audit_cannot_record_the_read(self):
+        world = self._world(1)
+        deps = world.deps
+
+        def refuse(record):
+            raise Unavailable("Journal indisponible")
+        deps.audit = type("Audit", (), {"append": lambda _, record: refuse(record)})()
+        with pytest.raises(Unavailable):
+            fhir_exchange.search(deps, APP_CALLER, query="code=2345-7&_sort=-date&_count=1", base_url=BASE)
 
     def test_a_code_without_read_consent_is_refused(self):
         world = World()
