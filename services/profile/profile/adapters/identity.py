@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from dataclasses import dataclass
+
 import grpc
+from mes.catalogue.v1 import catalogue_pb2 as cpb
 from mes.identity.v1 import identity_pb2 as pb
 
+from meskit import apps
 from meskit.access_context import AccessContextSource
+from meskit.auth import Caller
 
 from profile.domain.access import AccessContext
 
@@ -34,9 +39,31 @@ def context_from_pb(patient_id: str, reply: pb.AccessContext) -> AccessContext:
         space_closed=reply.patient_space_closed, status=status)
 
 
+@dataclass(frozen=True)
+class IdentityAppGrant:
+    """identity's AppGrant, checked with the kit's rule (meskit.apps) on the MEASURES perimeter."""
+    grant: pb.AppGrant
+
+    @property
+    def app_id(self) -> str:
+        return self.grant.app_id
+
+    @property
+    def app_name(self) -> str:
+        return self.grant.app_name
+
+    def require(self, code: str, *, write: bool) -> None:
+        apps.require_exchange(self.grant, cpb.PERIMETER_MEASURES,
+                              cpb.EXCHANGE_ACTION_WRITE if write else cpb.EXCHANGE_ACTION_READ, code)
+
+
 class IdentityAccessContexts(AccessContextSource):
     def __init__(self, channel: grpc.Channel):
         super().__init__(channel, not_found="Profil introuvable")
 
     def get(self, patient_id: str, professional_id: str = "") -> AccessContext:
         return context_from_pb(patient_id, self.fetch(patient_id, professional_id))
+
+    def for_app(self, patient_id: str, app: Caller) -> tuple[AccessContext, IdentityAppGrant]:
+        reply = self.fetch(patient_id, app=app)
+        return context_from_pb(patient_id, reply), IdentityAppGrant(reply.app_grant)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +54,8 @@ def _measurement(row) -> m.Measurement:
                          metrics=tuple(m.Metric(x["code"], x["value"], x["unit"]) for x in row.metrics),
                          comment=row.comment, context=row.context, number_of_days=row.number_of_days,
                          author_type=row.author_type, author_id=row.author_id, created_at=row.created_at,
-                         derived_from=tuple(row.derived_from))
+                         derived_from=tuple(row.derived_from), author_name=row.author_name, source=row.source,
+                         identifier_system=row.identifier_system, identifier_value=row.identifier_value)
 
 
 def _count(result: Any) -> int:
@@ -137,7 +139,8 @@ class ProfileRepository:
             measurement_id=x.measurement_id, patient_id=x.patient_id, code=x.code, effective_time=x.effective_time,
             metrics=[{"code": k.code, "value": k.value, "unit": k.unit} for k in x.metrics], comment=x.comment,
             context=x.context, number_of_days=x.number_of_days, author_type=x.author_type, author_id=x.author_id,
-            created_at=x.created_at, derived_from=list(x.derived_from)))
+            created_at=x.created_at, derived_from=list(x.derived_from), author_name=x.author_name, source=x.source,
+            identifier_system=x.identifier_system, identifier_value=x.identifier_value))
 
     def _newest(self):
         return (measurements.c.effective_time.desc(), measurements.c.created_at.desc(),
@@ -148,6 +151,25 @@ class ProfileRepository:
             measurements.c.patient_id == patient_id, measurements.c.code == code)
             .order_by(*self._newest()).offset(offset).limit(limit))
         return [_measurement(r) for r in rows]
+
+    def measurements_between(self, patient_id: str, codes: Iterable[str], start: datetime | None,
+                             end: datetime | None, offset: int, limit: int) -> list[m.Measurement]:
+        """Newest first; `start` included, `end` excluded."""
+        q = sa.select(measurements).where(measurements.c.patient_id == patient_id,
+                                          measurements.c.code.in_(list(codes)))
+        if start is not None:
+            q = q.where(measurements.c.effective_time >= start)
+        if end is not None:
+            q = q.where(measurements.c.effective_time < end)
+        rows = self._s.execute(q.order_by(*self._newest()).offset(offset).limit(limit))
+        return [_measurement(r) for r in rows]
+
+    def measurement_by_identifier(self, patient_id: str, author_id: str, system: str,
+                                  value: str) -> m.Measurement | None:
+        row = self._s.execute(sa.select(measurements).where(
+            measurements.c.patient_id == patient_id, measurements.c.author_id == author_id,
+            measurements.c.identifier_system == system, measurements.c.identifier_value == value)).first()
+        return _measurement(row) if row else None
 
     def all_measurements(self, patient_id: str) -> list[m.Measurement]:
         rows = self._s.execute(sa.select(measurements).where(measurements.c.patient_id == patient_id)

@@ -56,5 +56,12 @@ measurements = sa.Table(
     sa.Column("author_id", sa.String(64), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("derived_from", JSONB, nullable=False, server_default="[]"),
+    sa.Column("author_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("source", sa.String(500), nullable=False, server_default=""),
+    sa.Column("identifier_system", sa.String(500), nullable=False, server_default=""),
+    sa.Column("identifier_value", sa.String(200), nullable=False, server_default=""),
     sa.Index("ix_measurements_history", "patient_id", "code", "effective_time"),
+    # an app's Observation.identifier, once per space (idempotent resend, 409 on other content)
+    sa.Index("uq_measurements_app_identifier", "patient_id", "author_id", "identifier_system", "identifier_value",
+             unique=True, postgresql_where=sa.text("identifier_value <> ''")),
 )

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import json
+
 from mes.profile.v1 import profile_pb2 as pb
+from mes.web.v1 import web_pb2
 
 from meskit.errors import InvalidArgument
 from meskit.timestamps import timestamp
 
 from profile.domain import models as m
+from profile.domain.fhir_exchange import Answer
+
+FHIR_JSON = "application/fhir+json"
+OBSERVATION_PATH = "/fhir/r4/Observation"
 
 PREFIX = "SECTION_"
 
@@ -89,7 +96,7 @@ def measurement(x: m.Measurement) -> pb.Measurement:
     return pb.Measurement(measurement_id=x.measurement_id, code=x.code, effective_time=timestamp(x.effective_time),
                           metrics=[pb.Metric(code=k.code, value=k.value, unit=k.unit) for k in x.metrics],
                           comment=x.comment, context=x.context, number_of_days=x.number_of_days,
-                          author_type=x.author_type, created_at=timestamp(x.created_at))
+                          author_type=x.author_type, created_at=timestamp(x.created_at), author_name=x.author_name)
 
 
 def profile(view) -> pb.Profile:
@@ -99,3 +106,16 @@ def profile(view) -> pb.Profile:
     if not view.for_professional:
         out.blood_group.CopyFrom(blood_group(view.facts))
     return out
+
+
+def posts_one_observation(path: str) -> bool:
+    """POST /fhir/r4/Observation (one Observation) rather than POST /fhir/r4 (a Bundle)."""
+    return path.rstrip("/") == OBSERVATION_PATH
+
+
+def web_response(answer: Answer) -> web_pb2.WebResponse:
+    headers = [web_pb2.Header(name="content-type", value=FHIR_JSON)]
+    if answer.location:
+        headers.append(web_pb2.Header(name="location", value=answer.location))
+    return web_pb2.WebResponse(status=answer.status, headers=headers,
+                               body=json.dumps(answer.body, ensure_ascii=False).encode())

@@ -10,11 +10,10 @@ from mes.profile.v1 import profile_pb2 as pb
 from mes.profile.v1 import profile_pb2_grpc
 
 from meskit.auth import Caller, current_caller
-from meskit.errors import Unimplemented
 from meskit.subject_data import PulledErasureServicer, file_chunks
 
 from profile.api import convert
-from profile.domain import measurements, profile, subject, synthesis
+from profile.domain import fhir_exchange, measurements, profile, subject, synthesis
 from profile.domain.ports import Dependencies
 
 
@@ -77,10 +76,13 @@ class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
         return pb.Synthesis(document_id=saved.document_id, title=saved.title, masked=saved.masked)
 
     def SubmitObservations(self, request, context):
-        raise Unimplemented("Échange FHIR pas encore disponible")
+        return convert.web_response(fhir_exchange.submit(
+            self._deps, current_caller(), single=convert.posts_one_observation(request.path), body=request.body,
+            base_url=request.base_url))
 
     def SearchObservations(self, request, context):
-        raise Unimplemented("Échange FHIR pas encore disponible")
+        return convert.web_response(fhir_exchange.search(self._deps, current_caller(), query=request.query,
+                                                         base_url=request.base_url))
 
 
 def subject_data_servicer(deps: Dependencies) -> PulledErasureServicer:

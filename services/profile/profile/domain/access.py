@@ -120,6 +120,14 @@ def profile_of(caller: Caller, patient_id: str) -> str:
     return patient_id
 
 
+def require_space(context: AccessContext) -> None:
+    """Only CREATED and ACTIVE spaces are read or written."""
+    if context.status in NO_SPACE_STATUSES:
+        raise FailedPrecondition("Ce patient n'a pas de profil Mon espace santé", reason="NO_SPACE")
+    if context.space_closed or context.status in CLOSED_STATUSES:
+        raise FailedPrecondition("Ce profil est clôturé", reason="PROFILE_CLOSED")
+
+
 def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
     caller.require(PATIENT, DELEGATE, PROFESSIONAL)
     if caller.actor_type == PROFESSIONAL and patient_id in ("", ME):
@@ -137,10 +145,7 @@ def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
         raise PermissionDenied("Votre accès à ce profil n'est plus en vigueur", reason="DELEGATION_NOT_IN_FORCE")
     if w.is_delegate and HEALTH_DATA_SCOPE not in caller.scopes:
         raise PermissionDenied("Votre accès à ce profil ne permet pas les données de santé", reason="DELEGATION_SCOPE")
-    if context.status in NO_SPACE_STATUSES:
-        raise FailedPrecondition("Ce patient n'a pas de profil Mon espace santé", reason="NO_SPACE")
-    if context.space_closed or context.status in CLOSED_STATUSES:
-        raise FailedPrecondition("Ce profil est clôturé", reason="PROFILE_CLOSED")
+    require_space(context)
     if w.is_professional:
         if context.professional_excluded:
             raise PermissionDenied("Ce professionnel n'accède pas au profil médical", reason="PROFESSIONAL_EXCLUDED")

@@ -10,11 +10,13 @@ from meskit import audit
 from meskit.audit import CREATE, DELETE, READ, UPDATE, AuditRecord
 
 from profile.domain.access import Who
+from profile.domain.app_access import RULE as APP_RULE
+from profile.domain.app_access import AppAccess
 
 if TYPE_CHECKING:
     from profile.domain.ports import Dependencies
 
-__all__ = ["CREATE", "DELETE", "READ", "UPDATE", "change", "read"]
+__all__ = ["CREATE", "DELETE", "READ", "UPDATE", "app_change", "app_read", "change", "read"]
 PROFILE, ENTRY, MEASUREMENT, SYNTHESIS = "medical_profile", "medical_profile_entry", "measurement", "profile_synthesis"
 LABELS = {PROFILE: "Profil médical", ENTRY: "Entrée du profil médical", MEASUREMENT: "Mesure du profil médical",
           SYNTHESIS: "Synthèse du profil médical"}
@@ -38,3 +40,19 @@ def read(deps: Dependencies, w: Who, *, resource_type: str, resource_id: str = "
     """Before the answer leaves: UNAVAILABLE when audit cannot record it."""
     if not w.is_holder:
         deps.audit.append(_record(w, READ, resource_type, resource_id, label, deps.now()))
+
+
+def _app_record(access: AppAccess, action: str, resource_type: str, label: str, now: datetime) -> AuditRecord:
+    """A connected app's access: actor SERVICE_TIERS, shown with the app's name."""
+    return audit.record(access.caller, group=audit.SERVICE_TIERS, resource_type=resource_type, action=action,
+                        patient_id=access.patient_id, allowed=True, rule=APP_RULE, now=now,
+                        resource_label=f"{LABELS[resource_type]}{' : ' + label if label else ''}",
+                        display_name=access.app_name)
+
+
+def app_change(access: AppAccess, repo, *, action: str, resource_type: str, label: str, now: datetime) -> None:
+    repo.add_audit(_app_record(access, action, resource_type, label, now))
+
+
+def app_read(deps: Dependencies, access: AppAccess, *, resource_type: str, label: str) -> None:
+    deps.audit.append(_app_record(access, READ, resource_type, label, deps.now()))

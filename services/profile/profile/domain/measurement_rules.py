@@ -3,6 +3,7 @@ context; the BMI is computed by the profile, never posted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from meskit.errors import FieldViolation, InvalidArgument, Violations
 
@@ -40,6 +41,7 @@ GLUCOSE_CONTEXTS = ("FASTING", "AFTER_MEAL", "AFTER_EXERCISE", "MALAISE", "OTHER
 DAYS_REQUIRED = ("INTERSTITIAL_GLUCOSE", "HEMOGLOBIN_GLYCATION_INDEX")
 NUMBERS_OF_DAYS = (7, 14, 30, 90, 0)
 COMMENT_LIMIT = 1000
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def _number(value: float) -> str:
@@ -94,6 +96,14 @@ def check(code: str, metrics: tuple[Metric, ...], *, comment: str, context: str,
         v.add("number_of_days", "sans objet pour cette mesure")
     v.raise_if_any("Mesure invalide")
     return tuple(Metric(c, float(given[c].value), kind.unit) for c in expected)
+
+
+def check_effective_time(effective_time: datetime | None, now: datetime) -> datetime:
+    if effective_time is None:
+        raise InvalidArgument("Date de la mesure obligatoire", reason="EFFECTIVE_TIME_REQUIRED")
+    if effective_time > now + CLOCK_SKEW:
+        raise InvalidArgument("La mesure ne peut être dans le futur", reason="EFFECTIVE_TIME_FUTURE")
+    return effective_time
 
 
 def bmi(weight_kg: float, height_m: float) -> float:

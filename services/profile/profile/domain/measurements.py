@@ -3,7 +3,7 @@ delete."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from meskit import paging
 from meskit.auth import Caller
@@ -15,7 +15,6 @@ from profile.domain.access import who
 from profile.domain.ports import Dependencies
 
 HISTORY_PAGE = 50
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def add(deps: Dependencies, caller: Caller, patient_id: str, code: str, effective_time: datetime | None,
@@ -24,10 +23,7 @@ def add(deps: Dependencies, caller: Caller, patient_id: str, code: str, effectiv
     w.require_holder_side()
     checked = rules.check(code, metrics, comment=comment, context=context, number_of_days=number_of_days)
     now = deps.now()
-    if effective_time is None:
-        raise InvalidArgument("Date de la mesure obligatoire", reason="EFFECTIVE_TIME_REQUIRED")
-    if effective_time > now + CLOCK_SKEW:
-        raise InvalidArgument("La mesure ne peut être dans le futur", reason="EFFECTIVE_TIME_FUTURE")
+    effective_time = rules.check_effective_time(effective_time, now)
     measurement = m.Measurement(measurement_id=str(uuid.uuid4()), patient_id=w.patient_id, code=code,
                                 effective_time=effective_time, metrics=checked, comment=comment, context=context,
                                 number_of_days=number_of_days, author_type=w.author_type, author_id=caller.subject,
@@ -36,13 +32,13 @@ def add(deps: Dependencies, caller: Caller, patient_id: str, code: str, effectiv
         repo.lock_profile(w.patient_id)
         repo.add_measurement(measurement)
         if code in (rules.WEIGHT, rules.HEIGHT):
-            _compute_bmi(repo, w.patient_id, measurement, now)
+            compute_bmi(repo, w.patient_id, measurement, now)
         auditing.change(w, repo, action=auditing.CREATE, resource_type=auditing.MEASUREMENT,
                         resource_id=measurement.measurement_id, label=rules.KINDS[code].label, now=now)
     return measurement
 
 
-def _compute_bmi(repo, patient_id: str, new: m.Measurement, now: datetime) -> None:
+def compute_bmi(repo, patient_id: str, new: m.Measurement, now: datetime) -> None:
     """The BMI of the new weight (or height) with the newest other one, dated as the new measurement."""
     other = repo.latest(patient_id, rules.HEIGHT if new.code == rules.WEIGHT else rules.WEIGHT)
     if other is None:

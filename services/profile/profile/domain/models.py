@@ -25,6 +25,7 @@ LABELS = {DISEASES: "Maladies et sujets de santé", TREATMENTS: "Traitements",
           DISABILITIES: "Handicaps"}
 
 PATIENT, DELEGATE, PROFESSIONAL, MES = "PATIENT", "DELEGATE", "PROFESSIONAL", "MES"
+EDITOR_SOLUTION = "EDITOR_SOLUTION"   # a connected app (DOMAIN §9)
 
 
 @dataclass(frozen=True)
@@ -108,3 +109,7 @@ class Measurement:
     author_id: str
     created_at: datetime
     derived_from: tuple[str, ...] = field(default=())   # a computed BMI: the weight's and height's ids
+    author_name: str = ""              # EDITOR_SOLUTION: the app's name
+    source: str = ""                   # EDITOR_SOLUTION: the Observation's meta.source
+    identifier_system: str = ""        # EDITOR_SOLUTION: the Observation.identifier the app is idempotent on
+    identifier_value: str = ""

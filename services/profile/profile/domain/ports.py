@@ -9,6 +9,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from meskit.audit import AuditRecord
+from meskit.auth import Caller
 
 from profile.domain.access import AccessContext
 from profile.domain.models import Declaration, Entry, Facts, Measurement
@@ -32,6 +33,10 @@ class ProfileRepository(Protocol):
     def save_facts(self, patient_id: str, facts: Facts) -> None: ...
     def add_measurement(self, measurement: Measurement) -> None: ...
     def measurements(self, patient_id: str, code: str, offset: int, limit: int) -> list[Measurement]: ...
+    def measurements_between(self, patient_id: str, codes: Iterable[str], start: datetime | None,
+                             end: datetime | None, offset: int, limit: int) -> list[Measurement]: ...
+    def measurement_by_identifier(self, patient_id: str, author_id: str, system: str,
+                                  value: str) -> Measurement | None: ...
     def latest_measurements(self, patient_id: str) -> list[Measurement]: ...
     def all_measurements(self, patient_id: str) -> list[Measurement]: ...
     def latest(self, patient_id: str, code: str) -> Measurement | None: ...
@@ -41,9 +46,25 @@ class ProfileRepository(Protocol):
     def add_audit(self, record: AuditRecord) -> None: ...
 
 
+class AppGrant(Protocol):
+    """What a connected app may exchange with the space (identity's AccessContext.app_grant)."""
+    @property
+    def app_id(self) -> str: ...
+
+    @property
+    def app_name(self) -> str: ...
+
+    def require(self, code: str, *, write: bool) -> None:
+        """PERMISSION_DENIED CONSENT_NOT_GIVEN unless a consented purpose's MEASURES exchange allows the
+        measurement code in that direction."""
+
+
 class AccessContexts(Protocol):
     """identity's GetAccessContext; raises meskit.errors (NotFound, Unavailable)."""
     def get(self, patient_id: str, professional_id: str = "") -> AccessContext: ...
+
+    def for_app(self, patient_id: str, app: Caller) -> tuple[AccessContext, AppGrant]:
+        """Also UNAUTHENTICATED APP_TOKEN_REVOKED, PERMISSION_DENIED CONSENT_NOT_GIVEN (identity's answers)."""
 
 
 class AuditTrail(Protocol):

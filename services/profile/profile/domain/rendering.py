@@ -131,5 +131,6 @@ def profile_json(view: ProfileView) -> dict:
                           "effective_time": x.effective_time.isoformat(),
                           "metrics": [{"code": k.code, "value": k.value, "unit": k.unit} for k in x.metrics],
                           "comment": x.comment, "context": x.context, "number_of_days": x.number_of_days,
-                          "author": x.author_type} for x in view.latest_measurements],
+                          "author": x.author_type, **({"author_name": x.author_name} if x.author_name else {})}
+                         for x in view.latest_measurements],
     }
