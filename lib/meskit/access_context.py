@@ -26,6 +26,10 @@ class AccessContextSource:
                 app_id=app.subject if app else "", app_token_id=app.token_id if app else ""),
                 timeout=TIMEOUT_SECONDS)
         except grpc.RpcError as exc:
+            # an app's token revoked (UNAUTHENTICATED APP_TOKEN_REVOKED) or its consents gone
+            # (PERMISSION_DENIED CONSENT_NOT_GIVEN) are the app's answers, with identity's reason
+            app_answers = {"UNAUTHENTICATED": "Jeton invalide", "PERMISSION_DENIED": "Consent not given"} if app else {}
             raise received(exc, Unavailable("Paramètres d'accès du profil indisponibles, réessayez plus tard",
                                             reason="IDENTITY_UNAVAILABLE"),
-                           NOT_FOUND=self._not_found, INVALID_ARGUMENT="Identifiant de profil invalide") from None
+                           NOT_FOUND=self._not_found, INVALID_ARGUMENT="Identifiant de profil invalide",
+                           **app_answers) from None
