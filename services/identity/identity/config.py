@@ -43,6 +43,10 @@ class IdentitySettings(CommonSettings):
     erasure_jobs_interval_seconds: float = env(
         "ERASURE_JOBS_INTERVAL_SECONDS", 60.0,
         help="seconds between passes of the erasure job (deletions due, ten-year archives over, services told)")
+    catalogue_jobs_interval_seconds: float = env(
+        "CATALOGUE_JOBS_INTERVAL_SECONDS", 300.0,
+        help="seconds between passes of the catalogue jobs (connections not re-approved in time lapse; the 90-day "
+             "list of each holder's synchronised apps)")
     clock_offset_file: str = env(
         "CLOCK_OFFSET_FILE", "",
         help="TEST HOOK, never for production: a file holding seconds added to identity's clock (end-to-end tests "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mes.identity.v1 import identity_pb2_grpc
 
+from mes.catalogue.v1 import catalogue_pb2_grpc
 from mes.lifecycle.v1 import lifecycle_pb2_grpc
 
 from meskit import clients, db
@@ -27,10 +28,11 @@ from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.subject_data import SubjectDataEraser
 from identity.adapters.repository import IdentityRepository
+from identity.api.catalogue_servicer import CatalogueServicer
 from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain import creation_jobs, delegation_jobs, erasures, suspension
+from identity.domain import connections, creation_jobs, delegation_jobs, erasures, suspension
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -116,7 +118,10 @@ def build(settings: IdentitySettings, **overrides):
                                                        "mes.identity.v1.IdentityService"),
                                           Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
                                                        SubjectDataServicer(deps),  # type: ignore[abstract]
-                                                       "mes.lifecycle.v1.SubjectDataService")])
+                                                       "mes.lifecycle.v1.SubjectDataService"),
+                                          Registration(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
+                                                       CatalogueServicer(deps),  # type: ignore[abstract]
+                                                       "mes.catalogue.v1.CatalogueService")])
     # Account events carry a provisional code: their rows go once notifications has them.
     relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit), EventPublisher(
         notifications, timeout=PUBLISH_TIMEOUT_SECONDS)), delete_published=True,
@@ -132,7 +137,12 @@ def build(settings: IdentitySettings, **overrides):
     erasure_jobs = Loop("identity-erasures", space_jobs, settings.erasure_jobs_interval_seconds,
                         more_work=lambda done: done >= erasures.BATCH).start()
 
+    catalogue_jobs = Loop("identity-catalogue-jobs", lambda: connections.lapse_overdue(deps),
+                          settings.catalogue_jobs_interval_seconds,
+                          more_work=lambda done: done >= connections.BATCH).start()
+
     def on_stop():
+        catalogue_jobs.stop()
         creations.stop()
         jobs.stop()
         erasure_jobs.stop()

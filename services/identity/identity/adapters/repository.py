@@ -12,6 +12,7 @@ from meskit import outbox as kit_outbox
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
+from identity.adapters.catalogue_repository import CatalogueQueries
 from identity.adapters.closure_repository import ClosureQueries
 from identity.adapters.creation_repository import CreationQueries
 from identity.adapters.tables import (access_reports, access_settings, accounts, attestations, blocked_professionals,
@@ -23,7 +24,7 @@ from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGA
                                     Delegation, EmergencySettings, Professional, RefreshToken, Throttle)
 
 
-class IdentityRepository(ClosureQueries, CreationQueries):
+class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
     def __init__(self, session: Session):
         self.session = session
 

@@ -258,4 +258,88 @@ suspensions = sa.Table(
     sa.Column("objected_at", Timestamp),
 )
 
+# ---- The catalogue of trusted apps (DOMAIN §9, §10.8; migration 0012) ----
+# A referenced app: its purposes [{code, label, description, exchanges: [{perimeter, action,
+# categories}]}] as JSON; only its client secret's hash.
+apps = sa.Table(
+    "apps", metadata,
+    sa.Column("app_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("publisher", sa.String(100), nullable=False),
+    sa.Column("description", sa.String(4000), nullable=False, server_default=""),
+    sa.Column("themes", sa.JSON, nullable=False),
+    sa.Column("regions", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),          # EN_LIGNE | HORS_LIGNE | DEREFERENCEE | PRESERIE | SUSPENDUE
+    sa.Column("status_reason", sa.String(500), nullable=False, server_default=""),
+    sa.Column("purposes", sa.JSON, nullable=False),
+    sa.Column("purposes_version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("redirect_uris", sa.JSON, nullable=False),
+    sa.Column("client_auth_method", sa.String(32), nullable=False),   # client_secret_basic | client_secret_post
+    sa.Column("website_url", sa.String(500), nullable=False, server_default=""),
+    sa.Column("client_secret_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Index("ix_apps_catalogue_order", "name", "app_id"),
+)
+
+# A space's connection to an app: the purposes consented, as they were consented (JSON, the app's
+# purposes_version then); last_reminded_at: the last 90-day list of her synchronised apps.
+app_connections = sa.Table(
+    "app_connections", metadata,
+    sa.Column("patient_id", sa.String(36), sa.ForeignKey("accounts.account_id"), primary_key=True),
+    sa.Column("app_id", sa.String(36), sa.ForeignKey("apps.app_id"), primary_key=True, index=True),
+    sa.Column("consented", sa.JSON, nullable=False),
+    sa.Column("purposes_version", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(24), nullable=False),   # ACTIVE | REAPPROVAL_REQUIRED | LAPSED | DISCONNECTED
+    sa.Column("reapproval_deadline", Timestamp),
+    sa.Column("connected_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("last_reminded_at", Timestamp),
+    sa.Index("ix_app_connections_reapproval", "reapproval_deadline",
+             postgresql_where=sa.text("status = 'REAPPROVAL_REQUIRED'")),
+    sa.Index("ix_app_connections_reminders", "patient_id", postgresql_where=sa.text("status = 'ACTIVE'")),
+)
+
+# OAuth 2.0 authorization codes (hashed, single-use); family_id: the tokens a code issues.
+oauth_codes = sa.Table(
+    "oauth_codes", metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("app_id", sa.String(36), nullable=False),
+    sa.Column("patient_id", sa.String(36), nullable=False),
+    sa.Column("redirect_uri", sa.String(500), nullable=False),
+    sa.Column("scope", sa.String(2000), nullable=False),
+    sa.Column("code_challenge", sa.String(128), nullable=False),
+    sa.Column("code_challenge_method", sa.String(8), nullable=False),
+    sa.Column("family_id", sa.String(36), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("used_at", Timestamp),
+)
+
+# What one authorization issued an app for a space; revoked as a whole (reuse, withdrawal, ...).
+app_token_families = sa.Table(
+    "app_token_families", metadata,
+    sa.Column("family_id", sa.String(36), primary_key=True),
+    sa.Column("app_id", sa.String(36), nullable=False),
+    sa.Column("patient_id", sa.String(36), nullable=False),
+    sa.Column("scope", sa.String(2000), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("revoked_at", Timestamp),
+    sa.Column("revoked_reason", sa.String(32)),
+    sa.Index("ix_app_token_families_patient_id", "patient_id", "app_id"),
+)
+
+# An app's tokens: access tokens by jti, refresh tokens by the SHA-256 of their value.
+app_tokens = sa.Table(
+    "app_tokens", metadata,
+    sa.Column("token_key", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),          # access | refresh
+    sa.Column("family_id", sa.String(36), sa.ForeignKey("app_token_families.family_id"), nullable=False, index=True),
+    sa.Column("scope", sa.String(2000), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("rotated_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
+)
+
 outbox = outbox_table(metadata)

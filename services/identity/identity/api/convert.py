@@ -7,6 +7,7 @@ from mes.identity.v1 import identity_pb2 as pb
 
 from identity.domain.models import (ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL, AccessContext, AccessReport, AccessSettings,
                                     Account, Attestation, CareTeamMember, EmergencySettings, Professional)
+from identity.api import catalogue_convert
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
 from mes.lifecycle.v1 import lifecycle_pb2
@@ -96,7 +97,8 @@ def access_context(c: AccessContext) -> pb.AccessContext:
             for g in c.general_practitioners],
         delegate_display_names=c.delegate_display_names,
         patient_space_closed=c.patient_space_closed,
-        patient_status=STATUS[c.patient.status] if c.patient else pb.ACCOUNT_STATUS_UNSPECIFIED)
+        patient_status=STATUS[c.patient.status] if c.patient else pb.ACCOUNT_STATUS_UNSPECIFIED,
+        app_grant=catalogue_convert.app_grant(c.app_grant) if c.app_grant else None)
 
 
 def access_report(r: AccessReport) -> pb.AccessReport:

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
 from meskit.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from identity.domain import auditing, delegations, rules
+from identity.domain import auditing, connections, delegations, rules
 from identity.domain.accounts import acts_for, resolve_me
 from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, MEDECIN_TRAITANT, AccessContext,
                                     AccessSettings, Account, EmergencySettings, GeneralPractitionerContact)
@@ -193,13 +193,19 @@ def remove_care_team_member(deps: Dependencies, caller: Caller, patient_id: str,
         return repo.get_access_settings(patient_id)
 
 
-def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str) -> AccessContext:
-    """For services (documents, messaging) only: the inputs of the access decision in one call."""
+def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str,
+                       app_id: str = "", app_token_id: str = "") -> AccessContext:
+    """For services (documents, messaging) only: the inputs of the access decision in one call.
+    `app_id`, `app_token_id`: a connected app's request forwarded, whose grant is checked (app_grant)."""
     caller.require(SERVICE)
     v = Violations()
     v.require(patient_id, "patient_id")
     v.max_length(patient_id, "patient_id", 36)
     v.max_length(professional_id, "professional_id", 36)
+    if app_id:
+        v.require(app_token_id, "app_token_id")
+        v.max_length(app_id, "app_id", 36)
+        v.max_length(app_token_id, "app_token_id", 64)
     v.raise_if_any()
     now = deps.now()
     today = delegations.paris_today(now)     # birthdays are French ones
@@ -217,11 +223,12 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
         if closed:
             caregivers = ()
         names = {d: a.full_name for d in (*representatives, *caregivers) if (a := repo.get_account(d)) is not None}
+        app_grant = connections.grant(repo, patient_id, app_id, app_token_id, now) if app_id else None
     # read at every request of documents: a revoked or ended delegation stops working at the next one
     return AccessContext(settings=settings, professional=professional, patient_is_minor=minor,
                          legal_representative_account_ids=representatives, caregiver_account_ids=caregivers,
                          patient=account, general_practitioners=general_practitioners, delegate_display_names=names,
-                         patient_space_closed=closed)
+                         patient_space_closed=closed, app_grant=app_grant)
 
 
 def _general_practitioner(repo, professional_id: str) -> GeneralPractitionerContact:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 CREATED, ACTIVE, OPPOSED, CLOSED = "CREATED", "ACTIVE", "OPPOSED", "CLOSED"
 ANNOUNCED = "PENDING"   # account status: announced by the opt-out feed, no space yet (not the delegation state)
@@ -194,6 +195,7 @@ class AccessContext:
     general_practitioners: tuple[GeneralPractitionerContact, ...] = ()
     delegate_display_names: dict[str, str] = field(default_factory=dict)
     patient_space_closed: bool = False      # archived: nobody reads it (documents answers PROFILE_CLOSED)
+    app_grant: Any = None                   # catalogue_models.AppGrant when an app's request was named
 
 
 @dataclass(frozen=True)

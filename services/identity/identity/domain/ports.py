@@ -11,6 +11,7 @@ from meskit.audit import AuditRecord
 from meskit.auth import Caller
 from meskit.events import Envelope
 
+from identity.domain.catalogue_ports import CatalogueRepository
 from identity.domain.closure_ports import ClosureRepository
 from identity.domain.models import (AccessReport, AccessSettings, Account, Attestation, AuditedAccess, CareTeamMember, Challenge,
                                     Credential, Delegation, Opposition, Professional, RefreshToken, Throttle)
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from identity.domain.directory import Cursor, DirectoryQuery
 
 
-class Repository(ClosureRepository, Protocol):
+class Repository(ClosureRepository, CatalogueRepository, Protocol):
     """Accounts, professionals, credentials, codes, throttles, tokens, access settings, outbox notices and audit records
     of one transaction (adapters.repository)."""
 
