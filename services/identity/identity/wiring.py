@@ -32,7 +32,7 @@ from identity.api.catalogue_servicer import CatalogueServicer
 from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain import connections, creation_jobs, delegation_jobs, erasures, suspension
+from identity.domain import connections, creation_jobs, delegation_jobs, erasures, suspension, sync_reminders
 from identity.domain.flow_state import FlowState, key_from
 from identity.domain.login import Login
 from identity.domain.oauth_endpoints import OAuthEndpoints
@@ -146,8 +146,9 @@ def build(settings: IdentitySettings, **overrides):
     erasure_jobs = Loop("identity-erasures", space_jobs, settings.erasure_jobs_interval_seconds,
                         more_work=lambda done: done >= erasures.BATCH).start()
 
-    catalogue_jobs = Loop("identity-catalogue-jobs", lambda: connections.lapse_overdue(deps),
-                          settings.catalogue_jobs_interval_seconds,
+    def catalogue_jobs_pass() -> int:      # connections not re-approved in time, then the 90-day lists
+        return max(connections.lapse_overdue(deps), sync_reminders.remind_due(deps))
+    catalogue_jobs = Loop("identity-catalogue-jobs", catalogue_jobs_pass, settings.catalogue_jobs_interval_seconds,
                           more_work=lambda done: done >= connections.BATCH).start()
 
     def on_stop():
