@@ -14,12 +14,12 @@ from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import PROFESSIONALS
 from devtools.rpc_errors import error_of
-from meskit.auth import APP, SERVICE, Caller, TokenVerifier, TokenSigner
+from meskit.auth import APP, SERVICE, Caller
 from meskit.status import details
 
 from catalogue_fixtures import PASSWORD, REDIRECT_URI, activated_patient, catalogue_stub, reference
 from oauth_pairing import (BASE_URL, Browser, authorize_query, basic, exchange, forms_of, header, log_in, pair,
-                           pkce, post, refresh)
+                           paired_tokens, pkce, post, refresh, token_caller)
 
 
 @pytest.fixture
@@ -37,20 +37,11 @@ def body(response) -> dict:
 
 
 def tokens(identity, app, patient, **kwargs) -> dict:
-    paired = pair(identity, app.app.app_id, "jacqueline.martin", PASSWORD, REDIRECT_URI, **kwargs)
-    answer = exchange(identity, app.app.app_id, app.client_secret, paired)
-    assert answer.status == 200, answer.body
-    return body(answer)
-
-
-def verified(identity, access_token) -> Caller:
-    """The app's token as any service verifies it (identity's published keys)."""
-    jwks = TokenSigner(identity.key_file.read_bytes(), issuer="mes-identity", audience="mes-api", ttl_seconds=300).jwks()
-    return TokenVerifier(lambda: jwks, issuer="mes-identity", audience="mes-api").verify(access_token)
+    return paired_tokens(identity, app, "jacqueline.martin", PASSWORD, REDIRECT_URI, **kwargs)
 
 
 def grant_of(identity, patient_id, app_id, access_token):
-    caller = verified(identity, access_token)
+    caller = token_caller(identity, access_token)
     return identity.stub.GetAccessContext(pb.GetAccessContextRequest(
         patient_id=patient_id, app_id=caller.subject, app_token_id=caller.token_id),
         metadata=identity.as_(Caller(SERVICE, "profile"))).app_grant
@@ -86,7 +77,7 @@ class TestPairing:
         issued = body(answer)
         assert (issued["token_type"], issued["expires_in"], issued["scope"]) == ("Bearer", 600, "MESURES_GLYCEMIE")
         assert header(answer, "cache-control") == "no-store"
-        caller = verified(identity, issued["access_token"])
+        caller = token_caller(identity, issued["access_token"])
         assert (caller.actor_type, caller.subject, caller.on_behalf_of, caller.scopes) == (
             APP, app.app.app_id, patient, ("MESURES_GLYCEMIE",))
         grant = grant_of(identity, patient, app.app.app_id, issued["access_token"])
