@@ -335,3 +335,43 @@ class TestIntrospectionAndMetadata:
             BASE_URL, f"{BASE_URL}/oauth/token", ["S256"])
         assert data["authorization_endpoint"] == f"{BASE_URL}/oauth/authorize"
         assert data["grant_types_supported"] == ["authorization_code", "refresh_token"]
+
+
+class TestMalformedWebRequests:
+    def test_authorize_refuses_other_methods_and_stray_posts(self, identity, app):
+        browser = Browser(identity)
+        assert browser.authorize("PUT", query=authorize_query(app.app.app_id, REDIRECT_URI, pkce()[1])).status == 405
+        stray = browser.authorize("POST", form={"step": "consent", "csrf_token": "x", "purpose": "MESURES_GLYCEMIE"})
+        assert stray.status == 400 and header(stray, "content-type").startswith("text/html")
+        browser.cookies["mes_oauth_pairing"] = "not-a-sealed-state"
+        assert browser.authorize("POST", form={"step": "login", "csrf_token": "x"}).status == 400
+
+    def test_a_step_out_of_order_is_refused(self, identity, app, patient):
+        browser = Browser(identity)
+        login_page = browser.authorize(query=authorize_query(app.app.app_id, REDIRECT_URI, pkce()[1]))
+        (form,) = forms_of(login_page.body)
+        skipped = browser.authorize("POST", form={**form.fields, "step": "consent", "purpose": "MESURES_GLYCEMIE",
+                                                  "decision": "allow"})
+        assert skipped.status == 400 and not header(skipped, "location")
+
+    def test_undecodable_bodies_and_empty_base_url(self, identity, app):
+        browser = Browser(identity)
+        request = browser.request("POST", "/oauth/token", headers=(("content-type", "application/x-www-form-urlencoded"),
+                                                                   basic(app.app.app_id, app.client_secret)))
+        request.body = b"\xff\xfe grant_type"
+        answer = browser.stub.Token(request)
+        assert (answer.status, body(answer)["error"]) == (400, "unsupported_grant_type")
+        for rpc in ("Token", "Revoke", "Introspect"):
+            query = browser.request("POST", "/oauth/x", query="token=a", form={"token": "a"})
+            assert body(getattr(browser.stub, rpc)(query))["error"] == "invalid_request"
+        blank = Browser(identity, base_url="")
+        assert blank.stub.Metadata(blank.request("GET", "/.well-known/oauth-authorization-server")).status == 400
+        shown = blank.authorize(query=authorize_query(app.app.app_id, REDIRECT_URI, pkce()[1]))
+        assert shown.status == 400 and header(shown, "content-type").startswith("text/html")
+
+    def test_oversized_values(self, identity, app):
+        shown = Browser(identity).authorize(query=authorize_query("x" * 5000, REDIRECT_URI, pkce()[1]))
+        assert shown.status == 400
+        answer = post(identity, "Token", {"grant_type": "refresh_token", "refresh_token": "r" * 10_000},
+                      auth=basic(app.app.app_id, app.client_secret))
+        assert (answer.status, body(answer)["error"]) == (400, "invalid_grant")
