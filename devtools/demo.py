@@ -9,7 +9,8 @@ representative the insurer knows; Camille, her mother, has her own activated spa
 representative yet (Julien invites her, DOMAIN §3.3).
 Her GP has written to her through messaging (a short message with a PDF attached, her bell rings),
 and one pharmacy of the directory, with its organisational MSSanté mailbox, is in her reimbursement
-history ("déjà fréquentée")."""
+history ("déjà fréquentée"). The catalogue holds one referenced app, the glucose meter GlycoSuivi
+(devtools.demo_catalogue), whose client id and secret are kept here too."""
 from __future__ import annotations
 
 import json
@@ -22,6 +23,7 @@ from mes.identity.v1 import identity_pb2_grpc
 from mes.messaging.v1 import messaging_pb2 as mpb
 from mes.messaging.v1 import messaging_pb2_grpc
 
+from devtools.demo_catalogue import seed_catalogue
 from devtools.demo_profile import seed_profile
 from devtools.samples import blank_pdf
 from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, Caller, TokenSigner
@@ -122,6 +124,8 @@ def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: s
             with grpc.insecure_channel(identity_addr) as channel:
                 demo["opposed"] = _opposed(identity_pb2_grpc.IdentityServiceStub(channel),
                                            [("authorization", f"Bearer {operator_token(key_file)}")])
+        if "app" not in demo:       # data of a run before the catalogue existed
+            demo.update(seed_catalogue(identity_addr, [("authorization", f"Bearer {operator_token(key_file)}")]))
         if messaging_addr:
             demo.update(_messaging(messaging_addr, key_file, demo))
         if profile_addr and "profile" not in demo:
@@ -153,6 +157,7 @@ def seed(identity_addr: str, key_file: Path, state_file: Path, messaging_addr: s
                 role=care_team_role), metadata=as_patient, timeout=10)
         demo.update(_family(stub, key_file, metadata, demo["patient"]["account_id"]))
         demo["opposed"] = _opposed(stub, metadata)
+    demo.update(seed_catalogue(identity_addr, metadata))
     if messaging_addr:
         demo.update(_messaging(messaging_addr, key_file, demo))
     if profile_addr:

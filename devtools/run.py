@@ -54,6 +54,10 @@ def main() -> None:
             *[f"    {role:<16} login {p['login_id']:<12} profession {p['profession_code']}  RPPS {p['rpps']}"
               + (f"  MSSanté {p['mssante_address']}" if p.get("mssante_address") else "")
               for role, p in demo["professionals"].items()],
+            f"  Demo app of the catalogue: {demo['app']['name']} ({demo['app']['publisher']}), OAuth 2.0 client",
+            f"    client_id {demo['app']['client_id']}   client_secret {demo['app']['client_secret']}",
+            f"    redirect URI {demo['app']['redirect_uri']}   authorization server metadata "
+            f"{platform.gateway_url}/.well-known/oauth-authorization-server",
             "", "Ctrl-C stops everything.",
         ]
         print("\n".join(lines), flush=True)

@@ -32,7 +32,12 @@ from identity.api.catalogue_servicer import CatalogueServicer
 from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
 from identity.config import IdentitySettings
-from identity.domain import connections, creation_jobs, delegation_jobs, erasures, suspension
+from identity.domain import connections, creation_jobs, delegation_jobs, erasures, suspension, sync_reminders
+from identity.domain.flow_state import FlowState, key_from
+from identity.domain.login import Login
+from identity.domain.oauth_endpoints import OAuthEndpoints
+from identity.domain.oauth_flow import PairingFlow
+from identity.domain.oauth_server import AppAuthorizationServer
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -98,8 +103,9 @@ def build(settings: IdentitySettings, **overrides):
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     unit_of_work = db.unit_of_work(engine, IdentityRepository)
     with open(settings.signing_key_file, "rb") as handle:
-        signer = TokenSigner(handle.read(), issuer=settings.token_issuer, audience=settings.token_audience,
-                             ttl_seconds=settings.access_token_ttl_seconds)
+        signing_key = handle.read()
+    signer = TokenSigner(signing_key, issuer=settings.token_issuer, audience=settings.token_audience,
+                         ttl_seconds=settings.access_token_ttl_seconds)
     tokens = service_token_provider(signer, "identity")
     notifications = clients.channel(settings.notifications_addr, token_provider=tokens)
     audit = clients.channel(settings.audit_addr, token_provider=tokens)
@@ -111,6 +117,9 @@ def build(settings: IdentitySettings, **overrides):
                         audit_records=AuditRecordsClient(audit), **({"now": clock} if clock else {}))
     plan = overrides.get("erasure_plan") or erasure_plan(settings, notifications, audit)
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
+    oauth = AppAuthorizationServer(deps, verifier.verify)
+    pairing = PairingFlow(deps, oauth, Login(deps), FlowState(key_from(signing_key),
+                                                              clock=lambda: deps.now().timestamp()))
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port, verifier=verifier,
                            registrations=[Registration(identity_pb2_grpc.add_IdentityServiceServicer_to_server,
                                                        # RPCs not built yet answer UNIMPLEMENTED (the generated base)
@@ -120,7 +129,7 @@ def build(settings: IdentitySettings, **overrides):
                                                        SubjectDataServicer(deps),  # type: ignore[abstract]
                                                        "mes.lifecycle.v1.SubjectDataService"),
                                           Registration(catalogue_pb2_grpc.add_CatalogueServiceServicer_to_server,
-                                                       CatalogueServicer(deps),  # type: ignore[abstract]
+                                                       CatalogueServicer(deps, pairing, OAuthEndpoints(oauth)),
                                                        "mes.catalogue.v1.CatalogueService")])
     # Account events carry a provisional code: their rows go once notifications has them.
     relay = outbox_relay(engine, outbox, Dispatcher(AuditClient(audit), EventPublisher(
@@ -137,8 +146,9 @@ def build(settings: IdentitySettings, **overrides):
     erasure_jobs = Loop("identity-erasures", space_jobs, settings.erasure_jobs_interval_seconds,
                         more_work=lambda done: done >= erasures.BATCH).start()
 
-    catalogue_jobs = Loop("identity-catalogue-jobs", lambda: connections.lapse_overdue(deps),
-                          settings.catalogue_jobs_interval_seconds,
+    def catalogue_jobs_pass() -> int:      # connections not re-approved in time, then the 90-day lists
+        return max(connections.lapse_overdue(deps), sync_reminders.remind_due(deps))
+    catalogue_jobs = Loop("identity-catalogue-jobs", catalogue_jobs_pass, settings.catalogue_jobs_interval_seconds,
                           more_work=lambda done: done >= connections.BATCH).start()
 
     def on_stop():

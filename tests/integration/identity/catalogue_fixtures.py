@@ -48,3 +48,19 @@ def create_account(identity, order: str = "123", **extra) -> str:
     birth = _patient()["birth_date"]
     fields = {**_patient(), "nir": _nir("2", birth, "75", "056", order), **extra}
     return identity.stub.CreateAccount(pb.CreateAccountRequest(**fields), metadata=identity.operator()).account.account_id
+
+
+PASSWORD = "Lilas-Paris-1946!"
+
+
+def activated_patient(identity, order: str = "123", login_id: str = "jacqueline.martin",
+                      email: str = "jacqueline@example.fr", **extra) -> str:
+    """A patient with her own activated space (login id, PASSWORD); her account id."""
+    birth = _patient()["birth_date"]
+    nir = _nir("2", birth, "75", "056", order)
+    created = identity.stub.CreateAccount(pb.CreateAccountRequest(**{**_patient(), "nir": nir, **extra}),
+                                          metadata=identity.operator())
+    identity.stub.ActivateAccount(pb.ActivateAccountRequest(
+        provisional_code=created.provisional_code, nir=nir, vitale_serial=_patient()["vitale_serial"],
+        login_id=login_id, password=PASSWORD, email=email, accept_terms=True))
+    return created.account.account_id

@@ -198,3 +198,18 @@ class TestBrowsing:
     def test_professionals_do_not_browse(self, identity, apps):
         error = error_of(lambda: self.names(identity, identity.as_(Caller(PROFESSIONAL, "x"))))
         assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+class TestDemoApp:
+    def test_the_demo_glucose_meter_is_referenced_and_listed(self, identity):
+        from devtools.demo_catalogue import REDIRECT_URI as DEMO_REDIRECT, seed_catalogue
+        kept = seed_catalogue(identity.address, identity.operator())["app"]
+        assert kept["client_secret"] and kept["redirect_uri"] == DEMO_REDIRECT == "http://127.0.0.1:8765/callback"
+        listed = catalogue_stub(identity).ListApps(cpb.ListAppsRequest(theme="DIABETE"),
+                                                   metadata=identity.as_(Caller(PATIENT, "p"))).apps
+        assert [(a.app_id, a.name, a.publisher) for a in listed] == [(kept["client_id"], "GlycoSuivi",
+                                                                      "Diabeto Connect")]
+        measures, reports = listed[0].purposes
+        assert list(measures.exchanges[0].categories) == ["GLUCOSE", "INTERSTITIAL_GLUCOSE", "GLYCATED_HEMOGLOBIN",
+                                                          "HEMOGLOBIN_GLYCATION_INDEX"]
+        assert list(reports.exchanges[0].categories) == ["11502-2"]

@@ -202,3 +202,33 @@ class TestReapproval:
         reapproved = catalogue_stub(identity).SetConsents(cpb.SetConsentsRequest(
             app_id=app_id, purposes=["MESURES_GLYCEMIE"]), metadata=holder(identity, patient))
         assert reapproved.status == cpb.CONNECTION_STATUS_ACTIVE and not reapproved.HasField("reapproval_deadline")
+
+
+class TestSynchronisedServicesReminder:
+    """The list goes by email (notifications' routing of SERVICES_SYNCHRONISES)."""
+
+    def lists(self, identity, email):
+        from devtools.smtp_sink import read_mails
+        return [m for m in read_mails(identity.mail_dir)
+                if m["To"] == email and "services synchronisés" in str(m["Subject"])]
+
+    def test_every_ninety_days_once(self, identity, app_id, clock):
+        from catalogue_fixtures import activated_patient
+        patient = activated_patient(identity, "123", login_id="jacqueline.martin", email="jacqueline@example.fr")
+        gone = activated_patient(identity, "124", login_id="louise.martin", email="louise@example.fr",
+                                 given_name="Louise")
+        other = reference(identity, name="Autre appli").app.app_id
+        seed_pairing(identity, app_id, patient, ["MESURES_GLYCEMIE"])
+        seed_pairing(identity, other, patient, ["MESURES_GLYCEMIE"])
+        seed_pairing(identity, app_id, gone, ["MESURES_GLYCEMIE"])
+        catalogue_stub(identity).Disconnect(cpb.DisconnectRequest(app_id=app_id), metadata=holder(identity, gone))
+        clock.advance(timedelta(days=89))
+        identity.history(patient)      # the outbox relayed: nothing due yet
+        assert self.lists(identity, "jacqueline@example.fr") == []
+        clock.advance(timedelta(days=200))            # a long downtime: one list, not two
+        eventually(lambda: self.lists(identity, "jacqueline@example.fr"), what="the 90-day list", timeout=15)
+        identity.history(patient)
+        assert len(self.lists(identity, "jacqueline@example.fr")) == 1
+        assert self.lists(identity, "louise@example.fr") == []
+        clock.advance(timedelta(days=91))
+        eventually(lambda: len(self.lists(identity, "jacqueline@example.fr")) == 2, what="the next list", timeout=15)

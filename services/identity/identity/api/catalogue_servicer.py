@@ -7,15 +7,35 @@ from mes.catalogue.v1 import catalogue_pb2_grpc
 
 from meskit.auth import current_caller
 
-from identity.api import catalogue_convert as convert
+from identity.api import catalogue_convert as convert, web
+from identity.api.servicer import client_address
 from identity.domain import catalogue, connections
+from identity.domain.oauth_endpoints import OAuthEndpoints
+from identity.domain.oauth_flow import PairingFlow
 from identity.domain.ports import Dependencies
 
 
 class CatalogueServicer(catalogue_pb2_grpc.CatalogueServiceServicer):
-    def __init__(self, deps: Dependencies, oauth=None):
+    def __init__(self, deps: Dependencies, pairing: PairingFlow, endpoints: OAuthEndpoints):
         self._deps = deps
-        self._oauth = oauth
+        self._pairing = pairing
+        self._endpoints = endpoints
+
+    # ---- the OAuth 2.0 authorization server (raw HTTP exchanges) ----
+    def Authorize(self, request, context):
+        return web.response(self._pairing.authorize(web.request(request), client_address(context)))
+
+    def Token(self, request, context):
+        return web.response(self._endpoints.token(web.request(request)))
+
+    def Revoke(self, request, context):
+        return web.response(self._endpoints.revoke(web.request(request)))
+
+    def Introspect(self, request, context):
+        return web.response(self._endpoints.introspect(web.request(request)))
+
+    def Metadata(self, request, context):
+        return web.response(self._endpoints.metadata(web.request(request)))
 
     def ReferenceApp(self, request, context):
         app, secret = catalogue.reference_app(self._deps, current_caller(), convert.app_fields(request.app))

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from meskit.auth import DELEGATE, OPERATOR, PATIENT, Caller
-from meskit.errors import FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
+from meskit.errors import NotFound, PermissionDenied, Violations
 
 from identity.domain import paging
 from identity.domain.catalogue_models import (APP_STATUSES, BY_APP_STATUS, CLIENT_SECRET_BASIC, DEREFERENCEE,
@@ -54,23 +54,6 @@ def reference_app(deps: Dependencies, caller: Caller, fields: AppFields) -> tupl
     with deps.unit_of_work() as repo:
         repo.add_app(app)
     return app, secret
-
-
-def seed_app(deps: Dependencies, app_id: str, fields: AppFields, secret: str) -> App:
-    """The demo's app, with its fixed client id and secret (devtools.demo through the operator's
-    ReferenceApp is not enough: it draws them); kept as it is when already there."""
-    now = deps.now()
-    with deps.unit_of_work() as repo:
-        existing = repo.get_app(app_id)
-        if existing is not None:
-            return existing
-        app = App(app_id=app_id, name=fields.name, publisher=fields.publisher, description=fields.description,
-                  themes=fields.themes, regions=fields.regions, status=fields.status or PRESERIE,
-                  purposes=fields.purposes, redirect_uris=fields.redirect_uris,
-                  client_auth_method=fields.client_auth_method or CLIENT_SECRET_BASIC, website_url=fields.website_url,
-                  purposes_version=1, created_at=now, updated_at=now, client_secret_hash=deps.hasher.hash(secret))
-        repo.add_app(app)
-        return app
 
 
 def update_app(deps: Dependencies, caller: Caller, app_id: str, fields: AppFields, reapproval_days: int) -> App:
@@ -174,10 +157,6 @@ def get_app(deps: Dependencies, caller: Caller, app_id: str) -> App:
     if app.status not in statuses:
         raise NotFound(NO_SUCH_APP)
     return app
-
-
-def invalid(field: str, description: str) -> InvalidArgument:
-    return InvalidArgument("Requête invalide", violations=[FieldViolation(field, description)])
 
 
 def public_view(caller: Caller, app: App) -> App:

@@ -91,6 +91,13 @@ class Login:
         return LoginStarted(challenge_id, rules.mask_email(credential.email), expires_at)
 
     def complete(self, challenge_id: str, code: str, client: str, reopen: bool = False) -> Tokens:
+        credential = self.verify_code(challenge_id, code, client, reopen)
+        return self._issue(credential.subject_type, credential.subject_id, family_id=str(uuid.uuid4()),
+                           now=self.deps.now(), login=True)
+
+    def verify_code(self, challenge_id: str, code: str, client: str, reopen: bool = False) -> Credential:
+        """The one-time code's check (throttled, single use): whose login it completes. The caller
+        issues what the login is for (a session, or an app's pairing) and audits it."""
         v = Violations()
         v.require(challenge_id, "challenge_id")
         if not (len(code) == 6 and code.isdigit()):
@@ -126,8 +133,7 @@ class Login:
             raise Unauthenticated(BAD_CODE, reason="INVALID_CODE")
         assert credential is not None, "a correct code is a known subject's"
         throttle.clear(deps, throttle.login_key(credential.login_id))
-        return self._issue(credential.subject_type, credential.subject_id, family_id=str(uuid.uuid4()), now=now,
-                           login=True)
+        return credential
 
     def refresh(self, refresh_token: str) -> Tokens:
         if not refresh_token or len(refresh_token) > 200:
