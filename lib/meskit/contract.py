@@ -17,3 +17,9 @@ def is_public(method) -> bool:
 def public_methods(full_name: str) -> set[str]:
     """Short names of the methods of `full_name` that need no access token."""
     return {m.name for m in service_descriptor(full_name).methods if is_public(m)}
+
+
+def app_methods(full_name: str) -> set[str]:
+    """Short names of the methods of `full_name` that connected apps' tokens may call."""
+    from mes.options.v1 import options_pb2
+    return {m.name for m in service_descriptor(full_name).methods if m.GetOptions().Extensions[options_pb2.apps]}

@@ -1,6 +1,7 @@
 """One server interceptor for every service: request id, trace, caller, errors, metrics.
 
-- the caller is verified from `authorization: Bearer <jwt>` unless the method is public;
+- the caller is verified from `authorization: Bearer <jwt>` unless the method is public; a
+  connected app's token only reaches the methods whose contract opens them to apps;
 - every string of a request (nested, repeated, map values) holding a control character is
   refused with INVALID_ARGUMENT naming its field (meskit.characters), before the servicer runs;
 - typed domain errors become the matching gRPC status, with field violations and a reason
@@ -24,7 +25,7 @@ from opentelemetry import trace
 
 from meskit import auth
 from meskit.characters import refuse_controls
-from meskit.errors import DomainError, Unauthenticated
+from meskit.errors import DomainError, PermissionDenied, Unauthenticated
 from meskit.logs import request_id_var
 from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, extract_trace_context, tracer
 
@@ -68,11 +69,14 @@ class _Call:
 
 
 class KitInterceptor(grpc.ServerInterceptor):
-    def __init__(self, service: str, verifier: auth.TokenVerifier | None, public_methods: Iterable[str]):
-        """`public_methods` are full method paths, `/package.Service/Method`."""
+    def __init__(self, service: str, verifier: auth.TokenVerifier | None, public_methods: Iterable[str],
+                 app_methods: Iterable[str] = ()):
+        """`public_methods`, `app_methods` (those connected apps may call) are full method paths,
+        `/package.Service/Method`."""
         self._service = service
         self._verifier = verifier
         self._public = frozenset(public_methods)
+        self._for_apps = frozenset(app_methods)
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -132,7 +136,10 @@ class KitInterceptor(grpc.ServerInterceptor):
             raise Unauthenticated("Authentification requise", reason="TOKEN_MISSING")
         if self._verifier is None:
             raise Unauthenticated("Vérification du jeton impossible")
-        call.tokens.append(auth.set_current_caller(self._verifier.verify(token)))
+        caller = self._verifier.verify(token)
+        if caller.actor_type == auth.APP and call.method not in self._for_apps:
+            raise PermissionDenied("Opération non ouverte aux services connectés", reason="APP_NOT_ALLOWED")
+        call.tokens.append(auth.set_current_caller(caller))
 
     def _fail(self, exc: BaseException, context, call: _Call) -> None:
         if isinstance(exc, DomainError):

@@ -14,7 +14,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from meskit.auth import TokenVerifier
-from meskit.contract import public_methods
+from meskit.contract import app_methods, public_methods
 from meskit.interceptor import KitInterceptor
 from meskit.loop import Loop
 
@@ -66,9 +66,10 @@ def build_server(*, service: str, registrations: list[Registration], port: int =
                  max_message_bytes: int = MAX_MESSAGE_BYTES) -> KitServer:
     """`max_message_bytes`: the largest request or reply (messaging's carry a message's attachments)."""
     public = {f"/{r.full_name}/{m}" for r in registrations for m in public_methods(r.full_name)}
+    for_apps = {f"/{r.full_name}/{m}" for r in registrations for m in app_methods(r.full_name)}
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"{service}-rpc"),
-        interceptors=[KitInterceptor(service, verifier, public)],
+        interceptors=[KitInterceptor(service, verifier, public, for_apps)],
         options=[("grpc.max_receive_message_length", max_message_bytes),
                  ("grpc.max_send_message_length", max_message_bytes),
                  ("grpc.so_reuseport", 0)])

@@ -75,6 +75,20 @@ def parents_document_notices(platform, parent_id: str) -> set[str]:
     return {d.event_id for d in reply.deliveries}
 
 
+def knows_the_representative(platform, child_id: str) -> bool:
+    """Whether notifications learnt that the child is a minor with her representatives (identity's
+    creation fact, relayed apart from documents' events, which may reach notifications first)."""
+    with grpc.insecure_channel(platform.address("notifications")) as channel:
+        try:
+            return notifications_pb2_grpc.NotificationsServiceStub(channel).GetRecipient(
+                npb.GetRecipientRequest(account_id=child_id),
+                metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")], timeout=10).minor
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                return False
+            raise
+
+
 def test_the_legal_representative_sees_nothing_of_the_minors_hidden_document(platform, gp, patient):
     parent_id, _ = patient
     body = "2100975056321"
@@ -83,6 +97,7 @@ def test_the_legal_representative_sees_nothing_of_the_minors_hidden_document(pla
             nir=body + f"{97 - int(body) % 97:02d}", vitale_serial="40999999901", given_name="Léa", family_name="Martin",
             birth_date="2010-09-14", sex=ipb.SEX_FEMALE, legal_representative_account_id=parent_id),
             metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")]).account.account_id
+    eventually(lambda: knows_the_representative(platform, child), what="the child's representative known to notifications")
     notices_before = parents_document_notices(platform, parent_id)
     secret = deposit(gp, child, "Consultation confidentielle", hiddenFromLegalRepresentatives=True)
     seen = deposit(gp, child, "Certificat de vaccination")

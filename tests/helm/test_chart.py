@@ -221,6 +221,16 @@ class TestIngress:
         assert backends == {"mes-gateway"}
         assert not rendered["default"].of_kind("Ingress")
 
+    @pytest.mark.parametrize("path", ["/v1/patients/me/documents", "/oauth/authorize", "/oauth/token",
+                                      "/oauth/revoke", "/oauth/introspect", "/.well-known/oauth-authorization-server",
+                                      "/fhir/r4", "/fhir/r4/Observation"])
+    def test_the_apps_endpoints_reach_the_gateway_as_the_api_does(self, rendered, path):
+        """OAuth 2.0 (RFC 8414 metadata included) and FHIR are served by the gateway, as /v1 is."""
+        (ingress,) = rendered["ha"].of_kind("Ingress")
+        routed = [p["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]
+                  if p["pathType"] == "Prefix" and (path == p["path"] or path.startswith(p["path"].rstrip("/") + "/"))]
+        assert routed and set(routed) == {"mes-gateway"}
+
 
 class TestDocumentation:
     def test_every_value_is_in_the_readme_table_and_every_row_is_a_value(self):

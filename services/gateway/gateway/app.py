@@ -38,7 +38,8 @@ def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | Non
     router = routes.Router(table)
     names = sorted({route.upstream for route in table})
     upstreams = Upstreams({name: settings.address_of(name) for name in names}, channels,
-                          {route.upstream: route.method.containing_service.full_name for route in table})
+                          {route.upstream: route.method.containing_service.full_name for route in table
+                           if protos.package_name(route.method.containing_service) == route.upstream})
     missing = [name for name in names if upstreams.get(name) is None]
     if missing:
         log.warning("upstreams not configured, their routes answer 503", extra={"upstreams": missing})

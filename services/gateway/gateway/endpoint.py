@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ import grpc
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from gateway import media, observe, streams, transcode
+from gateway import media, observe, raw, streams, transcode
 from gateway import problems
 from gateway.problems import Problem, from_rpc_error, routing_problem
 from gateway.ratelimit import RateLimiter
@@ -27,7 +26,6 @@ from meskit.telemetry import extract_trace_context, tracer
 log = logging.getLogger("gateway")
 
 JSON = b"application/json"
-_PROBLEM = problems.CONTENT_TYPE.encode()
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -43,12 +41,13 @@ class Limits:
 class _Exchange:
     """What is known about one HTTP exchange while it is handled."""
 
-    __slots__ = ("send", "request_id", "started", "status", "problem")
+    __slots__ = ("send", "request_id", "started", "status", "problem", "errors")
     problem: dict | None
 
     def __init__(self, send, request_id: str):
         self.send, self.request_id = send, request_id
         self.started, self.status, self.problem = False, 0, None
+        self.errors = 0   # a raw route's Media.ErrorFormat (0: problem JSON)
 
     async def start(self, status: int, content_type: bytes, extra: list | None = None) -> None:
         headers = [(b"content-type", content_type), (b"x-request-id", self.request_id.encode()),
@@ -68,9 +67,9 @@ class _Exchange:
 
     async def fail(self, problem: Problem) -> None:
         self.problem = problem.body(self.request_id)
-        body = json.dumps(self.problem, ensure_ascii=False, separators=(",", ":")).encode()
+        status, content_type, body = raw.error(problem, self.errors, self.request_id)
         extra = [(name.encode(), value.encode()) for name, value in problem.headers.items()]
-        await self.respond(problem.status, _PROBLEM, body, extra)
+        await self.respond(status, content_type, body, extra)
 
 
 def _headers(scope) -> dict[str, str]:
@@ -108,6 +107,10 @@ class Endpoint:
         resolution = self.router.resolve(method, _path(scope))
         route = resolution.route
         label = route.template.text if route is not None else "unmatched"
+        # a raw route answers in its format, also when only the method is wrong
+        bound = route or (self.router.resolve(resolution.allowed[0], _path(scope)).route if resolution.allowed else None)
+        if bound is not None and isinstance(bound.media, media.Raw):
+            exchange.errors = bound.media.errors
         method_label = method if method in _METHODS else "OTHER"   # bounded metric labels
         with self._span(method_label, label, headers) as span:
             try:
@@ -157,9 +160,13 @@ class Endpoint:
             await self.authenticator.caller(headers.get("authorization"))
             authorization = headers["authorization"]
         query = scope.get("query_string", b"").decode("latin-1")
-        uploading = isinstance(route.media, media.Upload)
+        uploading, passing = isinstance(route.media, media.Upload), isinstance(route.media, media.Raw)
         if uploading:   # the body is read while the call runs: check what can be checked first
             form = self._form(route, variables, query, headers)
+        elif passing:
+            _declared_length(headers, self.limits.max_body_bytes)
+            received = b"".join([chunk async for chunk in _chunks(receive, self.limits.max_body_bytes)])
+            message = raw.web_request(route, variables, scope, headers, _path(scope), query, received)
         else:
             body = await self._body(route, receive, headers) if route.body else None
             message = transcode.build_request(route, variables, query, body)
@@ -184,6 +191,10 @@ class Endpoint:
                 reply = await call(message, timeout=self.limits.upstream_timeout, metadata=metadata)
             except grpc.RpcError as exc:
                 raise from_rpc_error(exc) from None
+        if passing:
+            status, content_type, extra, answer = raw.response(reply)
+            await exchange.respond(status, content_type, answer, extra)
+            return
         await exchange.respond(200, JSON, transcode.to_json(reply, route.response_body))
 
     async def _body(self, route: Route, receive, headers) -> object:

@@ -13,6 +13,9 @@ must hold a `oneof` of one message field (the metadata, first message only) and 
 - A download (`media: {download: {}}`, server streaming, bound by its HttpRule) answers the bytes
   themselves, with Content-Type, Content-Length, a file name and the SHA-256 from the metadata
   message's `content_type`, `size_bytes`, `filename` (else `title`) and `sha256` fields.
+- A raw RPC (`media: {raw: {errors: ...}}`, unary, mes.web.v1.WebRequest to WebResponse, bound by
+  its HttpRule) gets the HTTP request as it came and answers the HTTP response itself: the OAuth
+  and FHIR endpoints, whose formats other standards set (gateway/raw.py).
 """
 from __future__ import annotations
 
@@ -44,6 +47,7 @@ METADATA_PART, FILE_PART = "metadata", "file"
 # fields of the metadata message, when it has them
 CONTENT_TYPE, SIZE, SHA256, FILENAMES = "content_type", "size_bytes", "sha256", ("filename", "title")
 OCTET_STREAM = "application/octet-stream"
+WEB_RESPONSE = "mes.web.v1.WebResponse"
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,22 @@ class Download(ByteStream):
     pass
 
 
+@dataclass(frozen=True)
+class Raw:
+    """An HTTP exchange passed as it is (mes.web.v1.WebRequest in, WebResponse out: gateway/raw.py);
+    `errors`, a Media.ErrorFormat, says how the gateway writes the errors it answers."""
+
+    errors: int
+
+
 def media_kind(method: MethodDescriptor) -> str:
-    """"upload", "download" or "" as the method's `(mes.options.v1.media)` option says."""
+    """"upload", "download", "raw" or "" as the method's `(mes.options.v1.media)` option says."""
     options = method.GetOptions()
     if not options.HasExtension(options_pb2.media):
         return ""
     kind = options.Extensions[options_pb2.media].WhichOneof("kind")
     if kind is None:
-        raise routes.BindingError(f"{method.full_name}: (mes.options.v1.media) names neither upload nor download")
+        raise routes.BindingError(f"{method.full_name}: (mes.options.v1.media) names no kind")
     return kind
 
 
@@ -91,10 +103,13 @@ def routes_for(service: ServiceDescriptor) -> list[routes.Route]:
     """The derived routes of `service`, with its byte-stream RPCs marked (downloads) or added (uploads)."""
     table = []
     for route in routes.routes_for(service):
-        if media_kind(route.method) == "download":
+        kind = media_kind(route.method)
+        if kind == "download":
             if not route.server_streaming or route.method.client_streaming:
                 raise routes.BindingError(f"{route.method.full_name}: a download must be server streaming")
             route = dataclasses.replace(route, media=Download.of(route.method.output_type))
+        elif kind == "raw":
+            route = dataclasses.replace(route, media=_raw(route.method))
         table.append(route)
     for method in service.methods:
         kind = media_kind(method)
@@ -103,6 +118,13 @@ def routes_for(service: ServiceDescriptor) -> list[routes.Route]:
         elif kind == "download" and routes.http_rule(method) is None:
             raise routes.BindingError(f"{method.full_name}: a download needs a google.api.http binding")
     return table
+
+
+def _raw(method: MethodDescriptor) -> Raw:
+    if method.client_streaming or method.server_streaming or (method.input_type.full_name, method.output_type.full_name) \
+            != (routes.WEB_REQUEST, WEB_RESPONSE):
+        raise routes.BindingError(f"{method.full_name}: a raw RPC is unary, from {routes.WEB_REQUEST} to {WEB_RESPONSE}")
+    return Raw(method.GetOptions().Extensions[options_pb2.media].raw.errors)
 
 
 def _upload_routes(service: ServiceDescriptor, method: MethodDescriptor) -> list[routes.Route]:

@@ -5,8 +5,9 @@ from collections.abc import Iterable
 from typing import Any, cast
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+from mes.options.v1 import options_pb2
 
-from gateway import media
+from gateway import media, problems
 from gateway.routes import Route
 from gateway.transcode import QUERY_LEAF_MESSAGES, WRAPPERS
 
@@ -118,6 +119,10 @@ def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", v
         service = route.method.containing_service
         if service.name not in tags:
             tags.append(service.name)
+        if isinstance(route.media, media.Raw):
+            path = route.template.openapi_path()
+            paths.setdefault(path, {})[route.http_method.lower()] = _raw(route, operation_ids)
+            continue
         path = route.template.openapi_path(lambda variable, r=route: _parameter_name(r, variable))
         operation = {
             "operationId": _unique(f"{service.name}_{route.method.name}", operation_ids),
@@ -148,6 +153,41 @@ def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", v
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                                       "bearerFormat": "JWT"}}},
     }
+
+
+# What a raw route takes and answers, by its error format: the standard sets the rest.
+_RAW = {
+    options_pb2.Media.ERROR_FORMAT_OAUTH: (
+        "OAuth 2.0 (RFC 6749, 7009, 7662, 8414): form-encoded parameters, HTML pages and redirects",
+        "application/x-www-form-urlencoded", "application/json",
+        {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"}, "error_description": {"type": "string"}}}),
+    options_pb2.Media.ERROR_FORMAT_FHIR: (
+        "FHIR R4 (application/fhir+json); errors are OperationOutcome resources",
+        "application/fhir+json", "application/fhir+json",
+        {"type": "object", "required": ["resourceType", "issue"], "properties": {
+            "resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array", "items": {"type": "object"}}}}),
+}
+
+
+def _raw(route: Route, operation_ids: set[str]) -> dict:
+    """A raw route, whose wire format another standard sets (gateway/raw.py)."""
+    service = route.method.containing_service
+    what, takes, errors, error_schema = _RAW.get(route.media.errors, (
+        "A raw HTTP exchange", "*/*", problems.CONTENT_TYPE, {"$ref": _REF + PROBLEM}))
+    operation = {
+        "operationId": _unique(f"{service.name}_{route.method.name}", operation_ids),
+        "tags": [service.name], "x-grpc-method": route.method.full_name, "description": what,
+        "parameters": [{"name": v, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for v in route.template.variables],
+        "responses": {"200": {"description": "As the standard says", "content": {"*/*": {}}},
+                      "default": {"description": "An error", "content": {errors: {"schema": error_schema}}}},
+    }
+    if route.body:
+        operation["requestBody"] = {"required": False, "content": {takes: {"schema": {}}}}
+    if not route.public:
+        operation["security"] = [{"bearer": []}]
+    return operation
 
 
 def _unique(name: str, seen: set[str]) -> str:

@@ -7,6 +7,7 @@ import re
 from types import ModuleType
 
 from google.protobuf.descriptor import ServiceDescriptor
+from mes.options.v1 import options_pb2
 
 _VERSION = re.compile(r"^v\d+$")
 
@@ -33,7 +34,16 @@ def services_of(modules: list[ModuleType]) -> list[ServiceDescriptor]:
     return [service for module in modules for service in module.DESCRIPTOR.services_by_name.values()]
 
 
-def upstream_name(service: ServiceDescriptor) -> str:
-    """'identity' for mes.identity.v1.IdentityService: the `<NAME>_ADDR` that serves it."""
+def package_name(service: ServiceDescriptor) -> str:
+    """'identity' for mes.identity.v1.IdentityService."""
     parts = service.file.package.split(".")
     return parts[1] if len(parts) >= 3 else parts[-1]
+
+
+def upstream_name(service: ServiceDescriptor) -> str:
+    """The `<NAME>_ADDR` that serves `service`: its package's, unless its contract names another
+    (`(mes.options.v1.served_by)`, e.g. "identity" for mes.catalogue.v1.CatalogueService)."""
+    options = service.GetOptions()
+    if options.HasExtension(options_pb2.served_by) and options.Extensions[options_pb2.served_by]:
+        return options.Extensions[options_pb2.served_by]
+    return package_name(service)

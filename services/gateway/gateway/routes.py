@@ -18,6 +18,7 @@ from meskit.contract import is_public
 log = logging.getLogger("gateway.routes")
 
 _VERBS = ("get", "put", "post", "delete", "patch")
+WEB_REQUEST = "mes.web.v1.WebRequest"    # a raw route's request: its path variables go to path_params
 
 
 class BindingError(ValueError):
@@ -36,7 +37,7 @@ class Route:
     path_fields: tuple[tuple[FieldDescriptor, ...], ...]   # one chain per template variable
     request_class: Any = field(repr=False)        # for an upload, the metadata message (gateway/media.py)
     response_class: Any = field(repr=False)
-    media: Any = None                             # a media.Upload or media.Download: bytes, not JSON
+    media: Any = None                             # a media.Upload, Download or Raw: bytes, not JSON
 
     @functools.cached_property
     def grpc_path(self) -> str:
@@ -132,7 +133,7 @@ def _route(service: ServiceDescriptor, method: MethodDescriptor, rule: http_pb2.
     http_method, path = verb_and_path(rule)
     template = templates.parse(path)
     request = method.input_type
-    chains = path_chains(request, template)
+    chains = () if request.full_name == WEB_REQUEST else path_chains(request, template)
     if rule.body not in ("", "*") and rule.body not in request.fields_by_name:
         raise BindingError(f"body field {rule.body!r} not in {request.full_name}")
     if rule.response_body and rule.response_body not in method.output_type.fields_by_name:

@@ -190,6 +190,22 @@ def exchange(identity, client_id: str, secret: str, paired: Paired, **overrides)
                 auth=basic(client_id, secret))
 
 
+def token_caller(identity, access_token: str):
+    """The app's access token as any service verifies it (identity's published keys)."""
+    from meskit.auth import TokenSigner, TokenVerifier
+    jwks = TokenSigner(identity.key_file.read_bytes(), issuer="mes-identity", audience="mes-api", ttl_seconds=300).jwks()
+    return TokenVerifier(lambda: jwks, issuer="mes-identity", audience="mes-api").verify(access_token)
+
+
+def paired_tokens(identity, referenced, login_id: str, password: str, redirect_uri: str, **kwargs) -> dict:
+    """A pairing and its token exchange: the token response (access_token, refresh_token, scope...)."""
+    import json
+    paired = pair(identity, referenced.app.app_id, login_id, password, redirect_uri, **kwargs)
+    answer = exchange(identity, referenced.app.app_id, referenced.client_secret, paired)
+    assert answer.status == 200, answer.body
+    return json.loads(answer.body)
+
+
 def refresh(identity, client_id: str, secret: str, refresh_token: str) -> web_pb2.WebResponse:
     return post(identity, "Token", {"grant_type": "refresh_token", "refresh_token": refresh_token},
                 auth=basic(client_id, secret))

@@ -14,12 +14,12 @@ from mes.identity.v1 import identity_pb2 as pb
 
 from devtools.demo import PROFESSIONALS
 from devtools.rpc_errors import error_of
-from meskit.auth import APP, SERVICE, Caller, TokenVerifier, TokenSigner
+from meskit.auth import APP, SERVICE, Caller
 from meskit.status import details
 
 from catalogue_fixtures import PASSWORD, REDIRECT_URI, activated_patient, catalogue_stub, reference
 from oauth_pairing import (BASE_URL, Browser, authorize_query, basic, exchange, forms_of, header, log_in, pair,
-                           pkce, post, refresh)
+                           paired_tokens, pkce, post, refresh, token_caller)
 
 
 @pytest.fixture
@@ -37,20 +37,11 @@ def body(response) -> dict:
 
 
 def tokens(identity, app, patient, **kwargs) -> dict:
-    paired = pair(identity, app.app.app_id, "jacqueline.martin", PASSWORD, REDIRECT_URI, **kwargs)
-    answer = exchange(identity, app.app.app_id, app.client_secret, paired)
-    assert answer.status == 200, answer.body
-    return body(answer)
-
-
-def verified(identity, access_token) -> Caller:
-    """The app's token as any service verifies it (identity's published keys)."""
-    jwks = TokenSigner(identity.key_file.read_bytes(), issuer="mes-identity", audience="mes-api", ttl_seconds=300).jwks()
-    return TokenVerifier(lambda: jwks, issuer="mes-identity", audience="mes-api").verify(access_token)
+    return paired_tokens(identity, app, "jacqueline.martin", PASSWORD, REDIRECT_URI, **kwargs)
 
 
 def grant_of(identity, patient_id, app_id, access_token):
-    caller = verified(identity, access_token)
+    caller = token_caller(identity, access_token)
     return identity.stub.GetAccessContext(pb.GetAccessContextRequest(
         patient_id=patient_id, app_id=caller.subject, app_token_id=caller.token_id),
         metadata=identity.as_(Caller(SERVICE, "profile"))).app_grant
@@ -86,7 +77,7 @@ class TestPairing:
         issued = body(answer)
         assert (issued["token_type"], issued["expires_in"], issued["scope"]) == ("Bearer", 600, "MESURES_GLYCEMIE")
         assert header(answer, "cache-control") == "no-store"
-        caller = verified(identity, issued["access_token"])
+        caller = token_caller(identity, issued["access_token"])
         assert (caller.actor_type, caller.subject, caller.on_behalf_of, caller.scopes) == (
             APP, app.app.app_id, patient, ("MESURES_GLYCEMIE",))
         grant = grant_of(identity, patient, app.app.app_id, issued["access_token"])
@@ -344,3 +335,43 @@ class TestIntrospectionAndMetadata:
             BASE_URL, f"{BASE_URL}/oauth/token", ["S256"])
         assert data["authorization_endpoint"] == f"{BASE_URL}/oauth/authorize"
         assert data["grant_types_supported"] == ["authorization_code", "refresh_token"]
+
+
+class TestMalformedWebRequests:
+    def test_authorize_refuses_other_methods_and_stray_posts(self, identity, app):
+        browser = Browser(identity)
+        assert browser.authorize("PUT", query=authorize_query(app.app.app_id, REDIRECT_URI, pkce()[1])).status == 405
+        stray = browser.authorize("POST", form={"step": "consent", "csrf_token": "x", "purpose": "MESURES_GLYCEMIE"})
+        assert stray.status == 400 and header(stray, "content-type").startswith("text/html")
+        browser.cookies["mes_oauth_pairing"] = "not-a-sealed-state"
+        assert browser.authorize("POST", form={"step": "login", "csrf_token": "x"}).status == 400
+
+    def test_a_step_out_of_order_is_refused(self, identity, app, patient):
+        browser = Browser(identity)
+        login_page = browser.authorize(query=authorize_query(app.app.app_id, REDIRECT_URI, pkce()[1]))
+        (form,) = forms_of(login_page.body)
+        skipped = browser.authorize("POST", form={**form.fields, "step": "consent", "purpose": "MESURES_GLYCEMIE",
+                                                  "decision": "allow"})
+        assert skipped.status == 400 and not header(skipped, "location")
+
+    def test_undecodable_bodies_and_empty_base_url(self, identity, app):
+        browser = Browser(identity)
+        request = browser.request("POST", "/oauth/token", headers=(("content-type", "application/x-www-form-urlencoded"),
+                                                                   basic(app.app.app_id, app.client_secret)))
+        request.body = b"\xff\xfe grant_type"
+        answer = browser.stub.Token(request)
+        assert (answer.status, body(answer)["error"]) == (400, "unsupported_grant_type")
+        for rpc in ("Token", "Revoke", "Introspect"):
+            query = browser.request("POST", "/oauth/x", query="token=a", form={"token": "a"})
+            assert body(getattr(browser.stub, rpc)(query))["error"] == "invalid_request"
+        blank = Browser(identity, base_url="")
+        assert blank.stub.Metadata(blank.request("GET", "/.well-known/oauth-authorization-server")).status == 400
+        shown = blank.authorize(query=authorize_query(app.app.app_id, REDIRECT_URI, pkce()[1]))
+        assert shown.status == 400 and header(shown, "content-type").startswith("text/html")
+
+    def test_oversized_values(self, identity, app):
+        shown = Browser(identity).authorize(query=authorize_query("x" * 5000, REDIRECT_URI, pkce()[1]))
+        assert shown.status == 400
+        answer = post(identity, "Token", {"grant_type": "refresh_token", "refresh_token": "r" * 10_000},
+                      auth=basic(app.app.app_id, app.client_secret))
+        assert (answer.status, body(answer)["error"]) == (400, "invalid_grant")

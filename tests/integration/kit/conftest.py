@@ -10,6 +10,7 @@ from collections.abc import Callable
 import grpc
 import pytest
 import sqlalchemy as sa
+from mes.documents.v1 import documents_pb2_grpc
 from mes.identity.v1 import identity_pb2_grpc
 from mes.notifications.v1 import notifications_pb2_grpc
 
@@ -24,6 +25,8 @@ _SERVICES = {
     IDENTITY: (identity_pb2_grpc.IdentityServiceServicer, identity_pb2_grpc.add_IdentityServiceServicer_to_server),
     NOTIFICATIONS: (notifications_pb2_grpc.NotificationsServiceServicer,
                     notifications_pb2_grpc.add_NotificationsServiceServicer_to_server),
+    "mes.documents.v1.DocumentsService": (documents_pb2_grpc.DocumentsServiceServicer,
+                                          documents_pb2_grpc.add_DocumentsServiceServicer_to_server),
 }
 
 

@@ -9,6 +9,8 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
+from mes.documents.v1 import documents_pb2 as dpb
+from mes.documents.v1 import documents_pb2_grpc
 from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 from mes.notifications.v1 import notifications_pb2 as npb
@@ -24,6 +26,7 @@ from meskit.server import Registration, build_server
 log = logging.getLogger("kit-test.handler")
 IDENTITY = "mes.identity.v1.IdentityService"
 NOTIFICATIONS = "mes.notifications.v1.NotificationsService"
+DOCUMENTS = "mes.documents.v1.DocumentsService"
 
 
 
@@ -168,6 +171,26 @@ class TestAuthentication:
         stub = identity(GetAccount=get_account)
         account = stub.GetAccount(pb.GetAccountRequest(), metadata=bearer(auth.PROFESSIONAL, "pro-42"))
         assert (account.account_id, account.given_name) == ("pro-42", auth.PROFESSIONAL)
+
+    def test_an_app_token_reaches_only_the_methods_open_to_apps(self, serve, channel_to, signer):
+        app = signer.sign(auth.Caller(auth.APP, "app-1", on_behalf_of="acc-1", scopes=("MESURES",)))[0]
+        metadata = [("authorization", f"Bearer {app}")]
+        reached = []
+        identity = identity_pb2_grpc.IdentityServiceStub(channel_to(serve(
+            {"GetAccount": lambda request, context: reached.append("GetAccount") or pb.Account()})))
+        refused = rpc_error(lambda: identity.GetAccount(pb.GetAccountRequest(), metadata=metadata))
+        assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert details_of(refused)[error_details_pb2.ErrorInfo].reason == "APP_NOT_ALLOWED" and reached == []
+
+        def upload(requests, context):
+            caller = auth.current_caller()
+            return dpb.Document(document_id=caller.subject, patient_id=caller.on_behalf_of)
+        documents = documents_pb2_grpc.DocumentsServiceStub(channel_to(serve({"UploadDocument": upload},
+                                                                              service=DOCUMENTS)))
+        stored = documents.UploadDocument(iter([dpb.UploadDocumentRequest(chunk=b"x")]), metadata=metadata)
+        assert (stored.document_id, stored.patient_id) == ("app-1", "acc-1")
+        assert rpc_error(lambda: documents.GetDocument(dpb.GetDocumentRequest(document_id="d"), metadata=metadata)
+                         ).code() == grpc.StatusCode.PERMISSION_DENIED
 
     def test_caller_does_not_leak_into_the_next_call(self, identity, bearer):
         def whoami(request, context):

@@ -261,5 +261,5 @@ class TestCatalog:
 
     def test_notice_texts_name_no_health_data(self):
         for notice in NOTICES.values():
-            text = notice.body.format(actor="X", profile="Y")
+            text = notice.body.format(actor="X", profile="Y", apps="Z")
             assert "{" not in text

@@ -17,7 +17,7 @@ from datetime import datetime
 from meskit.auth import Caller
 from meskit.errors import InvalidArgument, NotFound, Violations
 
-from audit.domain import access, visibility
+from audit.domain import access, actor_labels, visibility
 from audit.domain.leaf import canonical, timestamp_text
 from audit.domain.models import HEALTHCARE_PROFESSIONAL, Page, StoredRecord, canonical_id
 from audit.domain.ports import Dependencies
@@ -112,7 +112,8 @@ def list_activity(deps: Dependencies, caller: Caller, patient_id: str, query: Re
         if not wanted:      # asked for a professional among actors that cannot be one
             return Page([])
         query = dataclasses.replace(query, actor_id=professional_id, actor_types=wanted)
-    return _page(deps, query, page, visibility.viewer_of(caller, deps.now()))
+    found = _page(deps, query, page, visibility.viewer_of(caller, deps.now()))
+    return dataclasses.replace(found, records=[actor_labels.labelled(r) for r in found.records])
 
 
 def get_record(deps: Dependencies, caller: Caller, patient_id: str, record_id: str) -> StoredRecord:
@@ -124,7 +125,7 @@ def get_record(deps: Dependencies, caller: Caller, patient_id: str, record_id: s
     shown = visibility.shown_to(record, visibility.viewer_of(caller, now) or visibility.for_service(caller, now))
     if shown is None:
         raise NotFound("Enregistrement introuvable")
-    return shown
+    return actor_labels.labelled(shown)
 
 
 def find_by_id(deps: Dependencies, record_id: str) -> StoredRecord | None:

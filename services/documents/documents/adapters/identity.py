@@ -8,9 +8,11 @@ from mes.identity.v1 import identity_pb2 as pb
 from mes.identity.v1 import identity_pb2_grpc
 
 from meskit.access_context import TIMEOUT_SECONDS, AccessContextSource
+from meskit.auth import Caller
 from meskit.errors import Unavailable, code_name, received
 
 from documents.domain.access import PatientSettings
+from documents.domain.apps import AppGrant
 from documents.domain.actors import AccessContext, PatientIdentity, ProfessionalRecord
 from documents.domain.ports import PendingAttestation
 
@@ -47,12 +49,14 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
         patient_identity=PatientIdentity(family_name=reply.patient_family_name, given_name=reply.patient_given_name,
                                          birth_date=reply.patient_birth_date) if reply.patient_birth_date else None,
         space_closed=reply.patient_space_closed or reply.patient_status in CLOSED_STATES,
-        space_absent=reply.patient_status in ABSENT_STATES)
+        space_absent=reply.patient_status in ABSENT_STATES,
+        app=AppGrant(app_id=reply.app_grant.app_id, app_name=reply.app_grant.app_name, grant=reply.app_grant)
+        if reply.HasField("app_grant") else None)
 
 
 class IdentityAccessContexts(AccessContextSource):
-    def get(self, patient_id: str, professional_id: str = "") -> AccessContext:
-        return context_from_pb(self.fetch(patient_id, professional_id))
+    def get(self, patient_id: str, professional_id: str = "", app: Caller | None = None) -> AccessContext:
+        return context_from_pb(self.fetch(patient_id, professional_id, app=app))
 
 
 class IdentityAttestations:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
-from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL, Caller
+from meskit.auth import APP, DELEGATE, PATIENT, PROFESSIONAL, Caller
 from meskit.errors import NotFound
 
+from documents.domain import apps
 from documents.domain.access import Actor, ActorType, DelegationType, Matrix, PatientSettings
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class AccessContext:
     delegate_display_names: Mapping[str, str] = field(default_factory=dict)   # legal representatives' and caregivers'
     space_closed: bool = False                        # the space is closed (archived): nobody reads or changes it
     space_absent: bool = False                        # no space: pending (opt-out feed), opposed or deleted
+    app: apps.AppGrant | None = None                  # a connected app's caller: what it may exchange
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +89,8 @@ def display_name(caller: Caller, context: AccessContext) -> str:
         return context.professional.display_name
     if caller.actor_type == DELEGATE:
         return context.delegate_display_names.get(caller.subject, "")
+    if caller.actor_type == APP and context.app is not None:
+        return context.app.app_name
     return ""
 
 
@@ -114,6 +118,12 @@ def _outside_the_space(caller: Caller, patient_id: str) -> bool:
 
 
 def who(deps: Dependencies, caller: Caller, patient_id: str) -> Who:
+    """An app is refused outside its holder's space before anything is asked; identity then checks
+    its token and connection (UNAUTHENTICATED, PERMISSION_DENIED CONSENT_NOT_GIVEN)."""
+    if caller.actor_type == APP:
+        apps.require_holder(caller, patient_id)
+        context = deps.contexts.get(patient_id, app=caller)
+        return Who(caller, context, actor_for(caller, context), deps.matrix)
     professional_id = caller.subject if caller.actor_type == PROFESSIONAL else ""
     try:
         context = deps.contexts.get(patient_id, professional_id)

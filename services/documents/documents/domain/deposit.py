@@ -20,7 +20,7 @@ from meskit.auth import Caller
 from meskit.errors import InvalidArgument, Unavailable, Violations, require_ids
 from meskit.filecheck import content
 
-from documents.domain import auditing, catalog, embargo, reach
+from documents.domain import apps, auditing, catalog, embargo, reach
 from documents.domain.access import ActorType, AuthorType, Decision, initial_masked
 from documents.domain.actors import Who, who
 from documents.domain.errors import DuplicateUpload
@@ -133,6 +133,8 @@ def _author(w: Who, meta: UploadMeta) -> Author:
     if actor.type == ActorType.PROFESSIONAL:
         return Author(type=AuthorType.PROFESSIONAL.value, id=actor.id, display_name=w.display_name,
                       profession_code=actor.profession_code)
+    if actor.type == ActorType.APP:
+        return apps.author(w.context.app, w.caller)
     given = meta.author
     if given is None or given.type not in AUTHOR_TYPES or not given.id:
         raise InvalidArgument("Un service dépose pour un auteur nommé (author.type et author.id)",
@@ -177,6 +179,10 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     author = _author(w, meta)
     patient_side = author.type == "patient"
     category, class_code, type_code = _classify(meta, patient_side, system=w.actor.type == ActorType.SERVICE)
+    if w.actor.type == ActorType.APP and not apps.may_write(w.context.app, type_code):
+        with deps.unit_of_work() as repo:
+            repo.add_audit(auditing.record(w, action=auditing.CREATE, decision=apps.NOT_CONSENTED, now=now))
+        raise denied(apps.NOT_CONSENTED, "Consent not given")
     if meta.hidden_from_patient and author.type != "professional":
         raise InvalidArgument("Seul le professionnel auteur masque un document au patient", reason="NOT_AN_AUTHOR")
     if meta.hidden_from_patient_until is not None and (not meta.hidden_from_patient or meta.hidden_from_patient_until <= now):

@@ -28,6 +28,7 @@ HOLDER_SETS_VISIBILITY = "holder_sets_visibility"
 AUTHOR_CHANGES = "author"
 PROFESSIONAL_DEPOSIT = "professional_deposit"
 SERVICE_DEPOSIT = "service_deposit"
+APP_DEPOSIT = "app_deposit"
 OPERATOR_ERASURE = "operator_erasure"
 READ_ONLY_FOR_PATIENT = "read_only_for_patient"
 NOT_THE_AUTHOR = "not_the_author"
@@ -82,6 +83,8 @@ def deposit_decision(actor: Actor, settings: PatientSettings) -> Decision:
         return _allow(PROFESSIONAL_DEPOSIT, "a professional files documents, blocked or not (DOMAIN §3.1)")
     if actor.type == ActorType.SERVICE:
         return _allow(SERVICE_DEPOSIT, "a platform service files on behalf of a named author")
+    if actor.type == ActorType.APP:
+        return _allow(APP_DEPOSIT, "a connected app files in its holder's space, each type within her consents (DOMAIN §9)")
     return _deny(ACTOR_CANNOT_CHANGE, f"a {actor.type.value} does not file documents")
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from meskit.audit import AuditRecord, ResourceVisibility
+from meskit.auth import Caller
 from meskit.events import Envelope
 
 from documents.domain.access import Matrix
@@ -46,8 +47,9 @@ class ObjectStore(Protocol):
 
 
 class AccessContexts(Protocol):
-    """identity's GetAccessContext; raises meskit.errors (NotFound, Unavailable)."""
-    def get(self, patient_id: str, professional_id: str = "") -> AccessContext: ...
+    """identity's GetAccessContext; raises meskit.errors (NotFound, Unavailable; for an app's caller,
+    Unauthenticated and PermissionDenied too)."""
+    def get(self, patient_id: str, professional_id: str = "", app: Caller | None = None) -> AccessContext: ...
 
 
 class AuditTrail(Protocol):

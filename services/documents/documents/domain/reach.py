@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from meskit.audit import AuditRecord
-from meskit.auth import DELEGATE, PATIENT, PROFESSIONAL
+from meskit.auth import APP, DELEGATE, PATIENT, PROFESSIONAL
 from meskit.errors import DomainError, FailedPrecondition, NotFound, PermissionDenied
 
 from documents.domain import auditing
@@ -87,10 +87,10 @@ def closed_decision(w: Who) -> Decision | None:
     """The refusal of a closed space, or of a person without a space, for the patient, her (former)
     delegates and professionals; the same for every document id. A patient or delegate of another
     space keeps the answer she gets for any other space (nothing tells her this one closed); services
-    (the attestations) are not refused."""
+    (the attestations) are not refused; the holder's apps are."""
     caller = w.caller
     refused = ABSENT if w.context.space_absent else CLOSED if w.context.space_closed else None
-    if refused is None or caller.actor_type not in (PATIENT, DELEGATE, PROFESSIONAL):
+    if refused is None or caller.actor_type not in (PATIENT, DELEGATE, PROFESSIONAL, APP):
         return None
     if (caller.actor_type == PATIENT and caller.subject != w.patient_id) or (
             caller.actor_type == DELEGATE and caller.on_behalf_of != w.patient_id):

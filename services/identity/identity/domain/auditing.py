@@ -290,3 +290,15 @@ def legal_representation_reason(caller: Caller, delegation, reason: str, now: da
                         justification=reason,
                         resource_label=f"Représentation légale du profil {delegation.delegator_id} par le profil "
                                        f"{delegation.delegate_id}, sur justificatif")
+
+
+# ---- connected apps (DOMAIN §9) ----
+APP_CONNECTION = "app_connection"
+CONSENT_EXPIRED = "reapproval_deadline_passed"
+
+
+def app_connection(caller: Caller, patient_id: str, app_id: str, now: datetime, *, label: str,
+                   rule: str = HOLDER) -> AuditRecord:
+    """A connection made, its consents changed, a disconnection or a lapse, in the holder's history."""
+    return _record(caller, now, action=SETTINGS_CHANGE, patient_id=patient_id, resource_type=APP_CONNECTION,
+                   resource_id=app_id, rule=rule, label=label)

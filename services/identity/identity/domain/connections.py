@@ -11,6 +11,7 @@ from datetime import datetime
 from meskit.auth import PATIENT, Caller
 from meskit.errors import FailedPrecondition, NotFound, PermissionDenied, Unauthenticated, Violations
 
+from identity.domain import auditing
 from identity.domain.accounts import resolve_me
 from identity.domain.catalogue import NO_SUCH_APP, _require_id
 from identity.domain.catalogue_models import (ACCESS_KIND, APP_UNAVAILABLE, BY_DISCONNECTION, BY_LAPSE,
@@ -75,16 +76,22 @@ def set_consents(deps: Dependencies, caller: Caller, patient_id: str, app_id: st
                                      reason="CONNECTION_ENDED")
         if app.status in STOPPED:
             raise FailedPrecondition("Ce service est suspendu ou retiré du catalogue", reason="APP_UNAVAILABLE")
-        changed = consent(repo, app, patient_id, codes, now, connection=current)
+        changed = consent(repo, caller, app, patient_id, codes, now, connection=current)
         return ConnectionView(changed, app)
 
 
-def consent(repo, app: App, patient_id: str, codes, now: datetime, *, connection: Connection | None) -> Connection:
+def consent(repo, caller: Caller, app: App, patient_id: str, codes, now: datetime, *,
+            connection: Connection | None) -> Connection:
     """The connection consenting to `codes` (the app's purposes as they are now): re-approved,
     created by a pairing, or changed; the app's tokens for this space revoked when a consent was
-    withdrawn."""
+    withdrawn. The holder's history records what she consents to."""
     wanted = set(codes)
     consented = tuple(p for p in app.purposes if p.code in wanted)
+    labels = ", ".join(p.label for p in consented)
+    if connection is None or connection.status not in EXCHANGING:
+        label = f"Connexion du service {app.name} à votre profil : {labels}"
+    else:
+        label = f"Consentements donnés au service {app.name} : {labels}"
     if connection is None:
         connection = Connection(patient_id=patient_id, app_id=app.app_id, consented=consented,
                                 purposes_version=app.purposes_version, status=ACTIVE, reapproval_deadline=None,
@@ -97,6 +104,7 @@ def consent(repo, app: App, patient_id: str, codes, now: datetime, *, connection
                              reapproval_deadline=None, updated_at=now,
                              connected_at=now if connection.status not in EXCHANGING else connection.connected_at)
     repo.save_connection(connection)
+    repo.add_audit(auditing.app_connection(caller, patient_id, app.app_id, now, label=label))
     return connection
 
 
@@ -113,6 +121,8 @@ def disconnect(deps: Dependencies, caller: Caller, patient_id: str, app_id: str)
             current = replace(current, status=DISCONNECTED, reapproval_deadline=None, updated_at=now)
             repo.save_connection(current)
             repo.revoke_app_families(app_id, BY_DISCONNECTION, now, patient_id=patient_id)
+            repo.add_audit(auditing.app_connection(caller, patient_id, app_id, now,
+                                                   label=f"Déconnexion du service {app.name}"))
         return ConnectionView(current, app)
 
 
@@ -124,6 +134,11 @@ def lapse_overdue(deps: Dependencies) -> int:
         for c in overdue:
             repo.save_connection(replace(c, status=LAPSED, updated_at=now))
             repo.revoke_app_families(c.app_id, BY_LAPSE, now, patient_id=c.patient_id)
+            app = repo.get_app(c.app_id)
+            repo.add_audit(auditing.app_connection(
+                auditing.IDENTITY, c.patient_id, c.app_id, now, rule=auditing.CONSENT_EXPIRED,
+                label=f"Fin de la synchronisation du service {app.name if app else ''} : consentements non "
+                      "renouvelés à temps"))
     return len(overdue)
 
 

@@ -3,6 +3,7 @@ answers in the standard's own terms (RFC 6749 §5.2 errors), never an RPC error.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequestError, OAuth2Error
 
@@ -26,6 +27,8 @@ class OAuthEndpoints:
     def metadata(self, http: HttpRequest) -> HttpResponse:
         if http.method != "GET":
             return _error(InvalidRequestError("GET only"), status=405)
+        if not _absolute(http.base_url):
+            return _error(InvalidRequestError("The public base URL is unknown"))
         body = json.dumps(self._server.metadata(http.base_url.rstrip("/")))
         return HttpResponse(200, [("Content-Type", "application/json"), ("Cache-Control", "public, max-age=300")],
                             body.encode())
@@ -41,6 +44,11 @@ class OAuthEndpoints:
             return respond(http)
         except InsecureTransportError as problem:
             return _error(problem)
+
+
+def _absolute(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path in ("", "/")
 
 
 def _error(problem: OAuth2Error, status: int | None = None) -> HttpResponse:

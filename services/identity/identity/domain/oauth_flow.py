@@ -122,7 +122,8 @@ class PairingFlow:
             current = repo.get_app(app.app_id) or app
             existing = repo.get_connection(patient_id, app.app_id, for_update=True)
             kept = set(existing.consented_codes) - set(asked) if existing and existing.status in EXCHANGING else set()
-            connections.consent(repo, current, patient_id, [*chosen, *sorted(kept)], now, connection=existing)
+            connections.consent(repo, Caller(PATIENT, patient_id), current, patient_id, [*chosen, *sorted(kept)], now,
+                                connection=existing)
         response = self._server.create_authorization_response(
             request, grant_user=Holder(patient_id, scope=" ".join(chosen)), grant=grant)
         response.headers.append(cleared)

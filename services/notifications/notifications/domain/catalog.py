@@ -19,7 +19,7 @@ CAMPAIGN = "campaign"          # promotional mail: its own opt-out, not one of t
 class Notice:
     event_type: str
     title: str
-    body: str                  # may use {actor} and {profile}
+    body: str                  # may use {actor} and {profile} ({apps}: SERVICES_SYNCHRONISES)
     category: str | None = None    # the preference toggle that can switch it off
     mandatory: bool = False    # no preference switches it off
     critical: bool = False     # may reach people during quiet hours
@@ -129,9 +129,10 @@ NOTICES: dict[str, Notice] = {n.event_type: n for n in [
     _n("RAPPEL_CONSENT_RL_PASSAGE_MAJO", "Fin de la représentation légale",
        "{actor} est désormais majeur(e) : votre accès à son profil Mon espace santé, en tant que représentant "
        "légal, a pris fin.", mandatory=True, producers=IDENTITY),
+    # Every 90 days, to the holder alone: the apps she connected (DOMAIN §8, §9), by email only
     _n("SERVICES_SYNCHRONISES", "Vos services synchronisés",
-       "Retrouvez la liste des services synchronisés avec le profil de {profile}.", SYNCHRONIZED_SERVICE,
-       postal=False, bell=False, push=False),
+       "Les services connectés à votre profil : {apps}. Vous pouvez les gérer dans Paramètres.",
+       SYNCHRONIZED_SERVICE, postal=False, bell=False, push=False, producers=IDENTITY, holder_only=True),
     # Account notices from identity (DOMAIN.md §4): the opt-out creation letter is mandatory
     _n("ACCOUNT_CREATED", "Votre profil Mon espace santé a été créé",
        "Le profil Mon espace santé de {profile} a été créé. Vous pouvez l'activer avec le code provisoire "

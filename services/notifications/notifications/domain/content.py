@@ -15,7 +15,9 @@ DATED_DETAILS = {
     "SUSPENSION_PROFIL": ("Clôture prévue le", "closes_on"),
     "CONFIRMATION_CLOTURE": ("Suppression des données le", "erase_on"),
     "EXPORT_DISPONIBLE": ("Lien valable jusqu'au", "expires_at"),
+    "SERVICES_SYNCHRONISES": ("Liste établie le", "as_of"),
 }
+NO_APP = "aucun"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ def compose(notice: Notice, payload: dict, *, profile_name: str, recipient_name:
             occurred_at: datetime | None = None) -> Content:
     actor = _actor(payload)
     profile = profile_name or "la personne concernée"
-    said = notice.body.format(actor=actor, profile=profile)
+    apps = str(payload.get("app_names") or "").strip()[:1000] or NO_APP
+    said = notice.body.format(actor=actor, profile=profile, apps=apps)
     lines = [said[:1].upper() + said[1:]]
     details: list[tuple[str, str]] = []
     if notice.event_type == "ACCOUNT_CREATED":
