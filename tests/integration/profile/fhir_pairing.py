@@ -1,23 +1,16 @@
 """A glucose meter referenced in identity's catalogue and paired with a holder, for the FHIR exchange
 tests: through the OAuth 2.0 flow as a browser and the app would go (identity's `oauth_pairing`
-helper: login page, one-time code, consent page, token endpoint), or, for the tests about the exchange
-itself, as the flow leaves it (the connection consenting to the purposes and one access token of them,
-written through identity's own domain)."""
+helper: login page, one-time code, consent page, token endpoint)."""
 from __future__ import annotations
 
 import json
 import sys
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import grpc
 from mes.catalogue.v1 import catalogue_pb2 as cpb
 from mes.catalogue.v1 import catalogue_pb2_grpc
-
-from meskit import db
-from meskit.auth import APP, Caller
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "identity"))
 
@@ -77,21 +70,6 @@ def refresh_through_oauth(stack, app: cpb.ReferencedApp, refresh_token: str):
     return oauth_pairing.refresh(_identity(stack), app.app.app_id, app.client_secret, refresh_token)
 
 
-def pair(stack, app_id: str, patient_id: str, purposes: tuple[str, ...] = (MEASURES, REPORTS)) -> Caller:
-    """What the pairing leaves, without its pages: the app's caller, as the kit verifies its token."""
-    from identity.adapters.repository import IdentityRepository
-    from identity.domain import connections
-    from identity.domain.catalogue_models import ACCESS_KIND, AppToken, TokenFamily
-    engine = db.make_engine(stack.urls["identity"], pool_size=1)
-    try:
-        now, jti, family_id = datetime.now(timezone.utc), str(uuid.uuid4()), str(uuid.uuid4())
-        scope = " ".join(purposes)
-        with db.unit_of_work(engine, IdentityRepository)() as repo:
-            connections.consent(repo, repo.get_app(app_id), patient_id, purposes, now,
-                                connection=repo.get_connection(patient_id, app_id, for_update=True))
-            repo.add_token_family(TokenFamily(family_id, app_id, patient_id, scope, now, None, None))
-            repo.add_app_token(AppToken(jti, ACCESS_KIND, family_id, scope, now, now + timedelta(minutes=10),
-                                        None, None))
-    finally:
-        engine.dispose()
-    return Caller(APP, app_id, token_id=jti, on_behalf_of=patient_id, scopes=purposes)
+def bearer(tokens: dict) -> list[tuple[str, str]]:
+    """The gRPC metadata of the app's calls, as the gateway forwards its bearer token."""
+    return [("authorization", f"Bearer {tokens['access_token']}")]

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "profile")
 from devtools.eventually import eventually  # noqa: E402
 from devtools.rpc_errors import error_details, error_of  # noqa: E402
 from fhir_examples import blood_pressure, body, bundle, device, glucose, moment, observation  # noqa: E402
-from fhir_pairing import (APP_NAME, REPORTS, catalogue, pair, pair_through_oauth,  # noqa: E402
+from fhir_pairing import (APP_NAME, REPORTS, bearer, catalogue, pair_through_oauth,  # noqa: E402
                           reference_glucometer, refresh_through_oauth)
 
 BASE = "https://mes.example"
@@ -36,10 +36,10 @@ def app_id(glucometer) -> str:
 
 
 @pytest.fixture
-def paired(pstack, app_id):
-    """(patient, the app's token metadata)."""
-    patient = pstack.new_activated_patient()
-    return patient, pstack.token(pair(pstack, app_id, patient))
+def paired(pstack, glucometer):
+    """(patient, the app's token metadata) after the pairing through OAuth."""
+    patient, login_id = pstack.new_holder()
+    return patient, bearer(pair_through_oauth(pstack, glucometer, login_id))
 
 
 def _post(pstack, metadata, document: dict, path: str = "/fhir/r4") -> web_pb2.WebResponse:
@@ -74,7 +74,7 @@ class TestPairedThroughOAuth:
                                                                                             glucometer):
         patient, login_id = pstack.new_holder()
         tokens = pair_through_oauth(pstack, glucometer, login_id)
-        app = [("authorization", f"Bearer {tokens['access_token']}")]
+        app = bearer(tokens)
         created = _post(pstack, app, bundle(glucose(112, identifier="lv-1", extension=[moment("16915-1")])))
         assert [e["response"]["status"] for e in _json(created)["entry"]] == ["201 Created"]
         [seen] = _history(pstack, patient, "GLUCOSE")
@@ -205,11 +205,11 @@ class TestWhoExchanges:
                 grpc.StatusCode.PERMISSION_DENIED, "Consent not given", "CONSENT_NOT_GIVEN")
 
     def test_a_suspended_app_s_token_stops_at_once(self, pstack):
-        suspended = reference_glucometer(pstack).app.app_id
-        patient = pstack.new_activated_patient()
-        app = pstack.token(pair(pstack, suspended, patient))
+        suspended = reference_glucometer(pstack)
+        _, login_id = pstack.new_holder()
+        app = bearer(pair_through_oauth(pstack, suspended, login_id))
         assert _post(pstack, app, glucose(), "/fhir/r4/Observation").status == 201
-        catalogue(pstack).SetAppStatus(cpb.SetAppStatusRequest(app_id=suspended, status=cpb.APP_STATUS_SUSPENDUE,
+        catalogue(pstack).SetAppStatus(cpb.SetAppStatusRequest(app_id=suspended.app.app_id, status=cpb.APP_STATUS_SUSPENDUE,
                                                        reason="Contrôle de sécurité"), metadata=pstack.operator,
                                timeout=10)
         for call in (lambda: _post(pstack, app, glucose(), "/fhir/r4/Observation"),
