@@ -35,6 +35,10 @@ class ProfileStack(Stack):
 
     def new_activated_patient(self) -> str:
         """A holder who activated her space (she has a password: she can close it)."""
+        return self.new_holder()[0]
+
+    def new_holder(self) -> tuple[str, str]:
+        """A holder who activated her space: (account id, login id); her password is PASSWORD."""
         n = next(_serial)
         birth = f"{time.gmtime().tm_year - 45}-06-{1 + n % 27:02d}"
         fields = dict(nir=nir("2", birth, 300 + n % 300), vitale_serial=f"{43000000000 + n}", given_name="Claire",
@@ -44,7 +48,7 @@ class ProfileStack(Stack):
             provisional_code=created.provisional_code, nir=fields["nir"], vitale_serial=fields["vitale_serial"],
             login_id=f"profil-{n:05d}", password=PASSWORD, email=f"profil{n}@example.org", accept_terms=True),
             timeout=10)
-        return created.account.account_id
+        return created.account.account_id, f"profil-{n:05d}"
 
     def close_space(self, patient_id: str) -> None:
         self.identity.CloseAccount(ipb.CloseAccountRequest(account_id="me", password=PASSWORD),

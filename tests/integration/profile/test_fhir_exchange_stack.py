@@ -11,7 +11,6 @@ import grpc
 import pytest
 from mes.audit.v1 import audit_pb2
 from mes.catalogue.v1 import catalogue_pb2 as cpb
-from mes.catalogue.v1 import catalogue_pb2_grpc
 from mes.profile.v1 import profile_pb2 as pb
 from mes.web.v1 import web_pb2
 
@@ -19,22 +18,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "profile")
 
 from devtools.eventually import eventually  # noqa: E402
 from devtools.rpc_errors import error_details, error_of  # noqa: E402
-from fhir_examples import blood_pressure, body, bundle, device, glucose, observation  # noqa: E402
-from fhir_pairing import APP_NAME, MEASURES, REPORTS, pair, reference_glucometer  # noqa: E402
+from fhir_examples import blood_pressure, body, bundle, device, glucose, moment, observation  # noqa: E402
+from fhir_pairing import (APP_NAME, REPORTS, bearer, catalogue, pair_through_oauth,  # noqa: E402
+                          reference_glucometer, refresh_through_oauth)
 
 BASE = "https://mes.example"
 
 
 @pytest.fixture(scope="module")
-def app_id(pstack) -> str:
+def glucometer(pstack) -> cpb.ReferencedApp:
     return reference_glucometer(pstack)
 
 
+@pytest.fixture(scope="module")
+def app_id(glucometer) -> str:
+    return glucometer.app.app_id
+
+
 @pytest.fixture
-def paired(pstack, app_id):
-    """(patient, the app's token metadata)."""
-    patient = pstack.new_activated_patient()
-    return patient, pstack.token(pair(pstack, app_id, patient))
+def paired(pstack, glucometer):
+    """(patient, the app's token metadata) after the pairing through OAuth."""
+    patient, login_id = pstack.new_holder()
+    return patient, bearer(pair_through_oauth(pstack, glucometer, login_id))
 
 
 def _post(pstack, metadata, document: dict, path: str = "/fhir/r4") -> web_pb2.WebResponse:
@@ -62,6 +67,33 @@ def _history(pstack, patient: str, code: str) -> list[pb.Measurement]:
 def _app_records(pstack, patient: str, action) -> list[audit_pb2.Record]:
     return [r for r in pstack.records(patient) if r.group == audit_pb2.ACTIVITY_GROUP_SERVICE_TIERS
             and r.action == action]
+
+
+class TestPairedThroughOAuth:
+    def test_the_paired_app_posts_and_reads_the_holder_sees_it_and_her_withdrawal_stops_it(self, pstack,
+                                                                                            glucometer):
+        patient, login_id = pstack.new_holder()
+        tokens = pair_through_oauth(pstack, glucometer, login_id)
+        app = bearer(tokens)
+        created = _post(pstack, app, bundle(glucose(112, identifier="lv-1", extension=[moment("16915-1")])))
+        assert [e["response"]["status"] for e in _json(created)["entry"]] == ["201 Created"]
+        [seen] = _history(pstack, patient, "GLUCOSE")
+        assert (seen.author_name, seen.context, seen.metrics[0].value) == (APP_NAME, "AFTER_MEAL", 112)
+        found = _json(_search(pstack, app, "code=2345-7&_sort=-date&_count=1"))
+        assert [e["resource"]["id"] for e in found["entry"]] == [seen.measurement_id]
+        history = eventually(lambda: _app_records(pstack, patient, audit_pb2.ACTION_CREATE), timeout=10)
+        assert history[0].actor.display_name == APP_NAME and _app_records(pstack, patient, audit_pb2.ACTION_READ)
+
+        catalogue(pstack).SetConsents(cpb.SetConsentsRequest(patient_id=patient, app_id=glucometer.app.app_id,
+                                                             purposes=[REPORTS]),
+                                      metadata=pstack.patient(patient), timeout=10)
+        for call in (lambda: _post(pstack, app, glucose(), "/fhir/r4/Observation"),
+                     lambda: _search(pstack, app, "code=2345-7&_sort=-date&_count=1")):
+            refused = error_of(call)
+            assert (refused.code(), error_details(refused)[1]) == (grpc.StatusCode.PERMISSION_DENIED,
+                                                                   "CONSENT_NOT_GIVEN")
+        assert refresh_through_oauth(pstack, glucometer, tokens["refresh_token"]).status == 400
+        assert len(_history(pstack, patient, "GLUCOSE")) == 1
 
 
 class TestSubmitObservations:
@@ -172,24 +204,12 @@ class TestWhoExchanges:
             assert (refused.code(), refused.details(), error_details(refused)[1]) == (
                 grpc.StatusCode.PERMISSION_DENIED, "Consent not given", "CONSENT_NOT_GIVEN")
 
-    def test_a_withdrawn_purpose_stops_the_app_at_once(self, pstack, paired, app_id):
-        patient, app = paired
-        _post(pstack, app, glucose(), "/fhir/r4/Observation")
-        catalogue = catalogue_pb2_grpc.CatalogueServiceStub(pstack._channel("identity"))
-        catalogue.SetConsents(cpb.SetConsentsRequest(patient_id=patient, app_id=app_id, purposes=[REPORTS]),
-                              metadata=pstack.patient(patient), timeout=10)
-        refused = error_of(lambda: _post(pstack, app, glucose(), "/fhir/r4/Observation"))
-        assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
-        assert error_details(refused)[1] == "CONSENT_NOT_GIVEN"
-        assert len(_history(pstack, patient, "GLUCOSE")) == 1
-
     def test_a_suspended_app_s_token_stops_at_once(self, pstack):
         suspended = reference_glucometer(pstack)
-        patient = pstack.new_activated_patient()
-        app = pstack.token(pair(pstack, suspended, patient))
+        _, login_id = pstack.new_holder()
+        app = bearer(pair_through_oauth(pstack, suspended, login_id))
         assert _post(pstack, app, glucose(), "/fhir/r4/Observation").status == 201
-        catalogue = catalogue_pb2_grpc.CatalogueServiceStub(pstack._channel("identity"))
-        catalogue.SetAppStatus(cpb.SetAppStatusRequest(app_id=suspended, status=cpb.APP_STATUS_SUSPENDUE,
+        catalogue(pstack).SetAppStatus(cpb.SetAppStatusRequest(app_id=suspended.app.app_id, status=cpb.APP_STATUS_SUSPENDUE,
                                                        reason="Contrôle de sécurité"), metadata=pstack.operator,
                                timeout=10)
         for call in (lambda: _post(pstack, app, glucose(), "/fhir/r4/Observation"),
