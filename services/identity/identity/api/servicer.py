@@ -164,8 +164,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def BlockProfessional(self, request, context):
         return convert.access_settings(access_settings.block_professional(
-            self._deps, current_caller(), request.patient_id, request.professional_id, request.app_id,
-            request.app_token_id))
+            self._deps, current_caller(), request.patient_id, request.professional_id))
 
     def ResolveMailAddresses(self, request, context):
         addresses, patients = mail_addresses.resolve(self._deps, current_caller(), list(request.addresses),
@@ -176,8 +175,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def UnblockProfessional(self, request, context):
         return convert.access_settings(access_settings.unblock_professional(
-            self._deps, current_caller(), request.patient_id, request.professional_id, request.app_id,
-            request.app_token_id))
+            self._deps, current_caller(), request.patient_id, request.professional_id))
 
     def AddCareTeamMember(self, request, context):
         return convert.access_settings(access_settings.add_care_team_member(
@@ -186,8 +184,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
 
     def RemoveCareTeamMember(self, request, context):
         return convert.access_settings(access_settings.remove_care_team_member(
-            self._deps, current_caller(), request.patient_id, request.professional_id, request.app_id,
-            request.app_token_id))
+            self._deps, current_caller(), request.patient_id, request.professional_id))
 
     # ---- suspicious-access reports ----
     def ReportSuspiciousAccess(self, request, context):
