@@ -375,3 +375,14 @@ class TestMalformedWebRequests:
         answer = post(identity, "Token", {"grant_type": "refresh_token", "refresh_token": "r" * 10_000},
                       auth=basic(app.app.app_id, app.client_secret))
         assert (answer.status, body(answer)["error"]) == (400, "invalid_grant")
+
+
+class TestClosedSpace:
+    def test_closing_the_space_stops_the_app_s_tokens(self, identity, app, patient):
+        issued = tokens(identity, app, patient)
+        identity.stub.CloseAccount(pb.CloseAccountRequest(account_id=patient, password=PASSWORD),
+                                   metadata=identity.as_(Caller("patient", patient)))
+        error = error_of(lambda: grant_of(identity, patient, app.app.app_id, issued["access_token"]))
+        assert (error.code(), details(error).reason) == (grpc.StatusCode.UNAUTHENTICATED, "APP_TOKEN_REVOKED")
+        assert body(refresh(identity, app.app.app_id, app.client_secret, issued["refresh_token"]))["error"] == \
+            "invalid_grant"

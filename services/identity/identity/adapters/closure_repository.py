@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from identity.adapters.tables import (access_reports, access_settings, accounts, attestations, blocked_professionals,
+from identity.adapters.tables import (access_reports, access_settings, accounts, app_connections, app_token_families,
+                                      app_tokens, attestations, blocked_professionals, oauth_codes,
                                       care_team_members, closures, credentials, delegations, email_changes,
                                       erasure_reports, erasures, login_challenges, provisional_codes,
                                       refresh_tokens, suspensions, throttles)
@@ -143,12 +144,25 @@ class ClosureQueries:
                 delegations.c.delegator_id == account_id, delegations.c.delegate_id == account_id))),
             "closures": changed(closures.delete().where(closures.c.account_id == account_id)),
             "suspensions": changed(suspensions.delete().where(suspensions.c.account_id == account_id)),
+            **self._erase_app_data(account_id),
         }
         counts["account"] = changed(accounts.update().where(
             accounts.c.account_id == account_id, accounts.c.status != "DELETED").values(
             status="DELETED", vitale_serial="", given_name="", family_name="", sex="", email=None, phone=None,
             postal_address=None, legal_representative_account_id=None, activated_at=None))
         return counts
+
+    def _erase_app_data(self, account_id: str) -> dict[str, int]:
+        """Her connections to apps, their codes and tokens (the catalogue's apps themselves stay)."""
+        changed = self._changed
+        families = sa.select(app_token_families.c.family_id).where(app_token_families.c.patient_id == account_id)
+        return {
+            "app_tokens": changed(app_tokens.delete().where(app_tokens.c.family_id.in_(families))),
+            "app_token_families": changed(app_token_families.delete().where(
+                app_token_families.c.patient_id == account_id)),
+            "oauth_codes": changed(oauth_codes.delete().where(oauth_codes.c.patient_id == account_id)),
+            "app_connections": changed(app_connections.delete().where(app_connections.c.patient_id == account_id)),
+        }
 
     def _changed(self, statement) -> int:
         """How many rows a DELETE, UPDATE or INSERT changed."""

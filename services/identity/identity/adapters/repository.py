@@ -15,7 +15,8 @@ from meskit.events import Envelope
 from identity.adapters.catalogue_repository import CatalogueQueries
 from identity.adapters.closure_repository import ClosureQueries
 from identity.adapters.creation_repository import CreationQueries
-from identity.adapters.tables import (access_reports, access_settings, accounts, attestations, blocked_professionals,
+from identity.adapters.tables import (access_reports, access_settings, accounts, app_token_families, attestations,
+                                      blocked_professionals,
                                       care_team_members, credentials, delegations, email_changes, login_challenges,
                                       outbox, professionals, provisional_codes, refresh_tokens, throttles)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
@@ -153,9 +154,13 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(status="CLOSED"))
 
     def end_sessions(self, subject_id: str, now: datetime) -> None:
-        """Every refresh token of the subject is revoked: no session of hers refreshes any more."""
+        """Every refresh token of the subject is revoked: no session of hers refreshes any more, nor
+        any app's token for her space."""
         self.session.execute(refresh_tokens.update().where(
             refresh_tokens.c.subject_id == subject_id, refresh_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
+        self.session.execute(app_token_families.update().where(
+            app_token_families.c.patient_id == subject_id, app_token_families.c.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_reason="SPACE_CLOSED"))
 
     def update_contact(self, account_id: str, **values: str) -> None:
         self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(**values))
