@@ -194,7 +194,33 @@ def test_withdrawn_consent_and_disconnection_stop_the_app_at_once(platform, demo
     assert connection["status"] == "CONNECTION_STATUS_DISCONNECTED"
 
 
-def test_a_code_without_its_pkce_verifier_or_replayed_is_refused(platform, demo_app, holder):
+def test_nonconforming_observations_are_operation_outcomes_and_store_nothing(platform, demo_app, holder):
+    holder_id, me = holder
+    _, token = pair(platform, demo_app, {MEASURES})
+    wrong_unit = glycaemia("bad-1")
+    wrong_unit["entry"][0]["resource"]["valueQuantity"].update(unit="kg", code="kg")
+    out_of_range = glycaemia("bad-2", value=90000)
+    bmi = glycaemia("bad-3")
+    bmi["entry"][0]["resource"].update(code={"coding": [{"system": "http://loinc.org", "code": "39156-5"}]},
+                                       valueQuantity={"value": 24, "unit": "kg/m2", "system": "http://unitsofmeasure.org",
+                                                      "code": "kg/m2"})
+    bmi["entry"][0]["resource"].pop("extension")
+    too_many = {"resourceType": "Bundle", "type": "batch",
+                "entry": glycaemia("bad-4")["entry"] * 1001}
+    before = me.get(f"/v1/patients/{holder_id}/profile/measurements", params={"code": "GLUCOSE"}).json()
+    with as_app(platform, token["access_token"]) as app:
+        for bundle, field in ((wrong_unit, "valueQuantity"), (out_of_range, "valueQuantity"), (bmi, "code"),
+                              (too_many, "Bundle.entry")):
+            refused = app.post("/fhir/r4", content=json.dumps(bundle), headers={"content-type": FHIR})
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == FHIR
+            outcome = refused.json()
+            assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == "invalid"
+            assert field in outcome["issue"][0]["expression"][0]
+    assert me.get(f"/v1/patients/{holder_id}/profile/measurements", params={"code": "GLUCOSE"}).json() == before
+
+
+def test_plain_pkce_and_a_foreign_redirect_uri_are_refused(platform, demo_app, holder):
     app = app_session(platform, demo_app)
     url, _ = app.create_authorization_url(f"{platform.gateway_url}/oauth/authorize", code_verifier=generate_token(48))
     assert "code_challenge_method=S256" in url
