@@ -219,6 +219,19 @@ class Stack:
             legal_representative_account_id=legal_representative), metadata=self.operator, timeout=10)
         return created.account.account_id
 
+    def new_holder(self) -> tuple[str, str]:
+        """A holder who activated her space: (account id, login id); her password is PASSWORD."""
+        n = next(_serial)
+        birth = f"{time.gmtime().tm_year - 45}-06-{1 + n % 27:02d}"
+        fields = dict(nir=nir("2", birth, 300 + n % 300), vitale_serial=f"{43000000000 + n}", given_name="Claire",
+                      family_name=f"Profil{n}", birth_date=birth, sex=ipb.SEX_FEMALE)
+        created = self.identity.CreateAccount(ipb.CreateAccountRequest(**fields), metadata=self.operator, timeout=10)
+        self.identity.ActivateAccount(ipb.ActivateAccountRequest(
+            provisional_code=created.provisional_code, nir=fields["nir"], vitale_serial=fields["vitale_serial"],
+            login_id=f"profil-{n:05d}", password=PASSWORD, email=f"profil{n}@example.org", accept_terms=True),
+            timeout=10)
+        return created.account.account_id, f"profil-{n:05d}"
+
     def typed_identity(self, patient_id: str) -> dict:
         """The patient's identity as a professional types it for a break-glass access (AccessJustification)."""
         account = self.identity.GetAccount(ipb.GetAccountRequest(account_id=patient_id), metadata=self.operator,

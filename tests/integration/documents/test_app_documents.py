@@ -4,8 +4,10 @@ filed by the app, her history names the app; the app reads nothing, files nothin
 consented, nothing anywhere else, and stops at once when she withdraws the purpose."""
 from __future__ import annotations
 
+import sys
 import uuid
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from pathlib import Path
 
 import grpc
 import pytest
@@ -15,13 +17,16 @@ from mes.catalogue.v1 import catalogue_pb2_grpc
 from mes.documents.v1 import documents_pb2 as pb
 
 from devtools.eventually import eventually
-from documents_harness import error_reason
+from documents_harness import PASSWORD, error_reason
 from documents_samples import EXECUTABLE, pdf
-from meskit import db
 from meskit.auth import APP, Caller
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "identity"))
+import oauth_pairing  # noqa: E402
 
 REPORT = "11502-2"                       # CR d'examens biologiques: the AGP glucose report
 MEASURES, REPORTS = "MESURES_GLYCEMIE", "RAPPORTS_GLYCEMIE"
+REDIRECT_URI = "http://127.0.0.1:8765/callback"
 
 
 def glyco() -> cpb.App:
@@ -31,31 +36,26 @@ def glyco() -> cpb.App:
     return cpb.App(name="GlycoSuivi", publisher="Diabeto Connect", themes=["DIABETE"], status=cpb.APP_STATUS_EN_LIGNE,
                    purposes=[purpose(MEASURES, "Partager vos glycémies", cpb.PERIMETER_MEASURES, ["GLUCOSE"]),
                              purpose(REPORTS, "Déposer vos rapports glycémiques", cpb.PERIMETER_DOCUMENTS, [REPORT])],
-                   redirect_uris=["http://127.0.0.1:8765/callback"], website_url="https://glyco.example")
+                   redirect_uris=[REDIRECT_URI], website_url="https://glyco.example")
 
 
 def catalogue(stack) -> catalogue_pb2_grpc.CatalogueServiceStub:
     return catalogue_pb2_grpc.CatalogueServiceStub(stack._channel("identity"))
 
 
-def paired(stack, app_id: str, patient_id: str, codes: list[str]) -> list[tuple[str, str]]:
-    """What a completed pairing leaves in identity (the OAuth flow has its own tests): the connection
-    consenting to `codes`, one access token of them, signed as identity signs an app's."""
-    from identity.adapters.repository import IdentityRepository
-    from identity.domain import connections
-    from identity.domain.catalogue_models import ACCESS_KIND, AppToken, TokenFamily
-    engine = db.make_engine(stack.urls["identity"], pool_size=1)
-    try:
-        now, jti, family_id = datetime.now(timezone.utc), str(uuid.uuid4()), str(uuid.uuid4())
-        with db.unit_of_work(engine, IdentityRepository)() as repo:
-            connections.consent(repo, repo.get_app(app_id), patient_id, codes, now,
-                                connection=repo.get_connection(patient_id, app_id, for_update=True))
-            repo.add_token_family(TokenFamily(family_id, app_id, patient_id, " ".join(codes), now, None, None))
-            repo.add_app_token(AppToken(jti, ACCESS_KIND, family_id, " ".join(codes), now,
-                                        now + timedelta(minutes=10), None, None))
-    finally:
-        engine.dispose()
-    return app_token(stack, app_id, patient_id, jti, codes)
+def paired(stack, app: cpb.ReferencedApp, login_id: str, codes: list[str]) -> list[tuple[str, str]]:
+    """The app's bearer metadata after the holder paired it through identity's OAuth 2.0 flow (login
+    page, mailed code, consent page ticking `codes`, token endpoint), as the gateway forwards it."""
+    identity = _Identity(stack._channel("identity"), stack.tmp / "mail")
+    tokens = oauth_pairing.paired_tokens(identity, app, login_id, PASSWORD, REDIRECT_URI, purposes=codes)
+    return [("authorization", f"Bearer {tokens['access_token']}")]
+
+
+@dataclass
+class _Identity:
+    """What identity's pairing helper needs of identity: its channel and the mail it sends."""
+    channel: grpc.Channel
+    mail_dir: Path
 
 
 def app_token(stack, app_id, patient_id, jti, codes) -> list[tuple[str, str]]:
@@ -63,9 +63,13 @@ def app_token(stack, app_id, patient_id, jti, codes) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def app_id(stack) -> str:
-    return catalogue(stack).ReferenceApp(cpb.ReferenceAppRequest(app=glyco()), metadata=stack.operator,
-                                         timeout=10).app.app_id
+def app(stack) -> cpb.ReferencedApp:
+    return catalogue(stack).ReferenceApp(cpb.ReferenceAppRequest(app=glyco()), metadata=stack.operator, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app_id(app) -> str:
+    return app.app.app_id
 
 
 def upload_report(stack, token, patient_id, data=None, **fields):
@@ -80,9 +84,9 @@ def refusal(call) -> tuple[grpc.StatusCode, str]:
 
 
 class TestAppUpload:
-    def test_the_holder_sees_the_report_filed_by_the_app_and_her_history_names_it(self, stack, app_id):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [MEASURES, REPORTS])
+    def test_the_holder_sees_the_report_filed_by_the_app_and_her_history_names_it(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [MEASURES, REPORTS])
         filed = upload_report(stack, token, holder)
         assert (filed.author.type, filed.author.id, filed.author.display_name) == (
             pb.AUTHOR_TYPE_DISPOSITIF, app_id, "GlycoSuivi")
@@ -107,9 +111,9 @@ class TestAppUpload:
                              what="the holder's notice")
         assert "par GlycoSuivi" in told
 
-    def test_a_resent_upload_is_filed_once(self, stack, app_id):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [REPORTS])
+    def test_a_resent_upload_is_filed_once(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [REPORTS])
         first = upload_report(stack, token, holder, upload_id="agp-2026-11")
         again = upload_report(stack, token, holder, upload_id="agp-2026-11")
         assert again.document_id == first.document_id and stack.rows(holder) == 1
@@ -120,48 +124,48 @@ class TestAppUpload:
         ({"type_code": ""}, "INVALID_TYPE_CODE"),
         ({"hidden_from_patient": True}, "NOT_AN_AUTHOR"),
     ], ids=["a type not consented", "an unknown type", "no type", "hidden from the patient"])
-    def test_what_its_consents_or_the_rules_do_not_allow_is_refused_and_nothing_stored(self, stack, app_id, fields,
+    def test_what_its_consents_or_the_rules_do_not_allow_is_refused_and_nothing_stored(self, stack, app, app_id, fields,
                                                                                        reason):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [MEASURES, REPORTS])
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [MEASURES, REPORTS])
         code, said = refusal(lambda: upload_report(stack, token, holder, **fields))
         expected = grpc.StatusCode.PERMISSION_DENIED if reason == "CONSENT_NOT_GIVEN" else grpc.StatusCode.INVALID_ARGUMENT
         assert (code, said) == (expected, reason) and stack.rows(holder) == 0
 
-    def test_the_content_checks_stay(self, stack, app_id):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [REPORTS])
+    def test_the_content_checks_stay(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [REPORTS])
         assert refusal(lambda: upload_report(stack, token, holder, data=EXECUTABLE)) == (
             grpc.StatusCode.INVALID_ARGUMENT, "UNSUPPORTED_TYPE")
         assert refusal(lambda: upload_report(stack, token, holder, data=b"")) == (
             grpc.StatusCode.INVALID_ARGUMENT, "EMPTY")
         assert stack.rows(holder) == 0
 
-    def test_a_partial_grant_without_documents_files_nothing(self, stack, app_id):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [MEASURES])
+    def test_a_partial_grant_without_documents_files_nothing(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [MEASURES])
         assert refusal(lambda: upload_report(stack, token, holder)) == (
             grpc.StatusCode.PERMISSION_DENIED, "CONSENT_NOT_GIVEN")
         (record,) = eventually(lambda: [r for r in stack.records(holder) if r.actor.id == app_id] or None,
                                what="the refusal in audit")
         assert (record.decision, record.rule) == (apb.DECISION_DENIED, "consent_not_given")
 
-    def test_it_files_in_its_holder_s_space_only(self, stack, app_id):
-        holder, other = stack.new_patient(), stack.new_patient()
-        token = paired(stack, app_id, holder, [REPORTS])
+    def test_it_files_in_its_holder_s_space_only(self, stack, app, app_id):
+        (holder, login), other = stack.new_holder(), stack.new_patient()
+        token = paired(stack, app, login, [REPORTS])
         assert refusal(lambda: upload_report(stack, token, other)) == (
             grpc.StatusCode.PERMISSION_DENIED, "NOT_THE_APPS_HOLDER")
         assert stack.rows(other) == 0
 
-    def test_withdrawing_the_purpose_or_disconnecting_stops_it_at_once(self, stack, app_id):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [MEASURES, REPORTS])
+    def test_withdrawing_the_purpose_or_disconnecting_stops_it_at_once(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [MEASURES, REPORTS])
         upload_report(stack, token, holder)
         catalogue(stack).SetConsents(cpb.SetConsentsRequest(patient_id=holder, app_id=app_id, purposes=[MEASURES]),
                                      metadata=stack.patient(holder), timeout=10)
         assert refusal(lambda: upload_report(stack, token, holder)) == (
             grpc.StatusCode.PERMISSION_DENIED, "CONSENT_NOT_GIVEN")
-        again = paired(stack, app_id, holder, [MEASURES, REPORTS])
+        again = paired(stack, app, login, [MEASURES, REPORTS])
         upload_report(stack, again, holder)
         catalogue(stack).Disconnect(cpb.DisconnectRequest(patient_id=holder, app_id=app_id),
                                     metadata=stack.patient(holder), timeout=10)
@@ -169,9 +173,9 @@ class TestAppUpload:
             grpc.StatusCode.PERMISSION_DENIED, "CONSENT_NOT_GIVEN")
         assert stack.rows(holder) == 2
 
-    def test_a_token_identity_does_not_know_is_refused(self, stack, app_id):
-        holder = stack.new_patient()
-        paired(stack, app_id, holder, [REPORTS])
+    def test_a_token_identity_does_not_know_is_refused(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        paired(stack, app, login, [REPORTS])
         forged = app_token(stack, app_id, holder, str(uuid.uuid4()), [REPORTS])
         assert refusal(lambda: upload_report(stack, forged, holder)) == (
             grpc.StatusCode.UNAUTHENTICATED, "APP_TOKEN_REVOKED")
@@ -179,9 +183,9 @@ class TestAppUpload:
 
 
 class TestAppReadsNothing:
-    def test_listing_reading_downloading_and_changing_are_refused(self, stack, app_id):
-        holder = stack.new_patient()
-        token = paired(stack, app_id, holder, [REPORTS])
+    def test_listing_reading_downloading_and_changing_are_refused(self, stack, app, app_id):
+        holder, login = stack.new_holder()
+        token = paired(stack, app, login, [REPORTS])
         filed = upload_report(stack, token, holder)
         calls = {
             "list": lambda: stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=holder), metadata=token,
