@@ -33,8 +33,8 @@ browser:
 run: gen
 	$(PY) -m devtools.run
 
-test: gen
-	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/helm
+test: gen browser
+	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/browser tests/helm
 
 test-unit: gen
 	$(PY) -m pytest tests/unit

@@ -21,13 +21,14 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services and the gateway…", flush=True)
+    print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services, the gateway and the portal…", flush=True)
     with platform:
         demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json",
                     platform.address("messaging"), platform.address("profile"))
         patient = demo["patient"]
         lines = [
             "", "Mon espace santé is running.",
+            f"  Portal:         {platform.portal_url}   (in a browser: activate, log in, documents)",
             f"  Gateway:        {platform.gateway_url}   (OpenAPI: {platform.gateway_url}/openapi.json)",
             *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
             f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
