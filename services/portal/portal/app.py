@@ -20,7 +20,7 @@ from portal.config import Settings
 from portal.forms_http import CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
-from portal.pages import activation, home, session as session_pages
+from portal.pages import activation, documents, home, session as session_pages
 from portal.rendering import Pages
 from portal.sealing import CookieSealer
 from portal.session import SessionMiddleware
@@ -101,7 +101,7 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
         Route("/healthz", healthz), Route("/readyz", readyz),
         Mount("/assets/govuk", StaticFiles(directory=govuk_assets)),
         Mount("/assets/portail", StaticFiles(directory=OWN_ASSETS)),
-        *session_pages.routes(pages), *activation.routes(pages), *home.routes(pages),
+        *session_pages.routes(pages), *activation.routes(pages), *home.routes(pages), *documents.routes(pages),
     ]
     app = PortalApp(
         routes=routes, lifespan=lifespan,
