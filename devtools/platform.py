@@ -1,5 +1,6 @@
 """Start the whole platform as processes on this machine: PostgreSQL (embedded), an SMTP sink,
-every gRPC service of services/ and the gateway. Used by `make run`, the end-to-end tests and
+every gRPC service of services/, the gateway and the web portal (after the gateway, which it calls;
+its session key in var_dir/keys/portal-session-secret). Used by `make run`, the end-to-end tests and
 `make bench`. Each process binds its own port (0 = a free one) and reports it in PORT_FILE; a
 service starts once the services it calls have reported theirs.
 

@@ -40,7 +40,8 @@ def main() -> None:
             f"  Demo patient, 80 years old, not activated: {patient['given_name']} {patient['family_name']}",
             f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "
             f"Vitale serial {patient['vitale_serial']}",
-            f"    activate and log in: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
+            f"    activate her space in a browser: {platform.portal_url}/activation (her login code comes by mail)",
+            f"    or through the API: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
             f"    her messages: Dr Bernard wrote « {demo['gp_conversation']['subject']} » (a PDF attached)",
             *([f"    her pharmacy: {demo['pharmacy']['name']} (FINESS {demo['pharmacy']['finess']}, mailbox "
                f"{demo['pharmacy']['mssante_address']})"] if "pharmacy" in demo else []),

@@ -13,7 +13,12 @@ class TestActivation:
         patient = new_patient(platform, "Odette")
         tab = new_tab()
         page = tab.goto("/activation")
-        expect(page.get_by_text("Le mot de passe doit contenir : au moins 9 caractères")).to_be_visible()
+        rules = page.locator("#password-aide li")
+        expect(rules).to_have_count(5)
+        expect(rules.first).to_have_text("au moins 9 caractères : à respecter")     # ticked off as she types
+        page.get_by_label("Mot de passe", exact=True).fill("abcdefghij")
+        expect(rules.first).to_have_text("au moins 9 caractères : respecté")
+        expect(rules.nth(2)).to_have_text("une lettre majuscule : à respecter")
         # Wrong input: French messages next to each field, what she typed kept, never the password.
         page.get_by_label("Code provisoire").fill(patient["provisional_code"])
         page.get_by_label("Numéro de sécurité sociale").fill("123")

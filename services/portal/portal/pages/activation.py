@@ -21,7 +21,7 @@ _FIELDS = {"provisional_code": "provisional_code", "provisionalCode": "provision
 
 def routes(pages: Pages) -> list[Route]:
     def page(request: Request, status: int = 200, form: forms.Form | None = None) -> Response:
-        return pages.render(request, "activation.html", status, rules=[label for label, _ in forms.PASSWORD_RULES],
+        return pages.render(request, "activation.html", status, rules=[(label, rule.pattern) for label, rule in forms.PASSWORD_RULES],
                             values=form.values if form else {}, errors=form.errors if form else {})
 
     async def activation(request: Request) -> Response:
