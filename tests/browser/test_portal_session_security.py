@@ -76,3 +76,21 @@ class TestSession:
         assert answer.status == 403 and "Formulaire expiré ou refusé" in answer.text()
         tab.goto("/")      # still signed in: neither post logged her out
         expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("^Bonjour"))
+
+
+class TestGatewayDown:
+    def test_the_portal_says_so_in_french_and_is_not_ready(self, platform, new_tab, activated):
+        import httpx
+        tab = new_tab()
+        page = tab.goto("/connexion")
+        page.get_by_label("Identifiant").fill(activated["login_id"])
+        page.get_by_label("Mot de passe", exact=True).fill(activated["password"])
+        platform.stop_process("gateway")
+        try:
+            tab.submit(page.get_by_role("button", name="Continuer"))
+            expect(page.get_by_role("heading", level=1)).to_have_text("Service momentanément indisponible")
+            assert "Traceback" not in page.content()
+            assert httpx.get(platform.portal_url + "/readyz", timeout=5).status_code == 503
+        finally:
+            platform.start_process("gateway")
+        assert httpx.get(platform.portal_url + "/readyz", timeout=5).status_code == 200
