@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import activate, log_in, new_patient
+from portal_tabs import activate, log_in, new_patient
 
 
 class TestActivation:

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from conftest import log_in
+from portal_tabs import log_in
 from devtools.samples import blank_pdf
 
 

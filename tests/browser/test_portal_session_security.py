@@ -7,7 +7,7 @@ import time
 
 from playwright.sync_api import expect
 
-from conftest import log_in
+from portal_tabs import log_in
 from portal.sealing import CookieSealer
 from portal.session import COOKIE
 
