@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 
 from portal import headers
 from portal.config import Settings
-from portal.forms_http import CsrfRefused
+from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
 from portal.pages import activation, documents, home, session as session_pages
@@ -75,6 +75,10 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
                             message="Pour votre sécurité, ce formulaire n’a pas été accepté. Revenez à la page "
                                     "précédente, rechargez-la et recommencez.")
 
+    async def body_refused(request: Request, exc: Exception) -> Response:
+        return pages.render(request, "error.html", 413, title="Envoi trop volumineux",
+                            message="Ce formulaire n’a pas pu être envoyé. Revenez à la page précédente et recommencez.")
+
     async def refused_by_gateway(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GatewayError)
         if exc.status == 403:
@@ -108,7 +112,7 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
         middleware=[Middleware(SecurityHeaders, hsts=settings.secure_cookies),
                     Middleware(SessionMiddleware, sealer=CookieSealer(settings.session_secret),
                                secure=settings.secure_cookies)],
-        exception_handlers={404: not_found, 405: not_found, CsrfRefused: csrf_refused,
+        exception_handlers={404: not_found, 405: not_found, CsrfRefused: csrf_refused, BodyRefused: body_refused,
                             GatewayError: refused_by_gateway, Exception: unexpected})
     app.state.started = app.state.draining = False
     return app

@@ -54,3 +54,14 @@ class TestFormsThroughTheApp:
         with TestClient(build_app(settings), base_url="https://portail.example") as client:
             page = client.get("/connexion")
             assert "Secure" in page.headers["set-cookie"] and "strict-transport-security" in page.headers
+
+
+class TestFormSizes:
+    def test_a_form_beyond_64_kib_or_without_a_length_is_refused_before_it_is_read(self):
+        with TestClient(build_app(load_settings(ENV)), base_url="http://portail.test") as client:
+            csrf = client.get("/connexion").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            large = client.post("/connexion", data={"csrf": csrf, "login_id": "x" * 70_000, "password": "y"})
+            assert large.status_code == 413 and "Envoi trop volumineux" in large.text
+            chunked = client.post("/connexion", content=iter([b"csrf=" + csrf.encode()]),
+                                  headers={"content-type": "application/x-www-form-urlencoded"})
+            assert chunked.status_code == 413

@@ -67,7 +67,8 @@ def routes(pages: Pages) -> list[Route]:
         if declared.isdigit() and int(declared) > limit + MULTIPART_ALLOWANCE:
             return upload_page(request, policy, 413, errors={
                 "fichier": UPLOAD_REFUSALS["TOO_LARGE"].format(limit=french_size(limit))})
-        form = await posted(request, max_files=1, max_part_size=MULTIPART_ALLOWANCE)
+        form = await posted(request, max_files=1, max_part_size=MULTIPART_ALLOWANCE,
+                            max_body=limit + MULTIPART_ALLOWANCE)
         values = text_fields(form)
         values.pop("csrf", None)
         errors: dict[str, str] = {}
