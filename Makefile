@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICE_PATHS := $(subst $(eval) ,:,$(wildcard services/*))
 export PYTHONPATH := lib:build/gen:.:$(SERVICE_PATHS)
 
-.PHONY: run test test-unit test-integration test-e2e test-helm bench gen venv clean
+.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench gen venv clean browser
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +19,22 @@ build/gen/.stamp: $(VENV)/.installed $(shell find protos -name '*.proto') script
 	PYTHON=$(PY) scripts/gen-protos.sh
 	touch $@
 
-gen: build/gen/.stamp
+# The portal's look: GOV.UK Frontend from the npm registry, checked against its pinned sha512.
+build/portal-assets/.pin: scripts/get-govuk-frontend.py
+	$(PYTHON) scripts/get-govuk-frontend.py build/portal-assets
+	touch $@
+
+gen: build/gen/.stamp build/portal-assets/.pin
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
 
 run: gen
 	$(PY) -m devtools.run
 
-test: gen
-	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/helm
+test: gen browser
+	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/browser tests/helm
 
 test-unit: gen
 	$(PY) -m pytest tests/unit
@@ -35,6 +44,9 @@ test-integration: gen
 
 test-e2e: gen
 	$(PY) -m pytest tests/e2e
+
+test-browser: gen browser
+	$(PY) -m pytest tests/browser
 
 test-helm: gen
 	$(PY) -m pytest tests/helm

@@ -1,5 +1,6 @@
 """Start the whole platform as processes on this machine: PostgreSQL (embedded), an SMTP sink,
-every gRPC service of services/ and the gateway. Used by `make run`, the end-to-end tests and
+every gRPC service of services/, the gateway and the web portal (after the gateway, which it calls;
+its session key in var_dir/keys/portal-session-secret). Used by `make run`, the end-to-end tests and
 `make bench`. Each process binds its own port (0 = a free one) and reports it in PORT_FILE; a
 service starts once the services it calls have reported theirs.
 
@@ -33,6 +34,7 @@ from devtools.smtp_sink import SmtpSink
 ROOT = services.ROOT
 SERVICES = tuple(services.grpc_services())
 GATEWAY = services.GATEWAY
+PORTAL = services.PORTAL
 MSSANTE_SMTP = "mssante-smtp"
 MSSANTE_SMTP_FIXED_PORT = 2526
 
@@ -83,6 +85,7 @@ class LocalPlatform:
         self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
         self.vapid_key_file = self.var_dir / "keys" / "vapid-key.pem"
         self.jwks_file = self.var_dir / "keys" / "jwks.json"
+        self.portal_secret_file = self.var_dir / "keys" / "portal-session-secret"
         self.port_dir = self.var_dir / "ports"
         self.calls, self.jwks_users = self._call_graph()
         self.service_secrets: dict[str, str] = {}
@@ -95,6 +98,10 @@ class LocalPlatform:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['gateway']}"
+
+    @property
+    def portal_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports[PORTAL]}"
 
     def address(self, service: str) -> str:
         return f"127.0.0.1:{self.ports[service]}"
@@ -132,6 +139,8 @@ class LocalPlatform:
                 order.done(service)
         self._launch(GATEWAY)
         self._await_port(GATEWAY, deadline)
+        self._launch(PORTAL)
+        self._await_port(PORTAL, deadline)
         self.wait_until_serving(max(1.0, deadline - time.monotonic()))
 
     def stop(self, grace: float = 10.0) -> None:
@@ -180,6 +189,10 @@ class LocalPlatform:
                 path.chmod(0o600)
         self._write_jwks()
         self._ensure_service_clients()
+        if not self.portal_secret_file.exists():
+            import secrets
+            self.portal_secret_file.write_text(secrets.token_urlsafe(48))
+            self.portal_secret_file.chmod(0o600)
 
     def _write_jwks(self) -> None:
         """The token keys as identity publishes them, for the services that start before it."""
@@ -277,6 +290,13 @@ class LocalPlatform:
         env.update(self.extra_env.get(GATEWAY, {}))
         return env
 
+    def _portal_env(self) -> dict[str, str]:
+        env = self._base_env(PORTAL)
+        env.update({"HTTP_PORT": str(self.ports.get(PORTAL, self._fixed_port(PORTAL))), "HTTP_HOST": "127.0.0.1",
+                    "GATEWAY_URL": self.gateway_url, "SESSION_SECRET": self.portal_secret_file.read_text().strip()})
+        env.update(self.extra_env.get(PORTAL, {}))
+        return env
+
     def _mssante_env(self) -> dict[str, str]:
         space = self.mssante
         assert space is not None
@@ -309,7 +329,7 @@ class LocalPlatform:
         self._port_file(name).unlink(missing_ok=True)
         if name == "messaging":
             self._port_file(MSSANTE_SMTP).unlink(missing_ok=True)
-        env = self._gateway_env() if name == GATEWAY else self._service_env(name)
+        env = {GATEWAY: self._gateway_env, PORTAL: self._portal_env}.get(name, lambda: self._service_env(name))()
         self._spawn(name, [sys.executable, "-m", name], env)
 
     def _await_port(self, name: str, deadline: float) -> None:
@@ -367,22 +387,29 @@ class LocalPlatform:
         return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
 
     def gateway_ready(self) -> bool:
-        try:
-            with urllib.request.urlopen(self.gateway_url + "/readyz", timeout=1) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return _ready(self.gateway_url + "/readyz")
+
+    def portal_ready(self) -> bool:
+        return PORTAL not in self.ports or _ready(self.portal_url + "/readyz")
 
     def wait_until_serving(self, timeout: float) -> None:
         def serving() -> bool:
             for name in self.processes:
                 self._check_alive(name)
             states = {s: self.health(s) for s in SERVICES}
-            gateway = self.gateway_ready()
-            assert gateway and set(states.values()) == {"SERVING"}, \
-                f"platform not serving: {states}, gateway ready={gateway}"
+            gateway, portal = self.gateway_ready(), self.portal_ready()
+            assert gateway and portal and set(states.values()) == {"SERVING"}, \
+                f"platform not serving: {states}, gateway ready={gateway}, portal ready={portal}"
             return True
         eventually(serving, timeout, 0.2)
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def _log_lock_waits(admin_url: str) -> None:

@@ -21,13 +21,14 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services and the gateway…", flush=True)
+    print(f"Starting PostgreSQL, the SMTP sink, {len(SERVICES)} services, the gateway and the portal…", flush=True)
     with platform:
         demo = seed(platform.address("identity"), platform.key_file, platform.var_dir / "demo.json",
                     platform.address("messaging"), platform.address("profile"))
         patient = demo["patient"]
         lines = [
             "", "Mon espace santé is running.",
+            f"  Portal:         {platform.portal_url}   (in a browser: activate, log in, documents)",
             f"  Gateway:        {platform.gateway_url}   (OpenAPI: {platform.gateway_url}/openapi.json)",
             *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
             f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
@@ -39,7 +40,8 @@ def main() -> None:
             f"  Demo patient, 80 years old, not activated: {patient['given_name']} {patient['family_name']}",
             f"    provisional code {patient['provisional_code']}   NIR {patient['nir']}   "
             f"Vitale serial {patient['vitale_serial']}",
-            f"    activate and log in: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
+            f"    activate her space in a browser: {platform.portal_url}/activation (her login code comes by mail)",
+            f"    or through the API: .venv/bin/python tests/e2e/demo_login.py {platform.gateway_url}",
             f"    her messages: Dr Bernard wrote « {demo['gp_conversation']['subject']} » (a PDF attached)",
             *([f"    her pharmacy: {demo['pharmacy']['name']} (FINESS {demo['pharmacy']['finess']}, mailbox "
                f"{demo['pharmacy']['mssante_address']})"] if "pharmacy" in demo else []),

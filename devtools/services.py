@@ -15,9 +15,10 @@ from meskit.config import CommonSettings, env_names
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES_DIR = ROOT / "services"
 GATEWAY = "gateway"
+PORTAL = "portal"          # the web portal: HTTP, after the gateway, whose public API it calls
 
 # `make run`'s well-known ports, the ones the README lists; a service missing here gets a free one.
-WELL_KNOWN_PORTS = {GATEWAY: 8080, "identity": 50051, "documents": 50052, "messaging": 50053,
+WELL_KNOWN_PORTS = {PORTAL: 8000, GATEWAY: 8080, "identity": 50051, "documents": 50052, "messaging": 50053,
                     "agenda": 50054, "audit": 50055, "notifications": 50056, "smtp": 2525}
 
 

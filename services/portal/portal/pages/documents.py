@@ -1,0 +1,140 @@
+"""The documents: the list (newest first, filtered by category), an upload with the accepted
+formats and size said before choosing, a download, masking and unmasking one from professionals."""
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from urllib.parse import quote
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal import forms, labels
+from portal.auth import Caller, signed_in
+from portal.forms_http import posted, text_fields
+from portal.gateway import GatewayError
+from portal.rendering import Pages, french_size
+from portal.session import session_of
+
+SORTS = {"recents": ("DOCUMENT_SORT_DATE_DESC", "Les plus récents d’abord"),
+         "anciens": ("DOCUMENT_SORT_DATE_ASC", "Les plus anciens d’abord")}
+MULTIPART_ALLOWANCE = 64 * 1024
+UPLOAD_REFUSALS = {
+    "UNSUPPORTED_TYPE": "Ce format de fichier n’est pas accepté : choisissez un fichier {formats}",
+    "TOO_LARGE": "Le fichier dépasse {limit} : choisissez un fichier plus petit",
+    "EMPTY": "Le fichier choisi est vide",
+    "CORRUPT": "Le fichier choisi est abîmé ou ne peut pas être lu",
+}
+
+
+def routes(pages: Pages) -> list[Route]:
+    @signed_in
+    async def listing(request: Request, caller: Caller) -> Response:
+        category = request.query_params.get("categorie", "")
+        category = category if category in labels.SELECTABLE_CATEGORIES else ""
+        sort = request.query_params.get("ordre", "recents")
+        sort = sort if sort in SORTS else "recents"
+        params: dict = {"page_size": 100, "sort": SORTS[sort][0]}
+        if category:
+            params["categories"] = labels.PREFIX + category
+        found = await request.app.state.gateway.call("GET", f"/v1/patients/{caller.account_id}/documents",
+                                                     token=caller.token, params=params)
+        return pages.render(request, "documents.html", documents=found.get("documents", []), chosen=category,
+                            categories=labels.SELECTABLE_CATEGORIES, sorts=SORTS, sort=sort,
+                            category=labels.category, author=labels.author)
+
+    async def policy_of(request: Request, caller: Caller) -> dict:
+        policy = await request.app.state.gateway.call("GET", "/v1/document-upload-policy", token=caller.token)
+        extensions = sorted({e.upper() for t in policy.get("acceptedFileTypes", []) for e in t.get("extensions", [])})
+        return {"max_size": int(policy.get("maxSizeBytes", 0)), "formats": extensions,
+                "accept": ",".join("." + e.lower() for e in extensions)}
+
+    def upload_page(request: Request, policy: dict, status: int = 200, values: dict | None = None,
+                    errors: dict | None = None) -> Response:
+        return pages.render(request, "upload.html", status, policy=policy, categories=labels.SELECTABLE_CATEGORIES,
+                            values=values or {}, errors=errors or {})
+
+    @signed_in
+    async def upload(request: Request, caller: Caller) -> Response:
+        policy = await policy_of(request, caller)
+        if request.method == "GET":
+            return upload_page(request, policy)
+        limit = policy["max_size"]
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit + MULTIPART_ALLOWANCE:
+            return upload_page(request, policy, 413, errors={
+                "fichier": UPLOAD_REFUSALS["TOO_LARGE"].format(limit=french_size(limit))})
+        form = await posted(request, max_files=1, max_part_size=MULTIPART_ALLOWANCE,
+                            max_body=limit + MULTIPART_ALLOWANCE)
+        values = text_fields(form)
+        values.pop("csrf", None)
+        errors: dict[str, str] = {}
+        title = values.get("titre", "").strip()
+        if len(title) > 255:
+            errors["titre"] = "Le titre compte au plus 255 caractères"
+        when, problem = forms.document_date(values.get("jour", ""), values.get("mois", ""), values.get("annee", ""),
+                                            date.today())
+        if problem:
+            errors["jour"] = problem
+        if values.get("categorie") not in labels.SELECTABLE_CATEGORIES:
+            errors["categorie"] = "Choisissez la catégorie du document"
+        chosen = form.get("fichier")
+        content = b""
+        if not isinstance(chosen, UploadFile) or not chosen.filename:
+            errors["fichier"] = "Choisissez le fichier à ajouter"
+        else:
+            content = await chosen.read(limit + 1)
+            if len(content) > limit:
+                errors["fichier"] = UPLOAD_REFUSALS["TOO_LARGE"].format(limit=french_size(limit))
+            elif not content:
+                errors["fichier"] = UPLOAD_REFUSALS["EMPTY"]
+        if errors:
+            return upload_page(request, policy, 400, values, errors)
+        assert isinstance(chosen, UploadFile)
+        metadata = {"title": title, "category": labels.PREFIX + values["categorie"], "documentDate": when,
+                    "uploadId": secrets.token_hex(16)}
+        try:
+            await request.app.state.gateway.upload(
+                f"/v1/patients/{caller.account_id}/documents", token=caller.token, metadata=json.dumps(metadata),
+                filename=chosen.filename or "document", content=content,
+                content_type=chosen.content_type or "application/octet-stream")
+        except GatewayError as exc:
+            refusal = UPLOAD_REFUSALS.get(exc.reason)
+            if exc.status not in (400, 413) or (refusal is None and exc.status != 413):
+                raise
+            message = (refusal or UPLOAD_REFUSALS["TOO_LARGE"]).format(
+                formats=", ".join(policy["formats"]), limit=french_size(limit))
+            return upload_page(request, policy, 400, values, {"fichier": message})
+        session_of(request)["notice"] = f"Le document « {title or chosen.filename} » a été ajouté."
+        return RedirectResponse("/documents", 303)
+
+    @signed_in
+    async def download(request: Request, caller: Caller) -> Response:
+        document_id = str(request.path_params["document_id"])
+        answer = await request.app.state.gateway.download(
+            f"/v1/patients/{caller.account_id}/documents/{document_id}:download", token=caller.token)
+        passed = {name: answer.headers[name] for name in ("content-type", "content-disposition")
+                  if name in answer.headers}
+        passed.setdefault("content-disposition", f"attachment; filename*=UTF-8''{quote(document_id)}")
+        return Response(answer.content, 200, headers=passed)
+
+    @signed_in
+    async def visibility(request: Request, caller: Caller) -> Response:
+        form = await posted(request)
+        document_id = str(request.path_params["document_id"])
+        masked = form.get("masquer") == "oui"
+        document = await request.app.state.gateway.call(
+            "POST", f"/v1/patients/{caller.account_id}/documents/{document_id}:setVisibility", token=caller.token,
+            json={"masked": masked})
+        title = document.get("title", "")
+        session_of(request)["notice"] = (f"Le document « {title} » est masqué aux professionnels de santé." if masked
+                                         else f"Le document « {title} » est de nouveau visible par les professionnels "
+                                              "de santé.")
+        return RedirectResponse(f"/documents#document-{document_id}", 303)
+
+    return [Route("/documents", listing), Route("/documents/ajouter", upload, methods=["GET", "POST"]),
+            Route("/documents/{document_id:uuid}/telecharger", download),
+            Route("/documents/{document_id:uuid}/visibilite", visibility, methods=["POST"])]

@@ -1,0 +1,65 @@
+"""The whole platform with the portal (devtools.platform on free ports), once per run, and Debian's
+Chromium driven by Playwright. Every page a test visits goes through axe (WCAG 2.1 AA): `Tab`
+(portal_tabs.py) audits each page it reaches and the fixture fails a test that left a visited page
+unaudited, or whose pages broke the Content-Security-Policy. Helpers live in portal_tabs.py, not
+here: pytest keeps one module named `conftest` at a time."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+
+from devtools.platform import LocalPlatform
+from portal_tabs import PASSWORD, Tab, new_patient
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory) -> Iterator[LocalPlatform]:
+    with LocalPlatform(tmp_path_factory.mktemp("platform").resolve()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_tab(browser: Browser, platform: LocalPlatform):
+    """Factory of tabs, each in its own browser context (own cookies); `width` 1280 or 360."""
+    opened: list[tuple[BrowserContext, Tab]] = []
+
+    def open_tab(width: int = 1280) -> Tab:
+        context = browser.new_context(viewport={"width": width, "height": 900 if width > 400 else 780},
+                                      locale="fr-FR", accept_downloads=True)
+        context.set_default_timeout(15_000)
+        tab = Tab(context.new_page(), platform.portal_url)
+        opened.append((context, tab))
+        return tab
+
+    yield open_tab
+    for context, tab in opened:
+        context.close()
+        assert tab.audited == len(tab.loads), f"pages visited without an axe run: {tab.loads[tab.audited:]}"
+        assert not tab.csp_errors, tab.csp_errors
+
+
+@pytest.fixture
+def activated(platform: LocalPlatform) -> dict:
+    """A fresh patient who activated her space (through the gateway, as the activation test does in the browser)."""
+    patient = new_patient(platform)
+    response = httpx.post(platform.gateway_url + "/v1/activations", timeout=30, json={
+        "provisional_code": patient["provisional_code"], "nir": patient["nir"],
+        "vitale_serial": patient["vitale_serial"], "login_id": patient["login_id"], "password": patient["password"],
+        "email": patient["email"], "accept_terms": True})
+    assert response.status_code == 200, response.text
+    return patient
