@@ -23,6 +23,12 @@ COPY protos/ protos/
 COPY scripts/gen-protos.sh scripts/
 RUN PYTHON=/opt/tools/bin/python scripts/gen-protos.sh
 
+# ---- build: the portal's GOV.UK Frontend files (the npm registry's tarball, checked against its pinned sha512)
+FROM base AS portal-assets
+WORKDIR /src
+COPY scripts/get-govuk-frontend.py scripts/
+RUN python scripts/get-govuk-frontend.py /src/build/portal-assets
+
 # ---- build: the runtime virtualenv, runtime requirements only, byte-compiled
 FROM base AS runtime-deps
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
@@ -31,7 +37,7 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install -r /tmp/requirements.txt \
  && /opt/venv/bin/pip uninstall --yes pip setuptools wheel
 
-# ---- final: runtime deps + lib/ + generated code + services/, nothing else
+# ---- final: runtime deps + lib/ + generated code + the portal's assets + services/, nothing else
 FROM base
 ARG UID=10001
 ENV PATH=/opt/venv/bin:$PATH \
@@ -44,6 +50,7 @@ RUN groupadd --system --gid "${UID}" mes \
  && rm -rf /usr/local/bin/pip* /usr/local/lib/python3.11/site-packages/pip* /root/.cache /var/lib/apt/lists/*
 COPY --from=runtime-deps /opt/venv /opt/venv
 COPY --from=generate /src/build/gen /app/gen
+COPY --from=portal-assets /src/build/portal-assets /app/build/portal-assets
 COPY lib/ /app/lib/
 COPY services/ /app/services/
 # The import path: the kit, the generated code and every folder of services/, one line each in a

@@ -164,7 +164,7 @@ class TestProbes:
     def test_grpc_services_use_native_grpc_probes_and_readiness_names_the_service(self, rendered, scenario):
         for doc in rendered[scenario].of_kind("Deployment"):
             name, (container,) = component(doc), pod_spec(doc)["containers"]
-            if name == "gateway":   # the HTTP one
+            if name in ("gateway", "portal"):   # the HTTP ones
                 assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
                 assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
                 continue
@@ -213,13 +213,25 @@ class TestMigrations:
             assert pod_spec(job)["containers"][0]["command"] == ["python", "-m", name, "migrate"]
 
 
+def routed_to(ingress: dict, path: str) -> str:
+    """The backend of `path`: the longest matching Prefix, as Kubernetes picks it."""
+    matching = [p for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]
+                if p["pathType"] == "Prefix" and (path == p["path"] or path.startswith(p["path"].rstrip("/") + "/"))]
+    return max(matching, key=lambda p: len(p["path"]))["backend"]["service"]["name"]
+
+
 class TestIngress:
-    def test_the_ingress_routes_to_the_gateway_only(self, rendered):
+    def test_the_ingress_routes_to_the_gateway_and_the_portal_only(self, rendered):
         (ingress,) = rendered["ha"].of_kind("Ingress")
         backends = {p["backend"]["service"]["name"] for rule in ingress["spec"]["rules"]
                     for p in rule["http"]["paths"]}
-        assert backends == {"mes-gateway"}
+        assert backends == {"mes-gateway", "mes-portal"}
         assert not rendered["default"].of_kind("Ingress")
+
+    @pytest.mark.parametrize("path", ["/", "/connexion", "/documents", "/assets/govuk/govuk-frontend.min.css"])
+    def test_the_pages_reach_the_portal(self, rendered, path):
+        (ingress,) = rendered["ha"].of_kind("Ingress")
+        assert routed_to(ingress, path) == "mes-portal"
 
     @pytest.mark.parametrize("path", ["/v1/patients/me/documents", "/oauth/authorize", "/oauth/token",
                                       "/oauth/revoke", "/oauth/introspect", "/.well-known/oauth-authorization-server",
@@ -227,9 +239,7 @@ class TestIngress:
     def test_the_apps_endpoints_reach_the_gateway_as_the_api_does(self, rendered, path):
         """OAuth 2.0 (RFC 8414 metadata included) and FHIR are served by the gateway, as /v1 is."""
         (ingress,) = rendered["ha"].of_kind("Ingress")
-        routed = [p["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for p in rule["http"]["paths"]
-                  if p["pathType"] == "Prefix" and (path == p["path"] or path.startswith(p["path"].rstrip("/") + "/"))]
-        assert routed and set(routed) == {"mes-gateway"}
+        assert routed_to(ingress, path) == "mes-gateway"
 
 
 class TestDocumentation:
@@ -239,7 +249,7 @@ class TestDocumentation:
         rows = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))
         free_form = {"podAnnotations", "podLabels", "nodeSelector", "affinity", "labels", "annotations",
                      "resources", "env", "requests", "limits", "tolerations", "egressTo", "dnsTo",
-                     "gatewayFrom", "metricsFrom", "secretFiles", "database", "calls", "uses"}
+                     "gatewayFrom", "metricsFrom", "secretFiles", "secretEnv", "database", "calls", "uses"}
 
         def paths(node, prefix=""):
             for key, value in node.items():

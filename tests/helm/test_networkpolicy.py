@@ -99,11 +99,11 @@ def open_by_design(scenario: str, pod: Pod, port: int) -> bool:
 def declared_calls() -> dict[str, set[str]]:
     """Component -> the components it calls, as values.yaml declares them (defaults applied)."""
     values = yaml.safe_load((CHART / "values.yaml").read_text())
-    names = list(values["services"])
+    grpc = [n for n, e in values["services"].items() if e.get("protocol", values["defaults"]["protocol"]) == "grpc"]
 
     def calls(name: str, entry: dict) -> list[str]:
         if entry.get("callsEveryService"):
-            return [n for n in names if n != name]
+            return [n for n in grpc if n != name]
         return entry.get("calls", values["defaults"]["calls"])
     return {dns(name): {dns(c) for c in calls(name, entry)} for name, entry in values["services"].items()}
 
@@ -140,7 +140,9 @@ class TestReachability:
         assert calls["audit"] == {"identity"}
         assert {"notifications", "audit"} <= calls["identity"], "login codes and notices; the holders' history"
         assert "identity" in calls["documents"] & calls["messaging"] & calls["agenda"] & calls["notifications"]
-        assert not any("gateway" in c for c in calls.values()), "nothing inside calls the gateway"
+        assert {src for src, callees in calls.items() if "gateway" in callees} == {"portal"}, \
+            "nothing inside calls the gateway but the portal, with the person's own tokens"
+        assert calls["portal"] == {"gateway"}, "the portal holds no privilege: the public API only"
 
     def test_messaging_calls_what_its_messages_need_and_only_the_gateway_and_exports_call_it(self):
         calls = declared_calls()
@@ -170,14 +172,15 @@ class TestReachability:
                     expected = open_by_design(r.scenario, pod, port)
                     assert allowed(policies, stranger, pod, port) == expected, f"{stranger.name} -> {name}:{port}"
 
-    def test_only_the_ingress_controller_reaches_the_gateway_and_only_prometheus_scrapes(self, cluster):
+    def test_only_the_ingress_controller_reaches_the_gateway_and_the_portal_and_only_prometheus_scrapes(self, cluster):
         policies, pods, r = cluster
         ingress = Pod("ingress-nginx", {"app": "ingress-nginx"}, namespace="ingress-nginx")
         prometheus = Pod("prometheus", {"app": "prometheus"}, namespace="monitoring")
         for name, pod in pods.items():
             for port_name, port in pod.ports.items():
                 anyone = open_by_design(r.scenario, pod, port)
-                assert allowed(policies, ingress, pod, port) == (name == "gateway" and port_name == "http" or anyone), name
+                exposed = name in ("gateway", "portal") and port_name == "http"
+                assert allowed(policies, ingress, pod, port) == (exposed or anyone), name
                 assert allowed(policies, prometheus, pod, port) == (port_name == "metrics" or anyone), name
 
     def test_the_mssante_listener_admits_its_declared_peers_only_and_messaging_alone_reaches_the_relay(self, rendered):

@@ -79,7 +79,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- range $name, $svc := $all -}}
 {{- if $svc.callsEveryService -}}
-{{- $_ := set $svc "calls" (without (keys $all | sortAlpha) $name) -}}
+{{- $grpc := list -}}
+{{- range $other, $o := $all -}}
+{{- if and (ne $other $name) (eq $o.protocol "grpc") -}}
+{{- $grpc = append $grpc $other -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $svc "calls" ($grpc | sortAlpha) -}}
 {{- end -}}
 {{- if and (has "postgresql" ($svc.uses | default list)) (not $svc.database) -}}
 {{- $_ := set $svc "database" (dict "secretName" (printf "mes-%s-database" (include "mes.dnsName" $name)) "key" "url") -}}
@@ -137,9 +143,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     "SERVICE_NAME" $svc.name
     "METRICS_PORT" (toString (int $v.ports.metrics))
     "LOG_LEVEL" $v.config.logLevel
-    "TOKEN_ISSUER" $v.config.tokenIssuer
-    "TOKEN_AUDIENCE" $v.config.tokenAudience
     "SHUTDOWN_GRACE_SECONDS" (toString $svc.shutdownGraceSeconds) -}}
+{{- if or (eq $svc.protocol "grpc") $svc.callsEveryService -}}
+{{- /* the services that verify tokens: every gRPC one and the gateway (the portal only carries them) */ -}}
+{{- $_ := set $env "TOKEN_ISSUER" $v.config.tokenIssuer -}}
+{{- $_ := set $env "TOKEN_AUDIENCE" $v.config.tokenAudience -}}
+{{- end -}}
 {{- with $v.tracing.otlpEndpoint -}}
 {{- $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" . -}}
 {{- end -}}
@@ -150,7 +159,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $env "HTTP_PORT" (toString (int $v.ports.http)) -}}
 {{- end -}}
 {{- range ($svc.calls | default list) -}}
-{{- $_ := set $env (printf "%s_ADDR" (upper .)) (include "mes.address" (dict "root" $root "component" .)) -}}
+{{- $address := include "mes.address" (dict "root" $root "component" .) -}}
+{{- if eq ((index $root.Values.services .).protocol | default $v.defaults.protocol) "http" -}}
+{{- $_ := set $env (printf "%s_URL" (upper .)) (printf "http://%s" $address) -}}
+{{- else -}}
+{{- $_ := set $env (printf "%s_ADDR" (upper .)) $address -}}
+{{- end -}}
 {{- end -}}
 {{- if has "s3" ($svc.uses | default list) -}}
 {{- $endpoint := $v.s3.endpoint -}}
@@ -212,6 +226,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
     secretKeyRef:
       name: {{ .svc.database.secretName }}
       key: {{ .svc.database.key }}
+{{- end }}
+{{- range .svc.secretEnv | default list }}
+- name: {{ .env }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .secretName }}
+      key: {{ .key }}
 {{- end }}
 {{- if eq .svc.protocol "grpc" }}
 - name: SERVICE_CLIENT_SECRET

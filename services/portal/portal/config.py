@@ -20,6 +20,7 @@ class Settings:
     public_base_url: str = env("PUBLIC_BASE_URL", "",
                                help="the portal's public URL, e.g. https://portail.example; empty = from the request")
     log_level: str = env("LOG_LEVEL", "INFO")
+    otlp_endpoint: str = env("OTEL_EXPORTER_OTLP_ENDPOINT", "", help="OTLP/gRPC collector, empty = no export")
     port_file: str = env("PORT_FILE", "", help="file that receives the bound HTTP port once serving (local platform)")
     shutdown_grace_seconds: float = env("SHUTDOWN_GRACE_SECONDS", 10.0,
                                         help="how long in-flight requests may finish after SIGTERM")
