@@ -58,6 +58,8 @@ def main() -> None:
         raise SystemExit(2) from None
     configure_logging(settings.service_name, settings.log_level)
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    if settings.otlp_endpoint:
+        telemetry.configure_tracing(settings.service_name, settings.otlp_endpoint)
     metrics_port = telemetry.start_metrics_server(settings.metrics_port)
     app = build_app(settings)
     sock = _listen(settings.http_host, settings.http_port)
