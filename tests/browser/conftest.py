@@ -2,16 +2,21 @@
 Chromium driven by Playwright. Every page a test visits goes through axe (WCAG 2.1 AA): `Tab`
 (portal_tabs.py) audits each page it reaches and the fixture fails a test that left a visited page
 unaudited, or whose pages broke the Content-Security-Policy. Helpers live in portal_tabs.py, not
-here: pytest keeps one module named `conftest` at a time."""
+here: pytest keeps one module named `conftest` at a time.
+
+While working on the portal, PORTAL_TEST_BACKEND=<var_dir of a running LocalPlatform> starts only a
+portal from this checkout against that platform (tests that stop a shared process are skipped)."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
-from devtools.platform import LocalPlatform
+from devtools.platform import PORTAL, LocalPlatform
 from portal_tabs import PASSWORD, Tab, new_patient
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,8 +26,26 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory) -> Iterator[LocalPlatform]:
+    backend = os.environ.get("PORTAL_TEST_BACKEND")
+    if backend:
+        attached = _portal_on(Path(backend), tmp_path_factory.mktemp("portal").resolve())
+        try:
+            yield attached
+        finally:
+            attached.stop()
+        return
     with LocalPlatform(tmp_path_factory.mktemp("platform").resolve()) as running:
         yield running
+
+
+def _portal_on(backend: Path, own_dir: Path) -> LocalPlatform:
+    platform = LocalPlatform(backend)
+    platform.ports.update({f.stem: int(f.read_text()) for f in platform.port_dir.glob("*.port") if f.stem != PORTAL})
+    platform.port_dir, platform.log_dir = own_dir / "ports", own_dir / "logs"
+    for folder in (platform.port_dir, platform.log_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    platform.start_process(PORTAL)
+    return platform
 
 
 @pytest.fixture(scope="session")

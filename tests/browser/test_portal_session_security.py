@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
 from playwright.sync_api import expect
 
 from portal_tabs import log_in
@@ -85,6 +87,8 @@ class TestGatewayDown:
         page = tab.goto("/connexion")
         page.get_by_label("Identifiant").fill(activated["login_id"])
         page.get_by_label("Mot de passe", exact=True).fill(activated["password"])
+        if "gateway" not in platform.processes:
+            pytest.skip("the gateway is shared with others (PORTAL_TEST_BACKEND)")
         platform.stop_process("gateway")
         try:
             tab.submit(page.get_by_role("button", name="Continuer"))

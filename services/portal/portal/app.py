@@ -16,11 +16,13 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from portal import headers
+from portal.auth import WrongKindOfSession
 from portal.config import Settings
 from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
 from portal.pages import activation, documents, home, session as session_pages
+from portal.session import PROFESSIONAL
 from portal.rendering import Pages
 from portal.sealing import CookieSealer
 from portal.session import SessionMiddleware
@@ -29,6 +31,10 @@ log = logging.getLogger("portal")
 ROOT = Path(__file__).resolve().parents[3]
 GOVUK_ASSETS = ROOT / "build" / "portal-assets"      # scripts/get-govuk-frontend.py
 OWN_ASSETS = Path(__file__).resolve().parent / "static"
+
+
+# Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
+PAGE_MODULES = (session_pages, activation, home, documents)
 
 
 class PortalApp(Starlette):
@@ -75,6 +81,16 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
                             message="Pour votre sécurité, ce formulaire n’a pas été accepté. Revenez à la page "
                                     "précédente, rechargez-la et recommencez.")
 
+    async def wrong_kind(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WrongKindOfSession)
+        if exc.kind == PROFESSIONAL:
+            return pages.render(request, "error.html", 403, title="Page réservée aux professionnels de santé",
+                                message="Vous êtes connecté(e) à votre espace santé personnel. Cette page est celle "
+                                        "des professionnels de santé.")
+        return pages.render(request, "error.html", 403, title="Page réservée aux patients",
+                            message="Vous êtes connecté(e) en tant que professionnel de santé. Cette page est celle "
+                                    "de l’espace santé des patients.")
+
     async def body_refused(request: Request, exc: Exception) -> Response:
         return pages.render(request, "error.html", 413, title="Envoi trop volumineux",
                             message="Ce formulaire n’a pas pu être envoyé. Revenez à la page précédente et recommencez.")
@@ -105,7 +121,7 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
         Route("/healthz", healthz), Route("/readyz", readyz),
         Mount("/assets/govuk", StaticFiles(directory=govuk_assets)),
         Mount("/assets/portail", StaticFiles(directory=OWN_ASSETS)),
-        *session_pages.routes(pages), *activation.routes(pages), *home.routes(pages), *documents.routes(pages),
+        *(route for module in PAGE_MODULES for route in module.routes(pages)),
     ]
     app = PortalApp(
         routes=routes, lifespan=lifespan,
@@ -113,6 +129,7 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
                     Middleware(SessionMiddleware, sealer=CookieSealer(settings.session_secret),
                                secure=settings.secure_cookies)],
         exception_handlers={404: not_found, 405: not_found, CsrfRefused: csrf_refused, BodyRefused: body_refused,
+                            WrongKindOfSession: wrong_kind,
                             GatewayError: refused_by_gateway, Exception: unexpected})
     app.state.started = app.state.draining = False
     return app

@@ -1,6 +1,10 @@
-"""The signed-in person's access token for a call, refreshed with the refresh token when it has
-expired; a page that needs a session and has none sends the person to the login page, which
-brings her back to the page she asked for."""
+"""Who is signed in, and the token for a call: the person's own access token, refreshed with her
+refresh token when it has expired, or, while she acts for someone (a child, a person she cares
+for), the delegate token identity issued for that profile, issued again when it has expired.
+
+Patient pages take `@signed_in`, professional pages `@professional`: each refuses the other kind of
+session (403 page), and a page that needs a session and has none sends the person to its login
+page, which brings her back to the page she asked for."""
 from __future__ import annotations
 
 import time
@@ -13,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from portal.gateway import Gateway, GatewayError
-from portal.session import Session, session_of, start_signed_in
+from portal.session import PATIENT, PROFESSIONAL, Session, epoch, session_of, start_signed_in
 
 REFRESH_MARGIN_SECONDS = 30
 
@@ -22,10 +26,25 @@ class SignInRequired(Exception):
     """No session, an expired one, or tokens the platform no longer accepts."""
 
 
+class WrongKindOfSession(Exception):
+    """A patient's session on a professional page, or the other way round."""
+
+    def __init__(self, kind: str):
+        self.kind = kind            # the kind of session the page needs
+
+
 @dataclass(frozen=True)
 class Caller:
-    token: str
-    account_id: str
+    token: str                  # for the space shown: the own token, or the delegate token while acting for someone
+    account_id: str             # the signed-in person's own account (or professional) id
+    kind: str                   # PATIENT or PROFESSIONAL
+    patient_id: str             # the space the patient pages show: account_id, or the profile acted for
+    own_token: str              # the person's own token (her account, her delegations), even while acting for someone
+    acting_for: str = ""        # the display name of the profile acted for, "" for her own space
+
+    @property
+    def delegate(self) -> bool:
+        return self.patient_id != self.account_id
 
 
 async def caller(request: Request, *, now: float | None = None) -> Caller:
@@ -33,10 +52,41 @@ async def caller(request: Request, *, now: float | None = None) -> Caller:
     tokens = session.get("tokens")
     if not isinstance(tokens, dict):
         raise SignInRequired
+    gateway: Gateway = request.app.state.gateway
     now = time.time() if now is None else now
     if now >= float(tokens.get("access_expires", 0)) - REFRESH_MARGIN_SECONDS:
-        tokens = await _refresh(request.app.state.gateway, session, tokens, now)
-    return Caller(tokens["access"], tokens["account_id"])
+        tokens = await _refresh(gateway, session, tokens, now)
+    own = tokens["access"]
+    kind = tokens.get("kind", PATIENT)
+    acting = session.get("acting_for")
+    if not isinstance(acting, dict) or kind != PATIENT:
+        return Caller(own, tokens["account_id"], kind, tokens["account_id"], own)
+    if now >= float(acting.get("expires", 0)) - REFRESH_MARGIN_SECONDS:
+        acting = await act_for(request, own, acting["patient_id"], acting.get("name", ""), now)
+        if acting is None:
+            return Caller(own, tokens["account_id"], kind, tokens["account_id"], own)
+    return Caller(acting["token"], tokens["account_id"], kind, acting["patient_id"], own, acting.get("name", ""))
+
+
+async def act_for(request: Request, own_token: str, patient_id: str, name: str,
+                  now: float | None = None) -> dict | None:
+    """Start (or renew) acting for `patient_id`: its delegate token kept in the session. None, and
+    back to her own space, when the delegation no longer allows it (ended, revoked, the child of age)."""
+    session = session_of(request)
+    try:
+        issued = await request.app.state.gateway.call("POST", f"/v1/profiles/{patient_id}:actFor",
+                                                      token=own_token, json={})
+    except GatewayError as exc:
+        if exc.status not in (403, 404, 400):
+            raise
+        session.pop("acting_for")
+        session["notice"] = f"Vous ne pouvez plus agir pour {name or 'ce profil'} : vous êtes revenu(e) à votre espace."
+        return None
+    now = time.time() if now is None else now
+    acting = {"patient_id": issued.get("patientId", patient_id), "token": issued["accessToken"],
+              "expires": epoch(issued.get("accessTokenExpiresAt"), now + 60), "name": name}
+    session["acting_for"] = acting
+    return acting
 
 
 async def _refresh(gateway: Gateway, session: Session, tokens: dict, now: float) -> dict:
@@ -53,25 +103,37 @@ async def _refresh(gateway: Gateway, session: Session, tokens: dict, now: float)
     return session["tokens"]
 
 
-def sign_in_redirect(request: Request) -> Response:
+LOGIN_PAGES = {PATIENT: "/connexion", PROFESSIONAL: "/pro/connexion"}
+
+
+def sign_in_redirect(request: Request, kind: str = PATIENT) -> Response:
     suite = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.method != "GET":
-        suite = "/"
-    return RedirectResponse("/connexion?" + urlencode({"suite": suite}), 303)
+        suite = "/pro" if kind == PROFESSIONAL else "/"
+    return RedirectResponse(LOGIN_PAGES[kind] + "?" + urlencode({"suite": suite}), 303)
 
 
-def signed_in(page: Callable[[Request, Caller], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
-    """A page for signed-in people: called with the caller; a lost session goes to the login page
-    (also when the gateway answers 401 to the caller's token)."""
-    @wraps(page)
-    async def endpoint(request: Request) -> Response:
-        try:
-            return await page(request, await caller(request))
-        except SignInRequired:
-            return sign_in_redirect(request)
-        except GatewayError as exc:
-            if exc.status != 401:
-                raise
-            session_of(request).clear()
-            return sign_in_redirect(request)
-    return endpoint
+def _page_for(kind: str):
+    def decorate(page: Callable[[Request, Caller], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
+        @wraps(page)
+        async def endpoint(request: Request) -> Response:
+            try:
+                who = await caller(request)
+                if who.kind != kind:
+                    raise WrongKindOfSession(kind)
+                return await page(request, who)
+            except SignInRequired:
+                return sign_in_redirect(request, kind)
+            except GatewayError as exc:
+                if exc.status != 401:
+                    raise
+                session_of(request).clear()
+                return sign_in_redirect(request, kind)
+        return endpoint
+    return decorate
+
+
+signed_in = _page_for(PATIENT)
+"""A patient page (her own space, or the profile she acts for): called with the caller."""
+professional = _page_for(PROFESSIONAL)
+"""A professional page: called with the caller (patient_id is then the professional's own id)."""

@@ -9,9 +9,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from portal.session import csrf_token, session_of
+from portal.session import PROFESSIONAL, csrf_token, session_of
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The menus, in their order: (path, label). A page's entry is current on its path and below.
+PATIENT_MENU = (("/", "Accueil"), ("/documents", "Documents"), ("/messagerie", "Messagerie"),
+                ("/agenda", "Agenda"), ("/profil-medical", "Profil médical"), ("/historique", "Historique"),
+                ("/notifications", "Notifications"), ("/acces", "Accès à mes données"), ("/proches", "Mes proches"),
+                ("/applications", "Services connectés"), ("/compte", "Mon compte"))
+PROFESSIONAL_MENU = (("/pro", "Mes patients"),)
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
           "novembre", "décembre")
 
@@ -53,8 +59,12 @@ class Pages:
         session = session_of(request) if "session" in request.scope else None
         context.setdefault("errors", {})
         context.setdefault("values", {})
+        tokens = session.get("tokens") if session is not None else None
+        kind = tokens.get("kind", "") if isinstance(tokens, dict) else ""
+        acting = session.get("acting_for") if session is not None and kind != PROFESSIONAL else None
         body = self.env.get_template(template).render(
             request_path=request.url.path, csrf=csrf_token(session) if session is not None else "",
-            signed_in=session is not None and "tokens" in session,
+            signed_in=bool(kind), menu=PROFESSIONAL_MENU if kind == PROFESSIONAL else PATIENT_MENU,
+            acting_for=acting.get("name", "") if isinstance(acting, dict) else "",
             notice=session.pop("notice") if session is not None else None, **context)
         return HTMLResponse(body, status)

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 
+import jwt
+
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from portal.sealing import CookieSealer
 
 COOKIE = "mes_session"
+PATIENT = "patient"
+PROFESSIONAL = "professional"
 IDLE_SECONDS = 30 * 60     # a session unused this long is over (shared computers)
 CSRF_FIELD = "csrf"
 
@@ -67,12 +71,22 @@ def start_signed_in(session: Session, tokens: dict, now: float) -> None:
     """Keep a login's or a refresh's tokens (the gateway's Session JSON); a new CSRF token too."""
     session.pop("challenge")
     session["tokens"] = {"access": tokens["accessToken"], "refresh": tokens["refreshToken"],
-                         "access_expires": _epoch(tokens.get("accessTokenExpiresAt"), now + 60),
-                         "account_id": tokens.get("accountId", "")}
+                         "access_expires": epoch(tokens.get("accessTokenExpiresAt"), now + 60),
+                         "account_id": tokens.get("accountId", ""), "kind": kind_of(tokens["accessToken"])}
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 
-def _epoch(rfc3339: str | None, default: float) -> float:
+def kind_of(access_token: str) -> str:
+    """PROFESSIONAL or PATIENT, from the token's actor claim. Read without verifying the signature:
+    it only chooses which pages to show; every service verifies the token it is given."""
+    try:
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return PATIENT
+    return PROFESSIONAL if claims.get("actor") == PROFESSIONAL else PATIENT
+
+
+def epoch(rfc3339: str | None, default: float) -> float:
     from datetime import datetime
     if not rfc3339:
         return default

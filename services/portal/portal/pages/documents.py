@@ -40,7 +40,7 @@ def routes(pages: Pages) -> list[Route]:
         params: dict = {"page_size": 100, "sort": SORTS[sort][0]}
         if category:
             params["categories"] = labels.PREFIX + category
-        found = await request.app.state.gateway.call("GET", f"/v1/patients/{caller.account_id}/documents",
+        found = await request.app.state.gateway.call("GET", f"/v1/patients/{caller.patient_id}/documents",
                                                      token=caller.token, params=params)
         return pages.render(request, "documents.html", documents=found.get("documents", []), chosen=category,
                             categories=labels.SELECTABLE_CATEGORIES, sorts=SORTS, sort=sort,
@@ -98,7 +98,7 @@ def routes(pages: Pages) -> list[Route]:
                     "uploadId": secrets.token_hex(16)}
         try:
             await request.app.state.gateway.upload(
-                f"/v1/patients/{caller.account_id}/documents", token=caller.token, metadata=json.dumps(metadata),
+                f"/v1/patients/{caller.patient_id}/documents", token=caller.token, metadata=json.dumps(metadata),
                 filename=chosen.filename or "document", content=content,
                 content_type=chosen.content_type or "application/octet-stream")
         except GatewayError as exc:
@@ -115,7 +115,7 @@ def routes(pages: Pages) -> list[Route]:
     async def download(request: Request, caller: Caller) -> Response:
         document_id = str(request.path_params["document_id"])
         answer = await request.app.state.gateway.download(
-            f"/v1/patients/{caller.account_id}/documents/{document_id}:download", token=caller.token)
+            f"/v1/patients/{caller.patient_id}/documents/{document_id}:download", token=caller.token)
         passed = {name: answer.headers[name] for name in ("content-type", "content-disposition")
                   if name in answer.headers}
         passed.setdefault("content-disposition", f"attachment; filename*=UTF-8''{quote(document_id)}")
@@ -127,7 +127,7 @@ def routes(pages: Pages) -> list[Route]:
         document_id = str(request.path_params["document_id"])
         masked = form.get("masquer") == "oui"
         document = await request.app.state.gateway.call(
-            "POST", f"/v1/patients/{caller.account_id}/documents/{document_id}:setVisibility", token=caller.token,
+            "POST", f"/v1/patients/{caller.patient_id}/documents/{document_id}:setVisibility", token=caller.token,
             json={"masked": masked})
         title = document.get("title", "")
         session_of(request)["notice"] = (f"Le document « {title} » est masqué aux professionnels de santé." if masked

@@ -22,16 +22,16 @@ def routes(pages: Pages) -> list[Route]:
         account = await gateway.call("GET", "/v1/accounts/me", token=caller.token)
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         documents, counts, appointments = await asyncio.gather(
-            _or_none(gateway.call("GET", f"/v1/patients/{caller.account_id}/documents", token=caller.token,
+            _or_none(gateway.call("GET", f"/v1/patients/{caller.patient_id}/documents", token=caller.token,
                                   params={"page_size": 5})),
             _or_none(gateway.call("GET", "/v1/notifications/unread-counts", token=caller.token)),
-            _or_none(gateway.call("GET", f"/v1/patients/{caller.account_id}/appointments", token=caller.token,
+            _or_none(gateway.call("GET", f"/v1/patients/{caller.patient_id}/appointments", token=caller.token,
                                   params={"start_time": now, "page_size": 3,
                                           "statuses": "APPOINTMENT_STATUS_BOOKED"})))
         unread = None
         if counts is not None:
             unread = sum(int(c.get("unread", 0)) for c in counts.get("counts", [])
-                         if c.get("profileId") == caller.account_id)
+                         if c.get("profileId") == caller.patient_id)
         return pages.render(
             request, "home.html", account=account, unread=unread,
             documents=None if documents is None else documents.get("documents", []),
