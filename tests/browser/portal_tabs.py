@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import re
 from pathlib import Path
 
@@ -23,6 +24,7 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
 PASSWORD = "Lilas-Paris-1946!"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 _orders = itertools.count(400)
+_COMMUNE = f"{secrets.randbelow(899) + 100:03d}"
 
 
 class Tab:
@@ -69,14 +71,15 @@ def new_patient(platform: LocalPlatform, given_name: str = "Jacqueline") -> dict
     """A space created by the insurer's feed, not activated: what its holder needs to activate it."""
     person = _patient()
     order = f"{next(_orders):03d}"
-    nir = _nir("2", person["birth_date"], "75", "056", order)
+    # A commune of its own per run, so that runs against a shared platform (PORTAL_TEST_BACKEND) differ.
+    nir = _nir("2", person["birth_date"], "75", _COMMUNE, order)
     with grpc.insecure_channel(platform.address("identity")) as channel:
         created = identity_pb2_grpc.IdentityServiceStub(channel).CreateAccount(
             ipb.CreateAccountRequest(**{**person, "nir": nir, "given_name": given_name}),
             metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")], timeout=10)
     return {"account_id": created.account.account_id, "provisional_code": created.provisional_code, "nir": nir,
-            "vitale_serial": person["vitale_serial"], "login_id": f"patiente.{order}",
-            "email": f"patiente.{order}@example.fr", "password": PASSWORD, "given_name": given_name}
+            "vitale_serial": person["vitale_serial"], "login_id": f"patiente.{_COMMUNE}{order}",
+            "email": f"patiente.{_COMMUNE}{order}@example.fr", "password": PASSWORD, "given_name": given_name}
 
 
 def mailed_code(platform: LocalPlatform, email: str, after: int) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.gateway import Gateway, GatewayError
+from portal.gateway import Gateway, GatewayError, gateway_of
 from portal.session import PATIENT, PROFESSIONAL, Session, epoch, session_of, start_signed_in
 
 REFRESH_MARGIN_SECONDS = 30
@@ -52,7 +52,7 @@ async def caller(request: Request, *, now: float | None = None) -> Caller:
     tokens = session.get("tokens")
     if not isinstance(tokens, dict):
         raise SignInRequired
-    gateway: Gateway = request.app.state.gateway
+    gateway = gateway_of(request)
     now = time.time() if now is None else now
     if now >= float(tokens.get("access_expires", 0)) - REFRESH_MARGIN_SECONDS:
         tokens = await _refresh(gateway, session, tokens, now)
@@ -74,7 +74,7 @@ async def act_for(request: Request, own_token: str, patient_id: str, name: str,
     back to her own space, when the delegation no longer allows it (ended, revoked, the child of age)."""
     session = session_of(request)
     try:
-        issued = await request.app.state.gateway.call("POST", f"/v1/profiles/{patient_id}:actFor",
+        issued = await gateway_of(request).call("POST", f"/v1/profiles/{patient_id}:actFor",
                                                       token=own_token, json={})
     except GatewayError as exc:
         if exc.status not in (403, 404, 400):

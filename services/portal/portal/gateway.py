@@ -80,3 +80,12 @@ def _error(response: httpx.Response) -> GatewayError:
     violations = problem.get("violations")
     return GatewayError(response.status_code, str(problem.get("code", "")), str(problem.get("reason", "")),
                         str(problem.get("detail", "")), violations if isinstance(violations, list) else [])
+
+
+def gateway_of(request) -> Gateway:
+    """The gateway for this request's session: the real one, or the demo space's (portal/demo),
+    which answers a demo session from its own fictitious data and never reaches the platform."""
+    tokens = request.scope.get("session", {}).get("tokens")
+    if isinstance(tokens, dict) and tokens.get("demo"):
+        return request.app.state.demo_gateway
+    return request.app.state.gateway

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from portal import forms
 from portal.forms_http import posted, text_fields
-from portal.gateway import GatewayError
+from portal.gateway import GatewayError, gateway_of
 from portal.rendering import Pages
 from portal.session import session_of
 
@@ -30,7 +30,7 @@ def routes(pages: Pages) -> list[Route]:
         form = forms.activation_form(text_fields(await posted(request)))
         if form.valid:
             try:
-                await request.app.state.gateway.call("POST", "/v1/activations",
+                await gateway_of(request).call("POST", "/v1/activations",
                                                      json={**form.clean, "accept_terms": True})
             except GatewayError as exc:
                 _refusal(form, exc)

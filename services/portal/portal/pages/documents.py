@@ -15,7 +15,7 @@ from starlette.routing import Route
 from portal import forms, labels
 from portal.auth import Caller, signed_in
 from portal.forms_http import posted, text_fields
-from portal.gateway import GatewayError
+from portal.gateway import GatewayError, gateway_of
 from portal.rendering import Pages, french_size
 from portal.session import session_of
 
@@ -40,14 +40,14 @@ def routes(pages: Pages) -> list[Route]:
         params: dict = {"page_size": 100, "sort": SORTS[sort][0]}
         if category:
             params["categories"] = labels.PREFIX + category
-        found = await request.app.state.gateway.call("GET", f"/v1/patients/{caller.patient_id}/documents",
+        found = await gateway_of(request).call("GET", f"/v1/patients/{caller.patient_id}/documents",
                                                      token=caller.token, params=params)
         return pages.render(request, "documents.html", documents=found.get("documents", []), chosen=category,
                             categories=labels.SELECTABLE_CATEGORIES, sorts=SORTS, sort=sort,
                             category=labels.category, author=labels.author)
 
     async def policy_of(request: Request, caller: Caller) -> dict:
-        policy = await request.app.state.gateway.call("GET", "/v1/document-upload-policy", token=caller.token)
+        policy = await gateway_of(request).call("GET", "/v1/document-upload-policy", token=caller.token)
         extensions = sorted({e.upper() for t in policy.get("acceptedFileTypes", []) for e in t.get("extensions", [])})
         return {"max_size": int(policy.get("maxSizeBytes", 0)), "formats": extensions,
                 "accept": ",".join("." + e.lower() for e in extensions)}
@@ -97,7 +97,7 @@ def routes(pages: Pages) -> list[Route]:
         metadata = {"title": title, "category": labels.PREFIX + values["categorie"], "documentDate": when,
                     "uploadId": secrets.token_hex(16)}
         try:
-            await request.app.state.gateway.upload(
+            await gateway_of(request).upload(
                 f"/v1/patients/{caller.patient_id}/documents", token=caller.token, metadata=json.dumps(metadata),
                 filename=chosen.filename or "document", content=content,
                 content_type=chosen.content_type or "application/octet-stream")
@@ -114,7 +114,7 @@ def routes(pages: Pages) -> list[Route]:
     @signed_in
     async def download(request: Request, caller: Caller) -> Response:
         document_id = str(request.path_params["document_id"])
-        answer = await request.app.state.gateway.download(
+        answer = await gateway_of(request).download(
             f"/v1/patients/{caller.patient_id}/documents/{document_id}:download", token=caller.token)
         passed = {name: answer.headers[name] for name in ("content-type", "content-disposition")
                   if name in answer.headers}
@@ -126,7 +126,7 @@ def routes(pages: Pages) -> list[Route]:
         form = await posted(request)
         document_id = str(request.path_params["document_id"])
         masked = form.get("masquer") == "oui"
-        document = await request.app.state.gateway.call(
+        document = await gateway_of(request).call(
             "POST", f"/v1/patients/{caller.patient_id}/documents/{document_id}:setVisibility", token=caller.token,
             json={"masked": masked})
         title = document.get("title", "")

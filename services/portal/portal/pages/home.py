@@ -11,14 +11,14 @@ from starlette.routing import Route
 
 from portal import labels
 from portal.auth import Caller, signed_in
-from portal.gateway import GatewayError
+from portal.gateway import GatewayError, gateway_of
 from portal.rendering import Pages
 
 
 def routes(pages: Pages) -> list[Route]:
     @signed_in
     async def home(request: Request, caller: Caller) -> Response:
-        gateway = request.app.state.gateway
+        gateway = gateway_of(request)
         account = await gateway.call("GET", "/v1/accounts/me", token=caller.token)
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         documents, counts, appointments = await asyncio.gather(

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from portal import forms
 from portal.forms_http import posted, text_fields
-from portal.gateway import GatewayError
+from portal.gateway import GatewayError, gateway_of
 from portal.rendering import Pages
 from portal.session import session_of, start_signed_in
 
@@ -27,7 +27,7 @@ def routes(pages: Pages) -> list[Route]:
         form.values["suite"] = suite
         if form.valid:
             try:
-                started = await request.app.state.gateway.call("POST", "/v1/sessions:start", json=form.clean)
+                started = await gateway_of(request).call("POST", "/v1/sessions:start", json=form.clean)
             except GatewayError as exc:
                 if exc.status == 401:
                     form.error("login_id", "Identifiant ou mot de passe incorrect. Vérifiez-les et recommencez.")
@@ -54,7 +54,7 @@ def routes(pages: Pages) -> list[Route]:
         form = forms.code_form(text_fields(await posted(request)))
         if form.valid:
             try:
-                tokens = await request.app.state.gateway.call(
+                tokens = await gateway_of(request).call(
                     "POST", "/v1/sessions:complete", json={"challenge_id": challenge["id"], "code": form.clean["code"]})
             except GatewayError as exc:
                 if exc.status == 401:
@@ -75,7 +75,7 @@ def routes(pages: Pages) -> list[Route]:
         tokens = session.get("tokens")
         if isinstance(tokens, dict):
             try:
-                await request.app.state.gateway.call("POST", "/v1/sessions:logout",
+                await gateway_of(request).call("POST", "/v1/sessions:logout",
                                                      json={"refresh_token": tokens["refresh"]})
             except GatewayError:
                 pass            # the session ends here anyway; its refresh token expires by itself
