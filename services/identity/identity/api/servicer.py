@@ -11,7 +11,7 @@ from meskit.auth import current_caller
 from identity.api import convert
 from identity.domain import (access_reports, access_settings, accounts, attestations, care_consent, closure, creation,
                              delegations, directory, email_change, erasures, legal_representation, mail_addresses,
-                             opposition, suspension)
+                             opposition, patient_lookup, suspension)
 from identity.domain.login import Login
 from identity.domain.ports import Dependencies
 from identity.domain.service_clients import ServiceClients
@@ -148,6 +148,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             city=request.city, page_size=request.page_size, page_token=request.page_token)
         return pb.SearchProfessionalsResponse(professionals=[convert.professional(p) for p in page.professionals],
                                               next_page_token=page.next_page_token)
+
+    def FindPatient(self, request, context):
+        found = patient_lookup.find_patient(self._deps, current_caller(), nir=request.nir,
+                                            family_name=request.family_name, birth_date=request.birth_date,
+                                            given_name=request.given_name)
+        return pb.FoundPatient(patient_id=found.account_id, given_name=found.given_name,
+                               family_name=found.family_name, birth_date=found.birth_date.isoformat())
 
     # ---- the patient's access settings ----
     def GetAccessSettings(self, request, context):

@@ -11,19 +11,20 @@ from portal import forms
 from portal.forms_http import posted, text_fields
 from portal.gateway import GatewayError, gateway_of
 from portal.rendering import Pages
-from portal.session import session_of, start_signed_in
+from portal.session import PROFESSIONAL, session_of, start_signed_in
 
 
 def routes(pages: Pages) -> list[Route]:
     async def login(request: Request) -> Response:
         session = session_of(request)
-        suite = forms.safe_next(request.query_params.get("suite"))
+        home = "/pro" if request.url.path.startswith("/pro") else "/"
+        suite = forms.safe_next(request.query_params.get("suite"), home)
         if request.method == "GET":
             if "tokens" in session:
-                return RedirectResponse(suite, 303)
+                return RedirectResponse(_space_of(session, suite), 303)
             return pages.render(request, "login.html", values={"suite": suite})
         form = forms.login_form(text_fields(await posted(request)))
-        suite = forms.safe_next((await request.form()).get("suite"))      # type: ignore[arg-type]
+        suite = forms.safe_next((await request.form()).get("suite"), home)      # type: ignore[arg-type]
         form.values["suite"] = suite
         if form.valid:
             try:
@@ -65,7 +66,7 @@ def routes(pages: Pages) -> list[Route]:
                     raise
             else:
                 start_signed_in(session, tokens, time.time())
-                return RedirectResponse(forms.safe_next(challenge.get("suite")), 303)
+                return RedirectResponse(_space_of(session, forms.safe_next(challenge.get("suite"))), 303)
         return pages.render(request, "code.html", 400, sent_to=challenge["sent_to"], values=form.values,
                             errors=form.errors)
 
@@ -83,5 +84,14 @@ def routes(pages: Pages) -> list[Route]:
         session["notice"] = "Vous êtes déconnecté(e). À bientôt !"
         return RedirectResponse("/connexion", 303)
 
-    return [Route("/connexion", login, methods=["GET", "POST"]), Route("/connexion/code", code, methods=["GET", "POST"]),
+    return [Route("/connexion", login, methods=["GET", "POST"]), Route("/pro/connexion", login, methods=["GET", "POST"]),
+            Route("/connexion/code", code, methods=["GET", "POST"]),
             Route("/deconnexion", logout, methods=["POST"])]
+
+
+def _space_of(session, suite: str) -> str:
+    """The page asked for, when it is one of the signed-in person's kind; else the home of her kind."""
+    professional = session["tokens"]["kind"] == PROFESSIONAL
+    if professional != (suite == "/pro" or suite.startswith("/pro/")):
+        return "/pro" if professional else "/"
+    return suite
