@@ -1,4 +1,5 @@
-"""Fixtures shared by the integration and end-to-end tests: real PostgreSQL, real SMTP."""
+"""Fixtures shared by the integration, end-to-end and browser tests: real PostgreSQL, real SMTP, the
+whole platform."""
 from __future__ import annotations
 
 import importlib
@@ -75,3 +76,29 @@ def signing_key(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("keys") / "signing-key.pem"
     path.write_bytes(generate_private_key_pem())
     return path
+
+
+@pytest.fixture(scope="session")
+def whole_platform(tmp_path_factory):
+    """The whole platform as processes, with the demo data, once per run: the end-to-end and the
+    browser tests share it (a test that moves a clock puts it back). Identity's and agenda's clocks
+    can be moved (seconds in `var_dir/identity-clock-offset`, `var_dir/agenda-clock-offset`); the delegation and creation jobs, the attestations' collection, agenda's
+    reminders, the exports' builds and the erasures the services pull from identity run every second."""
+    var_dir = tmp_path_factory.mktemp("platform").resolve()
+    extra_env = {"identity": {"CLOCK_OFFSET_FILE": str(var_dir / "identity-clock-offset"),
+                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1", "CREATION_JOBS_INTERVAL_SECONDS": "1",
+                              "ERASURE_JOBS_INTERVAL_SECONDS": "1"},
+                 "documents": {"ATTESTATIONS_INTERVAL_SECONDS": "1", "ERASURE_INTERVAL_SECONDS": "1"},
+                 "profile": {"ERASURE_INTERVAL_SECONDS": "1"},
+                 "exports": {"ERASURE_INTERVAL_SECONDS": "1", "EXPORT_JOB_INTERVAL_SECONDS": "1"},
+                 # agenda's clock moves too (seconds in `var_dir/agenda-clock-offset`); reminders every second
+                 "agenda": {"CLOCK_OFFSET_FILE": str(var_dir / "agenda-clock-offset"),
+                            "REMINDER_INTERVAL_SECONDS": "1", "ERASURE_INTERVAL_SECONDS": "1"},
+                 "messaging": {"ERASURE_INTERVAL_SECONDS": "1"}}
+    from devtools.demo import seed
+    from devtools.platform import LocalPlatform
+
+    with LocalPlatform(var_dir, extra_env=extra_env) as running:
+        running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
+                            running.address("messaging"), running.address("profile"))
+        yield running

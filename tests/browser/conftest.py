@@ -25,7 +25,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory) -> Iterator[LocalPlatform]:
+def platform(request, tmp_path_factory) -> Iterator[LocalPlatform]:
+    """The platform the end-to-end tests use (tests/conftest.py), or a portal on PORTAL_TEST_BACKEND."""
     backend = os.environ.get("PORTAL_TEST_BACKEND")
     if backend:
         attached = _portal_on(Path(backend), tmp_path_factory.mktemp("portal").resolve())
@@ -34,8 +35,7 @@ def platform(tmp_path_factory) -> Iterator[LocalPlatform]:
         finally:
             attached.stop()
         return
-    with LocalPlatform(tmp_path_factory.mktemp("platform").resolve()) as running:
-        yield running
+    yield request.getfixturevalue("whole_platform")
 
 
 def _portal_on(backend: Path, own_dir: Path) -> LocalPlatform:

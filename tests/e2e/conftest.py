@@ -1,4 +1,4 @@
-"""The whole platform as processes (PostgreSQL, SMTP sink, six services, gateway), once per run."""
+"""The end-to-end tests' fixtures, over the whole platform of tests/conftest.py."""
 from __future__ import annotations
 
 import sys
@@ -7,33 +7,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devtools.demo import seed
-from devtools.platform import LocalPlatform
-
 sys.path.insert(0, str(Path(__file__).parent))
 from demo_login import activate_and_login  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def platform(tmp_path_factory):
-    """Identity's and agenda's clocks can be moved (seconds in `var_dir/identity-clock-offset`,
-    `var_dir/agenda-clock-offset`); the delegation and creation jobs, the attestations' collection, agenda's
-    reminders, the exports' builds and the erasures the services pull from identity run every second."""
-    var_dir = tmp_path_factory.mktemp("platform").resolve()
-    extra_env = {"identity": {"CLOCK_OFFSET_FILE": str(var_dir / "identity-clock-offset"),
-                              "DELEGATION_JOBS_INTERVAL_SECONDS": "1", "CREATION_JOBS_INTERVAL_SECONDS": "1",
-                              "ERASURE_JOBS_INTERVAL_SECONDS": "1"},
-                 "documents": {"ATTESTATIONS_INTERVAL_SECONDS": "1", "ERASURE_INTERVAL_SECONDS": "1"},
-                 "profile": {"ERASURE_INTERVAL_SECONDS": "1"},
-                 "exports": {"ERASURE_INTERVAL_SECONDS": "1", "EXPORT_JOB_INTERVAL_SECONDS": "1"},
-                 # agenda's clock moves too (seconds in `var_dir/agenda-clock-offset`); reminders every second
-                 "agenda": {"CLOCK_OFFSET_FILE": str(var_dir / "agenda-clock-offset"),
-                            "REMINDER_INTERVAL_SECONDS": "1", "ERASURE_INTERVAL_SECONDS": "1"},
-                 "messaging": {"ERASURE_INTERVAL_SECONDS": "1"}}
-    with LocalPlatform(var_dir, extra_env=extra_env) as running:
-        running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
-                            running.address("messaging"), running.address("profile"))
-        yield running
+def platform(whole_platform):
+    return whole_platform
 
 
 @pytest.fixture(scope="session")
