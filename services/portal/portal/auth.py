@@ -7,6 +7,8 @@ session (403 page), and a page that needs a session and has none sends the perso
 page, which brings her back to the page she asked for."""
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -89,9 +91,42 @@ async def act_for(request: Request, own_token: str, patient_id: str, name: str,
     return acting
 
 
+class Refreshes:
+    """One refresh per refresh token in this process: requests of one session that arrive together
+    (two tabs, a page and the bell's poll) share the first one's answer, since identity treats a
+    second use of a rotated refresh token as theft and ends the session."""
+
+    KEEP_SECONDS = 30.0
+
+    def __init__(self):
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._answers: dict[str, tuple[float, dict]] = {}
+
+    async def renew(self, gateway: Gateway, refresh_token: str) -> dict:
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            for old in [k for k, (at, _) in self._answers.items() if now - at > self.KEEP_SECONDS]:
+                del self._answers[old]
+                self._locks.pop(old, None)
+            if key in self._answers:
+                return self._answers[key][1]
+            try:
+                renewed = await gateway.call("POST", "/v1/sessions:refresh", json={"refresh_token": refresh_token})
+            except GatewayError:
+                self._locks.pop(key, None)
+                raise
+            self._answers[key] = (now, renewed)
+            return renewed
+
+
+REFRESHES = Refreshes()
+
+
 async def _refresh(gateway: Gateway, session: Session, tokens: dict, now: float) -> dict:
     try:
-        renewed = await gateway.call("POST", "/v1/sessions:refresh", json={"refresh_token": tokens["refresh"]})
+        renewed = await REFRESHES.renew(gateway, tokens["refresh"])
     except GatewayError as exc:
         if exc.status in (400, 401, 403):
             session.clear()
