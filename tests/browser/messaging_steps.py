@@ -33,7 +33,7 @@ def new_professional(platform: LocalPlatform) -> dict:
     """A GP of the directory with a personal MSSanté mailbox, a login and a password."""
     tag = secrets.token_hex(4)
     fields = {"rpps": f"1{secrets.randbelow(10**10):010d}", "profession_code": "10", "given_name": "Paul",
-              "family_name": f"Bernard-{tag}", "specialty": "Médecine générale", "login_id": f"dr.bernard.{tag}",
+              "family_name": "Bernard", "specialty": "Médecine générale", "login_id": f"dr.bernard.{tag}",
               "email": f"paul.bernard.{tag}@cabinet.example", "mssante_address": f"paul.bernard.{tag}@medecin.mssante.fr",
               "city": "Paris"}
     with grpc.insecure_channel(platform.address("identity")) as channel:
