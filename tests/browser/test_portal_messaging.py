@@ -3,7 +3,7 @@ with her prescription attached; she sees it unread, opens it (dated in French, t
 what is wrong with an empty reply and with a file of the wrong format, replies with a file (which
 reaches the GP's MSSanté mailbox), saves the GP's attachment into her documents, sends it to the
 pharmacy she goes to (what the pharmacy's mailbox receives is checked) and deletes that
-conversation; once the GP closes his, she can no longer reply. She writes first only to a pharmacy;
+conversation; once the GP closes his, she can no longer reply. A reply kept as a draft comes back. She writes first only to a pharmacy;
 a professional's session is refused the patient's messaging; the conversation page fits 360 px."""
 from __future__ import annotations
 
@@ -169,6 +169,22 @@ class TestMessaging:
         tab.submit(page.get_by_role("link", name="Résultats de votre prise de sang"))
         expect(page.locator(".portal-message")).to_contain_text("vos résultats sont bons.")
         tab.screenshot("conversation")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+        # A reply kept as a draft: shown again when she comes back, then sent.
+        page.get_by_label("Votre réponse").fill("Merci docteur, je reprends rendez-vous.")
+        tab.submit(page.get_by_role("button", name="Enregistrer le brouillon"))
+        expect(page.get_by_role("alert")).to_contain_text("Votre brouillon est enregistré")
+        tab.submit(page.get_by_role("link", name="Revenir à la messagerie"))
+        item = page.locator(".portal-conversation", has_text="Résultats de votre prise de sang")
+        expect(item.get_by_text("Brouillon")).to_be_visible()
+        tab.submit(item.get_by_role("link"))
+        expect(page.locator("#brouillon")).to_contain_text(re.compile(r"Brouillon enregistré le \d"))
+        expect(page.get_by_label("Votre réponse")).to_have_value("Merci docteur, je reprends rendez-vous.")
+        tab.submit(page.get_by_role("button", name="Envoyer la réponse"))
+        expect(page.get_by_role("alert")).to_contain_text("Votre message a été envoyé.")
+        expect(page.locator(".portal-message--mine")).to_contain_text("Merci docteur, je reprends rendez-vous.")
+        expect(page.locator("#brouillon")).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
         as_professional = new_tab()

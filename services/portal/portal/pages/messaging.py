@@ -69,11 +69,21 @@ def routes(pages: Pages) -> list[Route]:
         path = f"/v1/patients/{caller.patient_id}/conversations"
         return f"{path}/{conversation_id}" if conversation_id else path
 
+    async def drafts(request: Request, caller: Caller) -> dict[str, dict]:
+        """Her reply drafts by conversation (the most recently changed one of each)."""
+        found = await gateway_of(request).call("GET", f"/v1/patients/{caller.patient_id}/drafts", token=caller.token,
+                                               params={"pageSize": 100})
+        kept: dict[str, dict] = {}
+        for draft in found.get("drafts", []):
+            if draft.get("conversationId"):
+                kept.setdefault(draft["conversationId"], draft)
+        return kept
+
     @signed_in
     async def listing(request: Request, caller: Caller) -> Response:
         found = await gateway_of(request).call("GET", base(caller), token=caller.token, params={"pageSize": 100})
         return pages.render(request, "messaging.html", conversations=newest_first(found.get("conversations", [])),
-                            correspondents=correspondents)
+                            correspondents=correspondents, drafts=await drafts(request, caller))
 
     async def conversation_page(request: Request, caller: Caller, conversation_id: str, status: int = 200,
                                 values: dict | None = None, errors: dict | None = None) -> Response:
@@ -84,9 +94,12 @@ def routes(pages: Pages) -> list[Route]:
         if int(conversation.get("unreadCount", 0)):
             await gateway.call("POST", base(caller, conversation_id) + ":markRead", token=caller.token, json={})
         rules = await files.file_rules(request, caller)
+        draft = (await drafts(request, caller)).get(conversation_id)
+        if values is None and draft is not None:
+            values = {"message": draft.get("body", "")}
         return pages.render(request, "messaging_conversation.html", status, conversation=conversation,
                             messages=found.get("messages", []), refusal=reply_refusal(conversation), rules=rules,
-                            correspondents=correspondents(conversation), author=author, patient=PATIENT,
+                            correspondents=correspondents(conversation), author=author, patient=PATIENT, draft=draft,
                             values=values or {}, errors=errors or {})
 
     @signed_in
@@ -95,25 +108,43 @@ def routes(pages: Pages) -> list[Route]:
 
     @signed_in
     async def reply(request: Request, caller: Caller) -> Response:
+        """Sends the reply, or keeps it as her draft ("Enregistrer le brouillon"), with the file chosen."""
         conversation_id = str(request.path_params["conversation_id"])
         rules = await files.file_rules(request, caller)
         form = await files.posted_with_file(request, rules)
         if form is None:
             return await conversation_page(request, caller, conversation_id, 413,
                                            errors={"fichier": files.too_large(rules)})
-        files.check_text(form.errors, form.values, "message", "Écrivez votre message avant de l’envoyer")
+        keep = form.values.get("action") == "brouillon"
+        files.check_text(form.errors, form.values, "message", "Écrivez votre message avant de l’enregistrer" if keep
+                         else "Écrivez votre message avant de l’envoyer")
         if form.errors:
             return await conversation_page(request, caller, conversation_id, 400, form.values, form.errors)
-        attachments = []
+        draft = (await drafts(request, caller)).get(conversation_id)
+        attachments = [{"attachmentId": a["attachmentId"]} for a in (draft or {}).get("attachments", [])]
         if form.file is not None:
             attachment_id = await files.upload(request, caller, form, rules)
             if not attachment_id:
                 return await conversation_page(request, caller, conversation_id, 400, form.values, form.errors)
             attachments.append({"attachmentId": attachment_id})
+        gateway = gateway_of(request)
+        content = {"body": form.values["message"], "attachments": attachments}
         try:
-            await gateway_of(request).call("POST", base(caller, conversation_id) + "/messages", token=caller.token,
-                                           json={"body": form.values["message"], "attachments": attachments,
-                                                 "clientMessageId": secrets.token_hex(16)})
+            if draft is not None:
+                await gateway.call("PUT", f"/v1/patients/{caller.patient_id}/drafts/{draft['draftId']}",
+                                   token=caller.token, json=content)
+            elif keep:
+                await gateway.call("POST", f"/v1/patients/{caller.patient_id}/drafts", token=caller.token,
+                                   json={**content, "conversationId": conversation_id})
+            if keep:
+                session_of(request)["notice"] = "Votre brouillon est enregistré : vous pourrez l’envoyer plus tard."
+                return RedirectResponse(f"/messagerie/{conversation_id}#reponse", 303)
+            if draft is not None:
+                await gateway.call("POST", f"/v1/patients/{caller.patient_id}/drafts/{draft['draftId']}:send",
+                                   token=caller.token, json={})
+            else:
+                await gateway.call("POST", base(caller, conversation_id) + "/messages", token=caller.token,
+                                   json={**content, "clientMessageId": secrets.token_hex(16)})
         except GatewayError as exc:
             if exc.status != 400:
                 raise
