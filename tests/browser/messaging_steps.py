@@ -80,16 +80,19 @@ def professional_closes(client: httpx.Client, patient_id: str, conversation_id: 
     assert closed.status_code == 200, closed.text
 
 
-def pharmacy_she_went_to(platform: LocalPlatform, patient_id: str) -> dict:
-    """A pharmacy with an organisational MSSanté mailbox, in her reimbursements of last month."""
+def pharmacy_she_went_to(platform: LocalPlatform, patient_id: str, visited: bool = True) -> dict:
+    """A pharmacy with an organisational MSSanté mailbox, in her reimbursements of last month (unless
+    not `visited`: then only in the directory)."""
     tag = uuid.uuid4().hex[:8]
-    entry = {"finess": f"75{int(tag, 16) % 10_000_000:07d}", "name": f"Pharmacie des Lilas {tag}",
+    entry = {"finess": f"75{int(tag, 16) % 10_000_000:07d}", "name": f"Pharmacie des Lilas {tag}" if visited else f"Pharmacie du Marché {tag}",
              "address": "3 rue des Lilas", "postal_code": "75011", "city": "Paris",
              "mssante_address": f"officine.{tag}@pharmacie.mssante.fr"}
     with grpc.insecure_channel(platform.address("messaging")) as channel:
         stub = messaging_pb2_grpc.MessagingServiceStub(channel)
         stub.UpsertPharmacies(mpb.UpsertPharmaciesRequest(pharmacies=[mpb.Pharmacy(
             **entry, mailbox_type=mpb.MAILBOX_TYPE_ORGANISATIONAL)]), metadata=_operator(platform), timeout=10)
+        if not visited:
+            return entry
         stub.RecordPharmacyVisits(mpb.RecordPharmacyVisitsRequest(visits=[mpb.PharmacyVisit(
             patient_id=patient_id, finess=entry["finess"], visit_date=(date.today() - timedelta(days=20)).isoformat())]),
             metadata=_operator(platform), timeout=10)

@@ -150,13 +150,20 @@ class TestMessaging:
         expect(page.locator("#objet-erreur")).to_contain_text("Écrivez l’objet de votre message")
         expect(page.locator("#message-erreur")).to_contain_text("Écrivez votre message")
 
-        page.get_by_label(pharmacy["name"]).check()
+        expect(page.get_by_label(pharmacy["name"])).to_be_visible()
+        # Another pharmacy, found by a search (not one she went to).
+        other = pharmacy_she_went_to(platform, activated["account_id"], visited=False)
+        page.get_by_label("Chercher une autre pharmacie").fill(other["name"])
+        tab.submit(page.get_by_role("button", name="Chercher"))
+        found = page.locator(".govuk-radios__item", has_text=other["name"])
+        expect(found).not_to_contain_text("Déjà fréquentée")
+        found.get_by_label(other["name"]).check()
         page.get_by_label("Objet").fill("Disponibilité d’un médicament")
         page.get_by_label("Votre message").fill("Bonjour, avez-vous du paracétamol en sirop ?")
         tab.submit(page.get_by_role("button", name="Envoyer le message"))
         expect(page.get_by_role("alert")).to_contain_text("Votre message a été envoyé.")
         expect(page.get_by_role("heading", level=1)).to_have_text("Disponibilité d’un médicament")
-        received = mail_to(platform, pharmacy["mssante_address"], "Disponibilité")
+        received = mail_to(platform, other["mssante_address"], "Disponibilité")
         assert "paracétamol en sirop" in received.get_body(("plain",)).get_content()
 
     def test_the_conversation_on_a_phone_and_a_professional_session_refused(self, platform, new_tab, activated, gp):
