@@ -43,7 +43,8 @@ class TestMessaging:
         page = log_in(tab, platform, activated)
         tab.submit(page.get_by_role("link", name="Messagerie"))
         item = page.locator(".portal-conversation", has_text="Votre ordonnance")
-        expect(item.get_by_text("Non lu : 1 message")).to_be_visible()
+        expect(item.get_by_text("Non lu")).to_be_visible()
+        expect(item).to_contain_text("1 nouveau message")
         expect(item).to_contain_text(professional["family_name"])
         tab.screenshot("messagerie")
 
@@ -57,6 +58,9 @@ class TestMessaging:
         expect(page.locator("#regles-piece-jointe")).to_contain_text(re.compile(r"Formats acceptés : .*PDF"))
         expect(page.locator("#regles-piece-jointe")).to_contain_text("Taille maximale : 5 Mo par fichier")
         tab.screenshot("conversation")
+        with page.expect_download() as downloaded:
+            first.get_by_role("link", name="Télécharger « ordonnance.pdf »").click()
+        assert downloaded.value.path().read_bytes() == prescription
 
         # Bad input: an empty reply, then a file of a format that is not accepted (her text kept).
         tab.submit(page.get_by_role("button", name="Envoyer la réponse"))
