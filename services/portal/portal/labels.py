@@ -36,3 +36,24 @@ def author(document: dict) -> str:
     who = document.get("author") or {}
     name = who.get("displayName") or who.get("name") or ""
     return name or AUTHOR_TYPES.get(who.get("type", ""), "")
+
+
+# The professionals' pages (pages/pro.py): the common DMP type codes a professional files under
+# (JDV_J66, DOMAIN §1.3), with their French labels; the category is derived from the code.
+PROFESSIONAL_TYPE_CODES = {
+    "11488-4": "Compte rendu ou fiche de consultation ou de visite",
+    "11502-2": "Compte rendu d’examens biologiques",
+    "18748-4": "Compte rendu d’imagerie médicale",
+    "11490-0": "Lettre de liaison à la sortie d’un établissement de soins",
+    "34112-3": "Compte rendu hospitalier (séjour)",
+    "15507-7": "Compte rendu de passage aux urgences",
+    "34874-8": "Compte rendu opératoire",
+    "47420-5": "Compte rendu de bilan fonctionnel",
+    "11506-3": "Compte rendu ou fiche de suivi de soins par auxiliaire médical",
+    "57833-6": "Prescription de produits de santé",
+    "57832-8": "Prescription de soins",
+    "60591-5": "Synthèse médicale",
+    "11369-6": "Historique des vaccinations",
+    "56445-0": "Bilan médicamenteux (officine)",
+    "60593-1": "Dispensation médicamenteuse",
+}

@@ -1,0 +1,88 @@
+"""The professionals' web access: a professional finds a patient (NIR, name, birth date), is refused
+her documents until he declares her consent given during care, then reads and downloads them; a
+second professional reads them in break-glass mode with a justification; each kind of session is
+refused the other kind's pages."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from portal_tabs import log_in
+from pro_steps import break_glass, deposit, find_patient, new_professional, traits
+
+WHY = "Patiente inconsciente aux urgences, antécédents inconnus"
+
+
+def download_pdf(page, title: str) -> bytes:
+    item = page.locator(".portal-document", has_text=title)
+    with page.expect_download() as downloaded:
+        item.get_by_role("link", name=re.compile("^Télécharger")).click()
+    return downloaded.value.path().read_bytes()
+
+
+class TestProfessional:
+    def test_consent_then_read_and_break_glass(self, platform, new_tab, activated):
+        found = traits(activated)
+        author = new_professional(platform, "Durand")
+        deposit(platform, author, activated["account_id"], "Compte rendu de consultation du Dr Durand")
+
+        # A professional finds her: nothing typed, then a wrong birth date, are refused in French.
+        doctor = new_professional(platform, "Bernard")
+        tab = new_tab()
+        page = log_in(tab, platform, doctor, path="/pro/connexion")
+        expect(page).to_have_url(platform.portal_url + "/pro")
+        tab.submit(page.get_by_role("button", name="Rechercher le patient"))
+        expect(page.locator("#nir-erreur")).to_contain_text("Saisissez le numéro de sécurité sociale du patient")
+        expect(page.locator("#nom-erreur")).to_contain_text("Saisissez le nom de famille du patient")
+        expect(page.locator("#jour-erreur")).to_contain_text("Saisissez la date de naissance du patient")
+        year = int(found["birth_date"][:4])
+        page = find_patient(tab, found, birth_date=f"{year - 1}{found['birth_date'][4:]}")
+        expect(page.locator("#patient-introuvable")).to_contain_text("Aucun patient ne correspond à ces informations")
+        assert found["nir"] not in page.url
+        page = find_patient(tab, found)
+        expect(page).to_have_url(platform.portal_url + "/pro/patient")
+        expect(page.get_by_role("heading", level=1)).to_have_text(f"{found['given_name']} {found['family_name']}")
+
+        # Not in her care team: refused, with the two ways forward; the consent must be certified.
+        expect(page.locator("#acces-refuse")).to_contain_text("Le patient ne vous a pas autorisé à accéder à son dossier")
+        tab.submit(page.get_by_role("button", name="Déclarer le consentement du patient"))
+        expect(page.locator("#certifie-erreur")).to_contain_text("Cochez la case pour certifier")
+        page.get_by_label("Je certifie que le patient a consenti, lors d’un soin, à ce que j’accède à son dossier").check()
+        tab.submit(page.get_by_role("button", name="Déclarer le consentement du patient"))
+        expect(page.get_by_role("alert")).to_contain_text("Le consentement du patient est enregistré")
+        item = page.locator(".portal-document", has_text="Compte rendu de consultation du Dr Durand")
+        expect(item).to_contain_text("20 novembre 2026 — Compte rendu ou fiche de consultation ou de visite")
+        expect(page.locator("#acces-refuse")).to_have_count(0)
+        tab.screenshot("pro-patient")
+        assert download_pdf(page, "Compte rendu de consultation du Dr Durand").startswith(b"%PDF")
+
+        # A second professional, on a phone: break-glass, a wrong name first.
+        urgentist = new_professional(platform, "Lefebvre")
+        phone = new_tab(360)
+        page = log_in(phone, platform, urgentist, path="/pro/connexion")
+        page = find_patient(phone, found)
+        expect(page.locator("#acces-refuse")).to_contain_text("Le patient ne vous a pas autorisé")
+        page = break_glass(phone, found, "Dupont", WHY)
+        expect(page.locator("#nom-erreur")).to_contain_text("ne correspondent pas au dossier de ce patient")
+        expect(page.get_by_label("Justification de l’accès en urgence")).to_have_value(WHY)
+        phone.submit(page.get_by_role("link", name="Revenir au dossier du patient"))
+        page = break_glass(phone, found, found["family_name"].upper(), WHY)
+        expect(page).to_have_url(platform.portal_url + "/pro/patient")
+        expect(page.locator("#mode-urgence")).to_contain_text("Accès en urgence (bris de glace)")
+        expect(page.locator("#mode-urgence")).to_contain_text("enregistré")
+        expect(page.locator(".portal-document", has_text="Compte rendu de consultation du Dr Durand")).to_be_visible()
+        phone.screenshot("pro-patient")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert download_pdf(page, "Compte rendu de consultation du Dr Durand").startswith(b"%PDF")
+        phone.submit(page.get_by_role("button", name="Terminer l’accès en urgence"))
+        expect(page.get_by_role("alert")).to_contain_text("L’accès en urgence est terminé")
+        expect(page.locator("#acces-refuse")).to_contain_text("Le patient ne vous a pas autorisé")
+
+        # Each kind of session is refused the other kind's pages.
+        patient_tab = new_tab()
+        log_in(patient_tab, platform, activated)
+        page = patient_tab.goto("/pro")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page réservée aux professionnels de santé")
+        page = tab.goto("/documents")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page réservée aux patients")
