@@ -40,25 +40,37 @@ def traits(patient: dict) -> dict:
             "birth_date": person["birth_date"]}
 
 
-def deposit(platform: LocalPlatform, professional: dict, patient_id: str, title: str,
-            type_code: str = "11488-4") -> str:
-    """The professional, logged in through the gateway with the mailed code, files a PDF for the patient."""
+def api_token(platform: LocalPlatform, person: dict) -> str:
+    """The person's access token, logged in through the gateway with the mailed code."""
     with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
         before = len(read_mails(platform.mail_dir))
-        started = client.post("/v1/sessions:start", json={"login_id": professional["login_id"],
-                                                          "password": professional["password"]})
+        started = client.post("/v1/sessions:start", json={"login_id": person["login_id"],
+                                                          "password": person["password"]})
         assert started.status_code == 200, started.text
         session = client.post("/v1/sessions:complete", json={
-            "challenge_id": started.json()["challengeId"],
-            "code": mailed_code(platform, professional["email"], before)})
+            "challenge_id": started.json()["challengeId"], "code": mailed_code(platform, person["email"], before)})
         assert session.status_code == 200, session.text
-        metadata = {"title": title, "typeCode": type_code, "documentDate": "2026-11-20"}
-        filed = client.post(f"/v1/patients/{patient_id}/documents",
-                            headers={"Authorization": f"Bearer {session.json()['accessToken']}"},
-                            files={"metadata": (None, json.dumps(metadata), "application/json"),
-                                   "file": ("compte-rendu.pdf", blank_pdf(), "application/pdf")})
-        assert filed.status_code == 200, filed.text
-        return filed.json()["documentId"]
+        return session.json()["accessToken"]
+
+
+def deposit(platform: LocalPlatform, professional: dict, patient_id: str, title: str,
+            type_code: str = "11488-4") -> str:
+    """The professional files a PDF for the patient through the gateway."""
+    metadata = {"title": title, "typeCode": type_code, "documentDate": "2026-11-20"}
+    filed = httpx.post(f"{platform.gateway_url}/v1/patients/{patient_id}/documents", timeout=30,
+                       headers={"Authorization": f"Bearer {api_token(platform, professional)}"},
+                       files={"metadata": (None, json.dumps(metadata), "application/json"),
+                              "file": ("compte-rendu.pdf", blank_pdf(), "application/pdf")})
+    assert filed.status_code == 200, filed.text
+    return filed.json()["documentId"]
+
+
+def conversations(platform: LocalPlatform, patient: dict) -> list[dict]:
+    """The patient's conversations, as her messaging lists them."""
+    listed = httpx.get(f"{platform.gateway_url}/v1/patients/{patient['account_id']}/conversations", timeout=30,
+                       headers={"Authorization": f"Bearer {api_token(platform, patient)}"})
+    assert listed.status_code == 200, listed.text
+    return listed.json().get("conversations", [])
 
 
 def find_patient(tab: Tab, found: dict, birth_date: str = "") -> Page:

@@ -9,7 +9,8 @@ import re
 from playwright.sync_api import expect
 
 from portal_tabs import log_in
-from pro_steps import break_glass, deposit, find_patient, new_professional, traits
+from devtools.samples import blank_pdf
+from pro_steps import break_glass, conversations, deposit, find_patient, new_professional, traits
 
 WHY = "Patiente inconsciente aux urgences, antécédents inconnus"
 
@@ -86,3 +87,38 @@ class TestProfessional:
         expect(page.get_by_role("heading", level=1)).to_have_text("Page réservée aux professionnels de santé")
         page = tab.goto("/documents")
         expect(page.get_by_role("heading", level=1)).to_have_text("Page réservée aux patients")
+
+    def test_deposit_with_a_type_code_and_write_to_the_patient(self, platform, new_tab, activated, tmp_path):
+        found = traits(activated)
+        doctor = new_professional(platform, "Moreau")
+        tab = new_tab()
+        log_in(tab, platform, doctor, path="/pro/connexion")
+        page = find_patient(tab, found)
+
+        # A deposit: nothing chosen is refused next to the fields; then a PDF with its type.
+        tab.submit(page.get_by_role("link", name="Déposer un document"))
+        page.get_by_label("Titre (facultatif)").fill("Bilan sanguin du 20 novembre")
+        tab.submit(page.get_by_role("button", name="Déposer le document"))
+        expect(page.locator("#fichier-erreur")).to_contain_text("Choisissez le fichier à déposer")
+        expect(page.locator("#type-erreur")).to_contain_text("Choisissez le type du document")
+        expect(page.get_by_label("Titre (facultatif)")).to_have_value("Bilan sanguin du 20 novembre")
+        pdf = tmp_path / "bilan.pdf"
+        pdf.write_bytes(blank_pdf())
+        page.get_by_label("Fichier").set_input_files(pdf)
+        page.get_by_label("Type de document").select_option(label="Compte rendu d’examens biologiques")
+        tab.submit(page.get_by_role("button", name="Déposer le document"))
+        expect(page.get_by_role("alert")).to_contain_text("« Bilan sanguin du 20 novembre » a été déposé")
+        # Outside her care team he still sees what he filed himself, and how to reach the rest.
+        expect(page.locator("#acces-refuse")).to_contain_text("Le patient ne vous a pas autorisé")
+        expect(page.locator(".portal-document", has_text="Bilan sanguin du 20 novembre")).to_contain_text(
+            "Compte rendu d’examens biologiques")
+
+        # A message: an empty one is refused, then sent; it reaches her messaging.
+        tab.submit(page.get_by_role("link", name="Écrire au patient"))
+        page.get_by_label("Objet").fill("Vos résultats")
+        tab.submit(page.get_by_role("button", name="Envoyer le message"))
+        expect(page.locator("#message-erreur")).to_contain_text("Écrivez votre message")
+        page.get_by_label("Message").fill("Bonjour Madame, vos résultats sont dans votre dossier.")
+        tab.submit(page.get_by_role("button", name="Envoyer le message"))
+        expect(page.get_by_role("alert")).to_contain_text("Votre message « Vos résultats » a été envoyé")
+        assert [c["subject"] for c in conversations(platform, activated)] == ["Vos résultats"]
