@@ -12,6 +12,7 @@ from portal_tabs import log_in
 from devtools.samples import blank_pdf
 from pro_steps import break_glass, conversations, deposit, find_patient, new_professional, traits
 
+CERTIFY = "Je certifie que le patient a consenti, lors d’un soin, à ce que j’accède à son dossier"
 WHY = "Patiente inconsciente aux urgences, antécédents inconnus"
 
 
@@ -46,10 +47,11 @@ class TestProfessional:
         expect(page.get_by_role("heading", level=1)).to_have_text(f"{found['given_name']} {found['family_name']}")
 
         # Not in her care team: refused, with the two ways forward; the consent must be certified.
-        expect(page.locator("#acces-refuse")).to_contain_text("Le patient ne vous a pas autorisé à accéder à son dossier")
+        expect(page.locator("#acces-refuse")).to_contain_text(
+            "Le patient ne vous a pas autorisé à accéder à son dossier")
         tab.submit(page.get_by_role("button", name="Déclarer le consentement du patient"))
         expect(page.locator("#certifie-erreur")).to_contain_text("Cochez la case pour certifier")
-        page.get_by_label("Je certifie que le patient a consenti, lors d’un soin, à ce que j’accède à son dossier").check()
+        page.get_by_label(CERTIFY).check()
         tab.submit(page.get_by_role("button", name="Déclarer le consentement du patient"))
         expect(page.get_by_role("alert")).to_contain_text("Le consentement du patient est enregistré")
         item = page.locator(".portal-document", has_text="Compte rendu de consultation du Dr Durand")
