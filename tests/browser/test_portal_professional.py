@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
+import httpx
+
 from playwright.sync_api import expect
 
 from portal_tabs import log_in
 from devtools.samples import blank_pdf
-from pro_steps import break_glass, conversations, deposit, find_patient, new_professional, traits
+from pro_steps import api_token, break_glass, conversations, deposit, find_patient, new_professional, traits
 
 CERTIFY = "Je certifie que le patient a consenti, lors d’un soin, à ce que j’accède à son dossier"
 WHY = "Patiente inconsciente aux urgences, antécédents inconnus"
@@ -124,3 +126,20 @@ class TestProfessional:
         tab.submit(page.get_by_role("button", name="Envoyer le message"))
         expect(page.get_by_role("alert")).to_contain_text("Votre message « Vos résultats » a été envoyé")
         assert [c["subject"] for c in conversations(platform, activated)] == ["Vos résultats"]
+
+    def test_break_glass_refused_when_the_patient_opposed_it(self, platform, new_tab, activated):
+        found = traits(activated)
+        opposed = httpx.patch(
+            f"{platform.gateway_url}/v1/patients/{activated['account_id']}/access-settings/emergency", timeout=30,
+            headers={"Authorization": f"Bearer {api_token(platform, activated)}"},
+            json={"emergency": {"samuAccess": True, "breakGlass": False, "maskedInEmergency": False}})
+        assert opposed.status_code == 200, opposed.text
+        urgentist = new_professional(platform, "Garnier")
+        tab = new_tab()
+        log_in(tab, platform, urgentist, path="/pro/connexion")
+        find_patient(tab, found)
+        page = break_glass(tab, found, found["family_name"], WHY)
+        expect(page.locator("#justification-erreur")).to_contain_text(
+            "Le patient s’est opposé à l’accès en urgence (bris de glace) à son dossier")
+        page = tab.goto("/pro/patient")
+        expect(page.locator("#mode-urgence")).to_have_count(0)
