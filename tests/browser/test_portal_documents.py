@@ -241,3 +241,20 @@ class TestDocuments:
         expect(page.get_by_role("alert")).to_contain_text("Tous vos documents sont masqués aux professionnels")
         for item in page.locator(".portal-document").all():
             expect(item.get_by_text("Masqué aux professionnels")).to_be_visible()
+
+    def test_without_the_script_the_upload_is_a_plain_form_post(self, platform, new_tab, activated, tmp_path):
+        tab = new_tab()
+        tab.page.route("**/assets/portail/portal.js*", lambda route: route.abort())     # as without JavaScript
+        page = log_in(tab, platform, activated)
+        tab.goto("/documents/ajouter")
+        page.get_by_label("Catégorie").select_option(label="Autres documents")
+        tab.submit(page.get_by_role("button", name="Ajouter le document"))
+        expect(page.locator("#fichier-erreur")).to_contain_text("Choisissez le fichier à ajouter")
+        expect(page.locator("#envoi")).to_be_hidden()
+        pdf = tmp_path / "courrier.pdf"
+        pdf.write_bytes(blank_pdf())
+        page.get_by_label("Fichier").set_input_files(pdf)
+        page.get_by_label("Titre (facultatif)").fill("Courrier de la mutuelle")
+        tab.submit(page.get_by_role("button", name="Ajouter le document"))
+        expect(page).to_have_url(platform.portal_url + "/documents")
+        expect(page.get_by_role("alert")).to_contain_text("« Courrier de la mutuelle » a été ajouté")
