@@ -197,6 +197,19 @@ class TestDocuments:
         expect(page.get_by_text("1 document dans le dossier « Mon cœur »")).to_be_visible()
         expect(page.locator(".portal-document", has_text="Ordonnance renouvelée")).to_be_visible()
         expect(page.locator(".portal-document", has_text="Radio du genou")).to_have_count(0)
+        # Sorting by title keeps the folder chosen; all folders again shows both, A to Z.
+        page.get_by_label("Ordre").select_option(label="Par titre, de A à Z")
+        tab.submit(page.get_by_role("button", name="Afficher"))
+        expect(page.get_by_label("Dossier")).to_have_value(re.compile(".+"))
+        expect(page.locator(".portal-document")).to_have_count(1)
+        page.get_by_label("Dossier").select_option(label="Tous les dossiers")
+        tab.submit(page.get_by_role("button", name="Afficher"))
+        expect(page.locator(".portal-document h2")).to_have_text([re.compile("^Ordonnance renouvelée"),
+                                                                 re.compile("^Radio du genou")])
+        page.get_by_label("Ordre").select_option(label="Par titre, de Z à A")
+        tab.submit(page.get_by_role("button", name="Afficher"))
+        expect(page.locator(".portal-document h2")).to_have_text([re.compile("^Radio du genou"),
+                                                                 re.compile("^Ordonnance renouvelée")])
         tab.goto("/documents/dossiers")
         expect(page.locator(".portal-document", has_text="Mon cœur")).to_contain_text("1 document")
 

@@ -22,7 +22,11 @@ from portal.rendering import Pages, french_size
 from portal.session import session_of
 
 SORTS = {"recents": ("DOCUMENT_SORT_DATE_DESC", "Les plus récents d’abord"),
-         "anciens": ("DOCUMENT_SORT_DATE_ASC", "Les plus anciens d’abord")}
+         "anciens": ("DOCUMENT_SORT_DATE_ASC", "Les plus anciens d’abord"),
+         "titre": ("DOCUMENT_SORT_TITLE_ASC", "Par titre, de A à Z"),
+         "titre-inverse": ("DOCUMENT_SORT_TITLE_DESC", "Par titre, de Z à A"),
+         "auteur": ("DOCUMENT_SORT_AUTHOR_ASC", "Par personne qui l’a ajouté, de A à Z"),
+         "auteur-inverse": ("DOCUMENT_SORT_AUTHOR_DESC", "Par personne qui l’a ajouté, de Z à A")}
 MULTIPART_ALLOWANCE = 64 * 1024
 UPLOAD_REFUSALS = {
     "UNSUPPORTED_TYPE": "Ce format de fichier n’est pas accepté : choisissez un fichier {formats}",
