@@ -22,7 +22,7 @@ from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
 from portal.pages import activation, documents, home, pro, session as session_pages
-from portal.pages import messaging, messaging_pharmacy
+from portal.pages import document_page, folders, messaging, messaging_pharmacy
 from portal.session import PROFESSIONAL
 from portal.rendering import Pages
 from portal.sealing import CookieSealer
@@ -35,7 +35,8 @@ OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 
 # Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
-PAGE_MODULES = (session_pages, activation, home, documents, messaging, messaging_pharmacy, pro)
+PAGE_MODULES = (session_pages, activation, home, documents, document_page, folders, messaging, messaging_pharmacy,
+                pro)
 
 
 class PortalApp(Starlette):

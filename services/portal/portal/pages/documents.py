@@ -1,26 +1,32 @@
-"""The documents: the list (newest first, filtered by category), an upload with the accepted
-formats and size said before choosing, a download, masking and unmasking one from professionals."""
+"""The documents: the list (newest first, filtered by category and folder, 100 a page), an upload
+with the accepted formats and size said before choosing, a download, masking and unmasking one
+from professionals, and masking them all at once (after a confirmation)."""
 from __future__ import annotations
 
 import json
 import secrets
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import forms, labels
 from portal.auth import Caller, signed_in
 from portal.forms_http import posted, text_fields
 from portal.gateway import GatewayError, gateway_of
+from portal.pages.folders import folders_of
 from portal.rendering import Pages, french_size
 from portal.session import session_of
 
 SORTS = {"recents": ("DOCUMENT_SORT_DATE_DESC", "Les plus récents d’abord"),
-         "anciens": ("DOCUMENT_SORT_DATE_ASC", "Les plus anciens d’abord")}
+         "anciens": ("DOCUMENT_SORT_DATE_ASC", "Les plus anciens d’abord"),
+         "titre": ("DOCUMENT_SORT_TITLE_ASC", "Par titre, de A à Z"),
+         "titre-inverse": ("DOCUMENT_SORT_TITLE_DESC", "Par titre, de Z à A"),
+         "auteur": ("DOCUMENT_SORT_AUTHOR_ASC", "Par personne qui l’a ajouté, de A à Z"),
+         "auteur-inverse": ("DOCUMENT_SORT_AUTHOR_DESC", "Par personne qui l’a ajouté, de Z à A")}
 MULTIPART_ALLOWANCE = 64 * 1024
 UPLOAD_REFUSALS = {
     "UNSUPPORTED_TYPE": "Ce format de fichier n’est pas accepté : choisissez un fichier {formats}",
@@ -40,11 +46,24 @@ def routes(pages: Pages) -> list[Route]:
         params: dict = {"page_size": 100, "sort": SORTS[sort][0]}
         if category:
             params["categories"] = labels.PREFIX + category
+        folders = await folders_of(request, caller)
+        folder = request.query_params.get("dossier", "")
+        folder = folder if folder in folders else ""
+        if folder:
+            params["folderId"] = folder
+        token = request.query_params.get("page", "")
+        if token and len(token) <= 512:
+            params["pageToken"] = token
         found = await gateway_of(request).call("GET", f"/v1/patients/{caller.patient_id}/documents",
                                                      token=caller.token, params=params)
+        shown = {"categorie": category, "dossier": folder, "ordre": sort if sort != "recents" else ""}
+        shown = {name: value for name, value in shown.items() if value}
+        following = found.get("nextPageToken", "")
         return pages.render(request, "documents.html", documents=found.get("documents", []), chosen=category,
                             categories=labels.SELECTABLE_CATEGORIES, sorts=SORTS, sort=sort,
-                            category=labels.category, author=labels.author)
+                            category=labels.category, author=labels.author, folders=folders, folder=folder,
+                            next_page=urlencode({**shown, "page": following}) if following else "",
+                            first_page=urlencode(shown) if token else None)
 
     async def policy_of(request: Request, caller: Caller) -> dict:
         policy = await gateway_of(request).call("GET", "/v1/document-upload-policy", token=caller.token)
@@ -109,6 +128,8 @@ def routes(pages: Pages) -> list[Route]:
                 formats=", ".join(policy["formats"]), limit=french_size(limit))
             return upload_page(request, policy, 400, values, {"fichier": message})
         session_of(request)["notice"] = f"Le document « {title or chosen.filename} » a été ajouté."
+        if request.headers.get("x-portal-upload") == "1":      # portal.js sent it, and follows this itself
+            return JSONResponse({"suite": "/documents"})
         return RedirectResponse("/documents", 303)
 
     @signed_in
@@ -133,8 +154,24 @@ def routes(pages: Pages) -> list[Route]:
         session_of(request)["notice"] = (f"Le document « {title} » est masqué aux professionnels de santé." if masked
                                          else f"Le document « {title} » est de nouveau visible par les professionnels "
                                               "de santé.")
-        return RedirectResponse(f"/documents#document-{document_id}", 303)
+        back = f"/documents/{document_id}" if form.get("suite") == "fiche" else f"/documents#document-{document_id}"
+        return RedirectResponse(back, 303)
 
-    return [Route("/documents", listing), Route("/documents/ajouter", upload, methods=["GET", "POST"]),
+    @signed_in
+    async def mask_all(request: Request, caller: Caller) -> Response:
+        if request.method == "GET":
+            return pages.render(request, "mask_all.html")
+        await posted(request)
+        answer = await gateway_of(request).call(
+            "POST", f"/v1/patients/{caller.patient_id}/documents:maskAll", token=caller.token, json={"masked": True})
+        failed = len(answer.get("failedDocumentIds", []))
+        notice = "Tous vos documents sont masqués aux professionnels de santé."
+        if failed:
+            notice = (f"{failed} document{'s' if failed > 1 else ''} n’{'ont' if failed > 1 else 'a'} pas pu être "
+                      "masqué" + ("s" if failed > 1 else "") + " : masquez-les un par un depuis la liste.")
+        session_of(request)["notice"] = notice
+        return RedirectResponse("/documents", 303)
+
+    return [Route("/documents", listing), Route("/documents/masquer-tout", mask_all, methods=["GET", "POST"]), Route("/documents/ajouter", upload, methods=["GET", "POST"]),
             Route("/documents/{document_id:uuid}/telecharger", download),
             Route("/documents/{document_id:uuid}/visibilite", visibility, methods=["POST"])]
