@@ -130,6 +130,11 @@ class TestCaregiving:
         assert people.context(helped).caregiver_account_ids == []
         [seen] = people.listed(caregiver)
         assert seen.delegation_id == invited.delegation_id
+        # each side sees who the other is; names are only on the list
+        assert (seen.patient_display_name, seen.delegate_display_name) == ("Jacqueline Martin", "Paul Martin")
+        assert [(d.patient_display_name, d.delegate_display_name) for d in people.listed(helped)] == [
+            ("Jacqueline Martin", "Paul Martin")]
+        assert (invited.patient_display_name, invited.delegate_display_name) == ("", "")
         assert (invited.invited_by_account_id, invited.HasField("answered_at")) == (helped, False)
         accepted = people.respond(caregiver, invited.delegation_id)
         assert accepted.state == pb.DELEGATION_STATE_ACCEPTED and accepted.HasField("answered_at")

@@ -116,8 +116,10 @@ DELEGATION_STATES = {"PENDING": pb.DELEGATION_STATE_PENDING, "ACCEPTED": pb.DELE
                      "REVOKED": pb.DELEGATION_STATE_REVOKED, "ENDED": pb.DELEGATION_STATE_ENDED}
 
 
-def delegation(d, state: str) -> pb.Delegation:
-    """expires_at: a pending invitation's deadline, else the caregiving's end date (unset: none)."""
+def delegation(d, state: str, names: dict[str, str] | None = None) -> pb.Delegation:
+    """expires_at: a pending invitation's deadline, else the caregiving's end date (unset: none);
+    `names` (ListDelegations): the two parties' names by account id."""
+    names = names or {}
     ends = d.expires_at if d.state == "PENDING" else d.ends_at
     return pb.Delegation(delegation_id=d.delegation_id, patient_id=d.delegator_id, delegate_account_id=d.delegate_id,
                          type=DELEGATION_TYPES[d.type], state=DELEGATION_STATES[state],
@@ -125,7 +127,9 @@ def delegation(d, state: str) -> pb.Delegation:
                          answered_at=timestamp(d.answered_at) if d.answered_at else None,
                          ended_at=timestamp(d.ended_at) if d.ended_at else None,
                          invited_by_account_id=d.invited_by_id or "",
-                         ended_reason=d.ended_reason or ("END_DATE" if state == "EXPIRED" and d.answered_at else ""))
+                         ended_reason=d.ended_reason or ("END_DATE" if state == "EXPIRED" and d.answered_at else ""),
+                         patient_display_name=names.get(d.delegator_id, ""),
+                         delegate_display_name=names.get(d.delegate_id, ""))
 
 
 def attestation(a: Attestation) -> pb.Attestation:

@@ -256,9 +256,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return convert.delegation(created, created.state)
 
     def ListDelegations(self, request, context):
-        found, token = delegations.list_delegations(self._deps, current_caller(), request.patient_id,
-                                                    request.page_size, request.page_token)
-        return pb.ListDelegationsResponse(delegations=[convert.delegation(d, s) for d, s in found],
+        found, token, names = delegations.list_delegations(self._deps, current_caller(), request.patient_id,
+                                                           request.page_size, request.page_token)
+        return pb.ListDelegationsResponse(delegations=[convert.delegation(d, s, names) for d, s in found],
                                           next_page_token=token)
 
     def RespondToDelegation(self, request, context):

@@ -272,9 +272,10 @@ def set_end_date(deps: Dependencies, caller: Caller, delegation_id: str, ends_on
 
 
 def list_delegations(deps: Dependencies, caller: Caller, patient_id: str, page_size: int,
-                     page_token: str) -> tuple[list[tuple[Delegation, str]], str]:
+                     page_token: str) -> tuple[list[tuple[Delegation, str]], str, dict[str, str]]:
     """"me": the caller's delegations on both sides (she as delegate and as delegator); a minor's id:
-    that minor's delegations, for one of her legal representatives. Each with its state as of now."""
+    that minor's delegations, for one of her legal representatives. Each with its state as of now;
+    and the names of the people on the page (account id -> given and family name)."""
     person = _person(caller)
     v = Violations()
     size = paging.page_size(page_size, default=50, maximum=200, violations=v)
@@ -295,9 +296,11 @@ def list_delegations(deps: Dependencies, caller: Caller, patient_id: str, page_s
                     if is_legal_representative(repo, person, target, now) or d.delegate_id == person]
         else:
             raise PermissionDenied("Vous n'avez pas accès à ce profil")
-    page = rows[offset:offset + size]
+        page = rows[offset:offset + size]
+        people = {i for d in page for i in (d.delegator_id, d.delegate_id)}
+        names = {i: _name(repo.get_account(i)) for i in sorted(people)}
     token = paging.encode([str(offset + size)], search) if offset + size < len(rows) else ""
-    return [(d, d.state_on(now)) for d in page], token
+    return [(d, d.state_on(now)) for d in page], token, names
 
 
 def _delegation(repo, delegation_id: str, *, for_update: bool = False) -> Delegation:
