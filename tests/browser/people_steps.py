@@ -22,13 +22,13 @@ def new_person(platform: LocalPlatform, given_name: str) -> dict:
     name, first name and birth date: the demo's default name would match several)."""
     person = {**_patient(), "given_name": given_name,
               "family_name": "Durand-" + "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6))}
-    order = f"{next(portal_tabs._orders):03d}"
-    nir = _nir("2", person["birth_date"], "75", portal_tabs._COMMUNE, order)
+    commune, order = f"{secrets.randbelow(899) + 100:03d}", f"{secrets.randbelow(899) + 100:03d}"
+    nir = _nir("2", person["birth_date"], "75", commune, order)
     with grpc.insecure_channel(platform.address("identity")) as channel:
         created = identity_pb2_grpc.IdentityServiceStub(channel).CreateAccount(
             ipb.CreateAccountRequest(**{**person, "nir": nir}),
             metadata=[("authorization", f"Bearer {operator_token(platform.key_file)}")], timeout=10)
-    login = f"proche.{portal_tabs._COMMUNE}{order}"
+    login = f"proche.{commune}{order}"
     return {"account_id": created.account.account_id, "provisional_code": created.provisional_code, "nir": nir,
             "vitale_serial": person["vitale_serial"], "login_id": login, "email": f"{login}@example.fr",
             "password": portal_tabs.PASSWORD, "given_name": given_name}

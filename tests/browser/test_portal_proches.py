@@ -76,11 +76,11 @@ def test_a_caregiver_acting_for_jacqueline(platform, new_tab, tmp_path):
     mother.submit(caregiving.get_by_role("button", name="Enregistrer la date de fin"))
     expect(page.locator(".govuk-error-message")).to_contain_text("La date de fin doit être après aujourd’hui")
     caregiving = page.locator("li", has_text="Aidant invité le")
-    caregiving.get_by_label("Année").fill("2099")
+    caregiving.get_by_label("Année").fill("2027")
     caregiving.get_by_label("Jour").fill("31")
     caregiving.get_by_label("Mois").fill("12")
     mother.submit(caregiving.get_by_role("button", name="Enregistrer la date de fin"))
-    expect(page.get_by_role("alert")).to_contain_text("Le partage prendra fin le 31 décembre 2099")
+    expect(page.get_by_role("alert")).to_contain_text("Le partage prendra fin le 31 décembre 2027")
     mother.submit(page.get_by_role("button", name="Arrêter ce partage"))
     expect(page.get_by_text("Personne n’agit pour vous.")).to_be_visible()
 

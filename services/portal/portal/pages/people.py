@@ -76,6 +76,9 @@ def routes(pages: Pages) -> list[Route]:
                                                json=body)
             except GatewayError as exc:
                 refusal = INVITE_REFUSALS.get(exc.reason)
+                if refusal is None and exc.status == 400 and "ends_on" in exc.fields():
+                    errors["fin-jour"] = "Cette date de fin n’est pas acceptée : choisissez un jour après aujourd’hui"
+                    return await page(request, caller, 400, values, errors)
                 if refusal is None and exc.status == 403:
                     refusal = "Seule la personne elle-même peut inviter ses aidants"
                 if refusal is None:
@@ -114,7 +117,14 @@ def routes(pages: Pages) -> list[Route]:
         if problem:
             return await page(request, caller, 400, {f"{delegation_id}--{k}": v for k, v in values.items()},
                               {f"{delegation_id}--fin-jour": problem})
-        await change(request, caller, f"/v1/delegations/{delegation_id}:setEndDate", {"endsOn": ends})
+        try:
+            await change(request, caller, f"/v1/delegations/{delegation_id}:setEndDate", {"endsOn": ends})
+        except GatewayError as exc:
+            if exc.status != 400:
+                raise
+            return await page(request, caller, 400, {f"{delegation_id}--{k}": v for k, v in values.items()},
+                              {f"{delegation_id}--fin-jour": "Cette date de fin n’est pas acceptée : choisissez un "
+                                                             "jour après aujourd’hui, dans moins de 10 ans"})
         session_of(request)["notice"] = (f"Le partage prendra fin le {french_date(ends)}." if ends
                                          else "Le partage n’a plus de date de fin.")
         return RedirectResponse("/proches", 303)
@@ -141,7 +151,7 @@ def routes(pages: Pages) -> list[Route]:
         try:
             return await gateway_of(request).call("POST", path, token=caller.own_token, json=body)
         except GatewayError as exc:
-            if exc.status != 400 or not exc.reason:
+            if exc.status != 400 or not exc.reason or exc.reason == "INVALID_ARGUMENT" or exc.violations:
                 raise
             session_of(request)["notice"] = "Cette action n’est plus possible : la page est à jour."
             return {}
@@ -182,4 +192,6 @@ def day_of(values: dict, prefix: str, *, past: bool) -> tuple[str, str]:
         return "", "La date de naissance doit être dans le passé"
     if not past and when <= date.today():
         return "", "La date de fin doit être après aujourd’hui"
+    if not past and when.year > date.today().year + 9:
+        return "", "La date de fin doit être dans moins de 10 ans"
     return when.isoformat(), ""
