@@ -76,7 +76,7 @@ def routes(pages: Pages) -> list[Route]:
                     "POST", f"/v1/accounts/{caller.account_id}/email:startChange", token=caller.own_token,
                     json={"newEmail": values["email"], "password": raw["mot_de_passe_email"]})
             except GatewayError as exc:
-                if exc.status == 403 and exc.reason == "INVALID_CREDENTIALS":
+                if exc.status == 403 and exc.reason in ("INVALID_PASSWORD", "INVALID_CREDENTIALS"):
                     errors["mot_de_passe_email"] = "Ce mot de passe n’est pas le bon"
                 elif exc.status == 429:
                     errors["mot_de_passe_email"] = "Trop d’essais : réessayez dans quelques minutes"
