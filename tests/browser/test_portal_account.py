@@ -4,10 +4,12 @@ space (not without the confirmation and the right password) and reopening it at 
 documents are still there."""
 from __future__ import annotations
 
+import re
 import secrets
 
 from playwright.sync_api import expect
 
+from devtools.eventually import eventually
 from devtools.samples import blank_pdf
 from devtools.smtp_sink import read_mails
 from people_steps import activated_patient
@@ -50,11 +52,14 @@ def test_contact_email_and_export(platform, new_tab):
     tab.submit(page.get_by_role("button", name="Demander l’archive de mes données"))
     expect(page.get_by_role("alert")).to_contain_text("l’archive de vos données est en préparation")
     expect(page.get_by_text("Demande du ")).to_be_visible()
+    ready = page.get_by_role("link", name=re.compile("^Télécharger l’archive"))
+    eventually(lambda: tab.goto("/compte") and ready.count() > 0, 60, interval=1, what="the archive ready")
+    with page.expect_download() as downloaded:
+        ready.click()
+    assert downloaded.value.path().read_bytes().startswith(b"PK")
 
 
 def mailed_code_to(platform, email: str, after: int) -> str:
-    import re
-    from devtools.eventually import eventually
     from devtools.smtp_sink import text_of
 
     def code() -> str | None:
