@@ -82,6 +82,9 @@ def test_a_caregiver_acting_for_jacqueline(platform, new_tab, tmp_path):
     mother.submit(caregiving.get_by_role("button", name="Enregistrer la date de fin"))
     expect(page.get_by_role("alert")).to_contain_text("Le partage prendra fin le 31 décembre 2027")
     mother.submit(page.get_by_role("button", name="Arrêter ce partage"))
+    expect(page.get_by_text("Voulez-vous vraiment arrêter ce partage ?")).to_be_visible()
+    mother.submit(page.get_by_role("button", name="Oui, arrêter ce partage"))
+    expect(page.get_by_role("alert")).to_contain_text("Le partage est terminé")
     expect(page.get_by_text("Personne n’agit pour vous.")).to_be_visible()
 
     helper.goto("/proches")

@@ -30,7 +30,7 @@ INVITE_REFUSALS = {
 
 def routes(pages: Pages) -> list[Route]:
     async def page(request: Request, caller: Caller, status: int = 200, values: dict | None = None,
-                   errors: dict | None = None) -> Response:
+                   errors: dict | None = None, confirm: str = "") -> Response:
         gateway = gateway_of(request)
         found = await gateway.call("GET", "/v1/patients/me/delegations", token=caller.own_token,
                                    params={"page_size": 100})
@@ -44,7 +44,7 @@ def routes(pages: Pages) -> list[Route]:
                 names[d["patientId"]] = await name_of(request, caller.own_token, d["patientId"])
         return pages.render(request, "people.html", status, for_others=for_others, for_me=for_me, names=names,
                             states=labels.DELEGATION_STATES, kinds=labels.DELEGATION_KINDS,
-                            acting=caller.delegate, values=values or {}, errors=errors or {})
+                            acting=caller.delegate, confirm=confirm, values=values or {}, errors=errors or {})
 
     @signed_in
     async def listing(request: Request, caller: Caller) -> Response:
@@ -102,8 +102,11 @@ def routes(pages: Pages) -> list[Route]:
 
     @signed_in
     async def revoke(request: Request, caller: Caller) -> Response:
-        await posted(request)
-        await change(request, caller, f"/v1/delegations/{request.path_params['delegation_id']}:revoke", {})
+        form = await posted(request)
+        delegation_id = str(request.path_params["delegation_id"])
+        if form.get("confirmation") != "oui":
+            return await page(request, caller, confirm=delegation_id)
+        await change(request, caller, f"/v1/delegations/{delegation_id}:revoke", {})
         session_of(request)["notice"] = "Le partage est terminé."
         return RedirectResponse("/proches", 303)
 
