@@ -66,7 +66,7 @@ def mailed_code_to(platform, email: str, after: int) -> str:
         mails = [m for m in read_mails(platform.mail_dir)[after:] if email in m["To"]]
         match = re.search(r"\b(\d{6})\b", text_of(mails[-1])) if mails else None
         return match.group(1) if match else None
-    return eventually(code, 15, what=f"a code mailed to {email}")
+    return eventually(code, 30, what=f"a code mailed to {email}")
 
 
 def test_close_then_reopen(platform, new_tab, tmp_path):
