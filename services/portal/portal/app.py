@@ -21,7 +21,7 @@ from portal.config import Settings
 from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
-from portal.pages import activation, documents, home, pro, session as session_pages
+from portal.pages import account, activation, apps, documents, home, people, pro, session as session_pages
 from portal.pages import document_page, folders, messaging, messaging_pharmacy
 from portal.session import PROFESSIONAL
 from portal.rendering import Pages
@@ -36,7 +36,7 @@ OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 # Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
 PAGE_MODULES = (session_pages, activation, home, documents, document_page, folders, messaging, messaging_pharmacy,
-                pro)
+                people, apps, account, pro)
 
 
 class PortalApp(Starlette):

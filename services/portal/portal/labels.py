@@ -57,3 +57,14 @@ PROFESSIONAL_TYPE_CODES = {
     "56445-0": "Bilan médicamenteux (officine)",
     "60593-1": "Dispensation médicamenteuse",
 }
+
+
+# Mes proches (pages/people.py): the delegations' kinds and states.
+DELEGATION_KINDS = {"DELEGATION_TYPE_LEGAL_REPRESENTATION": "Représentant légal",
+                    "DELEGATION_TYPE_CAREGIVING": "Aidant"}
+DELEGATION_STATES = {"DELEGATION_STATE_PENDING": ("En attente de réponse", "yellow"),
+                     "DELEGATION_STATE_ACCEPTED": ("En cours", "green"),
+                     "DELEGATION_STATE_REFUSED": ("Refusé", "grey"),
+                     "DELEGATION_STATE_EXPIRED": ("Expiré", "grey"),
+                     "DELEGATION_STATE_REVOKED": ("Terminé", "grey"),
+                     "DELEGATION_STATE_ENDED": ("Terminé", "grey")}

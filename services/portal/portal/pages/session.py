@@ -23,12 +23,15 @@ def routes(pages: Pages) -> list[Route]:
             if "tokens" in session:
                 return RedirectResponse(_space_of(session, suite), 303)
             return pages.render(request, "login.html", values={"suite": suite})
-        form = forms.login_form(text_fields(await posted(request)))
-        suite = forms.safe_next((await request.form()).get("suite"), home)      # type: ignore[arg-type]
+        raw = text_fields(await posted(request))
+        form = forms.login_form(raw)
+        suite = forms.safe_next(raw.get("suite"), home)
         form.values["suite"] = suite
+        reopen = raw.get("rouvrir") == "oui"
         if form.valid:
             try:
-                started = await gateway_of(request).call("POST", "/v1/sessions:start", json=form.clean)
+                started = await gateway_of(request).call("POST", "/v1/sessions:start",
+                                                         json={**form.clean, "reopen": reopen})
             except GatewayError as exc:
                 if exc.status == 401:
                     form.error("login_id", "Identifiant ou mot de passe incorrect. Vérifiez-les et recommencez.")
@@ -36,12 +39,15 @@ def routes(pages: Pages) -> list[Route]:
                     form.error("login_id", "Trop d’essais : votre connexion est bloquée quelques minutes. "
                                     "Réessayez plus tard.")
                 elif exc.status == 400 and exc.reason == "ACCOUNT_CLOSED":
-                    form.error("login_id", "Cet espace est clôturé.")
+                    return pages.render(request, "login.html", 400, values=form.values, closed=True)
+                elif exc.status == 400 and exc.reason == "ERASURE_STARTED":
+                    form.error("login_id", "Cet espace est clôturé et ses données sont en cours d’effacement : il ne "
+                                           "peut plus être rouvert.")
                 else:
                     raise
             else:
                 session["challenge"] = {"id": started["challengeId"], "sent_to": started.get("codeSentTo", ""),
-                                        "suite": suite}
+                                        "suite": suite, "reopen": reopen}
                 return RedirectResponse("/connexion/code", 303)
         return pages.render(request, "login.html", 400, values=form.values, errors=form.errors)
 
@@ -56,7 +62,8 @@ def routes(pages: Pages) -> list[Route]:
         if form.valid:
             try:
                 tokens = await gateway_of(request).call(
-                    "POST", "/v1/sessions:complete", json={"challenge_id": challenge["id"], "code": form.clean["code"]})
+                    "POST", "/v1/sessions:complete", json={"challenge_id": challenge["id"], "code": form.clean["code"],
+                                                      "reopen": bool(challenge.get("reopen"))})
             except GatewayError as exc:
                 if exc.status == 401:
                     form.error("code", "Ce code n’est pas le bon, ou il a expiré. Vérifiez l’e-mail le plus récent.")
@@ -66,6 +73,8 @@ def routes(pages: Pages) -> list[Route]:
                     raise
             else:
                 start_signed_in(session, tokens, time.time())
+                if challenge.get("reopen"):
+                    session["notice"] = "Votre espace est rouvert. Bon retour dans Mon espace santé !"
                 return RedirectResponse(_space_of(session, forms.safe_next(challenge.get("suite"))), 303)
         return pages.render(request, "code.html", 400, sent_to=challenge["sent_to"], values=form.values,
                             errors=form.errors)
