@@ -39,6 +39,7 @@ class TestDemo:
         expect(page.get_by_role("link", name="Compte rendu du bilan sanguin")).to_be_visible()
         expect(page.get_by_text("2 notifications non lues")).to_be_visible()
         expect(page.get_by_text("Consultation de suivi")).to_be_visible()
+        tab.screenshot("demo-accueil")
 
         for path, label in PATIENT_MENU:
             page = tab.goto(path)

@@ -69,3 +69,33 @@ def test_spaces_are_separate_copies_with_dates_relative_to_today():
     assert two.data["account"]["birthDate"] == "1946-08-04"
     assert materialise({"d": "@D-2", "t": ["@T+5 10:30"], "x": "@ not a date"}, date(2026, 12, 2)) == {
         "d": "2026-11-30", "t": ["2026-12-07T10:30:00Z"], "x": "@ not a date"}
+
+
+def test_the_demo_transport_refuses_what_it_does_not_do_and_never_claims_a_verified_history():
+    import asyncio
+
+    from portal.demo import DemoTransport
+    from portal.gateway import Gateway, GatewayError
+
+    async def run():
+        spaces = DemoSpaces(clock=Clock())
+        gateway = Gateway("http://demo.invalid", transport=DemoTransport(spaces))
+        token = "demo:" + spaces.create().space_id
+        me = await gateway.call("GET", "/v1/accounts/me", token=token)
+        outcomes = []
+        for method, path, used in (("GET", "/v1/audit/tree-head", token),
+                                   ("GET", f"/v1/audit/inclusion-proofs/{me['accountId']}", token),
+                                   ("POST", f"/v1/patients/{me['accountId']}/exports", token),
+                                   ("GET", "/v1/patients/another-one/documents", token),
+                                   ("GET", "/v1/accounts/me", "demo:unknown")):
+            try:
+                await gateway.call(method, path, token=used, json={} if method == "POST" else None)
+            except GatewayError as refused:
+                outcomes.append((refused.status, refused.reason))
+        await gateway.close()
+        return me, outcomes
+
+    me, outcomes = asyncio.run(run())
+    assert me["givenName"] == "Jacqueline"
+    assert outcomes == [(404, "NOT_FOUND"), (404, "NOT_FOUND"), (403, "DEMO_UNSUPPORTED"), (404, "NOT_FOUND"),
+                        (401, "UNAUTHENTICATED")]
