@@ -41,6 +41,7 @@ ROUTES = [
     ("GET", rf"/v1/patients/{P}/activity", "list", "activity", "records"),
     ("GET", rf"/v1/patients/{P}/activity/{ID}", "get", "activity", None),
     ("GET", rf"/v1/patients/{P}/conversations", "list", "conversations", "conversations"),
+    ("POST", rf"/v1/patients/{P}/conversations", "new_conversation", "conversations", None),
     ("GET", rf"/v1/patients/{P}/conversations/{ID}", "get", "conversations", None),
     ("POST", rf"/v1/patients/{P}/conversations/{ID}:markRead", "mark_read", "conversations", None),
     ("GET", rf"/v1/patients/{P}/conversations/{ID}/messages", "messages", "messages", None),
@@ -76,6 +77,19 @@ ROUTES = [
     ("PUT", r"/v1/accounts/" + ID + "/notification-preferences", "put_singleton", "preferences", "preferences"),
     ("GET", rf"/v1/patients/{P}/access-settings", "singleton", "accessSettings", None),
     ("PATCH", rf"/v1/patients/{P}/access-settings/emergency", "put_singleton", "accessSettings", None),
+    ("PUT", rf"/v1/patients/{P}/access-settings/mask-by-default", "setting", "accessSettings", "mask"),
+    ("POST", rf"/v1/patients/{P}/blocked-professionals", "setting", "accessSettings", "block"),
+    ("DELETE", rf"/v1/patients/{P}/blocked-professionals/{ID}", "setting", "accessSettings", "unblock"),
+    ("POST", rf"/v1/patients/{P}/care-team", "setting", "accessSettings", "add_member"),
+    ("DELETE", rf"/v1/patients/{P}/care-team/{ID}", "setting", "accessSettings", "remove_member"),
+    ("POST", rf"/v1/patients/{P}/prevention-items/{ID}:markDone", "change", "prevention", "mark_done"),
+    ("POST", r"/v1/delegations/" + ID + ":revoke", "change", "delegations", "revoke"),
+    ("POST", r"/v1/delegations/" + ID + ":setEndDate", "change", "delegations", "end_date"),
+    ("POST", rf"/v1/patients/{P}/connections/{ID}:setConsents", "change", "connections", "consents"),
+    ("POST", rf"/v1/patients/{P}/connections/{ID}:disconnect", "change", "connections", "disconnect"),
+    ("PUT", rf"/v1/patients/{P}/profile/blood-group", "profile_part", "bloodGroup", None),
+    ("PUT", rf"/v1/patients/{P}/profile/wishes", "profile_part", "wishes", None),
+    ("POST", rf"/v1/patients/{P}/profile/sections:declareNotConcerned", "not_concerned", None, None),
     ("GET", rf"/v1/patients/{P}/delegations", "list", "delegations", "delegations"),
     ("GET", r"/v1/professionals/" + ID, "get", "professionals", None),
     ("GET", r"/v1/professionals", "list", "professionals", "professionals"),
@@ -218,6 +232,30 @@ class DemoTransport(httpx.AsyncBaseTransport):
             space.data[name][key] = {**current, **value} if isinstance(current, dict) and isinstance(value, dict) else value
         return httpx.Response(200, json=space.data[name])
 
+    def _change(self, space, request, args, collection, how):
+        """A state change of one item: CHANGES[how](item, body, now)."""
+        found = self._find(space, collection, args["id"])
+        if found is None:
+            return _problem(404, "NOT_FOUND", "No such item")
+        CHANGES[how](found, json.loads(request.content or b"{}"), now_text())
+        return httpx.Response(200, json=found)
+
+    def _setting(self, space, request, args, name, how):
+        SETTINGS[how](space.data[name], json.loads(request.content or b"{}"), args.get("id"), now_text())
+        return httpx.Response(200, json=space.data[name])
+
+    def _profile_part(self, space, request, args, name, option):
+        part = space.data["profile"][name] = {**json.loads(request.content or b"{}"), "updatedAt": now_text()}
+        return httpx.Response(200, json=part)
+
+    def _not_concerned(self, space, request, args, collection, option):
+        body = json.loads(request.content or b"{}")
+        sections = [s for s in space.data["profile"]["sections"] if s["section"] != body.get("section")]
+        declared = {"section": body.get("section", ""), "notConcerned": bool(body.get("notConcerned")),
+                    "declaredAt": now_text()}
+        space.data["profile"]["sections"] = [*sections, declared]
+        return httpx.Response(200, json=declared)
+
     # the routes a table entry alone cannot answer
     def _account(self, space, request, args, collection, option):
         account = space.data["account"]
@@ -327,6 +365,24 @@ class DemoTransport(httpx.AsyncBaseTransport):
                             lastMessagePreview=message["body"][:80])
         return httpx.Response(200, json=message)
 
+    def _new_conversation(self, space, request, args, collection, option):
+        body = json.loads(request.content or b"{}")
+        recipients = [c for c in self._items(space, "contacts") if c["participantId"] in body.get("recipientIds", [])]
+        if not recipients or body.get("attachments"):
+            return _problem(403, DEMO_UNSUPPORTED, UNSUPPORTED_TEXT)
+        account = space.data["account"]
+        me = {"participantId": account["accountId"], "type": "PARTICIPANT_TYPE_PATIENT",
+              "displayName": f"{account['givenName']} {account['familyName']}", "active": True}
+        stamp = now_text()
+        conversation = {"conversationId": str(uuid.uuid4()), "patientId": account["accountId"],
+                        "subject": str(body.get("subject", "")), "participants": [me, *recipients],
+                        "state": "CONVERSATION_STATE_OPEN", "replyOptions": ["REPLY_OPTION_REPLY"], "messageCount": 0,
+                        "unreadCount": 0, "createdAt": stamp, "lastMessageAt": stamp, "startedBy": account["accountId"]}
+        self._items(space, "conversations").append(conversation)
+        request_reply = httpx.Request("POST", request.url, json={"body": body.get("body", "")})
+        self._reply(space, request_reply, {"id": conversation["conversationId"]}, None, None)
+        return httpx.Response(200, json=conversation)
+
     def _attachment(self, space, request, args, collection, option):
         for message in self._items(space, "messages"):
             for attachment in message.get("attachments", []):
@@ -355,3 +411,37 @@ class DemoTransport(httpx.AsyncBaseTransport):
         unread = sum(1 for n in self._items(space, "notifications") if not n.get("read"))
         return httpx.Response(200, json={"counts": [{"profileId": account["accountId"], "unread": unread,
                                                      "givenName": account["givenName"], "relation": "SELF"}]})
+
+
+def _mark_done(item: dict, body: dict, now: str) -> None:
+    status = "TO_PLAN" if body.get("clear") else ("DONE" if body.get("done") else "NOT_DONE")
+    item.update(status="PREVENTION_STATUS_" + status, executionDate=body.get("executionDate", ""), markedAt=now)
+
+
+CHANGES = {
+    "mark_done": _mark_done,
+    "revoke": lambda item, body, now: item.update(state="DELEGATION_STATE_REVOKED", endedAt=now),
+    "end_date": lambda item, body, now: item.update(expiresAt=f"{body.get('endsOn', '')}T00:00:00Z"),
+    "consents": lambda item, body, now: item.update(consentedPurposes=list(body.get("purposes", [])), updatedAt=now),
+    "disconnect": lambda item, body, now: item.update(status="CONNECTION_STATUS_DISCONNECTED", consentedPurposes=[],
+                                                      updatedAt=now),
+}
+
+
+def _care_team_add(settings: dict, body: dict, item_id, now: str) -> None:
+    settings["careTeam"] = [m for m in settings["careTeam"] if m["professionalId"] != body.get("professionalId")]
+    settings["careTeam"].append({"professionalId": body.get("professionalId", ""),
+                                 "role": body.get("role", "CARE_TEAM_ROLE_UNSPECIFIED"), "administrator": False,
+                                 "since": now, "source": "CARE_TEAM_SOURCE_ADDED_BY_PATIENT"})
+
+
+SETTINGS = {
+    "mask": lambda settings, body, item_id, now: settings.update(maskNewDocumentsByDefault=bool(body.get("mask"))),
+    "block": lambda settings, body, item_id, now: settings.update(blockedProfessionalIds=sorted(
+        {*settings["blockedProfessionalIds"], body.get("professionalId", "")} - {""})),
+    "unblock": lambda settings, body, item_id, now: settings.update(blockedProfessionalIds=[
+        p for p in settings["blockedProfessionalIds"] if p != item_id]),
+    "add_member": _care_team_add,
+    "remove_member": lambda settings, body, item_id, now: settings.update(careTeam=[
+        m for m in settings["careTeam"] if m["professionalId"] != item_id]),
+}
