@@ -21,7 +21,8 @@ from portal.config import Settings
 from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
-from portal.pages import account, activation, apps, documents, home, people, pro, session as session_pages
+from portal.demo import DEMO_UNSUPPORTED, DemoSpaces, DemoTransport
+from portal.pages import account, activation, apps, demo, documents, home, people, pro, session as session_pages
 from portal.pages import document_page, folders, messaging, messaging_pharmacy
 from portal.session import PROFESSIONAL
 from portal.rendering import Pages
@@ -36,7 +37,7 @@ OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 # Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
 PAGE_MODULES = (session_pages, activation, home, documents, document_page, folders, messaging, messaging_pharmacy,
-                people, apps, account, pro)
+                people, apps, account, pro, demo)
 
 
 class PortalApp(Starlette):
@@ -65,10 +66,13 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
     @contextlib.asynccontextmanager
     async def lifespan(app: PortalApp):
         app.state.gateway = Gateway(settings.gateway_url, transport)
+        app.state.demo_spaces = DemoSpaces()
+        app.state.demo_gateway = Gateway("http://demo.invalid", transport=DemoTransport(app.state.demo_spaces))
         app.state.started = True
         yield
         app.state.draining = True
         await app.state.gateway.close()
+        await app.state.demo_gateway.close()
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 404
@@ -99,6 +103,10 @@ def build_app(settings: Settings, transport: httpx.AsyncBaseTransport | None = N
 
     async def refused_by_gateway(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GatewayError)
+        if exc.status == 403 and exc.reason == DEMO_UNSUPPORTED:
+            return pages.render(request, "error.html", 403, title="Action indisponible en mode démo",
+                                message="Cette action n’est pas disponible en mode démo. Les autres pages de la démo "
+                                        "restent à votre disposition.")
         if exc.status == 403:
             return pages.render(request, "error.html", 403, title="Accès refusé",
                                 message="Vous n’avez pas accès à cette information.")
