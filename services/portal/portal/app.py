@@ -21,7 +21,7 @@ from portal.config import Settings
 from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
-from portal.pages import activation, documents, history, home, notifications, session as session_pages
+from portal.pages import access, activation, documents, history, home, notifications, session as session_pages
 from portal.session import PROFESSIONAL
 from portal.rendering import Pages
 from portal.sealing import CookieSealer
@@ -34,7 +34,7 @@ OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 
 # Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
-PAGE_MODULES = (session_pages, activation, home, documents, history, notifications)
+PAGE_MODULES = (session_pages, activation, home, documents, history, notifications, access)
 
 
 class PortalApp(Starlette):
