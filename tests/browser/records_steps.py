@@ -22,6 +22,11 @@ _numbers = itertools.count(1)
 _RUN = f"{secrets.randbelow(899_999) + 100_000:06d}"
 
 
+def unique(name: str) -> str:
+    """A family name of this run (the shared directory keeps the professionals of earlier runs)."""
+    return f"{name}-{''.join(secrets.choice('bcdfghjklmnpqrstvwxz') for _ in range(6))}"
+
+
 def new_professional(platform: LocalPlatform, family_name: str, given_name: str = "Claire",
                      profession_code: str = "10", city: str = "Paris") -> dict:
     """A professional of the directory, with a family name and an RPPS of this run."""

@@ -7,13 +7,14 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from portal_tabs import log_in
-from records_steps import new_professional
+from records_steps import new_professional, unique
 
 
 class TestAccess:
     def test_care_team_blocks_and_emergency_settings(self, platform, new_tab, activated):
-        gp = new_professional(platform, "Bernard-Acces", "Claire")
-        nurse = new_professional(platform, "Petit-Acces", "Marc", profession_code="60")
+        gp = new_professional(platform, unique("Bernard"), "Claire")
+        nurse = new_professional(platform, unique("Petit"), "Marc", profession_code="60")
+        gp_name, nurse_name = f"Claire {gp['family_name']}", f"Marc {nurse['family_name']}"
         tab = new_tab()
         page = log_in(tab, platform, activated, "/acces")
         expect(page.get_by_text("Aucun professionnel dans votre équipe de soins.")).to_be_visible()
@@ -23,19 +24,19 @@ class TestAccess:
 
         page.get_by_label("Nom ou numéro RPPS du professionnel").fill(nurse["family_name"])
         tab.submit(page.get_by_role("button", name="Rechercher"))
-        found = page.locator(".portal-found", has_text="Marc Petit-Acces")
-        found.get_by_label("Rôle de Marc Petit-Acces").select_option(label="Médecin traitant")
+        found = page.locator(".portal-found", has_text=nurse_name)
+        found.get_by_label(f"Rôle de {nurse_name}").select_option(label="Médecin traitant")
         tab.submit(found.get_by_role("button", name="Ajouter à mon équipe"))
         expect(page.locator(".govuk-error-summary")).to_contain_text("Ce rôle ne correspond pas à la profession")
 
         page.get_by_label("Nom ou numéro RPPS du professionnel").fill(gp["rpps"])
         tab.submit(page.get_by_role("button", name="Rechercher"))
-        found = page.locator(".portal-found", has_text="Claire Bernard-Acces")
-        found.get_by_label("Rôle de Claire Bernard-Acces").select_option(label="Médecin traitant")
+        found = page.locator(".portal-found", has_text=gp_name)
+        found.get_by_label(f"Rôle de {gp_name}").select_option(label="Médecin traitant")
         found.get_by_label("Administrateur").check()
         tab.submit(found.get_by_role("button", name="Ajouter à mon équipe"))
-        expect(page.get_by_role("alert")).to_contain_text("Claire Bernard-Acces fait partie de votre équipe de soins")
-        member = page.locator(".portal-care-member", has_text="Claire Bernard-Acces")
+        expect(page.get_by_role("alert")).to_contain_text(f"{gp_name} fait partie de votre équipe de soins")
+        member = page.locator(".portal-care-member", has_text=gp_name)
         expect(member).to_contain_text("Médecin traitant")
         expect(member).to_contain_text("Administrateur")
         tab.screenshot("acces")
@@ -43,14 +44,14 @@ class TestAccess:
         expect(page.get_by_role("alert")).to_contain_text("ne fait plus partie de votre équipe de soins")
         expect(page.locator(".portal-care-member")).to_have_count(0)
 
-        page.get_by_label("Nom ou numéro RPPS du professionnel").fill("Petit-Acces")
+        page.get_by_label("Nom ou numéro RPPS du professionnel").fill(nurse["family_name"])
         tab.submit(page.get_by_role("button", name="Rechercher"))
-        tab.submit(page.locator(".portal-found", has_text="Marc Petit-Acces").get_by_role("button", name="Bloquer"))
-        expect(page.get_by_role("alert")).to_contain_text("Marc Petit-Acces est bloqué(e)")
-        expect(page.locator(".portal-blocked", has_text="Marc Petit-Acces")).to_be_visible()
-        page.get_by_label("Nom ou numéro RPPS du professionnel").fill("Petit-Acces")
+        tab.submit(page.locator(".portal-found", has_text=nurse_name).get_by_role("button", name="Bloquer"))
+        expect(page.get_by_role("alert")).to_contain_text(f"{nurse_name} est bloqué(e)")
+        expect(page.locator(".portal-blocked", has_text=nurse_name)).to_be_visible()
+        page.get_by_label("Nom ou numéro RPPS du professionnel").fill(nurse["family_name"])
         tab.submit(page.get_by_role("button", name="Rechercher"))
-        tab.submit(page.locator(".portal-found", has_text="Marc Petit-Acces").get_by_role("button",
+        tab.submit(page.locator(".portal-found", has_text=nurse_name).get_by_role("button",
                                                                                         name="Ajouter à mon équipe"))
         expect(page.locator(".govuk-error-summary")).to_contain_text("Ce professionnel est bloqué : débloquez-le")
         tab.submit(page.locator(".portal-blocked").get_by_role("button", name="Débloquer"))

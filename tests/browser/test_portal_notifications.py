@@ -6,7 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from portal_tabs import log_in
-from records_steps import deposit, new_professional, professional_client
+from records_steps import deposit, new_professional, professional_client, unique
 
 
 class TestNotifications:
@@ -17,7 +17,7 @@ class TestNotifications:
         expect(page.get_by_text("Aucune notification non lue.")).to_be_visible()
         expect(page.locator("[data-unread-count]")).to_have_text("")
 
-        gp = new_professional(platform, "Bernard-Cloche")
+        gp = new_professional(platform, unique("Bernard"))
         client = professional_client(platform, gp)
         try:
             deposit(client, activated["account_id"], "Compte rendu de consultation")
