@@ -22,8 +22,8 @@ from portal.forms_http import BodyRefused, CsrfRefused
 from portal.gateway import Gateway, GatewayError
 from portal.headers import SecurityHeaders
 from portal.demo import DEMO_UNSUPPORTED, DemoSpaces, DemoTransport
-from portal.pages import account, activation, apps, demo, documents, home, people, pro, session as session_pages
-from portal.pages import document_page, folders, messaging, messaging_pharmacy
+from portal.pages import access, account, activation, apps, demo, documents, history, home, notifications, people, pro
+from portal.pages import document_page, folders, messaging, messaging_pharmacy, session as session_pages
 from portal.session import PROFESSIONAL
 from portal.rendering import Pages
 from portal.sealing import CookieSealer
@@ -37,7 +37,7 @@ OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 # Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
 PAGE_MODULES = (session_pages, activation, home, documents, document_page, folders, messaging, messaging_pharmacy,
-                people, apps, account, pro, demo)
+                history, notifications, access, people, apps, account, pro, demo)
 
 
 class PortalApp(Starlette):

@@ -104,3 +104,28 @@ document.addEventListener('submit', (event) => {
   show(0)
   request.send(new FormData(form))
 })
+// Notifications (pages/notifications.py): the unread count beside "Notifications" in the menu,
+// from the portal's own /notifications/non-lues, every 30 s and when the tab comes back.
+const bell = document.querySelector('[data-unread-count]')
+if (bell) {
+  const refresh = async () => {
+    try {
+      const answer = await fetch('/notifications/non-lues', { credentials: 'same-origin', cache: 'no-store',
+        headers: { accept: 'application/json' }, redirect: 'error' })
+      if (!answer.ok) return
+      const { unread } = await answer.json()
+      if (typeof unread !== 'number') return
+      if (unread > 0) {
+        const hidden = document.createElement('span')
+        hidden.className = 'govuk-visually-hidden'
+        hidden.textContent = ` non lue${unread > 1 ? 's' : ''}`
+        bell.replaceChildren(document.createTextNode(`${unread}`), hidden)
+      } else {
+        bell.replaceChildren()
+      }
+    } catch { /* offline or signed out: the link still works */ }
+  }
+  refresh()
+  setInterval(refresh, 30000)
+  window.addEventListener('focus', refresh)
+}
