@@ -43,3 +43,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every request's URL at INFO: patient ids and query strings stay out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

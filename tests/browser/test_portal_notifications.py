@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from devtools.eventually import eventually
 from portal_tabs import log_in
 from records_steps import deposit, new_professional, professional_client, unique
 
@@ -23,10 +24,13 @@ class TestNotifications:
             deposit(client, activated["account_id"], "Compte rendu de consultation")
         finally:
             client.close()
-        tab.page.reload()
-        tab.audit()
         badge = page.locator("[data-unread-count]")
-        expect(badge).to_have_text("1 non lue", timeout=60_000)
+
+        def rung() -> bool:
+            """The page, not reloaded, asks again when its tab comes back (as it does every 30 s)."""
+            page.evaluate("window.dispatchEvent(new Event('focus'))")
+            return badge.text_content() == "1 non lue"
+        eventually(rung, 30, 0.5, what="the bell's badge showing the notice")
         expect(badge).to_have_attribute("aria-live", "polite")
         tab.goto("/notifications")
         item = page.locator(".portal-notification", has_text="Non lue").first

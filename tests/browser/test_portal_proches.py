@@ -45,11 +45,13 @@ def test_a_caregiver_acting_for_jacqueline(platform, new_tab, tmp_path):
     mother.submit(page.get_by_role("button", name="Envoyer l’invitation"))
     expect(page.get_by_role("alert")).to_contain_text("est invité(e) à devenir votre aidant")
     expect(page.locator("li", has_text="Aidant invité le")).to_contain_text("En attente de réponse")
+    expect(page.locator("li", has_text="Aidant invité le")).to_contain_text(
+        f"{daughter['given_name']} {daughter['family_name']} — Aidant invité le")
 
     helper = new_tab()
     hpage = log_in(helper, platform, daughter)
     helper.goto("/proches")
-    invitation = hpage.locator("li", has_text="Une invitation à devenir aidant")
+    invitation = hpage.locator("li", has_text=re.compile("Invitation de Jacqueline .* à devenir son aidant"))
     helper.submit(invitation.get_by_role("button", name="Accepter l’invitation"))
     expect(hpage.get_by_role("alert")).to_contain_text("Vous avez accepté l’invitation")
     helper.submit(hpage.get_by_role("button", name=re.compile("^Agir pour Jacqueline")))

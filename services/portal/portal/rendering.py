@@ -64,7 +64,8 @@ class Pages:
         acting = session.get("acting_for") if session is not None and kind != PROFESSIONAL else None
         body = self.env.get_template(template).render(
             request_path=request.url.path, csrf=csrf_token(session) if session is not None else "",
-            signed_in=bool(kind), demo=isinstance(tokens, dict) and bool(tokens.get("demo")), menu=PROFESSIONAL_MENU if kind == PROFESSIONAL else PATIENT_MENU,
+            signed_in=bool(kind), demo=isinstance(tokens, dict) and bool(tokens.get("demo")),
+            menu=PROFESSIONAL_MENU if kind == PROFESSIONAL else PATIENT_MENU,
             acting_for=acting.get("name", "") if isinstance(acting, dict) else "",
             notice=session.pop("notice") if session is not None else None, **context)
         return HTMLResponse(body, status)

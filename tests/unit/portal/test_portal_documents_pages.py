@@ -65,7 +65,7 @@ class TestShown:
 
     def test_the_next_page_link_keeps_the_filters(self):
         html = Pages().env.get_template("documents.html").render(
-            request_path="/documents", csrf="c", signed_in=True, menu=(), acting_for="", notice=None, errors={},
+            request_path="/documents", csrf="c", signed_in=True, demo=False, menu=(), acting_for="", notice=None, errors={},
             values={}, documents=[{**MINE, "author": {"type": "AUTHOR_TYPE_PATIENT"}}], chosen="ORD_SOIN",
             categories={"ORD_SOIN": "Ordonnances et soins"}, sorts={"recents": ("X", "Les plus récents d’abord")},
             sort="recents", category=lambda code: "Ordonnances et soins", author=lambda d: "Vous",

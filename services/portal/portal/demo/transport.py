@@ -150,7 +150,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
             match = pattern.match(path)
             if match and method == request.method:
                 own = space.data["account"]["accountId"]
-                if match.groupdict().get("pid") not in (None, own):
+                if match.groupdict().get("pid") not in (None, own, "me"):
                     return _problem(404, "NOT_FOUND", "Not in the demo space")
                 return getattr(self, "_" + handler)(space, request, match.groupdict(), collection, option)
         if path.startswith("/v1/audit/") or request.method == "GET":

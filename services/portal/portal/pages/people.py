@@ -38,10 +38,7 @@ def routes(pages: Pages) -> list[Route]:
         delegations = found.get("delegations", [])
         for_others = [d for d in delegations if d.get("delegateAccountId") == mine]
         for_me = [d for d in delegations if d.get("patientId") == mine and d.get("delegateAccountId") != mine]
-        names = {}
-        for d in for_others:
-            if d.get("state") == "DELEGATION_STATE_ACCEPTED":
-                names[d["patientId"]] = await name_of(request, caller.own_token, d["patientId"])
+        names = {d["patientId"]: d.get("patientDisplayName", "") for d in for_others}
         return pages.render(request, "people.html", status, for_others=for_others, for_me=for_me, names=names,
                             states=labels.DELEGATION_STATES, kinds=labels.DELEGATION_KINDS,
                             acting=caller.delegate, confirm=confirm, values=values or {}, errors=errors or {})
@@ -167,17 +164,11 @@ def routes(pages: Pages) -> list[Route]:
 
 
 async def name_of(request: Request, own_token: str, patient_id: str) -> str:
-    """The display name of a profile she acts for (the delegation carries no name): read with a
-    delegate token for it; "" when it cannot be read."""
-    gateway = gateway_of(request)
-    try:
-        issued = await gateway.call("POST", f"/v1/profiles/{patient_id}:actFor", token=own_token, json={})
-        account = await gateway.call("GET", "/v1/accounts/me", token=issued["accessToken"])
-    except GatewayError as exc:
-        if exc.status in (401, 503):
-            raise
-        return ""
-    return " ".join(p for p in (account.get("givenName", ""), account.get("familyName", "")) if p)
+    """The name of a profile she acts for, as her delegations give it; "" when none names it."""
+    found = await gateway_of(request).call("GET", "/v1/patients/me/delegations", token=own_token,
+                                           params={"page_size": 100})
+    return next((d.get("patientDisplayName", "") for d in found.get("delegations", [])
+                 if d.get("patientId") == patient_id), "")
 
 
 def day_of(values: dict, prefix: str, *, past: bool) -> tuple[str, str]:
