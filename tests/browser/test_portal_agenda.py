@@ -103,7 +103,7 @@ class TestAgenda:
         assert any("Contrôle tension" in str(e.get("summary")) for e in events), [str(e.get("summary")) for e in events]
 
         # A new URL retires the old one.
-        tab.submit(page.get_by_role("button", name="Créer mon adresse d’abonnement"))
+        tab.submit(page.get_by_role("button", name="Créer encore une nouvelle adresse"))
         renewed = page.get_by_label("Votre adresse d’abonnement").input_value()
         assert renewed != url
         assert httpx.get(f"{platform.gateway_url}/v1/calendar-feeds/{token}", timeout=30).status_code == 404
