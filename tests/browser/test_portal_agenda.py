@@ -101,6 +101,9 @@ class TestAgenda:
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
         events = icalendar.Calendar.from_ical(answer.content).walk("VEVENT")
         assert any("Contrôle tension" in str(e.get("summary")) for e in events), [str(e.get("summary")) for e in events]
+        assert url.startswith(("http://", "https://")), url
+        same = httpx.get(url, timeout=30)           # the URL as shown, on whichever origin it names
+        assert same.status_code == 200 and b"Contr" in same.content
 
         # A new URL retires the old one.
         tab.submit(page.get_by_role("button", name="Créer encore une nouvelle adresse"))

@@ -40,6 +40,24 @@ class TestProfile:
         expect(page.locator("#allergies")).to_contain_text("Plaques rouges en 1990")
         expect(page.locator("#allergies").get_by_role("button", name=re.compile("Je ne suis pas concerné"))).to_have_count(0)
 
+        # Edit it.
+        tab.submit(page.locator("#allergies").get_by_role("link", name=re.compile("^Modifier")))
+        expect(page.get_by_label("Nom")).to_have_value("Pénicilline")
+        page.get_by_label("Nom").fill("Pénicilline et amoxicilline")
+        tab.submit(page.get_by_role("button", name="Enregistrer"))
+        expect(page.locator("#allergies")).to_contain_text("Pénicilline et amoxicilline")
+
+        # Blood group and wishes.
+        page.get_by_label("Mon groupe sanguin").select_option("A+")
+        tab.submit(page.get_by_role("button", name="Enregistrer mon groupe sanguin"))
+        expect(page.locator("#groupe-sanguin")).to_contain_text("Votre groupe sanguin : A+")
+        tab.submit(page.get_by_role("link", name="Modifier mes volontés"))
+        page.get_by_label("Mes directives anticipées (facultatif)").fill("Pas d’acharnement thérapeutique.")
+        page.get_by_label("Je suis informé(e) sur le don d’organes").check()
+        tab.submit(page.get_by_role("button", name="Enregistrer mes volontés"))
+        expect(page.locator("#volontes")).to_contain_text("Pas d’acharnement thérapeutique.")
+        expect(page.locator("#volontes")).to_contain_text("Je suis informé(e) sur le don d’organes")
+
         # "Non concerné(e)" for the treatments.
         tab.submit(page.locator("#traitements").get_by_role("button", name=re.compile("^Je ne suis pas concerné")))
         expect(page.locator("#traitements")).to_contain_text("Non concerné(e)")
@@ -81,6 +99,11 @@ class TestProfile:
         page.get_by_label("Mesure affichée").select_option(label="Tension artérielle")
         tab.submit(page.get_by_role("button", name="Afficher"))
         expect(page.get_by_text("Aucune mesure « Tension artérielle » pour le moment.")).to_be_visible()
+
+        # The synthesis, saved in her documents.
+        tab.submit(page.get_by_role("button", name="Enregistrer la synthèse dans mes documents"))
+        expect(page).to_have_url(platform.portal_url + "/documents")
+        expect(page.get_by_role("alert")).to_contain_text("est enregistrée dans vos documents")
 
     def test_the_profile_on_a_phone(self, platform, new_tab, activated):
         tab = new_tab(360)

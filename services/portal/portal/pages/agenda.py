@@ -183,10 +183,24 @@ def routes(pages: Pages) -> list[Route]:
         details = form.get("details") == "oui"
         made = await gateway_of(request).call("POST", f"{base(caller)}/calendar-feed:regenerate", token=caller.token,
                                               json={"showDetails": details})
+        url = made.get("feedUrl", "")
+        if url.startswith("/"):       # agenda without a public origin: the portal serves the feed too (below)
+            url = str(request.base_url).rstrip("/") + url
         session = session_of(request)
-        session[FEED_KEY] = made.get("feedUrl", "")
+        session[FEED_KEY] = url
         session["notice"] = "Votre nouvelle adresse d’abonnement est prête : l’ancienne ne fonctionne plus."
         return RedirectResponse("/agenda#calendrier", 303)
+
+    async def feed(request: Request) -> Response:
+        """The feed itself for calendar applications (public: the secret token in the path is the only
+        credential), passed on from the gateway, so that a subscription URL on the portal's origin works."""
+        token = str(request.path_params["feed_token"])
+        if not af.FEED_TOKEN.match(token):
+            raise GatewayError(404)
+        answer = await gateway_of(request).download(f"/v1/calendar-feeds/{token}", token="")
+        return Response(answer.content, 200, headers={
+            "content-type": answer.headers.get("content-type", "text/calendar; charset=utf-8"),
+            "cache-control": "no-store"})
 
     entry = "{entry_id:uuid}"
     return [Route("/agenda", agenda),
@@ -196,4 +210,5 @@ def routes(pages: Pages) -> list[Route]:
             Route("/agenda/rappels/ajouter", add_reminder, methods=["GET", "POST"]),
             Route(f"/agenda/rappels/{entry}/modifier", edit_reminder, methods=["GET", "POST"]),
             Route(f"/agenda/{{kind}}/{entry}/supprimer", delete, methods=["GET", "POST"]),
-            Route("/agenda/calendrier", calendar_feed, methods=["POST"])]
+            Route("/agenda/calendrier", calendar_feed, methods=["POST"]),
+            Route("/v1/calendar-feeds/{feed_token}", feed)]

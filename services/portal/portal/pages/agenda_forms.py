@@ -12,6 +12,7 @@ from portal.rendering import MONTHS
 
 PARIS = ZoneInfo("Europe/Paris")
 TIME = re.compile(r"^([01]?[0-9]|2[0-3])\s*(?:[:hH.]\s*([0-5][0-9])?)?$")
+FEED_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 ITEM_ID = re.compile(r"^[A-Za-z0-9_.-]{1,120}$")
 TITLE_LIMIT, NOTE_LIMIT, TEXT_LIMIT = 100, 1000, 200
 
