@@ -11,6 +11,7 @@ import icalendar
 from playwright.sync_api import expect
 
 from portal_tabs import log_in
+from test_portal_demo import BANNER, start_demo
 
 
 class TestAgenda:
@@ -130,3 +131,19 @@ class TestAgenda:
         expect(page.get_by_role("heading", name="Mes rendez-vous")).to_be_visible()
         tab.screenshot("agenda")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    def test_the_demo_space_has_an_agenda_and_a_profile(self, platform, new_tab):
+        tab = new_tab()
+        start_demo(tab)
+        for path, heading in (("/agenda", "Mon agenda"), ("/profil-medical", "Mon profil médical")):
+            page = tab.goto(path)
+            expect(page.get_by_text(BANNER)).to_be_visible()
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+        page = tab.goto("/agenda/rappels/ajouter")
+        page.get_by_label("Titre du rappel").fill("Renouveler l’ordonnance")
+        page.get_by_label("Jour").fill("1")
+        page.get_by_label("Mois").fill("1")
+        page.get_by_label("Année").fill(str(date.today().year + 1))
+        page.get_by_label("Heure").fill("9:00")
+        tab.submit(page.get_by_role("button", name="Ajouter le rappel"))
+        expect(page.get_by_role("heading", name=re.compile("Une erreur|introuvable|refusé"))).to_have_count(0)

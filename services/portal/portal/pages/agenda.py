@@ -41,7 +41,8 @@ def routes(pages: Pages) -> list[Route]:
                                        params={"pageSize": 100})
         feed_url = session_of(request).pop(FEED_KEY) or ""
         return pages.render(request, "agenda.html", items=prevention.get("items", []), everything=everything,
-                            upcoming=upcoming.get("appointments", []), past=past.get("appointments", []),
+                            upcoming=[a for a in upcoming.get("appointments", []) if a.get("startTime", "") >= now],
+                            past=[a for a in past.get("appointments", []) if a.get("startTime", "") < now],
                             reminders=reminders.get("reminders", []), feed_url=feed_url, af=af)
 
     # ---- prevention ----
