@@ -24,6 +24,7 @@ from portal.headers import SecurityHeaders
 from portal.demo import DEMO_UNSUPPORTED, DemoSpaces, DemoTransport
 from portal.pages import access, account, activation, apps, demo, documents, history, home, notifications, people, pro
 from portal.pages import document_page, folders, messaging, messaging_pharmacy, session as session_pages
+from portal.pages import agenda, profile
 from portal.session import PROFESSIONAL
 from portal.rendering import Pages
 from portal.sealing import CookieSealer
@@ -37,7 +38,7 @@ OWN_ASSETS = Path(__file__).resolve().parent / "static"
 
 # Each module of portal/pages serves its pages: `routes(pages) -> list[Route]`.
 PAGE_MODULES = (session_pages, activation, home, documents, document_page, folders, messaging, messaging_pharmacy,
-                history, notifications, access, people, apps, account, pro, demo)
+                history, notifications, access, people, apps, account, pro, demo, agenda, profile)
 
 
 class PortalApp(Starlette):
