@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 LOGIN_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 NIR = re.compile(r"^[12][0-9]{4}(?:[0-9]{2}|2A|2B)[0-9]{8}$")
@@ -29,7 +30,7 @@ class Form:
 
     values: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
-    clean: dict[str, str] = field(default_factory=dict)    # what is sent, once valid
+    clean: dict[str, Any] = field(default_factory=dict)    # what is sent, once valid
 
     @property
     def valid(self) -> bool:

@@ -95,9 +95,11 @@ def b64(value: object) -> bytes:
 
 def uint(value: object) -> int:
     """A uint64 of the JSON (a string, or a number; absent = 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str, type(None))):
+        raise ProofError("not an integer")
     try:
-        number = int(value or 0)       # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = int(value or 0)
+    except ValueError:
         raise ProofError("not an integer") from None
     if number < 0:
         raise ProofError("negative")

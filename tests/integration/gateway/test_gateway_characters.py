@@ -129,9 +129,14 @@ def test_a_control_character_in_a_json_string_of_the_body(gateway_over_every_rpc
     assert route.method.full_name not in reached.methods
 
 
+def _has_text(descriptor) -> bool:
+    """Whether a request has a string to carry a control character (numbers only: nothing to plant)."""
+    return any(f.type == f.TYPE_STRING or f.message_type is not None for f in descriptor.fields)
+
+
 def test_every_route_is_covered():
     covered = {id(r) for r, _ in PATH_CASES} | {id(r) for r in QUERY_CASES} | {id(r) for r, _, _ in BODY_CASES}
-    assert [r.name for r in TABLE if id(r) not in covered and r.request_class.DESCRIPTOR.fields] == []
+    assert [r.name for r in TABLE if id(r) not in covered and _has_text(r.request_class.DESCRIPTOR)] == []
 
 
 @pytest.mark.parametrize("path", ["/v1/patients/%00/documents", "/v1/patients/p1/documents/%00"])

@@ -98,7 +98,7 @@ ROUTES = [
     ("GET", rf"/v1/patients/{P}/connections", "list", "connections", "connections"),
     ("GET", rf"/v1/patients/{P}/exports", "list", "exports", "exports"),
 ]
-ROUTES = [(m, re.compile(p + "$"), h, c, o) for m, p, h, c, o in ROUTES]
+MATCHED_ROUTES = [(m, re.compile(p + "$"), h, c, o) for m, p, h, c, o in ROUTES]
 # Ids of each collection's items.
 ID_FIELDS = {"documents": "documentId", "folders": "folderId", "activity": "recordId", "conversations": "conversationId",
              "messages": "messageId", "contacts": "participantId", "drafts": "draftId", "prevention": "itemId",
@@ -146,7 +146,7 @@ class DemoTransport(httpx.AsyncBaseTransport):
             if path == "/v1/sessions:logout":
                 return httpx.Response(200, json={})
             return _problem(401, "UNAUTHENTICATED", "Demo space expired", "UNAUTHENTICATED")
-        for method, pattern, handler, collection, option in ROUTES:
+        for method, pattern, handler, collection, option in MATCHED_ROUTES:
             match = pattern.match(path)
             if match and method == request.method:
                 own = space.data["account"]["accountId"]

@@ -89,7 +89,7 @@ def routes(pages: Pages) -> list[Route]:
             errors["fin" if values["debut"] else "debut"] = ("Saisissez les deux heures, ou laissez-les vides toutes "
                                                              "les deux")
         if not errors:
-            body = {k: bool(values[k]) for k in KINDS}
+            body: dict[str, object] = {k: bool(values[k]) for k in KINDS}
             body.update(quietHoursStart=values["debut"], quietHoursEnd=values["fin"], accountId=caller.account_id)
             try:
                 await gateway.call("PUT", path, token=caller.own_token, json={"preferences": body})

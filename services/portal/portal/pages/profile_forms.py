@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from portal.forms import Form
 from portal.pages.agenda_forms import PARIS, parse_day, parse_time, timestamp, utc
@@ -148,8 +148,8 @@ class Chart:
 
 def chart(measurements: list[dict], width: int = 600, height: int = 260) -> Chart | None:
     """The series of `measurements` (any order) in chronological order, scaled to the drawing."""
-    dated = sorted(((timestamp(m.get("effectiveTime")), m) for m in measurements), key=lambda pair: pair[0] or datetime.min.replace(tzinfo=timezone.utc))
-    dated = [(t, m) for t, m in dated if t is not None]
+    timed = ((timestamp(m.get("effectiveTime")), m) for m in measurements)
+    dated: list[tuple[datetime, dict]] = sorted(((t, m) for t, m in timed if t is not None), key=lambda pair: pair[0])
     if not dated:
         return None
     series: dict[str, list[tuple[datetime, float]]] = {}
@@ -171,7 +171,8 @@ def chart(measurements: list[dict], width: int = 600, height: int = 260) -> Char
     def y(value: float) -> float:
         return round(bottom - (value - low) / (high - low) * (bottom - top), 1)
 
-    lines, points = [], []
+    lines: list[tuple[str, str]] = []
+    points: list[tuple[float, float, str]] = []
     for code, s in series.items():
         lines.append((" ".join(f"{round(x(t), 1)},{y(v)}" for t, v in s), code))
         points.extend((round(x(t), 1), y(v), number(v)) for t, v in s)
