@@ -127,6 +127,7 @@ class TestCareTeam:
         listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient),
                                           metadata=stack.professional(kine), timeout=10)
         assert list(listed.documents) == []
+        assert listed.space_refusal == "NOT_IN_CARE_TEAM"         # what an empty list means, told
         with pytest.raises(grpc.RpcError) as downloaded:
             stack.download(stack.professional(kine), patient, docs["47420-5"])
         assert downloaded.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -135,6 +136,9 @@ class TestCareTeam:
         listed = stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient),
                                           metadata=stack.professional(kine), timeout=10)
         assert {d.document_id for d in listed.documents} == {docs["47420-5"], docs["15508-5"]}
+        assert listed.space_refusal == ""
+        assert stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=stack.patient(patient),
+                                        timeout=10).space_refusal == ""
 
     def test_emergency_modes_do_not_need_the_care_team(self, stack, world):
         patient, _, docs = world

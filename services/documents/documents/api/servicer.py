@@ -36,11 +36,12 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
 
     # ---- reading ----
     def ListDocuments(self, request, context):
-        found, token = reading.list_documents(
+        found, token, space_refusal = reading.list_documents(
             self._deps, current_caller(), request.patient_id, convert.filters(request),
             sort=convert.sort(request.sort), page_size=request.page_size, page_token=request.page_token,
             access=convert.access(request))
-        return pb.ListDocumentsResponse(documents=[convert.document(s) for s in found], next_page_token=token)
+        return pb.ListDocumentsResponse(documents=[convert.document(s) for s in found], next_page_token=token,
+                                        space_refusal=space_refusal)
 
     def GetDocument(self, request, context):
         return convert.document(reading.get_document(self._deps, current_caller(), request.patient_id,

@@ -129,7 +129,9 @@ def _list_record_decision(gate: Decision, shown_rules: set[str], denied_rules: s
 
 
 def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters: listing.Filters, *,
-                   sort: str, page_size: int, page_token: str, access: Access) -> tuple[list[Shown], str]:
+                   sort: str, page_size: int, page_token: str, access: Access) -> tuple[list[Shown], str, str]:
+    """A page of what the caller may see, its next page token, and the rule refusing the caller the
+    whole space ("" when none: see reach.space_refusal)."""
     require_ids(patient_id=patient_id)
     listing.page_size_of(page_size)
     listing.decode_token(page_token, sort)
@@ -161,4 +163,6 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     secret = bool(page.documents) and all(d.visibility.hidden_from_legal_representatives for d in page.documents)
     _record(deps, w, access, action=auditing.LIST, decision=record_decision, now=now, allowed=gate.allowed,
             resource_label=label, secret=secret)
-    return [shown(w, d, now, decisions[d.document_id]) for d in page.documents], page.next_page_token
+    space = reach.space_refusal(w, now, access.mode, access.justification)
+    return ([shown(w, d, now, decisions[d.document_id]) for d in page.documents], page.next_page_token,
+            space.rule.upper() if space is not None else "")

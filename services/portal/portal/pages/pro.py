@@ -28,7 +28,6 @@ from portal.rendering import Pages, french_size
 from portal.session import session_of
 
 MULTIPART_ALLOWANCE = 64 * 1024
-NO_DOCUMENT = "00000000-0000-0000-0000-000000000000"     # an id that exists nowhere
 
 
 def routes(pages: Pages) -> list[Route]:
@@ -64,21 +63,6 @@ def routes(pages: Pages) -> list[Route]:
         return pages.render(request, "pro_find.html", 400, patient=None, values=form.values,
                             errors=form.errors)
 
-    async def probe_access(request: Request, caller: Caller, patient: dict) -> None:
-        """The list withholds silently what the professional may not read, so an empty list does not
-        say whether the patient authorised him: one GetDocument of an id that exists nowhere does
-        (PERMISSION_DENIED with the rule for the whole space, the same for every id; NOT_FOUND when he
-        may read). Each probe is a read in her history: once allowed, not asked again for her."""
-        if patient.get("authorised"):
-            return
-        try:
-            await gateway_of(request).call("GET", f"/v1/patients/{patient['patient_id']}/documents/{NO_DOCUMENT}",
-                                           token=caller.token)
-        except GatewayError as exc:
-            if exc.status != 404:
-                raise
-            session_of(request)["pro_patient"] = {**patient, "authorised": True}
-
     async def patient_page(request: Request, caller: Caller, patient: dict, status: int = 200,
                            errors: dict | None = None) -> Response:
         session = session_of(request)
@@ -89,8 +73,9 @@ def routes(pages: Pages) -> list[Route]:
                 "GET", f"/v1/patients/{patient['patient_id']}/documents", token=caller.token,
                 params={"pageSize": 100, **params})
             documents = listed.get("documents", [])
-            if not params and all((d.get("author") or {}).get("id") == caller.account_id for d in documents):
-                await probe_access(request, caller, patient)
+            reason = listed.get("spaceRefusal", "")           # only what he filed is listed, and why
+            if reason:
+                refusal = REFUSALS.get(reason, OTHER_REFUSAL)
         except GatewayError as exc:
             if exc.status not in (400, 403):
                 raise
