@@ -28,7 +28,8 @@ def main() -> None:
         patient = demo["patient"]
         lines = [
             "", "Mon espace santé is running.",
-            f"  Portal:         {platform.portal_url}   (in a browser: activate, log in, documents)",
+            f"  Portal:         {platform.portal_url}   (in a browser: the patient's space; professionals at "
+            f"{platform.portal_url}/pro/connexion; the demo mode, no account needed, at {platform.portal_url}/demo)",
             f"  Gateway:        {platform.gateway_url}   (OpenAPI: {platform.gateway_url}/openapi.json)",
             *[f"  {s:<15} {platform.address(s)}  {platform.health(s)}" for s in SERVICES],
             f"  Mail:           every mail lands in {platform.mail_dir}/*.eml",
@@ -52,7 +53,7 @@ def main() -> None:
                 ("second_parent", "Camille Durand, Léa's mother (to invite)"))],
             f"    Léa Moreau, 17, turns 18 on {_adult_on(demo['child']['birth_date'])}: "
             "her father switches to her profile",
-            "  Demo professionals (password " + demo["password"] + "):",
+            f"  Demo professionals (password {demo['password']}; in a browser at {platform.portal_url}/pro/connexion):",
             *[f"    {role:<16} login {p['login_id']:<12} profession {p['profession_code']}  RPPS {p['rpps']}"
               + (f"  MSSanté {p['mssante_address']}" if p.get("mssante_address") else "")
               for role, p in demo["professionals"].items()],
