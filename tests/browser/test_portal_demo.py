@@ -13,7 +13,7 @@ from devtools.smtp_sink import read_mails
 from portal.rendering import PATIENT_MENU
 
 BANNER = "Mode démo : ces données sont fictives. Rien de ce que vous faites ici n’est enregistré."
-DEMO_EMAIL = "jacqueline.martin@example.fr"
+DEMO_EMAIL = "jacqueline.martin@demo.example"
 
 
 def start_demo(tab):
@@ -26,7 +26,6 @@ def start_demo(tab):
 
 class TestDemo:
     def test_a_visitor_tries_the_demo_without_an_account(self, platform, new_tab, tmp_path):
-        mails_before = [m for m in read_mails(platform.mail_dir) if DEMO_EMAIL in m["To"]]
         tab = new_tab()
         page = tab.goto("/connexion")
         tab.submit(page.get_by_role("link", name="Découvrir le mode démo"))
@@ -92,7 +91,7 @@ class TestDemo:
         expect(page).to_have_url(re.compile(r"/connexion\?suite=%2Fdocuments$"))
 
         # The platform got nothing: no mail to the demo's address, and a demo token means nothing to it.
-        assert [m for m in read_mails(platform.mail_dir) if DEMO_EMAIL in m["To"]] == mails_before
+        assert not [m for m in read_mails(platform.mail_dir) if DEMO_EMAIL in m["To"]]   # an address only the demo has
         refused = httpx.get(platform.gateway_url + "/v1/accounts/me", headers={"authorization": "Bearer demo:x"},
                             timeout=10)
         assert refused.status_code == 401
