@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICE_PATHS := $(subst $(eval) ,:,$(wildcard services/*))
 export PYTHONPATH := lib:build/gen:.:$(SERVICE_PATHS)
 
-.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench gen venv clean browser
+.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench capacity gen venv clean browser
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ protos-release: $(VENV)/.installed
 
 bench: gen
 	$(PY) -m bench
+
+# Cores, replicas, PostgreSQL writes and storage for the national load, from the last bench run
+# (docs/capacity.md): `make capacity BENCH_JSON=other.json`.
+BENCH_JSON ?= build/bench/last.json
+capacity: $(VENV)/.installed
+	$(PY) scripts/capacity.py $(BENCH_JSON)
 
 clean:
 	rm -rf build .pytest_cache
