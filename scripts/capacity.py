@@ -97,9 +97,9 @@ OPERATIONS = [
 ]
 BY_NAME = {op.name: op for op in OPERATIONS}
 
-# Bench process groups that are not the platform: the load generator, the bare baselines, and the
-# bench's own process (moto's S3 and the SMTP sink, which production buys outside).
-NOT_PLATFORM = {"load generator", "reference server", "bench+smtp+s3", "baseline"}
+# Bench process groups are charged to the service of that name, "other services" to the one the
+# operation names, and these to theirs; any other group is not the platform (the load generator,
+# the bare baselines, the bench's own process with moto's S3 and the SMTP sink, the "server" total).
 CPU_US_KEYS = ("cpu_us_per_op", "us_per_op", "cpu_us")     # a result's own µs per operation per process
 GROUP_SERVICE = {"postgres": POSTGRES, "notifications worker": "notifications"}
 
@@ -114,7 +114,7 @@ ESTIMATED_ROWS: dict = {
     "row_writes": {},               # per operation name: {database: rows written}
     "email": None,                  # the campaign's mails/s and worker µs per mail
 }
-# Row writes per operation where no measurement exists (read from the code: the rows each writes).
+# Row writes per operation where the rows run measured none: estimates by analogy with those it measured.
 ESTIMATED_WRITES: dict[str, dict[str, float]] = {
     "login": {"identity": 4, "audit": 3, "notifications": 3},
     "activation": {"identity": 6, "audit": 3, "notifications": 3},
@@ -180,10 +180,9 @@ def us_per_op(result: dict, op: Operation) -> dict[str, float]:
                      if cores is not None}
     out: dict[str, float] = {}
     for group, us in per_group.items():
-        if group in NOT_PLATFORM:
-            continue
         service = op.other if group == "other services" else GROUP_SERVICE.get(group, group)
-        out[service] = out.get(service, 0.0) + us
+        if service in SERVICES or service == POSTGRES:      # not the generator, a baseline or a total
+            out[service] = out.get(service, 0.0) + us
     return out
 
 
@@ -341,8 +340,9 @@ def _size(n: float) -> str:
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
-                                   for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
     return ["  " + line(headers), "  " + "  ".join("-" * w for w in widths), *("  " + line(r) for r in rows)]
 
 
@@ -381,7 +381,7 @@ def render(report: Report, a: Assumptions, source: str, rows_source: str) -> str
     memory = memory_figures(report.bench_results)
     if memory:
         out += ["", "Memory the bench measured (for the chart's memory requests and limits)"]
-        out += [f"  ({key}) {name}: {_size(value)}" for key, name, value in memory]
+        out += [f"  ({key}) {name}: {value}" for key, name, value in memory]
     chart = chart_settings()
     if chart:
         out += ["", "The chart's defaults (helm/mes/values.yaml) beside the model"]
@@ -394,16 +394,16 @@ def render(report: Report, a: Assumptions, source: str, rows_source: str) -> str
     return "\n".join(out) + "\n"
 
 
-def memory_figures(results: list[dict]) -> list[tuple[str, str, float]]:
-    """(key, field, bytes) of every memory figure a result carries (e.g. (q)'s peak of documents)."""
+def memory_figures(results: list[dict]) -> list[tuple[str, str, str]]:
+    """(key, name, value) of every memory figure a result carries, at its top level or in its
+    `metrics` (e.g. (q)'s peak resident memory of documents), in the unit its name gives."""
     out = []
     for result in results:
-        for name, value in result.items():
+        fields = {**result, **(result.get("metrics") or {})}
+        for name, value in fields.items():
             if re.search(r"memory|rss", name, re.IGNORECASE) and isinstance(value, (int, float)):
-                out.append((result.get("key", "?"), name, float(value)))
-            elif re.search(r"memory|rss", name, re.IGNORECASE) and isinstance(value, dict):
-                out += [(result.get("key", "?"), f"{name}.{k}", float(v)) for k, v in value.items()
-                        if isinstance(v, (int, float))]
+                shown = f"{value:,.1f}" if re.search(r"_(mb|mib|kb|chunks)$", name) else _size(value)
+                out.append((result.get("key", "?"), name, shown))
     return out
 
 

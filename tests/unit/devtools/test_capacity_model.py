@@ -51,9 +51,11 @@ def test_other_services_is_charged_to_the_service_the_operation_names():
                                                                                     "identity": 2_000.0})
 
 
-def test_per_process_figures_in_the_result_win_over_cores():
-    given = {**BENCH["results"][1], "cpu_us_per_op": {"identity": 700.0, "gateway": 300.0, "load generator": 90.0}}
-    assert capacity.us_per_op(given, capacity.BY_NAME["account read"]) == {"identity": 700.0, "gateway": 300.0}
+def test_per_process_figures_in_the_result_win_over_cores_without_totals_or_baselines():
+    given = {**BENCH["results"][1], "cpu_us_per_op": {"identity": 700.0, "gateway": 300.0, "load generator": 90.0,
+                                                      "server": 1000.0, "bare http": 400.0, "postgres": 50.0}}
+    assert capacity.us_per_op(given, capacity.BY_NAME["account read"]) == {"identity": 700.0, "gateway": 300.0,
+                                                                            "postgresql": 50.0}
 
 
 def test_a_key_whose_title_says_another_measurement_is_not_taken():
@@ -128,7 +130,8 @@ def test_mail_at_the_peak_holds_the_campaign_paced_over_the_sending_hours():
 def test_the_script_prints_the_tables_and_the_gaps(tmp_path, capsys):
     path = tmp_path / "last.json"
     bench = {"results": [*BENCH["results"], {**result("q", "download 5 MB via the gateway", 20.0, documents=0.2),
-                                             "peak_memory_bytes": 12_500_000}]}
+                                             "peak_memory_bytes": 12_500_000,
+                                             "metrics": {"peak_rss_mb": 268.34, "chunk_bytes": 65536}}]}
     path.write_text(json.dumps(bench))
     capacity.main([str(path), "--set", "peak_factor=4"])
     out = capsys.readouterr().out
@@ -136,7 +139,8 @@ def test_the_script_prints_the_tables_and_the_gaps(tmp_path, capsys):
                     "Gaps"):
         assert heading in out
     assert "peak hour 4x the average" in out
-    assert "(q) peak_memory_bytes: 12.5 MB" in out
+    assert "(q) peak_memory_bytes: 12.5 MB" in out and "(q) peak_rss_mb: 268.3" in out
+    assert "chunk_bytes" not in out
     assert "document download: (q) not in" not in out
     with pytest.raises(SystemExit):
         capacity.main([str(path), "--set", "no_such_assumption=1"])
