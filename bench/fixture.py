@@ -24,6 +24,7 @@ from tests.e2e.demo_login import activate_and_login
 # so the bench lifts it (the limiter still runs on every request).
 GATEWAY_ENV = {"RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000"}
 BENCH_PASSWORD = "Lune-Verte-2026!"
+START_SECONDS = 180.0      # the processes' start; a loaded machine may need more than the platform's 60 s
 
 Account = tuple[str, str, str]          # login id, password, email
 
@@ -115,5 +116,9 @@ def start_platform(var_dir: Path, log_level: str) -> LocalPlatform:
     # (h) and the baseline (i); werkzeug would print a line per request.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     platform = LocalPlatform(var_dir, log_level=log_level, extra_env={"gateway": dict(GATEWAY_ENV)}, s3=True)
-    platform.__enter__()
+    try:
+        platform.start(timeout=START_SECONDS)
+    except BaseException:
+        platform.stop()
+        raise
     return platform
