@@ -61,8 +61,9 @@ def _target_rows(outcomes: list[Outcome]) -> list[list[str]]:
     rows = []
     for outcome in outcomes:
         target = outcome.target
+        digits = 1 if target.unit else 2          # ratios to the hundredth; ms and chunks to the tenth
         measured = "not measured" if outcome.measured is None else \
-            f"{outcome.measured:.2f}{' ' + target.unit if target.unit else ''}"
+            f"{outcome.measured:,.{digits}f}{' ' + target.unit if target.unit else ''}"
         met = "-" if outcome.met is None else ("met" if outcome.met else "NOT MET")
         rows.append([target.name, target.meaning, measured, target.describe(), met])
     return rows
@@ -128,7 +129,7 @@ def render(results: list[Result], machine: list[tuple[str, str]], configuration:
 
     if outcomes:
         out += ["", "Targets of issue 17 (ratios of the median runs' throughput, in this run)"]
-        out += ["  " + line for line in table(["target", "what", "measured", "target", ""], _target_rows(outcomes),
+        out += ["  " + line for line in table(["target", "what", "measured", "target", "met?"], _target_rows(outcomes),
                                               left=2)]
     return "\n".join(out) + "\n"
 
