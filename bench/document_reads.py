@@ -227,4 +227,5 @@ RATIOS = [
     ("o", "c", "one document's metadata read by a professional / bare gRPC ceiling"),
     ("p", "g", "list of 20 with 2,000 documents / with 20 (1.0: the cost follows the page)"),
     ("p", "n", "list of 20 with 2,000 documents / bare pipeline"),
+    ("p", "c", "list of 20 with 2,000 documents / bare gRPC ceiling"),
 ]
