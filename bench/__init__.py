@@ -18,12 +18,21 @@ seeds the demo people, then measures, one after the other and each for a bounded
   (j), (k) audit AppendRecord and AppendRecords (batches), against (l), (m) raw one-row and
       batched INSERTs into a throwaway database of the same PostgreSQL
       (bench/documents_audit.py; shorter timing: --io-warmup, --io-duration);
-  (n) the messaging through the gateway: the demo GP starts a conversation with the demo patient
-      and she reads its message, against (c) (bench/messaging.py; the shorter timing too).
-  (o) the calendar through the gateway: the demo patient lists her appointments (ten seeded),
+  (n) the bare pipeline, what Python does here for one read: Starlette on uvicorn -> a synchronous
+      gRPC server -> one prepared primary-key SELECT through psycopg, no authentication, audit or
+      logging, driven like (b) (bench/bare.py); every read is reported against it and against (c);
+  (o) the demo GP reads one document's metadata through the gateway (audited before the answer);
+  (p) the list of (g) for a patient with 2,000 documents, the first page of as many; (q) a 5 MB
+      download, with the documents process's peak memory (bench/document_reads.py; short timing);
+  (r) the messaging through the gateway: the demo GP starts a conversation with the demo patient
+      and she reads its message, against (c) (bench/messaging.py; the shorter timing too);
+  (s) the calendar through the gateway: the demo patient lists her appointments (ten seeded),
       against (c) (bench/agenda.py; the shorter timing too).
 
 and prints requests/s, p50, p99, where the CPU went, and the ratios to the baselines.
+
+The measurements the targets' ratios use run `--repeat` times (default 3) back to back; the report
+shows the median run, then the targets of issue 17 (bench/targets.py) and whether each is met.
 
 Extending it: add a `Measurement` to `bench.plan.MEASUREMENTS` (a key, a function that returns
 a `Result`, and `short=True` for the shorter timing); `bench.loadgen` runs closed-loop load with h2load (HTTP/1.1 and

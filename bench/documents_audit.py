@@ -1,7 +1,8 @@
 """(g)-(m): documents and audit under load, each beside a baseline measured in the same run.
 
-  (g) GET /v1/patients/{id}/documents through the gateway, the demo patient's token, 20 documents
-      (10 deposited by the demo GP, 10 by the patient); every listing is audited synchronously.
+  (g) GET /v1/patients/{id}/documents?pageSize=20 through the gateway, the demo patient's token, 20
+      documents on one page (10 deposited by the demo GP, 10 by the patient); every listing is
+      audited synchronously.
       Compared with the ceiling (c).
   (h) a 1,000,000-byte JPEG uploaded through the gateway (multipart POST, as the patient), vs
   (i) minio `put_object` of the same bytes to the same S3 endpoint (the platform's moto server).
@@ -33,6 +34,7 @@ GP_TYPE_CODES = ("47420-5", "11488-4", "15508-5")          # CR de bilan fonctio
 PATIENT_CATEGORIES = ("DOCUMENT_CATEGORY_CPT_REND", "DOCUMENT_CATEGORY_ORD_SOIN", "DOCUMENT_CATEGORY_BIOLOGIE",
                       "DOCUMENT_CATEGORY_RADIO_SC")
 SEEDED_DOCUMENTS = 20
+LIST_PAGE_SIZE = SEEDED_DOCUMENTS          # (g) lists its 20 on one page; (p) the first page of as many
 
 
 def _plan():
@@ -101,19 +103,20 @@ def _documents(ctx) -> dict:
     pdf = blank_pdf()
     client = KeepAliveClient(fixture.platform.gateway_url)
     started = time.monotonic()
+    gp_documents = []
     try:
         for n in range(SEEDED_DOCUMENTS // 2):
-            _post_document(client, patient_id, {
+            gp_documents.append(_post_document(client, patient_id, {
                 "title": f"Compte rendu {n + 1}", "classCode": "10", "typeCode": GP_TYPE_CODES[n % len(GP_TYPE_CODES)],
                 "documentDate": date(2026, 1 + n % 12, 1 + n).isoformat()}, pdf, "compte-rendu.pdf",
-                "application/pdf", gp_token)
+                "application/pdf", gp_token)["documentId"])
             _post_document(client, patient_id, {
                 "title": f"Mon document {n + 1}", "category": PATIENT_CATEGORIES[n % len(PATIENT_CATEGORIES)],
                 "documentDate": date(2025, 1 + n % 12, 1 + n).isoformat()}, pdf, "document.pdf",
                 "application/pdf", patient_token)
     finally:
         client.close()
-    seeded = {"patient_id": patient_id, "seconds": time.monotonic() - started,
+    seeded = {"patient_id": patient_id, "seconds": time.monotonic() - started, "gp_document_ids": gp_documents,
               "drain": _drain_outbox(ctx)}
     ctx.shared["documents"] = seeded
     return seeded
@@ -125,18 +128,11 @@ def measure_document_list(ctx):
     seeded = _documents(ctx)
     patient_id = seeded["patient_id"]
     headers = {"authorization": f"Bearer {fixture.patient_token()}"}
-    path = f"/v1/patients/{patient_id}/documents"
-    from bench.ops import KeepAliveClient
-    client = KeepAliveClient(fixture.platform.gateway_url)
-    try:
-        status, body = client.request("GET", path, headers=headers)
-    finally:
-        client.close()
-    if status != 200:
-        raise RuntimeError(f"GET {path} -> {status} {body[:300]!r}")
-    listed = len(json.loads(body).get("documents", []))
-    notes = [f"{listed} documents listed per request (10 PDFs deposited by the demo GP, classCode 10 + typeCodes "
-             f"{', '.join(GP_TYPE_CODES)}; 10 by the patient), {len(body):,} bytes of JSON; seeding took "
+    path = f"/v1/patients/{patient_id}/documents?pageSize={LIST_PAGE_SIZE}"
+    listed, body = first_page(fixture.platform.gateway_url, path, headers)
+    notes = [f"{listed} documents listed per request, one page (pageSize={LIST_PAGE_SIZE}; 10 PDFs deposited by "
+             f"the demo GP, classCode 10 + typeCodes {', '.join(GP_TYPE_CODES)}; 10 by the patient), "
+             f"{len(body):,} bytes of JSON; seeding took "
              f"{seeded['seconds']:.1f} s; {seeded['drain']}",
              "per request: the gateway checks the token; documents asks identity for the access context, reads "
              "the patient's rows, decides each, appends one LIST record to audit and waits for its commit"]
@@ -145,6 +141,19 @@ def measure_document_list(ctx):
         short, "g", target, "bench.ops:http_get", (fixture.platform.gateway_url, path, headers), notes)
     return plan.Result("g", f"GET /v1/patients/{{id}}/documents via the gateway ({listed} docs)", generator,
                        concurrency, summary, usage, notes=notes)
+
+
+def first_page(base_url: str, path: str, headers: dict) -> tuple[int, bytes]:
+    """One listing before the load (a refusal fails here, plainly): (documents listed, the JSON)."""
+    from bench.ops import KeepAliveClient
+    client = KeepAliveClient(base_url)
+    try:
+        status, body = client.request("GET", path, headers=headers)
+    finally:
+        client.close()
+    if status != 200:
+        raise RuntimeError(f"GET {path} -> {status} {body[:300]!r}")
+    return len(json.loads(body).get("documents", [])), body
 
 
 def _upload_bytes(ctx) -> bytes:
@@ -326,6 +335,7 @@ MEASURES = [
 ]
 
 RATIOS = [
+    ("g", "n", "document list via the gateway (identity + rows + synchronous audit) / bare pipeline"),
     ("g", "c", "document list via the gateway (identity + rows + synchronous audit) / bare gRPC ceiling"),
     ("g", "b", "document list / account read, both through the gateway"),
     ("h", "i", "1 MB upload through the gateway and documents / raw put_object of the same bytes"),

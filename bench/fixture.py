@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +25,13 @@ from tests.e2e.demo_login import activate_and_login
 # so the bench lifts it (the limiter still runs on every request).
 GATEWAY_ENV = {"RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000"}
 BENCH_PASSWORD = "Lune-Verte-2026!"
+START_SECONDS = 180.0      # the processes' start; a loaded machine may need more than the platform's 60 s
 
 Account = tuple[str, str, str]          # login id, password, email
+
+
+class GatewayTimeout(RuntimeError):
+    """The gateway answered 504: an upstream did not answer in time."""
 
 
 @dataclass
@@ -34,8 +40,19 @@ class Fixture:
     demo: dict
     accounts: list[Account] = field(default_factory=list)
 
-    def login(self, account: Account) -> dict:
-        """One login through the gateway, as a person does it; returns the session."""
+    def login(self, account: Account, attempts: int = 3) -> dict:
+        """One login through the gateway, as a person does it; returns the session. A login that
+        times out in the gateway (504, a loaded machine right after a measurement) is tried again."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._login(account)
+            except GatewayTimeout:
+                if attempt == attempts:
+                    raise
+                time.sleep(2.0 * attempt)
+        raise AssertionError("unreachable")
+
+    def _login(self, account: Account) -> dict:
         login_id, password, email = account
         client = KeepAliveClient(self.platform.gateway_url)
         mailbox = Mailbox(self.platform.mail_dir, {email})
@@ -43,13 +60,14 @@ class Fixture:
             status, body = client.request("POST", "/v1/sessions:start", json.dumps(
                 {"login_id": login_id, "password": password}).encode(), {"content-type": "application/json"})
             if status != 200:
-                raise RuntimeError(f"sessions:start -> {status} {body[:300]!r}")
+                raise (GatewayTimeout if status == 504 else RuntimeError)(f"sessions:start -> {status} {body[:300]!r}")
             code = mailbox.wait_for_code(email)
             status, body = client.request("POST", "/v1/sessions:complete", json.dumps(
                 {"challenge_id": json.loads(body)["challengeId"], "code": code}).encode(),
                 {"content-type": "application/json"})
             if status != 200:
-                raise RuntimeError(f"sessions:complete -> {status} {body[:300]!r}")
+                raise (GatewayTimeout if status == 504 else RuntimeError)(
+                    f"sessions:complete -> {status} {body[:300]!r}")
             return json.loads(body)
         finally:
             client.close()
@@ -115,5 +133,9 @@ def start_platform(var_dir: Path, log_level: str) -> LocalPlatform:
     # (h) and the baseline (i); werkzeug would print a line per request.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     platform = LocalPlatform(var_dir, log_level=log_level, extra_env={"gateway": dict(GATEWAY_ENV)}, s3=True)
-    platform.__enter__()
+    try:
+        platform.start(timeout=START_SECONDS)
+    except BaseException:
+        platform.stop()
+        raise
     return platform

@@ -68,10 +68,14 @@ def grpc_unary(address: str, method: str, request: bytes) -> Target:
 
 
 def command(binary: str, target: Target, *, concurrency: int, warmup: float, duration: float,
-            workdir: Path) -> tuple[list[str], Path]:
+            workdir: Path, rps: float | None = None) -> tuple[list[str], Path]:
+    """`rps`: each connection sends at most this many requests per second (open loop, h2load --rps)."""
     log = workdir / "h2load-requests.tsv"
+    log.unlink(missing_ok=True)            # h2load appends to it: a second run would count the first's too
     argv = [binary, "--clients", str(concurrency), "--max-concurrent-streams", "1", "--threads", "1",
             "--duration", f"{duration:g}", "--warm-up-time", f"{warmup:g}", "--log-file", str(log)]
+    if rps:
+        argv += ["--rps", f"{rps:.3f}"]
     if target.http1:
         argv.append("--h1")
     if target.body is not None:
@@ -85,9 +89,9 @@ def command(binary: str, target: Target, *, concurrency: int, warmup: float, dur
 
 
 def start(binary: str, target: Target, *, concurrency: int, warmup: float, duration: float,
-          workdir: Path) -> tuple[subprocess.Popen, Path]:
+          workdir: Path, rps: float | None = None) -> tuple[subprocess.Popen, Path]:
     argv, log = command(binary, target, concurrency=concurrency, warmup=warmup, duration=duration,
-                        workdir=workdir)
+                        workdir=workdir, rps=rps)
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return process, log
 

@@ -5,6 +5,7 @@ next request as soon as the previous answer arrives; a warm-up runs first and is
 throughput counts what ended inside the measured window, latencies are those operations'."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import subprocess
@@ -37,6 +38,8 @@ class Result:
     usage: Usage | None
     unit: str = "req"
     notes: list[str] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)     # figures besides the summary (memory, paced p99)
+    repetitions: list[Result] = field(default_factory=list)     # every run, when this one is their median
 
     def server_cores(self) -> float:
         if self.usage is None:
@@ -66,6 +69,7 @@ class Context:
     upload_workers: int = 4
     audit_batch: int = 50
     shared: dict = field(default_factory=dict)
+    rps_per_client: float | None = None   # h2load paces each connection to this rate (an open-loop run)
 
     def meter(self) -> CpuMeter:
         fixture, services = self.fixture, [s for s in self.fixture.platform.processes if s != "gateway"]
@@ -103,7 +107,7 @@ def drive_h2load(ctx: Context, key: str, target: h2load.Target) -> tuple[Summary
     workdir.mkdir(parents=True, exist_ok=True)
     meter = ctx.meter()
     process, log = h2load.start(ctx.h2load_binary, target, concurrency=ctx.concurrency, warmup=ctx.warmup,
-                                duration=ctx.duration, workdir=workdir)
+                                duration=ctx.duration, workdir=workdir, rps=ctx.rps_per_client)
     ctx.generator_pids[:] = [process.pid]
     try:
         usage = _window(ctx, meter, time.monotonic())
@@ -235,12 +239,67 @@ class Measurement:
     short: bool = False            # runs with ctx.io_warmup + ctx.io_duration
 
 
+def median_repetition(runs: list[Result]) -> Result:
+    """The run of median throughput (the lower middle one of an even count), holding all the runs."""
+    ordered = sorted(runs, key=lambda r: r.summary.rate if not math.isnan(r.summary.rate) else -1.0)
+    middle = ordered[(len(ordered) - 1) // 2]
+    median = dataclasses.replace(middle, metrics=dict(middle.metrics), repetitions=list(runs))
+    if len(runs) > 1:
+        rates = ", ".join(f"{r.summary.rate:,.1f}" for r in runs)
+        median.notes = [*median.notes, f"median of {len(runs)} repetitions ({rates} {median.unit}/s; warm-up "
+                                       "before the first only)"]
+    return median
+
+
+def run_measurement(measurement: Measurement, ctx: Context, repeat: int, say: Callable[[str], None] = print) -> Result:
+    """The measurement `repeat` times back to back (the warm-up before the first only): their median;
+    then, for the paced targets, one more run at targets.PACE of that median's throughput."""
+    from bench import targets
+    runs = []
+    for n in range(repeat):
+        runs.append(measurement.run(ctx if n == 0 else dataclasses.replace(ctx, warmup=0.0, io_warmup=0.0)))
+        if repeat > 1:
+            say(f"({measurement.key}) repetition {n + 1}/{repeat}: {runs[-1].summary.rate:,.1f} {runs[-1].unit}/s")
+    result = median_repetition(runs)
+    if measurement.key in targets.PACED:
+        _paced(measurement, ctx, result, say)
+    return result
+
+
+def _paced(measurement: Measurement, ctx: Context, result: Result, say: Callable[[str], None]) -> None:
+    """An open-loop run at PACE of the peak: each h2load connection sends at a fixed rate."""
+    from bench import targets
+    rate = result.summary.rate
+    if ctx.generator != "h2load" or not rate or math.isnan(rate):
+        result.notes.append("no paced run: it needs h2load (--rps)")
+        return
+    paced = measurement.run(dataclasses.replace(ctx, warmup=0.0, io_warmup=0.0,
+                                                rps_per_client=targets.PACE * rate / ctx.concurrency))
+    summary = paced.summary
+    result.metrics.update({"paced_target_rate": targets.PACE * rate, "paced_rate": summary.rate,
+                           "paced_p50_ms": summary.p50 * 1000, targets.PACED_P99_MS: summary.p99 * 1000,
+                           "paced_errors": summary.errors})
+    if paced.usage is not None and summary.rate:
+        result.metrics["paced_server_us_per_op"] = paced.server_cores() / summary.rate * 1e6
+    result.notes.append(f"paced at {targets.PACE:.0%} of the peak ({targets.PACE * rate:,.1f} {result.unit}/s asked, "
+                        f"{summary.rate:,.1f} done, {ctx.concurrency} connections at {targets.PACE * rate / ctx.concurrency:.2f}"
+                        f"/s each): p50 {summary.p50 * 1000:.2f} ms, p99 {summary.p99 * 1000:.2f} ms, "
+                        f"{summary.errors} errors")
+    say(f"({measurement.key}) paced at {targets.PACE:.0%}: {summary.rate:,.1f} {result.unit}/s, "
+        f"p99 {summary.p99 * 1000:.2f} ms")
+
+
+from bench import bare  # noqa: E402   (n), the bare pipeline; it imports this module inside functions
+
 MEASUREMENTS = [Measurement("a", measure_login), Measurement("b", measure_account_read),
                 Measurement("c", measure_health), Measurement("d", measure_reference),
+                Measurement("n", bare.measure_bare),
                 Measurement("e", _email_campaign("e", 10_000)), Measurement("f", _email_campaign("f", 100_000))]
 
 # Ratios printed under the results: (numerator, denominator, what it says).
-RATIOS = [("b", "c", "authenticated read through the gateway / bare gRPC ceiling"),
+RATIOS = [("b", "n", "authenticated read through the gateway / bare pipeline"),
+          ("b", "c", "authenticated read through the gateway / bare gRPC ceiling"),
+          ("n", "c", "bare pipeline (HTTP + gRPC hop + one SELECT) / bare gRPC ceiling"),
           ("a", "c", "end-to-end login / bare gRPC ceiling"),
           ("c", "d", "health check through the service kit / plain grpcio"),
           ("f", "e", "emails/s at 100,000 / at 10,000 recipients (1.0: the cost of a mail grows linearly)")]
@@ -251,13 +310,20 @@ from bench import documents_audit  # noqa: E402
 MEASUREMENTS += [Measurement(key, run, short=True) for key, run in documents_audit.MEASURES]
 RATIOS += documents_audit.RATIOS
 
-# (n): the messaging, a message sent and read through the gateway (bench/messaging.py).
+# (o)-(q): a document read by a professional, the list of a patient with 2,000 documents, a 5 MB
+# download (bench/document_reads.py).
+from bench import document_reads  # noqa: E402
+
+MEASUREMENTS += [Measurement(key, run, short=True) for key, run in document_reads.MEASURES]
+RATIOS += document_reads.RATIOS
+
+# (r): the messaging, a message sent and read through the gateway (bench/messaging.py).
 from bench import messaging  # noqa: E402
 
 MEASUREMENTS += [Measurement(key, run, short=True) for key, run in messaging.MEASURES]
 RATIOS += messaging.RATIOS
 
-# (o): the calendar, the demo patient's appointments listed through the gateway (bench/agenda.py).
+# (s): the calendar, the demo patient's appointments listed through the gateway (bench/agenda.py).
 from bench import agenda  # noqa: E402
 
 MEASUREMENTS += [Measurement(key, run, short=True) for key, run in agenda.MEASURES]
