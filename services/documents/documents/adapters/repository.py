@@ -104,7 +104,7 @@ class DocumentsRepository:
             documents.c.title if sort in (listing.TITLE_ASC, listing.TITLE_DESC) else documents.c.author_display_name)
         order = [documents.c.document_date, documents.c.created_at] if text is None else \
             [text.collate("C"), documents.c.document_date]
-        order.append(documents.c.document_id.collate("C"))
+        order.append(documents.c.document_id)
         query = sa.select(documents, *([] if text is None else [text.label("sort_text")])).where(
             documents.c.patient_id == patient_id, *_filtered(filters), *_within(reach))
         if after is not None:
