@@ -95,7 +95,7 @@ class TestEmbargo:
         shown = [r for r in history(stack, patient) if r.resource_label == PENDING]
         assert shown and all(r.actor.id == "" and r.actor.display_name == "" and r.resource_id == "" for r in shown)
         list_labels = [r.resource_label for r in history(stack, patient) if r.action == apb.ACTION_LIST]
-        assert list_labels and all(label.endswith("sur 0") for label in list_labels)     # not counted
+        assert list_labels and all(label.startswith("0 document(s)") for label in list_labels)   # not counted
 
         (reminder,) = stack.published(patient, "RAPPEL_CONSULTATION_ANNONCE")
         assert reminder["professional_id"] == author.professional_id and reminder["document_id"] == hidden.document_id

@@ -1,4 +1,4 @@
-"""Listing is pure: filters, the six sort orders, keyset pages that never repeat or skip."""
+"""Listing's pure parts: filters, page tokens and their keys, page sizes."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from documents.domain import listing
-from documents.domain.listing import Filters, paginate
+from documents.domain.listing import Filters
 from documents.domain.models import DELETED_BY_AUTHOR, Author, Document, Visibility
 from meskit.errors import InvalidArgument
 
@@ -24,62 +24,36 @@ def doc(n: int, *, title: str = "", day: int = 1, author: str = "", category: st
         state=state, pinned=pinned, folder_id=folder, created_at=T0 + timedelta(minutes=n), updated_at=T0)
 
 
-class TestSort:
-    def test_default_is_newest_document_date_first(self):
-        docs = [doc(1, day=3), doc(2, day=9), doc(3, day=5)]
-        assert [d.document_id for d in paginate(docs).documents] == ["doc-002", "doc-003", "doc-001"]
+class TestTokens:
+    """Sorting and cutting are the query's (tests/integration/documents/test_documents_list_pages.py)."""
 
-    def test_oldest_first(self):
-        docs = [doc(1, day=3), doc(2, day=9), doc(3, day=5)]
-        assert [d.document_id for d in paginate(docs, sort=listing.DATE_ASC).documents] == ["doc-001", "doc-003", "doc-002"]
-
-    def test_by_title_ignores_case(self):
-        docs = [doc(1, title="radio"), doc(2, title="Analyse"), doc(3, title="Zona")]
-        names = [d.title for d in paginate(docs, sort=listing.TITLE_ASC).documents]
-        assert names == ["Analyse", "radio", "Zona"]
-        assert [d.title for d in paginate(docs, sort=listing.TITLE_DESC).documents] == names[::-1]
-
-    def test_by_author_display_name(self):
-        docs = [doc(1, author="Dr Martin"), doc(2, author="Dr Bernard"), doc(3, author="dr Durand")]
-        assert [d.author.display_name for d in paginate(docs, sort=listing.AUTHOR_ASC).documents] == [
-            "Dr Bernard", "dr Durand", "Dr Martin"]
-        assert paginate(docs, sort=listing.AUTHOR_DESC).documents[0].author.display_name == "Dr Martin"
-
-    def test_same_date_ties_are_stable(self):
-        docs = [doc(n, day=1) for n in range(5)]
-        first = [d.document_id for d in paginate(docs).documents]
-        assert first == [d.document_id for d in paginate(list(reversed(docs))).documents]
-
-
-class TestPages:
-    @pytest.mark.parametrize("sort", listing.SORTS)
-    def test_pages_cover_everything_once(self, sort):
-        docs = [doc(n, day=1 + n % 7, title=f"T{n % 4}", author=f"Dr {n % 3}") for n in range(23)]
-        seen, token = [], ""
-        while True:
-            page = paginate(docs, sort=sort, page_size=5, page_token=token)
-            seen += [d.document_id for d in page.documents]
-            token = page.next_page_token
-            if not token:
-                break
-        assert sorted(seen) == sorted(d.document_id for d in docs) and len(seen) == len(set(seen))
-        assert seen == [d.document_id for d in paginate(docs, sort=sort, page_size=100).documents]
-
-    def test_last_full_page_has_no_token(self):
-        assert paginate([doc(n) for n in range(4)], page_size=4).next_page_token == ""
+    def test_a_token_gives_back_the_key_the_query_compares(self):
+        token = listing.encode_token(listing.DATE_DESC, ["2026-01-03", "2026-03-01T08:00:00+00:00", "doc-001"])
+        key = listing.decode_token(token, listing.DATE_DESC)
+        assert listing.after_values(listing.DATE_DESC, key) == (date(2026, 1, 3), T0, "doc-001")
+        assert listing.after_values(listing.TITLE_ASC, ["bilan", "2026-01-03", "doc-001"]) == (
+            "bilan", date(2026, 1, 3), "doc-001")
 
     def test_token_of_another_sort_is_refused(self):
-        token = paginate([doc(n) for n in range(4)], page_size=2).next_page_token
+        token = listing.encode_token(listing.DATE_DESC, ["2026-01-03", "2026-03-01T08:00:00+00:00", "doc-001"])
         with pytest.raises(InvalidArgument):
-            paginate([doc(1)], sort=listing.TITLE_ASC, page_token=token)
+            listing.decode_token(token, listing.TITLE_ASC)
 
     @pytest.mark.parametrize("token", ["garbage", "eyJzIjoxfQ==", "%%%"])
     def test_forged_tokens_are_refused(self, token):
         with pytest.raises(InvalidArgument):
-            paginate([doc(1)], page_token=token)
+            listing.decode_token(token, listing.DATE_DESC)
 
-    def test_page_size_is_capped(self):
-        assert len(paginate([doc(n) for n in range(300)], page_size=1000).documents) == listing.MAX_PAGE_SIZE
+    def test_a_key_that_is_no_date_is_refused(self):
+        with pytest.raises(InvalidArgument):
+            listing.after_values(listing.DATE_ASC, ["yesterday", "2026-03-01T08:00:00+00:00", "doc-001"])
+
+    def test_unknown_sort_and_page_sizes(self):
+        with pytest.raises(InvalidArgument):
+            listing.check_sort("size_desc")
+        assert listing.page_size_of(1000) == listing.MAX_PAGE_SIZE and listing.page_size_of(0) == listing.DEFAULT_PAGE_SIZE
+        with pytest.raises(InvalidArgument):
+            listing.page_size_of(-1)
 
 
 class TestFilters:

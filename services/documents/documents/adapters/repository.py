@@ -15,7 +15,9 @@ from meskit.outbox import add_audit_record, add_envelope, add_resource_visibilit
 
 from documents.adapters.tables import documents, folders, outbox
 from documents.domain.errors import DuplicateUpload
-from documents.domain.models import Author, Document, Folder, Visibility
+from documents.domain import listing
+from documents.domain.listing import Filters, Reach
+from documents.domain.models import AVAILABLE, Author, Document, Folder, Visibility
 
 AUTHOR_COLUMNS = {"type": "author_type", "id": "author_id", "display_name": "author_display_name",
                   "profession_code": "author_profession_code", "organisation_type": "author_organisation_type",
@@ -34,6 +36,27 @@ def _document(row) -> Document:
         object_key=row.object_key, visibility=Visibility(**{c: getattr(row, c) for c in VISIBILITY_COLUMNS}),
         state=row.state, pinned=row.pinned, pinned_at=row.pinned_at, folder_id=row.folder_id,
         upload_id=row.upload_id, created_at=row.created_at, updated_at=row.updated_at, deleted_at=row.deleted_at)
+
+
+def _filtered(f: Filters) -> list:
+    c = documents.c
+    conditions = [c.category.in_(f.categories) if f.categories else None,
+                  c.type_code.in_(f.type_codes) if f.type_codes else None,
+                  c.class_code.in_(f.class_codes) if f.class_codes else None,
+                  sa.or_(c.author_id == f.author_id, c.delegate_account_id == f.author_id) if f.author_id else None,
+                  c.author_type.in_(f.author_types) if f.author_types else None,
+                  c.pinned if f.pinned_only else None,
+                  c.folder_id == f.folder_id if f.folder_id else None,
+                  None if f.include_deleted else c.state == AVAILABLE]
+    return [condition for condition in conditions if condition is not None]
+
+
+def _within(reach: Reach) -> list:
+    if reach.everything:
+        return []
+    c = documents.c
+    authored = sa.and_(c.author_type == "professional", c.author_id == reach.authored_by)
+    return [sa.or_(authored, c.type_code.in_(reach.type_codes)) if reach.type_codes else authored]
 
 
 class DocumentsRepository:
@@ -72,6 +95,29 @@ class DocumentsRepository:
     def list_documents(self, patient_id: str, *, for_update: bool = False) -> list[Document]:
         query = sa.select(documents).where(documents.c.patient_id == patient_id).order_by(documents.c.created_at)
         return [_document(r) for r in self._session.execute(query.with_for_update() if for_update else query)]
+
+    def page_documents(self, patient_id: str, filters: Filters, reach: Reach, *, sort: str, after: tuple | None,
+                       limit: int) -> list[tuple[list[str], Document]]:
+        """At most `limit` of the patient's rows matching `filters` within `reach`, in the order `sort`,
+        after the key `after` (listing.after_values); each with its page-token key."""
+        text = None if listing.by_date(sort) else sa.func.lower(
+            documents.c.title if sort in (listing.TITLE_ASC, listing.TITLE_DESC) else documents.c.author_display_name)
+        order = [documents.c.document_date, documents.c.created_at] if text is None else \
+            [text.collate("C"), documents.c.document_date]
+        order.append(documents.c.document_id)
+        query = sa.select(documents, *([] if text is None else [text.label("sort_text")])).where(
+            documents.c.patient_id == patient_id, *_filtered(filters), *_within(reach))
+        if after is not None:
+            position = sa.tuple_(*order)
+            query = query.where(position < sa.tuple_(*after) if listing.descending(sort) else position > sa.tuple_(*after))
+        query = query.order_by(*(c.desc() for c in order) if listing.descending(sort) else order).limit(limit)
+        found = []
+        for row in self._session.execute(query):
+            document = _document(row)
+            first = document.document_date.isoformat()
+            key = [first, document.created_at.isoformat()] if text is None else [row.sort_text, first]
+            found.append((key + [document.document_id], document))
+        return found
 
     def find_upload(self, upload_key: str, upload_id: str) -> Document | None:
         row = self._session.execute(sa.select(documents).where(

@@ -65,4 +65,8 @@ documents = sa.Table(
              postgresql_where=sa.text("hidden_from_patient AND state = 'available'")),
 )
 
+# a patient's list in the default order (newest first) reads its page off this index (migration 0004)
+sa.Index("ix_documents_patient_by_date", documents.c.patient_id, documents.c.document_date, documents.c.created_at,
+         documents.c.document_id)
+
 outbox = outbox_table(metadata)

@@ -1,7 +1,9 @@
 """Listing: filters, sort orders and keyset pagination over the documents a caller may see (pure).
 
-The caller's documents are filtered and decided one by one before sorting, so pages are always
-full and a page token never reveals a document the caller may not see. A page token is opaque
+The query filters, sorts and cuts the rows (repository.page_documents), narrowed to what the
+caller could read (Reach); each row fetched is then decided by itself, and the use case fetches
+further until the page is full: pages are always full and a page token never reveals a document
+the caller may not see. A page token is opaque
 (base64 JSON of the sort order and the last row's sort key); a token of another sort order, or
 one that is not ours, is refused.
 """
@@ -9,12 +11,17 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from meskit.errors import InvalidArgument
 
+from documents.domain.access import ActorType, Mode
 from documents.domain.models import Document
+
+if TYPE_CHECKING:
+    from documents.domain.actors import Who
 
 DATE_DESC, DATE_ASC, TITLE_ASC, TITLE_DESC, AUTHOR_ASC, AUTHOR_DESC = (
     "date_desc", "date_asc", "title_asc", "title_desc", "author_asc", "author_desc")
@@ -45,21 +52,30 @@ class Filters:
 
 
 @dataclass(frozen=True)
-class Page:
-    documents: list[Document] = field(default_factory=list)
-    next_page_token: str = ""
+class Reach:
+    """Which rows a caller could possibly read, for the query: a superset, each row fetched is still
+    decided by itself. `everything`: no narrowing; else what `authored_by` filed, and the types
+    `type_codes` the matrix lets the caller read (empty when the caller reads none of them)."""
+    everything: bool = True
+    authored_by: str = ""
+    type_codes: frozenset[str] = frozenset()
 
 
-def sort_key(d: Document, sort: str) -> list:
-    """Ascending key of the order; descending orders compare it reversed. The id breaks ties."""
-    if sort in (DATE_DESC, DATE_ASC):
-        return [d.document_date.isoformat(), d.created_at.isoformat(), d.document_id]
-    if sort in (TITLE_ASC, TITLE_DESC):
-        return [d.title.casefold(), d.document_date.isoformat(), d.document_id]
-    return [d.author.display_name.casefold(), d.document_date.isoformat(), d.document_id]
+def reach_of(w: Who, mode: Mode) -> Reach:
+    """A professional reads what they filed, and otherwise only types of their matrix column, and
+    only if not blocked and (in the normal mode) in the care team (access.decide)."""
+    actor, settings = w.actor, w.context.settings
+    if actor.type != ActorType.PROFESSIONAL:
+        return Reach()
+    readable: frozenset[str] = frozenset()
+    if actor.id not in settings.blocked_professional_ids and (mode != Mode.NORMAL or actor.id in settings.care_team_ids):
+        groups = w.matrix.groups_of(actor.profession_code)
+        readable = frozenset(code for code, row in w.matrix.types.items()
+                             if groups and all(g in row.readers for g in groups))
+    return Reach(everything=False, authored_by=actor.id, type_codes=readable)
 
 
-def _descending(sort: str) -> bool:
+def descending(sort: str) -> bool:
     return sort in (DATE_DESC, TITLE_DESC, AUTHOR_DESC)
 
 
@@ -86,17 +102,23 @@ def page_size_of(requested: int) -> int:
     return min(requested or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
 
 
-def paginate(documents: Iterable[Document], *, sort: str = DATE_DESC, page_size: int = 0,
-             page_token: str = "") -> Page:
-    """Sort the (already filtered and permitted) documents and cut the page after `page_token`."""
+def check_sort(sort: str) -> str:
     if sort not in SORTS:
         raise InvalidArgument("Tri inconnu")
-    size = page_size_of(page_size)
-    after = decode_token(page_token, sort)
-    descending = _descending(sort)
-    ordered = sorted(documents, key=lambda d: sort_key(d, sort), reverse=descending)
-    if after is not None:
-        ordered = [d for d in ordered if (sort_key(d, sort) < after if descending else sort_key(d, sort) > after)]
-    page = ordered[:size]
-    token = encode_token(sort, sort_key(page[-1], sort)) if len(ordered) > size else ""
-    return Page(page, token)
+    return sort
+
+
+def by_date(sort: str) -> bool:
+    return sort in (DATE_DESC, DATE_ASC)
+
+
+def after_values(sort: str, key: list[str] | None) -> tuple | None:
+    """The token's key as the query compares it: (text or date, date or instant, id)."""
+    if key is None:
+        return None
+    try:
+        if by_date(sort):
+            return date.fromisoformat(key[0]), datetime.fromisoformat(key[1]), key[2]
+        return key[0], date.fromisoformat(key[1]), key[2]
+    except ValueError as exc:
+        raise InvalidArgument("Jeton de page invalide pour ce tri", reason="INVALID_PAGE_TOKEN") from exc

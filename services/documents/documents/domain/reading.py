@@ -128,13 +128,54 @@ def _list_record_decision(gate: Decision, shown_rules: set[str], denied_rules: s
     return gate
 
 
+def _list_decision(w: Who, document: Document, filters: listing.Filters, access: Access, now: datetime) -> Decision:
+    decision = read_decision(w, document, now, access.mode, access.justification)
+    if document.deleted and filters.include_deleted and _tombstone_shown(w, document):
+        return Decision(True, decision.rule, "tombstone of a document deleted by its author")
+    return decision
+
+
+def _decided_page(deps: Dependencies, w: Who, filters: listing.Filters, access: Access, now: datetime, *,
+                  sort: str, size: int, after: list[str] | None):
+    """Up to size + 1 documents the caller may see after `after`, each with its key: rows are fetched
+    in order, decided one by one, and fetched further until the page is full or none is left."""
+    within = listing.reach_of(w, access.mode)
+    visible: list[tuple[list[str], Document]] = []
+    decisions: dict[str, Decision] = {}
+    denied_rules: set[str] = set()
+    batch = size + 1
+    while len(visible) <= size:
+        with deps.unit_of_work() as repo:
+            rows = repo.page_documents(w.patient_id, filters, within, sort=sort,
+                                       after=listing.after_values(sort, after), limit=batch)
+        for key, document in rows:
+            decision = decisions[document.document_id] = _list_decision(w, document, filters, access, now)
+            if decision.allowed:
+                visible.append((key, document))
+            else:
+                denied_rules.add(decision.rule)
+        if len(rows) < batch:
+            break
+        after, batch = rows[-1][0], min(batch * 2, 1000)
+    return visible, decisions, denied_rules
+
+
+def _withheld_rules(deps: Dependencies, w: Who, filters: listing.Filters, access: Access, now: datetime) -> set[str]:
+    """Nothing to show: the rules withholding the rows the query left out, for the audit record."""
+    with deps.unit_of_work() as repo:
+        rows = repo.page_documents(w.patient_id, filters, listing.Reach(), sort=listing.DATE_DESC, after=None,
+                                   limit=1_000_000)
+    return {decision.rule for decision in (_list_decision(w, d, filters, access, now) for _, d in rows)
+            if not decision.allowed}
+
+
 def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters: listing.Filters, *,
                    sort: str, page_size: int, page_token: str, access: Access) -> tuple[list[Shown], str, str]:
     """A page of what the caller may see, its next page token, and the rule refusing the caller the
     whole space ("" when none: see reach.space_refusal)."""
     require_ids(patient_id=patient_id)
-    listing.page_size_of(page_size)
-    listing.decode_token(page_token, sort)
+    size = listing.page_size_of(page_size)
+    listing.after_values(listing.check_sort(sort), listing.decode_token(page_token, sort))
     emergency_identity.validate(access.mode, access.patient_identity)
     w = who(deps, caller, patient_id)
     now = deps.now()
@@ -144,25 +185,18 @@ def list_documents(deps: Dependencies, caller: Caller, patient_id: str, filters:
     if not gate.allowed:
         _record(deps, w, access, action=auditing.LIST, decision=gate, now=now, allowed=False)
         raise denied(gate, "Vous ne pouvez pas consulter les documents de ce profil")
-    with deps.unit_of_work() as repo:
-        candidates = [d for d in repo.list_documents(patient_id) if filters.matches(d)]
-    visible, decisions, shown_rules, denied_rules = [], {}, set(), set()
-    for document in candidates:
-        decision = read_decision(w, document, now, access.mode, access.justification)
-        if document.deleted and filters.include_deleted and _tombstone_shown(w, document):
-            decision = Decision(True, decision.rule, "tombstone of a document deleted by its author")
-        decisions[document.document_id] = decision
-        if decision.allowed:
-            visible.append(document)
-        else:
-            denied_rules.add(decision.rule)
-    page = listing.paginate(visible, sort=sort, page_size=page_size, page_token=page_token)
-    shown_rules = {decisions[d.document_id].rule for d in page.documents}
-    record_decision = _list_record_decision(gate, shown_rules, denied_rules)
-    label = f"{len(page.documents)} document(s) affiché(s) sur {len(visible)}"   # never counts what is withheld
-    secret = bool(page.documents) and all(d.visibility.hidden_from_legal_representatives for d in page.documents)
+    visible, decisions, denied_rules = _decided_page(deps, w, filters, access, now, sort=sort, size=size,
+                                                     after=listing.decode_token(page_token, sort))
+    page = visible[:size]
+    token = listing.encode_token(sort, page[-1][0]) if len(visible) > size else ""
+    shown_documents = [d for _, d in page]
+    if not shown_documents:      # the query left out rows the caller cannot read: their rules, for the record
+        denied_rules = _withheld_rules(deps, w, filters, access, now)
+    record_decision = _list_record_decision(gate, {decisions[d.document_id].rule for d in shown_documents}, denied_rules)
+    label = f"{len(shown_documents)} document(s) affiché(s)" + (", d'autres suivent" if token else "")
+    secret = bool(shown_documents) and all(d.visibility.hidden_from_legal_representatives for d in shown_documents)
     _record(deps, w, access, action=auditing.LIST, decision=record_decision, now=now, allowed=gate.allowed,
             resource_label=label, secret=secret)
     space = reach.space_refusal(w, now, access.mode, access.justification)
-    return ([shown(w, d, now, decisions[d.document_id]) for d in page.documents], page.next_page_token,
+    return ([shown(w, d, now, decisions[d.document_id]) for d in shown_documents], token,
             space.rule.upper() if space is not None else "")
