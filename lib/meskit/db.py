@@ -1,10 +1,11 @@
 """SQLAlchemy 2 engines and sessions, one PostgreSQL database per service, Alembic migrations."""
 from __future__ import annotations
 
+import select
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -29,9 +30,22 @@ def metadata() -> sa.MetaData:
     return sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         pool_recycle=1800, connect_args={"connect_timeout": 5})
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """`pool_size` connections are kept open: one opened beyond them is closed when given back, and
+    opening one costs PostgreSQL a new backend process (milliseconds of CPU), so it is sized for the
+    RPCs a service runs at once (its server's threads are busy together under load)."""
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                           connect_args={"connect_timeout": 5})
+    sa.event.listen(engine, "checkout", _replace_if_dead)
+    return engine
+
+
+def _replace_if_dead(dbapi_connection, _record, _proxy) -> None:
+    """Instead of pool_pre_ping's round trip to the server at every checkout: an idle connection
+    has nothing to read, unless its server side ended it (a terminated backend or a restart: the
+    server says FATAL and closes), so a readable socket is dropped and the pool opens another."""
+    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        raise sa.exc.DisconnectionError("connection closed by the server while idle")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
@@ -49,6 +63,19 @@ def unit_of_work(engine_or_session_factory: Engine | sessionmaker,
         with session_factory.begin() as session:
             yield make_repository(session)
     return transaction
+
+
+def reader(engine: Engine, make_repository: Callable[[Any], R]) -> Callable[[], AbstractContextManager[R]]:
+    """`with read() as repository:` statements in autocommit, each its own snapshot: for a read of
+    one statement, which then costs one round trip (no BEGIN, no COMMIT). The repository gets a
+    Core Connection, whose `execute` answers as a Session's does for Core statements."""
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
+    def read() -> Iterator[R]:
+        with autocommit.connect() as connection:
+            yield make_repository(connection)
+    return read
 
 
 def ping(engine: Engine) -> bool:

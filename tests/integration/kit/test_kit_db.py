@@ -94,6 +94,58 @@ class TestDatabase:
             engine.dispose()
 
 
+def backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+
+
+class TestBrokenConnections:
+    """No round trip at checkout (no pool_pre_ping): a pooled connection the server ended while it
+    was idle is replaced before use, so the next call does not fail."""
+
+    @pytest.fixture
+    def engine(self, new_database):
+        engine = db.make_engine(new_database("broken"), pool_size=1)
+        yield engine
+        engine.dispose()
+
+    def terminate(self, engine, pid: int) -> None:
+        other = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+        try:
+            with other.connect() as connection:
+                assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
+        finally:
+            other.dispose()
+
+    def test_a_terminated_backend_is_replaced_at_checkout(self, engine):
+        pid = backend_pid(engine)
+        self.terminate(engine, pid)
+        with db.unit_of_work(engine, lambda session: session)() as session:
+            assert session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+    def test_so_is_the_readers_connection(self, engine):
+        read = db.reader(engine, lambda connection: connection)
+        with read() as connection:
+            pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        self.terminate(engine, pid)
+        with read() as connection:
+            assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+
+class TestReader:
+    def test_reads_outside_a_transaction_and_leaves_the_pool_transactional(self, new_database):
+        engine = db.make_engine(new_database("reader"), pool_size=1)
+        try:
+            with db.reader(engine, lambda connection: connection)() as connection:   # each statement its own
+                assert connection.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
+                assert connection.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
+            with db.unit_of_work(engine, lambda session: session)() as session:   # one transaction
+                session.execute(sa.text("SELECT 1"))
+                assert not session.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
+        finally:
+            engine.dispose()
+
+
 class TestUnitOfWork:
     """`db.unit_of_work(engine, make_repository)`: one transaction per `with`, committed or rolled back."""
 

@@ -36,7 +36,8 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
     def nir_exists(self, nir: str) -> bool:
         return self.session.execute(sa.select(sa.literal(1)).where(accounts.c.nir == nir)).first() is not None
 
-    def get_account(self, account_id: str, *, for_update: bool = False) -> Account | None:
+    def get_account(self, account_id: str, *, for_update: bool = False, links: bool = True) -> Account | None:
+        """`links`: who acts for her (legal representatives, caregivers), one more query."""
         query = (sa.select(accounts, credentials.c.display_login_id.label("login_id"))
                  .select_from(accounts.outerjoin(credentials, credentials.c.subject_id == accounts.c.account_id))
                  .where(accounts.c.account_id == account_id))
@@ -45,14 +46,16 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
         row = self.session.execute(query).mappings().first()
         if not row:
             return None
-        links = self.session.execute(
+        if not links:
+            return Account(**row)
+        found = self.session.execute(
             sa.select(delegations.c.type, delegations.c.delegate_id, delegations.c.ends_at)
             .where(delegations.c.delegator_id == account_id, delegations.c.state == ACCEPTED)
             .order_by(delegations.c.created_at, delegations.c.delegation_id)).all()
         now = datetime.now(timezone.utc)
-        return Account(**row, legal_representative_ids=tuple(l.delegate_id for l in links
+        return Account(**row, legal_representative_ids=tuple(l.delegate_id for l in found
                                                              if l.type == LEGAL_REPRESENTATION),
-                       caregiver_ids=tuple(l.delegate_id for l in links if l.type == CAREGIVING
+                       caregiver_ids=tuple(l.delegate_id for l in found if l.type == CAREGIVING
                                            and (l.ends_at is None or l.ends_at > now)))
 
     def find_accounts(self, family_name: str, given_name: str, birth_date) -> list[Account]:
