@@ -146,6 +146,30 @@ class TestReader:
             engine.dispose()
 
 
+class TestQuery:
+    """`db.Query`: a Core SELECT compiled once and run through psycopg, with the rows a Session gives."""
+
+    def test_the_first_row_by_name_in_a_transaction_or_a_reader(self, new_database):
+        engine = db.make_engine(new_database("query"), pool_size=1)
+        metadata = db.metadata()
+        table = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                         sa.Column("state", sa.String(8)), sa.Column("written_at", db.Timestamp))
+        metadata.create_all(engine)
+        query = db.Query(sa.select(table.c.id, table.c.written_at.label("at"))
+                         .where(table.c.id == sa.bindparam("id"), table.c.state == "KEPT"))
+        try:
+            with db.unit_of_work(engine, lambda session: session)() as session:
+                session.execute(table.insert().values(id=1, state="KEPT", written_at=sa.func.now()))
+                session.execute(table.insert().values(id=2, state="GONE", written_at=sa.func.now()))
+                seen = query.first(session, id=1)      # its own transaction's row, not yet committed
+                assert seen is not None and set(seen) == {"id", "at"} and seen["at"].tzinfo is not None
+            with db.reader(engine, lambda connection: connection)() as connection:
+                assert query.first(connection, id=1) == seen
+                assert query.first(connection, id=2) is None and query.first(connection, id=3) is None
+        finally:
+            engine.dispose()
+
+
 class TestUnitOfWork:
     """`db.unit_of_work(engine, make_repository)`: one transaction per `with`, committed or rolled back."""
 

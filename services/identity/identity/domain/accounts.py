@@ -174,7 +174,7 @@ def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
     if not allowed:
         raise PermissionDenied("Vous n'avez pas accès à ce profil")
     with deps.reader() as repo:
-        account = repo.get_account(account_id, links=False)   # the reply does not say who acts for her
+        account = repo.read_account(account_id)   # the reply does not say who acts for her
     if account is None:
         raise NotFound("Profil introuvable")
     return account
