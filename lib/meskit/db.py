@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -67,15 +68,22 @@ def unit_of_work(engine_or_session_factory: Engine | sessionmaker,
 
 
 def reader(engine: Engine, make_repository: Callable[[Any], R]) -> Callable[[], AbstractContextManager[R]]:
-    """`with read() as repository:` statements in autocommit, each its own snapshot: for a read of
-    one statement, which then costs one round trip (no BEGIN, no COMMIT). The repository gets a
-    Core Connection, whose `execute` answers as a Session's does for Core statements."""
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-
+    """`with read() as repository:` reads of one statement each, outside a transaction (autocommit:
+    no BEGIN and COMMIT round trips, each statement its own snapshot). The repository gets the
+    pool's DBAPI connection, not a Session: Query runs on it, other SQLAlchemy statements do not."""
     @contextmanager
     def read() -> Iterator[R]:
-        with autocommit.connect() as connection:
+        connection = engine.raw_connection()
+        driver = connection.driver_connection
+        try:
+            driver.autocommit = True
             yield make_repository(connection)
+        finally:
+            if driver.closed or driver.broken:
+                connection.invalidate()      # the pool opens another
+            else:
+                driver.autocommit = False
+            connection.close()
     return read
 
 
@@ -91,10 +99,13 @@ class Query:
         self._defaults = dict(compiled.params)      # the values written in the statement
         self._names = tuple(column.key for column in statement.selected_columns)
 
-    def first(self, executor: Session | Connection, **params: Any) -> dict[str, Any] | None:
-        """The first row as a dict of column names, or None; inside `executor`'s transaction if any."""
-        connection = executor.connection() if isinstance(executor, Session) else executor
-        row = connection.connection.driver_connection.execute(self.sql, {**self._defaults, **params}).fetchone()
+    def first(self, executor: Session | Connection | PoolProxiedConnection, **params: Any) -> dict[str, Any] | None:
+        """The first row as a dict of column names, or None; inside `executor`'s transaction if any
+        (a Session's, a Connection's, or none on a reader's connection)."""
+        if isinstance(executor, Session):
+            executor = executor.connection()
+        pooled = executor.connection if isinstance(executor, Connection) else executor
+        row = pooled.driver_connection.execute(self.sql, {**self._defaults, **params}).fetchone()
         return None if row is None else dict(zip(self._names, row))
 
 

@@ -1,6 +1,7 @@
 """Databases of the kit on a real PostgreSQL: creation, readiness ping, Alembic migrations."""
 from __future__ import annotations
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -94,6 +95,9 @@ class TestDatabase:
             engine.dispose()
 
 
+PID = sa.func.pg_backend_pid().label("pid")
+
+
 def backend_pid(engine) -> int:
     with engine.connect() as connection:
         return connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
@@ -124,21 +128,29 @@ class TestBrokenConnections:
             assert session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
 
     def test_so_is_the_readers_connection(self, engine):
-        read = db.reader(engine, lambda connection: connection)
+        read, backend = db.reader(engine, lambda connection: connection), db.Query(sa.select(PID))
         with read() as connection:
-            pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+            pid = backend.first(connection)["pid"]
         self.terminate(engine, pid)
         with read() as connection:
-            assert connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+            assert backend.first(connection)["pid"] != pid
+
+    def test_a_connection_lost_while_reading_is_not_given_back_to_the_pool(self, engine):
+        read, backend = db.reader(engine, lambda connection: connection), db.Query(sa.select(PID))
+        with pytest.raises(psycopg.OperationalError), read() as connection:
+            pid = backend.first(connection)["pid"]
+            db.Query(sa.select(sa.func.pg_terminate_backend(pid).label("done"))).first(connection)
+        with read() as connection:
+            assert backend.first(connection)["pid"] != pid
 
 
 class TestReader:
     def test_reads_outside_a_transaction_and_leaves_the_pool_transactional(self, new_database):
         engine = db.make_engine(new_database("reader"), pool_size=1)
         try:
+            own = db.Query(sa.select((sa.func.now() == sa.func.statement_timestamp()).label("own")))
             with db.reader(engine, lambda connection: connection)() as connection:   # each statement its own
-                assert connection.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
-                assert connection.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
+                assert own.first(connection) == {"own": True} and own.first(connection) == {"own": True}
             with db.unit_of_work(engine, lambda session: session)() as session:   # one transaction
                 session.execute(sa.text("SELECT 1"))
                 assert not session.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
