@@ -78,12 +78,19 @@ class KitInterceptor(grpc.ServerInterceptor):
         self._public = frozenset(public_methods)
         self._for_apps = frozenset(app_methods)
         self._metrics: dict[tuple[str, str], tuple] = {}
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
 
     def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
         method = handler_call_details.method
+        wrapped = self._handlers.get(method)
+        if wrapped is None:
+            handler = continuation(handler_call_details)
+            if handler is None:
+                return None
+            wrapped = self._handlers[method] = self._wrap(method, handler)   # a server's methods are fixed
+        return wrapped
+
+    def _wrap(self, method, handler):
         public = method in self._public or method.startswith("/grpc.")
         if handler.unary_unary:
             return handler._replace(unary_unary=self._unary(method, public, handler.unary_unary, refuse_controls))
