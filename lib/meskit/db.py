@@ -74,7 +74,7 @@ def reader(engine: Engine, make_repository: Callable[[Any], R]) -> Callable[[], 
     @contextmanager
     def read() -> Iterator[R]:
         connection = engine.raw_connection()
-        driver = connection.driver_connection
+        driver: Any = connection.driver_connection
         try:
             driver.autocommit = True
             yield make_repository(connection)
@@ -97,7 +97,7 @@ class Query:
         compiled = statement.compile(dialect=_POSTGRESQL)
         self.sql = str(compiled)
         self._defaults = dict(compiled.params)      # the values written in the statement
-        self._names = tuple(column.key for column in statement.selected_columns)
+        self._names = tuple(str(column.key) for column in statement.selected_columns)
 
     def first(self, executor: Session | Connection | PoolProxiedConnection, **params: Any) -> dict[str, Any] | None:
         """The first row as a dict of column names, or None; inside `executor`'s transaction if any
@@ -105,7 +105,8 @@ class Query:
         if isinstance(executor, Session):
             executor = executor.connection()
         pooled = executor.connection if isinstance(executor, Connection) else executor
-        row = pooled.driver_connection.execute(self.sql, {**self._defaults, **params}).fetchone()
+        driver: Any = pooled.driver_connection
+        row = driver.execute(self.sql, {**self._defaults, **params}).fetchone()
         return None if row is None else dict(zip(self._names, row))
 
 

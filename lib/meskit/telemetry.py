@@ -63,7 +63,7 @@ def inject_trace_context(carrier: dict[str, str]) -> dict[str, str]:
     return carrier
 
 
-def extract_trace_context(carrier: dict[str, str]):
+def extract_trace_context(carrier: Mapping[str, str]):
     return propagate.extract(carrier)
 
 

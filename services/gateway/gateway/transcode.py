@@ -378,7 +378,7 @@ def to_dict(message, response_body: str = "") -> object:
 
 
 _PRINTERS: dict[str, object] = {}
-_JSON_FORMAT = json_format._Printer(always_print_fields_with_no_presence=True)
+_JSON_FORMAT = json_format._Printer(always_print_fields_with_no_presence=True)  # type: ignore[attr-defined]
 _INT64S = {F.CPPTYPE_INT64, F.CPPTYPE_UINT64}
 
 
