@@ -91,7 +91,13 @@ def fill_audit(ctx, total: int, patient_id: str) -> str:
         count = max(total - start, hers)
         if count <= 0:
             return f"the log holds {start:,} records already"
+        partitioned = cursor.execute("SELECT to_regclass('record_ids') IS NOT NULL").fetchone()[0]
+        if partitioned:              # audit's migration 0005: partitions ahead, ids unique in record_ids
+            cursor.execute("SELECT audit_extend_log(%s)", (start + count,))
         cursor.execute(_AUDIT_LEAVES, {"start": start, "count": count})
+        if partitioned:
+            cursor.execute("INSERT INTO record_ids (record_id, leaf_index) SELECT record_id, leaf_index FROM records "
+                           "WHERE leaf_index >= %s", (start,))
         cursor.execute(_AUDIT_PERSONAL, {"start": start, "hers": hers, "patient": patient_id})
         _store_subtrees(cursor, start + count)
         connection.commit()

@@ -58,6 +58,7 @@ INSERT_ALL = (
     f"json_to_record(r->'l') AS l({_fields(_LEAF_FIELDS)}), "
     f"json_to_record(r->'p') AS p({_fields({name: 'text' for name in PERSONAL_FIELDS})})), "
     f"new_leaves AS ({_insert(records.name, _LEAF_COLUMNS, 'new')}), "
+    "new_ids AS (INSERT INTO record_ids (record_id, leaf_index) SELECT record_id, leaf_index FROM new), "
     f"new_nodes AS ({_insert(tree_nodes.name, {'level': 'level', 'node_index': 'node_index', 'hash': 'decode(hash, $$hex$$)'}, 'json_to_recordset(CAST(%(nodes)s AS json)) AS n(level smallint, node_index bigint, hash text)')}) "
     + _insert(p.name, _PERSONAL_COLUMNS, "new"))
 BY_IDS = (str(sa.select(*COLUMNS).select_from(JOINED).compile(dialect=psycopg_dialect()))
@@ -71,12 +72,23 @@ ERASE = (f"UPDATE record_personal_data SET {', '.join(f'{n} = NULL' for n in PER
          "AND (CAST(%(before)s AS timestamptz) IS NULL OR occurred_at < %(before)s)")
 
 
+class Partitions:
+    """Where the log's last partition starts (migration 0005), once read: a group reaching it adds the
+    next one first, so that the log never runs out of partitions."""
+
+    def __init__(self):
+        self.last_first_leaf: int | None = None
+
+
 class AppendTransaction:
     """The repository of one group's transaction (see audit.domain.appends)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, partitions: Partitions | None = None):
         self._connection = connection
+        self._partitions = partitions or Partitions()
         self._pending: dict | None = None
+        self._last_leaf = -1
+        self._extended = None           # the cursor of audit_extend_log, when called
 
     def open_append(self, record_ids: set[str]) -> tuple[int, dict[str, StoredRecord]]:
         connection = self._connection
@@ -102,6 +114,7 @@ class AppendTransaction:
         rows = ",".join(f'{{"i":{stored.leaf_index},"h":"{stored.leaf_hash.hex()}","s":"{prepared.salt.hex()}",'
                         f'"l":{prepared.leaf_input.decode()},"p":{prepared.personal_input.decode()}}}'
                         for stored, prepared in new)
+        self._last_leaf = new[-1][0].leaf_index if new else -1
         self._pending = {"records": f"[{rows}]",
                          "nodes": json.dumps([{"level": level, "node_index": index, "hash": value.hex()}
                                               for level, index, value in nodes])}
@@ -119,7 +132,9 @@ class AppendTransaction:
                 connection.commit()
         except UniqueViolation:
             connection.rollback()
+            self._partitions.last_first_leaf = None
             return False
+        self._committed()
         return True
 
     def erase_personal_data(self, patient_id: str, occurred_before: datetime | None, *, erased_at: datetime,
@@ -131,12 +146,21 @@ class AppendTransaction:
     def _flush(self) -> None:
         if self._pending is not None:
             pending, self._pending = self._pending, None
+            known = self._partitions.last_first_leaf
+            if known is None or self._last_leaf >= known:
+                self._extended = self._connection.execute("SELECT audit_extend_log(%s)", (self._last_leaf,))
             self._connection.execute(INSERT_ALL, pending)
 
     def commit(self) -> None:
         with self._connection.pipeline():
             self._flush()
             self._connection.commit()
+        self._committed()
+
+    def _committed(self) -> None:
+        if self._extended is not None:
+            self._partitions.last_first_leaf = self._extended.fetchone()[0]
+            self._extended = None
 
 
 class AppendConnection:
@@ -145,6 +169,7 @@ class AppendConnection:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._held = None              # the pool's connection proxy (SET ROLE done on connect)
+        self._partitions = Partitions()
 
     @contextmanager
     def transaction(self):
@@ -152,10 +177,11 @@ class AppendConnection:
             self._held = self._engine.raw_connection()
         connection = self._held.driver_connection
         try:
-            tx = AppendTransaction(connection)
+            tx = AppendTransaction(connection, self._partitions)
             yield tx
             tx.commit()
         except BaseException:
+            self._partitions.last_first_leaf = None       # what it added may be rolled back
             if connection.broken or connection.closed:
                 self._held.invalidate()
                 self._held = None
