@@ -244,7 +244,8 @@ _TABLE_CHECKS = {0xDB: _quantization_tables, 0xC4: _huffman_tables}
 
 def jpeg_structure(data: bytes) -> Finding | None:
     """From SOI to EOI, segment by segment; what follows EOI is left to the polyglot check."""
-    at, end, frame, components = 2, len(data), False, frozenset()
+    at, end, frame = 2, len(data), False
+    components: frozenset[int] = frozenset()
     while at < end:
         ff = data.find(b"\xff", at)          # a decoder skips stray bytes between segments, so do we
         if ff == -1:
@@ -270,10 +271,10 @@ def jpeg_structure(data: bytes) -> Finding | None:
         at += length
         segment = data[at - length + 2:at]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            components = _frame_components(segment)
-            if frame or components is None:
+            found = _frame_components(segment)
+            if frame or found is None:
                 return JPEG_DAMAGED
-            frame = True
+            components, frame = found, True
         elif marker in _TABLE_CHECKS and not _TABLE_CHECKS[marker](segment):
             return JPEG_DAMAGED
         if marker == 0xDA:

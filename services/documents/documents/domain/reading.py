@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -93,7 +93,7 @@ def get_document(deps: Dependencies, caller: Caller, patient_id: str, document_i
 
 
 def download(deps: Dependencies, caller: Caller, patient_id: str, document_id: str,
-             access: Access) -> tuple[Shown, Iterator[bytes]]:
+             access: Access) -> tuple[Shown, Generator[bytes, None, None]]:
     """The document and its bytes in chunks, streamed from the store and checked as they go (_verified)."""
     w, document, decision, now = _decided_read(deps, caller, patient_id, document_id, access, auditing.DOWNLOAD)
     try:
@@ -103,7 +103,7 @@ def download(deps: Dependencies, caller: Caller, patient_id: str, document_id: s
     return shown(w, document, now, decision), _verified(document, chunks)
 
 
-def _verified(document: Document, chunks: Iterator[bytes]) -> Iterator[bytes]:
+def _verified(document: Document, chunks: Generator[bytes, None, None]) -> Generator[bytes, None, None]:
     """The stored bytes as they arrive, each chunk held back until the next one is read: the last one
     leaves only once the size and the SHA-256 match the record, so a corrupted object is never served
     whole (the stream ends with DATA_LOSS instead). Holds two chunks at most; closing it releases the
