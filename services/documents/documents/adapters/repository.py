@@ -77,9 +77,8 @@ class DocumentsRepository:
             inserted = self._session.execute(insert(documents).values(**values).on_conflict_do_nothing(
                 index_elements=[documents.c.document_id]).returning(documents.c.document_id)).first()
             return inserted is not None
-        try:
-            with self._session.begin_nested():
-                self._session.execute(documents.insert().values(**values))
+        try:       # no savepoint: a refused insert ends the deposit's transaction, which is rolled back
+            self._session.execute(documents.insert(), values)
         except IntegrityError as exc:
             if d.upload_id and "uq_documents_upload" in str(exc.orig):
                 raise DuplicateUpload() from exc

@@ -1,7 +1,7 @@
 """What the documents use-cases need from the outside world (adapters implement these)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -45,7 +45,7 @@ class ObjectStore(Protocol):
     """File bytes by opaque key (S3 or a local folder)."""
     def put(self, key: str, data: bytes, content_type: str) -> str: ...
     def get(self, key: str) -> bytes: ...
-    def stream(self, key: str) -> Iterator[bytes]: ...
+    def stream(self, key: str, chunk_size: int = ...) -> Generator[bytes, None, None]: ...
     def delete(self, key: str) -> None: ...
 
 
