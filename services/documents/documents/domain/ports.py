@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -14,6 +14,7 @@ from meskit.events import Envelope
 from documents.domain.access import Matrix
 from documents.domain.actors import AccessContext
 from documents.domain.models import Document, Folder
+from documents.domain.notices import NoticesWritten
 
 
 class Repository(Protocol):
@@ -87,3 +88,4 @@ class Dependencies:
     audit: AuditTrail
     matrix: Matrix                                        # the DMP read matrix, parsed at start
     now: Callable[[], datetime] = utc_now
+    notices_written: NoticesWritten = field(default_factory=NoticesWritten)   # the access notices in the outbox

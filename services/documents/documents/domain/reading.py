@@ -51,8 +51,11 @@ def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision
                                       resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
         secret = secret or (document is not None and document.visibility.hidden_from_legal_representatives)
-        with deps.unit_of_work() as repo:
-            access_notice(repo, w, access.mode, now, hidden_from_legal_representatives=secret)
+        notice = access_notice(w, access.mode, now, hidden_from_legal_representatives=secret)
+        if notice.event_id not in deps.notices_written:
+            with deps.unit_of_work() as repo:
+                repo.add_notice(notice, once=True)
+            deps.notices_written.add(notice.event_id)
 
 
 def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
