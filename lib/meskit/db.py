@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -49,6 +49,19 @@ def unit_of_work(engine_or_session_factory: Engine | sessionmaker,
         with session_factory.begin() as session:
             yield make_repository(session)
     return transaction
+
+
+def single_reads(engine: Engine, make_repository: Callable[[Any], R]) -> Callable[[], AbstractContextManager[R]]:
+    """`with single_reads() as repository:` for a read of one statement (a hot path): a connection in
+    autocommit, so no BEGIN and COMMIT around it; never for writes, nor for reads that must agree.
+    The repository is given the Connection (its execute is the Session's)."""
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
+    def read() -> Iterator[R]:
+        with autocommit.connect() as connection:
+            yield make_repository(connection)
+    return read
 
 
 def ping(engine: Engine) -> bool:

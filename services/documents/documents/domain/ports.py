@@ -89,3 +89,5 @@ class Dependencies:
     matrix: Matrix                                        # the DMP read matrix, parsed at start
     now: Callable[[], datetime] = utc_now
     notices_written: NoticesWritten = field(default_factory=NoticesWritten)   # the access notices in the outbox
+    # a read of one statement, outside a transaction (meskit.db.single_reads); unit_of_work when None
+    single_read: Callable[[], AbstractContextManager[Repository]] | None = None

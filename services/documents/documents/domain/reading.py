@@ -74,7 +74,7 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     now = deps.now()
     reach.refuse_if_closed(deps, w, action=action, now=now, read=True)
     _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
-    with deps.unit_of_work() as repo:
+    with (deps.single_read or deps.unit_of_work)() as repo:
         document = repo.get_document(patient_id, document_id)
     if document is None:     # audited and answered as a refusal: the same, existing or not (reach)
         deps.audit.append(reach.naming(auditing.record(

@@ -24,6 +24,9 @@ from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGA
                                     AccessSettings, Account, Attestation, CareTeamMember, Challenge, Credential,
                                     Delegation, EmergencySettings, Professional, RefreshToken, Throttle)
 
+VERSIONS_OF = sa.text("SELECT subject_id, version FROM access_versions WHERE subject_id = ANY(:ids)").columns(
+    access_versions.c.subject_id, access_versions.c.version)     # one text for any count: prepared once
+
 
 class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
     def __init__(self, session: Session):
@@ -441,8 +444,7 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
         self.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
     def access_versions(self, subject_ids: list[str]) -> dict[str, int]:
-        rows = self.session.execute(sa.select(access_versions.c.subject_id, access_versions.c.version)
-                                    .where(access_versions.c.subject_id.in_(subject_ids)))
+        rows = self.session.execute(VERSIONS_OF, {"ids": subject_ids})
         return {subject: version for subject, version in rows}
 
     # ---- caregiving attestations (the outbox documents drains) ----

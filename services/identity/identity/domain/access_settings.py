@@ -216,7 +216,7 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
     now = deps.now()
     versioned = not app_id
     if versioned and known_version:
-        with deps.unit_of_work() as repo:
+        with (deps.single_read or deps.unit_of_work)() as repo:
             if context_versions.still_current(repo, known_version, patient_id, professional_id, now):
                 return Unchanged(known_version)
     today = delegations.paris_today(now)     # birthdays are French ones

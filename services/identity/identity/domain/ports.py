@@ -150,4 +150,6 @@ class Dependencies:
     signer: TokenSigner
     policy: Policy
     now: Callable[[], datetime] = utc_now
-    audit_records: AuditRecords | None = None    # None without AUDIT_ADDR: reports answer UNAVAILABLE
+    audit_records: AuditRecords | None = None
+    # a read of one statement, outside a transaction (meskit.db.single_reads); unit_of_work when None
+    single_read: Callable[[], AbstractContextManager[Repository]] | None = None    # None without AUDIT_ADDR: reports answer UNAVAILABLE
