@@ -31,7 +31,9 @@ class _Kept:
     __slots__ = ("reply", "convert", "converted")
 
     def __init__(self, reply: pb.AccessContext):
-        self.reply, self.convert, self.converted = reply, None, None
+        self.reply = reply
+        self.convert: Callable[[pb.AccessContext], Any] | None = None
+        self.converted: Any = None
 
 
 class AccessContextSource:
