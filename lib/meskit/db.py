@@ -69,21 +69,21 @@ def unit_of_work(engine_or_session_factory: Engine | sessionmaker,
 
 def reader(engine: Engine, make_repository: Callable[[Any], R]) -> Callable[[], AbstractContextManager[R]]:
     """`with read() as repository:` reads of one statement each, outside a transaction (autocommit:
-    no BEGIN and COMMIT round trips, each statement its own snapshot). The repository gets the
-    pool's DBAPI connection, not a Session: Query runs on it, other SQLAlchemy statements do not."""
+    no BEGIN and COMMIT round trips, each statement its own snapshot); never for writes, nor for reads
+    that must agree. The repository gets the Connection: Query runs on it straight through psycopg,
+    other statements through SQLAlchemy."""
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
     @contextmanager
     def read() -> Iterator[R]:
-        connection = engine.raw_connection()
-        driver: Any = connection.driver_connection
-        try:
-            driver.autocommit = True
-            yield make_repository(connection)
-        finally:
-            if driver.closed or driver.broken:
-                connection.invalidate()      # the pool opens another
-            else:
-                driver.autocommit = False
-            connection.close()
+        with autocommit.connect() as connection:
+            try:
+                yield make_repository(connection)
+            finally:
+                # Query bypasses SQLAlchemy's error handling: a connection it lost is not given back
+                driver: Any = None if connection.invalidated else connection.connection.driver_connection
+                if driver is not None and (driver.closed or driver.broken):
+                    connection.invalidate()      # the pool opens another
     return read
 
 

@@ -52,8 +52,11 @@ def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision
                                       resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
         secret = secret or (document is not None and document.visibility.hidden_from_legal_representatives)
-        with deps.unit_of_work() as repo:
-            access_notice(repo, w, access.mode, now, hidden_from_legal_representatives=secret)
+        notice = access_notice(w, access.mode, now, hidden_from_legal_representatives=secret)
+        if notice.event_id not in deps.notices_written:
+            with deps.unit_of_work() as repo:
+                repo.add_notice(notice, once=True)
+            deps.notices_written.add(notice.event_id)
 
 
 def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
@@ -72,7 +75,7 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     now = deps.now()
     reach.refuse_if_closed(deps, w, action=action, now=now, read=True)
     _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
-    with deps.unit_of_work() as repo:
+    with deps.reader() as repo:
         document = repo.get_document(patient_id, document_id)
     if document is None:     # audited and answered as a refusal: the same, existing or not (reach)
         deps.audit.append(reach.naming(auditing.record(
