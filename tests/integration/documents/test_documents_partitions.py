@@ -3,13 +3,19 @@ into the partitions and back with every row; a patient's rows share one partitio
 dedupes one patient's deposits and no more."""
 from __future__ import annotations
 
+import dataclasses
 import importlib
+from datetime import date, datetime, timezone
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from mes.documents.v1 import documents_pb2 as pb
 
+from documents.adapters.repository import DocumentsRepository
+from documents.domain.errors import DuplicateUpload
+from documents.domain.models import Author, Document, Visibility
 from documents_samples import pdf
 from meskit import db
 
@@ -101,3 +107,23 @@ class TestUploadId:
         again = stack.upload(stack.professional(gp), pdf(), patient_id=second, **fields)
         assert (a.patient_id, b.patient_id) == (first, second) and a.document_id != b.document_id
         assert again.document_id == b.document_id and stack.rows(first) == stack.rows(second) == 1
+
+    def test_a_deposit_that_lost_the_race_is_a_duplicate_of_the_same_patient_only(self, migrated_database):
+        """Two replicas both missed find_upload: the second insert is DuplicateUpload; another patient's is not."""
+        now = datetime(2026, 12, 3, tzinfo=timezone.utc)
+        first = Document(document_id="d-1", patient_id="pat-1", title="CR", document_date=date(2026, 12, 3),
+                         category="CPT_REND", class_code="10", type_code="11488-4",
+                         author=Author(type="professional", id="pro-1"), content_type="application/pdf", size_bytes=10,
+                         sha256="0" * 64, filename="cr.pdf", object_key="k-1", visibility=Visibility(),
+                         upload_id="u-1", created_at=now, updated_at=now)
+        engine = sa.create_engine(migrated_database("documents"))
+        with sa.orm.Session(engine) as session:
+            repo = DocumentsRepository(session)
+            repo.add_document(first, upload_key="pro-1")
+            with pytest.raises(DuplicateUpload):
+                repo.add_document(dataclasses.replace(first, document_id="d-2", object_key="k-2"), upload_key="pro-1")
+            repo.add_document(dataclasses.replace(first, document_id="d-3", patient_id="pat-2", object_key="k-3"),
+                              upload_key="pro-1")
+            found = [repo.find_upload(patient, "pro-1", "u-1") for patient in ("pat-1", "pat-2")]
+            assert [(d.patient_id, d.document_id) for d in found if d] == [("pat-1", "d-1"), ("pat-2", "d-3")]
+        engine.dispose()

@@ -6,7 +6,6 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meskit.audit import AuditRecord, ResourceVisibility
@@ -73,17 +72,14 @@ class DocumentsRepository:
         values.update({column: getattr(d.author, field) for field, column in AUTHOR_COLUMNS.items()})
         values.update({c: getattr(d.visibility, c) for c in VISIBILITY_COLUMNS})
         values["upload_key"] = upload_key or None
-        if if_absent:
+        if if_absent or d.upload_id:     # a taken key writes nothing (a violation would name a partition's index)
+            key = ("patient_id", "document_id") if if_absent else ("patient_id", "upload_key", "upload_id")
             inserted = self._session.execute(insert(documents).values(**values).on_conflict_do_nothing(
-                index_elements=[documents.c.patient_id, documents.c.document_id]).returning(documents.c.document_id)).first()
+                index_elements=[documents.c[column] for column in key]).returning(documents.c.document_id)).first()
+            if inserted is None and not if_absent:
+                raise DuplicateUpload()
             return inserted is not None
-        try:
-            with self._session.begin_nested():
-                self._session.execute(documents.insert().values(**values))
-        except IntegrityError as exc:
-            if d.upload_id and "uq_documents_upload" in str(exc.orig):
-                raise DuplicateUpload() from exc
-            raise
+        self._session.execute(documents.insert().values(**values))
         return True
 
     def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None:
