@@ -328,3 +328,10 @@ from bench import agenda  # noqa: E402
 
 MEASUREMENTS += [Measurement(key, run, short=True) for key, run in agenda.MEASURES]
 RATIOS += agenda.RATIOS
+
+# (t)-(w): her history and her documents with ~10,000 and ~1,000,000 rows in the table (bench/scale.py);
+# they fill the tables, so they run last.
+from bench import scale  # noqa: E402
+
+MEASUREMENTS += [Measurement(key, run, short=True) for key, run in scale.MEASURES]
+RATIOS += scale.RATIOS

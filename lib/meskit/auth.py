@@ -160,10 +160,17 @@ class TokenVerifier:
             raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
         return key
 
-    def verify(self, token: str) -> Caller:
+    def verified(self, token: str) -> Caller | None:
+        """The caller of a token already verified and not expired since, else None."""
         known = self._verified.get(token)
         if known is not None and time.time() < known[1]:
             return known[0]
+        return None
+
+    def verify(self, token: str) -> Caller:
+        known = self.verified(token)
+        if known is not None:
+            return known
         caller, expires = self._verify(token)
         oldest = next(iter(self._verified), None)
         if oldest is not None and len(self._verified) >= self._cache_size:

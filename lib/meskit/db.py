@@ -1,16 +1,19 @@
 """SQLAlchemy 2 engines and sessions, one PostgreSQL database per service, Alembic migrations."""
 from __future__ import annotations
 
+import select
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -29,9 +32,22 @@ def metadata() -> sa.MetaData:
     return sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         pool_recycle=1800, connect_args={"connect_timeout": 5})
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """`pool_size` connections are kept open: one opened beyond them is closed when given back, and
+    opening one costs PostgreSQL a new backend process (milliseconds of CPU), so it is sized for the
+    RPCs a service runs at once (its server's threads are busy together under load)."""
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+                           connect_args={"connect_timeout": 5})
+    sa.event.listen(engine, "checkout", _replace_if_dead)
+    return engine
+
+
+def _replace_if_dead(dbapi_connection, _record, _proxy) -> None:
+    """Instead of pool_pre_ping's round trip to the server at every checkout: an idle connection
+    has nothing to read, unless its server side ended it (a terminated backend or a restart: the
+    server says FATAL and closes), so a readable socket is dropped and the pool opens another."""
+    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        raise sa.exc.DisconnectionError("connection closed by the server while idle")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
@@ -49,6 +65,52 @@ def unit_of_work(engine_or_session_factory: Engine | sessionmaker,
         with session_factory.begin() as session:
             yield make_repository(session)
     return transaction
+
+
+def reader(engine: Engine, make_repository: Callable[[Any], R]) -> Callable[[], AbstractContextManager[R]]:
+    """`with read() as repository:` reads of one statement each, outside a transaction (autocommit:
+    no BEGIN and COMMIT round trips, each statement its own snapshot); never for writes, nor for reads
+    that must agree. The repository gets the Connection: Query runs on it straight through psycopg,
+    other statements through SQLAlchemy."""
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @contextmanager
+    def read() -> Iterator[R]:
+        with autocommit.connect() as connection:
+            try:
+                yield make_repository(connection)
+            finally:
+                # Query bypasses SQLAlchemy's error handling: a connection it lost is not given back
+                driver: Any = None if connection.invalidated else connection.connection.driver_connection
+                if driver is not None and (driver.closed or driver.broken):
+                    connection.invalidate()      # the pool opens another
+    return read
+
+
+class Query:
+    """A Core SELECT compiled once for PostgreSQL and run straight through psycopg, which prepares
+    it after a few runs: for hot reads, where SQLAlchemy's work per call (building the statement,
+    its cache key, an execution context, the result) costs more than the query. Its columns must
+    need no conversion from what psycopg returns (text, numbers, dates, timestamps)."""
+
+    def __init__(self, statement: sa.Select):
+        compiled = statement.compile(dialect=_POSTGRESQL)
+        self.sql = str(compiled)
+        self._defaults = dict(compiled.params)      # the values written in the statement
+        self._names = tuple(str(column.key) for column in statement.selected_columns)
+
+    def first(self, executor: Session | Connection | PoolProxiedConnection, **params: Any) -> dict[str, Any] | None:
+        """The first row as a dict of column names, or None; inside `executor`'s transaction if any
+        (a Session's, a Connection's, or none on a reader's connection)."""
+        if isinstance(executor, Session):
+            executor = executor.connection()
+        pooled = executor.connection if isinstance(executor, Connection) else executor
+        driver: Any = pooled.driver_connection
+        row = driver.execute(self.sql, {**self._defaults, **params}).fetchone()
+        return None if row is None else dict(zip(self._names, row))
+
+
+_POSTGRESQL = psycopg_dialect.dialect()
 
 
 def ping(engine: Engine) -> bool:

@@ -27,7 +27,7 @@ from meskit import auth
 from meskit.characters import refuse_controls
 from meskit.errors import DomainError, PermissionDenied, Unauthenticated
 from meskit.logs import request_id_var
-from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, extract_trace_context, tracer
+from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, server_span
 
 log = logging.getLogger("meskit.rpc")
 
@@ -61,8 +61,8 @@ class _Call:
     __slots__ = ("method", "started", "span", "span_cm", "tokens", "code", "metadata")
     method: str
     started: float
-    span: trace.Span
-    span_cm: AbstractContextManager[trace.Span]
+    span: trace.Span | None
+    span_cm: AbstractContextManager[trace.Span | None]
     tokens: list[contextvars.Token[str]]
     code: str
     metadata: dict[str, str]
@@ -77,12 +77,20 @@ class KitInterceptor(grpc.ServerInterceptor):
         self._verifier = verifier
         self._public = frozenset(public_methods)
         self._for_apps = frozenset(app_methods)
+        self._metrics: dict[tuple[str, str], tuple] = {}
+        self._handlers: dict[str, grpc.RpcMethodHandler] = {}
 
     def intercept_service(self, continuation, handler_call_details):
-        handler = continuation(handler_call_details)
-        if handler is None:
-            return None
         method = handler_call_details.method
+        wrapped = self._handlers.get(method)
+        if wrapped is None:
+            handler = continuation(handler_call_details)
+            if handler is None:
+                return None
+            wrapped = self._handlers[method] = self._wrap(method, handler)   # a server's methods are fixed
+        return wrapped
+
+    def _wrap(self, method, handler):
         public = method in self._public or method.startswith("/grpc.")
         if handler.unary_unary:
             return handler._replace(unary_unary=self._unary(method, public, handler.unary_unary, refuse_controls))
@@ -117,13 +125,21 @@ class KitInterceptor(grpc.ServerInterceptor):
                 self._exit(call, context)
         return wrapped
 
+    def _series(self, method: str, code: str):
+        """The counter and histogram of a method and code (label lookups cost more than the update)."""
+        found = self._metrics.get((method, code))
+        if found is None:
+            short = method.rsplit("/", 1)[-1]
+            found = self._metrics[(method, code)] = (RPC_REQUESTS.labels(self._service, short, code),
+                                                     RPC_LATENCY.labels(self._service, short))
+        return found
+
     def _enter(self, method, context) -> _Call:
         metadata = {k: v for k, v in context.invocation_metadata() if isinstance(v, str)}
         call = _Call()
         call.method, call.started, call.code = method, time.perf_counter(), "OK"
         call.tokens = [request_id_var.set(metadata.get("x-request-id") or uuid.uuid4().hex)]
-        call.span_cm = tracer().start_as_current_span(
-            method, context=extract_trace_context(metadata), kind=trace.SpanKind.SERVER)
+        call.span_cm = server_span(method, metadata)
         call.span = call.span_cm.__enter__()
         call.metadata = metadata
         return call
@@ -162,16 +178,17 @@ class KitInterceptor(grpc.ServerInterceptor):
 
     def _exit(self, call: _Call, context) -> None:
         elapsed = time.perf_counter() - call.started
-        short = call.method.rsplit("/", 1)[-1]
-        RPC_REQUESTS.labels(self._service, short, call.code).inc()
-        RPC_LATENCY.labels(self._service, short).observe(elapsed)
+        counter, latency = self._series(call.method, call.code)
+        counter.inc()
+        latency.observe(elapsed)
         # logged inside the span so that the line carries the trace id
         if call.code != "OK":
             log.info("rpc finished", extra={"method": call.method, "code": call.code,
                                             "duration_ms": round(elapsed * 1000, 2)})
         elif elapsed >= SLOW_RPC_SECONDS:
             log.warning("slow rpc", extra={"method": call.method, "duration_ms": round(elapsed * 1000, 2)})
-        call.span.set_attribute("rpc.grpc.status_code", call.code)
+        if call.span is not None:
+            call.span.set_attribute("rpc.grpc.status_code", call.code)
         call.span_cm.__exit__(None, None, None)
         for token in reversed(call.tokens[1:]):
             auth.reset_current_caller(token)

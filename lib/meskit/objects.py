@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
@@ -57,7 +57,7 @@ class ObjectStore(Protocol):
 
     def get(self, key: str) -> bytes: ...
 
-    def stream(self, key: str, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    def stream(self, key: str, chunk_size: int = CHUNK_BYTES) -> Generator[bytes, None, None]:
         """The object in chunks; ObjectNotFound is raised by the call, before the first chunk."""
 
     def delete(self, key: str) -> None:
@@ -115,11 +115,11 @@ class S3Store:
             response.close()
             response.release_conn()
 
-    def stream(self, key: str, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    def stream(self, key: str, chunk_size: int = CHUNK_BYTES) -> Generator[bytes, None, None]:
         return self._chunks(self._open(key), chunk_size)
 
     @staticmethod
-    def _chunks(response, chunk_size: int) -> Iterator[bytes]:
+    def _chunks(response, chunk_size: int) -> Generator[bytes, None, None]:
         try:
             yield from response.stream(chunk_size)
         finally:
@@ -177,11 +177,11 @@ class FolderStore:
         with self._open(key) as handle:
             return handle.read()
 
-    def stream(self, key: str, chunk_size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    def stream(self, key: str, chunk_size: int = CHUNK_BYTES) -> Generator[bytes, None, None]:
         return self._chunks(self._open(key), chunk_size)
 
     @staticmethod
-    def _chunks(handle: IO[bytes], chunk_size: int) -> Iterator[bytes]:
+    def _chunks(handle: IO[bytes], chunk_size: int) -> Generator[bytes, None, None]:
         with handle:
             while chunk := handle.read(chunk_size):
                 yield chunk

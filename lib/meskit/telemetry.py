@@ -1,6 +1,10 @@
 """Tracing (OpenTelemetry, W3C trace context in gRPC metadata) and Prometheus metrics."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator, Mapping
+
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -30,12 +34,36 @@ def tracer():
     return trace.get_tracer("meskit")
 
 
+def recording() -> bool:
+    """Whether spans are recorded: a tracer provider was set (configure_tracing, or a test's)."""
+    return not isinstance(trace.get_tracer_provider(), (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+
+
+@contextlib.contextmanager
+def server_span(name: str, carrier: Mapping[str, str]) -> Iterator[trace.Span | None]:
+    """The context a server call runs in: its own span when spans are recorded; else only the
+    caller's trace context, which logs and outbound calls carry on; else nothing (no span to make,
+    about 10 µs saved per call)."""
+    if recording():
+        with tracer().start_as_current_span(name, context=extract_trace_context(carrier),
+                                            kind=trace.SpanKind.SERVER) as span:
+            yield span
+    elif "traceparent" in carrier:
+        token = otel_context.attach(extract_trace_context(carrier))
+        try:
+            yield None
+        finally:
+            otel_context.detach(token)
+    else:
+        yield None
+
+
 def inject_trace_context(carrier: dict[str, str]) -> dict[str, str]:
     propagate.inject(carrier)
     return carrier
 
 
-def extract_trace_context(carrier: dict[str, str]):
+def extract_trace_context(carrier: Mapping[str, str]):
     return propagate.extract(carrier)
 
 

@@ -1,7 +1,11 @@
 """What an upload really is, decided by its bytes, never by its name (DOMAIN.md §2.1).
 
 Accepted: JPEG, PNG (converted and stored as JPEG), PDF, plain text, RTF, TIFF; at most
-5,000,000 bytes. Images are fully decoded with Pillow (a JPEG's segments are walked first); a PDF
+5,000,000 bytes. PNG and TIFF are fully decoded with Pillow. A JPEG's segments are walked from start
+to end of image, every table and scan header checked (disguises.py), then libjpeg decodes its headers
+and the start of its first scan: what a full decode would refuse (missing or bogus tables, a scan
+naming an unknown component) is refused at that point, and libjpeg refuses nothing later on (it
+repairs damaged entropy-coded data without an error), so decoding the rest would only cost. A PDF
 must open with its header, have an end-of-file marker and be readable by pypdf; RTF must open with
 `{\\rtf` and have balanced braces.
 
@@ -110,7 +114,7 @@ def accept(data: bytes) -> StoredContent:
         return StoredContent(_png_to_jpeg(data), JPEG, PNG, "jpg")
     if data.startswith(b"\xff\xd8\xff"):
         _refuse(disguises.jpeg_structure(data))
-        _decode_image(data, "JPEG")
+        _decode_jpeg_start(data)
         return StoredContent(data, JPEG, JPEG, "jpg")
     if data.startswith((b"II*\x00", b"MM\x00*")):
         _decode_image(data, "TIFF")
@@ -167,6 +171,30 @@ def _decode_image(data: bytes, expected: str):
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
         raise ContentRefused(CORRUPT, "Le fichier image est illisible ou tronqué") from exc
+
+
+JPEG_DECODED_BYTES = 64 * 1024    # of the first scan, after its header
+
+
+def _decode_jpeg_start(data: bytes) -> None:
+    """libjpeg reads the headers and the start of the first scan, at 1/8 scale (the check needs no pixels)."""
+    from PIL import Image
+    image = _open_image(data, "JPEG")
+    image.draft(image.mode, (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
+    name, extents, offset, args = image.tile[0]
+    scan = data.find(b"\xff\xda")
+    try:
+        image.load_prepare()
+        decoder = Image._getdecoder(image.mode, name, args, image.decoderconfig)
+        try:
+            decoder.setimage(image.im, extents)
+            _, error = decoder.decode(data[offset:scan + JPEG_DECODED_BYTES])
+        finally:
+            decoder.cleanup()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ContentRefused(CORRUPT, "Le fichier image est illisible ou tronqué") from exc
+    if error < 0:
+        raise ContentRefused(CORRUPT, "Le fichier image est illisible ou tronqué")
 
 
 def _png_to_jpeg(data: bytes) -> bytes:

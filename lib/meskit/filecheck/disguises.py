@@ -11,7 +11,8 @@
 - RTF embedded objects: any `\\object`, `\\objdata`, `\\objemb`... control word, or an OLE `\\datastore`;
   and fields whose instruction is DDE / DDEAUTO (they start a program when the file opens).
 - JPEG whose structure a decoder would stumble on: segments running past the end, a reserved marker,
-  no end of image. Pillow decodes it afterwards (content.py).
+  no end of image, a quantization or Huffman table or a scan header libjpeg would refuse (a scan
+  naming a component its frame lacks). libjpeg decodes its start afterwards (content.py).
 
 Each check answers None or (reason, French message).
 """
@@ -59,17 +60,12 @@ def _end_of_directory(data: bytes, at: int) -> bool:
     return disk == cd_disk == 0 and here == total and cd_size <= at and at + 22 + comment <= len(data)
 
 
-ZIP_STRUCTURES = ((b"PK\x03\x04", _local_header), (b"PK\x01\x02", _central_header), (b"PK\x05\x06", _end_of_directory))
+ZIP_STRUCTURES = {b"PK\x03\x04": _local_header, b"PK\x01\x02": _central_header, b"PK\x05\x06": _end_of_directory}
+_ZIP_SIGNATURE = re.compile(rb"PK(?:\x03\x04|\x01\x02|\x05\x06)")     # the three, in one pass
 
 
 def zip_inside(data: bytes) -> bool:
-    for signature, sane in ZIP_STRUCTURES:
-        at = data.find(signature)
-        while at != -1:
-            if sane(data, at):
-                return True
-            at = data.find(signature, at + 1)
-    return False
+    return any(ZIP_STRUCTURES[found.group()](data, found.start()) for found in _ZIP_SIGNATURE.finditer(data))
 
 
 def polyglot(data: bytes) -> Finding | None:
@@ -197,9 +193,59 @@ def _entropy_end(data: bytes, at: int) -> int:
         return ff
 
 
+def _frame_components(segment: bytes) -> frozenset[int] | None:
+    """The component ids of a start-of-frame segment (after its length), None if it is malformed."""
+    if len(segment) < 6:
+        return None
+    precision, height, width, count = struct.unpack_from(">BHHB", segment)
+    if precision not in (8, 12, 16) or not width or not 1 <= count <= 4 or len(segment) != 6 + 3 * count:
+        return None
+    ids = frozenset(segment[6 + 3 * i] for i in range(count))
+    sampling_ok = all(1 <= segment[7 + 3 * i] >> 4 <= 4 and 1 <= segment[7 + 3 * i] & 15 <= 4 and segment[8 + 3 * i] <= 3
+                      for i in range(count))
+    return ids if len(ids) == count and sampling_ok else None
+
+
+def _scan_header(segment: bytes, components: frozenset[int]) -> bool:
+    """A start-of-scan segment: 1 to 4 of the frame's components, tables 0-3, a spectral range in 0-63."""
+    if not segment or not 1 <= segment[0] <= 4 or len(segment) != 4 + 2 * segment[0]:
+        return False
+    count = segment[0]
+    named = [segment[1 + 2 * i] for i in range(count)]
+    tables_ok = all(segment[2 + 2 * i] >> 4 <= 3 and segment[2 + 2 * i] & 15 <= 3 for i in range(count))
+    start, stop = segment[1 + 2 * count], segment[2 + 2 * count]
+    return tables_ok and len(set(named)) == count and set(named) <= components and start <= stop <= 63
+
+
+def _quantization_tables(segment: bytes) -> bool:
+    at = 0
+    while at < len(segment):
+        precision, table = segment[at] >> 4, segment[at] & 15
+        if precision > 1 or table > 3:
+            return False
+        at += 1 + 64 * (precision + 1)
+    return at == len(segment) and at > 0
+
+
+def _huffman_tables(segment: bytes) -> bool:
+    at = 0
+    while at < len(segment):
+        if segment[at] >> 4 > 1 or segment[at] & 15 > 3 or at + 17 > len(segment):
+            return False
+        symbols = sum(segment[at + 1:at + 17])
+        if symbols > 256:
+            return False
+        at += 17 + symbols
+    return at == len(segment) and at > 0
+
+
+_TABLE_CHECKS = {0xDB: _quantization_tables, 0xC4: _huffman_tables}
+
+
 def jpeg_structure(data: bytes) -> Finding | None:
     """From SOI to EOI, segment by segment; what follows EOI is left to the polyglot check."""
     at, end, frame = 2, len(data), False
+    components: frozenset[int] = frozenset()
     while at < end:
         ff = data.find(b"\xff", at)          # a decoder skips stray bytes between segments, so do we
         if ff == -1:
@@ -223,10 +269,16 @@ def jpeg_structure(data: bytes) -> Finding | None:
         if length < 2 or at + length > end:
             return JPEG_TRUNCATED
         at += length
+        segment = data[at - length + 2:at]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            frame = True
+            found = _frame_components(segment)
+            if frame or found is None:
+                return JPEG_DAMAGED
+            components, frame = found, True
+        elif marker in _TABLE_CHECKS and not _TABLE_CHECKS[marker](segment):
+            return JPEG_DAMAGED
         if marker == 0xDA:
-            if not frame:
+            if not frame or not _scan_header(segment, components):
                 return JPEG_DAMAGED
             at = _entropy_end(data, at)
             if at == -1:

@@ -80,7 +80,7 @@ def build(settings: DocumentsSettings, **overrides):
     notifications_channel = (clients.channel(settings.notifications_addr, token_provider=tokens)
                              if settings.notifications_addr else None)
     deps = Dependencies(unit_of_work=unit_of_work, objects=files, contexts=IdentityAccessContexts(identity),
-                        audit=audit, matrix=matrix,
+                        audit=audit, matrix=matrix, read=db.reader(engine, DocumentsRepository),
                         now=overrides.get("now") or utc_now)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),

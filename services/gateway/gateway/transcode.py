@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import functools
 import json
 import math
@@ -366,10 +367,110 @@ def _query_chain(descriptor: Descriptor, name: str, bound: AbstractSet[str], bod
 # ---- response -----------------------------------------------------------------------------
 
 def to_dict(message, response_body: str = "") -> object:
-    document = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+    """json_format.MessageToDict(message, always_print_fields_with_no_presence=True), from a plan
+    made once per message type (json_format looks every field up again for every message: 40 µs
+    for an account, over a millisecond for a page of documents). Well-known types other than
+    Timestamp and Duration go through json_format's own printer."""
+    document = _printer_of(message.DESCRIPTOR)(message)
     if response_body:
         return document.get(message.DESCRIPTOR.fields_by_name[response_body].json_name)
     return document
+
+
+_PRINTERS: dict[str, object] = {}
+_JSON_FORMAT = json_format._Printer(always_print_fields_with_no_presence=True)  # type: ignore[attr-defined]
+_INT64S = {F.CPPTYPE_INT64, F.CPPTYPE_UINT64}
+
+
+def _printer_of(descriptor: Descriptor):
+    found = _PRINTERS.get(descriptor.full_name)
+    if found is None:
+        if descriptor.full_name == "google.protobuf.Timestamp":
+            found = _timestamp_text
+        elif descriptor.full_name == "google.protobuf.Duration":
+            found = _duration_text
+        elif descriptor.full_name.startswith("google.protobuf."):
+            found = _JSON_FORMAT._MessageToJsonObject
+        else:
+            plan: list = []
+            found = functools.partial(_print_message, plan)
+            _PRINTERS[descriptor.full_name] = found   # before the fields: a type may hold itself
+            plan.extend(_field_plan(field) for field in descriptor.fields)
+        _PRINTERS[descriptor.full_name] = found
+    return found
+
+
+def _print_message(plan, message) -> dict:
+    document = {}
+    for name, json_name, presence, print_value in plan:
+        if presence and not message.HasField(name):
+            continue
+        value = getattr(message, name)
+        document[json_name] = value if print_value is None else print_value(value)
+    return document
+
+
+def _field_plan(field: FieldDescriptor):
+    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        key_field, value_field = field.message_type.fields_by_name["key"], field.message_type.fields_by_name["value"]
+        print_key = _map_key if key_field.type == F.TYPE_BOOL else str
+        print_item = _value_printer(value_field) or _same
+        return field.name, field.json_name, False, lambda mapping: {
+            print_key(key): print_item(mapping[key]) for key in mapping}
+    print_value = _value_printer(field)
+    if field.is_repeated:
+        return field.name, field.json_name, False, (
+            list if print_value is None else lambda values: [print_value(v) for v in values])
+    return field.name, field.json_name, field.has_presence, print_value
+
+
+def _value_printer(field: FieldDescriptor):
+    """How to print one value of `field`; None when it is its own JSON (strings, bools, 32-bit numbers)."""
+    if field.message_type is not None:
+        return _printer_of(field.message_type)
+    if field.enum_type is not None:
+        names = {number: _JSON_FORMAT._FieldToJsonObject(field, number) for number in field.enum_type.values_by_number}
+        if field.enum_type.full_name == "google.protobuf.NullValue" or field.enum_type.is_closed:
+            return lambda value: _JSON_FORMAT._FieldToJsonObject(field, value)
+        return lambda value: names.get(value, value)
+    if field.cpp_type in _INT64S:
+        return str
+    if field.type == F.TYPE_BYTES:
+        return lambda value: base64.b64encode(value).decode()
+    if field.cpp_type in (F.CPPTYPE_FLOAT, F.CPPTYPE_DOUBLE):
+        return lambda value: _JSON_FORMAT._FieldToJsonObject(field, value)
+    return None
+
+
+def _same(value):
+    return value
+
+
+def _map_key(key: bool) -> str:
+    return "true" if key else "false"
+
+
+def _timestamp_text(timestamp) -> str:
+    """Timestamp.ToJsonString's text (RFC 3339, 0, 3, 6 or 9 digits), without its float arithmetic."""
+    seconds, nanos = timestamp.seconds, timestamp.nanos
+    if not (_FIRST_SECOND <= seconds <= _LAST_SECOND and 0 <= nanos < 1_000_000_000):
+        return timestamp.ToJsonString()      # refused with its own message
+    text = (_EPOCH + datetime.timedelta(seconds=seconds)).isoformat()
+    if nanos == 0:
+        return text + "Z"
+    if nanos % 1_000_000 == 0:
+        return f"{text}.{nanos // 1_000_000:03d}Z"
+    if nanos % 1000 == 0:
+        return f"{text}.{nanos // 1000:06d}Z"
+    return f"{text}.{nanos:09d}Z"
+
+
+def _duration_text(duration) -> str:
+    return duration.ToJsonString()
+
+
+_EPOCH = datetime.datetime(1970, 1, 1)
+_FIRST_SECOND, _LAST_SECOND = -62135596800, 253402300799    # 0001-01-01 to 9999-12-31
 
 
 def to_json(message, response_body: str = "") -> bytes:

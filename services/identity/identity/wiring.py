@@ -114,7 +114,8 @@ def build(settings: IdentitySettings, **overrides):
     deps = Dependencies(unit_of_work=unit_of_work, hasher=overrides.get("hasher") or Argon2Hasher(),
                         code_sender=overrides.get("code_sender") or NotificationsCodeSender(notifications),
                         signer=signer, policy=policy_from(settings),
-                        audit_records=AuditRecordsClient(audit), **({"now": clock} if clock else {}))
+                        audit_records=AuditRecordsClient(audit), read=db.reader(engine, IdentityRepository),
+                        **({"now": clock} if clock else {}))
     plan = overrides.get("erasure_plan") or erasure_plan(settings, notifications, audit)
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
     oauth = AppAuthorizationServer(deps, verifier.verify)

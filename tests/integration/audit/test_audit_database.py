@@ -70,9 +70,15 @@ class TestMigrations:
         from audit.adapters.tables import metadata
         engine = sa.create_engine(audit_db)
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            partitions = set(connection.exec_driver_sql("SELECT relname FROM pg_class WHERE relispartition").scalars())
+            context = MigrationContext.configure(connection, opts={
+                "include_name": lambda name, kind, _parent: not (kind in ("table", "index") and name in partitions),
+                # a key referencing a partitioned table is also a key to each partition
+                "include_object": lambda item, _name, kind, _reflected, _other: not (
+                    kind == "foreign_key_constraint" and item.referred_table.name in partitions)})
+            differences = compare_metadata(context, metadata)
         engine.dispose()
-        assert differences == []
+        assert partitions and differences == []
 
     def test_a_second_audit_database_in_the_same_cluster_migrates_too(self, new_database):
         from audit.wiring import VERSIONS_DIR

@@ -182,6 +182,21 @@ class TestPatientControls:
                                           metadata=stack.professional(kine), timeout=10)
         assert [d.document_id for d in listed.documents] == [filed.document_id]
 
+    def test_a_block_applies_at_the_very_next_read_and_so_do_an_unblock_and_re_adding(self, stack, world):
+        patient, _, docs = world
+        kine = stack.new_professional("70")
+        stack.add_to_care_team(patient, kine)
+        for _ in range(2):          # the second read is answered from the context documents keeps
+            assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "allowed"
+        stack.identity.BlockProfessional(ipb.BlockProfessionalRequest(
+            patient_id=patient, professional_id=kine.professional_id), metadata=stack.patient(patient), timeout=10)
+        assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "blocked_professional"
+        stack.identity.UnblockProfessional(ipb.UnblockProfessionalRequest(
+            patient_id=patient, professional_id=kine.professional_id), metadata=stack.patient(patient), timeout=10)
+        assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "not_in_care_team"
+        stack.add_to_care_team(patient, kine)
+        assert read(stack, stack.professional(kine), patient, docs["47420-5"])[0] == "allowed"
+
     def test_embargoed_result_is_hidden_from_the_patient_and_not_announced(self, stack, world):
         patient, gp, _ = world
         hidden = stack.upload(stack.professional(gp), pdf(), patient_id=patient, title="Résultat", type_code="11502-2",

@@ -9,8 +9,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from mes.documents.v1 import documents_pb2 as pb
 from mes.identity.v1 import identity_pb2 as ipb
 
+from devtools.eventually import eventually
 from documents_harness import error_reason
 from documents_samples import TEXT, pdf
+from meskit.objects import S3Store
 
 
 @pytest.fixture
@@ -46,6 +48,82 @@ class TestDownloadIntegrity:
         flipped = bytes([original[0] ^ 1]) + original[1:]
         stack.s3.put_object(stack.bucket, key, io.BytesIO(flipped), len(flipped))
         assert code_of(lambda: stack.download(stack.patient(patient), patient, own.document_id)) == grpc.StatusCode.DATA_LOSS
+
+
+MANY_CHUNKS = b"Compte rendu de consultation, page suivante.\n" * 7_000       # ~315 KB: five 64 KiB chunks
+
+
+class OpenStreams:
+    """The real S3 store of documents, counting the object streams it has open (none once each closed)."""
+
+    def __init__(self, store: S3Store):
+        self.store, self.open = store, 0
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def stream(self, key: str, chunk_size: int):
+        chunks = self.store.stream(key, chunk_size)
+        self.open += 1
+        try:
+            yield from chunks
+        finally:
+            chunks.close()
+            self.open -= 1
+
+
+class TestStreamedDownload:
+    def test_a_document_of_many_chunks_comes_back_as_uploaded(self, stack):
+        patient = stack.new_patient()
+        doc = stack.upload(stack.patient(patient), MANY_CHUNKS, patient_id=patient, category=pb.DOCUMENT_CATEGORY_ORD_SOIN)
+        replies = list(stack.docs.DownloadDocument(pb.DownloadDocumentRequest(
+            patient_id=patient, document_id=doc.document_id), metadata=stack.patient(patient), timeout=30))
+        assert len(replies) > 3 and all(len(r.chunk) <= 64 * 1024 for r in replies[1:])
+        assert b"".join(r.chunk for r in replies[1:]) == MANY_CHUNKS
+
+    def test_a_corruption_near_the_end_cuts_the_stream_before_its_last_chunk(self, stack):
+        patient = stack.new_patient()
+        doc = stack.upload(stack.patient(patient), MANY_CHUNKS, patient_id=patient, category=pb.DOCUMENT_CATEGORY_ORD_SOIN)
+        key = f"documents/{stack.object_key(doc.document_id)}"
+        flipped = MANY_CHUNKS[:-1] + b"!"
+        stack.s3.put_object(stack.bucket, key, io.BytesIO(flipped), len(flipped))
+        received = []
+        with pytest.raises(grpc.RpcError) as caught:
+            for reply in stack.docs.DownloadDocument(pb.DownloadDocumentRequest(
+                    patient_id=patient, document_id=doc.document_id), metadata=stack.patient(patient), timeout=30):
+                received.append(reply.chunk)
+        assert caught.value.code() == grpc.StatusCode.DATA_LOSS and error_reason(caught.value) == "CHECKSUM_MISMATCH"
+        assert len(b"".join(received)) < len(flipped)       # the altered end never left
+
+    def test_a_longer_object_is_cut_short_too(self, stack):
+        patient = stack.new_patient()
+        doc = stack.upload(stack.patient(patient), MANY_CHUNKS, patient_id=patient, category=pb.DOCUMENT_CATEGORY_ORD_SOIN)
+        key = f"documents/{stack.object_key(doc.document_id)}"
+        longer = MANY_CHUNKS + b"more"
+        stack.s3.put_object(stack.bucket, key, io.BytesIO(longer), len(longer))
+        with pytest.raises(grpc.RpcError) as caught:
+            stack.download(stack.patient(patient), patient, doc.document_id)
+        assert caught.value.code() == grpc.StatusCode.DATA_LOSS
+
+    def test_a_cancelled_download_closes_its_object_stream(self, stack):
+        store = OpenStreams(S3Store(f"127.0.0.1:{stack.s3_port}", "test", "test", stack.bucket, secure=False,
+                                    region="us-east-1", prefix="documents/"))
+        docs, stop = stack.start_documents_replica(objects=store)
+        try:
+            patient = stack.new_patient()
+            doc = stack.upload(stack.patient(patient), MANY_CHUNKS, patient_id=patient,
+                               category=pb.DOCUMENT_CATEGORY_ORD_SOIN)
+            call = docs.DownloadDocument(pb.DownloadDocumentRequest(patient_id=patient, document_id=doc.document_id),
+                                         metadata=stack.patient(patient), timeout=30)
+            assert next(call).WhichOneof("payload") == "metadata" and next(call).chunk
+            assert store.open == 1
+            call.cancel()
+            eventually(lambda: store.open == 0, 10, 0.05, "the cancelled download's object stream closed")
+            replies = list(docs.DownloadDocument(pb.DownloadDocumentRequest(
+                patient_id=patient, document_id=doc.document_id), metadata=stack.patient(patient), timeout=30))
+            assert b"".join(r.chunk for r in replies[1:]) == MANY_CHUNKS and store.open == 0
+        finally:
+            stop()
 
 
 class TestDelete:

@@ -111,6 +111,27 @@ class TestAccepted:
         again = stack.upload(stack.patient(patient), TEXT, **fields)
         assert again.document_id == first.document_id and stack.rows(patient) == 1
 
+    def test_a_deposit_losing_the_upload_id_race_writes_nothing(self, stack, patient):
+        # the insert itself refuses a second document under the same upload id (the other deposit
+        # committed between the lookup and the insert): DuplicateUpload, and the transaction is rolled back
+        import dataclasses
+        import uuid
+
+        from documents.adapters.repository import DocumentsRepository
+        from documents.domain.errors import DuplicateUpload
+        from meskit import db
+        first = stack.upload(stack.patient(patient), TEXT, patient_id=patient, category=pb.DOCUMENT_CATEGORY_ORD_SOIN,
+                             upload_id="u-race")
+        unit_of_work = db.unit_of_work(stack.engine(), DocumentsRepository)
+        with unit_of_work() as repo:
+            stored = repo.get_document(patient, first.document_id)
+        key = stored.author.delegate_account_id or stored.author.id          # as deposit.upload keys it
+        with pytest.raises(DuplicateUpload):
+            with unit_of_work() as repo:
+                repo.add_document(dataclasses.replace(stored, document_id=str(uuid.uuid4()),
+                                                      object_key=uuid.uuid4().hex), upload_key=key)
+        assert stack.rows(patient) == 1
+
     def test_patient_default_masks_new_documents(self, stack, patient):
         from mes.identity.v1 import identity_pb2 as ipb
         stack.identity.SetMaskNewDocumentsByDefault(ipb.SetMaskNewDocumentsByDefaultRequest(

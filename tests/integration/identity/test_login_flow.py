@@ -118,6 +118,22 @@ class TestLogin:
                                            metadata=[("authorization", f"Bearer {session.access_token}")])
         assert account.account_id == created.account.account_id
 
+    def test_own_account_is_read_as_it_is_now_with_its_login_id(self, identity):
+        created = create_patient(identity)
+        activate(identity, created)
+        session = login(identity)
+        metadata = [("authorization", f"Bearer {session.access_token}")]
+        read = lambda: identity.stub.GetAccount(pb.GetAccountRequest(account_id="me"), metadata=metadata)  # noqa: E731
+        before = read()
+        assert before.login_id == "jacqueline.martin" and before.status == pb.ACCOUNT_STATUS_ACTIVE
+        assert before.activated_at.seconds > 0 and before.email == "jacqueline@example.fr"
+        identity.stub.UpdateContact(pb.UpdateContactRequest(account_id="me", postal_address="2 rue Haute"),
+                                    metadata=metadata)
+        assert read().postal_address == "2 rue Haute"     # nothing kept between reads
+        assert error_of(lambda: identity.stub.GetAccount(
+            pb.GetAccountRequest(account_id="me"), metadata=[("authorization", "Bearer x.y.z")])).code() \
+            == grpc.StatusCode.UNAUTHENTICATED
+
     def test_a_patient_cannot_read_another_account(self, identity):
         created = create_patient(identity)
         activate(identity, created)

@@ -1,6 +1,7 @@
 """Databases of the kit on a real PostgreSQL: creation, readiness ping, Alembic migrations."""
 from __future__ import annotations
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -90,6 +91,93 @@ class TestDatabase:
         try:
             with pytest.raises(sa.exc.OperationalError):
                 db.ping(engine)
+        finally:
+            engine.dispose()
+
+
+PID = sa.func.pg_backend_pid().label("pid")
+
+
+def backend_pid(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+
+
+class TestBrokenConnections:
+    """No round trip at checkout (no pool_pre_ping): a pooled connection the server ended while it
+    was idle is replaced before use, so the next call does not fail."""
+
+    @pytest.fixture
+    def engine(self, new_database):
+        engine = db.make_engine(new_database("broken"), pool_size=1)
+        yield engine
+        engine.dispose()
+
+    def terminate(self, engine, pid: int) -> None:
+        other = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+        try:
+            with other.connect() as connection:
+                assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
+        finally:
+            other.dispose()
+
+    def test_a_terminated_backend_is_replaced_at_checkout(self, engine):
+        pid = backend_pid(engine)
+        self.terminate(engine, pid)
+        with db.unit_of_work(engine, lambda session: session)() as session:
+            assert session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one() != pid
+
+    def test_so_is_the_readers_connection(self, engine):
+        read, backend = db.reader(engine, lambda connection: connection), db.Query(sa.select(PID))
+        with read() as connection:
+            pid = backend.first(connection)["pid"]
+        self.terminate(engine, pid)
+        with read() as connection:
+            assert backend.first(connection)["pid"] != pid
+
+    def test_a_connection_lost_while_reading_is_not_given_back_to_the_pool(self, engine):
+        read, backend = db.reader(engine, lambda connection: connection), db.Query(sa.select(PID))
+        with pytest.raises(psycopg.OperationalError), read() as connection:
+            pid = backend.first(connection)["pid"]
+            db.Query(sa.select(sa.func.pg_terminate_backend(pid).label("done"))).first(connection)
+        with read() as connection:
+            assert backend.first(connection)["pid"] != pid
+
+
+class TestReader:
+    def test_reads_outside_a_transaction_and_leaves_the_pool_transactional(self, new_database):
+        engine = db.make_engine(new_database("reader"), pool_size=1)
+        try:
+            own = db.Query(sa.select((sa.func.now() == sa.func.statement_timestamp()).label("own")))
+            with db.reader(engine, lambda connection: connection)() as connection:   # each statement its own
+                assert own.first(connection) == {"own": True} and own.first(connection) == {"own": True}
+            with db.unit_of_work(engine, lambda session: session)() as session:   # one transaction
+                session.execute(sa.text("SELECT 1"))
+                assert not session.execute(sa.text("SELECT now() = statement_timestamp()")).scalar_one()
+        finally:
+            engine.dispose()
+
+
+class TestQuery:
+    """`db.Query`: a Core SELECT compiled once and run through psycopg, with the rows a Session gives."""
+
+    def test_the_first_row_by_name_in_a_transaction_or_a_reader(self, new_database):
+        engine = db.make_engine(new_database("query"), pool_size=1)
+        metadata = db.metadata()
+        table = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                         sa.Column("state", sa.String(8)), sa.Column("written_at", db.Timestamp))
+        metadata.create_all(engine)
+        query = db.Query(sa.select(table.c.id, table.c.written_at.label("at"))
+                         .where(table.c.id == sa.bindparam("id"), table.c.state == "KEPT"))
+        try:
+            with db.unit_of_work(engine, lambda session: session)() as session:
+                session.execute(table.insert().values(id=1, state="KEPT", written_at=sa.func.now()))
+                session.execute(table.insert().values(id=2, state="GONE", written_at=sa.func.now()))
+                seen = query.first(session, id=1)      # its own transaction's row, not yet committed
+                assert seen is not None and set(seen) == {"id", "at"} and seen["at"].tzinfo is not None
+            with db.reader(engine, lambda connection: connection)() as connection:
+                assert query.first(connection, id=1) == seen
+                assert query.first(connection, id=2) is None and query.first(connection, id=3) is None
         finally:
             engine.dispose()
 

@@ -18,6 +18,8 @@ class FakeLog:
         self.lock = threading.Lock()
         self.fail_next = 0          # how many of the next transactions fail
         self.transactions = 0
+        self.opened = 0               # appends that read the tree size and the stored ids first
+        self.refused_appends = 0      # appends at a known size the unique keys refused
 
     @contextmanager
     def unit_of_work(self):
@@ -37,6 +39,7 @@ class _Tx:
         self.log, self.new_records, self.new_nodes = log, {}, {}
 
     def open_append(self, ids):
+        self.log.opened += 1
         return len(self.log.records), self.records_by_ids(ids)
 
     def stored_hashes(self, nodes):
@@ -52,10 +55,19 @@ class _Tx:
         return {r.entry.record_id: r for r, _, _ in self.log.records.values() if r.entry.record_id in ids}
 
     def add(self, new, nodes):
-        for stored, personal, salt in new:
-            self.new_records[stored.leaf_index] = (stored, personal, salt)
+        for stored, prepared in new:
+            self.new_records[stored.leaf_index] = (stored, stored.entry.personal, prepared.salt)
         for level, index, value in nodes:
             self.new_nodes[(level, index)] = value
+
+    def append_at_known_size(self, new, nodes):
+        """As the database's unique keys do: refused when the log grew or an id is stored already."""
+        stored_ids = {r.entry.record_id for r, _, _ in self.log.records.values()}
+        if new[0][0].leaf_index != len(self.log.records) or any(s.entry.record_id in stored_ids for s, _ in new):
+            self.log.refused_appends += 1
+            return False
+        self.add(new, nodes)
+        return True
 
 
 def make_entry(n: int = 0, **overrides) -> Entry:

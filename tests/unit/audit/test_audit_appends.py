@@ -180,6 +180,33 @@ class TestAppend:
         assert results["good"][0][0].leaf_index == 1
         assert fake_log.transactions == before + 1          # one transaction for the whole group
 
+    def test_a_writer_that_wrote_the_last_leaves_appends_without_reading_the_log_first(self, appender, fake_log):
+        append_records(appender, DOCUMENTS, [make_entry(0)])
+        opened = fake_log.opened
+        outcomes = append_records(appender, DOCUMENTS, [make_entry(1), make_entry(2), make_entry(1)])
+        assert [(s.leaf_index, dup) for s, dup in outcomes] == [(1, False), (2, False), (1, True)]
+        assert (fake_log.opened, fake_log.refused_appends) == (opened, 0)
+
+    def test_what_another_replica_appended_meanwhile_is_read_before_appending(self, appender, fake_log):
+        append_records(appender, DOCUMENTS, [make_entry(0)])
+        replica = GroupCommitter(fake_log.unit_of_work, lambda: T0)
+        replica.start()
+        try:
+            append_records(replica, DOCUMENTS, [make_entry(1), make_entry(2)])
+        finally:
+            replica.stop()
+        ((stored, dup),) = append_records(appender, DOCUMENTS, [make_entry(3)])
+        assert (stored.leaf_index, dup, fake_log.refused_appends) == (3, False, 1)
+        ((again, dup),) = append_records(appender, DOCUMENTS, [make_entry(2)])     # the replica's record
+        assert (again.leaf_index, dup) == (2, True)
+        with pytest.raises(AlreadyExists):
+            append_records(appender, DOCUMENTS, [make_entry(1, rule="other")])
+        frontier = merkle.Frontier()
+        for index in range(4):
+            frontier.append(fake_log.records[index][0].leaf_hash)
+        assert merkle.frontier_at(4, lambda nodes: {n: (fake_log.records[n[1]][0].leaf_hash if n[0] == 0
+                                                        else fake_log.nodes[n]) for n in nodes}).root() == frontier.root()
+
     def test_a_transaction_that_fails_once_is_redone(self, appender, fake_log):
         fake_log.fail_next = 1
         ((stored, dup),) = append_records(appender, DOCUMENTS, [make_entry(0)])

@@ -84,5 +84,39 @@ def jpeg_scan_damaged() -> bytes:
     return data[:middle] + b"\xff\x05" + data[middle + 2:]
 
 
+def jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
+    """(marker, segment bytes after the length) up to and including every scan's header, then (0, the rest)."""
+    out, at = [], 2
+    while data[at + 1] != 0xD9:
+        marker, (length,) = data[at + 1], struct.unpack_from(">H", data, at + 2)
+        out.append((marker, data[at + 4:at + 2 + length]))
+        at += 2 + length
+        if marker == 0xDA:
+            following = at
+            while not (data[following] == 0xFF and data[following + 1] not in (0x00, *range(0xD0, 0xD8))):
+                following += 1
+            out.append((0, data[at:following]))
+            at = following
+    return out
+
+
+def jpeg_joined(segments: list[tuple[int, bytes]]) -> bytes:
+    return b"\xff\xd8" + b"".join(body if marker == 0 else bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+                                for marker, body in segments) + b"\xff\xd9"
+
+
+def jpeg_changed(data: bytes, marker: int, change, *, nth: int = 0) -> bytes:
+    """The JPEG with the `nth` segment of `marker` changed by `change(bytes) -> bytes | None` (None drops it)."""
+    segments, seen, out = jpeg_segments(data), 0, []
+    for found, body in segments:
+        if found == marker:
+            if seen == nth:
+                body = change(body)
+            seen += 1
+        if body is not None:
+            out.append((found, body))
+    return jpeg_joined(out)
+
+
 RTF_WITH_OBJECT = (rb"{\rtf1\ansi {\object\objemb\objw100\objh100{\*\objclass Package}"
                    rb"{\*\objdata 01050000020000000800000050616b6167650000}}\par}")

@@ -11,8 +11,8 @@ from PIL import Image
 from meskit.filecheck import content
 from meskit.filecheck.content import ContentRefused, accept
 
-from crafted_files import (RTF_WITH_OBJECT, handmade_pdf, jpeg_scan_damaged, jpeg_with_comment, pdf_with_comment,
-                           pdf_with_object_stream, zip_archive)
+from crafted_files import (RTF_WITH_OBJECT, handmade_pdf, jpeg_changed, jpeg_joined, jpeg_scan_damaged, jpeg_segments,
+                           jpeg_with_comment, pdf_with_comment, pdf_with_object_stream, zip_archive)
 from documents_samples import RTF, jpeg, pdf, png, tiff
 
 
@@ -150,6 +150,12 @@ class TestRtf:
         assert accept(RTF).content_type == content.RTF
 
 
+def progressive_jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.effect_noise((96, 96), 50).convert("RGB").save(out, "JPEG", progressive=True)
+    return out.getvalue()
+
+
 class TestImages:
     def test_a_jpeg_with_a_damaged_scan(self):
         reason, message = refused(jpeg_scan_damaged())
@@ -176,6 +182,40 @@ class TestImages:
             if struct.unpack_from("<H", data, entry)[0] == 273:          # StripOffsets
                 struct.pack_into("<I", data, entry + 8, len(data) + 10_000)
         assert refused(bytes(data))[0] == content.CORRUPT
+
+    def test_the_segment_helpers_rebuild_an_honest_jpeg(self):
+        data = progressive_jpeg()
+        assert jpeg_joined(jpeg_segments(data)) == data
+
+    def test_a_jpeg_without_quantization_tables_is_refused_by_the_decoder(self):
+        # the walk lets it through; libjpeg, decoding the first scan, refuses it
+        assert refused(jpeg_changed(jpeg(), 0xDB, lambda body: None))[0] == content.CORRUPT
+
+    def test_a_scan_using_an_undefined_huffman_table_is_refused_by_the_decoder(self):
+        def table_3(body: bytes) -> bytes:
+            return body[:2] + b"\x33" + body[3:]
+        assert refused(jpeg_changed(jpeg(), 0xDA, table_3))[0] == content.CORRUPT
+
+    @pytest.mark.parametrize("nth", [0, 3])
+    def test_a_scan_naming_a_component_the_frame_lacks(self, nth):
+        # the fourth scan of a progressive JPEG is past what libjpeg decodes: the walk reads every scan header
+        def component_9(body: bytes) -> bytes:
+            return body[:1] + b"\x09" + body[2:]
+        assert refused(jpeg_changed(progressive_jpeg(), 0xDA, component_9, nth=nth)) == \
+            (content.CORRUPT, "L'image JPEG est endommagée (structure invalide)")
+
+    def test_a_later_bogus_huffman_table(self):
+        def too_many_codes(body: bytes) -> bytes:
+            return body[:1] + b"\xff" * 16 + body[17:]
+        data = progressive_jpeg()
+        later = sum(1 for marker, _ in jpeg_segments(data) if marker == 0xC4) - 1
+        assert refused(jpeg_changed(data, 0xC4, too_many_codes, nth=later))[0] == content.CORRUPT
+
+    @pytest.mark.parametrize("change", [lambda body: body[:3] + b"\x00\x00" + body[5:],    # no width
+                                        lambda body: b"\x07" + body[1:],                    # 7-bit samples
+                                        lambda body: body[:5] + b"\x00" + body[6:]])        # no component
+    def test_a_frame_header_no_decoder_reads(self, change):
+        assert refused(jpeg_changed(jpeg(), 0xC0, change))[0] == content.CORRUPT
 
     @pytest.mark.parametrize("options", [{}, {"progressive": True}, {"exif": Image.Exif()}, {"quality": 30}])
     def test_honest_jpegs_pass_the_structure_walk(self, options):

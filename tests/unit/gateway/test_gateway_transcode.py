@@ -132,3 +132,96 @@ class TestResponse:
         from google.protobuf import message_factory
         book_class = message_factory.GetMessageClass(sample_service.file.message_types_by_name["Book"])
         assert json.loads(transcode.to_json(book_class(title="Only"), "title")) == "Only"
+
+
+def _filled(message, depth: int = 0, counter: list[int] | None = None):
+    """`message` with every field set to a value that is not its default (nested down to depth 3),
+    varying from field to field: NaN and infinities, unknown enum numbers, 64-bit integers, bytes,
+    timestamps with 0, 3, 6 or 9 digits."""
+    from google.protobuf.descriptor import FieldDescriptor as F
+    counter = counter if counter is not None else [0]
+
+    def scalar(field):
+        counter[0] += 1
+        n = counter[0]
+        if field.enum_type is not None:
+            numbers = [v.number for v in field.enum_type.values] + [99]
+            return numbers[n % len(numbers)]
+        if field.type == F.TYPE_BOOL:
+            return n % 2 == 0
+        if field.type == F.TYPE_STRING:
+            return f"texte é {n}"
+        if field.type == F.TYPE_BYTES:
+            return bytes([n % 256, 0, 255])
+        if field.cpp_type in (F.CPPTYPE_FLOAT, F.CPPTYPE_DOUBLE):
+            return [float("nan"), float("inf"), float("-inf"), 0.1, 1e20, -2.5][n % 6]
+        if field.cpp_type in (F.CPPTYPE_INT64, F.CPPTYPE_UINT64):
+            return 2**53 + n
+        return n
+
+    def fill_message(target, full_name: str) -> None:
+        counter[0] += 1
+        n = counter[0]
+        if full_name == "google.protobuf.Timestamp":
+            target.seconds, target.nanos = [(0, 0), (1700000000, 123000000), (-62135596800, 456000),
+                                            (253402300799, 999999999)][n % 4]
+        elif full_name == "google.protobuf.Duration":
+            target.seconds, target.nanos = n, 1000 * n
+        elif full_name.startswith("google.protobuf."):
+            if "value" in target.DESCRIPTOR.fields_by_name and full_name.endswith("Value") \
+                    and full_name not in ("google.protobuf.Value", "google.protobuf.ListValue"):
+                target.value = scalar(target.DESCRIPTOR.fields_by_name["value"])
+        elif depth < 3:
+            _filled(target, depth + 1, counter)
+
+    for field in message.DESCRIPTOR.fields:
+        if field.containing_oneof is not None and message.WhichOneof(field.containing_oneof.name):
+            continue
+        value = getattr(message, field.name)
+        if field.message_type is not None and field.message_type.GetOptions().map_entry:
+            key_field, value_field = field.message_type.fields_by_name["key"], field.message_type.fields_by_name["value"]
+            for _ in range(2):
+                key = scalar(key_field)
+                if value_field.message_type is not None:
+                    fill_message(value[key], value_field.message_type.full_name)
+                else:
+                    value[key] = scalar(value_field)
+        elif field.message_type is not None:
+            for _ in range(2 if field.is_repeated else 1):
+                fill_message(value.add() if field.is_repeated else value, field.message_type.full_name)
+        elif field.is_repeated:
+            value.extend([scalar(field), scalar(field)])
+        else:
+            setattr(message, field.name, scalar(field))
+    return message
+
+
+class TestResponseAsJsonFormatPrintsIt:
+    """to_dict prints from a plan per message type; it answers what json_format.MessageToDict does."""
+
+    def messages(self, sample_service):
+        from gateway import media, protos
+        from google.protobuf import message_factory
+        services = [*protos.services_of(protos.import_generated()), sample_service]
+        types = {route.response_class.DESCRIPTOR.full_name: route.response_class
+                 for service in services for route in media.routes_for(service)}
+        types.update({route.request_class.DESCRIPTOR.full_name: route.request_class
+                      for service in services for route in media.routes_for(service)})
+        types["gwtest.v1.Shelf"] = message_factory.GetMessageClass(sample_service.file.message_types_by_name["Shelf"])
+        return types
+
+    def test_every_message_of_the_routes_empty_and_filled(self, sample_service):
+        from google.protobuf import json_format
+        types = self.messages(sample_service)
+        assert len(types) > 100
+        for name, message_class in sorted(types.items()):
+            for message in (message_class(), _filled(message_class())):
+                expected = json_format.MessageToDict(message, always_print_fields_with_no_presence=True)
+                assert json.dumps(transcode.to_dict(message), sort_keys=True) == json.dumps(expected, sort_keys=True), name
+
+    def test_a_timestamp_out_of_range_is_refused_as_json_format_does(self, sample_service):
+        from google.protobuf import message_factory
+        book = message_factory.GetMessageClass(sample_service.file.message_types_by_name["Book"])()
+        book.published_at.seconds = 253402300800
+        with pytest.raises(ValueError):
+            transcode.to_dict(book)

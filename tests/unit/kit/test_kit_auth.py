@@ -246,6 +246,44 @@ class TestKeyRotation:
         assert error.message == "Vérification du jeton impossible pour le moment"
 
 
+class TestVerifiedTokens:
+    """A token verified once is trusted again until it expires (every service checks every call)."""
+
+    def test_verified_once_until_it_expires(self, monkeypatch):
+        signer = make_signer()
+        verifier = make_verifier(Jwks(signer))
+        token, expires = signer.sign(Caller(auth.PATIENT, "acc-1"))
+        checked = []
+        real = TokenVerifier._verify
+        monkeypatch.setattr(TokenVerifier, "_verify", lambda self, t: checked.append(t) or real(self, t))
+        assert verifier.verified(token) is None
+        assert verifier.verify(token) == verifier.verify(token) == verifier.verified(token)
+        assert checked == [token]
+        monkeypatch.setattr(time, "time", lambda: float(expires))
+        assert verifier.verified(token) is None
+        verifier.verify(token)
+        assert checked == [token, token]
+
+    def test_a_fetch_of_the_keys_forgets_what_was_verified(self):
+        old, new = make_signer(), make_signer()
+        jwks = Jwks(old)
+        verifier = make_verifier(jwks, refetch_interval=0)
+        token = old.sign(Caller(auth.PATIENT, "acc-1"))[0]
+        verifier.verify(token)
+        jwks.keys = [new.public_jwk]          # the old key withdrawn, a token of the new one comes
+        verifier.verify(new.sign(Caller(auth.PATIENT, "acc-2"))[0])
+        assert verifier.verified(token) is None
+        assert rejected(verifier, token).reason == "TOKEN_INVALID"
+
+    def test_a_token_changed_by_one_character_is_verified_on_its_own(self):
+        signer = make_signer()
+        verifier = make_verifier(Jwks(signer))
+        token = signer.sign(Caller(auth.PATIENT, "acc-1"))[0]
+        verifier.verify(token)
+        tampered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+        assert rejected(verifier, tampered).reason == "TOKEN_INVALID"
+
+
 class TestBearerToken:
     @pytest.mark.parametrize("header,expected", [
         ("Bearer abc.def.ghi", "abc.def.ghi"), ("bearer abc", "abc"), ("Bearer  abc ", "abc"),

@@ -1,12 +1,14 @@
 """The append path, at the driver level: it is the hot path of the whole platform.
 
 The writer thread keeps one connection (working as `audit_writer`, like every connection of the
-engine) and spends two round trips per group of records, whatever its size:
-  1. BEGIN, take the log's lock, read the tree size, read the records already stored under the
-     group's ids (a pipeline: each statement starts after the previous one, so the reads happen once
-     the lock is held, with a fresh snapshot);
-  2. insert leaves, personal data and completed subtrees in one statement (JSON in, parsed by
-     PostgreSQL), COMMIT (a pipeline again).
+engine). When it wrote the last leaves itself, a group of records costs one round trip, whatever its
+size: BEGIN, take the log's lock, insert leaves, personal data and completed subtrees in one statement
+(the canonical JSON the leaves were hashed from, parsed by PostgreSQL), COMMIT, in a pipeline (each
+statement starts after the previous one, so the insert runs once the lock is held, with a fresh
+snapshot). The unique keys (leaf index, record id, subtree) refuse the insert if another replica
+appended meanwhile or an id is stored already; then, and after a restart, two round trips:
+  1. BEGIN, take the lock, read the tree size, read the records already stored under the group's ids;
+  2. the insert and COMMIT.
 """
 from __future__ import annotations
 
@@ -15,45 +17,50 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
+from psycopg.errors import UniqueViolation
 from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
 
 from audit.adapters.repository import COLUMNS, JOINED, record_of
 from audit.adapters.tables import record_personal_data as p, records, tree_nodes
+from audit.domain.appends import Prepared
 from audit.domain.merkle import Node
-from audit.domain.models import PERSONAL_FIELDS, Personal, StoredRecord
+from audit.domain.models import PERSONAL_FIELDS, StoredRecord
 
 # One lock for the whole log (a pg_advisory_xact_lock key): appends take it, in every replica.
 APPEND_LOCK = 0x6D65_7361_7564_6974   # "mesaudit"
 
 
-def _sql_type(column: sa.Column) -> str:
-    for kind, name in ((sa.BigInteger, "bigint"), (sa.SmallInteger, "smallint"), (sa.Uuid, "uuid"),
-                       (sa.DateTime, "timestamptz"), (sa.String, "text"), (sa.LargeBinary, "text")):
-        if isinstance(column.type, kind):
-            return name
-    raise TypeError(column.type)
+# The leaf's fields as its canonical JSON names them (audit.domain.leaf), and the columns they fill.
+_LEAF_FIELDS = {"record_id": "uuid", "occurred_at": "timestamptz", "appended_at": "timestamptz", "actor_type": "text",
+                "profession_code": "text", "action": "text", "group": "text", "resource_type": "text",
+                "decision": "text", "rule": "text", "access_mode": "text", "service": "text", "request_id": "text",
+                "personal": "text", "matrix_version": "text"}
+_LEAF_COLUMNS = {**{c.name: c.name for c in records.c}, "activity_group": '"group"',
+                 "matrix_version": "coalesce(matrix_version, '')", "personal_commitment": "decode(personal, 'hex')"}
+_PERSONAL_COLUMNS = {name: name for name in ("leaf_index", "occurred_at", *PERSONAL_FIELDS, "salt")}
 
 
-def _insert_from(table: sa.Table, source: str, columns: list[str]) -> str:
-    """INSERT ... SELECT from a JSON record set; bytea columns travel as hex."""
-    values = [f"decode({c}, 'hex')" if isinstance(table.c[c].type, sa.LargeBinary) else c for c in columns]
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"
+def _fields(fields: dict[str, str]) -> str:
+    return ", ".join(f'"{name}" {kind}' for name, kind in fields.items())
 
 
-def _record_set(parameter: str, columns: list[sa.Column]) -> str:
-    return (f"json_to_recordset(CAST(%({parameter})s AS json)) AS "
-            f"x({', '.join(f'{c.name} {_sql_type(c)}' for c in columns)})")
+def _insert(table: str, columns: dict[str, str], source: str) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns.values())} FROM {source}"
 
 
-_PERSONAL_COLUMNS = ["leaf_index", "occurred_at", *PERSONAL_FIELDS, "salt"]
+# One statement: the group's records, each {"i": leaf index, "h": leaf hash, "s": salt, "l": leaf input,
+# "p": personal input} (bytes in hex), into leaves and personal data, and the subtrees they complete.
 INSERT_ALL = (
-    f"WITH new AS MATERIALIZED (SELECT * FROM "
-    f"{_record_set('records', [*records.c, *(p.c[n] for n in _PERSONAL_COLUMNS[2:])])}), "
-    f"new_leaves AS ({_insert_from(records, 'new', [c.name for c in records.c])}), "
-    f"new_nodes AS ({_insert_from(tree_nodes, _record_set('nodes', list(tree_nodes.c)), ['level', 'node_index', 'hash'])}) "
-    + _insert_from(p, "new", _PERSONAL_COLUMNS))
+    "WITH new AS MATERIALIZED (SELECT (r->>'i')::bigint AS leaf_index, decode(r->>'h', 'hex') AS leaf_hash, "
+    "decode(r->>'s', 'hex') AS salt, l.*, p.* FROM json_array_elements(CAST(%(records)s AS json)) AS r, "
+    f"json_to_record(r->'l') AS l({_fields(_LEAF_FIELDS)}), "
+    f"json_to_record(r->'p') AS p({_fields({name: 'text' for name in PERSONAL_FIELDS})})), "
+    f"new_leaves AS ({_insert(records.name, _LEAF_COLUMNS, 'new')}), "
+    "new_ids AS (INSERT INTO record_ids (record_id, leaf_index) SELECT record_id, leaf_index FROM new), "
+    f"new_nodes AS ({_insert(tree_nodes.name, {'level': 'level', 'node_index': 'node_index', 'hash': 'decode(hash, $$hex$$)'}, 'json_to_recordset(CAST(%(nodes)s AS json)) AS n(level smallint, node_index bigint, hash text)')}) "
+    + _insert(p.name, _PERSONAL_COLUMNS, "new"))
 BY_IDS = (str(sa.select(*COLUMNS).select_from(JOINED).compile(dialect=psycopg_dialect()))
           + " WHERE records.record_id = ANY(CAST(%(ids)s AS uuid[]))")
 LEAVES = "SELECT leaf_index, leaf_hash FROM records WHERE leaf_index = ANY(CAST(%(indexes)s AS bigint[]))"
@@ -65,12 +72,23 @@ ERASE = (f"UPDATE record_personal_data SET {', '.join(f'{n} = NULL' for n in PER
          "AND (CAST(%(before)s AS timestamptz) IS NULL OR occurred_at < %(before)s)")
 
 
+class Partitions:
+    """Where the log's last partition starts (migration 0005), once read: a group reaching it adds the
+    next one first, so that the log never runs out of partitions."""
+
+    def __init__(self):
+        self.last_first_leaf: int | None = None
+
+
 class AppendTransaction:
     """The repository of one group's transaction (see audit.domain.appends)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, partitions: Partitions | None = None):
         self._connection = connection
+        self._partitions = partitions or Partitions()
         self._pending: dict | None = None
+        self._last_leaf = -1
+        self._extended = None           # the cursor of audit_extend_log, when called
 
     def open_append(self, record_ids: set[str]) -> tuple[int, dict[str, StoredRecord]]:
         connection = self._connection
@@ -78,7 +96,7 @@ class AppendTransaction:
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
             size = connection.execute("SELECT coalesce(max(leaf_index) + 1, 0) FROM records")
             found = connection.cursor(row_factory=dict_row)
-            found.execute(BY_IDS, {"ids": sorted(record_ids)})
+            found.execute(BY_IDS, {"ids": "{" + ",".join(sorted(record_ids)) + "}"})
         return size.fetchone()[0], {str(row["record_id"]): record_of(row) for row in found.fetchall()}
 
     def stored_hashes(self, nodes: set[Node]) -> dict[Node, bytes]:
@@ -91,25 +109,33 @@ class AppendTransaction:
         found.update({(level, index): bytes(value) for level, index, value in inners.fetchall()})
         return found
 
-    def add(self, new: list[tuple[StoredRecord, Personal, bytes]], nodes: list[tuple[int, int, bytes]]) -> None:
+    def add(self, new: list[tuple[StoredRecord, Prepared]], nodes: list[tuple[int, int, bytes]]) -> None:
         """Sent with the COMMIT."""
-        rows = []
-        for stored, details, salt in new:
-            e = stored.entry
-            row = {"leaf_index": stored.leaf_index, "record_id": e.record_id, "occurred_at": e.occurred_at.isoformat(),
-                   "appended_at": stored.appended_at.isoformat(), "actor_type": e.actor_type,
-                   "profession_code": e.profession_code, "action": e.action, "activity_group": e.group,
-                   "resource_type": e.resource_type, "decision": e.decision, "rule": e.rule,
-                   "access_mode": e.access_mode, "service": e.service, "request_id": e.request_id,
-                   "matrix_version": e.matrix_version,
-                   "personal_commitment": stored.commitment.hex(), "leaf_hash": stored.leaf_hash.hex(),
-                   "salt": salt.hex()}
-            for name in PERSONAL_FIELDS:
-                row[name] = getattr(details, name)
-            rows.append(row)
-        self._pending = {"records": json.dumps(rows, ensure_ascii=False),
+        rows = ",".join(f'{{"i":{stored.leaf_index},"h":"{stored.leaf_hash.hex()}","s":"{prepared.salt.hex()}",'
+                        f'"l":{prepared.leaf_input.decode()},"p":{prepared.personal_input.decode()}}}'
+                        for stored, prepared in new)
+        self._last_leaf = new[-1][0].leaf_index if new else -1
+        self._pending = {"records": f"[{rows}]",
                          "nodes": json.dumps([{"level": level, "node_index": index, "hash": value.hex()}
                                               for level, index, value in nodes])}
+
+    def append_at_known_size(self, new: list[tuple[StoredRecord, Prepared]], nodes: list[tuple[int, int, bytes]]
+                             ) -> bool:
+        """Take the lock, insert, commit, in one round trip; False (rolled back) when a unique key refuses
+        the records: the log grew elsewhere, or one of the ids is stored already."""
+        self.add(new, nodes)
+        connection = self._connection
+        try:
+            with connection.pipeline():
+                connection.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+                self._flush()
+                connection.commit()
+        except UniqueViolation:
+            connection.rollback()
+            self._partitions.last_first_leaf = None
+            return False
+        self._committed()
+        return True
 
     def erase_personal_data(self, patient_id: str, occurred_before: datetime | None, *, erased_at: datetime,
                             erased_by: int) -> int:
@@ -120,12 +146,21 @@ class AppendTransaction:
     def _flush(self) -> None:
         if self._pending is not None:
             pending, self._pending = self._pending, None
+            known = self._partitions.last_first_leaf
+            if known is None or self._last_leaf >= known:
+                self._extended = self._connection.execute("SELECT audit_extend_log(%s)", (self._last_leaf,))
             self._connection.execute(INSERT_ALL, pending)
 
     def commit(self) -> None:
         with self._connection.pipeline():
             self._flush()
             self._connection.commit()
+        self._committed()
+
+    def _committed(self) -> None:
+        if self._extended is not None:
+            self._partitions.last_first_leaf = self._extended.fetchone()[0]
+            self._extended = None
 
 
 class AppendConnection:
@@ -134,6 +169,7 @@ class AppendConnection:
     def __init__(self, engine: Engine):
         self._engine = engine
         self._held = None              # the pool's connection proxy (SET ROLE done on connect)
+        self._partitions = Partitions()
 
     @contextmanager
     def transaction(self):
@@ -141,10 +177,11 @@ class AppendConnection:
             self._held = self._engine.raw_connection()
         connection = self._held.driver_connection
         try:
-            tx = AppendTransaction(connection)
+            tx = AppendTransaction(connection, self._partitions)
             yield tx
             tx.commit()
         except BaseException:
+            self._partitions.last_first_leaf = None       # what it added may be rolled back
             if connection.broken or connection.closed:
                 self._held.invalidate()
                 self._held = None

@@ -19,7 +19,7 @@ WRITER_ROLE = "audit_writer"
 records = sa.Table(
     "records", metadata,
     sa.Column("leaf_index", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("record_id", sa.Uuid(as_uuid=False), nullable=False, unique=True),
+    sa.Column("record_id", sa.Uuid(as_uuid=False), nullable=False, index=True),    # unique: record_ids
     sa.Column("occurred_at", Timestamp, nullable=False),
     sa.Column("appended_at", Timestamp, nullable=False),
     sa.Column("actor_type", sa.String(32), nullable=False),
@@ -35,6 +35,20 @@ records = sa.Table(
     sa.Column("matrix_version", sa.String(64), nullable=False, server_default=""),
     sa.Column("personal_commitment", sa.LargeBinary, nullable=False),
     sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
+)
+
+# The record ids, unique across the log (a partitioned table's unique keys hold its partition key).
+record_ids = sa.Table(
+    "record_ids", metadata,
+    sa.Column("record_id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("leaf_index", sa.BigInteger, nullable=False),
+)
+
+# The ranges of leaf indexes records and record_personal_data are partitioned in (migration 0005).
+log_partitions = sa.Table(
+    "log_partitions", metadata,
+    sa.Column("first_leaf", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("end_leaf", sa.BigInteger, nullable=False),
 )
 
 # Personal data beside each leaf; erasure clears them and the salt (an UPDATE, the row stays).

@@ -19,14 +19,19 @@ ENUMS: dict[str, tuple[Any, str]] = {"actor_type": (pb.ActorType, "ACTOR_TYPE_")
          "access_mode": (pb.AccessMode, "ACCESS_MODE_")}
 
 
+# name -> value and value -> name of each enum, the unspecified value named "" (per append, a dict
+# lookup instead of the enum wrapper's).
+_VALUES = {kind: {name.removeprefix(prefix): number for name, number in enum.items()} for kind, (enum, prefix)
+           in ENUMS.items()}
+_NAMES = {kind: {number: name for name, number in values.items()} for kind, values in _VALUES.items()}
+for _values, _names in zip(_VALUES.values(), _NAMES.values()):
+    _values[""] = _values.pop("UNSPECIFIED")
+    _names[_values[""]] = ""
+
+
 def name_of(kind: str, value: int) -> str:
     """"" for the unspecified value and for values this version does not know."""
-    enum, prefix = ENUMS[kind]
-    try:
-        name = enum.Name(value).removeprefix(prefix)
-    except ValueError:
-        return ""
-    return "" if name == "UNSPECIFIED" else name
+    return _NAMES[kind].get(value, "")
 
 
 def names_of(kind: str, values) -> tuple[str, ...]:
@@ -34,11 +39,7 @@ def names_of(kind: str, values) -> tuple[str, ...]:
 
 
 def value_of(kind: str, name: str) -> Any:
-    enum, prefix = ENUMS[kind]
-    try:
-        return enum.Value(prefix + name) if name else 0
-    except ValueError:
-        return 0
+    return _VALUES[kind].get(name, 0)
 
 
 def to_datetime(ts: Timestamp, field: str = "") -> datetime:
@@ -47,6 +48,12 @@ def to_datetime(ts: Timestamp, field: str = "") -> datetime:
         return EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
     except OverflowError:
         raise InvalidArgument("Date hors limites", violations=[FieldViolation(field, "date hors limites")]) from None
+
+
+def _timestamp(value: datetime) -> Timestamp:
+    """meskit.timestamps.timestamp for an aware datetime, by arithmetic (twice per record returned)."""
+    delta = value - EPOCH
+    return Timestamp(seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000)
 
 
 def optional_datetime(message, field: str) -> datetime | None:
@@ -82,7 +89,7 @@ def carried(r: pb.Record) -> Restriction | None:
 def record(s: StoredRecord) -> pb.Record:
     e, p = s.entry, s.entry.personal
     return pb.Record(
-        record_id=e.record_id, occurred_at=timestamp(e.occurred_at),
+        record_id=e.record_id, occurred_at=_timestamp(e.occurred_at),
         actor=pb.Actor(type=value_of("actor_type", e.actor_type), id=p.actor_id,
                        profession_code=e.profession_code, rpps=p.rpps, on_behalf_of=p.on_behalf_of,
                        display_name=p.display_name),
@@ -91,7 +98,7 @@ def record(s: StoredRecord) -> pb.Record:
         decision=value_of("decision", e.decision), rule=e.rule, access_mode=value_of("access_mode", e.access_mode),
         justification=p.justification, service=e.service, request_id=e.request_id,
         matrix_version=e.matrix_version, leaf_index=s.leaf_index,
-        leaf_hash=s.leaf_hash, appended_at=timestamp(s.appended_at), personal_data_erased=s.erased)
+        leaf_hash=s.leaf_hash, appended_at=_timestamp(s.appended_at), personal_data_erased=s.erased)
 
 
 def activity_filter(r: pb.ListActivityRequest) -> RecordFilter:

@@ -11,6 +11,8 @@ only after that commit, so it can fail closed.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import logging
 import threading
 from collections import deque
@@ -48,7 +50,6 @@ def _text(v: Violations, value: str, name: str, limit: int) -> None:
 
 def checked(entry: Entry, caller: Caller, v: Violations, prefix: str) -> Entry:
     """The entry as it will be stored: canonical record id, the caller as appending service."""
-    entry = dataclasses.replace(entry, service=caller.subject)
     record_id = canonical_id(entry.record_id)
     if not record_id:
         v.add(f"{prefix}record_id", "UUID attendu")
@@ -57,11 +58,13 @@ def checked(entry: Entry, caller: Caller, v: Violations, prefix: str) -> Entry:
     for name, value in (("actor.type", entry.actor_type), ("action", entry.action), ("decision", entry.decision)):
         v.require(value, f"{prefix}{name}")
     for name, limit in ENTRY_LIMITS.items():
-        _text(v, getattr(entry, name), prefix + FIELD_NAMES.get(name, name), limit)
+        if name != "service":           # replaced by the caller's
+            _text(v, getattr(entry, name), prefix + FIELD_NAMES.get(name, name), limit)
+    _text(v, caller.subject, prefix + "service", ENTRY_LIMITS["service"])
     for name, limit in PERSONAL_LIMITS.items():
         _text(v, getattr(entry.personal, name), prefix + FIELD_NAMES.get(name, name), limit)
     occurred_at = entry.occurred_at.astimezone(timezone.utc) if entry.occurred_at is not None else None
-    return dataclasses.replace(entry, record_id=record_id, occurred_at=occurred_at)
+    return dataclasses.replace(entry, record_id=record_id, occurred_at=occurred_at, service=caller.subject)
 
 
 def append_records(appender: Appender, caller: Caller, entries: list[Entry], *,
@@ -83,7 +86,7 @@ def append_records(appender: Appender, caller: Caller, entries: list[Entry], *,
 class _Job:
     entries: list[Entry]
     then: Callable | None = None                 # runs in the same transaction, after the inserts
-    prepared: list[_Prepared] = dataclasses.field(default_factory=list)
+    prepared: list[Prepared] = dataclasses.field(default_factory=list)
     outcomes: list[Outcome] | None = None
     extra: object = None
     error: BaseException | None = None
@@ -172,39 +175,59 @@ class GroupCommitter:
             job.done.set()
 
     def _write(self, jobs: list[_Job]) -> None:
-        for job in jobs:
-            job.outcomes, job.extra, job.error = None, None, None
+        cached = self._frontier
+        if cached is not None and all(job.then is None for job in jobs):
+            # The usual case: this process wrote the last leaves. One round trip: the records go in at
+            # the next indexes of the tree it knows, under the log's lock; any other writer since, or a
+            # record id already stored, makes the insert fail on a unique key, and the group is
+            # written again below, after reading the log.
+            frontier = cached.copy()
+            with self._unit_of_work() as repo:
+                new_records, new_nodes = _assign(jobs, {}, frontier)
+                if repo.append_at_known_size(new_records, new_nodes):
+                    self._frontier = frontier
+                    return
         with self._unit_of_work() as repo:
             size, known = repo.open_append({e.record_id for job in jobs for e in job.entries})
-            cached = self._frontier
             frontier = (cached.copy() if cached is not None and cached.size == size
                         else merkle.frontier_at(size, repo.stored_hashes))
-            new_records, new_nodes = [], []
-            for job in jobs:
-                conflict = _conflict(job.entries, known)
-                if conflict:
-                    job.error = AlreadyExists(
-                        "Un enregistrement d'audit différent existe déjà sous cet identifiant",
-                        reason="AUDIT_RECORD_ID_CONFLICT")
-                    continue
-                job.outcomes = []
-                for entry, prepared in zip(job.entries, job.prepared):
-                    existing = known.get(entry.record_id)
-                    if existing is not None:
-                        job.outcomes.append((existing, True))
-                        continue
-                    stored = StoredRecord(entry, frontier.size, prepared.leaf_hash, prepared.appended_at,
-                                          prepared.commitment)
-                    new_nodes += [n for n in frontier.append(stored.leaf_hash) if merkle.is_stored(n[0])]
-                    known[entry.record_id] = stored
-                    new_records.append((stored, entry.personal, prepared.salt))
-                    job.outcomes.append((stored, False))
+            new_records, new_nodes = _assign(jobs, known, frontier)
             if new_records:
                 repo.add(new_records, new_nodes)
             for job in jobs:
                 if job.then is not None and job.error is None:
                     job.extra = job.then(repo, job.outcomes)
         self._frontier = frontier
+
+
+New = tuple[StoredRecord, "Prepared"]
+
+
+def _assign(jobs: list[_Job], known: dict[str, StoredRecord], frontier: merkle.Frontier
+            ) -> tuple[list[New], list[tuple[int, int, bytes]]]:
+    """Each job's outcomes (or its conflict error); the new records with their leaf indexes, and the
+    stored subtrees they complete. `known`: the records already stored under the group's ids."""
+    new_records: list[New] = []
+    new_nodes: list[tuple[int, int, bytes]] = []
+    for job in jobs:
+        job.outcomes, job.extra, job.error = None, None, None
+        if _conflict(job.entries, known):
+            job.error = AlreadyExists("Un enregistrement d'audit différent existe déjà sous cet identifiant",
+                                      reason="AUDIT_RECORD_ID_CONFLICT")
+            continue
+        job.outcomes = []
+        for entry, prepared in zip(job.entries, job.prepared):
+            existing = known.get(entry.record_id)
+            if existing is not None:
+                job.outcomes.append((existing, True))
+                continue
+            stored = StoredRecord(entry, frontier.size, prepared.leaf_hash, prepared.appended_at,
+                                  prepared.commitment)
+            new_nodes += [n for n in frontier.append(stored.leaf_hash) if merkle.is_stored(n[0])]
+            known[entry.record_id] = stored
+            new_records.append((stored, prepared))
+            job.outcomes.append((stored, False))
+    return new_records, new_nodes
 
 
 def _conflict(entries: list[Entry], known: dict[str, StoredRecord]) -> bool:
@@ -223,16 +246,21 @@ def _conflict(entries: list[Entry], known: dict[str, StoredRecord]) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Prepared:
-    """What a leaf needs besides its index: computed by the calling thread, outside the log's lock."""
+class Prepared:
+    """What a leaf needs besides its index: computed by the calling thread, outside the log's lock.
+    The leaf and personal inputs (canonical JSON) are also what the repository stores the record from."""
 
     appended_at: datetime
     salt: bytes
     commitment: bytes
     leaf_hash: bytes
+    leaf_input: bytes
+    personal_input: bytes
 
 
-def _prepare(entry: Entry, appended_at: datetime) -> _Prepared:
+def _prepare(entry: Entry, appended_at: datetime) -> Prepared:
     salt = leaf.new_salt()
-    commitment = leaf.commitment(entry.personal, salt)
-    return _Prepared(appended_at, salt, commitment, merkle.leaf_hash(leaf.leaf_input(entry, appended_at, commitment)))
+    personal = leaf.personal_input(entry.personal)
+    commitment = hmac.digest(salt, personal, hashlib.sha256)
+    leaf_input = leaf.leaf_input(entry, appended_at, commitment)
+    return Prepared(appended_at, salt, commitment, merkle.leaf_hash(leaf_input), leaf_input, personal)

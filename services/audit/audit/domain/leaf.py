@@ -33,9 +33,13 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
 
 
+def personal_input(personal: Personal) -> bytes:
+    """What the commitment is the HMAC of: canonical JSON of the personal data."""
+    return canonical({"v": LEAF_VERSION, **{name: getattr(personal, name) for name in PERSONAL_FIELDS}})
+
+
 def commitment(personal: Personal, salt: bytes) -> bytes:
-    message = canonical({"v": LEAF_VERSION, **{name: getattr(personal, name) for name in PERSONAL_FIELDS}})
-    return hmac.new(salt, message, hashlib.sha256).digest()
+    return hmac.digest(salt, personal_input(personal), hashlib.sha256)
 
 
 def leaf_input(entry: Entry, appended_at: datetime, personal_commitment: bytes) -> bytes:

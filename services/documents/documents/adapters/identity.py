@@ -56,7 +56,7 @@ def context_from_pb(reply: pb.AccessContext) -> AccessContext:
 
 class IdentityAccessContexts(AccessContextSource):
     def get(self, patient_id: str, professional_id: str = "", app: Caller | None = None) -> AccessContext:
-        return context_from_pb(self.fetch(patient_id, professional_id, app=app))
+        return self.fetch_as(context_from_pb, patient_id, professional_id, app=app)
 
 
 class IdentityAttestations:

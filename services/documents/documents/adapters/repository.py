@@ -74,12 +74,12 @@ class DocumentsRepository:
         values["upload_key"] = upload_key or None
         if if_absent or d.upload_id:     # a taken key writes nothing (a violation would name a partition's index)
             key = ("patient_id", "document_id") if if_absent else ("patient_id", "upload_key", "upload_id")
-            inserted = self._session.execute(insert(documents).values(**values).on_conflict_do_nothing(
-                index_elements=[documents.c[column] for column in key]).returning(documents.c.document_id)).first()
+            inserted = self._session.execute(insert(documents).on_conflict_do_nothing(index_elements=key).returning(
+                documents.c.document_id), values).first()
             if inserted is None and not if_absent:
                 raise DuplicateUpload()
             return inserted is not None
-        self._session.execute(documents.insert().values(**values))
+        self._session.execute(documents.insert(), values)
         return True
 
     def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None:

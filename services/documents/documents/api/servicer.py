@@ -1,6 +1,8 @@
 """Thin gRPC servicer: proto in, one use-case call, proto out. Errors rise to the interceptor."""
 from __future__ import annotations
 
+import contextlib
+
 from mes.documents.v1 import documents_pb2 as pb
 from mes.documents.v1 import documents_pb2_grpc
 
@@ -50,9 +52,14 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
     def DownloadDocument(self, request, context):
         found, chunks = reading.download(self._deps, current_caller(), request.patient_id, request.document_id,
                                          convert.access(request))
-        yield pb.DownloadDocumentResponse(metadata=convert.document(found))
-        for chunk in chunks:
-            yield pb.DownloadDocumentResponse(chunk=chunk)
+        # a cancelled download releases the store's connection at once
+        with contextlib.closing(chunks):
+            first = next(chunks, None)   # a one-chunk document is verified whole before the metadata leaves
+            yield pb.DownloadDocumentResponse(metadata=convert.document(found))
+            if first is not None:
+                yield pb.DownloadDocumentResponse(chunk=first)
+            for chunk in chunks:
+                yield pb.DownloadDocumentResponse(chunk=chunk)
 
     # ---- changes ----
     def UpdateDocument(self, request, context):

@@ -206,20 +206,22 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
     data = _read(chunks)
     if meta.size_bytes and len(data) != meta.size_bytes:
         raise refused("CHECKSUM_MISMATCH", "La taille reçue ne correspond pas à la taille annoncée")
-    if meta.sha256 and hashlib.sha256(data).hexdigest() != meta.sha256.lower():
+    received_sha256 = hashlib.sha256(data).hexdigest() if meta.sha256 else ""
+    if received_sha256 != meta.sha256.lower():
         raise refused("CHECKSUM_MISMATCH", "L'empreinte SHA-256 reçue ne correspond pas à celle annoncée")
     try:
         stored = content.accept(data)
     except content.ContentRefused as exc:
         log.info("upload refused", extra={"reason": exc.reason, "size": len(data)})
         raise refused(exc.reason, exc.message) from None
+    stored_sha256 = received_sha256 if received_sha256 and stored.data is data else hashlib.sha256(stored.data).hexdigest()
 
     settings = w.context.settings
     document = Document(
         document_id=system.document_id if system else str(uuid.uuid4()), patient_id=meta.patient_id, title=title,
         document_date=document_date,
         category=category, class_code=class_code, type_code=type_code, author=author,
-        content_type=stored.content_type, size_bytes=len(stored.data), sha256=hashlib.sha256(stored.data).hexdigest(),
+        content_type=stored.content_type, size_bytes=len(stored.data), sha256=stored_sha256,
         filename=_stored_name(title, meta.filename, stored.extension),
         object_key=uuid.uuid5(SYSTEM_KEYS, system.document_id).hex if system else uuid.uuid4().hex,
         visibility=Visibility(

@@ -1,9 +1,9 @@
 """What the documents use-cases need from the outside world (adapters implement these)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -15,6 +15,7 @@ from documents.domain.access import Matrix
 from documents.domain.actors import AccessContext
 from documents.domain.listing import Filters, Reach
 from documents.domain.models import Document, Folder
+from documents.domain.notices import NoticesWritten
 
 
 class Repository(Protocol):
@@ -45,7 +46,7 @@ class ObjectStore(Protocol):
     """File bytes by opaque key (S3 or a local folder)."""
     def put(self, key: str, data: bytes, content_type: str) -> str: ...
     def get(self, key: str) -> bytes: ...
-    def stream(self, key: str) -> Iterator[bytes]: ...
+    def stream(self, key: str, chunk_size: int = ...) -> Generator[bytes, None, None]: ...
     def delete(self, key: str) -> None: ...
 
 
@@ -90,3 +91,9 @@ class Dependencies:
     audit: AuditTrail
     matrix: Matrix                                        # the DMP read matrix, parsed at start
     now: Callable[[], datetime] = utc_now
+    notices_written: NoticesWritten = field(default_factory=NoticesWritten)   # the access notices in the outbox
+    # outside a transaction, each statement its own snapshot (one round trip): reads of one statement
+    read: Callable[[], AbstractContextManager[Repository]] | None = None
+
+    def reader(self) -> AbstractContextManager[Repository]:
+        return (self.read or self.unit_of_work)()

@@ -6,10 +6,11 @@ A read goes through each step once: identify the caller (actors.who), fetch (loo
 (permissions), record (auditing, then the patient's notice), answer (showing)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,8 +52,11 @@ def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision
                                       resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
         secret = secret or (document is not None and document.visibility.hidden_from_legal_representatives)
-        with deps.unit_of_work() as repo:
-            access_notice(repo, w, access.mode, now, hidden_from_legal_representatives=secret)
+        notice = access_notice(w, access.mode, now, hidden_from_legal_representatives=secret)
+        if notice.event_id not in deps.notices_written:
+            with deps.unit_of_work() as repo:
+                repo.add_notice(notice, once=True)
+            deps.notices_written.add(notice.event_id)
 
 
 def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
@@ -71,7 +75,7 @@ def _decided_read(deps: Dependencies, caller: Caller, patient_id: str, document_
     now = deps.now()
     reach.refuse_if_closed(deps, w, action=action, now=now, read=True)
     _refuse_wrong_identity(deps, w, access, action=action, now=now)      # before the lookup: says nothing of the id
-    with deps.unit_of_work() as repo:
+    with deps.reader() as repo:
         document = repo.get_document(patient_id, document_id)
     if document is None:     # audited and answered as a refusal: the same, existing or not (reach)
         deps.audit.append(reach.naming(auditing.record(
@@ -92,23 +96,45 @@ def get_document(deps: Dependencies, caller: Caller, patient_id: str, document_i
 
 
 def download(deps: Dependencies, caller: Caller, patient_id: str, document_id: str,
-             access: Access) -> tuple[Shown, Iterator[bytes]]:
-    """The document and its bytes in chunks, checked against the recorded SHA-256 before the first one."""
+             access: Access) -> tuple[Shown, Generator[bytes, None, None]]:
+    """The document and its bytes in chunks, streamed from the store and checked as they go (_verified)."""
     w, document, decision, now = _decided_read(deps, caller, patient_id, document_id, access, auditing.DOWNLOAD)
     try:
-        data = deps.objects.get(document.object_key)
+        chunks = deps.objects.stream(document.object_key, CHUNK_BYTES)
     except Exception as exc:
-        log.error("object store read failed", extra={"document_id": document_id}, exc_info=exc)
-        raise Unavailable("Stockage des documents indisponible, réessayez plus tard", reason="STORAGE_UNAVAILABLE") from None
-    if len(data) != document.size_bytes or hashlib.sha256(data).hexdigest() != document.sha256:
-        log.error("stored document does not match its SHA-256", extra={"document_id": document_id,
+        raise _unavailable(document_id, exc) from None
+    return shown(w, document, now, decision), _verified(document, chunks)
+
+
+def _verified(document: Document, chunks: Generator[bytes, None, None]) -> Generator[bytes, None, None]:
+    """The stored bytes as they arrive, each chunk held back until the next one is read: the last one
+    leaves only once the size and the SHA-256 match the record, so a corrupted object is never served
+    whole (the stream ends with DATA_LOSS instead). Holds two chunks at most; closing it releases the
+    store's connection."""
+    digest, size, held = hashlib.sha256(), 0, None
+    with contextlib.closing(chunks):
+        try:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > document.size_bytes:
+                    break
+                digest.update(chunk)
+                if held is not None:
+                    yield held
+                held = chunk
+        except Exception as exc:
+            raise _unavailable(document.document_id, exc) from None
+    if size != document.size_bytes or digest.hexdigest() != document.sha256:
+        log.error("stored document does not match its SHA-256", extra={"document_id": document.document_id,
                                                                        "object_key": document.object_key})
         raise DataLoss("Le document stocké est altéré : il n'est pas transmis", reason="CHECKSUM_MISMATCH")
+    if held is not None:
+        yield held
 
-    def chunks() -> Iterator[bytes]:
-        for start in range(0, len(data), CHUNK_BYTES):
-            yield data[start:start + CHUNK_BYTES]
-    return shown(w, document, now, decision), chunks()
+
+def _unavailable(document_id: str, exc: Exception) -> Unavailable:
+    log.error("object store read failed", extra={"document_id": document_id}, exc_info=exc)
+    return Unavailable("Stockage des documents indisponible, réessayez plus tard", reason="STORAGE_UNAVAILABLE")
 
 
 def _tombstone_shown(w: Who, document: Document) -> bool:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from meskit import db
 from meskit import outbox as kit_outbox
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
@@ -15,7 +16,7 @@ from meskit.events import Envelope
 from identity.adapters.catalogue_repository import CatalogueQueries
 from identity.adapters.closure_repository import ClosureQueries
 from identity.adapters.creation_repository import CreationQueries
-from identity.adapters.tables import (access_reports, access_settings, accounts, app_token_families, attestations,
+from identity.adapters.tables import (access_reports, access_settings, access_versions, accounts, app_token_families, attestations,
                                       blocked_professionals,
                                       care_team_members, credentials, delegations, email_changes, login_challenges,
                                       outbox, professionals, provisional_codes, refresh_tokens, throttles)
@@ -23,6 +24,18 @@ from identity.domain.directory import Cursor, DirectoryQuery, search_key
 from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport,
                                     AccessSettings, Account, Attestation, CareTeamMember, Challenge, Credential,
                                     Delegation, EmergencySettings, Professional, RefreshToken, Throttle)
+
+VERSIONS_OF = sa.text("SELECT subject_id, version FROM access_versions WHERE subject_id = ANY(:ids)").columns(
+    access_versions.c.subject_id, access_versions.c.version)     # one text for any count: prepared once
+
+
+def _account_by_id(condition) -> sa.Select:
+    return (sa.select(accounts, credentials.c.display_login_id.label("login_id"))
+            .select_from(accounts.outerjoin(credentials, credentials.c.subject_id == accounts.c.account_id))
+            .where(condition))
+
+
+_ACCOUNT_BY_ID = db.Query(_account_by_id(accounts.c.account_id == sa.bindparam("account_id")))
 
 
 class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
@@ -36,10 +49,13 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
     def nir_exists(self, nir: str) -> bool:
         return self.session.execute(sa.select(sa.literal(1)).where(accounts.c.nir == nir)).first() is not None
 
+    def read_account(self, account_id: str) -> Account | None:
+        """The account without who acts for her (get_account's second query), in one prepared statement."""
+        row = _ACCOUNT_BY_ID.first(self.session, account_id=account_id)
+        return None if row is None else Account(**row)
+
     def get_account(self, account_id: str, *, for_update: bool = False) -> Account | None:
-        query = (sa.select(accounts, credentials.c.display_login_id.label("login_id"))
-                 .select_from(accounts.outerjoin(credentials, credentials.c.subject_id == accounts.c.account_id))
-                 .where(accounts.c.account_id == account_id))
+        query = _account_by_id(accounts.c.account_id == account_id)
         if for_update:
             query = query.with_for_update(of=accounts)
         row = self.session.execute(query).mappings().first()
@@ -434,6 +450,15 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
                        care_team_members.c.administrator, care_team_members.c.since,
                        care_team_members.c.source)).mappings().first()
         return CareTeamMember(**row) if row else None
+
+    # ---- access-context versions (kept by migration 0013's triggers) ----
+    def read_one_snapshot(self) -> None:
+        """The rest of this transaction reads one snapshot (called before its first query)."""
+        self.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+
+    def access_versions(self, subject_ids: list[str]) -> dict[str, int]:
+        rows = self.session.execute(VERSIONS_OF, {"ids": subject_ids})
+        return {subject: version for subject, version in rows}
 
     # ---- caregiving attestations (the outbox documents drains) ----
     def add_attestation(self, a: Attestation) -> None:

@@ -342,4 +342,12 @@ app_tokens = sa.Table(
     sa.Column("revoked_at", Timestamp),
 )
 
+# The version of a person's rows an access context is read from: bumped by triggers on every change
+# of them (migration 0013), from one sequence.
+access_versions = sa.Table(
+    "access_versions", metadata,
+    sa.Column("subject_id", sa.String(36), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
+
 outbox = outbox_table(metadata)

@@ -8,6 +8,7 @@ from mes.identity.v1 import identity_pb2 as pb
 from identity.domain.models import (ADDED_BY_PATIENT, DECLARED_BY_PROFESSIONAL, AccessContext, AccessReport, AccessSettings,
                                     Account, Attestation, CareTeamMember, EmergencySettings, Professional)
 from identity.api import catalogue_convert
+from identity.domain.context_versions import Unchanged
 from identity.domain.rules import age_on
 from meskit.timestamps import timestamp
 from mes.lifecycle.v1 import lifecycle_pb2
@@ -81,7 +82,9 @@ def access_settings(s: AccessSettings) -> pb.AccessSettings:
         mask_new_documents_by_default=s.mask_new_documents_by_default)
 
 
-def access_context(c: AccessContext) -> pb.AccessContext:
+def access_context(c: AccessContext | Unchanged) -> pb.AccessContext:
+    if isinstance(c, Unchanged):
+        return pb.AccessContext(version=c.version, unchanged=True)
     return pb.AccessContext(
         settings=access_settings(c.settings),
         professional=professional(c.professional) if c.professional else None,
@@ -98,7 +101,7 @@ def access_context(c: AccessContext) -> pb.AccessContext:
         delegate_display_names=c.delegate_display_names,
         patient_space_closed=c.patient_space_closed,
         patient_status=STATUS[c.patient.status] if c.patient else pb.ACCOUNT_STATUS_UNSPECIFIED,
-        app_grant=catalogue_convert.app_grant(c.app_grant) if c.app_grant else None)
+        app_grant=catalogue_convert.app_grant(c.app_grant) if c.app_grant else None, version=c.version)
 
 
 def access_report(r: AccessReport) -> pb.AccessReport:

@@ -245,7 +245,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def GetAccessContext(self, request, context):
         return convert.access_context(access_settings.get_access_context(
             self._deps, current_caller(), request.patient_id, request.professional_id, request.app_id,
-            request.app_token_id))
+            request.app_token_id, request.known_version))
 
     # ---- delegations ----
     def CreateDelegation(self, request, context):

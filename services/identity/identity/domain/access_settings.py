@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import asdict
+from datetime import datetime
 
 from meskit.auth import PROFESSIONAL, SERVICE, Caller
 from meskit.errors import FailedPrecondition, FieldViolation, InvalidArgument, NotFound, PermissionDenied, Violations
 
-from identity.domain import auditing, connections, delegations, rules
+from identity.domain import auditing, connections, context_versions, delegations, rules
 from identity.domain.accounts import acts_for, resolve_me
-from identity.domain.models import (CLOSED, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS, MEDECIN_TRAITANT, AccessContext,
+from identity.domain.context_versions import Unchanged
+from identity.domain.models import (CAREGIVING, CLOSED, LEGAL_REPRESENTATION, OPPOSED, CARE_TEAM_ROLE_PROFESSIONS,
+                                    MEDECIN_TRAITANT, AccessContext,
                                     AccessSettings, Account, EmergencySettings, GeneralPractitionerContact)
 from identity.domain.ports import Dependencies, Repository
 
@@ -194,28 +197,40 @@ def remove_care_team_member(deps: Dependencies, caller: Caller, patient_id: str,
 
 
 def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, professional_id: str,
-                       app_id: str = "", app_token_id: str = "") -> AccessContext:
+                       app_id: str = "", app_token_id: str = "", known_version: str = "") -> AccessContext | Unchanged:
     """For services (documents, messaging) only: the inputs of the access decision in one call.
-    `app_id`, `app_token_id`: a connected app's request forwarded, whose grant is checked (app_grant)."""
+    `app_id`, `app_token_id`: a connected app's request forwarded, whose grant is checked (app_grant)
+    at every request. `known_version`: the version of the context the service holds (context_versions):
+    Unchanged while it is current."""
     caller.require(SERVICE)
     v = Violations()
     v.require(patient_id, "patient_id")
     v.max_length(patient_id, "patient_id", 36)
     v.max_length(professional_id, "professional_id", 36)
+    v.max_length(known_version, "known_version", context_versions.MAX_LENGTH)
     if app_id:
         v.require(app_token_id, "app_token_id")
         v.max_length(app_id, "app_id", 36)
         v.max_length(app_token_id, "app_token_id", 64)
     v.raise_if_any()
     now = deps.now()
+    versioned = not app_id
+    if versioned and known_version:
+        with deps.reader() as repo:
+            if context_versions.still_current(repo, known_version, patient_id, professional_id, now):
+                return Unchanged(known_version)
     today = delegations.paris_today(now)     # birthdays are French ones
     with deps.unit_of_work() as repo:
+        if versioned:
+            repo.read_one_snapshot()         # the versions read last are those of the rows read here
         account = _patient(repo, patient_id, changing=False)
         professional = _professional(repo, professional_id) if professional_id else None
         settings = repo.get_access_settings(patient_id)
         general_practitioners = tuple(
             _general_practitioner(repo, m.professional_id) for m in settings.care_team if m.role == MEDECIN_TRAITANT)
-        representatives, caregivers = delegations.in_force_for(repo, patient_id, now)
+        in_force = [d for d in repo.delegations_of(delegator_id=patient_id) if d.in_force(now)]
+        representatives = tuple(d.delegate_id for d in in_force if d.type == LEGAL_REPRESENTATION)
+        caregivers = tuple(d.delegate_id for d in in_force if d.type == CAREGIVING)
         minor = rules.age_on(account.birth_date, today) < 18
         closed = account.status in (CLOSED, "SUSPENDED", "DELETED")   # nobody acts for it (nor reads it)
         if not minor or closed:
@@ -224,11 +239,23 @@ def get_access_context(deps: Dependencies, caller: Caller, patient_id: str, prof
             caregivers = ()
         names = {d: a.full_name for d in (*representatives, *caregivers) if (a := repo.get_account(d)) is not None}
         app_grant = connections.grant(repo, patient_id, app_id, app_token_id, now) if app_id else None
-    # read at every request of documents: a revoked or ended delegation stops working at the next one
+        version = context_versions.read(
+            repo, patient_id, professional_id,
+            [i for i in (patient_id, professional_id, *(g.professional_id for g in general_practitioners), *names) if i],
+            _changes_by_itself(in_force, minor, today)).token() if versioned else ""
     return AccessContext(settings=settings, professional=professional, patient_is_minor=minor,
                          legal_representative_account_ids=representatives, caregiver_account_ids=caregivers,
                          patient=account, general_practitioners=general_practitioners, delegate_display_names=names,
-                         patient_space_closed=closed, app_grant=app_grant)
+                         patient_space_closed=closed, app_grant=app_grant, version=version)
+
+
+def _changes_by_itself(in_force, minor: bool, today) -> datetime | None:
+    """When the context changes with no write: the first end of a delegation in force; a minor's
+    next day (her 18th birthday is one)."""
+    instants = [d.ends_at for d in in_force if d.ends_at is not None]
+    if minor:
+        instants.append(delegations.end_instant(today))
+    return min(instants, default=None)
 
 
 def _general_practitioner(repo, professional_id: str) -> GeneralPractitionerContact:

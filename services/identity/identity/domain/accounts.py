@@ -173,8 +173,8 @@ def get_account(deps: Dependencies, caller: Caller, account_id: str) -> Account:
     allowed = caller.actor_type in (OPERATOR, SUPPORT) or acts_for(caller, account_id)
     if not allowed:
         raise PermissionDenied("Vous n'avez pas accès à ce profil")
-    with deps.unit_of_work() as repo:
-        account = repo.get_account(account_id)
+    with deps.reader() as repo:
+        account = repo.read_account(account_id)   # the reply does not say who acts for her
     if account is None:
         raise NotFound("Profil introuvable")
     return account

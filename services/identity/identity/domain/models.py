@@ -196,6 +196,7 @@ class AccessContext:
     delegate_display_names: dict[str, str] = field(default_factory=dict)
     patient_space_closed: bool = False      # archived: nobody reads it (documents answers PROFILE_CLOSED)
     app_grant: Any = None                   # catalogue_models.AppGrant when an app's request was named
+    version: str = ""                       # context_versions: "" when not to be kept (an app's request)
 
 
 @dataclass(frozen=True)
