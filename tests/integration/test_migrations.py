@@ -33,6 +33,9 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(service, new_
     db.migrate(url, importlib.import_module(f"{service}.wiring").VERSIONS_DIR)
     engine = sa.create_engine(url)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        partitions = set(connection.execute(sa.text("SELECT relname FROM pg_class WHERE relispartition")).scalars())
+        declared = MigrationContext.configure(connection, opts={"include_object": lambda _, name, kind, *__: not (
+            kind == "table" and name in partitions)})     # a partitioned table's parts are the migrations' detail
+        differences = compare_metadata(declared, metadata)
     engine.dispose()
     assert differences == []

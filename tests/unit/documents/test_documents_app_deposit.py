@@ -60,8 +60,9 @@ class Repo:
     def get_document(self, patient_id, document_id, *, for_update=False):
         return None
 
-    def find_upload(self, upload_key, upload_id):
-        return next((d for d, key in self.documents if (key, d.upload_id) == (upload_key, upload_id)), None)
+    def find_upload(self, patient_id, upload_key, upload_id):
+        return next((d for d, key in self.documents
+                     if (d.patient_id, key, d.upload_id) == (patient_id, upload_key, upload_id)), None)
 
     def get_folder(self, patient_id, folder_id):
         return None

@@ -6,7 +6,6 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from meskit.audit import AuditRecord, ResourceVisibility
@@ -73,16 +72,14 @@ class DocumentsRepository:
         values.update({column: getattr(d.author, field) for field, column in AUTHOR_COLUMNS.items()})
         values.update({c: getattr(d.visibility, c) for c in VISIBILITY_COLUMNS})
         values["upload_key"] = upload_key or None
-        if if_absent:
-            inserted = self._session.execute(insert(documents).values(**values).on_conflict_do_nothing(
-                index_elements=[documents.c.document_id]).returning(documents.c.document_id)).first()
+        if if_absent or d.upload_id:     # a taken key writes nothing (a violation would name a partition's index)
+            key = ("patient_id", "document_id") if if_absent else ("patient_id", "upload_key", "upload_id")
+            inserted = self._session.execute(insert(documents).on_conflict_do_nothing(index_elements=key).returning(
+                documents.c.document_id), values).first()
+            if inserted is None and not if_absent:
+                raise DuplicateUpload()
             return inserted is not None
-        try:       # no savepoint: a refused insert ends the deposit's transaction, which is rolled back
-            self._session.execute(documents.insert(), values)
-        except IntegrityError as exc:
-            if d.upload_id and "uq_documents_upload" in str(exc.orig):
-                raise DuplicateUpload() from exc
-            raise
+        self._session.execute(documents.insert(), values)
         return True
 
     def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None:
@@ -118,19 +115,21 @@ class DocumentsRepository:
             found.append((key + [document.document_id], document))
         return found
 
-    def find_upload(self, upload_key: str, upload_id: str) -> Document | None:
+    def find_upload(self, patient_id: str, upload_key: str, upload_id: str) -> Document | None:
         row = self._session.execute(sa.select(documents).where(
-            documents.c.upload_key == upload_key, documents.c.upload_id == upload_id)).first()
+            documents.c.patient_id == patient_id, documents.c.upload_key == upload_key, documents.c.upload_id == upload_id)).first()
         return _document(row) if row else None
 
-    def update_document(self, document_id: str, **values) -> None:
+    def update_document(self, patient_id: str, document_id: str, **values) -> None:
         unknown = set(values) - UPDATABLE
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        self._session.execute(documents.update().where(documents.c.document_id == document_id).values(**values))
+        self._session.execute(documents.update().where(documents.c.patient_id == patient_id,
+                                                       documents.c.document_id == document_id).values(**values))
 
-    def delete_document(self, document_id: str) -> None:
-        self._session.execute(documents.delete().where(documents.c.document_id == document_id))
+    def delete_document(self, patient_id: str, document_id: str) -> None:
+        self._session.execute(documents.delete().where(documents.c.patient_id == patient_id,
+                                                       documents.c.document_id == document_id))
 
     def delete_patient_documents(self, patient_id: str) -> list[str]:
         keys = self._session.execute(documents.delete().where(documents.c.patient_id == patient_id)
@@ -155,7 +154,8 @@ class DocumentsRepository:
                                                       created_at=f.created_at, updated_at=f.updated_at))
 
     def _folders(self, *conditions) -> list[Folder]:
-        count = (sa.select(sa.func.count()).where(documents.c.folder_id == folders.c.folder_id,
+        count = (sa.select(sa.func.count()).where(documents.c.patient_id == folders.c.patient_id,
+                                                  documents.c.folder_id == folders.c.folder_id,
                                                   documents.c.state == "available")
                  .correlate(folders).scalar_subquery())
         rows = self._session.execute(sa.select(folders, count.label("document_count")).where(*conditions))
@@ -172,8 +172,9 @@ class DocumentsRepository:
     def rename_folder(self, folder_id: str, name: str, now) -> None:
         self._session.execute(folders.update().where(folders.c.folder_id == folder_id).values(name=name, updated_at=now))
 
-    def delete_folder(self, folder_id: str) -> None:
-        self._session.execute(documents.update().where(documents.c.folder_id == folder_id).values(folder_id=None))
+    def delete_folder(self, patient_id: str, folder_id: str) -> None:
+        self._session.execute(documents.update().where(documents.c.patient_id == patient_id,
+                                                       documents.c.folder_id == folder_id).values(folder_id=None))
         self._session.execute(folders.delete().where(folders.c.folder_id == folder_id))
 
     # ---- outbox ----

@@ -21,8 +21,8 @@ folders = sa.Table(
 
 documents = sa.Table(
     "documents", metadata,
-    sa.Column("document_id", sa.String(36), primary_key=True),
-    sa.Column("patient_id", sa.String(64), nullable=False, index=True),
+    sa.Column("document_id", sa.String(36), nullable=False),
+    sa.Column("patient_id", sa.String(64), nullable=False),
     sa.Column("title", sa.String(255), nullable=False),
     sa.Column("document_date", sa.Date, nullable=False),
     sa.Column("category", sa.String(16), nullable=False),
@@ -40,7 +40,7 @@ documents = sa.Table(
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("filename", sa.String(255), nullable=False),
-    sa.Column("object_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("object_key", sa.String(64), nullable=False),
     # visibility (TRE_A07)
     sa.Column("masked", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("hidden_from_patient", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -57,12 +57,16 @@ documents = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
     sa.Column("deleted_at", Timestamp),
-    sa.UniqueConstraint("upload_key", "upload_id", name="uq_documents_upload"),
+    # partitioned by HASH (patient_id), 16 partitions (migration 0005): every key holds patient_id
+    sa.PrimaryKeyConstraint("patient_id", "document_id", name="pk_documents"),
+    sa.UniqueConstraint("patient_id", "object_key", name="uq_documents_object_key"),
+    sa.UniqueConstraint("patient_id", "upload_key", "upload_id", name="uq_documents_upload"),
     sa.CheckConstraint("state IN ('available', 'deleted_by_author')", name="state"),
     sa.CheckConstraint("size_bytes > 0 AND size_bytes <= 5000000", name="size"),
     # the automatic embargo lift's scan (migration 0003)
     sa.Index("ix_documents_embargoed", "created_at",
              postgresql_where=sa.text("hidden_from_patient AND state = 'available'")),
+    postgresql_partition_by="HASH (patient_id)",
 )
 
 # a patient's list in the default order (newest first) reads its page off this index (migration 0004)

@@ -97,7 +97,7 @@ def update_document(deps: Dependencies, caller: Caller, patient_id: str, documen
                 raise InvalidArgument("Dossier introuvable", reason="FOLDER_NOT_FOUND")
             if change.pinned is not None:
                 values.update(pinned=change.pinned, pinned_at=now if change.pinned else None)
-            repo.update_document(document_id, **values)
+            repo.update_document(patient_id, document_id, **values)
             updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(auditing.record(w, action=auditing.UPDATE, decision=decision, now=now, document=updated))
     if not allowed:
@@ -161,7 +161,7 @@ def set_visibility(deps: Dependencies, caller: Caller, patient_id: str, document
                               if change.hidden_from_patient else None)
             if change.hidden_from_legal_representatives is not None:
                 values["hidden_from_legal_representatives"] = change.hidden_from_legal_representatives
-            repo.update_document(document_id, **values)
+            repo.update_document(patient_id, document_id, **values)
             updated = get_or_404(repo, patient_id, document_id)
             repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=decision, now=now, document=updated))
             _visibility_told(repo, w, document, updated, now)
@@ -216,7 +216,7 @@ def mask_all(deps: Dependencies, caller: Caller, patient_id: str, masked: bool) 
                 decision = permissions.change_decision(w.actor, w.context.settings, document, operation,
                                                        read_decision(w, document, now))
                 if decision.allowed:
-                    repo.update_document(document.document_id, masked=masked, updated_at=now)
+                    repo.update_document(document.patient_id, document.document_id, masked=masked, updated_at=now)
                     changed += 1
             label = f"{changed} document(s) {'masqué(s)' if masked else 'démasqué(s)'}"
             repo.add_audit(auditing.record(w, action=auditing.VISIBILITY_CHANGE, decision=holder, now=now,
@@ -250,11 +250,11 @@ def delete_documents(deps: Dependencies, caller: Caller, patient_id: str, docume
             for document, (_, decision, _) in zip(documents, decided):
                 assert document is not None, "every document was found"
                 if document.patient_side:
-                    repo.delete_document(document.document_id)
+                    repo.delete_document(document.patient_id, document.document_id)
                     repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now,
                                                    document=document))
                 else:
-                    repo.update_document(document.document_id, state=DELETED_BY_AUTHOR, deleted_at=now,
+                    repo.update_document(document.patient_id, document.document_id, state=DELETED_BY_AUTHOR, deleted_at=now,
                                          updated_at=now, pinned=False, pinned_at=None, folder_id=None)
                     tombstone = replace(document, state=DELETED_BY_AUTHOR, deleted_at=now)
                     repo.add_audit(auditing.record(w, action=auditing.DELETE, decision=decision, now=now,

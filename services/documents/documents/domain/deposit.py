@@ -197,8 +197,8 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
         if filed is not None:
             return shown(w, filed, now)
         if meta.upload_id:
-            existing = repo.find_upload(upload_key, meta.upload_id)
-            if existing is not None and existing.patient_id == meta.patient_id:
+            existing = repo.find_upload(meta.patient_id, upload_key, meta.upload_id)
+            if existing is not None:
                 return shown(w, existing, now)
         if meta.folder_id and (not patient_side or repo.get_folder(meta.patient_id, meta.folder_id) is None):
             raise InvalidArgument("Dossier introuvable", reason="FOLDER_NOT_FOUND")
@@ -252,7 +252,7 @@ def upload(deps: Dependencies, caller: Caller, meta: UploadMeta, chunks: Iterabl
             _forget(deps, document.object_key)
         if isinstance(exc, DuplicateUpload):
             with deps.unit_of_work() as repo:
-                earlier = repo.find_upload(upload_key, meta.upload_id)
+                earlier = repo.find_upload(meta.patient_id, upload_key, meta.upload_id)
                 assert earlier is not None, "a duplicate upload is one already stored"
                 return shown(w, earlier, now)
         raise

@@ -82,7 +82,7 @@ def lift_due(deps: Dependencies) -> int:
     with deps.unit_of_work() as repo:
         due = repo.claim_due_embargoes(now, BATCH)
         for document in due:
-            repo.update_document(document.document_id, hidden_from_patient=False, hidden_from_patient_until=None,
+            repo.update_document(document.patient_id, document.document_id, hidden_from_patient=False, hidden_from_patient_until=None,
                                  updated_at=now)
             record = auditing.record_of(caller, patient_id=document.patient_id, action=auditing.VISIBILITY_CHANGE,
                                         decision=decision, now=now, resource_id=document.document_id,

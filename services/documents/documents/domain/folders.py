@@ -93,4 +93,4 @@ def delete_folder(deps: Dependencies, caller: Caller, patient_id: str, folder_id
     with deps.unit_of_work() as repo:
         if repo.get_folder(patient_id, folder_id) is None:
             raise NotFound("Dossier introuvable")
-        repo.delete_folder(folder_id)
+        repo.delete_folder(patient_id, folder_id)

@@ -94,7 +94,7 @@ def erase(deps: Dependencies, account_id: str) -> dict[str, int]:
     for d in found:
         deps.objects.delete(d.object_key)
         with deps.unit_of_work() as repo:
-            repo.delete_document(d.document_id)
+            repo.delete_document(d.patient_id, d.document_id)
     with deps.unit_of_work() as repo:
         folders = len(repo.list_folders(account_id))
         left = repo.delete_patient_documents(account_id)    # deposited meanwhile: none once the space is deleted
