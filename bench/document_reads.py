@@ -64,15 +64,8 @@ def measure_document_read(ctx):
 
 
 def _get(base_url: str, path: str, headers: dict) -> bytes:
-    from bench.ops import KeepAliveClient
-    client = KeepAliveClient(base_url, 60)
-    try:
-        status, body = client.request("GET", path, headers=headers)
-    finally:
-        client.close()
-    if status != 200:
-        raise RuntimeError(f"GET {path} -> {status} {body[:300]!r}")
-    return body
+    from bench.ops import get_ok
+    return get_ok(base_url, path, headers)
 
 
 # ---- (p) ----

@@ -145,14 +145,8 @@ def measure_document_list(ctx):
 
 def first_page(base_url: str, path: str, headers: dict) -> tuple[int, bytes]:
     """One listing before the load (a refusal fails here, plainly): (documents listed, the JSON)."""
-    from bench.ops import KeepAliveClient
-    client = KeepAliveClient(base_url)
-    try:
-        status, body = client.request("GET", path, headers=headers)
-    finally:
-        client.close()
-    if status != 200:
-        raise RuntimeError(f"GET {path} -> {status} {body[:300]!r}")
+    from bench.ops import get_ok
+    body = get_ok(base_url, path, headers)
     return len(json.loads(body).get("documents", [])), body
 
 

@@ -45,6 +45,18 @@ class KeepAliveClient:
         self._connection.close()
 
 
+def get_ok(base_url: str, path: str, headers: dict[str, str], timeout: float = 60.0) -> bytes:
+    """One GET on a connection of its own, outside the load; anything but 200 raises, plainly."""
+    client = KeepAliveClient(base_url, timeout)
+    try:
+        status, body = client.request("GET", path, headers=headers)
+    finally:
+        client.close()
+    if status != 200:
+        raise RuntimeError(f"GET {path} -> {status} {body[:300]!r}")
+    return body
+
+
 class HttpGet:
     def __init__(self, base_url: str, path: str, headers: dict[str, str]):
         self._client, self._path, self._headers = KeepAliveClient(base_url), path, headers

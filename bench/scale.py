@@ -134,17 +134,11 @@ def _get(ctx, key: str, title: str, path: str, filled: str, what: str, expect_at
     import json
 
     from bench import documents_audit, h2load
-    from bench.ops import KeepAliveClient
+    from bench.ops import get_ok
     from bench.plan import Result, _drive
     fixture, short = ctx.fixture, documents_audit._short(ctx)
     headers = {"authorization": f"Bearer {fixture.patient_token()}"}
-    client = KeepAliveClient(fixture.platform.gateway_url)
-    try:
-        status, body = client.request("GET", path, headers=headers)
-    finally:
-        client.close()
-    if status != 200:
-        raise RuntimeError(f"GET {path} -> {status} {body[:300]!r}")
+    body = get_ok(fixture.platform.gateway_url, path, headers)
     listed = len(json.loads(body).get(what, []))
     if listed < expect_at_least:
         raise RuntimeError(f"GET {path} listed {listed} {what}, {expect_at_least} expected at least")
