@@ -13,10 +13,11 @@ from meskit import outbox as kit_outbox
 from meskit.audit import AuditRecord
 from meskit.events import Envelope
 
+from identity.adapters.access_version_queries import AccessVersionQueries
 from identity.adapters.catalogue_repository import CatalogueQueries
 from identity.adapters.closure_repository import ClosureQueries
 from identity.adapters.creation_repository import CreationQueries
-from identity.adapters.tables import (access_reports, access_settings, access_versions, accounts, app_token_families, attestations,
+from identity.adapters.tables import (access_reports, access_settings, accounts, app_token_families, attestations,
                                       blocked_professionals,
                                       care_team_members, credentials, delegations, email_changes, login_challenges,
                                       outbox, professionals, provisional_codes, refresh_tokens, throttles)
@@ -24,10 +25,6 @@ from identity.domain.directory import Cursor, DirectoryQuery, search_key
 from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport,
                                     AccessSettings, Account, Attestation, CareTeamMember, Challenge, Credential,
                                     Delegation, EmergencySettings, Professional, RefreshToken, Throttle)
-
-VERSIONS_OF = sa.text("SELECT subject_id, version FROM access_versions WHERE subject_id = ANY(:ids)").columns(
-    access_versions.c.subject_id, access_versions.c.version)     # one text for any count: prepared once
-
 
 def _account_by_id(condition) -> sa.Select:
     return (sa.select(accounts, credentials.c.display_login_id.label("login_id"))
@@ -38,7 +35,7 @@ def _account_by_id(condition) -> sa.Select:
 _ACCOUNT_BY_ID = db.Query(_account_by_id(accounts.c.account_id == sa.bindparam("account_id")))
 
 
-class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
+class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries, AccessVersionQueries):
     def __init__(self, session: Session):
         self.session = session
 
@@ -450,15 +447,6 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries):
                        care_team_members.c.administrator, care_team_members.c.since,
                        care_team_members.c.source)).mappings().first()
         return CareTeamMember(**row) if row else None
-
-    # ---- access-context versions (kept by migration 0013's triggers) ----
-    def read_one_snapshot(self) -> None:
-        """The rest of this transaction reads one snapshot (called before its first query)."""
-        self.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-
-    def access_versions(self, subject_ids: list[str]) -> dict[str, int]:
-        rows = self.session.execute(VERSIONS_OF, {"ids": subject_ids})
-        return {subject: version for subject, version in rows}
 
     # ---- caregiving attestations (the outbox documents drains) ----
     def add_attestation(self, a: Attestation) -> None:
