@@ -40,6 +40,10 @@ class TestRefusals:
     def test_rejects_a_declared_size_over_the_limit_before_reading(self, stack, patient):
         assert refused(stack, patient, TEXT, size_bytes=5_000_001) == (grpc.StatusCode.INVALID_ARGUMENT, "TOO_LARGE")
 
+    def test_rejects_a_chunk_over_one_mebibyte(self, stack, patient):
+        data = b"a" * (1024 * 1024 + 1)
+        assert refused(stack, patient, data, chunk=len(data)) == (grpc.StatusCode.INVALID_ARGUMENT, "CHUNK_TOO_LARGE")
+
     def test_rejects_empty(self, stack, patient):
         assert refused(stack, patient, b"") == (grpc.StatusCode.INVALID_ARGUMENT, "EMPTY")
 

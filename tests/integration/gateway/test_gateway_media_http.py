@@ -13,6 +13,7 @@ from mes.documents.v1 import documents_pb2_grpc
 
 from test_gateway_http import assert_problem
 
+from gateway.media import CHUNK_BYTES
 from meskit.errors import InvalidArgument, NotFound, PermissionDenied, Unavailable
 from meskit.server import Registration
 
@@ -121,8 +122,8 @@ class TestUpload:
         assert metadata.category == dpb.DOCUMENT_CATEGORY_CPT_REND
         assert (metadata.filename, metadata.content_type) == ("cr.pdf", "application/pdf")   # from the file part
         assert record["authorization"] == auth["Authorization"]
-        assert all(kind == "chunk" and 0 < size <= 65536 for kind, size, _ in record["chunks"])
-        assert len(record["chunks"]) >= len(MEGABYTE) // 65536
+        assert all(kind == "chunk" and 0 < size <= CHUNK_BYTES for kind, size, _ in record["chunks"])
+        assert len(record["chunks"]) == -(-len(MEGABYTE) // CHUNK_BYTES)      # the file in the fewest chunks
 
     def test_chunks_reach_the_service_before_the_client_has_sent_everything(self, http, auth, documents):
         documents.first_chunk.clear()

@@ -126,7 +126,7 @@ class TestMultipartUpload:
     @pytest.mark.parametrize("step", [None, 1, 7, 4096, 65536 + 3])
     def test_metadata_first_then_bounded_chunks_in_any_slicing(self, upload_route, step):
         body = form(metadata_part(category="DOCUMENT_CATEGORY_CPT_REND"), file_part())
-        messages = run(upload_route, body, step)
+        messages = run(upload_route, body, step, chunk_bytes=65536)
         first, chunks = messages[0], messages[1:]
         assert first.WhichOneof("payload") == "metadata"
         assert first.metadata.patient_id == "pat-1" and first.metadata.title == "Compte rendu"
@@ -137,7 +137,7 @@ class TestMultipartUpload:
 
     def test_messages_come_out_as_the_body_arrives(self, upload_route):
         body = form(metadata_part(), file_part())
-        reader = bridge(upload_route)
+        reader = bridge(upload_route, chunk_bytes=65536)
         file_starts = body.index(b'name="file"')
         assert reader.feed(body[:file_starts]) == []                # metadata held until the file starts
         head = body.index(FILE[:64])

@@ -37,6 +37,7 @@ AUTHOR_TYPES = {"patient", "professional", "organisation", "device"}
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 SYSTEM_KEYS = uuid.UUID("8d3e6f0a-4b1c-4f5e-a2d7-9c0b1e3f5a68")   # object keys of system deposits
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+CHUNK_LIMIT = 1024 * 1024            # largest chunk message of the stream (documents.proto)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,6 +153,8 @@ def _read(chunks: Iterable[bytes]) -> bytes:
     """The whole stream, refused as soon as it passes the limit (the rest is never read)."""
     parts, total = [], 0
     for chunk in chunks:
+        if len(chunk) > CHUNK_LIMIT:
+            raise refused("CHUNK_TOO_LARGE", f"Un morceau du fichier dépasse {CHUNK_LIMIT} octets")
         total += len(chunk)
         if total > content.MAX_SIZE_BYTES:
             raise refused(content.TOO_LARGE, content.too_large().message)
