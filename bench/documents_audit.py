@@ -179,7 +179,7 @@ def measure_upload(ctx):
     notes = [f"a {len(data):,}-byte baseline JPEG ({_jpeg_size(data)} colour noise, padded with comment segments), "
              f"as the patient (category CPT_REND); multipart body {len(body):,} bytes; {ctx.upload_workers} "
              "worker processes, each one upload at a time on a keep-alive connection",
-             "per upload: gateway multipart parse, 64 KiB chunks streamed to documents, which asks identity, decodes "
+             "per upload: gateway multipart parse, 256 KiB chunks streamed to documents, which asks identity, decodes "
              "the JPEG fully (Pillow), hashes, put_object to S3, then row + outbox in one transaction; the audit "
              "record goes through the outbox (relayed meanwhile)"]
     works = [Work("bench.io_ops:upload", (fixture.platform.gateway_url, path, headers, body))] * ctx.upload_workers
