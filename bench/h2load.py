@@ -114,7 +114,7 @@ def parse(output: str, log: Path, target: Target, duration: float) -> Summary:
     latencies, bad_status = [], 0
     for line in log.read_text().splitlines():
         parts = line.split("\t")
-        if len(parts) < 3:
+        if len(parts) < 3 or parts[1] == "0":     # status 0: in flight when the window closed, not an answer
             continue
         if parts[1].startswith("2"):
             latencies.append(int(parts[2]) / 1e6)

@@ -66,6 +66,14 @@ class TestH2loadParse:
         assert summary.rate == 1.5
         assert summary.p50 == pytest.approx(0.002)
 
+    def test_a_request_cut_by_the_end_of_the_window_is_no_error(self, tmp_path):
+        log = tmp_path / "log.tsv"       # h2load logs the download in flight at the end with status 0
+        log.write_text("1700000000000000\t200\t1000\n1700000000000100\t0\t322176\n")
+        output = H2LOAD_OUTPUT.replace("4 total, 4 started, 4 done, 3 succeeded, 1 failed",
+                                       "1 total, 1 started, 1 done, 1 succeeded, 0 failed")
+        summary = h2load.parse(output, log, h2load.Target("http://127.0.0.1:1/x"), duration=1.0)
+        assert summary.count == 1 and summary.errors == 0
+
     def test_grpc_answers_without_a_message_are_errors(self, tmp_path):
         log = tmp_path / "log.tsv"
         log.write_text("".join(f"17000000000000{i:02d}\t200\t1000\n" for i in range(4)))
