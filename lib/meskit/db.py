@@ -102,12 +102,20 @@ class Query:
     def first(self, executor: Session | Connection | PoolProxiedConnection, **params: Any) -> dict[str, Any] | None:
         """The first row as a dict of column names, or None; inside `executor`'s transaction if any
         (a Session's, a Connection's, or none on a reader's connection)."""
+        row = self._cursor(executor, params).fetchone()
+        return None if row is None else dict(zip(self._names, row))
+
+    def all(self, executor: Session | Connection | PoolProxiedConnection, **params: Any) -> list[dict[str, Any]]:
+        """Every row, each as a dict of column names (as `first`)."""
+        names = self._names
+        return [dict(zip(names, row)) for row in self._cursor(executor, params).fetchall()]
+
+    def _cursor(self, executor: Session | Connection | PoolProxiedConnection, params: dict[str, Any]) -> Any:
         if isinstance(executor, Session):
             executor = executor.connection()
         pooled = executor.connection if isinstance(executor, Connection) else executor
         driver: Any = pooled.driver_connection
-        row = driver.execute(self.sql, {**self._defaults, **params}).fetchone()
-        return None if row is None else dict(zip(self._names, row))
+        return driver.execute(self.sql, {**self._defaults, **params})
 
 
 _POSTGRESQL = psycopg_dialect.dialect()

@@ -171,7 +171,7 @@ def _decided_page(deps: Dependencies, w: Who, filters: listing.Filters, access: 
     denied_rules: set[str] = set()
     batch = size + 1
     while len(visible) <= size:
-        with deps.unit_of_work() as repo:
+        with deps.reader() as repo:
             rows = repo.page_documents(w.patient_id, filters, within, sort=sort,
                                        after=listing.after_values(sort, after), limit=batch)
         for key, document in rows:
@@ -188,7 +188,7 @@ def _decided_page(deps: Dependencies, w: Who, filters: listing.Filters, access: 
 
 def _withheld_rules(deps: Dependencies, w: Who, filters: listing.Filters, access: Access, now: datetime) -> set[str]:
     """Nothing to show: the rules withholding the rows the query left out, for the audit record."""
-    with deps.unit_of_work() as repo:
+    with deps.reader() as repo:
         rows = repo.page_documents(w.patient_id, filters, listing.Reach(), sort=listing.DATE_DESC, after=None,
                                    limit=1_000_000)
     return {decision.rule for decision in (_list_decision(w, d, filters, access, now) for _, d in rows)
