@@ -73,7 +73,10 @@ def _filter_values(f: Filters) -> dict[str, Any]:
 def _reach_values(reach: Reach) -> dict[str, Any]:
     if reach.everything:
         return {}
-    return {"authored_by": reach.authored_by, **({"readable_types": sorted(reach.type_codes)} if reach.type_codes else {})}
+    values: dict[str, Any] = {"authored_by": reach.authored_by}
+    if reach.type_codes:
+        values["readable_types"] = sorted(reach.type_codes)
+    return values
 
 
 @functools.lru_cache(maxsize=256)
