@@ -24,37 +24,66 @@ def outbound_metadata(authorization: str | None = None) -> list[tuple[str, str]]
     return list(carrier.items())
 
 
-class _Outbound(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
-                grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
-    def __init__(self, token_provider: Callable[[], str] | None, timeout: float):
-        self._token_provider, self._timeout = token_provider, timeout
+class _Channel(grpc.Channel):
+    """A channel whose calls carry the default deadline and the current request's metadata (and the
+    provided token unless the caller set an authorization). Its callables add them and call gRPC's
+    own: a client interceptor (grpc.intercept_channel) costs about 50 µs more per call."""
 
-    def _details(self, details):
-        metadata = list(details.metadata or [])
+    def __init__(self, raw: grpc.Channel, token_provider: Callable[[], str] | None, timeout: float):
+        self._raw, self._token_provider, self._timeout = raw, token_provider, timeout
+
+    def call_options(self, timeout: float | None, metadata) -> dict[str, Any]:
+        metadata = list(metadata or [])
         present = {k for k, _ in metadata}
         token = self._token_provider() if self._token_provider and "authorization" not in present else None
-        metadata += [(k, v) for k, v in outbound_metadata(f"Bearer {token}" if token else None)
-                     if k not in present]
-        return _CallDetails(details.method, details.timeout if details.timeout is not None else self._timeout,
-                            metadata, details.credentials, details.wait_for_ready, details.compression)
+        metadata += [(k, v) for k, v in outbound_metadata(f"Bearer {token}" if token else None) if k not in present]
+        return {"timeout": self._timeout if timeout is None else timeout, "metadata": metadata}
 
-    def intercept_unary_unary(self, continuation, details, request):
-        return continuation(self._details(details), request)
+    def unary_unary(self, method, *args, **kwargs):
+        return _Callable(self, self._raw.unary_unary(method, *args, **kwargs))
 
-    def intercept_unary_stream(self, continuation, details, request):
-        return continuation(self._details(details), request)
+    def unary_stream(self, method, *args, **kwargs):
+        return _Callable(self, self._raw.unary_stream(method, *args, **kwargs))
 
-    def intercept_stream_unary(self, continuation, details, request_iterator):
-        return continuation(self._details(details), request_iterator)
+    def stream_unary(self, method, *args, **kwargs):
+        return _Callable(self, self._raw.stream_unary(method, *args, **kwargs))
 
-    def intercept_stream_stream(self, continuation, details, request_iterator):
-        return continuation(self._details(details), request_iterator)
+    def stream_stream(self, method, *args, **kwargs):
+        return _Callable(self, self._raw.stream_stream(method, *args, **kwargs))
+
+    def subscribe(self, callback, try_to_connect=False):
+        self._raw.subscribe(callback, try_to_connect)
+
+    def unsubscribe(self, callback):
+        self._raw.unsubscribe(callback)
+
+    def close(self):
+        self._raw.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.close()
+        return False
 
 
-class _CallDetails(grpc.ClientCallDetails):
-    def __init__(self, method, timeout, metadata, credentials, wait_for_ready, compression):
-        self.method, self.timeout, self.metadata = method, timeout, metadata
-        self.credentials, self.wait_for_ready, self.compression = credentials, wait_for_ready, compression
+class _Callable:
+    """One method of a _Channel: `stub.Method(request, timeout=..., metadata=...)` and its `with_call`
+    and `future` forms (the request an iterator for a client stream)."""
+    __slots__ = ("_channel", "_call")
+
+    def __init__(self, channel: _Channel, call):
+        self._channel, self._call = channel, call
+
+    def __call__(self, request, timeout=None, metadata=None, **options):
+        return self._call(request, **self._channel.call_options(timeout, metadata), **options)
+
+    def with_call(self, request, timeout=None, metadata=None, **options):
+        return self._call.with_call(request, **self._channel.call_options(timeout, metadata), **options)
+
+    def future(self, request, timeout=None, metadata=None, **options):
+        return self._call.future(request, **self._channel.call_options(timeout, metadata), **options)
 
 
 def channel(address: str, *, token_provider: Callable[[], str] | None = None,
@@ -65,7 +94,7 @@ def channel(address: str, *, token_provider: Callable[[], str] | None = None,
     (a service token for service-to-service calls).
     """
     raw = grpc.insecure_channel(address, options=[("grpc.max_receive_message_length", 8 * 1024 * 1024)])
-    return grpc.intercept_channel(raw, _Outbound(token_provider, timeout))
+    return _Channel(raw, token_provider, timeout)
 
 
 def jwks_from_identity(identity_channel: grpc.Channel) -> Callable[[], dict]:

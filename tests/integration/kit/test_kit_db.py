@@ -4,6 +4,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from meskit import db
 
@@ -178,6 +179,22 @@ class TestQuery:
             with db.reader(engine, lambda connection: connection)() as connection:
                 assert query.first(connection, id=1) == seen
                 assert query.first(connection, id=2) is None and query.first(connection, id=3) is None
+        finally:
+            engine.dispose()
+
+    def test_every_row_in_its_order_with_a_set_as_an_array(self, new_database):
+        engine = db.make_engine(new_database("query_all"), pool_size=1)
+        metadata = db.metadata()
+        table = sa.Table("notes", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("tag", sa.String(8)))
+        metadata.create_all(engine)
+        query = db.Query(sa.select(table.c.id).where(table.c.tag == sa.any_(sa.bindparam("tags", type_=ARRAY(sa.String))))
+                         .order_by(table.c.id.desc()))
+        try:
+            with db.unit_of_work(engine, lambda session: session)() as session:
+                session.execute(table.insert(), [{"id": 1, "tag": "a"}, {"id": 2, "tag": "b"}, {"id": 3, "tag": "c"}])
+            with db.reader(engine, lambda connection: connection)() as connection:
+                assert query.all(connection, tags=["a", "c"]) == [{"id": 3}, {"id": 1}]
+                assert query.all(connection, tags=["z"]) == []
         finally:
             engine.dispose()
 

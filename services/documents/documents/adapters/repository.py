@@ -2,12 +2,14 @@
 the use-case's unit of work does."""
 from __future__ import annotations
 
+import functools
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
+from meskit import db
 from meskit.audit import AuditRecord, ResourceVisibility
 from meskit.events import Envelope
 from meskit.outbox import add_audit_record, add_envelope, add_resource_visibility, delete_relayed
@@ -27,35 +29,80 @@ UPDATABLE = frozenset({"title", "document_date", "category", "class_code", "type
 
 
 def _document(row) -> Document:
+    """A row (a mapping of column names: db.Query's, or a SQLAlchemy row's `_mapping`) as a Document."""
     return Document(
-        document_id=row.document_id, patient_id=row.patient_id, title=row.title, document_date=row.document_date,
-        category=row.category, class_code=row.class_code, type_code=row.type_code,
-        author=Author(**{field: getattr(row, column) for field, column in AUTHOR_COLUMNS.items()}),
-        content_type=row.content_type, size_bytes=row.size_bytes, sha256=row.sha256, filename=row.filename,
-        object_key=row.object_key, visibility=Visibility(**{c: getattr(row, c) for c in VISIBILITY_COLUMNS}),
-        state=row.state, pinned=row.pinned, pinned_at=row.pinned_at, folder_id=row.folder_id,
-        upload_id=row.upload_id, created_at=row.created_at, updated_at=row.updated_at, deleted_at=row.deleted_at)
+        document_id=row["document_id"], patient_id=row["patient_id"], title=row["title"],
+        document_date=row["document_date"], category=row["category"], class_code=row["class_code"],
+        type_code=row["type_code"], author=Author(**{field: row[column] for field, column in AUTHOR_COLUMNS.items()}),
+        content_type=row["content_type"], size_bytes=row["size_bytes"], sha256=row["sha256"],
+        filename=row["filename"], object_key=row["object_key"],
+        visibility=Visibility(**{c: row[c] for c in VISIBILITY_COLUMNS}), state=row["state"], pinned=row["pinned"],
+        pinned_at=row["pinned_at"], folder_id=row["folder_id"], upload_id=row["upload_id"],
+        created_at=row["created_at"], updated_at=row["updated_at"], deleted_at=row["deleted_at"])
 
 
-def _filtered(f: Filters) -> list:
-    c = documents.c
-    conditions = [c.category.in_(f.categories) if f.categories else None,
-                  c.type_code.in_(f.type_codes) if f.type_codes else None,
-                  c.class_code.in_(f.class_codes) if f.class_codes else None,
-                  sa.or_(c.author_id == f.author_id, c.delegate_account_id == f.author_id) if f.author_id else None,
-                  c.author_type.in_(f.author_types) if f.author_types else None,
-                  c.pinned if f.pinned_only else None,
-                  c.folder_id == f.folder_id if f.folder_id else None,
-                  None if f.include_deleted else c.state == AVAILABLE]
-    return [condition for condition in conditions if condition is not None]
+_ONE_DOCUMENT = sa.select(documents).where(documents.c.patient_id == sa.bindparam("patient_id"),
+                                           documents.c.document_id == sa.bindparam("document_id"))
+_DOCUMENT_BY_ID, _DOCUMENT_BY_ID_FOR_UPDATE = db.Query(_ONE_DOCUMENT), db.Query(_ONE_DOCUMENT.with_for_update())
+
+# A listing's query is one of a few shapes (the sort, the filters and narrowing in use, a page after a
+# key or the first): each is compiled once (db.Query) and takes its values as parameters, sets as arrays.
+_FILTER_CONDITIONS = {
+    "categories": lambda p: documents.c.category == sa.any_(p),
+    "type_codes": lambda p: documents.c.type_code == sa.any_(p),
+    "class_codes": lambda p: documents.c.class_code == sa.any_(p),
+    "author_id": lambda p: sa.or_(documents.c.author_id == p, documents.c.delegate_account_id == p),
+    "author_types": lambda p: documents.c.author_type == sa.any_(p),
+    "folder_id": lambda p: documents.c.folder_id == p,
+}
+_ARRAYS = frozenset({"categories", "type_codes", "class_codes", "author_types", "readable_types"})
 
 
-def _within(reach: Reach) -> list:
+def _parameter(name: str):
+    return sa.bindparam(name, type_=ARRAY(sa.String) if name in _ARRAYS else None)
+
+
+def _filter_values(f: Filters) -> dict[str, Any]:
+    """The filters in use, by the name of their parameter."""
+    values = {"categories": sorted(f.categories), "type_codes": sorted(f.type_codes),
+              "class_codes": sorted(f.class_codes), "author_id": f.author_id, "author_types": sorted(f.author_types),
+              "folder_id": f.folder_id}
+    return {name: value for name, value in values.items() if value}
+
+
+def _reach_values(reach: Reach) -> dict[str, Any]:
     if reach.everything:
-        return []
+        return {}
+    values: dict[str, Any] = {"authored_by": reach.authored_by}
+    if reach.type_codes:
+        values["readable_types"] = sorted(reach.type_codes)
+    return values
+
+
+@functools.lru_cache(maxsize=256)
+def _page_query(sort: str, used: frozenset[str], pinned_only: bool, include_deleted: bool, after: bool) -> db.Query:
+    """The query of one shape: `used` names the parameters given (filters, reach), `after` a page's key."""
     c = documents.c
-    authored = sa.and_(c.author_type == "professional", c.author_id == reach.authored_by)
-    return [sa.or_(authored, c.type_code.in_(reach.type_codes)) if reach.type_codes else authored]
+    text = None if listing.by_date(sort) else sa.func.lower(
+        c.title if sort in (listing.TITLE_ASC, listing.TITLE_DESC) else c.author_display_name)
+    order = [c.document_date, c.created_at] if text is None else [text.collate("C"), c.document_date]
+    order.append(c.document_id)
+    conditions = [c.patient_id == _parameter("patient_id"),
+                  *(condition(_parameter(name)) for name, condition in _FILTER_CONDITIONS.items() if name in used)]
+    if pinned_only:
+        conditions.append(c.pinned)
+    if not include_deleted:
+        conditions.append(c.state == AVAILABLE)
+    if "authored_by" in used:
+        authored = sa.and_(c.author_type == "professional", c.author_id == _parameter("authored_by"))
+        conditions.append(sa.or_(authored, c.type_code == sa.any_(_parameter("readable_types")))
+                          if "readable_types" in used else authored)
+    if after:
+        position, key = sa.tuple_(*order), sa.tuple_(*(_parameter(f"after_{i}") for i in range(len(order))))
+        conditions.append(position < key if listing.descending(sort) else position > key)
+    query = sa.select(documents, *([] if text is None else [text.label("sort_text")])).where(*conditions)
+    return db.Query(query.order_by(*(o.desc() for o in order) if listing.descending(sort) else order)
+                    .limit(_parameter("row_limit")))
 
 
 class DocumentsRepository:
@@ -83,42 +130,34 @@ class DocumentsRepository:
         return True
 
     def get_document(self, patient_id: str, document_id: str, *, for_update: bool = False) -> Document | None:
-        query = sa.select(documents).where(documents.c.patient_id == patient_id,
-                                           documents.c.document_id == document_id)
-        row = self._session.execute(query.with_for_update() if for_update else query).first()
+        query = _DOCUMENT_BY_ID_FOR_UPDATE if for_update else _DOCUMENT_BY_ID
+        row = query.first(self._session, patient_id=patient_id, document_id=document_id)
         return _document(row) if row else None
 
     def list_documents(self, patient_id: str, *, for_update: bool = False) -> list[Document]:
         query = sa.select(documents).where(documents.c.patient_id == patient_id).order_by(documents.c.created_at)
-        return [_document(r) for r in self._session.execute(query.with_for_update() if for_update else query)]
+        return [_document(r._mapping) for r in self._session.execute(query.with_for_update() if for_update else query)]
 
     def page_documents(self, patient_id: str, filters: Filters, reach: Reach, *, sort: str, after: tuple | None,
                        limit: int) -> list[tuple[list[str], Document]]:
         """At most `limit` of the patient's rows matching `filters` within `reach`, in the order `sort`,
         after the key `after` (listing.after_values); each with its page-token key."""
-        text = None if listing.by_date(sort) else sa.func.lower(
-            documents.c.title if sort in (listing.TITLE_ASC, listing.TITLE_DESC) else documents.c.author_display_name)
-        order = [documents.c.document_date, documents.c.created_at] if text is None else \
-            [text.collate("C"), documents.c.document_date]
-        order.append(documents.c.document_id)
-        query = sa.select(documents, *([] if text is None else [text.label("sort_text")])).where(
-            documents.c.patient_id == patient_id, *_filtered(filters), *_within(reach))
-        if after is not None:
-            position = sa.tuple_(*order)
-            query = query.where(position < sa.tuple_(*after) if listing.descending(sort) else position > sa.tuple_(*after))
-        query = query.order_by(*(c.desc() for c in order) if listing.descending(sort) else order).limit(limit)
+        values = {**_filter_values(filters), **_reach_values(reach)}
+        query = _page_query(sort, frozenset(values), filters.pinned_only, filters.include_deleted, after is not None)
+        values.update({f"after_{i}": v for i, v in enumerate(after or ())}, patient_id=patient_id, row_limit=limit)
+        by_date = listing.by_date(sort)
         found = []
-        for row in self._session.execute(query):
+        for row in query.all(self._session, **values):
             document = _document(row)
             first = document.document_date.isoformat()
-            key = [first, document.created_at.isoformat()] if text is None else [row.sort_text, first]
+            key = [first, document.created_at.isoformat()] if by_date else [row["sort_text"], first]
             found.append((key + [document.document_id], document))
         return found
 
     def find_upload(self, patient_id: str, upload_key: str, upload_id: str) -> Document | None:
         row = self._session.execute(sa.select(documents).where(
             documents.c.patient_id == patient_id, documents.c.upload_key == upload_key, documents.c.upload_id == upload_id)).first()
-        return _document(row) if row else None
+        return _document(row._mapping) if row else None
 
     def update_document(self, patient_id: str, document_id: str, **values) -> None:
         unknown = set(values) - UPDATABLE
@@ -146,7 +185,7 @@ class DocumentsRepository:
         query = (sa.select(documents).where(documents.c.hidden_from_patient, documents.c.state == "available",
                                             lifts_at <= now)
                  .order_by(documents.c.created_at).limit(limit).with_for_update(skip_locked=True))
-        return [_document(r) for r in self._session.execute(query)]
+        return [_document(r._mapping) for r in self._session.execute(query)]
 
     # ---- folders ----
     def add_folder(self, f: Folder) -> None:

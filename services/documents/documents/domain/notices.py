@@ -14,7 +14,7 @@ from documents.domain.access import Mode
 from documents.domain.actors import Who
 
 __all__ = ["ACCES_BRIS_GLACE", "ACCES_DMP_PS", "AJOUT_DOCUMENT", "NoticesWritten", "access_notice",
-           "document_added"]
+           "access_notice_id", "document_added"]
 ACCESS_NOTICE_NAMESPACE = uuid.UUID("6b1f7f64-5a43-4c36-9f0b-1f1d2b0c5e11")
 A_PROFESSIONAL = "Un professionnel de santé"
 
@@ -33,9 +33,7 @@ def access_notice(w: Who, mode: Mode, now: datetime, *, hidden_from_legal_repres
     representatives is told to the minor's own channels only (DOMAIN §10.4), under its own event id:
     never merged with (nor swallowed by) a normal one."""
     mode = Mode(mode)
-    secrecy = "|hidden_from_legal_representatives" if hidden_from_legal_representatives else ""
-    event_id = uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{mode.value}|"
-                                                   f"{now.date().isoformat()}{secrecy}")
+    event_id = access_notice_id(w, mode, now, hidden_from_legal_representatives=hidden_from_legal_representatives)
     who: dict[str, Any] = dict(actor_display=w.display_name or A_PROFESSIONAL, professional_id=w.caller.subject,
                                access_mode=mode.value)
     if mode == Mode.NORMAL:
@@ -46,6 +44,13 @@ def access_notice(w: Who, mode: Mode, now: datetime, *, hidden_from_legal_repres
         **who, general_practitioner_ids=tuple(sorted(w.context.general_practitioner_ids)),
         general_practitioner_emails=tuple(sorted(w.context.general_practitioner_emails))),
         occurred_at=now, event_id=event_id, hidden_from_legal_representatives=hidden_from_legal_representatives)
+
+
+def access_notice_id(w: Who, mode: Mode, now: datetime, *, hidden_from_legal_representatives: bool = False) -> str:
+    """The event id of access_notice's envelope (known before it is built: most reads find it written)."""
+    secrecy = "|hidden_from_legal_representatives" if hidden_from_legal_representatives else ""
+    return str(uuid.uuid5(ACCESS_NOTICE_NAMESPACE, f"{w.patient_id}|{w.caller.subject}|{Mode(mode).value}|"
+                                                   f"{now.date().isoformat()}{secrecy}"))
 
 
 class NoticesWritten:

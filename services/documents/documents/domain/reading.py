@@ -23,7 +23,7 @@ from documents.domain.actors import Who, who
 from documents.domain.emergency_identity import TypedIdentity
 from documents.domain.errors import DataLoss
 from documents.domain.models import AVAILABLE, Document, Shown
-from documents.domain.notices import access_notice
+from documents.domain.notices import access_notice, access_notice_id
 from documents.domain.permissions import denied, read_decision
 from documents.domain.ports import Dependencies
 from documents.domain.showing import shown
@@ -52,11 +52,12 @@ def _record(deps: Dependencies, w: Who, access: Access, *, action: str, decision
                                       resource_label=resource_label))
     if allowed and w.caller.actor_type == PROFESSIONAL:
         secret = secret or (document is not None and document.visibility.hidden_from_legal_representatives)
-        notice = access_notice(w, access.mode, now, hidden_from_legal_representatives=secret)
-        if notice.event_id not in deps.notices_written:
+        notice_id = access_notice_id(w, access.mode, now, hidden_from_legal_representatives=secret)
+        if notice_id not in deps.notices_written:
             with deps.unit_of_work() as repo:
-                repo.add_notice(notice, once=True)
-            deps.notices_written.add(notice.event_id)
+                repo.add_notice(access_notice(w, access.mode, now, hidden_from_legal_representatives=secret),
+                                once=True)
+            deps.notices_written.add(notice_id)
 
 
 def _refuse_wrong_identity(deps: Dependencies, w: Who, access: Access, *, action: str, now: datetime) -> None:
@@ -171,7 +172,7 @@ def _decided_page(deps: Dependencies, w: Who, filters: listing.Filters, access: 
     denied_rules: set[str] = set()
     batch = size + 1
     while len(visible) <= size:
-        with deps.unit_of_work() as repo:
+        with deps.reader() as repo:
             rows = repo.page_documents(w.patient_id, filters, within, sort=sort,
                                        after=listing.after_values(sort, after), limit=batch)
         for key, document in rows:
@@ -188,7 +189,7 @@ def _decided_page(deps: Dependencies, w: Who, filters: listing.Filters, access: 
 
 def _withheld_rules(deps: Dependencies, w: Who, filters: listing.Filters, access: Access, now: datetime) -> set[str]:
     """Nothing to show: the rules withholding the rows the query left out, for the audit record."""
-    with deps.unit_of_work() as repo:
+    with deps.reader() as repo:
         rows = repo.page_documents(w.patient_id, filters, listing.Reach(), sort=listing.DATE_DESC, after=None,
                                    limit=1_000_000)
     return {decision.rule for decision in (_list_decision(w, d, filters, access, now) for _, d in rows)

@@ -15,10 +15,10 @@ def permissions_for(w: Who, document: Document, read: Decision) -> Permissions:
 
     def may(operation: str) -> bool:
         return permissions.change_decision(w.actor, settings, document, operation, read).allowed
+    update = may(permissions.UPDATE_METADATA)    # title, date and category alike
     return Permissions(
         can_download=read.allowed and not document.deleted, can_delete=may(permissions.DELETE),
-        can_update_title=may(permissions.UPDATE_METADATA), can_update_date=may(permissions.UPDATE_METADATA),
-        can_update_category=may(permissions.UPDATE_METADATA),
+        can_update_title=update, can_update_date=update, can_update_category=update,
         can_update_visibility=may(permissions.MASK) or may(permissions.UNMASK),
         can_organise=may(permissions.ORGANISE))
 

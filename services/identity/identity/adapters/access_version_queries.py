@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
+
+from meskit import db
 
 from identity.adapters.tables import access_versions
 
-VERSIONS_OF = sa.text("SELECT subject_id, version FROM access_versions WHERE subject_id = ANY(:ids)").columns(
-    access_versions.c.subject_id, access_versions.c.version)     # one text for any count: prepared once
+VERSIONS_OF = db.Query(sa.select(access_versions.c.subject_id, access_versions.c.version).where(
+    access_versions.c.subject_id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.String)))))  # any count: prepared once
 
 
 class AccessVersionQueries:
@@ -18,5 +21,4 @@ class AccessVersionQueries:
         self.session.execute(sa.text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
 
     def access_versions(self, subject_ids: list[str]) -> dict[str, int]:
-        rows = self.session.execute(VERSIONS_OF, {"ids": subject_ids})
-        return {subject: version for subject, version in rows}
+        return {row["subject_id"]: row["version"] for row in VERSIONS_OF.all(self.session, ids=subject_ids)}
