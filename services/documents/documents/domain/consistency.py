@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
+
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def _found(counts: Counts, finding: Finding) -> Finding:
     return finding
 
 
-def _in_order(items: Iterable, key: Callable[[object], str], side: str) -> Iterator:
+def _in_order(items: Iterable[Item], key: Callable[[Item], str], side: str) -> Iterator[Item]:
     previous = ""
     for item in items:
         if key(item) < previous:
