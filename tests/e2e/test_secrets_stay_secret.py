@@ -4,13 +4,16 @@ every mail and every print file is searched for what must not be there.
 The journey: two patients created by an operator (one with an email, one with a postal address
 only), the first activates with her provisional code and logs in with the code from her mail,
 refreshes her session, deposits a document and reads it back; the GP (logged in with his code)
-deposits one, writes to her, she answers; the second patient is told of a deposit by letter.
+deposits one, writes to her, she answers; the second patient is told of a deposit by letter. And
+the refusals, where leaks hide: a wrong provisional code, a wrong password, a wrong login code, a
+refused upload, a spent refresh token.
 
 Where each secret may be, and nowhere else:
 - a login code: in its own login-code mail, to the address it was sent to;
 - a provisional code: in its holder's creation letter (print file) or creation mail;
 - a patient's NIR: in her MSSanté address, `<NIR>@patient.mssante.fr` (DOMAIN §10.6, as the real
   service does), so in the headers of the mails the MSSanté bridge relays for her;
+- a message's body: in the MSSanté mail that carries it to a professional's MSSanté address;
 - tokens (access, refresh, any JWT at all), passwords, the platform's secrets (service client
   secrets, the portal's session key, the private keys), NIRs (those of the run, and any
   15-digit number with a valid NIR key) and the contents of documents and messages: nowhere.
@@ -42,6 +45,7 @@ from devtools.smtp_sink import read_mails
 from e2e_actors import Actor, deposit
 
 PASSWORD = "Secret-Anemone-2026!"
+WRONG_PASSWORD = "Secret-Anemone-2026?"
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.")
 FIFTEEN_DIGITS = re.compile(r"(?<![0-9])[12][0-9]{14}(?![0-9])")
 MSSANTE_ADDRESS = re.compile(r"(?<![0-9])[12][0-9]{14}@patient\.mssante\.fr")
@@ -76,7 +80,7 @@ def valid_nir(digits: str) -> bool:
 # ---- what the run wrote ----
 
 def log_lines(platform) -> list[Output]:
-    files = sorted(platform.log_dir.glob("*.log")) + sorted((platform.var_dir / "pgdata" / "log").glob("*"))
+    files = sorted(platform.log_dir.glob("*.log")) + [platform.var_dir / "pgdata" / "log"]     # PostgreSQL's
     return [Output(f"{path.name}:{number}", "log", line)
             for path in files for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)]
 
@@ -150,8 +154,16 @@ def ok(response: httpx.Response) -> dict:
     return response.json()
 
 
+def refused(response: httpx.Response) -> None:
+    assert 400 <= response.status_code < 500, response.text
+
+
 def in_mail_to(address: str, subject: str):
     return lambda o: o.kind == "mail" and address in o.to and subject in o.subject
+
+
+def in_mssante_mail(o: Output) -> bool:
+    return o.kind == "mail" and bool(re.search(r"@[a-z.-]*mssante\.fr>?$", o.to))
 
 
 def in_letter_to(account_id: str):
@@ -172,12 +184,22 @@ def run(platform):
     secrets += [Secret("her provisional code", created.provisional_code,
                        (in_letter_to(patient_id), in_mail_to(email, ""))), Secret("her NIR", nir)]
     with httpx.Client(base_url=platform.gateway_url, timeout=30) as client:
-        ok(client.post("/v1/activations", json={
-            "provisional_code": created.provisional_code, "nir": nir, "vitale_serial": _patient()["vitale_serial"],
-            "login_id": f"anemone.{marker}", "password": PASSWORD, "email": email, "accept_terms": True}))
+        activation = {"provisional_code": created.provisional_code, "nir": nir,
+                      "vitale_serial": _patient()["vitale_serial"], "login_id": f"anemone.{marker}",
+                      "password": PASSWORD, "email": email, "accept_terms": True}
+        wrong_code = "WRONG" + created.provisional_code[5:][::-1]
+        secrets.append(Secret("a wrong provisional code", wrong_code))
+        refused(client.post("/v1/activations", json={**activation, "provisional_code": wrong_code}))
+        ok(client.post("/v1/activations", json=activation))
+        refused(client.post("/v1/sessions:start", json={"login_id": f"anemone.{marker}", "password": WRONG_PASSWORD}))
+        before = len(read_mails(platform.mail_dir))
+        challenge = ok(client.post("/v1/sessions:start", json={"login_id": f"anemone.{marker}", "password": PASSWORD}))
+        [code] = login_codes(platform, email, before)
+        wrong = f"{(int(code.value) + 1) % 1_000_000:06d}"
+        refused(client.post("/v1/sessions:complete", json={"challenge_id": challenge["challengeId"], "code": wrong}))
         before = len(read_mails(platform.mail_dir))
         session = login(client, platform.mail_dir, f"anemone.{marker}", PASSWORD, email)
-        secrets += login_codes(platform, email, before)
+        secrets += [code, *login_codes(platform, email, before)]
         refreshed = ok(client.post("/v1/sessions:refresh", json={"refreshToken": session["refreshToken"]}))
         secrets += [Secret("an access token", t["accessToken"]) for t in (session, refreshed)]
         secrets += [Secret("a refresh token", t["refreshToken"]) for t in (session, refreshed)]
@@ -190,6 +212,12 @@ def run(platform):
             "file": ("suivi.txt", note.encode(), "text/plain")}))["documentId"]
         assert [d for d in ok(client.get(f"{base}/documents"))["documents"] if d["documentId"] == own]
         assert client.get(f"{base}/documents/{own}:download").text == note
+        disguised = f"MZ\x90\x00 {marker}-refused".encode()
+        secrets.append(Secret("a refused upload's content", f"{marker}-refused"))
+        refused(client.post(f"{base}/documents", files={
+            "metadata": (None, json.dumps({"title": "Programme", "category": "DOCUMENT_CATEGORY_ORD_SOIN"}),
+                         "application/json"),
+            "file": ("suivi.txt", disguised, "text/plain")}))
 
         gp_login = platform.demo["professionals"]["gp"]
         before = len(read_mails(platform.mail_dir))
@@ -207,6 +235,7 @@ def run(platform):
         ok(client.post(f"{base}/conversations/{conversation}/messages", json={"body": answer}))
         assert eventually(lambda: [m for m in read_mails(platform.mail_dir) if email in m["To"]
                                    and m["Subject"] == "Nouveau document"], what="her notice by mail")
+        refused(client.post("/v1/sessions:refresh", json={"refreshToken": session["refreshToken"]}))   # spent
 
     by_letter, other_nir = create_patient(platform, "732", "Bérénice",
                                           postal_address="3 rue des Secrets, 13005 Marseille")
@@ -220,8 +249,9 @@ def run(platform):
             npb.RunLetterBatchRequest(), metadata=operator(platform), timeout=60)
     assert letter_patient in {letter.recipient_id for letter in batch.letters}
 
-    secrets += [Secret("a document's or message's content", text) for text in (note, question, answer)]
-    secrets += [Secret("a password", p) for p in (PASSWORD, DEMO_PASSWORD, "Lilas-Paris-1946!")]
+    secrets.append(Secret("a document's content", note))
+    secrets += [Secret("a message's body", text, (in_mssante_mail,)) for text in (question, answer)]
+    secrets += [Secret("a password", p) for p in (PASSWORD, WRONG_PASSWORD, DEMO_PASSWORD, "Lilas-Paris-1946!")]
     secrets += platform_secrets(platform)
     return secrets, created.provisional_code
 
@@ -266,5 +296,6 @@ def test_the_scan_finds_what_is_there(platform, run):
     code = next(s for s in secrets if s.value == provisional)
     assert any(code.pattern().search(o.text) for o in outputs)
     assert leaks(outputs, [Secret(code.what, code.value)])
-    fake = [Output("a log line", "log", f"token=eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.sig nir={secrets[1].value}")]
+    nir = next(s.value for s in secrets if s.what == "her NIR")
+    fake = [Output("a log line", "log", f"token=eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.sig nir={nir}")]
     assert leaks(fake, []) == ["a token (JWT) in a log line", "a NIR in a log line"]
