@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Protocol
 
@@ -62,6 +62,10 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object; removing a missing one succeeds, as on S3."""
+
+    def listing(self) -> Iterator[tuple[str, int]]:
+        """(key, size in bytes) of every object under the prefix, in byte order of the keys, read
+        page by page (a missing bucket or folder holds none)."""
 
 
 class S3Store:
@@ -129,6 +133,14 @@ class S3Store:
     def delete(self, key: str) -> None:
         self._client.remove_object(self.bucket, self.name(key))
 
+    def listing(self) -> Iterator[tuple[str, int]]:
+        try:
+            for item in self._client.list_objects(self.bucket, prefix=self._prefix, recursive=True):
+                yield item.object_name[len(self._prefix):], item.size
+        except S3Error as exc:
+            if exc.code != "NoSuchBucket":
+                raise
+
 
 class FolderStore:
     """Files under `root/prefix/key`, written to a temporary name then renamed (no half-written file)."""
@@ -188,6 +200,21 @@ class FolderStore:
 
     def delete(self, key: str) -> None:
         self.path(key).unlink(missing_ok=True)
+
+    def listing(self) -> Iterator[tuple[str, int]]:
+        yield from self._walk(self.root / self._prefix, "")
+
+    def _walk(self, folder: Path, above: str) -> Iterator[tuple[str, int]]:
+        """A folder's entries sorted as their keys sort: `a/...` after `a-b`, before `a0`."""
+        try:
+            entries = [e for e in os.scandir(folder) if not e.name.startswith(".")]   # .tmp-: a write under way
+        except FileNotFoundError:
+            return
+        for entry in sorted(entries, key=lambda e: e.name + "/" if e.is_dir() else e.name):
+            if entry.is_dir():
+                yield from self._walk(Path(entry.path), f"{above}{entry.name}/")
+            else:
+                yield above + entry.name, entry.stat().st_size
 
 
 def object_store(settings: ObjectStoreSettings, folder: str | Path = "", *, prefix: str = "") -> ObjectStore | None:

@@ -63,6 +63,16 @@ class TestObjects:
         with pytest.raises(ObjectNotFound):
             store.stream(key())
 
+    def test_listing_gives_every_key_under_the_prefix_in_byte_order_with_its_size(self, store, s3_endpoint):
+        assert list(store.listing()) == []                  # no bucket or folder yet
+        for name, data in (("a0", b"1"), ("a/b", b"22"), ("a-b", b"333"), ("a/a/c", b"4444"), ("B", b"55555")):
+            store.put(name, data, "application/octet-stream")
+        other = (S3Store(s3_endpoint, "test", "test-secret", store.bucket, secure=False,
+                         region="us-east-1", prefix="others/") if isinstance(store, S3Store)
+                 else FolderStore(store.root, prefix="others/"))
+        other.put("z", b"outside the prefix", "text/plain")
+        assert list(store.listing()) == [("B", 5), ("a-b", 3), ("a/a/c", 4), ("a/b", 2), ("a0", 1)]
+
     @pytest.mark.parametrize("bad", ["../etc/passwd", "a/../../b", "/etc/passwd", "", "a//b", "a/", ".hidden",
                                      "a\\b", "a\x00b", "é", "a b", "x" * 513])
     def test_keys_cannot_leave_their_prefix(self, store, bad):

@@ -126,7 +126,10 @@ class TestVerifyLog:
         stored = nodes(log)
         stored[0] = (stored[0][0], stored[0][1], b"\x00" * 32)
         report = verify(log, stored_nodes=stored)
-        assert (report.ok, report.leaf_index) == (False, 15)
+        assert (report.ok, report.leaf_index) == (False, None)        # no leaf of [0, 16) is known to be the bad one
+        assert report.line() == ("audit log verification FAILED: the stored subtree hash (4, 0) of leaves [0, 16) "
+                                 "is missing or does not match the leaves: it was altered, or a record among "
+                                 "those leaves was altered together with its leaf hash")
 
     def test_a_head_signed_by_another_key_fails(self, log):
         other = Ed25519HeadSigner(generate_private_key_pem())
@@ -135,4 +138,6 @@ class TestVerifyLog:
 
     def test_a_head_larger_than_the_log_means_records_were_removed(self, log):
         report = verify(log, ledger=rows(log)[:30], heads=[head(log, SIZE)])
-        assert not report.ok and "records were removed" in report.problem
+        assert (report.ok, report.leaf_index) == (False, 30)
+        assert report.line().startswith("audit log verification FAILED: leaf 30: the record is missing: the "
+                                        "signed tree head of size 40 covers it")

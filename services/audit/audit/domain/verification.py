@@ -76,7 +76,8 @@ def _check_row(row: LedgerRow) -> tuple[str, bytes]:
     record = row.record
     computed = merkle.leaf_hash(leaf.leaf_input(record.entry, record.appended_at, record.commitment))
     if computed != record.leaf_hash:
-        return "the stored record fields do not match its leaf hash (the record was altered)", computed
+        return ("its stored fields do not match its stored leaf hash (the record or its leaf hash was altered)",
+                computed)
     if not row.has_personal_row:
         return "its personal data row is missing", computed
     if row.personal_occurred_at != record.entry.occurred_at:
@@ -124,8 +125,8 @@ def verify_log(rows: Iterable[LedgerRow], nodes: Iterable[tuple[int, int, bytes]
     for row in rows:
         record = row.record
         if record.leaf_index != frontier.size:
-            return report.fail(f"leaf {frontier.size} is missing (the next stored record has index "
-                               f"{record.leaf_index})", frontier.size)
+            return report.fail(f"the record is missing (the next stored record has index {record.leaf_index})",
+                               frontier.size)
         problem, computed = _check_row(row)
         if problem:
             return report.fail(problem, record.leaf_index, record.entry.record_id)
@@ -139,17 +140,18 @@ def verify_log(rows: Iterable[LedgerRow], nodes: Iterable[tuple[int, int, bytes]
                 continue
             stored = stored_nodes.next()
             if stored is None or stored[:2] != (level, index) or stored[2] != value:
+                # each leaf matches its own hash: which one of the range was rewritten cannot be told
                 first = index << level
                 return report.fail(f"the stored subtree hash ({level}, {index}) of leaves [{first}, "
-                                   f"{first + (1 << level)}) is missing or does not match the leaves",
-                                   record.leaf_index, record.entry.record_id)
+                                   f"{first + (1 << level)}) is missing or does not match the leaves: it was "
+                                   f"altered, or a record among those leaves was altered together with its leaf hash")
         report.records += 1
         if not check_heads():
             return report
     if pending_heads:
         head = pending_heads[0]
-        return report.fail(f"a signed tree head has size {head.tree_size} but the log holds only "
-                           f"{frontier.size} leaves: records were removed")
+        return report.fail(f"the record is missing: the signed tree head of size {head.tree_size} covers it but "
+                           f"the log ends before it (records were removed)", frontier.size)
     extra = stored_nodes.next()
     if extra is not None:
         return report.fail(f"a stored subtree hash ({extra[0]}, {extra[1]}) lies beyond the {frontier.size} leaves")
