@@ -161,10 +161,10 @@ class GroupCommitter:
                 else:
                     self._writing = False
                     self._state.notify_all()
+            if following is not None:           # first: the next group waits for it
+                following.done.set()
             for job in jobs:
                 job.done.set()
-            if following is not None:
-                following.done.set()
 
     def _take(self) -> list[_Job]:
         first = self._queue.popleft()
