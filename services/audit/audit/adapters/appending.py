@@ -141,7 +141,7 @@ class AppendTransaction:
                 if extend:              # past the results of BEGIN and of the lock
                     cursor.nextset()
                     cursor.nextset()
-                    self._partitions.last_first_leaf = cursor.fetchone()[0]
+                    (self._partitions.last_first_leaf,) = cursor.fetchone() or (None,)
         except UniqueViolation:
             connection.rollback()
             self._partitions.last_first_leaf = None
