@@ -8,9 +8,11 @@
   (i) minio `put_object` of the same bytes to the same S3 endpoint (the platform's moto server).
   (j) audit AppendRecord, one record per call, and
   (k) AppendRecords, `audit_batch` records per call, with a documents-service token, vs
+      Driven by grpc.aio tasks in one process (a request serialized once, fresh record ids per
+      call, every reply checked), vs
   (l) one-row INSERT + COMMIT into a throwaway table of a throwaway database on the same
       PostgreSQL, and (m) `audit_batch` rows per transaction (executemany, pipelined);
-      same worker processes and concurrency as (j), (k).
+      same concurrency as (j), (k), psycopg in worker processes x threads.
 
 They use the short timing (`--io-warmup`, `--io-duration`) and Python worker processes, except
 (g), which is a GET that h2load sends like (b). Kept apart from plan.py, which registers them at
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
 from datetime import date
 
@@ -35,6 +38,7 @@ PATIENT_CATEGORIES = ("DOCUMENT_CATEGORY_CPT_REND", "DOCUMENT_CATEGORY_ORD_SOIN"
                       "DOCUMENT_CATEGORY_RADIO_SC")
 SEEDED_DOCUMENTS = 20
 LIST_PAGE_SIZE = SEEDED_DOCUMENTS          # (g) lists its 20 on one page; (p) the first page of as many
+AUDIT_GENERATOR_PROCESSES = 1              # (j), (k): asyncio tasks in one process, cheaper per call than threads
 
 
 def _plan():
@@ -247,20 +251,23 @@ def measure_audit_append(ctx, key: str, batch: int):
     plan = _plan()
     from bench.pyload import Work
     platform, short = ctx.fixture.platform, _short(ctx)
-    processes, threads = ctx.python_split(ctx.concurrency)
+    tasks = math.ceil(ctx.concurrency / AUDIT_GENERATOR_PROCESSES)
     token = _service_token(ctx)
     size = "1 record" if not batch else f"{batch} records"
-    notes = [f"{size} per call, like documents' LIST records (fresh record ids, one synthetic patient per worker "
-             "thread), a documents-service token from identity's IssueServiceToken; "
-             f"{processes} processes x {threads} threads, sync stubs, one channel each"]
+    notes = [f"{size} per call, like documents' LIST records (fresh record ids, one synthetic patient per task), "
+             "a documents-service token from identity's IssueServiceToken; "
+             f"{tasks} asyncio tasks in each of {AUDIT_GENERATOR_PROCESSES} process(es), grpc.aio, one channel each; the "
+             "request serialized once, fresh record ids filled in per call, every reply checked"]
     if batch:
         notes.append(f"throughput in records ({batch} per call); latencies per call")
-    works = [Work("bench.io_ops:audit_append", (platform.address("audit"), token, batch), threads)] * processes
+    works = [Work("bench.io_ops:audit_append", (platform.address("audit"), token, batch), tasks,
+                  asynchronous=True)] * AUDIT_GENERATOR_PROCESSES
     summary, usage = plan.drive_python(short, works, notes)
     title = "audit AppendRecord, 1 record per call" if not batch else \
         f"audit AppendRecords, {batch} per call (ms per call)"
-    return plan.Result(key, title, f"python {processes}x{threads}", processes * threads,
-                       _per_item(summary, batch or 1), usage, unit="record", notes=notes)
+    return plan.Result(key, title, f"python aio {AUDIT_GENERATOR_PROCESSES}x{tasks}",
+                       AUDIT_GENERATOR_PROCESSES * tasks, _per_item(summary, batch or 1), usage, unit="record",
+                       notes=notes)
 
 
 def _raw_database(ctx) -> tuple[str, str]:
@@ -344,7 +351,9 @@ def configuration(ctx, only: list[str]) -> list[tuple[str, str]]:
         return []
     processes, threads = ctx.python_split(ctx.concurrency)
     return [("(g)-(m)", f"{ctx.io_warmup:g} s warm-up + {ctx.io_duration:g} s measured each; (g) like (b); "
-                        f"(h)(i) {ctx.upload_workers} Python processes x 1 upload; (j)-(m) Python {processes} "
-                        f"processes x {threads} threads, AppendRecords/batched INSERT of {ctx.audit_batch}"),
+                        f"(h)(i) {ctx.upload_workers} Python processes x 1 upload; (j)(k) grpc.aio "
+                        f"{AUDIT_GENERATOR_PROCESSES} processes x {math.ceil(ctx.concurrency / AUDIT_GENERATOR_PROCESSES)} "
+                        f"tasks; (l)(m) Python {processes} processes x {threads} threads; AppendRecords/batched "
+                        f"INSERT of {ctx.audit_batch}"),
             ("s3", "moto server (devtools.platform s3=True) in the bench process; documents uses it via minio")]
 

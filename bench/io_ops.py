@@ -51,33 +51,43 @@ def s3_put(endpoint: str, access_key: str, secret_key: str, bucket: str, data: b
 
 
 class AuditAppend:
-    """AppendRecord (batch 0) or AppendRecords (batch n) of fresh records, with a service token."""
+    """AppendRecord (batch 0) or AppendRecords (batch n) of fresh records, with a service token; a
+    coroutine on a grpc.aio channel of its own. The request is serialized once, its record ids left
+    as placeholders: each call fills in fresh UUIDs (same length, so the framing holds) and checks
+    that every record comes back appended, under its id, not as a duplicate."""
 
     def __init__(self, address: str, token: str, batch: int, patient_id: str):
-        import grpc
-        from mes.audit.v1 import audit_pb2, audit_pb2_grpc
-        self._channel = grpc.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
-        stub = audit_pb2_grpc.AuditServiceStub(self._channel)
-        self._pb, self._batch, self._patient = audit_pb2, batch, patient_id
-        self._one, self._many = stub.AppendRecord, stub.AppendRecords
-        self._metadata = (("authorization", f"Bearer {token}"),)
+        import re
 
-    def __call__(self) -> None:
-        pb = self._pb
+        import grpc
+        from mes.audit.v1 import audit_pb2 as pb
+        records = [audit_record(patient_id, patient_id) for _ in range(batch or 1)]
+        request = pb.AppendRecordsRequest(records=records) if batch else pb.AppendRecordRequest(record=records[0])
+        placeholders = b"|".join(re.escape(r.record_id.encode()) for r in records)
+        self._pieces = re.split(placeholders, request.SerializeToString())
+        if len(self._pieces) != len(records) + 1:
+            raise RuntimeError("a record id occurs elsewhere in the request")
+        self._channel = grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+        method, reply = ("AppendRecords", pb.AppendRecordsResponse) if batch else \
+            ("AppendRecord", pb.AppendRecordResponse)
+        self._call = self._channel.unary_unary(f"/mes.audit.v1.AuditService/{method}", request_serializer=None,
+                                               response_deserializer=reply.FromString)
+        self._batch, self._metadata = batch, (("authorization", f"Bearer {token}"),)
+
+    async def __call__(self) -> None:
+        ids = [str(uuid.uuid4()) for _ in self._pieces[1:]]
+        body = self._pieces[0] + b"".join(i.encode() + piece for i, piece in zip(ids, self._pieces[1:]))
+        reply = await self._call(body, metadata=self._metadata, timeout=10)
         if self._batch:
-            records = [audit_record(self._patient, self._patient) for _ in range(self._batch)]
-            reply = self._many(pb.AppendRecordsRequest(records=records), metadata=self._metadata, timeout=10)
-            if len(reply.records) != self._batch or reply.duplicate_record_ids:
+            if [r.record_id for r in reply.records] != ids or reply.duplicate_record_ids \
+                    or not all(r.leaf_hash for r in reply.records):
                 raise RuntimeError(f"AppendRecords: {len(reply.records)} records back, "
                                    f"{len(reply.duplicate_record_ids)} duplicates")
-        else:
-            reply = self._one(pb.AppendRecordRequest(record=audit_record(self._patient, self._patient)),
-                              metadata=self._metadata, timeout=10)
-            if reply.duplicate or not reply.record.leaf_hash:
-                raise RuntimeError("AppendRecord: duplicate or no leaf hash")
+        elif reply.duplicate or reply.record.record_id != ids[0] or not reply.record.leaf_hash:
+            raise RuntimeError("AppendRecord: duplicate, another id or no leaf hash")
 
-    def close(self) -> None:
-        self._channel.close()
+    async def close(self) -> None:
+        await self._channel.close()
 
 
 def audit_append(address: str, token: str, batch: int, patient_id: str = "") -> AuditAppend:

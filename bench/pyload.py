@@ -1,10 +1,12 @@
 """Closed-loop load from Python worker processes (spawned, so no gRPC state crosses a fork).
 
 Each worker builds its operations (see bench.ops), says it is ready, waits for the common
-start, then runs them back to back until warm-up + duration are over. Only operations that
+start, then runs them back to back until warm-up + duration are over: each in a thread of its
+own, or (Work.asynchronous) each as a task of one asyncio loop. Only operations that
 *ended* inside the measured window count; their latencies come back to the parent."""
 from __future__ import annotations
 
+import asyncio
 import importlib
 import multiprocessing
 import threading
@@ -22,6 +24,7 @@ class Work:
     factory: str                     # "module:function"
     args: tuple = ()
     threads: int = 1
+    asynchronous: bool = False       # the `threads` operations are coroutines, run as tasks of one loop
 
 
 def _resolve(name: str):
@@ -30,32 +33,48 @@ def _resolve(name: str):
 
 
 def _worker(work: Work, ready, go, start_value, warmup: float, duration: float, connection) -> None:
+    ends, latencies, failed_at, messages = array("d"), array("d"), array("d"), []
+    clock = time.monotonic
+
+    def ended(started: float, exc: Exception | None) -> None:
+        if exc is None:
+            end = clock()
+            ends.append(end)
+            latencies.append(end - started)
+        else:                                # counted, and the loop goes on
+            failed_at.append(clock())
+            if len(messages) < 5:
+                messages.append(f"{type(exc).__name__}: {exc}"[:300])
+
+    def started_together() -> float:
+        """Once the operations are built: ready, the common start; the end of the run."""
+        ready.put(("ready", None))
+        go.wait()
+        return start_value.value + warmup + duration
+
+    run = _run_tasks if work.asynchronous else _run_threads
+    if run(work, started_together, ended, lambda: ready.put(("failed", traceback.format_exc()))):
+        connection.send((ends.tobytes(), latencies.tobytes(), failed_at.tobytes(), messages))
+    connection.close()
+
+
+def _run_threads(work: Work, started_together, ended, failed) -> bool:
     try:
         operations = [_resolve(work.factory)(*work.args) for _ in range(work.threads)]
     except BaseException:
-        ready.put(("failed", traceback.format_exc()))
-        return
-    ready.put(("ready", None))
-    go.wait()
-    stop = start_value.value + warmup + duration
-    ends, latencies, failed_at, messages = array("d"), array("d"), array("d"), []
+        failed()
+        return False
+    stop = started_together()
 
     def loop(operation) -> None:
         clock = time.monotonic
-        while True:
-            started = clock()
-            if started >= stop:
-                return
+        while (started := clock()) < stop:
             try:
                 operation()
-            except Exception as exc:         # counted, and the loop goes on
-                failed_at.append(clock())
-                if len(messages) < 5:
-                    messages.append(f"{type(exc).__name__}: {exc}"[:300])
+            except Exception as exc:
+                ended(started, exc)
             else:
-                ended = clock()
-                ends.append(ended)
-                latencies.append(ended - started)
+                ended(started, None)
 
     threads = [threading.Thread(target=loop, args=(op,), daemon=True) for op in operations[1:]]
     for thread in threads:
@@ -65,8 +84,34 @@ def _worker(work: Work, ready, go, start_value, warmup: float, duration: float, 
         thread.join()
     for operation in operations:
         getattr(operation, "close", lambda: None)()
-    connection.send((ends.tobytes(), latencies.tobytes(), failed_at.tobytes(), messages))
-    connection.close()
+    return True
+
+
+def _run_tasks(work: Work, started_together, ended, failed) -> bool:
+    """`work.threads` asyncio tasks on one loop; the operations are coroutine functions, built in the loop."""
+    async def main() -> bool:
+        try:
+            operations = [_resolve(work.factory)(*work.args) for _ in range(work.threads)]
+        except BaseException:
+            failed()
+            return False
+        stop = started_together()
+
+        async def loop(operation) -> None:
+            clock = time.monotonic
+            while (started := clock()) < stop:
+                try:
+                    await operation()
+                except Exception as exc:
+                    ended(started, exc)
+                else:
+                    ended(started, None)
+
+        await asyncio.gather(*(loop(op) for op in operations))
+        for operation in operations:
+            await operation.close()
+        return True
+    return asyncio.run(main())
 
 
 class PythonLoad:

@@ -43,7 +43,6 @@ def build(settings: AuditSettings, **overrides):
                                                        AuditServicer(deps), "mes.audit.v1.AuditService"),
                                           Registration(lifecycle_pb2_grpc.add_SubjectDataServiceServicer_to_server,
                                                        SubjectDataServicer(deps), "mes.lifecycle.v1.SubjectDataService")])
-    appender.start()
     signing = Loop("audit-tree-heads", heads.latest, overrides.get("tree_head_interval", TREE_HEAD_INTERVAL_SECONDS),
                    wait_first=True).start()
 

@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import json
 import threading
+from contextlib import contextmanager
 
 import pytest
 
 from audit_fakes import T0, make_entry
 from devtools.eventually import eventually
 from meskit.auth import PATIENT, SERVICE, Caller
-from meskit.errors import AlreadyExists, InvalidArgument, PermissionDenied, Unavailable
+from meskit.errors import AlreadyExists, DomainError, InvalidArgument, PermissionDenied, Unavailable
 
 from audit.domain import leaf, merkle
 from audit.domain.appends import GroupCommitter, append_records
@@ -24,7 +25,6 @@ DOCUMENTS = Caller(SERVICE, "documents")
 @pytest.fixture
 def appender(fake_log):
     committer = GroupCommitter(fake_log.unit_of_work, lambda: T0)
-    committer.start()
     yield committer
     committer.stop()
 
@@ -158,27 +158,18 @@ class TestAppend:
 
     def test_a_conflicting_call_does_not_fail_the_others_of_its_group(self, appender, fake_log):
         append_records(appender, DOCUMENTS, [make_entry(0)])
-        grouped = GroupCommitter(fake_log.unit_of_work, lambda: T0)   # not started: calls queue up
-        results = {}
-
-        def call(name, entries):
-            try:
-                results[name] = grouped.submit(entries)
-            except AlreadyExists as exc:
-                results[name] = exc
-        threads = [threading.Thread(target=call, args=("bad", [make_entry(0, rule="other")])),
-                   threading.Thread(target=call, args=("good", [make_entry(1)]))]
-        for t in threads:
-            t.start()
-        eventually(lambda: len(grouped._queue) >= 2, interval=0.005, what="both calls queued")
+        held = HeldLog(fake_log)
+        grouped = GroupCommitter(held.unit_of_work, lambda: T0)
+        results = held.queue_behind_a_writer(grouped, {"first": [make_entry(2)], "bad": [make_entry(0, rule="other")],
+                                                       "good": [make_entry(1)]})
         before = fake_log.transactions
-        grouped.start()
-        for t in threads:
-            t.join()
-        grouped.stop()
+        held.release_and_join()
         assert isinstance(results["bad"], AlreadyExists)
-        assert results["good"][0][0].leaf_index == 1
-        assert fake_log.transactions == before + 1          # one transaction for the whole group
+        assert [s.leaf_index for s, _ in results["first"]] == [1]
+        assert results["good"][0][0].leaf_index == 2
+        # the writer's; for the group queued meanwhile, one insert at the known size (refused: an id is
+        # stored already) and one transaction that reads the stored ids, for both calls
+        assert (fake_log.transactions, fake_log.refused_appends) == (before + 3, 1)
 
     def test_a_writer_that_wrote_the_last_leaves_appends_without_reading_the_log_first(self, appender, fake_log):
         append_records(appender, DOCUMENTS, [make_entry(0)])
@@ -190,7 +181,6 @@ class TestAppend:
     def test_what_another_replica_appended_meanwhile_is_read_before_appending(self, appender, fake_log):
         append_records(appender, DOCUMENTS, [make_entry(0)])
         replica = GroupCommitter(fake_log.unit_of_work, lambda: T0)
-        replica.start()
         try:
             append_records(replica, DOCUMENTS, [make_entry(1), make_entry(2)])
         finally:
@@ -219,3 +209,88 @@ class TestAppend:
             append_records(appender, DOCUMENTS, [make_entry(1)])
         ((stored, dup),) = append_records(appender, DOCUMENTS, [make_entry(1)])
         assert (stored.leaf_index, dup) == (1, False)
+
+
+class HeldLog:
+    """The fake log, whose transactions wait until released: calls queue up behind the first."""
+
+    def __init__(self, fake_log):
+        self._log, self._released, self._threads = fake_log, threading.Event(), []
+
+    @contextmanager
+    def unit_of_work(self):
+        self._released.wait()
+        with self._log.unit_of_work() as tx:
+            yield tx
+
+    def queue_behind_a_writer(self, committer: GroupCommitter, calls: dict[str, list]) -> dict:
+        """The first call writes (held), the others queue behind it; what each returns or raises."""
+        results: dict = {}
+
+        def call(name, entries):
+            try:
+                results[name] = committer.submit(entries)
+            except DomainError as exc:
+                results[name] = exc
+        for n, (name, entries) in enumerate(calls.items()):
+            thread = threading.Thread(target=call, args=(name, entries))
+            thread.start()
+            self._threads.append(thread)
+            eventually(lambda: len(committer._queue) >= n and committer._writing, interval=0.005,
+                       what=f"{name} writing or queued")
+        return results
+
+    def release_and_join(self) -> None:
+        self._released.set()
+        for thread in self._threads:
+            thread.join()
+
+
+class TestGroupCommit:
+    """The calling threads write the groups, one at a time, in the order the calls came."""
+
+    def test_the_groups_queued_behind_a_writer_are_written_in_order_by_their_own_callers(self, fake_log):
+        held = HeldLog(fake_log)
+        committer = GroupCommitter(held.unit_of_work, lambda: T0, max_batch=2)
+        results = held.queue_behind_a_writer(committer, {n: [make_entry(n)] for n in range(5)})
+        held.release_and_join()
+        assert [results[n][0][0].leaf_index for n in range(5)] == list(range(5))
+        assert fake_log.transactions == 3             # the writer's own, then the four queued ones two by two
+        assert not committer._writing and not committer._queue
+
+    def test_a_failure_is_reported_to_every_caller_of_the_group(self, fake_log):
+        held = HeldLog(fake_log)
+        committer = GroupCommitter(held.unit_of_work, lambda: T0)
+        fake_log.fail_next = 100
+        results = held.queue_behind_a_writer(committer, {n: [make_entry(n)] for n in range(4)})
+        held.release_and_join()
+        assert all(isinstance(results[n], Unavailable) for n in range(4))
+        fake_log.fail_next = 0
+        ((stored, dup),) = committer.submit([make_entry(0)])
+        assert (stored.leaf_index, dup) == (0, False)
+
+    def test_stop_refuses_new_calls_and_returns_once_the_queued_ones_are_written(self, fake_log):
+        held = HeldLog(fake_log)
+        committer = GroupCommitter(held.unit_of_work, lambda: T0)
+        results = held.queue_behind_a_writer(committer, {n: [make_entry(n)] for n in range(3)})
+        stopping = threading.Thread(target=committer.stop)
+        stopping.start()
+        eventually(lambda: committer._stopping, interval=0.005, what="stop called")
+        with pytest.raises(Unavailable):
+            committer.submit([make_entry(9)])
+        held.release_and_join()
+        stopping.join()
+        assert sorted(results[n][0][0].leaf_index for n in range(3)) == [0, 1, 2]
+        assert len(fake_log.records) == 3
+
+    def test_a_call_that_waited_too_long_is_not_written_and_the_next_ones_are(self, fake_log):
+        held = HeldLog(fake_log)
+        committer = GroupCommitter(held.unit_of_work, lambda: T0, wait_seconds=0.01)
+        results = held.queue_behind_a_writer(committer, {"writer": [make_entry(0)], "late": [make_entry(1)]})
+        held._threads[1].join()                       # gave up while the writer was held
+        held.release_and_join()
+        ((after, _),) = committer.submit([make_entry(2)])
+        assert isinstance(results["late"], Unavailable)
+        assert (results["writer"][0][0].leaf_index, after.leaf_index) == (0, 1)
+        assert [r.entry.record_id for r, _, _ in fake_log.records.values()] == \
+            [results["writer"][0][0].entry.record_id, after.entry.record_id]

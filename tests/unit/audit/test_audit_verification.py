@@ -24,7 +24,6 @@ SIZE = 40
 def log() -> FakeLog:
     fake = FakeLog()
     committer = GroupCommitter(fake.unit_of_work, lambda: T0 + timedelta(hours=1))
-    committer.start()
     append_records(committer, Caller(SERVICE, "documents"), [make_entry(n) for n in range(SIZE - 1)])
     append_records(committer, Caller(SERVICE, "audit"),
                    [make_entry(SIZE - 1, action="ERASE", actor_type="OPERATOR", personal=Personal(actor_id="op"))])

@@ -1,12 +1,14 @@
 """The append path, at the driver level: it is the hot path of the whole platform.
 
-The writer thread keeps one connection (working as `audit_writer`, like every connection of the
-engine). When it wrote the last leaves itself, a group of records costs one round trip, whatever its
-size: BEGIN, take the log's lock, insert leaves, personal data and completed subtrees in one statement
-(the canonical JSON the leaves were hashed from, parsed by PostgreSQL), COMMIT, in a pipeline (each
-statement starts after the previous one, so the insert runs once the lock is held, with a fresh
-snapshot). The unique keys (leaf index, record id, subtree) refuse the insert if another replica
-appended meanwhile or an id is stored already; then, and after a restart, two round trips:
+The writing thread keeps one connection (working as `audit_writer`, like every connection of the
+engine; in autocommit mode, the transactions being spelt out). When this process wrote the last leaves
+itself, a group of records costs one message and one round trip, whatever its size: BEGIN, take the
+log's lock, insert leaves, personal data and completed subtrees in one statement (the canonical JSON
+the leaves were hashed from, parsed by PostgreSQL), COMMIT, as one simple query whose parameters
+psycopg binds client-side (each statement starts after the previous one, so the insert runs once the
+lock is held, with a fresh snapshot; an error skips the rest). The unique keys (leaf index, record
+id, subtree) refuse the insert if another replica appended meanwhile or an id is stored already;
+then, and after a restart, two round trips, pipelined:
   1. BEGIN, take the lock, read the tree size, read the records already stored under the group's ids;
   2. the insert and COMMIT.
 """
@@ -17,7 +19,9 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import sqlalchemy as sa
+from psycopg import ClientCursor
 from psycopg.errors import UniqueViolation
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.engine import Engine
@@ -30,6 +34,7 @@ from audit.domain.models import PERSONAL_FIELDS, StoredRecord
 
 # One lock for the whole log (a pg_advisory_xact_lock key): appends take it, in every replica.
 APPEND_LOCK = 0x6D65_7361_7564_6974   # "mesaudit"
+LOCK = f"SELECT pg_advisory_xact_lock({APPEND_LOCK})"
 
 
 # The leaf's fields as its canonical JSON names them (audit.domain.leaf), and the columns they fill.
@@ -93,7 +98,8 @@ class AppendTransaction:
     def open_append(self, record_ids: set[str]) -> tuple[int, dict[str, StoredRecord]]:
         connection = self._connection
         with connection.pipeline():
-            connection.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
+            connection.execute("BEGIN")
+            connection.execute(LOCK)
             size = connection.execute("SELECT coalesce(max(leaf_index) + 1, 0) FROM records")
             found = connection.cursor(row_factory=dict_row)
             found.execute(BY_IDS, {"ids": "{" + ",".join(sorted(record_ids)) + "}"})
@@ -124,17 +130,22 @@ class AppendTransaction:
         """Take the lock, insert, commit, in one round trip; False (rolled back) when a unique key refuses
         the records: the log grew elsewhere, or one of the ids is stored already."""
         self.add(new, nodes)
+        pending, self._pending = self._pending, None
+        extend = self._must_extend()
+        statements = ["BEGIN", LOCK, *([f"SELECT audit_extend_log({self._last_leaf:d})"] if extend else []),
+                      INSERT_ALL, "COMMIT"]
         connection = self._connection
         try:
-            with connection.pipeline():
-                connection.execute("SELECT pg_advisory_xact_lock(%s)", (APPEND_LOCK,))
-                self._flush()
-                connection.commit()
+            with ClientCursor(connection) as cursor:
+                cursor.execute("; ".join(statements), pending)
+                if extend:              # past the results of BEGIN and of the lock
+                    cursor.nextset()
+                    cursor.nextset()
+                    (self._partitions.last_first_leaf,) = cursor.fetchone() or (None,)
         except UniqueViolation:
             connection.rollback()
             self._partitions.last_first_leaf = None
             return False
-        self._committed()
         return True
 
     def erase_personal_data(self, patient_id: str, occurred_before: datetime | None, *, erased_at: datetime,
@@ -146,12 +157,17 @@ class AppendTransaction:
     def _flush(self) -> None:
         if self._pending is not None:
             pending, self._pending = self._pending, None
-            known = self._partitions.last_first_leaf
-            if known is None or self._last_leaf >= known:
+            if self._must_extend():
                 self._extended = self._connection.execute("SELECT audit_extend_log(%s)", (self._last_leaf,))
             self._connection.execute(INSERT_ALL, pending)
 
+    def _must_extend(self) -> bool:
+        known = self._partitions.last_first_leaf
+        return known is None or self._last_leaf >= known
+
     def commit(self) -> None:
+        if self._pending is None and self._connection.info.transaction_status == TransactionStatus.IDLE:
+            return                      # committed already (append_at_known_size)
         with self._connection.pipeline():
             self._flush()
             self._connection.commit()
@@ -175,6 +191,7 @@ class AppendConnection:
     def transaction(self):
         if self._held is None:
             self._held = self._engine.raw_connection()
+            self._held.driver_connection.autocommit = True
         connection = self._held.driver_connection
         try:
             tx = AppendTransaction(connection, self._partitions)
@@ -191,5 +208,7 @@ class AppendConnection:
 
     def close(self) -> None:
         if self._held is not None:
+            if not self._held.driver_connection.closed:
+                self._held.driver_connection.autocommit = False   # as the pool's other users expect
             self._held.close()
             self._held = None

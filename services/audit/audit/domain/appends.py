@@ -1,12 +1,15 @@
 """Appending records: validation, idempotency on record_id, and group commit in one total order.
 
 The calling thread validates its records and computes their salts, commitments and leaf hashes
-(none depends on the leaf index). Every process has one writer thread: concurrent appends queue up
-and are written together. One transaction takes a database-wide lock (so that several replicas
-still give dense leaf indexes with no gaps), reads the tree size and the records already stored
-under the group's ids, gives the new records the next indexes, inserts them, their personal data
-and the perfect subtrees they complete, and commits once for the whole group. A caller returns
-only after that commit, so it can fail closed.
+(none depends on the leaf index). Concurrent appends queue up and are written together, by one of
+the calling threads at a time (leader and followers: no writer thread to wake). A caller that finds
+nobody writing writes the queue's first group itself; the others wait; when a group is committed its
+writer wakes the group's callers and, if calls are queued, hands the writing to the first of them.
+One transaction takes a database-wide lock (so that several replicas still give dense leaf indexes
+with no gaps), reads the tree size and the records already stored under the group's ids, gives the
+new records the next indexes, inserts them, their personal data and the perfect subtrees they
+complete, and commits once for the whole group. A caller returns only after that commit, so it can
+fail closed.
 """
 from __future__ import annotations
 
@@ -90,7 +93,8 @@ class _Job:
     outcomes: list[Outcome] | None = None
     extra: object = None
     error: BaseException | None = None
-    done: threading.Event = dataclasses.field(default_factory=threading.Event)
+    leads: bool = False                          # its caller is to write the queue's next group
+    done: threading.Event = dataclasses.field(default_factory=threading.Event)   # written, or leads
 
 
 class GroupCommitter:
@@ -99,21 +103,16 @@ class GroupCommitter:
         self._unit_of_work, self._now = unit_of_work, now
         self._max_batch, self._wait = max_batch, wait_seconds
         self._queue: deque[_Job] = deque()
-        self._ready = threading.Condition()
+        self._state = threading.Condition()     # guards the queue, `_writing` and `_stopping`
+        self._writing = False                   # a caller writes a group, or is handed the next one
         self._stopping = False
         self._frontier: merkle.Frontier | None = None   # of the last tree this process wrote
-        self._thread = threading.Thread(target=self._run, name="audit-append", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then stop the writer thread."""
-        with self._ready:
+        """Refuse new appends; return once what is queued is written (by its callers)."""
+        with self._state:
             self._stopping = True
-            self._ready.notify()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+            self._state.wait_for(lambda: not self._writing, timeout)
 
     def submit(self, entries: list[Entry], then: Callable | None = None):
         """Append `entries` in order; return one outcome per entry (and what `then` returned).
@@ -122,27 +121,50 @@ class GroupCommitter:
         """
         appended_at = self._now().astimezone(timezone.utc)
         job = _Job(list(entries), then, [_prepare(entry, appended_at) for entry in entries])
-        with self._ready:
+        with self._state:
             if self._stopping:
                 raise Unavailable("Journal d'audit en cours d'arrêt")
             self._queue.append(job)
-            self._ready.notify()
-        if not job.done.wait(self._wait):
-            raise Unavailable("Journal d'audit indisponible, réessayez avec le même identifiant")
+            job.leads = not self._writing
+            self._writing = True
+        if not job.leads:
+            self._follow(job)
+        if job.leads:
+            self._lead()
         if job.error is not None:
             raise job.error
         return (job.outcomes, job.extra) if then is not None else job.outcomes
 
-    # ---- the writer thread ----
-    def _run(self) -> None:
-        while True:
-            with self._ready:
-                while not self._queue and not self._stopping:
-                    self._ready.wait()
-                if not self._queue:
-                    return
-                jobs = self._take()
+    def _follow(self, job: _Job) -> None:
+        """Wait until the job is written, or its caller is handed the writing."""
+        if job.done.wait(self._wait):
+            return
+        with self._state:
+            if job.leads:
+                return
+            if job in self._queue:               # never written: its caller may retry
+                self._queue.remove(job)
+        raise Unavailable("Journal d'audit indisponible, réessayez avec le même identifiant")
+
+    def _lead(self) -> None:
+        """Write the queue's first group, then wake its callers and whoever writes next."""
+        with self._state:
+            jobs = self._take()
+        following = None
+        try:
             self._write_group(jobs)
+        finally:
+            with self._state:
+                if self._queue:
+                    following = self._queue[0]
+                    following.leads = True
+                else:
+                    self._writing = False
+                    self._state.notify_all()
+            if following is not None:           # first: the next group waits for it
+                following.done.set()
+            for job in jobs:
+                job.done.set()
 
     def _take(self) -> list[_Job]:
         first = self._queue.popleft()
@@ -171,8 +193,6 @@ class GroupCommitter:
                 return
             log.error("audit append failed", exc_info=exc)
             jobs[0].error = Unavailable("Journal d'audit indisponible, réessayez avec le même identifiant")
-        for job in jobs:
-            job.done.set()
 
     def _write(self, jobs: list[_Job]) -> None:
         cached = self._frontier
