@@ -10,28 +10,36 @@ import pytest
 
 _databases = itertools.count()
 WHOLE_PLATFORM = "whole_platform"
-# Their tests fetch tools into build/tools (scripts/get-*.sh), which two fetches at once would break.
-ONE_WORKER_DIRECTORIES = ("tests/helm/", "tests/unit/protos/")
+# Run on one worker each in a parallel run: the tests over the whole platform (it starts once), and
+# the directories whose tests fetch tools into build/tools (scripts/get-*.sh; two at once would clash).
+WORKER_GROUPS = {"tests/e2e/": WHOLE_PLATFORM, "tests/browser/": WHOLE_PLATFORM,
+                 "tests/helm/": "tests/helm/", "tests/unit/protos/": "tests/unit/protos/"}
 
 
-@pytest.hookimpl(tryfirst=True)    # before pytest-xdist reads the groups
+def worker_group(nodeid: str) -> str:
+    """What one worker runs whole in a parallel run: a module (its module fixtures start once) or a
+    group of WORKER_GROUPS."""
+    module = nodeid.split("::")[0]
+    return next((group for folder, group in WORKER_GROUPS.items() if module.startswith(folder)), module)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """make test (pytest-xdist, --dist loadscope): the scopes are the groups of `worker_group`."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """In a parallel run (make test: pytest-xdist, --dist loadgroup) a worker runs a module whole, so
-    its module fixtures start once; one worker runs every test over the whole platform, first (the
-    longest unit of work), so the platform starts once."""
-    if not hasattr(config, "workerinput"):
-        return
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_worker_group(item)))
-    items.sort(key=lambda item: _worker_group(item) != WHOLE_PLATFORM)
-
-
-def _worker_group(item) -> str:
-    module = item.nodeid.split("::")[0]
-    # The browser tests' platform asks for the whole platform at run time (tests/browser/conftest.py).
-    if WHOLE_PLATFORM in getattr(item, "fixturenames", ()) or module.startswith("tests/browser/"):
-        return WHOLE_PLATFORM
-    return next((d for d in ONE_WORKER_DIRECTORIES if module.startswith(d)), module)
+    """A worker's tests with the whole platform's first: the longest group starts first (make test
+    keeps this order, --no-loadscope-reorder)."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: worker_group(item.nodeid) != WHOLE_PLATFORM)
 
 
 @pytest.fixture(scope="session")
