@@ -23,6 +23,7 @@ def worker_group(nodeid: str) -> str:
     return next((group for folder, group in WORKER_GROUPS.items() if module.startswith(folder)), module)
 
 
+@pytest.hookimpl(optionalhook=True)    # a hook of pytest-xdist
 def pytest_xdist_make_scheduler(config, log):
     """make test (pytest-xdist, --dist loadscope): the scopes are the groups of `worker_group`."""
     if config.getvalue("dist") != "loadscope":
