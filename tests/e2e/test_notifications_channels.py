@@ -40,7 +40,7 @@ def push_endpoint():
 def space(tmp_path_factory, push_endpoint):
     extra = {"notifications": {"PUSH_ALLOWED_ORIGINS": push_endpoint.origin, "DEFAULT_QUIET_HOURS": "off",
                                "RETRY_BASE_SECONDS": "1"}}
-    with LocalPlatform(tmp_path_factory.mktemp("notices"), extra_env=extra) as running:
+    with LocalPlatform(tmp_path_factory.mktemp("notices"), extra_env=extra, durable=False) as running:
         running.demo = seed(running.address("identity"), running.key_file, running.var_dir / "demo.json")
         wait_until("identity's snapshot of the demo patient",
                    lambda: known_as(running, running.demo["patient"]["account_id"], activated=False))
