@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import grpc
 import pytest
@@ -53,11 +54,14 @@ class TestDownloadIntegrity:
 MANY_CHUNKS = b"Compte rendu de consultation, page suivante.\n" * 7_000       # ~315 KB: five 64 KiB chunks
 
 
-class OpenStreams:
-    """The real S3 store of documents, counting the object streams it has open (none once each closed)."""
+class HeldOpenStreams:
+    """The real S3 store of documents, counting the object streams it has open (none once each closed),
+    each held after its first `passed` chunks until the test sets `released`: the server cannot have
+    read an object to its end (and closed it) before the test says so."""
 
-    def __init__(self, store: S3Store):
-        self.store, self.open = store, 0
+    def __init__(self, store: S3Store, passed: int):
+        self.store, self.passed, self.open = store, passed, 0
+        self.released = threading.Event()
 
     def __getattr__(self, name):
         return getattr(self.store, name)
@@ -66,7 +70,10 @@ class OpenStreams:
         chunks = self.store.stream(key, chunk_size)
         self.open += 1
         try:
-            yield from chunks
+            for count, chunk in enumerate(chunks):
+                if count == self.passed:
+                    self.released.wait()
+                yield chunk
         finally:
             chunks.close()
             self.open -= 1
@@ -106,8 +113,8 @@ class TestStreamedDownload:
         assert caught.value.code() == grpc.StatusCode.DATA_LOSS
 
     def test_a_cancelled_download_closes_its_object_stream(self, stack):
-        store = OpenStreams(S3Store(f"127.0.0.1:{stack.s3_port}", "test", "test", stack.bucket, secure=False,
-                                    region="us-east-1", prefix="documents/"))
+        store = HeldOpenStreams(S3Store(f"127.0.0.1:{stack.s3_port}", "test", "test", stack.bucket, secure=False,
+                                        region="us-east-1", prefix="documents/"), passed=2)
         docs, stop = stack.start_documents_replica(objects=store)
         try:
             patient = stack.new_patient()
@@ -118,11 +125,13 @@ class TestStreamedDownload:
             assert next(call).WhichOneof("payload") == "metadata" and next(call).chunk
             assert store.open == 1
             call.cancel()
+            store.released.set()      # the server goes on reading, finds the call cancelled and closes the object
             eventually(lambda: store.open == 0, 10, 0.05, "the cancelled download's object stream closed")
             replies = list(docs.DownloadDocument(pb.DownloadDocumentRequest(
                 patient_id=patient, document_id=doc.document_id), metadata=stack.patient(patient), timeout=30))
             assert b"".join(r.chunk for r in replies[1:]) == MANY_CHUNKS and store.open == 0
         finally:
+            store.released.set()
             stop()
 
 
