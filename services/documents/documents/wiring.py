@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from mes.documents.v1 import documents_pb2_grpc
 
 from meskit import clients, db, objects
 from meskit.erasure import erasure_loop
@@ -28,6 +27,7 @@ from documents.adapters.matrix_file import load_matrix
 from documents.adapters.relay import dispatcher
 from documents.adapters.repository import DocumentsRepository
 from documents.adapters.tables import outbox
+from documents.api import download_messages
 from documents.api.servicer import DocumentsServicer
 from documents.api.subject_data_servicer import subject_data_servicer
 from documents.config import DocumentsSettings
@@ -84,7 +84,7 @@ def build(settings: DocumentsSettings, **overrides):
                         now=overrides.get("now") or utc_now)
     kit = build_kit_server(service=settings.service_name, port=settings.grpc_port,
                            verifier=overrides.get("verifier") or verifier_for(settings),
-                           registrations=[Registration(documents_pb2_grpc.add_DocumentsServiceServicer_to_server,
+                           registrations=[Registration(download_messages.add_to_server,
                                                        DocumentsServicer(deps), "mes.documents.v1.DocumentsService"),
                                           subject_data_registration(subject_data_servicer(deps))])
     relay = outbox_relay(engine, outbox, dispatcher(audit, EventPublisher(notifications_channel)

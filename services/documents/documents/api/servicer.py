@@ -10,6 +10,7 @@ from meskit.auth import current_caller
 from meskit.errors import InvalidArgument
 
 from documents.api import convert
+from documents.api.download_messages import chunk_message
 from documents.domain import changes, checking, deposit, explaining, folders, matrix_browser, reading
 from documents.domain.ports import Dependencies
 
@@ -50,16 +51,17 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
                                                      request.document_id, convert.access(request)))
 
     def DownloadDocument(self, request, context):
+        """Replies already serialized (download_messages): a chunk is copied once on its way to gRPC."""
         found, chunks = reading.download(self._deps, current_caller(), request.patient_id, request.document_id,
                                          convert.access(request))
         # a cancelled download releases the store's connection at once
         with contextlib.closing(chunks):
             first = next(chunks, None)   # a one-chunk document is verified whole before the metadata leaves
-            yield pb.DownloadDocumentResponse(metadata=convert.document(found))
+            yield pb.DownloadDocumentResponse(metadata=convert.document(found)).SerializeToString()
             if first is not None:
-                yield pb.DownloadDocumentResponse(chunk=first)
+                yield chunk_message(first)
             for chunk in chunks:
-                yield pb.DownloadDocumentResponse(chunk=chunk)
+                yield chunk_message(chunk)
 
     # ---- changes ----
     def UpdateDocument(self, request, context):

@@ -108,11 +108,11 @@ def download(deps: Dependencies, caller: Caller, patient_id: str, document_id: s
 
 
 def _verified(document: Document, chunks: Generator[bytes, None, None]) -> Generator[bytes, None, None]:
-    """The stored bytes as they arrive, each chunk held back until the next one is read: the last one
-    leaves only once the size and the SHA-256 match the record, so a corrupted object is never served
-    whole (the stream ends with DATA_LOSS instead). Holds two chunks at most; closing it releases the
-    store's connection."""
-    digest, size, held = hashlib.sha256(), 0, None
+    """The stored bytes as they arrive, but the last one (the chunk reaching the recorded size): it
+    leaves only once the object has ended there and its SHA-256 matches the record, so a corrupted
+    object is never served whole (the stream ends with DATA_LOSS instead). Holds one chunk at a
+    time; closing it releases the store's connection."""
+    digest, size, last = hashlib.sha256(), 0, None
     with contextlib.closing(chunks):
         try:
             for chunk in chunks:
@@ -120,17 +120,18 @@ def _verified(document: Document, chunks: Generator[bytes, None, None]) -> Gener
                 if size > document.size_bytes:
                     break
                 digest.update(chunk)
-                if held is not None:
-                    yield held
-                held = chunk
+                if size < document.size_bytes:
+                    yield chunk
+                else:
+                    last = chunk
         except Exception as exc:
             raise _unavailable(document.document_id, exc) from None
     if size != document.size_bytes or digest.hexdigest() != document.sha256:
         log.error("stored document does not match its SHA-256", extra={"document_id": document.document_id,
                                                                        "object_key": document.object_key})
         raise DataLoss("Le document stocké est altéré : il n'est pas transmis", reason="CHECKSUM_MISMATCH")
-    if held is not None:
-        yield held
+    if last is not None:
+        yield last
 
 
 def _unavailable(document_id: str, exc: Exception) -> Unavailable:
