@@ -93,13 +93,16 @@ class TestAuditDown:
     def test_reads_are_refused_and_nothing_leaves(self, stack, filed, audit_down):
         patient, doc = filed
         me = stack.patient(patient)
+        received = []           # not even the download's metadata
         for call in (lambda: stack.docs.GetDocument(pb.GetDocumentRequest(patient_id=patient, document_id=doc.document_id),
                                                     metadata=me, timeout=10),
-                     lambda: stack.download(me, patient, doc.document_id),
+                     lambda: received.extend(stack.docs.DownloadDocument(pb.DownloadDocumentRequest(
+                         patient_id=patient, document_id=doc.document_id), metadata=me, timeout=10)),
                      lambda: stack.docs.ListDocuments(pb.ListDocumentsRequest(patient_id=patient), metadata=me, timeout=10)):
             with pytest.raises(grpc.RpcError) as caught:
                 call()
             assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert received == []
 
     def test_uploads_still_succeed_and_reach_audit_once_it_is_back(self, stack):
         patient = stack.new_patient()
