@@ -6,6 +6,8 @@ length-delimited), the length as a varint, the bytes. `add_to_server` registers 
 the generated code does, but for DownloadDocument passes the servicer's bytes through unchanged."""
 from __future__ import annotations
 
+from typing import cast
+
 import grpc
 from mes.documents.v1 import documents_pb2_grpc
 
@@ -39,7 +41,7 @@ class _Handlers:
 
 def add_to_server(servicer, server: grpc.Server) -> None:
     kept = _Handlers()
-    documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, kept)
+    documents_pb2_grpc.add_DocumentsServiceServicer_to_server(servicer, cast(grpc.Server, kept))
     handlers = {**kept.handlers, DOWNLOAD: kept.handlers[DOWNLOAD]._replace(response_serializer=None)}
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(kept.service, handlers),))
     server.add_registered_method_handlers(kept.service, handlers)
