@@ -51,7 +51,7 @@ def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | Non
     endpoint = Endpoint(router, upstreams, authenticator,
                         Limiters(Admission(settings.max_in_flight, settings.queue_wait_seconds),
                                  RateLimiter(settings.rate_limit_public_per_minute),
-                                 RateLimiter(settings.rate_limit_token_per_minute)),
+                                 RateLimiter(settings.rate_limit_token_per_minute, max_clients=50_000)),
                         Limits(settings.max_body_bytes, settings.upstream_timeout_seconds,
                                settings.stream_timeout_seconds, settings.max_upload_bytes,
                                settings.stream_heartbeat_seconds),
