@@ -21,9 +21,9 @@ from tests.e2e.demo_login import LOGIN_ID as PATIENT_LOGIN_ID
 from tests.e2e.demo_login import PASSWORD as PATIENT_PASSWORD
 from tests.e2e.demo_login import activate_and_login
 
-# Login is what the per-IP limit of public routes protects; the load comes from one address,
-# so the bench lifts it (the limiter still runs on every request).
-GATEWAY_ENV = {"RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000"}
+# Login is what the per-IP limit of public routes protects; the load comes from one address and
+# each read from one token, so the bench lifts both limits (the limiters still run on every request).
+GATEWAY_ENV = {"RATE_LIMIT_PUBLIC_PER_MINUTE": "100000000", "RATE_LIMIT_TOKEN_PER_MINUTE": "100000000"}
 BENCH_PASSWORD = "Lune-Verte-2026!"
 START_SECONDS = 180.0      # the processes' start; a loaded machine may need more than the platform's 60 s
 

@@ -1,16 +1,38 @@
-"""Outbound gRPC: every call carries a deadline, the request id, the trace context and a token."""
+"""Outbound gRPC: every call carries a deadline, the request id, the trace context and a token.
+
+While a call is served (meskit's interceptor sets `incoming_call`), an outgoing call gets at most
+the time that call has left, and none is made once it has expired or its client has gone.
+"""
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Callable
 from typing import Any
 
 import grpc
 
+from meskit.errors import DeadlineExceeded
 from meskit.logs import request_id_var
 from meskit.telemetry import inject_trace_context
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
+
+# The grpc.ServicerContext of the call being served in this thread (None outside of one).
+incoming_call: contextvars.ContextVar[grpc.ServicerContext | None] = contextvars.ContextVar(
+    "incoming_call", default=None)
+
+
+def remaining_time(timeout: float) -> float:
+    """`timeout`, or less if the call being served has less time left; DeadlineExceeded when it has
+    none left or its client has gone."""
+    incoming = incoming_call.get()
+    if incoming is None:
+        return timeout
+    remaining = incoming.time_remaining()
+    if remaining <= 0 or not incoming.is_active():
+        raise DeadlineExceeded("Délai de la requête dépassé", reason="CALLER_GONE")
+    return remaining if remaining < timeout else timeout
 
 
 def outbound_metadata(authorization: str | None = None) -> list[tuple[str, str]]:
@@ -37,7 +59,7 @@ class _Channel(grpc.Channel):
         present = {k for k, _ in metadata}
         token = self._token_provider() if self._token_provider and "authorization" not in present else None
         metadata += [(k, v) for k, v in outbound_metadata(f"Bearer {token}" if token else None) if k not in present]
-        return {"timeout": self._timeout if timeout is None else timeout, "metadata": metadata}
+        return {"timeout": remaining_time(self._timeout if timeout is None else timeout), "metadata": metadata}
 
     def unary_unary(self, method, *args, **kwargs):
         return _Callable(self, self._raw.unary_unary(method, *args, **kwargs))

@@ -63,6 +63,11 @@ class Unimplemented(DomainError):
     code = "UNIMPLEMENTED"
 
 
+class DeadlineExceeded(DomainError):
+    """The call being served has expired or its client has gone: no work is left to do for it."""
+    code = "DEADLINE_EXCEEDED"
+
+
 @dataclass
 class Violations:
     """Collects field violations, then raises them all at once."""

@@ -4,6 +4,9 @@
   connected app's token only reaches the methods whose contract opens them to apps;
 - every string of a request (nested, repeated, map values) holding a control character is
   refused with INVALID_ARGUMENT naming its field (meskit.characters), before the servicer runs;
+- a call whose deadline passed while it waited for a worker thread is not started
+  (DEADLINE_EXCEEDED); while it runs, its outgoing calls get at most its remaining time
+  (meskit.clients);
 - typed domain errors become the matching gRPC status, with field violations and a reason
   carried as google.rpc.Status details; anything unexpected becomes INTERNAL with a generic
   message, its traceback logged.
@@ -25,7 +28,8 @@ from opentelemetry import trace
 
 from meskit import auth
 from meskit.characters import refuse_controls
-from meskit.errors import DomainError, PermissionDenied, Unauthenticated
+from meskit.clients import incoming_call
+from meskit.errors import DeadlineExceeded, DomainError, PermissionDenied, Unauthenticated
 from meskit.logs import request_id_var
 from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, server_span
 
@@ -58,12 +62,13 @@ def _checked_stream(requests):
 
 
 class _Call:
-    __slots__ = ("method", "started", "span", "span_cm", "tokens", "code", "metadata")
+    __slots__ = ("method", "started", "span", "span_cm", "tokens", "incoming", "code", "metadata")
     method: str
     started: float
     span: trace.Span | None
     span_cm: AbstractContextManager[trace.Span | None]
     tokens: list[contextvars.Token[str]]
+    incoming: contextvars.Token
     code: str
     metadata: dict[str, str]
 
@@ -139,12 +144,15 @@ class KitInterceptor(grpc.ServerInterceptor):
         call = _Call()
         call.method, call.started, call.code = method, time.perf_counter(), "OK"
         call.tokens = [request_id_var.set(metadata.get("x-request-id") or uuid.uuid4().hex)]
+        call.incoming = incoming_call.set(context)
         call.span_cm = server_span(method, metadata)
         call.span = call.span_cm.__enter__()
         call.metadata = metadata
         return call
 
     def _authenticate(self, public: bool, context, call: _Call) -> None:
+        if context.time_remaining() <= 0:   # it waited for a worker thread past its deadline
+            raise DeadlineExceeded("Délai de la requête dépassé", reason="CALLER_GONE")
         if public:
             return
         token = auth.bearer_token(call.metadata.get("authorization"))
@@ -192,4 +200,5 @@ class KitInterceptor(grpc.ServerInterceptor):
         call.span_cm.__exit__(None, None, None)
         for token in reversed(call.tokens[1:]):
             auth.reset_current_caller(token)
+        incoming_call.reset(call.incoming)
         request_id_var.reset(call.tokens[0])

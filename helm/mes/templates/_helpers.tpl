@@ -202,6 +202,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $env "MSSANTE_RELAY_STARTTLS" (toString $m.relay.starttls) -}}
 {{- end -}}
 {{- end -}}
+{{- if eq $svc.name "gateway" -}}
+{{- $_ := set $env "MAX_IN_FLIGHT" (toString (int $v.gateway.maxInFlight)) -}}
+{{- $_ := set $env "QUEUE_WAIT_SECONDS" (toString $v.gateway.queueWaitSeconds) -}}
+{{- $_ := set $env "RATE_LIMIT_PUBLIC_PER_MINUTE" (toString (int $v.gateway.rateLimitPublicPerMinute)) -}}
+{{- $_ := set $env "RATE_LIMIT_TOKEN_PER_MINUTE" (toString (int $v.gateway.rateLimitTokenPerMinute)) -}}
+{{- end -}}
 {{- if eq $svc.name "documents" -}}
 {{- $_ := set $env "MATRIX_FILE" (printf "%s/matrix.yaml" (include "mes.matrixDir" $root)) -}}
 {{- end -}}

@@ -16,7 +16,8 @@ from starlette.routing import Route
 
 from gateway import media, observe, openapi, problems, protos, routes
 from gateway.config import Settings
-from gateway.endpoint import Endpoint, Limits
+from gateway.endpoint import Endpoint, Limiters, Limits
+from gateway.overload import Admission
 from gateway.problems import CONTENT_TYPE, Problem, routing_problem
 from gateway.ratelimit import RateLimiter
 from gateway.tokens import Authenticator, Keys
@@ -48,7 +49,9 @@ def build_app(settings: Settings, channels: Mapping[str, grpc.aio.Channel] | Non
     authenticator = (Authenticator(keys, issuer=settings.token_issuer, audience=settings.token_audience)
                      if keys is not None else None)
     endpoint = Endpoint(router, upstreams, authenticator,
-                        RateLimiter(settings.rate_limit_public_per_minute),
+                        Limiters(Admission(settings.max_in_flight, settings.queue_wait_seconds),
+                                 RateLimiter(settings.rate_limit_public_per_minute),
+                                 RateLimiter(settings.rate_limit_token_per_minute, max_clients=50_000)),
                         Limits(settings.max_body_bytes, settings.upstream_timeout_seconds,
                                settings.stream_timeout_seconds, settings.max_upload_bytes,
                                settings.stream_heartbeat_seconds),

@@ -39,6 +39,12 @@ class Settings:
                                           help="an idle NDJSON stream sends a heartbeat line this often")
     rate_limit_public_per_minute: int = env("RATE_LIMIT_PUBLIC_PER_MINUTE", 600,
                                             help="per client IP on public routes, 0 disables")
+    rate_limit_token_per_minute: int = env("RATE_LIMIT_TOKEN_PER_MINUTE", 600,
+                                           help="per token subject on authenticated routes, 0 disables")
+    max_in_flight: int = env("MAX_IN_FLIGHT", 256,
+                             help="requests one process handles at once (watches excepted), 0 = no limit")
+    queue_wait_seconds: float = env("QUEUE_WAIT_SECONDS", 0.25,
+                                    help="how long a request beyond MAX_IN_FLIGHT waits for a slot before a 503")
     forwarded_allow_ips: str = env("FORWARDED_ALLOW_IPS", "127.0.0.1",
                                    help="proxies whose X-Forwarded-For is trusted (uvicorn)")
     port_file: str = env("PORT_FILE", "", help="file that receives the bound HTTP port once serving (local platform)")

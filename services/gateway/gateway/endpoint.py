@@ -14,11 +14,13 @@ from opentelemetry import trace
 
 from gateway import media, observe, raw, streams, transcode
 from gateway import problems
+from gateway.overload import Admission
 from gateway.problems import Problem, from_rpc_error, routing_problem
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import RateLimiter, rate_limited
 from gateway.routes import Route, Router
 from gateway.tokens import Authenticator
 from gateway.upstreams import Upstreams
+from meskit.auth import Caller
 from meskit.clients import outbound_metadata
 from meskit.logs import request_id_var
 from meskit.telemetry import extract_trace_context, tracer
@@ -36,6 +38,20 @@ class Limits:
     stream_timeout: float            # server- and client-streaming calls
     max_upload_bytes: int            # the file of an upload; its body may add media.MULTIPART_ALLOWANCE
     heartbeat: float                 # seconds of silence after which a watch sends a heartbeat line
+
+
+@dataclass(frozen=True)
+class Limiters:
+    admission: Admission             # requests in flight in this process (watches excepted)
+    public: RateLimiter              # per client address, public routes
+    token: RateLimiter               # per token subject (rate_key), every other route
+
+
+def rate_key(caller: Caller) -> str:
+    """Whose requests a token carries: its subject, and for whom a delegate or an app acts. Not the
+    token itself, which a refresh replaces (and tokens carry no session id): a subject's sessions
+    share one bucket."""
+    return f"{caller.actor_type}:{caller.subject}:{caller.on_behalf_of}"
 
 
 class _Exchange:
@@ -94,9 +110,9 @@ def _is_json(content_type: str) -> bool:
 
 class Endpoint:
     def __init__(self, router: Router, upstreams: Upstreams, authenticator: Authenticator | None,
-                 limiter: RateLimiter, limits: Limits, *, tracing: bool = True):
+                 limiters: Limiters, limits: Limits, *, tracing: bool = True):
         self.router, self.upstreams, self.authenticator = router, upstreams, authenticator
-        self.limiter, self.limits, self.tracing = limiter, limits, tracing
+        self.limiters, self.limits, self.tracing = limiters, limits, tracing
 
     async def __call__(self, scope, receive, send) -> None:
         began = time.perf_counter()
@@ -116,7 +132,16 @@ class Endpoint:
             try:
                 if route is None:
                     raise routing_problem(resolution.allowed)
-                await self._handle(route, resolution.variables, scope, receive, exchange, headers)
+                admission = self.limiters.admission
+                if route.watch or not admission.enabled:
+                    await self._handle(route, resolution.variables, scope, receive, exchange, headers)
+                else:
+                    if not admission.try_enter():
+                        await admission.enter()
+                    try:
+                        await self._handle(route, resolution.variables, scope, receive, exchange, headers)
+                    finally:
+                        admission.leave()
             except Problem as problem:
                 if not exchange.started:
                     await exchange.fail(problem)
@@ -148,16 +173,15 @@ class Endpoint:
         client = scope["client"][0] if scope.get("client") else ""
         authorization = None
         if route.public:
-            if self.limiter.enabled:
-                wait = self.limiter.take(client)
-                if wait:
-                    raise Problem(429, "Trop de requêtes, veuillez patienter", "RESOURCE_EXHAUSTED",
-                                  reason="RATE_LIMITED", headers={"retry-after": RateLimiter.retry_after(wait)})
+            if self.limiters.public.enabled and (wait := self.limiters.public.take(client)):
+                raise rate_limited(wait)
         else:
             if self.authenticator is None:
                 raise Problem(503, "Vérification des jetons indisponible (identity non configuré)",
                               "UNAVAILABLE", reason="UPSTREAM_NOT_CONFIGURED")
-            await self.authenticator.caller(headers.get("authorization"))
+            caller = await self.authenticator.caller(headers.get("authorization"))
+            if self.limiters.token.enabled and (wait := self.limiters.token.take(rate_key(caller))):
+                raise rate_limited(wait)
             authorization = headers["authorization"]
         query = scope.get("query_string", b"").decode("latin-1")
         uploading, passing = isinstance(route.media, media.Upload), isinstance(route.media, media.Raw)

@@ -129,7 +129,8 @@ def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", v
             "tags": [service.name],
             "x-grpc-method": route.method.full_name,
             "parameters": _path_parameters(route, schemas) + _query_parameters(route, schemas),
-            "responses": {"200": _success(route, schemas), "default": {
+            "responses": {"200": _success(route, schemas),
+                          **_retry_responses(problems.CONTENT_TYPE, {"$ref": _REF + PROBLEM}), "default": {
                 "description": "An error, as problem details",
                 "content": {"application/problem+json": {"schema": {"$ref": _REF + PROBLEM}}}}},
         }
@@ -181,6 +182,7 @@ def _raw(route: Route, operation_ids: set[str]) -> dict:
         "parameters": [{"name": v, "in": "path", "required": True, "schema": {"type": "string"}}
                        for v in route.template.variables],
         "responses": {"200": {"description": "As the standard says", "content": {"*/*": {}}},
+                      **_retry_responses(errors, error_schema),
                       "default": {"description": "An error", "content": {errors: {"schema": error_schema}}}},
     }
     if route.body:
@@ -188,6 +190,20 @@ def _raw(route: Route, operation_ids: set[str]) -> dict:
     if not route.public:
         operation["security"] = [{"bearer": []}]
     return operation
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again",
+                                 "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+
+
+def _retry_responses(content_type: str, schema: dict) -> dict:
+    """The answers that tell the client to come back later (gateway README, "Overload")."""
+    def response(description: str) -> dict:
+        return {"description": description, "headers": _RETRY_AFTER, "content": {content_type: {"schema": schema}}}
+    return {"429": response("Too many requests: the client's address on a public route, the token's subject "
+                            "elsewhere (`RATE_LIMITED`), or a service's own limit"),
+            "503": response("The gateway is shedding load (`OVERLOADED`) or the service is unavailable; "
+                            "Retry-After is set except when the service is not configured")}
 
 
 def _unique(name: str, seen: set[str]) -> str:

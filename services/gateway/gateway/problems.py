@@ -12,6 +12,7 @@ from meskit.interceptor import INTERNAL_MESSAGE
 from meskit.status import details
 
 CONTENT_TYPE = "application/problem+json"
+UNAVAILABLE_RETRY_AFTER = "1"      # seconds; a lost service is retried at least every second
 
 # As grpc-gateway's runtime/errors.go HTTPStatusFromCode.
 HTTP_STATUS = {
@@ -115,6 +116,8 @@ def from_rpc_error(error: grpc.RpcError) -> Problem:
     found = details(error)
     violations = found.violations
     headers = {"retry-after": str(found.retry_after_seconds)} if found.retry_after_seconds else {}
+    if status == 503:   # unreachable or shedding load: a client may come back soon
+        headers.setdefault("retry-after", UNAVAILABLE_RETRY_AFTER)
     if status >= 500 and (not found.rich or status == 500):
         detail = _GENERIC_DETAIL.get(status, _GENERIC_DETAIL[500])
     else:

@@ -1,13 +1,15 @@
-"""A per-client token bucket for public routes (login, activation): small and in memory."""
+"""A token bucket per key (client address on public routes, token subject elsewhere): small and in memory."""
 from __future__ import annotations
 
 import math
 import time
 from collections import OrderedDict
 
+from gateway.problems import Problem
+
 
 class RateLimiter:
-    """`per_minute` requests per client, in bursts of up to `per_minute`; `max_clients` buckets
+    """`per_minute` requests per key, in bursts of up to `per_minute`; `max_clients` buckets
     at most (the least recently seen are forgotten first)."""
 
     def __init__(self, per_minute: int, *, max_clients: int = 100_000, clock=time.monotonic):
@@ -41,3 +43,8 @@ class RateLimiter:
     @staticmethod
     def retry_after(wait: float) -> str:
         return str(max(1, math.ceil(wait)))
+
+
+def rate_limited(wait: float) -> Problem:
+    return Problem(429, "Trop de requêtes, veuillez patienter", "RESOURCE_EXHAUSTED",
+                   reason="RATE_LIMITED", headers={"retry-after": RateLimiter.retry_after(wait)})

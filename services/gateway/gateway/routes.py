@@ -47,6 +47,11 @@ class Route:
     def server_streaming(self) -> bool:
         return self.method.server_streaming
 
+    @functools.cached_property
+    def watch(self) -> bool:
+        """A server stream of JSON lines (not a download): open for long, idle mostly."""
+        return self.method.server_streaming and self.media is None
+
     @property
     def name(self) -> str:
         """Low-cardinality label for metrics and logs: "GET /v1/accounts/{account_id}"."""

@@ -114,7 +114,8 @@ class Authenticator:
             await self._keys.refresh()
             if not self._keys.loaded:   # identity unreachable since start: the token may be fine
                 raise problems.Problem(503, "Vérification des jetons momentanément impossible", "UNAVAILABLE",
-                                       reason="JWKS_UNAVAILABLE")
+                                       reason="JWKS_UNAVAILABLE",
+                                       headers={"retry-after": problems.UNAVAILABLE_RETRY_AFTER})
             self._follow_keys()
         try:
             return self._verifier.verify(token)

@@ -67,6 +67,15 @@ class TestDocument:
                        {"$ref": "#/components/schemas/Problem"}
         assert {"code", "request_id"} <= set(_schema(spec, "Problem")["required"])
 
+    def test_every_operation_documents_its_429_and_503_with_retry_after(self, spec):
+        for item in spec["paths"].values():
+            for operation in item.values():
+                for status in ("429", "503"):
+                    response = operation["responses"][status]
+                    assert set(response["headers"]) == {"Retry-After"}
+                    assert response["content"]["application/problem+json"]["schema"] == \
+                           {"$ref": "#/components/schemas/Problem"}
+
 
 class TestParameters:
     def test_query_parameters_cover_unbound_leaves(self, spec):
