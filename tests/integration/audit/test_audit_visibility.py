@@ -8,8 +8,9 @@ from datetime import datetime, timedelta, timezone
 import grpc
 import pytest
 from mes.audit.v1 import audit_pb2 as pb
+from mes.audit.v1 import audit_pb2_grpc
 
-from audit_harness import T0, code_of, record
+from audit_harness import T0, code_of, record, start_audit
 from devtools.rpc_errors import error_details, error_of
 from meskit.auth import DELEGATE
 from test_audit_proofs import root_from_path
@@ -109,6 +110,59 @@ class TestOrdering:
         audit.append(deposit)
         assert set_visibility(audit, restriction("doc-1", until=FUTURE)) is False
         assert [r.resource_label for r in history(audit)] == [PENDING]
+
+
+class TestCarriedByRecords:
+    """Restrictions that only records carry (applied in the append's own transaction)."""
+
+    def test_the_history_follows_each_change_a_record_carries_at_once(self, audit):
+        audit.append(record(1, resource_id="doc-1", visibility=restriction("doc-1", until=FUTURE)))
+        assert [r.resource_label for r in history(audit)] == [PENDING]
+        audit.append(record(2, resource_id="doc-1", visibility=restriction("doc-1", as_of=T0 + timedelta(days=1))))
+        assert [r.resource_label for r in history(audit)] == ["Compte rendu 2", "Compte rendu 1"]
+        audit.append(record(3, resource_id="doc-1",
+                            visibility=restriction("doc-1", hidden_lr=True, as_of=T0 + timedelta(days=2))))
+        assert history(audit, delegate(audit)) == []
+
+    def test_two_records_of_one_call_about_one_resource_leave_the_newer_restriction(self, audit):
+        lift = record(2, resource_id="doc-1", visibility=restriction("doc-1", as_of=T0 + timedelta(days=1)))
+        audit.append(lift, record(1, resource_id="doc-1", visibility=restriction("doc-1", until=FUTURE)))
+        assert [r.resource_label for r in history(audit)] == ["Compte rendu 2", "Compte rendu 1"]
+
+    def test_two_replicas_each_apply_what_their_records_carry_newest_first(self, audit, signing_key, log_key_file,
+                                                                           tmp_path):
+        _, _, second = start_audit(audit.database_url, signing_key, log_key_file, tmp_path)
+        audit.servers.append(second)
+        channel = grpc.insecure_channel(f"127.0.0.1:{second[0].port}")
+        other = audit_pb2_grpc.AuditServiceStub(channel)
+
+        def append_to_other(*records: pb.Record) -> None:
+            other.AppendRecords(pb.AppendRecordsRequest(records=records), metadata=audit.service)
+        try:
+            audit.append(record(1, resource_id="doc-1", visibility=restriction("doc-1", until=FUTURE)))
+            lift = restriction("doc-1", as_of=T0 + timedelta(days=1))
+            append_to_other(record(2, resource_id="doc-1", visibility=lift))
+            assert [r.resource_label for r in history(audit)] == ["Compte rendu 2", "Compte rendu 1"]
+            # late, from the first replica: older than the lift, it changes nothing
+            audit.append(record(3, resource_id="doc-1", visibility=restriction("doc-1", until=FUTURE)))
+            assert PENDING not in {r.resource_label for r in history(audit)}
+            # embargoed again, as the first replica had it: hidden again, whichever replica is asked
+            audit.append(record(4, resource_id="doc-1",
+                                visibility=restriction("doc-1", until=FUTURE, as_of=T0 + timedelta(days=2))))
+            asked_other = other.ListActivity(pb.ListActivityRequest(patient_id=P, page_size=200),
+                                             metadata=audit.patient(P)).records
+            assert {r.resource_label for r in asked_other} == {r.resource_label for r in history(audit)} == {PENDING}
+        finally:
+            channel.close()
+
+    def test_an_erasure_keeps_the_restriction_for_the_records_that_follow(self, audit):
+        audit.append(record(1, resource_id="doc-1", visibility=restriction("doc-1", until=FUTURE)))
+        erased = audit.stub.EraseRecordPersonalData(pb.EraseRecordPersonalDataRequest(patient_id=P, reason="test"),
+                                                    metadata=audit.operator)
+        assert erased.erased_count == 1 and history(audit) == []
+        audit.append(record(2, resource_id="doc-1", visibility=restriction("doc-1", until=FUTURE)),
+                     record(3, resource_id="doc-2"))
+        assert [r.resource_label for r in history(audit)] == ["Compte rendu 3", PENDING]
 
 
 class TestHiddenFromLegalRepresentatives:

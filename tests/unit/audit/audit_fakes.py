@@ -20,6 +20,7 @@ class FakeLog:
         self.transactions = 0
         self.opened = 0               # appends that read the tree size and the stored ids first
         self.refused_appends = 0      # appends at a known size the unique keys refused
+        self.restrictions: dict[tuple[str, str, str], object] = {}   # committed, by resource
 
     @contextmanager
     def unit_of_work(self):
@@ -31,12 +32,16 @@ class FakeLog:
                 raise RuntimeError("database went away")
             self.records.update(tx.new_records)
             self.nodes.update(tx.new_nodes)
+            for r in tx.new_restrictions:
+                key = (r.patient_id, r.resource_type, r.resource_id)
+                if key not in self.restrictions or self.restrictions[key].as_of < r.as_of:
+                    self.restrictions[key] = r
             self.transactions += 1
 
 
 class _Tx:
     def __init__(self, log: FakeLog):
-        self.log, self.new_records, self.new_nodes = log, {}, {}
+        self.log, self.new_records, self.new_nodes, self.new_restrictions = log, {}, {}, []
 
     def open_append(self, ids):
         self.log.opened += 1
@@ -60,11 +65,17 @@ class _Tx:
         for level, index, value in nodes:
             self.new_nodes[(level, index)] = value
 
+    def apply_restrictions(self, restrictions):
+        keys = [(r.patient_id, r.resource_type, r.resource_id) for r in restrictions]
+        assert len(set(keys)) == len(keys), "one statement cannot update a row twice"
+        self.new_restrictions = list(restrictions)
+
     def append_at_known_size(self, new, nodes):
         """As the database's unique keys do: refused when the log grew or an id is stored already."""
         stored_ids = {r.entry.record_id for r, _, _ in self.log.records.values()}
         if new[0][0].leaf_index != len(self.log.records) or any(s.entry.record_id in stored_ids for s, _ in new):
             self.log.refused_appends += 1
+            self.new_restrictions = []        # rolled back
             return False
         self.add(new, nodes)
         return True

@@ -7,6 +7,7 @@ import hmac
 import json
 import threading
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 
@@ -17,7 +18,7 @@ from meskit.errors import AlreadyExists, DomainError, InvalidArgument, Permissio
 
 from audit.domain import leaf, merkle
 from audit.domain.appends import GroupCommitter, append_records
-from audit.domain.models import ERASED, Personal
+from audit.domain.models import ERASED, Personal, Restriction
 
 DOCUMENTS = Caller(SERVICE, "documents")
 
@@ -196,6 +197,22 @@ class TestAppend:
             frontier.append(fake_log.records[index][0].leaf_hash)
         assert merkle.frontier_at(4, lambda nodes: {n: (fake_log.records[n[1]][0].leaf_hash if n[0] == 0
                                                         else fake_log.nodes[n]) for n in nodes}).root() == frontier.root()
+
+    def test_the_restrictions_a_group_carries_are_applied_newest_first_in_its_transaction(self, appender, fake_log):
+        older = Restriction("patient-1", "document", "doc-1", T0 + timedelta(days=30), False, T0)
+        lift = dataclasses.replace(older, hidden_from_patient_until=None, as_of=T0 + timedelta(days=1))
+        other = dataclasses.replace(older, resource_id="doc-2")
+        append_records(appender, DOCUMENTS, [make_entry(0), make_entry(1), make_entry(2)],
+                       restrictions=[lift, older, other])
+        assert fake_log.transactions == 1
+        assert fake_log.restrictions == {("patient-1", "document", "doc-1"): lift,
+                                         ("patient-1", "document", "doc-2"): other}
+
+    def test_a_replayed_record_still_applies_the_newer_restriction_it_carries(self, appender, fake_log):
+        append_records(appender, DOCUMENTS, [make_entry(0)])
+        lift = Restriction("patient-1", "document", "doc-0", None, False, T0 + timedelta(days=1))
+        ((_, dup),) = append_records(appender, DOCUMENTS, [make_entry(0)], restrictions=[lift])
+        assert dup and fake_log.restrictions == {("patient-1", "document", "doc-0"): lift}
 
     def test_a_transaction_that_fails_once_is_redone(self, appender, fake_log):
         fake_log.fail_next = 1

@@ -11,6 +11,8 @@ id, subtree) refuse the insert if another replica appended meanwhile or an id is
 then, and after a restart, two round trips, pipelined:
   1. BEGIN, take the lock, read the tree size, read the records already stored under the group's ids;
   2. the insert and COMMIT.
+The restrictions the group's records carry (audit.domain.visibility) go in the same transaction, after
+the records, in one more statement of the same message: the newest `as_of` wins, as SetResourceVisibility.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from audit.adapters.repository import COLUMNS, JOINED, record_of
 from audit.adapters.tables import record_personal_data as p, records, tree_nodes
 from audit.domain.appends import Prepared
 from audit.domain.merkle import Node
-from audit.domain.models import PERSONAL_FIELDS, StoredRecord
+from audit.domain.models import PERSONAL_FIELDS, Restriction, StoredRecord
 
 # One lock for the whole log (a pg_advisory_xact_lock key): appends take it, in every replica.
 APPEND_LOCK = 0x6D65_7361_7564_6974   # "mesaudit"
@@ -71,6 +73,18 @@ BY_IDS = (str(sa.select(*COLUMNS).select_from(JOINED).compile(dialect=psycopg_di
 LEAVES = "SELECT leaf_index, leaf_hash FROM records WHERE leaf_index = ANY(CAST(%(indexes)s AS bigint[]))"
 NODES = ("SELECT level, node_index, hash FROM tree_nodes WHERE (level, node_index) IN "
          "(SELECT * FROM unnest(CAST(%(levels)s AS smallint[]), CAST(%(indexes)s AS bigint[])))")
+# The group's restrictions, [{"patient_id", "resource_type", "resource_id", "hidden_from_patient_until",
+# "hidden_from_legal_representatives", "as_of"}] (one per resource), over older ones.
+_RESTRICTION_FIELDS = {"patient_id": "text", "resource_type": "text", "resource_id": "text",
+                       "hidden_from_patient_until": "timestamptz", "hidden_from_legal_representatives": "boolean",
+                       "as_of": "timestamptz"}
+APPLY_RESTRICTIONS = (
+    f"INSERT INTO resource_visibility ({', '.join(_RESTRICTION_FIELDS)}) SELECT * FROM "
+    f"json_to_recordset(CAST(%(restrictions)s AS json)) AS v({_fields(_RESTRICTION_FIELDS)}) "
+    "ON CONFLICT (patient_id, resource_type, resource_id) DO UPDATE SET "
+    "hidden_from_patient_until = excluded.hidden_from_patient_until, "
+    "hidden_from_legal_representatives = excluded.hidden_from_legal_representatives, as_of = excluded.as_of "
+    "WHERE resource_visibility.as_of < excluded.as_of")
 ERASE = (f"UPDATE record_personal_data SET {', '.join(f'{n} = NULL' for n in PERSONAL_FIELDS)}, salt = NULL, "
          "erased_at = %(erased_at)s, erased_by_leaf = %(erased_by)s "
          "WHERE patient_id = %(patient_id)s AND erased_at IS NULL "
@@ -92,6 +106,7 @@ class AppendTransaction:
         self._connection = connection
         self._partitions = partitions or Partitions()
         self._pending: dict | None = None
+        self._restrictions: str | None = None        # JSON, for APPLY_RESTRICTIONS
         self._last_leaf = -1
         self._extended = None           # the cursor of audit_extend_log, when called
 
@@ -115,29 +130,37 @@ class AppendTransaction:
         found.update({(level, index): bytes(value) for level, index, value in inners.fetchall()})
         return found
 
+    def apply_restrictions(self, restrictions: list[Restriction]) -> None:
+        """Sent with the COMMIT. One per resource (a statement cannot update a row twice)."""
+        self._restrictions = json.dumps([_restriction_row(r) for r in restrictions]) if restrictions else None
+
     def add(self, new: list[tuple[StoredRecord, Prepared]], nodes: list[tuple[int, int, bytes]]) -> None:
         """Sent with the COMMIT."""
+        self._pending = self._inserted(new, nodes)
+
+    def _inserted(self, new: list[tuple[StoredRecord, Prepared]], nodes: list[tuple[int, int, bytes]]) -> dict:
+        """INSERT_ALL's parameters."""
         rows = ",".join(f'{{"i":{stored.leaf_index},"h":"{stored.leaf_hash.hex()}","s":"{prepared.salt.hex()}",'
                         f'"l":{prepared.leaf_input.decode()},"p":{prepared.personal_input.decode()}}}'
                         for stored, prepared in new)
         self._last_leaf = new[-1][0].leaf_index if new else -1
-        self._pending = {"records": f"[{rows}]",
-                         "nodes": json.dumps([{"level": level, "node_index": index, "hash": value.hex()}
-                                              for level, index, value in nodes])}
+        return {"records": f"[{rows}]",
+                "nodes": json.dumps([{"level": level, "node_index": index, "hash": value.hex()}
+                                     for level, index, value in nodes])}
 
     def append_at_known_size(self, new: list[tuple[StoredRecord, Prepared]], nodes: list[tuple[int, int, bytes]]
                              ) -> bool:
         """Take the lock, insert, commit, in one round trip; False (rolled back) when a unique key refuses
         the records: the log grew elsewhere, or one of the ids is stored already."""
-        self.add(new, nodes)
-        pending, self._pending = self._pending, None
+        parameters = {**self._inserted(new, nodes), "restrictions": self._restrictions}
+        self._restrictions = None
         extend = self._must_extend()
         statements = ["BEGIN", LOCK, *([f"SELECT audit_extend_log({self._last_leaf:d})"] if extend else []),
-                      INSERT_ALL, "COMMIT"]
+                      INSERT_ALL, *([APPLY_RESTRICTIONS] if parameters["restrictions"] else []), "COMMIT"]
         connection = self._connection
         try:
             with ClientCursor(connection) as cursor:
-                cursor.execute("; ".join(statements), pending)
+                cursor.execute("; ".join(statements), parameters)
                 if extend:              # past the results of BEGIN and of the lock
                     cursor.nextset()
                     cursor.nextset()
@@ -160,6 +183,9 @@ class AppendTransaction:
             if self._must_extend():
                 self._extended = self._connection.execute("SELECT audit_extend_log(%s)", (self._last_leaf,))
             self._connection.execute(INSERT_ALL, pending)
+        if self._restrictions is not None:
+            restrictions, self._restrictions = self._restrictions, None
+            self._connection.execute(APPLY_RESTRICTIONS, {"restrictions": restrictions})
 
     def _must_extend(self) -> bool:
         known = self._partitions.last_first_leaf
@@ -177,6 +203,13 @@ class AppendTransaction:
         if self._extended is not None:
             self._partitions.last_first_leaf = self._extended.fetchone()[0]
             self._extended = None
+
+
+def _restriction_row(r: Restriction) -> dict:
+    until = r.hidden_from_patient_until
+    return {"patient_id": r.patient_id, "resource_type": r.resource_type, "resource_id": r.resource_id,
+            "hidden_from_patient_until": until.isoformat() if until else None,
+            "hidden_from_legal_representatives": r.hidden_from_legal_representatives, "as_of": r.as_of.isoformat()}
 
 
 class AppendConnection:

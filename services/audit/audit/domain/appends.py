@@ -9,7 +9,8 @@ One transaction takes a database-wide lock (so that several replicas still give 
 with no gaps), reads the tree size and the records already stored under the group's ids, gives the
 new records the next indexes, inserts them, their personal data and the perfect subtrees they
 complete, and commits once for the whole group. A caller returns only after that commit, so it can
-fail closed.
+fail closed. The restrictions the group's records carry (audit.domain.visibility) are applied in that
+same transaction: a record is never stored without the restriction it came with.
 """
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ import hmac
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from meskit.auth import SERVICE, Caller
 from meskit.errors import AlreadyExists, DomainError, Unavailable, Violations
 
 from audit.domain import leaf, merkle
-from audit.domain.models import Entry, StoredRecord, canonical_id
+from audit.domain.models import Entry, Restriction, StoredRecord, canonical_id
 from audit.domain.ports import Appender
 
 log = logging.getLogger("audit.append")
@@ -70,9 +71,10 @@ def checked(entry: Entry, caller: Caller, v: Violations, prefix: str) -> Entry:
     return dataclasses.replace(entry, record_id=record_id, occurred_at=occurred_at, service=caller.subject)
 
 
-def append_records(appender: Appender, caller: Caller, entries: list[Entry], *,
-                   prefix: str = "records[{i}].") -> list[Outcome]:
-    """Only platform services append (each service, before the data leaves it)."""
+def append_records(appender: Appender, caller: Caller, entries: list[Entry], *, prefix: str = "records[{i}].",
+                   restrictions: Sequence[Restriction] = ()) -> list[Outcome]:
+    """Only platform services append (each service, before the data leaves it). `restrictions`: checked
+    already (visibility.append_records), applied in the append's transaction."""
     caller.require(SERVICE)
     v = Violations()
     if not entries:
@@ -81,7 +83,7 @@ def append_records(appender: Appender, caller: Caller, entries: list[Entry], *,
         v.add("records", f"{MAX_RECORDS_PER_CALL} enregistrements au plus par appel")
     ready = [checked(entry, caller, v, prefix.format(i=i)) for i, entry in enumerate(entries)]
     v.raise_if_any()
-    return appender.submit(ready)
+    return appender.submit(ready, restrictions=restrictions)
 
 
 # ---- group commit ----
@@ -89,6 +91,7 @@ def append_records(appender: Appender, caller: Caller, entries: list[Entry], *,
 class _Job:
     entries: list[Entry]
     then: Callable | None = None                 # runs in the same transaction, after the inserts
+    restrictions: list[Restriction] = dataclasses.field(default_factory=list)
     prepared: list[Prepared] = dataclasses.field(default_factory=list)
     outcomes: list[Outcome] | None = None
     extra: object = None
@@ -114,13 +117,14 @@ class GroupCommitter:
             self._stopping = True
             self._state.wait_for(lambda: not self._writing, timeout)
 
-    def submit(self, entries: list[Entry], then: Callable | None = None):
-        """Append `entries` in order; return one outcome per entry (and what `then` returned).
+    def submit(self, entries: list[Entry], then: Callable | None = None, restrictions: Sequence[Restriction] = ()):
+        """Append `entries` in order, applying `restrictions`; return one outcome per entry (and what
+        `then` returned).
 
         `then(repository, outcomes)` runs inside the same transaction; a job with one runs alone.
         """
         appended_at = self._now().astimezone(timezone.utc)
-        job = _Job(list(entries), then, [_prepare(entry, appended_at) for entry in entries])
+        job = _Job(list(entries), then, list(restrictions), [_prepare(entry, appended_at) for entry in entries])
         with self._state:
             if self._stopping:
                 raise Unavailable("Journal d'audit en cours d'arrêt")
@@ -196,6 +200,7 @@ class GroupCommitter:
 
     def _write(self, jobs: list[_Job]) -> None:
         cached = self._frontier
+        restrictions = _newest(jobs)
         if cached is not None and all(job.then is None for job in jobs):
             # The usual case: this process wrote the last leaves. One round trip: the records go in at
             # the next indexes of the tree it knows, under the log's lock; any other writer since, or a
@@ -204,6 +209,7 @@ class GroupCommitter:
             frontier = cached.copy()
             with self._unit_of_work() as repo:
                 new_records, new_nodes = _assign(jobs, {}, frontier)
+                repo.apply_restrictions(restrictions)
                 if repo.append_at_known_size(new_records, new_nodes):
                     self._frontier = frontier
                     return
@@ -212,6 +218,7 @@ class GroupCommitter:
             frontier = (cached.copy() if cached is not None and cached.size == size
                         else merkle.frontier_at(size, repo.stored_hashes))
             new_records, new_nodes = _assign(jobs, known, frontier)
+            repo.apply_restrictions(restrictions)
             if new_records:
                 repo.add(new_records, new_nodes)
             for job in jobs:
@@ -221,6 +228,17 @@ class GroupCommitter:
 
 
 New = tuple[StoredRecord, "Prepared"]
+
+
+def _newest(jobs: list[_Job]) -> list[Restriction]:
+    """The group's restrictions, the newest one per resource (the first of equals, as applied in turn)."""
+    newest: dict[tuple[str, str, str], Restriction] = {}
+    for job in jobs:
+        for r in job.restrictions:
+            key = (r.patient_id, r.resource_type, r.resource_id)
+            if key not in newest or newest[key].as_of < r.as_of:
+                newest[key] = r
+    return list(newest.values())
 
 
 def _assign(jobs: list[_Job], known: dict[str, StoredRecord], frontier: merkle.Frontier

@@ -1,7 +1,7 @@
 """What the audit use-cases need from the outside world."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -52,9 +52,10 @@ class Appender(Protocol):
     """Appends entries to the log in order, grouped into commits (audit.domain.appends.GroupCommitter).
 
     With `then(repository, outcomes)`, returns (outcomes, what `then` returned), `then` running in the
-    same transaction; without, the outcomes."""
+    same transaction; without, the outcomes. `restrictions` are applied in the same transaction."""
 
-    def submit(self, entries: list[Entry], then: Callable[..., Any] | None = None) -> Any: ...
+    def submit(self, entries: list[Entry], then: Callable[..., Any] | None = None,
+               restrictions: Sequence[Restriction] = ()) -> Any: ...
 
 
 class Heads(Protocol):

@@ -1,9 +1,9 @@
 """Restricted resources and the redacted history (DOMAIN §10.3 embargo, §10.4 minor's secrecy).
 
 Documents tells audit which of a patient's resources are restricted, by SetResourceVisibility (from
-its outbox) and with every record about the resource (carried on append and applied before the record
-is stored, so a record is never shown unredacted while its restriction travels separately). The
-newest `as_of` wins: replays and late deliveries change nothing.
+its outbox) and with every record about the resource (carried on append and applied in the transaction
+that stores the record, so a record is never shown unredacted while its restriction travels
+separately). The newest `as_of` wins: replays and late deliveries change nothing.
 
 What the patient's side then sees of a record about a restricted resource:
 - hidden from the patient (embargo, until the lift): the record with its date, action, group and
@@ -76,16 +76,12 @@ def set_resource_visibility(deps: Dependencies, caller: Caller, restriction: Res
 
 def append_records(deps: Dependencies, caller: Caller, entries: list[Entry],
                    restrictions: list[Restriction | None], *, prefix: str = "records[{i}].") -> list[appends.Outcome]:
-    """appends.append_records, after applying the restrictions the records carry."""
+    """appends.append_records, applying the restrictions the records carry in the same transaction."""
     caller.require(SERVICE)
     v = Violations()
     carried = [checked(r, v, prefix.format(i=i) + "visibility.") for i, r in enumerate(restrictions) if r is not None]
     v.raise_if_any()
-    if carried:
-        with deps.unit_of_work() as repo:
-            for restriction in carried:
-                repo.apply_restriction(restriction)
-    return appends.append_records(deps.appender, caller, entries, prefix=prefix)
+    return appends.append_records(deps.appender, caller, entries, prefix=prefix, restrictions=carried)
 
 
 def shown_to(record: StoredRecord, viewer: HistoryViewer | None) -> StoredRecord | None:
