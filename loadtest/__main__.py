@@ -29,6 +29,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, help="concurrent patients (default: the profile's)")
     parser.add_argument("--spawn-rate", type=float, help="users started per second (default: the profile's)")
     parser.add_argument("--duration", help="run time, e.g. 60s, 10m (default: the profile's)")
+    parser.add_argument("--thresholds", type=Path,
+                        help="a JSON file of thresholds replacing the profile's (same shape as in profiles.json)")
     parser.add_argument("--work-dir", type=Path, default=Path("build/loadtest"),
                         help="users.json, journal.jsonl, summary.json (and mail/ with --smtp-port)")
     parser.add_argument("--token-issuer", default=os.environ.get("TOKEN_ISSUER", "mes-identity"))
@@ -41,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     profile = {**PROFILES[args.profile]}
     profile.update({k: v for k, v in (("users", args.users), ("spawn_rate", args.spawn_rate),
                                       ("duration", args.duration)) if v is not None})
+    if args.thresholds:
+        profile["thresholds"] = json.loads(args.thresholds.read_text())
     args.work_dir.mkdir(parents=True, exist_ok=True)
     journal, summary = args.work_dir / "journal.jsonl", args.work_dir / "summary.json"
     for stale in (journal, summary):

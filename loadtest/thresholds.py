@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 THROTTLED = "THROTTLED"
+# Every operation of the journeys (locustfile.py): each must have run for a run to pass.
+OPERATIONS = ["login_start", "login_code", "login_complete", "documents_list", "document_get", "document_download",
+              "document_upload", "history", "bell_counts", "bell_list", "conversations_list", "messages_list",
+              "message_send", "appointments_list", "appointment_create"]
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,7 @@ class OpFigures:
 
 
 def limits_of(thresholds: dict, op: str) -> dict:
-    return {**thresholds["default"], **thresholds.get("per_op", {}).get(op, {})}
+    return {**thresholds.get("default", {}), **thresholds.get("per_op", {}).get(op, {})}
 
 
 def breaches(figures: list[OpFigures], thresholds: dict, required_ops: list[str]) -> list[str]:
