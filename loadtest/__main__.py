@@ -17,11 +17,14 @@ PROFILES = json.loads((KIT / "profiles.json").read_text())
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
-    parser.add_argument("--host", required=True, help="the gateway's base URL, e.g. http://127.0.0.1:8080")
-    parser.add_argument("--identity", required=True, help="identity's gRPC host:port (operator RPCs that provision)")
-    parser.add_argument("--signing-key", required=True, type=Path,
+    parser.add_argument("--local", type=Path, metavar="VAR_DIR",
+                        help="a platform of this machine by its data folder (make run: var): its gateway, identity, "
+                             "signing key and mail folder, instead of the four options below")
+    parser.add_argument("--host", help="the gateway's base URL, e.g. http://127.0.0.1:8080")
+    parser.add_argument("--identity", help="identity's gRPC host:port (operator RPCs that provision)")
+    parser.add_argument("--signing-key", type=Path,
                         help="the platform's token signing key (PEM): short operator tokens to provision")
-    mail = parser.add_mutually_exclusive_group(required=True)
+    mail = parser.add_mutually_exclusive_group()
     mail.add_argument("--mail-dir", type=Path, help="the folder of the platform's SMTP sink (make run: var/mail)")
     mail.add_argument("--smtp-port", type=int,
                       help="be the platform's SMTP server on this port (its mail lands in WORK_DIR/mail)")
@@ -35,7 +38,19 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="users.json, journal.jsonl, summary.json (and mail/ with --smtp-port)")
     parser.add_argument("--token-issuer", default=os.environ.get("TOKEN_ISSUER", "mes-identity"))
     parser.add_argument("--token-audience", default=os.environ.get("TOKEN_AUDIENCE", "mes-api"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.local:
+        ports = args.local / "ports"
+        args.host = args.host or f"http://127.0.0.1:{(ports / 'gateway.port').read_text().strip()}"
+        args.identity = args.identity or f"127.0.0.1:{(ports / 'identity.port').read_text().strip()}"
+        args.signing_key = args.signing_key or args.local / "keys" / "signing-key.pem"
+        if args.smtp_port is None:
+            args.mail_dir = args.mail_dir or args.local / "mail"
+    missing = [name for name in ("host", "identity", "signing_key") if not getattr(args, name)]
+    if missing or (args.mail_dir is None and args.smtp_port is None):
+        parser.error(f"give --local, or {', '.join('--' + m.replace('_', '-') for m in missing) or ''} "
+                     "and --mail-dir or --smtp-port")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
