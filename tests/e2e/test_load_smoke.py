@@ -4,6 +4,7 @@ accounts for each operation; a threshold not met fails the run with the threshol
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -16,7 +17,8 @@ def run_kit(platform, work_dir, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "loadtest", "--host", platform.gateway_url,
                            "--identity", platform.address("identity"), "--signing-key", str(platform.key_file),
                            "--mail-dir", str(platform.mail_dir), "--work-dir", str(work_dir), *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("lib", "build/gen", "."))})
 
 
 def test_the_smoke_profile_passes_and_its_journal_accounts_for_every_operation(platform, tmp_path):
