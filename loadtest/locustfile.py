@@ -59,7 +59,10 @@ class PatientUser(User):
         self.me = PATIENTS[next(_next_patient) % len(PATIENTS)]
         self.http = requests.Session()
         self.documents: dict[str, str] = {}          # document id -> SHA-256 (empty when not hers to check)
+        self.login_backoff = 1.0
         self.login()
+        if "Authorization" not in self.http.headers:
+            return                                      # her first task logs in again
         for journey in (self.list_documents, self.upload_document, self.read_document, self.history,
                         self.bell, self.conversation, self.answer, self.appointments, self.add_appointment):
             journey()                                   # each once first: every operation is measured
@@ -67,19 +70,27 @@ class PatientUser(User):
     # ---- the journeys, by weight ----
     @task(1)
     def login(self) -> None:
-        self.http.headers.pop("Authorization", None)
+        """A new session (as from a second device); the current one is kept until it has come."""
+        anonymous = {"Authorization": None}
         codes_before = len(MAILBOX.codes(self.me.email))
-        started = self.call("login_start", "POST", "/v1/sessions:start",
+        started = self.call("login_start", "POST", "/v1/sessions:start", headers=anonymous,
                             json={"loginId": self.me.login_id, "password": self.me.password})
         if started is None:
             return
         code = self.wait_for_code(codes_before)
         if code is None:
             return
-        session = self.call("login_complete", "POST", "/v1/sessions:complete",
+        session = self.call("login_complete", "POST", "/v1/sessions:complete", headers=anonymous,
                             json={"challengeId": started.json()["challengeId"], "code": code})
         if session is not None:
             self.http.headers["Authorization"] = f"Bearer {session.json()['accessToken']}"
+            self.login_backoff = 1.0
+
+    def after_failed_login(self) -> None:
+        """Wait before trying again, twice as long each time (at most a minute): failing logins must
+        not turn into a storm of password hashes."""
+        gevent.sleep(self.login_backoff)
+        self.login_backoff = min(self.login_backoff * 2, MAX_BACKOFF_SECONDS)
 
     @task(10)
     def list_documents(self) -> None:
@@ -165,6 +176,10 @@ class PatientUser(User):
              body_hash: bool = False, **kwargs) -> requests.Response | None:
         """The answer when it is a 200 that passes `check`, else None (recorded as failed or
         throttled). A 429 is honoured: the user waits its Retry-After, counted apart, no error."""
+        if not op.startswith("login") and "Authorization" not in self.http.headers:
+            self.after_failed_login()   # no session (her login failed): log in again, never call without one
+            self.login()
+            return None
         ids = {"patient_id": self.me.account_id, **(ids or {})}
         began = time.perf_counter()
         response, error = None, ""
