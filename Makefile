@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICE_PATHS := $(subst $(eval) ,:,$(wildcard services/*))
 export PYTHONPATH := lib:build/gen:.:$(SERVICE_PATHS)
 
-.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench capacity gen venv clean browser
+.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench capacity gen venv clean browser loadtest
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ protos-release: $(VENV)/.installed
 
 bench: gen
 	$(PY) -m bench
+
+# The load kit (loadtest/README.md) against `make run` (another terminal): `make loadtest
+# LOADTEST_PROFILE=full`; LOADTEST_ARGS adds options (--users 50 --duration 5m, --thresholds FILE).
+LOADTEST_PROFILE ?= full
+loadtest: gen
+	$(PY) -m loadtest --local var --profile $(LOADTEST_PROFILE) $(LOADTEST_ARGS)
 
 # Cores, replicas, PostgreSQL writes and storage for the national load, from the last bench run
 # (docs/capacity.md): `make capacity BENCH_JSON=other.json`.

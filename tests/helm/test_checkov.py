@@ -1,4 +1,4 @@
-"""checkov on everything rendered (all ci/ scenarios) and on the Dockerfile, in one run: no failed
+"""checkov on everything rendered (all ci/ scenarios) and on the Dockerfiles, in one run: no failed
 check; each skipped check carries its reason in the chart (checkov.io/skipN annotations, rendered
 only where they apply) or in the Dockerfile (# checkov:skip=...)."""
 from __future__ import annotations
@@ -21,6 +21,9 @@ ALLOWED_SKIPS = {
     "CKV_DOCKER_2": "no HEALTHCHECK in the image: Kubernetes probes instead",
 }
 
+# The release's image and the load kit's (the chart's helm test hook).
+DOCKERFILES = ["Dockerfile", "loadtest/Dockerfile"]
+
 
 @pytest.fixture(scope="module")
 def checkov_run(rendered, tmp_path_factory):
@@ -29,7 +32,9 @@ def checkov_run(rendered, tmp_path_factory):
     target = tmp_path_factory.mktemp("checkov")
     for scenario, r in rendered.items():
         (target / f"{scenario}.yaml").write_text(r.text)
-    shutil.copy(ROOT / "Dockerfile", target / "Dockerfile")
+    for dockerfile in DOCKERFILES:
+        (target / dockerfile).parent.mkdir(exist_ok=True)
+        shutil.copy(ROOT / dockerfile, target / dockerfile)
     result = subprocess.run(
         [str(checkov), "--directory", str(target), "--framework", "kubernetes", "dockerfile",
          "--output", "json", "--quiet", "--skip-download"],
@@ -43,7 +48,8 @@ def checkov_run(rendered, tmp_path_factory):
 def declared_skips(rendered) -> list[tuple[str, str]]:
     skips = [tuple(v.split("=", 1)) for r in rendered.values() for d in r.docs
              for k, v in (d["metadata"].get("annotations") or {}).items() if k.startswith("checkov.io/skip")]
-    skips += re.findall(r"#\s*checkov:skip=(\w+):(.*)", (ROOT / "Dockerfile").read_text())
+    for dockerfile in DOCKERFILES:
+        skips += re.findall(r"#\s*checkov:skip=(\w+):(.*)", (ROOT / dockerfile).read_text())
     return skips
 
 

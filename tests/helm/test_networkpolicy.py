@@ -11,7 +11,7 @@ from chartkit import CHART, NAMESPACE, component, pod_spec
 
 from devtools.services import grpc_services
 
-SCENARIOS_WITH_POLICIES = ["default", "ha", "trial"]
+SCENARIOS_WITH_POLICIES = ["default", "ha", "trial", "loadtest"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,19 @@ class TestReachability:
                 stores = {chart_values[k]["port"] for k in ("postgresql", "s3", "smtp", "push", "tracing")}
                 stores.add(chart_values["mssante"]["relay"]["port"])
                 assert ports <= stores, f"{name}: egress to {ports}"
+
+
+    def test_the_load_kit_reaches_the_gateway_and_identity_only_and_only_notifications_mails_it(self, rendered):
+        """ci/loadtest: the test Job drives the gateway's HTTP port and provisions through identity's
+        gRPC port; its SMTP sink admits notifications alone."""
+        policies, pods = rendered["loadtest"].of_kind("NetworkPolicy"), pods_of(rendered["loadtest"])
+        kit = pods["loadtest"]
+        reached = {f"{name}:{port_name}" for name, pod in pods.items() if name != "loadtest"
+                   for port_name, port in pod.ports.items() if allowed(policies, kit, pod, port)}
+        assert reached == {"gateway:http", "identity:grpc"}
+        mailers = {name for name, pod in pods.items() if name != "loadtest"
+                   and allowed(policies, pod, kit, kit.ports["smtp"])}
+        assert mailers == {"notifications"}
 
 
 def test_without_network_policies_nothing_is_rendered(rendered):

@@ -181,7 +181,13 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $buckets := dict "notifications" $v.s3.lettersBucket "messaging" $v.s3.messagingBucket "exports" $v.s3.exportsBucket -}}
 {{- $_ := set $env "S3_BUCKET" (get $buckets $svc.name | default $v.s3.bucket) -}}
 {{- end -}}
-{{- if has "smtp" ($svc.uses | default list) -}}
+{{- if and (has "smtp" ($svc.uses | default list)) $v.loadTest.enabled -}}
+{{- /* a load-test release: every mail goes to the load kit's sink (templates/tests/loadtest.yaml) */ -}}
+{{- $_ := set $env "SMTP_HOST" (include "mes.componentName" (dict "root" $root "component" "loadtest")) -}}
+{{- $_ := set $env "SMTP_PORT" (toString (int $v.loadTest.mailPort)) -}}
+{{- $_ := set $env "SMTP_STARTTLS" "false" -}}
+{{- $_ := set $env "MAIL_FROM" $v.smtp.from -}}
+{{- else if has "smtp" ($svc.uses | default list) -}}
 {{- $_ := set $env "SMTP_HOST" $v.smtp.host -}}
 {{- $_ := set $env "SMTP_PORT" (toString (int $v.smtp.port)) -}}
 {{- $_ := set $env "SMTP_STARTTLS" (toString $v.smtp.starttls) -}}
