@@ -224,19 +224,30 @@ class TestKeyRotation:
 
     def test_refetch_is_rate_limited(self):
         known, stranger = make_signer(), make_signer()
-        jwks = Jwks(known)
-        now = [1000.0]
-        verifier = make_verifier(jwks, refetch_interval=30, clock=lambda: now[0])
+        jwks, now, fetched_at = Jwks(known), [1000.0], []
+        def fetch():
+            fetched_at.append(now[0])
+            return jwks()
+        verifier = make_verifier(fetch, refetch_interval=30, clock=lambda: now[0],
+                                 sleep=lambda seconds: now.__setitem__(0, now[0] + seconds))
         verifier.verify(known.sign(Caller(auth.PATIENT, "acc-1"))[0])
         for _ in range(5):  # a flood of tokens with unknown kids does not hammer identity
             assert rejected(verifier, stranger.sign(Caller(auth.PATIENT, "x"))[0]).reason == "TOKEN_INVALID"
-        now[0] += 29.9
-        assert rejected(verifier, stranger.sign(Caller(auth.PATIENT, "x"))[0]).reason == "TOKEN_INVALID"
-        assert jwks.fetches == 1
-        now[0] += 0.1
-        jwks.keys.append(stranger.public_jwk)
-        assert verifier.verify(stranger.sign(Caller(auth.PATIENT, "x"))[0]).subject == "x"
-        assert jwks.fetches == 2
+        assert len(fetched_at) == 6
+        assert all(later - earlier >= 30 for earlier, later in zip(fetched_at, fetched_at[1:]))
+
+    def test_a_new_key_soon_after_a_fetch_waits_for_the_next_one(self):
+        old, new = make_signer(), make_signer()
+        jwks, now, waits = Jwks(old), [1000.0], []
+        def sleep(seconds):
+            waits.append(seconds)
+            now[0] += seconds
+        verifier = make_verifier(jwks, refetch_interval=30, clock=lambda: now[0], sleep=sleep)
+        verifier.verify(old.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        now[0] += 5
+        jwks.keys.append(new.public_jwk)      # identity rotated 5 s after the last fetch
+        assert verifier.verify(new.sign(Caller(auth.PATIENT, "acc-2"))[0]).subject == "acc-2"
+        assert (waits, jwks.fetches) == ([25.0], 2)
 
     def test_unreachable_jwks_lets_nobody_in(self):
         def unreachable():
