@@ -137,7 +137,7 @@ def build(settings: IdentitySettings, **overrides):
                         **({"now": clock} if clock else {}))
     plan = overrides.get("erasure_plan") or erasure_plan(settings, notifications, audit)
     verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience,
-                             refetch_interval=0)   # its own keys: no call to rate-limit
+                             refetch_interval=0, max_age=settings.secret_files_poll_seconds)   # its own keys
     oauth = AppAuthorizationServer(deps, verifier.verify)
     pairing = PairingFlow(deps, oauth, Login(deps), FlowState(key_from(signing_key),
                                                               clock=lambda: deps.now().timestamp()))

@@ -31,6 +31,7 @@ class SigningKeys:
             if previous_file else None
         self._lock = threading.Lock()
         self._retired: dict[str, tuple[dict, float]] = {}      # kid -> (public JWK, published until)
+        self._known: set[str] = set()                         # every kid this process has published
         current, previous = self._current.value(), self._previous_key()
         assert current is not None
         self._signing = previous if previous is not None and not self._active() else current
@@ -62,12 +63,12 @@ class SigningKeys:
         now = self._clock()
         current, previous = self._current.value(), self._previous_key()
         assert current is not None
-        if previous is not None and previous.kid not in self._retired and previous.kid not in (
-                self._signing.kid, current.kid):
+        if previous is not None and previous.kid not in self._known:     # published from first sight
             self._retired[previous.kid] = (previous.public_jwk, now + self._retention)
         if current.kid != self._signing.kid and self._active():
             self._retired[self._signing.kid] = (self._signing.public_jwk, now + self._retention)
             self._signing = current
         self._retired.pop(self._signing.kid, None)
+        self._known |= {self._signing.kid, current.kid, *self._retired}
         for kid in [kid for kid, (_, until) in self._retired.items() if until <= now]:
             del self._retired[kid]
