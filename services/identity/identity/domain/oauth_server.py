@@ -4,7 +4,7 @@ as for people), RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata.
 
 Authlib is framework-agnostic; this module is its small framework adapter (WebOAuth2Request over
 oauth_http.HttpRequest, handle_response to an HttpResponse) and its storage hooks over identity's
-repository. Access tokens are 10-minute JWTs from identity's signer (actor "app": every service
+repository. Access tokens are JWTs of the access-token lifetime (10 minutes) from identity's signer (actor "app": every service
 verifies them with the usual JWKS), their jti kept so a revocation reaches GetAccessContext."""
 from __future__ import annotations
 
