@@ -323,3 +323,18 @@ class TestCaller:
             auth.reset_current_caller(token)
         with pytest.raises(Unauthenticated):
             auth.current_caller()
+
+
+class TestWithdrawnKeys:
+    def test_keys_older_than_max_age_are_fetched_again_and_a_withdrawn_one_is_refused(self):
+        retired, current = make_signer(), make_signer()
+        jwks, now = Jwks(retired, current), [1000.0]
+        verifier = make_verifier(jwks, max_age=300, clock=lambda: now[0])
+        token = retired.sign(Caller(auth.PATIENT, "acc-1"))[0]
+        verifier.verify(token)
+        jwks.keys = [current.public_jwk]       # identity withdrew the retired key
+        now[0] += 300
+        assert verifier.verify(token).subject == "acc-1"     # not old enough yet
+        now[0] += 1
+        assert rejected(verifier, token).reason == "TOKEN_INVALID"
+        assert verifier.verify(current.sign(Caller(auth.PATIENT, "acc-2"))[0]).subject == "acc-2"
