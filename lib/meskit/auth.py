@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import threading
 import time
 import uuid
@@ -18,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from meskit.errors import PermissionDenied, Unauthenticated
+
+log = logging.getLogger("meskit.auth")
 
 PATIENT = "patient"
 PROFESSIONAL = "professional"
@@ -171,7 +174,8 @@ class TokenVerifier:
         self._fetched_at = self._clock()
         try:
             jwks = self._fetch_jwks()
-        except Exception:
+        except Exception as exc:
+            log.warning("cannot fetch the JWKS", extra={"error": type(exc).__name__})
             self._unreachable = True
         else:
             self._unreachable = False
