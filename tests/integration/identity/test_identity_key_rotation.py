@@ -96,7 +96,7 @@ class PatientSession:
 
     def __init__(self, client: httpx.Client, session):
         self.client, self.access, self.refresh = client, session.access_token, session.refresh_token
-        self.expires = jwt.decode(self.access, options={"verify_signature": False})["exp"]
+        self.expires = patient_expiry(self.access)
         self._lock = threading.Lock()          # her tabs share one session: one refresh at a time
 
     def headers(self) -> dict[str, str]:
@@ -110,13 +110,27 @@ class PatientSession:
         assert answer.status_code == 200, answer.text
         body = answer.json()
         self.access, self.refresh = body["accessToken"], body["refreshToken"]
-        self.expires = jwt.decode(self.access, options={"verify_signature": False})["exp"]
+        self.expires = patient_expiry(self.access)
 
     def read(self, path: str) -> str:
         headers = self.headers()
         answer = self.client.get(path, headers=headers)
         assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text}"
         return kid(headers["authorization"].split()[1])
+
+
+def patient_expiry(token: str) -> float:
+    return jwt.decode(token, options={"verify_signature": False})["exp"]
+
+
+def accepted(identity, secret: str) -> bool:
+    """Whether identity gives documents a service token for this secret (refused: UNAUTHENTICATED)."""
+    try:
+        identity.stub.IssueServiceToken(pb.IssueServiceTokenRequest(service_name="documents", client_secret=secret))
+    except grpc.RpcError as error:
+        assert error.code() == grpc.StatusCode.UNAUTHENTICATED, error
+        return False
+    return True
 
 
 def published_kids(identity) -> set[str]:
@@ -173,21 +187,14 @@ def test_every_key_rotates_under_load_without_a_failed_request(identity, signing
             clients_file = tmp_path / "service-clients.json"
             both = [secret_digest(NEW_SECRET), secret_digest(service_secrets["documents"])]
             replace(clients_file, json.dumps({"documents": both}).encode())
-            eventually(lambda: identity.stub.IssueServiceToken(pb.IssueServiceTokenRequest(
-                service_name="documents", client_secret=NEW_SECRET)), timeout=30, what="the new secret accepted")
+            eventually(lambda: accepted(identity, NEW_SECRET), timeout=30, what="the new secret accepted")
             replace(secret_file, NEW_SECRET.encode())
+            eventually(lambda: secret.value() == NEW_SECRET, timeout=30, what="the service reading its new secret")
             since = dict(load.done)
             eventually(lambda: load.progressed(since), timeout=30, what="the load going on with the new secret")
             replace(clients_file, json.dumps({"documents": both[:1]}).encode())
-
-            def old_secret_refused() -> bool:
-                try:
-                    identity.stub.IssueServiceToken(pb.IssueServiceTokenRequest(
-                        service_name="documents", client_secret=service_secrets["documents"]))
-                except grpc.RpcError as error:
-                    return error.code() == grpc.StatusCode.UNAUTHENTICATED
-                return False
-            eventually(old_secret_refused, timeout=30, what="the old secret refused")
+            eventually(lambda: not accepted(identity, service_secrets["documents"]), timeout=30,
+                       what="the old secret refused")
 
             # 3. The audit log's key: new heads signed with the new key, the old heads still verify.
             log_key = tmp_path / "audit-log-key.pem"
@@ -208,6 +215,9 @@ def test_every_key_rotates_under_load_without_a_failed_request(identity, signing
         finally:
             load.finish()
         assert load.failures == []
+        leeway = 5                                      # the verifiers' allowance for clock skew
+        eventually(lambda: time.time() > patient_expiry(first_token) + leeway, timeout=30, interval=0.2,
+                   what="the first token past its expiry")
         assert client.get("/v1/accounts/me", headers={"authorization": f"Bearer {first_token}"}).status_code == 401
         forged = TokenSigner(old_key, issuer="mes-identity", audience="mes-api", ttl_seconds=60).sign(
             Caller(PATIENT, created.account.account_id))[0]
