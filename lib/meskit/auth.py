@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import threading
 import time
 import uuid
@@ -18,6 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from meskit.errors import PermissionDenied, Unauthenticated
+
+log = logging.getLogger("meskit.auth")
 
 PATIENT = "patient"
 PROFESSIONAL = "professional"
@@ -121,8 +124,13 @@ def _thumbprint(jwk: dict) -> str:
 class TokenVerifier:
     """Verifies signature, issuer, audience and lifetime against a JWKS fetched on demand.
 
-    `fetch_jwks` is called lazily and again when a token names an unknown key id (key
-    rotation), at most once every `refetch_interval` seconds of `clock` (monotonic seconds).
+    `fetch_jwks` is called lazily and again when a token names an unknown key id (identity
+    rotated its key), at most once every `refetch_interval` seconds of `clock` (monotonic
+    seconds): a token with an unknown key id that comes sooner waits for the next allowed fetch
+    (at most `refetch_interval`, `sleep` waits) rather than being refused, and one fetch answers
+    every token waiting for it, so a flood of made-up key ids costs identity one call an interval.
+    Keys older than `max_age` seconds are fetched again by the next verification, so a key
+    identity withdrew stops being trusted (a retired key whose tokens have all expired).
 
     A token already verified is trusted again until it expires (a client reuses one token for
     many calls, and a verification costs about half a millisecond of CPU). The cache is keyed
@@ -130,14 +138,16 @@ class TokenVerifier:
     """
 
     def __init__(self, fetch_jwks: Callable[[], dict], *, issuer: str, audience: str,
-                 leeway_seconds: int = 5, refetch_interval: float = 30.0, cache_size: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic):
+                 leeway_seconds: int = 5, refetch_interval: float = 2.0, max_age: float = 300.0,
+                 cache_size: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         self._fetch_jwks = fetch_jwks
-        self._clock = clock
+        self._clock, self._sleep = clock, sleep
         self._issuer, self._audience, self._leeway = issuer, audience, leeway_seconds
-        self._refetch_interval = refetch_interval
+        self._refetch_interval, self._max_age = refetch_interval, max_age
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at = float("-inf")
+        self._fetched_at = float("-inf")    # when the last fetch began, answered or not
+        self._unreachable = False
         self._lock = threading.Lock()
         self._verified: dict[str, tuple[Caller, float]] = {}
         self._cache_size = cache_size
@@ -146,19 +156,31 @@ class TokenVerifier:
         key = self._keys.get(kid)
         if key is not None:
             return key
+        asked_at = self._clock()
         with self._lock:
-            if kid not in self._keys and self._clock() - self._fetched_at >= self._refetch_interval:
-                try:
-                    jwks = self._fetch_jwks()
-                except Exception as exc:  # identity unreachable: nobody is let in
-                    raise Unauthenticated("Vérification du jeton impossible pour le moment") from exc
-                self._fetched_at = self._clock()
-                self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", []) if k.get("kid")}
-                self._verified.clear()
+            if kid not in self._keys and self._fetched_at < asked_at:   # no fetch began since this token came
+                wait = self._fetched_at + self._refetch_interval - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+                self._fetch()
         key = self._keys.get(kid)
         if key is None:
+            if self._unreachable:      # identity unreachable: nobody is let in
+                raise Unauthenticated("Vérification du jeton impossible pour le moment")
             raise Unauthenticated("Jeton invalide", reason="TOKEN_INVALID")
         return key
+
+    def _fetch(self) -> None:
+        self._fetched_at = self._clock()
+        try:
+            jwks = self._fetch_jwks()
+        except Exception as exc:
+            log.warning("cannot fetch the JWKS", extra={"error": type(exc).__name__})
+            self._unreachable = True
+        else:
+            self._unreachable = False
+            self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", []) if k.get("kid")}
+            self._verified.clear()
 
     def verified(self, token: str) -> Caller | None:
         """The caller of a token already verified and not expired since, else None."""
@@ -168,6 +190,11 @@ class TokenVerifier:
         return None
 
     def verify(self, token: str) -> Caller:
+        if self._clock() - self._fetched_at > self._max_age and self._keys and self._lock.acquire(blocking=False):
+            try:                       # one caller refreshes old keys; the others go on with them
+                self._fetch()
+            finally:
+                self._lock.release()
         known = self.verified(token)
         if known is not None:
             return known

@@ -136,10 +136,11 @@ def jwks_from_file(path: str) -> Callable[[], dict]:
     return fetch
 
 
-def service_token_provider(identity_channel: grpc.Channel, service_name: str, client_secret: str,
+def service_token_provider(identity_channel: grpc.Channel, service_name: str, client_secret: str | Callable[[], str],
                            *, refresh_margin: float = 60.0) -> Callable[[], str]:
     """Bearer tokens for this service's own calls, obtained from identity with the client
-    secret and reused until `refresh_margin` seconds before they expire."""
+    secret (or a callable giving it as it is now: it rotates) and reused until `refresh_margin`
+    seconds before they expire."""
     import threading
     import time
 
@@ -152,7 +153,8 @@ def service_token_provider(identity_channel: grpc.Channel, service_name: str, cl
         with lock:
             if cached["expires"] - time.time() < refresh_margin:
                 reply = stub.IssueServiceToken(identity_pb2.IssueServiceTokenRequest(
-                    service_name=service_name, client_secret=client_secret), timeout=3)
+                    service_name=service_name,
+                    client_secret=client_secret() if callable(client_secret) else client_secret), timeout=3)
                 cached["token"], cached["expires"] = reply.access_token, reply.expires_at.ToSeconds()
             return cached["token"]
     return provide

@@ -77,6 +77,11 @@ class CommonSettings:
     jwks_file: str = env("JWKS_FILE", "", help="JWKS JSON file used instead of asking identity")
     service_client_secret: str = env("SERVICE_CLIENT_SECRET", "", secret=True,
                                      help="this service's client secret, exchanged at identity for service tokens")
+    service_client_secret_file: str = env(
+        "SERVICE_CLIENT_SECRET_FILE", "", secret=True,
+        help="a file holding the client secret instead (read again when it changes: a rotation needs no restart)")
+    secret_files_poll_seconds: float = env("SECRET_FILES_POLL_SECONDS", 5.0,
+                                           help="seconds between checks of the secret files for a new version")
     token_issuer: str = env("TOKEN_ISSUER", "mes-identity")
     token_audience: str = env("TOKEN_AUDIENCE", "mes-api")
     log_level: str = env("LOG_LEVEL", "INFO")

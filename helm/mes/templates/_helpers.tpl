@@ -229,6 +229,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- toYaml $env -}}
 {{- end -}}
 
+{{/* Where a gRPC service's client secret is mounted (its Secret `clientSecret`, optional). */}}
+{{- define "mes.clientSecretDir" -}}
+/var/run/secrets/mes/service-client-secret
+{{- end -}}
+
 {{/* Environment variables taken from existing Secrets (never from values). (dict "root" $ "svc" SERVICE) */}}
 {{- define "mes.secretEnv" -}}
 {{- $v := .root.Values -}}
@@ -247,12 +252,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
       key: {{ .key }}
 {{- end }}
 {{- if eq .svc.protocol "grpc" }}
-- name: SERVICE_CLIENT_SECRET
-  valueFrom:
-    secretKeyRef:
-      name: {{ .svc.clientSecret.secretName }}
-      key: {{ .svc.clientSecret.key }}
-      optional: true
+- name: SERVICE_CLIENT_SECRET_FILE
+  value: {{ printf "%s/%s" (include "mes.clientSecretDir" .) .svc.clientSecret.key | quote }}
 {{- end }}
 {{- if has "s3" (.svc.uses | default list) }}
 - name: S3_ACCESS_KEY

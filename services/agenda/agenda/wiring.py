@@ -21,6 +21,7 @@ from meskit.subject_data import PulledErasureServicer, registration as subject_d
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
+from meskit.secret_files import client_secret
 
 from agenda.adapters.identity import IdentityAccessContexts
 from agenda.adapters.repository import AgendaRepository
@@ -39,8 +40,7 @@ PREVENTION_INTERVAL_SECONDS = 300.0
 def build(settings: AgendaSettings, **overrides):
     if not settings.identity_addr:
         raise ConfigError("AgendaSettings: IDENTITY_ADDR is required (access context and service tokens)")
-    if not settings.service_client_secret:
-        raise ConfigError("AgendaSettings: SERVICE_CLIENT_SECRET is required (service tokens for identity, audit)")
+    secret = client_secret(settings)
     try:
         schedule = schedule_file.load(settings.prevention_schedule_file)
     except schedule_file.ScheduleFileError as exc:
@@ -49,7 +49,7 @@ def build(settings: AgendaSettings, **overrides):
                                      else utc_now)
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     token_channel = clients.channel(settings.identity_addr)
-    tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
+    tokens = clients.service_token_provider(token_channel, settings.service_name, secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
     audit = AuditClient(audit_channel)

@@ -29,7 +29,7 @@ TREE_HEAD_INTERVAL_SECONDS = 10.0
 
 def build(settings: AuditSettings, **overrides):
     """Overrides (tests): engine, verifier, now, tree_head_interval."""
-    signer = Ed25519HeadSigner.from_file(settings.signing_key_file)
+    signer = Ed25519HeadSigner.watching(settings.signing_key_file, settings.secret_files_poll_seconds)
     verifier = overrides.get("verifier") or verifier_for(settings)
     engine = overrides.get("engine") or make_engine(settings.database_url)
     unit_of_work = db.unit_of_work(engine, AuditRepository)

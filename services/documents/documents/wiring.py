@@ -21,6 +21,7 @@ from meskit.relay import outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server
 from meskit.subject_data import registration as subject_data_registration
+from meskit.secret_files import client_secret
 
 from documents.adapters.identity import IdentityAccessContexts, IdentityAttestations
 from documents.adapters.matrix_file import load_matrix
@@ -63,8 +64,7 @@ def build(settings: DocumentsSettings, **overrides):
     matrix = overrides.get("matrix") or matrix_for(settings)     # first: a bad matrix stops the start at once
     if not settings.identity_addr:
         raise ConfigError("DocumentsSettings: IDENTITY_ADDR is required (access context and service tokens)")
-    if not settings.service_client_secret:
-        raise ConfigError("DocumentsSettings: SERVICE_CLIENT_SECRET is required (service tokens for identity, audit)")
+    secret = client_secret(settings)
     files = overrides.get("objects") or object_store(settings)
     try:
         files.ensure_bucket()
@@ -73,7 +73,7 @@ def build(settings: DocumentsSettings, **overrides):
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     unit_of_work = db.unit_of_work(engine, DocumentsRepository)
     token_channel = clients.channel(settings.identity_addr)
-    tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
+    tokens = clients.service_token_provider(token_channel, settings.service_name, secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
     audit = AuditClient(audit_channel)

@@ -19,6 +19,7 @@ from meskit.loop import Loop
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server
+from meskit.secret_files import client_secret
 
 from exports.adapters import sources
 from exports.adapters.identity import IdentitySpaces
@@ -53,9 +54,9 @@ def source_address(settings: ExportsSettings, name: str) -> str:
 
 
 def build(settings: ExportsSettings, **overrides):
-    if not settings.identity_addr or not settings.service_client_secret:
-        raise ConfigError("ExportsSettings: IDENTITY_ADDR and SERVICE_CLIENT_SECRET are required (access "
-                          "context, service tokens)")
+    if not settings.identity_addr:
+        raise ConfigError("ExportsSettings: IDENTITY_ADDR is required (access context, service tokens)")
+    secret = client_secret(settings)
     names = source_names(settings)
     addresses = {name: source_address(settings, name) for name in names}
     files = overrides.get("objects") or objects.object_store(settings, settings.exports_dir, prefix=OBJECT_PREFIX)
@@ -69,7 +70,7 @@ def build(settings: ExportsSettings, **overrides):
                                      else utc_now)
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     token_channel = clients.channel(settings.identity_addr)
-    tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
+    tokens = clients.service_token_provider(token_channel, settings.service_name, secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
     channels = {"identity": identity, "audit": audit_channel}

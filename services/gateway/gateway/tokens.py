@@ -19,7 +19,8 @@ class Keys:
     """The last JWKS fetched; refreshed on an unknown key id (rotation) or when old.
 
     `current` is what TokenVerifier calls; it never does I/O. `refresh` runs at most one fetch
-    at a time and at most every `min_interval` seconds, so bogus key ids cannot flood identity.
+    at a time and at most every `min_interval` seconds, so bogus key ids cannot flood identity; a
+    token of a key identity has just published waits for the next fetch rather than being refused.
     """
 
     def __init__(self, fetch: Callable[[], Awaitable[dict]], *, min_interval: float = 2.0,
@@ -28,7 +29,7 @@ class Keys:
         self._jwks: dict | None = None
         self._kids: frozenset[str] = frozenset()
         self._fetched_at = float("-inf")
-        self._attempted_at = float("-inf")
+        self._started_at = float("-inf")       # the last fetch began then, answered or not
         self._task: asyncio.Task | None = None
         self.generation = 0          # bumped whenever the set of keys changes
 
@@ -48,17 +49,25 @@ class Keys:
         return time.monotonic() - self._fetched_at > self._max_age
 
     async def refresh(self) -> None:
-        if self._task is None:
-            if time.monotonic() - self._attempted_at < self._min_interval:
-                return
-            self._attempted_at = time.monotonic()
-            self._task = asyncio.get_running_loop().create_task(self._load())
-        await asyncio.shield(self._task)
+        """Returns once a fetch begun after this call has ended (waiting for `min_interval`)."""
+        asked_at = time.monotonic()
+        while self._started_at < asked_at:
+            if self._task is None:
+                wait = self._started_at + self._min_interval - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                    continue
+                self._start()
+            assert self._task is not None
+            await asyncio.shield(self._task)
 
     def refresh_soon(self) -> None:
-        if self._task is None and time.monotonic() - self._attempted_at >= self._min_interval:
-            self._attempted_at = time.monotonic()
-            self._task = asyncio.get_running_loop().create_task(self._load())
+        if self._task is None and time.monotonic() - self._started_at >= self._min_interval:
+            self._start()
+
+    def _start(self) -> None:
+        self._started_at = time.monotonic()
+        self._task = asyncio.get_running_loop().create_task(self._load())
 
     async def _load(self) -> None:
         try:

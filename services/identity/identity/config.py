@@ -8,12 +8,20 @@ from meskit.config import CommonSettings, env
 @dataclass(frozen=True, kw_only=True)
 class IdentitySettings(CommonSettings):
     signing_key_file: str = env("SIGNING_KEY_FILE", secret=True,
-                                help="PEM file of the Ed25519 key that signs access tokens")
+                                help="PEM file of the Ed25519 key that signs access tokens (read again when it "
+                                     "changes: a rotation needs no restart)")
+    previous_signing_key_file: str = env(
+        "PREVIOUS_SIGNING_KEY_FILE", "", secret=True,
+        help="PEM file of the key SIGNING_KEY_FILE replaced (may be absent): still published while its tokens live")
+    signing_key_activation_seconds: float = env(
+        "SIGNING_KEY_ACTIVATION_SECONDS", 120.0,
+        help="seconds a new signing key is published before it signs (every replica reads it meanwhile)")
     notifications_addr: str = env("NOTIFICATIONS_ADDR", help="host:port of notifications (login codes)")
     audit_addr: str = env("AUDIT_ADDR", help="host:port of audit (the holders' activity history, through the "
                                              "outbox; the records a patient reports)")
     service_clients_file: str = env("SERVICE_CLIENTS_FILE", "", secret=True,
-                                    help="JSON {service name: SHA-256 hex of its client secret}")
+                                    help="JSON {service name: SHA-256 hex of its client secret, or a list of them "
+                                         "while a secret rotates}, read again when it changes")
     service_token_ttl_seconds: int = env("SERVICE_TOKEN_TTL_SECONDS", 300)
     access_token_ttl_seconds: int = env("ACCESS_TOKEN_TTL_SECONDS", 600)
     refresh_token_ttl_seconds: int = env("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)

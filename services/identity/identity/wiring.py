@@ -4,7 +4,6 @@ Overrides (tests): engine, hasher, code_sender, relay_interval (seconds), erasur
 before CLOCK_OFFSET_FILE, the end-to-end tests' clock hook)."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,7 +15,9 @@ from mes.lifecycle.v1 import lifecycle_pb2_grpc
 from meskit import clients, db
 from meskit.clock import OffsetClock
 from meskit.loop import Loop
-from meskit.auth import SERVICE, Caller, TokenSigner, TokenVerifier
+from meskit.auth import SERVICE, Caller, TokenVerifier
+from meskit.config import ConfigError
+from meskit.secret_files import WatchedFile
 from meskit.audit_client import AuditClient
 from meskit.event_publisher import EventPublisher
 from meskit.relay import Dispatcher, outbox_relay
@@ -28,6 +29,7 @@ from identity.adapters.tables import outbox
 from identity.adapters.passwords import Argon2Hasher
 from identity.adapters.subject_data import SubjectDataEraser
 from identity.adapters.repository import IdentityRepository
+from identity.adapters.signing_keys import SigningKeys
 from identity.api.catalogue_servicer import CatalogueServicer
 from identity.api.lifecycle_servicer import SubjectDataServicer
 from identity.api.servicer import IdentityServicer
@@ -40,10 +42,9 @@ from identity.domain.oauth_flow import PairingFlow
 from identity.domain.oauth_server import AppAuthorizationServer
 from identity.domain.policy import Policy
 from identity.domain.ports import Dependencies
-from identity.domain.service_clients import ServiceClients
+from identity.domain.service_clients import ServiceClients, client_digests
 
 VERSIONS_DIR = Path(__file__).parent / "migrations" / "versions"
-SERVICE_TOKEN_TTL = 300
 RELAY_INTERVAL_SECONDS = 0.5
 PUBLISH_TIMEOUT_SECONDS = 10.0
 
@@ -79,24 +80,43 @@ def _names(listed: str) -> set[str]:
     return {name.strip() for name in listed.split(",") if name.strip() and name.strip() != "none"}
 
 
-def service_token_provider(signer: TokenSigner, name: str):
+def service_token_provider(signer: SigningKeys, name: str, ttl_seconds: int):
     """Identity signs its own short service tokens for the calls it makes."""
     cached: dict = {}
 
     def provide() -> str:
         import time
         if cached.get("expires", 0) - time.time() < 60:
-            cached["token"], cached["expires"] = signer.sign(Caller(SERVICE, name), ttl_seconds=SERVICE_TOKEN_TTL)
+            cached["token"], cached["expires"] = signer.sign(Caller(SERVICE, name), ttl_seconds=ttl_seconds)
         return cached["token"]
     return provide
 
 
-def service_clients(settings: IdentitySettings, signer: TokenSigner) -> ServiceClients:
-    digests = {}
-    if settings.service_clients_file:
-        with open(settings.service_clients_file, encoding="utf-8") as handle:
-            digests = json.load(handle)
-    return ServiceClients(digests, signer, settings.service_token_ttl_seconds)
+def signing_keys(settings: IdentitySettings) -> SigningKeys:
+    """The token keys; a retired key stays published while a token it signed may live."""
+    longest = max(settings.access_token_ttl_seconds, settings.service_token_ttl_seconds)
+    try:
+        return SigningKeys(settings.signing_key_file, settings.previous_signing_key_file,
+                           issuer=settings.token_issuer, audience=settings.token_audience,
+                           ttl_seconds=settings.access_token_ttl_seconds,
+                           retention_seconds=longest + settings.signing_key_activation_seconds,
+                           activation_seconds=settings.signing_key_activation_seconds,
+                           poll_seconds=settings.secret_files_poll_seconds)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"SIGNING_KEY_FILE, PREVIOUS_SIGNING_KEY_FILE: cannot load an Ed25519 private key "
+                          f"({type(exc).__name__})") from None
+
+
+def service_clients(settings: IdentitySettings, signer: SigningKeys) -> ServiceClients:
+    if not settings.service_clients_file:
+        return ServiceClients(lambda: {}, signer, settings.service_token_ttl_seconds)
+    try:
+        digests = WatchedFile(settings.service_clients_file, client_digests,
+                              interval=settings.secret_files_poll_seconds)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"SERVICE_CLIENTS_FILE: {exc if isinstance(exc, ValueError) else type(exc).__name__}") \
+            from None
+    return ServiceClients(lambda: digests.value() or {}, signer, settings.service_token_ttl_seconds)
 
 
 def build(settings: IdentitySettings, **overrides):
@@ -104,9 +124,8 @@ def build(settings: IdentitySettings, **overrides):
     unit_of_work = db.unit_of_work(engine, IdentityRepository)
     with open(settings.signing_key_file, "rb") as handle:
         signing_key = handle.read()
-    signer = TokenSigner(signing_key, issuer=settings.token_issuer, audience=settings.token_audience,
-                         ttl_seconds=settings.access_token_ttl_seconds)
-    tokens = service_token_provider(signer, "identity")
+    signer = signing_keys(settings)
+    tokens = service_token_provider(signer, "identity", settings.service_token_ttl_seconds)
     notifications = clients.channel(settings.notifications_addr, token_provider=tokens)
     audit = clients.channel(settings.audit_addr, token_provider=tokens)
     clock = overrides["now"] if "now" in overrides else (
@@ -117,7 +136,8 @@ def build(settings: IdentitySettings, **overrides):
                         audit_records=AuditRecordsClient(audit), read=db.reader(engine, IdentityRepository),
                         **({"now": clock} if clock else {}))
     plan = overrides.get("erasure_plan") or erasure_plan(settings, notifications, audit)
-    verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience)
+    verifier = TokenVerifier(signer.jwks, issuer=settings.token_issuer, audience=settings.token_audience,
+                             refetch_interval=0, max_age=settings.secret_files_poll_seconds)   # its own keys
     oauth = AppAuthorizationServer(deps, verifier.verify)
     pairing = PairingFlow(deps, oauth, Login(deps), FlowState(key_from(signing_key),
                                                               clock=lambda: deps.now().timestamp()))

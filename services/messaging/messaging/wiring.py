@@ -21,6 +21,7 @@ from meskit.subject_data import PulledErasureServicer, registration as subject_d
 from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server as build_kit_server, report_port
+from meskit.secret_files import client_secret
 
 from messaging.adapters.documents import DocumentsClient
 from messaging.adapters.identity import IdentityAccessContexts, IdentityMailDirectory
@@ -87,8 +88,7 @@ def outbound_sender(settings: MessagingSettings, engine, deps: Dependencies) -> 
 def build(settings: MessagingSettings, **overrides):
     if not settings.identity_addr:
         raise ConfigError("MessagingSettings: IDENTITY_ADDR is required (access context and service tokens)")
-    if not settings.service_client_secret:
-        raise ConfigError("MessagingSettings: SERVICE_CLIENT_SECRET is required (service tokens for identity, audit)")
+    secret = client_secret(settings)
     files = overrides.get("objects") or object_store(settings)
     try:
         files.ensure_bucket()
@@ -96,7 +96,7 @@ def build(settings: MessagingSettings, **overrides):
         log.warning("object store not reachable at start", extra={"error": type(exc).__name__})
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     token_channel = clients.channel(settings.identity_addr)
-    tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
+    tokens = clients.service_token_provider(token_channel, settings.service_name, secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
     audit = AuditClient(audit_channel)

@@ -16,6 +16,7 @@ from meskit.relay import Dispatcher, outbox_relay
 from meskit.runner import verifier_for
 from meskit.server import Registration, build_server
 from meskit.subject_data import registration as subject_data_registration
+from meskit.secret_files import client_secret
 
 from profile.adapters.documents import DocumentsClient
 from profile.adapters.identity import IdentityAccessContexts
@@ -33,15 +34,15 @@ RELAY_INTERVAL_SECONDS = 0.5
 
 def build(settings: ProfileSettings, **overrides):
     for name, value in (("IDENTITY_ADDR", settings.identity_addr), ("AUDIT_ADDR", settings.audit_addr),
-                        ("DOCUMENTS_ADDR", settings.documents_addr),
-                        ("SERVICE_CLIENT_SECRET", settings.service_client_secret)):
+                        ("DOCUMENTS_ADDR", settings.documents_addr)):
         if not value:
             raise ConfigError(f"ProfileSettings: {name} is required")
+    secret = client_secret(settings)
     clock = overrides.get("now") or (OffsetClock(settings.clock_offset_file) if settings.clock_offset_file
                                      else utc_now)
     engine = overrides.get("engine") or db.make_engine(settings.database_url)
     token_channel = clients.channel(settings.identity_addr)
-    tokens = clients.service_token_provider(token_channel, settings.service_name, settings.service_client_secret)
+    tokens = clients.service_token_provider(token_channel, settings.service_name, secret)
     identity = clients.channel(settings.identity_addr, token_provider=tokens)
     audit_channel = clients.channel(settings.audit_addr, token_provider=tokens)
     documents_channel = clients.channel(settings.documents_addr, token_provider=tokens)

@@ -84,3 +84,14 @@ def test_a_forged_token_is_refused_also_after_a_good_one():
     with pytest.raises(Problem) as refused:
         asyncio.run(gate.caller(bearer(forged)))
     assert refused.value.status == 401
+
+
+def test_a_token_of_a_key_published_just_after_a_fetch_waits_for_the_next_one():
+    old, new = signer(), signer()
+    published = Published(old)
+    keys = Keys(published.fetch, min_interval=0.3)
+    asyncio.run(keys.refresh())
+    gate = Authenticator(keys, issuer="mes-identity", audience="mes-api")
+    published.jwks = Published(old, new).jwks      # identity rotated right after that fetch
+    token, _ = new.sign(auth.Caller(auth.PATIENT, "p1"))
+    assert asyncio.run(gate.caller(bearer(token))).subject == "p1"

@@ -224,19 +224,31 @@ class TestKeyRotation:
 
     def test_refetch_is_rate_limited(self):
         known, stranger = make_signer(), make_signer()
-        jwks = Jwks(known)
-        now = [1000.0]
-        verifier = make_verifier(jwks, refetch_interval=30, clock=lambda: now[0])
+        jwks, now, fetched_at = Jwks(known), [1000.0], []
+        def fetch():
+            fetched_at.append(now[0])
+            return jwks()
+        verifier = make_verifier(fetch, refetch_interval=30, clock=lambda: now[0],
+                                 sleep=lambda seconds: now.__setitem__(0, now[0] + seconds))
         verifier.verify(known.sign(Caller(auth.PATIENT, "acc-1"))[0])
         for _ in range(5):  # a flood of tokens with unknown kids does not hammer identity
+            now[0] += 1
             assert rejected(verifier, stranger.sign(Caller(auth.PATIENT, "x"))[0]).reason == "TOKEN_INVALID"
-        now[0] += 29.9
-        assert rejected(verifier, stranger.sign(Caller(auth.PATIENT, "x"))[0]).reason == "TOKEN_INVALID"
-        assert jwks.fetches == 1
-        now[0] += 0.1
-        jwks.keys.append(stranger.public_jwk)
-        assert verifier.verify(stranger.sign(Caller(auth.PATIENT, "x"))[0]).subject == "x"
-        assert jwks.fetches == 2
+        assert len(fetched_at) == 6
+        assert all(later - earlier >= 30 for earlier, later in zip(fetched_at, fetched_at[1:]))
+
+    def test_a_new_key_soon_after_a_fetch_waits_for_the_next_one(self):
+        old, new = make_signer(), make_signer()
+        jwks, now, waits = Jwks(old), [1000.0], []
+        def sleep(seconds):
+            waits.append(seconds)
+            now[0] += seconds
+        verifier = make_verifier(jwks, refetch_interval=30, clock=lambda: now[0], sleep=sleep)
+        verifier.verify(old.sign(Caller(auth.PATIENT, "acc-1"))[0])
+        now[0] += 5
+        jwks.keys.append(new.public_jwk)      # identity rotated 5 s after the last fetch
+        assert verifier.verify(new.sign(Caller(auth.PATIENT, "acc-2"))[0]).subject == "acc-2"
+        assert (waits, jwks.fetches) == ([25.0], 2)
 
     def test_unreachable_jwks_lets_nobody_in(self):
         def unreachable():
@@ -311,3 +323,18 @@ class TestCaller:
             auth.reset_current_caller(token)
         with pytest.raises(Unauthenticated):
             auth.current_caller()
+
+
+class TestWithdrawnKeys:
+    def test_keys_older_than_max_age_are_fetched_again_and_a_withdrawn_one_is_refused(self):
+        retired, current = make_signer(), make_signer()
+        jwks, now = Jwks(retired, current), [1000.0]
+        verifier = make_verifier(jwks, max_age=300, clock=lambda: now[0])
+        token = retired.sign(Caller(auth.PATIENT, "acc-1"))[0]
+        verifier.verify(token)
+        jwks.keys = [current.public_jwk]       # identity withdrew the retired key
+        now[0] += 300
+        assert verifier.verify(token).subject == "acc-1"     # not old enough yet
+        now[0] += 1
+        assert rejected(verifier, token).reason == "TOKEN_INVALID"
+        assert verifier.verify(current.sign(Caller(auth.PATIENT, "acc-2"))[0]).subject == "acc-2"

@@ -5,7 +5,7 @@ A key id is the hex SHA-256 of the DER SubjectPublicKeyInfo (as RFC 6962 log ids
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import cast
 
 from cryptography.exceptions import InvalidSignature
@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from meskit.config import ConfigError
+from meskit.secret_files import WatchedFile
 
 from audit.domain.models import TreeHead
 
@@ -39,12 +40,13 @@ class Ed25519HeadSigner:
         self.key_id = key_id(self.public_key)
 
     @classmethod
-    def from_file(cls, path: str) -> Ed25519HeadSigner:
+    def watching(cls, path: str, poll_seconds: float) -> Callable[[], Ed25519HeadSigner]:
+        """The key in the file as it is now: a new key put there (a rotation) signs from then on."""
         try:
-            with open(path, "rb") as handle:
-                return cls(handle.read())
+            watched = WatchedFile(path, cls, interval=poll_seconds)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"AUDIT_SIGNING_KEY_FILE: cannot load an Ed25519 private key ({type(exc).__name__})") from None
+        return lambda: cast(Ed25519HeadSigner, watched.value())
 
     def sign(self, message: bytes) -> bytes:
         return self._key.sign(message)

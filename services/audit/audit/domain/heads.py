@@ -28,22 +28,28 @@ def tree_root(repo, size: int) -> bytes:
 
 
 class TreeHeads:
-    def __init__(self, unit_of_work: Callable, signer: HeadSigner, now: Callable[[], datetime]):
-        self._unit_of_work, self.signer, self._now = unit_of_work, signer, now
-        self._key_registered = False
+    """`signer()` is the log's key as it is now: an operator rotates it while the service runs. Each
+    new key is published in the log before it signs; the retired ones stay there, so the heads
+    they signed still verify."""
+
+    def __init__(self, unit_of_work: Callable, signer: Callable[[], HeadSigner], now: Callable[[], datetime]):
+        self._unit_of_work, self._signer, self._now = unit_of_work, signer, now
+        self._registered_key = ""
         self._lock = threading.Lock()
 
-    def register_key(self) -> None:
-        """Publish this process's public key in the log (once), retiring any other current key."""
-        if not self._key_registered:
+    def register_key(self) -> HeadSigner:
+        """The current key, published in the log (once per key), retiring any other current key."""
+        signer = self._signer()
+        if self._registered_key != signer.key_id:
             with self._unit_of_work() as repo:
-                repo.register_key(self.signer.key_id, self.signer.algorithm, self.signer.public_key, self._now())
-            self._key_registered = True
+                repo.register_key(signer.key_id, signer.algorithm, signer.public_key, self._now())
+            self._registered_key = signer.key_id
+        return signer
 
     def latest(self, covering: int | None = None) -> TreeHead:
         """The latest signed head, after signing one for the current size if the tree has grown
         since (or, given `covering`, only if the latest head has fewer leaves than that)."""
-        self.register_key()
+        signer = self.register_key()
         with self._lock, self._unit_of_work() as repo:
             head = repo.latest_head()
             if head is not None and covering is not None and head.tree_size >= covering:
@@ -55,9 +61,8 @@ class TreeHeads:
             timestamp_ms = int(self._now().timestamp() * 1000)
             if head is not None:
                 timestamp_ms = max(timestamp_ms, head.timestamp_ms)
-            signature = self.signer.sign(tree_head_message(timestamp_ms, size, root))
-            return repo.add_head(TreeHead(size, timestamp_ms, root, signature, self.signer.key_id,
-                                          self.signer.algorithm))
+            signature = signer.sign(tree_head_message(timestamp_ms, size, root))
+            return repo.add_head(TreeHead(size, timestamp_ms, root, signature, signer.key_id, signer.algorithm))
 
     def keys(self):
         self.register_key()

@@ -4,7 +4,7 @@ as for people), RFC 7009 revocation, RFC 7662 introspection, RFC 8414 metadata.
 
 Authlib is framework-agnostic; this module is its small framework adapter (WebOAuth2Request over
 oauth_http.HttpRequest, handle_response to an HttpResponse) and its storage hooks over identity's
-repository. Access tokens are 10-minute JWTs from identity's signer (actor "app": every service
+repository. Access tokens are JWTs of the access-token lifetime (10 minutes) from identity's signer (actor "app": every service
 verifies them with the usual JWKS), their jti kept so a revocation reaches GetAccessContext."""
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ from identity.domain.oauth_models import AppClient, Code, Holder, Token
 from identity.domain.ports import Dependencies
 from identity.domain.secrets import digest
 
-ACCESS_TOKEN_SECONDS = 600
 CODE_SECONDS = 60
 AUTH_METHODS = [CLIENT_SECRET_BASIC, CLIENT_SECRET_POST]
 NO_STORE = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
@@ -243,10 +242,11 @@ class AppAuthorizationServer(AuthorizationServer):
     def _generate_token(self, grant_type, client: AppClient, user: Holder, scope=None, expires_in=None,
                         include_refresh_token=True) -> dict:
         jti, now = uuid.uuid4().hex, self.deps.now()
+        lifetime = int(self.deps.policy.access_token_ttl.total_seconds())
         access, _ = self.deps.signer.sign(Caller(APP, client.app.app_id, on_behalf_of=user.patient_id,
                                                  scopes=tuple((scope or "").split()), token_id=jti),
-                                          ttl_seconds=ACCESS_TOKEN_SECONDS, now=now.timestamp())
-        token = {"token_type": "Bearer", "access_token": access, "expires_in": ACCESS_TOKEN_SECONDS,
+                                          ttl_seconds=lifetime, now=now.timestamp())
+        token = {"token_type": "Bearer", "access_token": access, "expires_in": lifetime,
                  "scope": scope or "", "_jti": jti}
         if include_refresh_token:
             token["refresh_token"] = secrets.token_urlsafe(32)
@@ -263,7 +263,7 @@ class AppAuthorizationServer(AuthorizationServer):
             else:
                 family_id = request.refresh_token.family_id
             repo.add_app_token(AppToken(jti, ACCESS_KIND, family_id, scope, now,
-                                        now + timedelta(seconds=ACCESS_TOKEN_SECONDS), None, None))
+                                        now + deps.policy.access_token_ttl, None, None))
             if "refresh_token" in token:
                 repo.add_app_token(AppToken(digest(token["refresh_token"]), REFRESH_KIND, family_id, scope, now,
                                             now + deps.policy.refresh_token_ttl, None, None))

@@ -128,7 +128,7 @@ class CodeSender(Protocol):
 
 
 class TokenSigner(Protocol):
-    """Signs access tokens and publishes their keys (meskit.auth.TokenSigner)."""
+    """Signs access tokens and publishes their keys (identity.adapters.signing_keys.SigningKeys)."""
 
     def sign(self, caller: Caller, *, ttl_seconds: int | None = None, now: float | None = None) -> tuple[str, int]: ...
     def jwks(self) -> dict: ...
