@@ -84,3 +84,12 @@ def call_and_validate(case) -> None:
             return
         answer.content  # noqa: B018  an error ends: all of it is read and checked
     case.validate_response(answer)
+
+
+def test_the_authorization_endpoints_error_page_is_documented(gateway_api):
+    """Found by the fuzz: /oauth/authorize answers an HTML page to the person when the request is bad
+    (it cannot redirect to an unchecked URI, RFC 6749 §4.1.2.1), which the document did not say."""
+    case = gateway_api["/oauth/authorize"]["GET"].Case(query={"response_type": "token"})
+    answer = case.call()
+    assert answer.status_code == 400 and answer.headers["content-type"][0].startswith("text/html")
+    case.validate_response(answer)
