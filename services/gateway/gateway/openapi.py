@@ -157,33 +157,38 @@ def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", v
 
 
 # What a raw route takes and answers, by its error format: the standard sets the rest.
+_OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {
+    "error": {"type": "string"}, "error_description": {"type": "string"}}}
 _RAW = {
     options_pb2.Media.ERROR_FORMAT_OAUTH: (
         "OAuth 2.0 (RFC 6749, 7009, 7662, 8414): form-encoded parameters, HTML pages and redirects",
-        "application/x-www-form-urlencoded", "application/json",
-        {"type": "object", "required": ["error"], "properties": {
-            "error": {"type": "string"}, "error_description": {"type": "string"}}}),
+        "application/x-www-form-urlencoded",
+        # the authorization endpoint shows the person an HTML page when it cannot redirect (§4.1.2.1)
+        "An error: an RFC 6749 §5.2 document, or a page for the person",
+        {"application/json": {"schema": _OAUTH_ERROR}, "text/html": {"schema": {"type": "string"}}}),
     options_pb2.Media.ERROR_FORMAT_FHIR: (
         "FHIR R4 (application/fhir+json); errors are OperationOutcome resources",
-        "application/fhir+json", "application/fhir+json",
-        {"type": "object", "required": ["resourceType", "issue"], "properties": {
-            "resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array", "items": {"type": "object"}}}}),
+        "application/fhir+json", "An error, as an OperationOutcome",
+        {"application/fhir+json": {"schema": {"type": "object", "required": ["resourceType", "issue"], "properties": {
+            "resourceType": {"const": "OperationOutcome"}, "issue": {"type": "array", "items": {"type": "object"}}}}}}),
 }
 
 
 def _raw(route: Route, operation_ids: set[str]) -> dict:
     """A raw route, whose wire format another standard sets (gateway/raw.py)."""
     service = route.method.containing_service
-    what, takes, errors, error_schema = _RAW.get(route.media.errors, (
-        "A raw HTTP exchange", "*/*", problems.CONTENT_TYPE, {"$ref": _REF + PROBLEM}))
+    what, takes, error, error_content = _RAW.get(route.media.errors, (
+        "A raw HTTP exchange", "*/*", "An error, as problem details",
+        {problems.CONTENT_TYPE: {"schema": {"$ref": _REF + PROBLEM}}}))
+    retry_type, retry = next(iter(error_content.items()))    # overload answers: the standard's JSON error
     operation = {
         "operationId": _unique(f"{service.name}_{route.method.name}", operation_ids),
         "tags": [service.name], "x-grpc-method": route.method.full_name, "description": what,
         "parameters": [{"name": v, "in": "path", "required": True, "schema": {"type": "string"}}
                        for v in route.template.variables],
         "responses": {"200": {"description": "As the standard says", "content": {"*/*": {}}},
-                      **_retry_responses(errors, error_schema),
-                      "default": {"description": "An error", "content": {errors: {"schema": error_schema}}}},
+                      **_retry_responses(retry_type, retry["schema"]),
+                      "default": {"description": error, "content": error_content}},
     }
     if route.body:
         operation["requestBody"] = {"required": False, "content": {takes: {"schema": {}}}}

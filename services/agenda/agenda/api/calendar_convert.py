@@ -1,17 +1,11 @@
 """Calendar values <-> agenda.v1 messages."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from mes.agenda.v1 import agenda_pb2 as pb
 
-from meskit.timestamps import timestamp
+from meskit.timestamps import datetime_of, timestamp
 
 from agenda.domain.calendar_models import Appointment, Reminder
-
-
-def when(request, name: str) -> datetime | None:
-    return getattr(request, name).ToDatetime(tzinfo=timezone.utc) if request.HasField(name) else None
 
 
 TYPE_NAMES = {int(v): n.removeprefix("APPOINTMENT_TYPE_") for n, v in pb.AppointmentType.items()}
@@ -40,8 +34,8 @@ def _has(message, name: str) -> bool:
 
 def new_appointment(request: pb.CreateAppointmentRequest) -> dict:
     return {**{f: getattr(request, f) for f in TEXT_FIELDS}, "type": type_name(request.type),
-            "status": status_name(request.status), "start_time": when(request, "start_time"),
-            "end_time": when(request, "end_time")}
+            "status": status_name(request.status), "start_time": datetime_of(request, "start_time"),
+            "end_time": datetime_of(request, "end_time")}
 
 
 def appointment_changes(request: pb.UpdateAppointmentRequest) -> dict:
@@ -52,7 +46,7 @@ def appointment_changes(request: pb.UpdateAppointmentRequest) -> dict:
         changes["status"] = status_name(request.status) or "unknown:0"
     for name in ("start_time", "end_time"):
         if _has(request, name):
-            changes[name] = when(request, name)
+            changes[name] = datetime_of(request, name)
     return changes
 
 

@@ -9,7 +9,7 @@ from mes.agenda.v1 import agenda_pb2 as pb
 from mes.agenda.v1 import agenda_pb2_grpc
 
 from meskit.auth import current_caller
-from meskit.timestamps import timestamp
+from meskit.timestamps import datetime_of, timestamp
 
 from agenda.api import calendar_convert as convert
 from agenda.api.prevention_servicer import PreventionServicer
@@ -31,8 +31,8 @@ class AgendaServicer(PreventionServicer, agenda_pb2_grpc.AgendaServiceServicer):
 
     def ListAppointments(self, request, context):
         found, token = appointments.listing(
-            self._deps, current_caller(), request.patient_id, start=convert.when(request, "start_time"),
-            end=convert.when(request, "end_time"), statuses=[convert.status_name(s) for s in request.statuses],
+            self._deps, current_caller(), request.patient_id, start=datetime_of(request, "start_time"),
+            end=datetime_of(request, "end_time"), statuses=[convert.status_name(s) for s in request.statuses],
             newest_first=request.newest_first, page_size=request.page_size, page_token=request.page_token)
         return pb.ListAppointmentsResponse(appointments=[convert.appointment(a) for a in found], next_page_token=token)
 
@@ -51,12 +51,12 @@ class AgendaServicer(PreventionServicer, agenda_pb2_grpc.AgendaServiceServicer):
     # ---- reminders ----
     def CreateReminder(self, request, context):
         return convert.reminder(reminders.create(self._deps, current_caller(), request.patient_id, title=request.title,
-                                                 remind_at=convert.when(request, "remind_at"), note=request.note))
+                                                 remind_at=datetime_of(request, "remind_at"), note=request.note))
 
     def ListReminders(self, request, context):
         found, token = reminders.listing(
-            self._deps, current_caller(), request.patient_id, start=convert.when(request, "start_time"),
-            end=convert.when(request, "end_time"), page_size=request.page_size, page_token=request.page_token)
+            self._deps, current_caller(), request.patient_id, start=datetime_of(request, "start_time"),
+            end=datetime_of(request, "end_time"), page_size=request.page_size, page_token=request.page_token)
         return pb.ListRemindersResponse(reminders=[convert.reminder(r) for r in found], next_page_token=token)
 
     def GetReminder(self, request, context):
@@ -65,7 +65,7 @@ class AgendaServicer(PreventionServicer, agenda_pb2_grpc.AgendaServiceServicer):
     def UpdateReminder(self, request, context):
         changes = {f: getattr(request, f) for f in ("title", "note") if request.HasField(f)}
         if request.HasField("remind_at"):
-            changes["remind_at"] = convert.when(request, "remind_at")
+            changes["remind_at"] = datetime_of(request, "remind_at")
         return convert.reminder(reminders.update(self._deps, current_caller(), request.patient_id,
                                                  request.reminder_id, changes))
 

@@ -1,8 +1,6 @@
 """proto <-> domain conversions for documents."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from mes.documents.v1 import documents_pb2 as pb
 
 from meskit.errors import InvalidArgument
@@ -18,7 +16,7 @@ from documents.domain.listing import Filters
 from documents.domain.matrix_browser import Entry, Profession
 from documents.domain.models import Author, Folder, Shown
 from documents.domain.reading import Access
-from meskit.timestamps import timestamp
+from meskit.timestamps import datetime_of, timestamp
 
 AUTHOR_TO_PB = {"patient": pb.AUTHOR_TYPE_PATIENT, "delegate": pb.AUTHOR_TYPE_PATIENT,
                 "professional": pb.AUTHOR_TYPE_PRACTITIONER, "organisation": pb.AUTHOR_TYPE_ORGANISATION,
@@ -37,12 +35,6 @@ ACTOR_FROM_PB = {pb.ACTOR_TYPE_PATIENT: "patient", pb.ACTOR_TYPE_PROFESSIONAL: "
 OPERATION_FROM_PB = {pb.DOCUMENT_OPERATION_UNSPECIFIED: READ, pb.DOCUMENT_OPERATION_READ: READ,
                      pb.DOCUMENT_OPERATION_DEPOSIT: DEPOSIT, pb.DOCUMENT_OPERATION_UPDATE: UPDATE,
                      pb.DOCUMENT_OPERATION_DELETE: DELETE, pb.DOCUMENT_OPERATION_SET_VISIBILITY: SET_VISIBILITY}
-
-
-def from_timestamp(message, field: str) -> datetime | None:
-    if not message.HasField(field):
-        return None
-    return getattr(message, field).ToDatetime(tzinfo=timezone.utc)
 
 
 def category_name(value: pb.DocumentCategory.ValueType) -> str:
@@ -90,7 +82,8 @@ def upload_meta(m: pb.UploadDocumentMetadata) -> UploadMeta:
     return UploadMeta(
         patient_id=m.patient_id, title=m.title, document_date=m.document_date, category=category_name(m.category),
         class_code=m.class_code, type_code=m.type_code, masked=m.masked if m.HasField("masked") else None,
-        hidden_from_patient=m.hidden_from_patient, hidden_from_patient_until=from_timestamp(m, "hidden_from_patient_until"),
+        hidden_from_patient=m.hidden_from_patient,
+        hidden_from_patient_until=datetime_of(m, "hidden_from_patient_until", path="metadata."),
         hidden_from_legal_representatives=m.hidden_from_legal_representatives, filename=m.filename,
         size_bytes=m.size_bytes, sha256=m.sha256, folder_id=m.folder_id, upload_id=m.upload_id, author=author)
 

@@ -8,6 +8,7 @@ from mes.documents.v1 import documents_pb2_grpc
 
 from meskit.auth import current_caller
 from meskit.errors import InvalidArgument
+from meskit.timestamps import datetime_of
 
 from documents.api import convert
 from documents.api.download_messages import chunk_message
@@ -88,7 +89,7 @@ class DocumentsServicer(documents_pb2_grpc.DocumentsServiceServicer):
             hidden_from_patient=request.hidden_from_patient if request.HasField("hidden_from_patient") else None,
             hidden_from_legal_representatives=request.hidden_from_legal_representatives
             if request.HasField("hidden_from_legal_representatives") else None,
-            hidden_from_patient_until=convert.from_timestamp(request, "hidden_from_patient_until"))
+            hidden_from_patient_until=datetime_of(request, "hidden_from_patient_until"))
         return convert.document(changes.set_visibility(self._deps, current_caller(), request.patient_id,
                                                        request.document_id, change))
 

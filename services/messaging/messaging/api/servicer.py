@@ -5,13 +5,12 @@ MSSanté bridge).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from mes.messaging.v1 import messaging_pb2 as pb
 from mes.messaging.v1 import messaging_pb2_grpc
 
 from meskit.auth import current_caller
 from meskit.errors import InvalidArgument, Unimplemented
+from meskit.timestamps import datetime_of
 
 from messaging.api import convert
 from messaging.domain import attachments as files
@@ -36,10 +35,6 @@ def _chunks(requests):
 def _authorization(context) -> str:
     """The caller's own bearer header, forwarded where another service must decide as them."""
     return next((v for k, v in context.invocation_metadata() if k == "authorization" and isinstance(v, str)), "")
-
-
-def _when(request, name: str) -> datetime | None:
-    return getattr(request, name).ToDatetime(tzinfo=timezone.utc) if request.HasField(name) else None
 
 
 class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
@@ -150,7 +145,7 @@ class MessagingServicer(messaging_pb2_grpc.MessagingServiceServicer):
     # ---- services ----
     def RecordReceipt(self, request, context):
         receipts.record_receipt(self._deps, current_caller(), request.mssante_message_id, request.recipient_id,
-                                _when(request, "delivered_at"), _when(request, "read_at"))
+                                datetime_of(request, "delivered_at"), datetime_of(request, "read_at"))
         return pb.RecordReceiptResponse()
 
     # ---- later parts of the messaging issue ----

@@ -1,16 +1,15 @@
 """proto <-> domain conversions for notifications."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain import models, routing
 from notifications.domain.models import (BellItem, Campaign, DeliveryRecord, Letter, LetterBatch)
 from meskit.errors import FieldViolation, InvalidArgument
 from meskit.events import Recipient
-from meskit.timestamps import timestamp
+from meskit.timestamps import datetime_of, timestamp
 
 CHANNEL_TO_PB = {"BELL": pb.CHANNEL_BELL, routing.PUSH: pb.CHANNEL_PUSH, routing.EMAIL: pb.CHANNEL_EMAIL,
                  routing.POSTAL: pb.CHANNEL_POSTAL}
@@ -31,15 +30,11 @@ LETTER_STATUS_FROM_PB = {v: k for k, v in LETTER_STATUS_TO_PB.items()}
 BATCH_STATE_TO_PB = {models.BUILDING: pb.LETTER_BATCH_STATE_BUILDING, models.WRITTEN: pb.LETTER_BATCH_STATE_WRITTEN}
 
 
-def when(ts: Timestamp, present: bool) -> datetime | None:
-    return ts.ToDatetime(tzinfo=timezone.utc) if present else None
-
-
 def snapshot(r: pb.Recipient) -> Recipient:
     return Recipient(account_id=r.account_id, given_name=r.given_name.strip(), family_name=r.family_name.strip(),
                     email=r.email.strip(), postal_address=r.postal_address.strip(), activated=r.activated,
                     minor=r.minor, legal_representative_ids=tuple(r.legal_representative_ids),
-                    caregiver_ids=tuple(r.caregiver_ids), closed=r.closed, as_of=when(r.as_of, r.HasField("as_of")),
+                    caregiver_ids=tuple(r.caregiver_ids), closed=r.closed, as_of=datetime_of(r, "as_of", path="recipient."),
                     adult_on=adult_on(r.adult_on))
 
 

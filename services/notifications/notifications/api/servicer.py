@@ -7,6 +7,7 @@ from mes.notifications.v1 import notifications_pb2 as pb
 from mes.notifications.v1 import notifications_pb2_grpc
 
 from meskit.auth import current_caller
+from meskit.timestamps import datetime_of
 
 from notifications.api import convert
 from notifications.domain import bell, letters, operations, preferences
@@ -21,8 +22,7 @@ class NotificationsServicer(notifications_pb2_grpc.NotificationsServiceServicer)
         self._mailer, self._sender, self._deps = mailer, sender, deps
 
     def SendOneTimeCode(self, request, context):
-        expires_at = (request.expires_at.ToDatetime(tzinfo=timezone.utc) if request.HasField("expires_at")
-                      else datetime.now(timezone.utc) + timedelta(minutes=5))
+        expires_at = datetime_of(request, "expires_at") or datetime.now(timezone.utc) + timedelta(minutes=5)
         message_id = send_one_time_code(self._mailer, current_caller(), sender=self._sender,
                                         email=request.email, code=request.code, expires_at=expires_at,
                                         given_name=request.given_name, purpose=request.purpose or "login")
@@ -31,8 +31,7 @@ class NotificationsServicer(notifications_pb2_grpc.NotificationsServiceServicer)
     def PublishEvent(self, request, context):
         duplicate = publish_event(self._deps, current_caller(), IncomingEvent(
             event_id=request.event_id, event_type=request.event_type, patient_id=request.patient_id,
-            payload_json=request.payload_json, occurred_at=convert.when(request.occurred_at,
-                                                                        request.HasField("occurred_at")),
+            payload_json=request.payload_json, occurred_at=datetime_of(request, "occurred_at"),
             critical=request.critical,
             recipient=convert.snapshot(request.recipient) if request.HasField("recipient") else None,
             hidden_from_legal_representatives=request.hidden_from_legal_representatives))

@@ -3,7 +3,6 @@ the interceptor."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timezone
 
 from mes.lifecycle.v1 import lifecycle_pb2
 from mes.profile.v1 import profile_pb2 as pb
@@ -11,6 +10,7 @@ from mes.profile.v1 import profile_pb2_grpc
 
 from meskit.auth import Caller, current_caller
 from meskit.subject_data import PulledErasureServicer, file_chunks
+from meskit.timestamps import datetime_of
 
 from profile.api import convert
 from profile.domain import fhir_exchange, measurements, profile, subject, synthesis
@@ -54,7 +54,7 @@ class ProfileServiceServicer(profile_pb2_grpc.ProfileServiceServicer):
 
     def AddMeasurement(self, request, context):
         x = request.measurement
-        effective = x.effective_time.ToDatetime(tzinfo=timezone.utc) if x.HasField("effective_time") else None
+        effective = datetime_of(x, "effective_time", path="measurement.")
         return convert.measurement(measurements.add(
             self._deps, current_caller(), request.patient_id, x.code, effective, convert.metrics(x.metrics),
             comment=x.comment, context=x.context, number_of_days=x.number_of_days))
