@@ -159,7 +159,7 @@ def document(routes: Iterable[Route], *, title: str = "Mon espace santé API", v
 # What a raw route takes and answers, by its error format: the standard sets the rest.
 _OAUTH_ERROR = {"type": "object", "required": ["error"], "properties": {
     "error": {"type": "string"}, "error_description": {"type": "string"}}}
-_RAW = {
+_RAW: dict[int, tuple[str, str, str, dict[str, dict]]] = {
     options_pb2.Media.ERROR_FORMAT_OAUTH: (
         "OAuth 2.0 (RFC 6749, 7009, 7662, 8414): form-encoded parameters, HTML pages and redirects",
         "application/x-www-form-urlencoded",
