@@ -129,7 +129,9 @@ def whole_platform(tmp_path_factory):
                  # agenda's clock moves too (seconds in `var_dir/agenda-clock-offset`); reminders every second
                  "agenda": {"CLOCK_OFFSET_FILE": str(var_dir / "agenda-clock-offset"),
                             "REMINDER_INTERVAL_SECONDS": "1", "ERASURE_INTERVAL_SECONDS": "1"},
-                 "messaging": {"ERASURE_INTERVAL_SECONDS": "1"}}
+                 "messaging": {"ERASURE_INTERVAL_SECONDS": "1"},
+                 # notifications uses the real time: no quiet hours, or a run at night would hold the mails
+                 "notifications": {"DEFAULT_QUIET_HOURS": "off"}}
     from devtools.demo import seed
     from devtools.platform import LocalPlatform
 
