@@ -1,0 +1,193 @@
+"""An upgrade from an earlier main to this one, as an operator lives it (helm/mes/README.md,
+"Upgrading"): the earlier version's services write data; this version's migrations run while they
+serve (the expand step, a pre-upgrade Job); then old and new pods run side by side against the
+migrated databases, the callers of each version calling the callees of the other, until the last
+old pods are gone. Nothing written is lost, every request succeeds, and the audit log verifies."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import grpc
+import pytest
+from mes.audit.v1 import audit_pb2 as apb
+from mes.audit.v1 import audit_pb2_grpc
+from mes.documents.v1 import documents_pb2 as dpb
+from mes.documents.v1 import documents_pb2_grpc
+from mes.identity.v1 import identity_pb2 as ipb
+from mes.identity.v1 import identity_pb2_grpc
+from mes.messaging.v1 import messaging_pb2 as mpb
+from mes.messaging.v1 import messaging_pb2_grpc
+
+from devtools.platform import ROOT
+from devtools.samples import blank_pdf
+from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, Caller, TokenSigner
+
+sys.path.insert(0, str(Path(__file__).parent))
+from rollout import NEW, OLD, NoHistory, Rollout, earlier_code  # noqa: E402
+
+# The main before documents' migration 0005 (partitioned by patient) and identity's 0013 (access
+# versions): `git diff --name-only 91a5b2f HEAD -- 'services/*/migrations/*'`.
+EARLIER_MAIN = "91a5b2f3800f800689ec97e373aa79c12da0e88c"
+SERVICES = ["audit", "identity", "documents", "messaging"]     # in the order they start: callees first
+RPC_TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def rollout(tmp_path_factory):
+    try:
+        earlier = earlier_code(EARLIER_MAIN)
+    except NoHistory as exc:
+        pytest.skip(str(exc))
+    with Rollout(tmp_path_factory.mktemp("upgrade"), s3=True, durable=False, trees={NEW: ROOT, OLD: earlier},
+                 running=tuple(SERVICES)) as running:
+        yield running
+
+
+class Person:
+    """A caller of the services of either version, with a token signed by the platform's key."""
+
+    def __init__(self, rollout: Rollout, caller: Caller):
+        signer = TokenSigner(rollout.key_file.read_bytes(), issuer="mes-identity", audience="mes-api", ttl_seconds=600)
+        self.metadata = [("authorization", f"Bearer {signer.sign(caller)[0]}")]
+        self.rollout = rollout
+        self.id = caller.subject
+
+    def stub(self, service: str, version: str):
+        stubs = {"identity": identity_pb2_grpc.IdentityServiceStub, "documents": documents_pb2_grpc.DocumentsServiceStub,
+                 "messaging": messaging_pb2_grpc.MessagingServiceStub, "audit": audit_pb2_grpc.AuditServiceStub}
+        return stubs[service](grpc.insecure_channel(self.rollout.address_of(service, version)))
+
+    def call(self, service: str, version: str, rpc: str, request):
+        return getattr(self.stub(service, version), rpc)(request, metadata=self.metadata, timeout=RPC_TIMEOUT)
+
+
+class Space:
+    """One patient's space, her GP in her care team, and what the test wrote in it and where."""
+
+    def __init__(self, rollout: Rollout):
+        operator = Person(rollout, Caller(OPERATOR, "upgrade-test"))
+        account = operator.call("identity", OLD, "CreateAccount", ipb.CreateAccountRequest(
+            nir="2510175056123" + f"{97 - 2510175056123 % 97:02d}", vitale_serial="40123456789", given_name="Jeanne",
+            family_name="Avant", birth_date="1951-01-15", sex=ipb.SEX_FEMALE)).account
+        gp = operator.call("identity", OLD, "CreateProfessional", ipb.CreateProfessionalRequest(
+            rpps="10101234567", profession_code="10", given_name="Paul", family_name="Bernard", login_id="dr.bernard",
+            password="Test-Sante-2026!", email="paul.bernard@cabinet.example",
+            mssante_address="paul.bernard@medecin.mssante.fr"))
+        self.patient = Person(rollout, Caller(PATIENT, account.account_id))
+        self.patient.call("identity", OLD, "AddCareTeamMember", ipb.AddCareTeamMemberRequest(
+            patient_id=self.patient.id, professional_id=gp.professional_id, role=ipb.CARE_TEAM_ROLE_MEDECIN_TRAITANT))
+        self.gp = Person(rollout, Caller(PROFESSIONAL, gp.professional_id, profession_code="10", rpps="10101234567"))
+        self.documents: dict[str, bytes] = {}     # document id -> its bytes
+        self.messages: dict[str, str] = {}        # message id -> its body
+        self.conversation = ""
+
+    def deposit(self, version: str, pages: int) -> str:
+        data = blank_pdf(pages)
+
+        def requests():
+            yield dpb.UploadDocumentRequest(metadata=dpb.UploadDocumentMetadata(
+                patient_id=self.patient.id, title=f"Compte rendu ({version}, {pages} p.)", document_date="2026-11-20",
+                class_code="10", type_code="11488-4", filename="compte-rendu.pdf"))
+            yield dpb.UploadDocumentRequest(chunk=data)
+        document = self.gp.call("documents", version, "UploadDocument", requests())
+        self.documents[document.document_id] = data
+        return document.document_id
+
+    def write(self, version: str, body: str) -> None:
+        if self.conversation:
+            message = self.gp.call("messaging", version, "SendMessage", mpb.SendMessageRequest(
+                patient_id=self.patient.id, conversation_id=self.conversation, reply_option=mpb.REPLY_OPTION_REPLY,
+                body=body))
+        else:
+            started = self.gp.call("messaging", version, "CreateConversation", mpb.CreateConversationRequest(
+                patient_id=self.patient.id, subject="Vos résultats", body=body, client_message_id="upgrade-first"))
+            self.conversation = started.conversation_id
+            message = self.gp.call("messaging", version, "ListMessages", mpb.ListMessagesRequest(
+                patient_id=self.patient.id, conversation_id=self.conversation)).messages[0]
+        self.messages[message.message_id] = body
+
+    def read_everything(self, version: str) -> None:
+        """Every document's bytes as the GP downloads them (an audited read) and every message as
+        the patient lists them, through that version's services."""
+        for document_id, data in self.documents.items():
+            replies = list(self.gp.stub("documents", version).DownloadDocument(dpb.DownloadDocumentRequest(
+                patient_id=self.patient.id, document_id=document_id), metadata=self.gp.metadata, timeout=RPC_TIMEOUT))
+            assert b"".join(r.chunk for r in replies[1:]) == data, f"{document_id} read through documents@{version}"
+        listed = self.patient.call("messaging", version, "ListMessages", mpb.ListMessagesRequest(
+            patient_id=self.patient.id, conversation_id=self.conversation, page_size=100))
+        assert {m.message_id: m.body for m in listed.messages} == self.messages, f"read through messaging@{version}"
+
+    def audited_reads(self, version: str) -> set[str]:
+        """The documents the patient's history shows the GP read, from that version's audit."""
+        activity = self.patient.call("audit", version, "ListActivity", apb.ListActivityRequest(
+            patient_id=self.patient.id, page_size=200))
+        return {r.resource_id for r in activity.records if r.action in (apb.ACTION_READ, apb.ACTION_DOWNLOAD) and r.actor.id == self.gp.id}
+
+
+class ReadsMeanwhile:
+    """Reads through the old version's services, over and over while the migrations run."""
+
+    def __init__(self, space: Space):
+        self.space, self.done, self.rounds, self.failures = space, threading.Event(), 0, []
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            try:
+                self.space.read_everything(OLD)
+                self.rounds += 1
+            except (grpc.RpcError, AssertionError) as exc:
+                self.failures.append(exc)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+
+def audit_verify(rollout: Rollout) -> str:
+    result = subprocess.run([sys.executable, "-m", "audit", "verify"], env=rollout._env("audit", NEW),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_an_upgrade_with_old_and_new_pods_side_by_side_loses_no_request_and_no_data(rollout):
+    rollout.migrate(OLD, SERVICES)
+    rollout.launch([(service, OLD) for service in SERVICES])
+    space = Space(rollout)
+    space.deposit(OLD, 1)
+    space.write(OLD, "Bonjour, voici vos résultats.")
+    space.read_everything(OLD)
+
+    with ReadsMeanwhile(space) as meanwhile:      # the pre-upgrade Job: this version's migrations (expand)
+        rollout.migrate(NEW, SERVICES)
+    assert meanwhile.failures == [] and meanwhile.rounds > 0
+
+    # The rollout: a new pod of each service beside the old one, both behind its service's address.
+    rollout.launch([(service, NEW) for service in SERVICES])
+    for version in (OLD, NEW):
+        space.read_everything(version)
+    for version in (NEW, OLD):        # each writes; both read what the other wrote
+        space.deposit(version, 2)
+        space.write(version, f"Message écrit par la version {version}.")
+    for version in (OLD, NEW):
+        space.read_everything(version)
+
+    # identity's and audit's old pods gone first: the old documents and messaging call the new ones.
+    for service in ("identity", "audit"):
+        rollout.retire(service, OLD)
+    for version in (NEW, OLD):
+        space.deposit(version, 3)
+        space.write(version, f"Après identity et audit, version {version}.")
+    for version in (OLD, NEW):
+        space.read_everything(version)
+
+    assert space.audited_reads(NEW) == set(space.documents)     # the reads through both versions, each in her history
+    assert "audit log verified" in audit_verify(rollout)
