@@ -58,7 +58,7 @@ def _ensure_commit(commit: str) -> None:
                              capture_output=True, text=True)
     if not present():
         raise NoHistory(f"commit {commit} is not in this clone and `git fetch origin {commit}` could not get it: "
-                        f"{fetched.stderr.strip()[-300:] or 'no error text'}")
+                        f"{' '.join(fetched.stderr.split())[-300:] or 'no error text'}")
 
 
 class ServiceAddress(socketserver.ThreadingTCPServer):

@@ -72,17 +72,25 @@ class Space:
         account = operator.call("identity", OLD, "CreateAccount", ipb.CreateAccountRequest(
             nir="2510175056123" + f"{97 - 2510175056123 % 97:02d}", vitale_serial="40123456789", given_name="Jeanne",
             family_name="Avant", birth_date="1951-01-15", sex=ipb.SEX_FEMALE)).account
-        gp = operator.call("identity", OLD, "CreateProfessional", ipb.CreateProfessionalRequest(
-            rpps="10101234567", profession_code="10", given_name="Paul", family_name="Bernard", login_id="dr.bernard",
-            password="Test-Sante-2026!", email="paul.bernard@cabinet.example",
-            mssante_address="paul.bernard@medecin.mssante.fr"))
         self.patient = Person(rollout, Caller(PATIENT, account.account_id))
-        self.patient.call("identity", OLD, "AddCareTeamMember", ipb.AddCareTeamMemberRequest(
-            patient_id=self.patient.id, professional_id=gp.professional_id, role=ipb.CARE_TEAM_ROLE_MEDECIN_TRAITANT))
-        self.gp = Person(rollout, Caller(PROFESSIONAL, gp.professional_id, profession_code="10", rpps="10101234567"))
+        self.gp = self._care_team_doctor(operator, "10101234567", "bernard")
+        self.locum = self._care_team_doctor(operator, "10101234568", "martin")     # her GP's stand-in
         self.documents: dict[str, bytes] = {}     # document id -> its bytes
         self.messages: dict[str, str] = {}        # message id -> its body
         self.conversation = ""
+
+    def _care_team_doctor(self, operator: Person, rpps: str, name: str) -> Person:
+        created = operator.call("identity", OLD, "CreateProfessional", ipb.CreateProfessionalRequest(
+            rpps=rpps, profession_code="10", given_name="Paul", family_name=name.title(), login_id=f"dr.{name}",
+            password="Test-Sante-2026!", email=f"{name}@cabinet.example", mssante_address=f"{name}@medecin.mssante.fr"))
+        self.patient.call("identity", OLD, "AddCareTeamMember", ipb.AddCareTeamMemberRequest(
+            patient_id=self.patient.id, professional_id=created.professional_id))
+        return Person(self.patient.rollout, Caller(PROFESSIONAL, created.professional_id, profession_code="10", rpps=rpps))
+
+    def download(self, reader: Person, version: str, document_id: str) -> bytes:
+        replies = list(reader.stub("documents", version).DownloadDocument(dpb.DownloadDocumentRequest(
+            patient_id=self.patient.id, document_id=document_id), metadata=reader.metadata, timeout=RPC_TIMEOUT))
+        return b"".join(r.chunk for r in replies[1:])
 
     def deposit(self, version: str, pages: int) -> str:
         data = blank_pdf(pages)
@@ -113,9 +121,7 @@ class Space:
         """Every document's bytes as the GP downloads them (an audited read) and every message as
         the patient lists them, through that version's services."""
         for document_id, data in self.documents.items():
-            replies = list(self.gp.stub("documents", version).DownloadDocument(dpb.DownloadDocumentRequest(
-                patient_id=self.patient.id, document_id=document_id), metadata=self.gp.metadata, timeout=RPC_TIMEOUT))
-            assert b"".join(r.chunk for r in replies[1:]) == data, f"{document_id} read through documents@{version}"
+            assert self.download(self.gp, version, document_id) == data, f"{document_id} read through documents@{version}"
         listed = self.patient.call("messaging", version, "ListMessages", mpb.ListMessagesRequest(
             patient_id=self.patient.id, conversation_id=self.conversation, page_size=100))
         assert {m.message_id: m.body for m in listed.messages} == self.messages, f"read through messaging@{version}"
@@ -141,6 +147,7 @@ class ReadsMeanwhile:
                 self.rounds += 1
             except (grpc.RpcError, AssertionError) as exc:
                 self.failures.append(exc)
+            self.done.wait(0.05)         # paced: the migrations have the machine's cores too
 
     def __enter__(self):
         self.thread.start()
@@ -151,11 +158,24 @@ class ReadsMeanwhile:
         self.thread.join()
 
 
+def logged_errors(rollout: Rollout) -> list[str]:
+    return [line for log in sorted(rollout.log_dir.glob("*.log"))
+            for line in log.read_text(errors="replace").splitlines() if '"severity": "ERROR"' in line]
+
+
 def audit_verify(rollout: Rollout) -> str:
     result = subprocess.run([sys.executable, "-m", "audit", "verify"], env=rollout._env("audit", NEW),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def test_every_service_with_a_new_migration_is_in_the_upgrade(rollout):
+    changed = subprocess.run(["git", "-C", str(ROOT), "diff", "--name-only", EARLIER_MAIN, "--", "services/*/*/migrations/"],
+                             capture_output=True, text=True, check=True).stdout.split()
+    migrated = {path.split("/")[1] for path in changed}
+    assert migrated, f"{EARLIER_MAIN} has this tree's migrations: pin an earlier main"
+    assert migrated <= set(SERVICES), f"add {sorted(migrated - set(SERVICES))} to SERVICES, with data written through it"
 
 
 def test_an_upgrade_with_old_and_new_pods_side_by_side_loses_no_request_and_no_data(rollout):
@@ -180,6 +200,17 @@ def test_an_upgrade_with_old_and_new_pods_side_by_side_loses_no_request_and_no_d
     for version in (OLD, NEW):
         space.read_everything(version)
 
+    # A care team change written by the old identity applies at once to the new documents' kept
+    # access contexts (identity's 0013: triggers bump the versions whatever code writes).
+    document_id = next(iter(space.documents))
+    assert space.download(space.locum, NEW, document_id) == space.documents[document_id]
+    space.patient.call("identity", OLD, "RemoveCareTeamMember", ipb.RemoveCareTeamMemberRequest(
+        patient_id=space.patient.id, professional_id=space.locum.id))
+    for version in (NEW, OLD):
+        with pytest.raises(grpc.RpcError) as refused:
+            space.download(space.locum, version, document_id)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
     # identity's and audit's old pods gone first: the old documents and messaging call the new ones.
     for service in ("identity", "audit"):
         rollout.retire(service, OLD)
@@ -191,3 +222,4 @@ def test_an_upgrade_with_old_and_new_pods_side_by_side_loses_no_request_and_no_d
 
     assert space.audited_reads(NEW) == set(space.documents)     # the reads through both versions, each in her history
     assert "audit log verified" in audit_verify(rollout)
+    assert logged_errors(rollout) == []
