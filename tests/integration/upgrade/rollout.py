@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import grpc
+
 from devtools.platform import ROOT, LocalPlatform, python_path
 
 NEW = "new"
@@ -119,6 +121,7 @@ class Rollout(LocalPlatform):
     trees: dict[str, Path] = field(default_factory=lambda: {NEW: ROOT})
     running: tuple[str, ...] = ()        # the services the test runs pods of
     service_addresses: dict[str, ServiceAddress] = field(default_factory=dict)
+    channels: dict[str, grpc.Channel] = field(default_factory=dict)
 
     def __enter__(self):
         try:
@@ -131,7 +134,7 @@ class Rollout(LocalPlatform):
     def migrate(self, version: str, services: list[str]) -> None:
         """`python -m <service> migrate` of that version for each service, at once (one Job each)."""
         def migrate(service: str) -> None:
-            result = subprocess.run([sys.executable, "-m", service, "migrate"], env=self._env(service, version),
+            result = subprocess.run([sys.executable, "-m", service, "migrate"], env=self.env_of(service, version),
                                     cwd=self.trees[version], capture_output=True, text=True)
             if result.returncode != 0:
                 raise RuntimeError(f"{service}@{version} migrate failed:\n{result.stderr[-4000:]}")
@@ -150,7 +153,7 @@ class Rollout(LocalPlatform):
             for service, version in ready.items():
                 name = f"{service}@{version}"
                 self._port_file(name).unlink(missing_ok=True)
-                self._spawn(name, [sys.executable, "-m", service], self._env(service, version), cwd=self.trees[version])
+                self._spawn(name, [sys.executable, "-m", service], self.env_of(service, version), cwd=self.trees[version])
             for service, version in ready.items():
                 self._await_port(f"{service}@{version}", deadline)
                 self.service_address(service).endpoints.append(self.ports[f"{service}@{version}"])
@@ -167,6 +170,8 @@ class Rollout(LocalPlatform):
         return self.service_addresses[service]
 
     def stop(self, grace: float = 10.0) -> None:
+        for channel in self.channels.values():
+            channel.close()
         super().stop(grace)
         for address in self.service_addresses.values():
             address.close()
@@ -174,10 +179,17 @@ class Rollout(LocalPlatform):
     def address_of(self, service: str, version: str) -> str:
         return self.address(f"{service}@{version}")
 
+    def channel(self, service: str, version: str) -> grpc.Channel:
+        """A channel to that pod itself (not its service's address), kept until the platform stops."""
+        name = f"{service}@{version}"
+        if name not in self.channels:
+            self.channels[name] = grpc.insecure_channel(self.address(name))
+        return self.channels[name]
+
     def _callees(self, service: str) -> list[str]:
         return [callee for callee in self.calls[service] if callee in self.running]
 
-    def _env(self, service: str, version: str) -> dict[str, str]:
+    def env_of(self, service: str, version: str) -> dict[str, str]:
         name = f"{service}@{version}"
         env = self._service_env(service)
         env.update({"PYTHONPATH": python_path(service, self.trees[version]), "PORT_FILE": str(self._port_file(name)),

@@ -23,7 +23,7 @@ from mes.messaging.v1 import messaging_pb2_grpc
 
 from devtools.platform import ROOT
 from devtools.samples import blank_pdf
-from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, Caller, TokenSigner
+from meskit.auth import OPERATOR, PATIENT, PROFESSIONAL, SERVICE, Caller, TokenSigner
 
 sys.path.insert(0, str(Path(__file__).parent))
 from rollout import NEW, OLD, NoHistory, Rollout, earlier_code  # noqa: E402
@@ -31,7 +31,7 @@ from rollout import NEW, OLD, NoHistory, Rollout, earlier_code  # noqa: E402
 # The main before documents' migration 0005 (partitioned by patient) and identity's 0013 (access
 # versions): `git diff --name-only 91a5b2f HEAD -- 'services/*/migrations/*'`.
 EARLIER_MAIN = "91a5b2f3800f800689ec97e373aa79c12da0e88c"
-SERVICES = ["audit", "identity", "documents", "messaging"]     # in the order they start: callees first
+SERVICES = ["audit", "identity", "documents", "messaging"]
 RPC_TIMEOUT = 30
 
 
@@ -63,7 +63,7 @@ class Person:
     def stub(self, service: str, version: str):
         stubs = {"identity": identity_pb2_grpc.IdentityServiceStub, "documents": documents_pb2_grpc.DocumentsServiceStub,
                  "messaging": messaging_pb2_grpc.MessagingServiceStub, "audit": audit_pb2_grpc.AuditServiceStub}
-        return stubs[service](grpc.insecure_channel(self.rollout.address_of(service, version)))
+        return stubs[service](self.rollout.channel(service, version))
 
     def call(self, service: str, version: str, rpc: str, request):
         return getattr(self.stub(service, version), rpc)(request, metadata=self.metadata, timeout=RPC_TIMEOUT)
@@ -74,8 +74,9 @@ class Space:
 
     def __init__(self, rollout: Rollout):
         operator = Person(rollout, Caller(OPERATOR, "upgrade-test"))
+        nir = "2510175056123"
         account = operator.call("identity", OLD, "CreateAccount", ipb.CreateAccountRequest(
-            nir="2510175056123" + f"{97 - 2510175056123 % 97:02d}", vitale_serial="40123456789", given_name="Jeanne",
+            nir=nir + f"{97 - int(nir) % 97:02d}", vitale_serial="40123456789", given_name="Jeanne",
             family_name="Avant", birth_date="1951-01-15", sex=ipb.SEX_FEMALE)).account
         self.patient = Person(rollout, Caller(PATIENT, account.account_id))
         self.gp = self._care_team_doctor(operator, "10101234567", "bernard")
@@ -135,7 +136,8 @@ class Space:
         """The documents the patient's history shows the GP read, from that version's audit."""
         activity = self.patient.call("audit", version, "ListActivity", apb.ListActivityRequest(
             patient_id=self.patient.id, page_size=200))
-        return {r.resource_id for r in activity.records if r.action in (apb.ACTION_READ, apb.ACTION_DOWNLOAD) and r.actor.id == self.gp.id}
+        return {r.resource_id for r in activity.records
+                if r.action in (apb.ACTION_READ, apb.ACTION_DOWNLOAD) and r.actor.id == self.gp.id}
 
 
 class ReadsMeanwhile:
@@ -169,7 +171,7 @@ def logged_errors(rollout: Rollout) -> list[str]:
 
 
 def audit_verify(rollout: Rollout) -> str:
-    result = subprocess.run([sys.executable, "-m", "audit", "verify"], env=rollout._env("audit", NEW),
+    result = subprocess.run([sys.executable, "-m", "audit", "verify"], env=rollout.env_of("audit", NEW),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -205,12 +207,18 @@ def test_an_upgrade_with_old_and_new_pods_side_by_side_loses_no_request_and_no_d
     for version in (OLD, NEW):
         space.read_everything(version)
 
-    # A care team change written by the old identity applies at once to the new documents' kept
-    # access contexts (identity's 0013: triggers bump the versions whatever code writes).
+    # A care team change written by the old identity ends the access contexts the new code keeps
+    # (identity's 0013: triggers bump the versions in the change's transaction, whatever code writes).
     document_id = next(iter(space.documents))
     assert space.download(space.locum, NEW, document_id) == space.documents[document_id]
+    documents = Person(rollout, Caller(SERVICE, "documents"))
+    context = ipb.GetAccessContextRequest(patient_id=space.patient.id, professional_id=space.locum.id)
+    kept = documents.call("identity", NEW, "GetAccessContext", context).version
+    context.known_version = kept
+    assert documents.call("identity", NEW, "GetAccessContext", context).unchanged
     space.patient.call("identity", OLD, "RemoveCareTeamMember", ipb.RemoveCareTeamMemberRequest(
         patient_id=space.patient.id, professional_id=space.locum.id))
+    assert not documents.call("identity", NEW, "GetAccessContext", context).unchanged
     for version in (NEW, OLD):
         with pytest.raises(grpc.RpcError) as refused:
             space.download(space.locum, version, document_id)
