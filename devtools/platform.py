@@ -51,8 +51,9 @@ def terminate(process: subprocess.Popen, grace: float) -> None:
         process.wait()
 
 
-def python_path(service: str) -> str:
-    return os.pathsep.join(str(ROOT / p) for p in ("lib", "build/gen", f"services/{service}"))
+def python_path(service: str, root: Path = ROOT) -> str:
+    """The service's import path in a tree of the code (`root`: this one, or an earlier version's)."""
+    return os.pathsep.join(str(root / p) for p in ("lib", "build/gen", f"services/{service}"))
 
 
 def start_order(calls: dict[str, list[str]]) -> TopologicalSorter:
@@ -115,20 +116,7 @@ class LocalPlatform:
     # ---- lifecycle ----
     def start(self, timeout: float = 120.0) -> None:
         """Everything up; `timeout` bounds the processes' start, after the database's migrations."""
-        self.ports.clear()
-        for directory in (self.mail_dir, self.log_dir, self.key_file.parent, self.port_dir):
-            directory.mkdir(parents=True, exist_ok=True)
-        self._ensure_signing_key()
-        self.mssante = ensure_trust_space(self.key_file.parent / "mssante")
-        self._start_postgres()
-        self.smtp = SmtpSink(self.mail_dir, self._fixed_port("smtp"))
-        self.smtp.start()
-        self.ports["smtp"] = self.smtp.port
-        if self.s3:
-            from moto.server import ThreadedMotoServer
-            self.s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            self.s3_server.start()
-            self.ports["s3"] = self.s3_server.get_host_and_port()[1]
+        self.start_foundations()
         self._migrate_all()
         deadline = time.monotonic() + timeout
         order = start_order(self.calls)
@@ -144,6 +132,23 @@ class LocalPlatform:
         self._launch(PORTAL)
         self._await_port(PORTAL, deadline)
         self.wait_until_serving(max(1.0, deadline - time.monotonic()))
+
+    def start_foundations(self) -> None:
+        """What the services stand on: keys, PostgreSQL and its databases, the SMTP sink, the S3 endpoint."""
+        self.ports.clear()
+        for directory in (self.mail_dir, self.log_dir, self.key_file.parent, self.port_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        self._ensure_signing_key()
+        self.mssante = ensure_trust_space(self.key_file.parent / "mssante")
+        self._start_postgres()
+        self.smtp = SmtpSink(self.mail_dir, self._fixed_port("smtp"))
+        self.smtp.start()
+        self.ports["smtp"] = self.smtp.port
+        if self.s3:
+            from moto.server import ThreadedMotoServer
+            self.s3_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self.s3_server.start()
+            self.ports["s3"] = self.s3_server.get_host_and_port()[1]
 
     def stop(self, grace: float = 10.0) -> None:
         for process in self.processes.values():
@@ -364,9 +369,9 @@ class LocalPlatform:
     def _log_tail(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")[-3000:]
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str], cwd: Path = ROOT) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
     def stop_process(self, name: str) -> None:

@@ -212,6 +212,20 @@ class TestMigrations:
             assert job["metadata"]["annotations"]["helm.sh/hook"] == hook
             assert pod_spec(job)["containers"][0]["command"] == ["python", "-m", name, "migrate"]
 
+    @pytest.mark.parametrize("scenario", SCENARIOS)
+    def test_an_upgrade_keeps_old_pods_serving_and_a_rollback_migrates_nothing(self, rendered, scenario):
+        """What README.md's "Upgrading" and "Rolling back" rely on: a new pod serves before an old
+        one stops, so old and new pods serve side by side on the migrated databases; the migration
+        Jobs are no rollback hooks (no migration runs backwards)."""
+        r = rendered[scenario]
+        for doc in r.of_kind("Deployment"):
+            assert doc["spec"]["strategy"]["type"] == "RollingUpdate", doc["metadata"]["name"]
+            assert doc["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0, doc["metadata"]["name"]
+            assert "readinessProbe" in pod_spec(doc)["containers"][0], doc["metadata"]["name"]
+        for job in r.of_kind("Job"):
+            if "helm.sh/hook" in job["metadata"].get("annotations", {}) and component(job).endswith("-migrations"):
+                assert "rollback" not in job["metadata"]["annotations"]["helm.sh/hook"], job["metadata"]["name"]
+
 
 def routed_to(ingress: dict, path: str) -> str:
     """The backend of `path`: the longest matching Prefix, as Kubernetes picks it."""
