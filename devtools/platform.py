@@ -70,6 +70,7 @@ class LocalPlatform:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     s3: bool = False                     # documents' bytes in a local S3 endpoint (moto) instead of a folder
     durable: bool = True                 # tests: False, PostgreSQL skips fsync (THROWAWAY_SETTINGS)
+    portal: bool = True                  # the web portal too (the fault runner calls the gateway only)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -141,8 +142,9 @@ class LocalPlatform:
                 order.done(service)
         self._launch(GATEWAY)
         self._await_port(GATEWAY, deadline)
-        self._launch(PORTAL)
-        self._await_port(PORTAL, deadline)
+        if self.portal:
+            self._launch(PORTAL)
+            self._await_port(PORTAL, deadline)
         self.wait_until_serving(max(1.0, deadline - time.monotonic()))
 
     def stop(self, grace: float = 10.0) -> None:
