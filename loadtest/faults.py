@@ -38,6 +38,7 @@ FAULTS = ("gateway", "identity", "documents", "audit", "notifications", "messagi
 OUTAGE_ANSWERS_PER_USER = 2   # failed answers (per patient of the run) that show the client met the outage
 OUTAGE_SEEN_SECONDS = 20.0    # ... or this long, for a process few of the kit's routes reach
 RECOVERED_ANSWERS = 5         # successes after the restart that show the load flows again
+SPAWN_RATE = 2                # patients started a second, as the full profile: their logins' hashes do not pile up
 WRITES = ("document_upload", "message_send")   # succeeded once before the first fault
 # The kit's logins come from one address. A mail whose sender lost the database before marking it
 # sent is taken again once its lease runs out (notifications' queue.py): 15 s instead of 60.
@@ -94,14 +95,14 @@ class Load:
         self._out = open(work_dir / "loadtest.out", "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "loadtest", "--local", str(platform.var_dir), "--profile", "full",
-             "--users", str(users), "--spawn-rate", str(users), "--duration", "60m",
+             "--users", str(users), "--spawn-rate", str(SPAWN_RATE), "--duration", "60m",
              "--thresholds", str(no_limits), "--work-dir", str(work_dir)],
             cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT)
 
     def lines(self) -> list[dict]:
         return read(str(self.journal)) if self.journal.exists() else []
 
-    def wait_started(self, timeout: float = 180.0) -> None:
+    def wait_started(self, timeout: float = 300.0) -> None:
         def every_patient_answered() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the load kit exited: {self.output()}")
