@@ -79,7 +79,19 @@ class Result:
                 audited = str(c.audited) if op in AUDITED else "-"
                 lines.append(f"{op:<20} {window:<14} {c.attempted:>9} {c.succeeded:>9} {found:>7} {duplicated:>10} "
                              f"{audited:>7}")
-        return "\n".join(lines + self.facts + [f"findings: {len(self.findings)}"])
+        return "\n".join(lines + self.summary() + self.facts + [f"findings: {len(self.findings)}"])
+
+    def summary(self) -> list[str]:
+        """The checked operations' totals, per fault window (every operation attempted and succeeded)."""
+        lines = [f"{'fault window':<14} {'attempted':>9} {'succeeded':>9} {'checked ok':>10} {'found':>7} "
+                 f"{'duplicated':>10} {'audited':>7}"]
+        for window in dict.fromkeys(w for _, w in self.counts):
+            here = [(op, c) for (op, w), c in self.counts.items() if w == window]
+            checked = [c for op, c in here if op in CHECKED or op.startswith("notice")]
+            lines.append(f"{window:<14} {sum(c.attempted for _, c in here):>9} {sum(c.succeeded for _, c in here):>9} "
+                         f"{sum(c.succeeded for c in checked):>10} {sum(c.found for c in checked):>7} "
+                         f"{sum(c.duplicated for _, c in here):>10} {sum(c.audited for _, c in here):>7}")
+        return lines
 
 
 class Observer:
