@@ -270,7 +270,8 @@ def _objects(observer: Observer, journal: list[dict], patients: dict[str, Patien
                     result.findings.append(f"upload {document_id} ({window_of(entry['ts'], windows)}): "
                                            "not listed, or its bytes differ")
             elif op == "document_download":
-                upload = next((u for u in uploads if u["outcome"] == "ok" and u["ids"]["document_id"] == ids["document_id"]), None)
+                upload = next((u for u in uploads
+                               if u["outcome"] == "ok" and u["ids"]["document_id"] == ids["document_id"]), None)
                 if upload is None or upload["sha256"] == entry["sha256"]:
                     counts.found += 1       # not one the kit uploaded in this run: X-Content-SHA256 was checked
                 else:

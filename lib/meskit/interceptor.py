@@ -66,7 +66,8 @@ def database_unreachable(exc: BaseException) -> bool:
         import sqlalchemy.exc
     except ImportError:         # a process without a database
         return False
-    return isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.DisconnectionError, psycopg.OperationalError))
+    return isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.DisconnectionError,
+                            psycopg.OperationalError))
 
 
 def _checked_stream(requests):
