@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SERVICE_PATHS := $(subst $(eval) ,:,$(wildcard services/*))
 export PYTHONPATH := lib:build/gen:.:$(SERVICE_PATHS)
 
-.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench capacity gen venv clean browser loadtest
+.PHONY: run test test-unit test-integration test-e2e test-browser test-helm bench capacity gen venv clean browser loadtest faults
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,13 @@ bench: gen
 LOADTEST_PROFILE ?= full
 loadtest: gen
 	$(PY) -m loadtest --local var --profile $(LOADTEST_PROFILE) $(LOADTEST_ARGS)
+
+# The load kit under faults (loadtest/README.md, "Faults"): a platform of its own in build/faults/var,
+# each process killed (SIGKILL) and started again in turn, PostgreSQL stopped and started once, then
+# the reconciliation of the journal and its table (build/faults/report.txt). FAULTS_ARGS: --users 10,
+# --faults documents,audit.
+faults: gen
+	$(PY) -m loadtest.faults $(FAULTS_ARGS)
 
 # Cores, replicas, PostgreSQL writes and storage for the national load, from the last bench run
 # (docs/capacity.md): `make capacity BENCH_JSON=other.json`.

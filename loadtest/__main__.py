@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -82,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
                    "--loglevel", "WARNING"]
         print(f"loadtest: profile {args.profile}, {profile['users']} users for {profile['duration']} "
               f"against {args.host}", flush=True)
-        code = subprocess.run(command, env=env, cwd=args.work_dir).returncode
+        locust = subprocess.Popen(command, env=env, cwd=args.work_dir)
+        # Stopped early (SIGTERM, e.g. by the fault runner): locust stops its users and reports.
+        signal.signal(signal.SIGTERM, lambda *_: locust.terminate())
+        code = locust.wait()
     finally:
         if sink is not None:
             sink.stop()
@@ -99,6 +103,7 @@ def provision(args: argparse.Namespace, count: int, users_file: Path) -> bool:
     provisioner = Provisioner(args.identity, args.host, args.signing_key, args.token_issuer, args.token_audience)
     try:
         save(provisioner.patients(count), users_file)
+        (users_file.parent / "gp.json").write_text(json.dumps(provisioner.gp))
     except Exception as error:      # the platform is not there or refuses: say so, no traceback to read
         print(f"loadtest: provisioning {count} patients failed: {error!r}", file=sys.stderr)
         return False

@@ -48,6 +48,11 @@ def unique_pdf(label: str) -> bytes:
     return out.getvalue()
 
 
+def message_body(client_message_id: str) -> str:
+    """The text of one answer, naming its clientMessageId: a reconciliation counts each one's copies."""
+    return f"Merci docteur, tout va bien. [{client_message_id}]"
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -154,7 +159,7 @@ class PatientUser(User):
         self.call("message_send", "POST",
                   f"/v1/patients/{self.me.account_id}/conversations/{self.me.conversation_id}/messages",
                   ids={"conversation_id": self.me.conversation_id, "client_message_id": client_message_id},
-                  json={"body": "Merci docteur, tout va bien.", "clientMessageId": client_message_id},
+                  json={"body": message_body(client_message_id), "clientMessageId": client_message_id},
                   made=lambda r: {"message_id": r.json()["messageId"]})
 
     @task(2)
@@ -193,8 +198,10 @@ class PatientUser(User):
                  "request_id": response.headers.get("X-Request-Id", "") if response is not None else ""}
         if sent is not None:
             entry.update(sha256=sha256(sent), bytes=len(sent))
+        if response is not None and "Retry-After" in response.headers:
+            entry["retry_after"] = response.headers["Retry-After"]
         if status == 429:
-            JOURNAL.write(**entry, outcome="throttled", retry_after=response.headers.get("Retry-After", ""))
+            JOURNAL.write(**entry, outcome="throttled")
             self.fire(THROTTLED, op, elapsed_ms, response, None)
             gevent.sleep(min(float(response.headers.get("Retry-After") or 1), MAX_BACKOFF_SECONDS))
             return None

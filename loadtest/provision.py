@@ -35,6 +35,7 @@ class Provisioner:
         self.identity = identity_pb2_grpc.IdentityServiceStub(self.channel)
         self.gateway = httpx.Client(base_url=gateway_url, timeout=30)
         self.run_id = secrets.token_hex(3)
+        self.gp: dict[str, str] = {}            # the run's GP, once made: professional_id, rpps, login_id
 
     def close(self) -> None:
         self.channel.close()
@@ -52,8 +53,13 @@ class Provisioner:
             specialty="Médecine générale", login_id=login_id, password=PASSWORD, email=f"{login_id}@cabinet.example",
             mssante_address=f"{login_id}@medecin.mssante.fr", city="Paris"),
             metadata=self._bearer(Caller(OPERATOR, "loadtest")), timeout=30)
-        token = self.signer.sign(Caller(PROFESSIONAL, made.professional_id, profession_code="10", rpps=rpps))[0]
-        return made.professional_id, f"Bearer {token}"
+        self.gp = {"professional_id": made.professional_id, "rpps": rpps, "login_id": login_id}
+        return made.professional_id, f"Bearer {self.gp_token()}"
+
+    def gp_token(self) -> str:
+        """A short token of the run's GP (a later step, e.g. the fault runner, writes as her)."""
+        return self.signer.sign(Caller(PROFESSIONAL, self.gp["professional_id"], profession_code="10",
+                                       rpps=self.gp["rpps"]))[0]
 
     def patient(self, number: int, gp_id: str, gp_bearer: str) -> Patient:
         login_id = f"lt-{self.run_id}-{number:05d}"

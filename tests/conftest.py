@@ -12,7 +12,9 @@ _databases = itertools.count()
 WHOLE_PLATFORM = "whole_platform"
 # Run on one worker each in a parallel run: the tests over the whole platform (it starts once), and
 # the directories whose tests fetch tools into build/tools (scripts/get-*.sh; two at once would clash).
-WORKER_GROUPS = {"tests/e2e/": WHOLE_PLATFORM, "tests/browser/": WHOLE_PLATFORM,
+# The fault test has a platform of its own: the other worker runs it, beside the whole platform's group.
+FAULTS_TEST = "tests/e2e/test_faults_under_load.py"
+WORKER_GROUPS = {FAULTS_TEST: FAULTS_TEST, "tests/e2e/": WHOLE_PLATFORM, "tests/browser/": WHOLE_PLATFORM,
                  "tests/helm/": "tests/helm/", "tests/unit/protos/": "tests/unit/protos/"}
 
 

@@ -42,11 +42,16 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
     return engine
 
 
+def ended_by_server(dbapi_connection) -> bool:
+    """Instead of a round trip to the server: an idle connection has nothing to read, unless its
+    server side ended it (a terminated backend or a restart: the server says FATAL and closes)."""
+    return bool(dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0])
+
+
 def _replace_if_dead(dbapi_connection, _record, _proxy) -> None:
-    """Instead of pool_pre_ping's round trip to the server at every checkout: an idle connection
-    has nothing to read, unless its server side ended it (a terminated backend or a restart: the
-    server says FATAL and closes), so a readable socket is dropped and the pool opens another."""
-    if dbapi_connection.closed or select.select([dbapi_connection.fileno()], [], [], 0)[0]:
+    """Instead of pool_pre_ping's round trip at every checkout: a connection the server ended while
+    idle is dropped and the pool opens another."""
+    if ended_by_server(dbapi_connection):
         raise sa.exc.DisconnectionError("connection closed by the server while idle")
 
 

@@ -8,8 +8,9 @@
   (DEADLINE_EXCEEDED); while it runs, its outgoing calls get at most its remaining time
   (meskit.clients);
 - typed domain errors become the matching gRPC status, with field violations and a reason
-  carried as google.rpc.Status details; anything unexpected becomes INTERNAL with a generic
-  message, its traceback logged.
+  carried as google.rpc.Status details; the database out of reach (its connection lost, the
+  server restarting) becomes UNAVAILABLE, which a client retries; anything unexpected becomes
+  INTERNAL with a generic message, its traceback logged.
 """
 from __future__ import annotations
 
@@ -29,13 +30,14 @@ from opentelemetry import trace
 from meskit import auth
 from meskit.characters import refuse_controls
 from meskit.clients import incoming_call
-from meskit.errors import DeadlineExceeded, DomainError, PermissionDenied, Unauthenticated
+from meskit.errors import DeadlineExceeded, DomainError, PermissionDenied, Unauthenticated, Unavailable
 from meskit.logs import request_id_var
 from meskit.telemetry import RPC_LATENCY, RPC_REQUESTS, server_span
 
 log = logging.getLogger("meskit.rpc")
 
 INTERNAL_MESSAGE = "Erreur interne, veuillez réessayer plus tard"
+DATABASE_UNAVAILABLE = "Service momentanément indisponible, veuillez réessayer dans un instant"
 SLOW_RPC_SECONDS = 1.0          # a successful call this long is logged, with its method and duration
 
 
@@ -54,6 +56,18 @@ def status_for(error: DomainError) -> grpc.Status:
         packed.append(holder)
     return rpc_status.to_status(status_pb2.Status(
         code=getattr(code_pb2, error.code), message=error.message, details=packed))
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the session (a restart, a failover): a transient
+    failure, not a defect of the call. The driver's OperationalError, raw or as SQLAlchemy wraps it."""
+    try:
+        import psycopg
+        import sqlalchemy.exc
+    except ImportError:         # a process without a database
+        return False
+    return isinstance(exc, (sqlalchemy.exc.OperationalError, sqlalchemy.exc.DisconnectionError,
+                            psycopg.OperationalError))
 
 
 def _checked_stream(requests):
@@ -166,6 +180,9 @@ class KitInterceptor(grpc.ServerInterceptor):
         call.tokens.append(auth.set_current_caller(caller))
 
     def _fail(self, exc: BaseException, context, call: _Call) -> None:
+        if database_unreachable(exc):
+            log.warning("database unreachable in %s: %s", call.method, type(exc).__name__)
+            exc = Unavailable(DATABASE_UNAVAILABLE, reason="DATABASE_UNAVAILABLE")
         if isinstance(exc, DomainError):
             call.code = exc.code
             if exc.code == "INTERNAL":

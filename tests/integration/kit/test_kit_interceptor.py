@@ -7,6 +7,7 @@ import time
 
 import grpc
 import pytest
+import sqlalchemy as sa
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 from mes.documents.v1 import documents_pb2 as dpb
@@ -19,8 +20,8 @@ from prometheus_client import REGISTRY
 
 from devtools.eventually import eventually
 from devtools.rpc_errors import error_of as rpc_error
-from meskit import auth, errors
-from meskit.interceptor import INTERNAL_MESSAGE
+from meskit import auth, db, errors
+from meskit.interceptor import DATABASE_UNAVAILABLE, INTERNAL_MESSAGE
 from meskit.server import Registration, build_server
 
 log = logging.getLogger("kit-test.handler")
@@ -112,6 +113,26 @@ class TestUnexpectedErrors:
         (line,) = json_logs.matching(message="unexpected error in /mes.identity.v1.IdentityService/UpdateContact")
         assert line["severity"] == "ERROR" and line["request_id"] == "req-boom"
         assert "Traceback" in line["exception"] and "1850775123456" in line["exception"]
+
+    def test_a_database_that_dropped_the_session_answers_unavailable_which_a_client_retries(
+            self, identity, bearer, new_database, json_logs):
+        """What a PostgreSQL restart does to the calls in flight (the fault test of issue 18)."""
+        engine = db.make_engine(new_database("dropped"))
+
+        def read_after_the_server_ended_the_session(request, context):
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT pg_terminate_backend(pg_backend_pid())"))
+                connection.execute(sa.text("SELECT 1"))
+        stub = identity(GetAccount=read_after_the_server_ended_the_session)
+        try:
+            failure = rpc_error(lambda: stub.GetAccount(pb.GetAccountRequest(), metadata=bearer()))
+        finally:
+            engine.dispose()
+        assert (failure.code(), failure.details()) == (grpc.StatusCode.UNAVAILABLE, DATABASE_UNAVAILABLE)
+        assert details_of(failure)[error_details_pb2.ErrorInfo].reason == "DATABASE_UNAVAILABLE"
+        (line,) = json_logs.matching(message="database unreachable in /mes.identity.v1.IdentityService/GetAccount: "
+                                             "OperationalError")
+        assert line["severity"] == "WARNING"
 
 
 class TestAuthentication:

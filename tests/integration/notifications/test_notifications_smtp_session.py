@@ -7,10 +7,14 @@ import subprocess
 import sys
 import textwrap
 
+import uuid
+
 import pytest
+import sqlalchemy as sa
 
 from devtools.eventually import eventually, settled
 from devtools.smtp_sink import read_mails
+from notifications.adapters.queue import SentMarker
 from notifications.adapters.smtp import SENT, TEMPORARY, SmtpConnection
 
 MAIL = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: Nouveau document\r\n\r\nBonjour\r\n"
@@ -70,3 +74,21 @@ def test_a_sender_killed_after_the_final_dot_has_its_mail_taken(smtp, kill_at):
     assert result.returncode == -9
     eventually(lambda: taken(smtp), what="the mail taken")
     assert settled_count(smtp) == 1
+
+
+def test_a_mark_after_the_database_ended_the_markers_session_is_made_on_a_new_one(migrated_database):
+    """A PostgreSQL restart ends the marker's idle session. The next mark follows a mail already
+    sent: failing it would send that mail again once its lease runs out (the fault test, issue 18)."""
+    url = migrated_database("notifications")
+    marker = SentMarker(url)
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")   # fresh statistics
+    try:
+        assert marker.begin(str(uuid.uuid4()), "worker-1", "<a@example.test>")() is False    # no such delivery
+        others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"SELECT pg_terminate_backend(pid) {others}"))
+            eventually(lambda: connection.execute(sa.text(f"SELECT count(*) {others}")).scalar_one() == 0)
+        assert marker.begin(str(uuid.uuid4()), "worker-1", "<b@example.test>")() is False
+    finally:
+        marker.close()
+        admin.dispose()

@@ -33,6 +33,8 @@ from psycopg import pq
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from meskit.db import ended_by_server
+
 from notifications.adapters.tables import (WITH_SECRETS, campaigns, deliveries, events, minor_now, preferences,
                                            push_devices, recipients)
 from notifications.domain.catalog import SECRET_PAYLOAD_KEYS
@@ -56,7 +58,11 @@ class SentMarker:
         self._connection: psycopg.Connection | None = None
 
     def _pgconn(self):
-        if self._connection is None or self._connection.closed:
+        # One the server ended while idle (a restart) would fail the mark of a mail already sent,
+        # which would then go again after its lease: a new connection, before the mail goes.
+        if self._connection is not None and ended_by_server(self._connection):
+            self.close()
+        if self._connection is None:
             self._connection = psycopg.connect(self._url, autocommit=True, connect_timeout=5,
                                                options="-c synchronous_commit=off")
         return self._connection.pgconn
