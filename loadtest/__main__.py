@@ -51,6 +51,9 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     if missing or (args.mail_dir is None and args.smtp_port is None):
         parser.error(f"give --local, or {', '.join('--' + m.replace('_', '-') for m in missing) or ''} "
                      "and --mail-dir or --smtp-port")
+    # locust runs in the work folder: the paths it is given must not depend on where we are
+    args.work_dir = args.work_dir.resolve()
+    args.mail_dir = args.mail_dir.resolve() if args.mail_dir else None
     return args
 
 
