@@ -30,7 +30,7 @@ import httpx
 
 from devtools.eventually import eventually
 from devtools.services import ROOT
-from loadtest.journal import Journal, read
+from loadtest.journal import Journal, answer_fields, read
 from meskit.auth import PROFESSIONAL, Caller, TokenSigner
 
 POSTGRES = "postgres"
@@ -160,26 +160,20 @@ class GpWriter(threading.Thread):
         ids = {"patient_id": patient.account_id, "conversation_id": patient.conversation_id,
                "client_message_id": client_message_id}
         began = time.perf_counter()
+        answer, error = None, ""
         try:
             answer = http.post(f"/v1/patients/{patient.account_id}/conversations/{patient.conversation_id}/messages",
                                json={"body": f"Vos résultats sont arrivés. [{client_message_id}]",
                                      "clientMessageId": client_message_id})
-        except httpx.HTTPError as error:
-            self.journal.write(user=self.gp_login, op="gp_message", status=0, outcome="failed",
-                               ms=round((time.perf_counter() - began) * 1000, 1), ids=ids, request_id="",
-                               error=type(error).__name__)
-            return
-        entry = {"user": self.gp_login, "op": "gp_message", "status": answer.status_code,
-                 "ms": round((time.perf_counter() - began) * 1000, 1), "ids": ids,
-                 "request_id": answer.headers.get("x-request-id", "")}
-        if "retry-after" in answer.headers:
-            entry["retry_after"] = answer.headers["retry-after"]
-        if answer.status_code == 200:
+        except httpx.HTTPError as exc:
+            error = type(exc).__name__
+        entry = answer_fields(self.gp_login, "gp_message", ids, (time.perf_counter() - began) * 1000, answer)
+        if answer is not None and answer.status_code == 200:
             ids["message_id"] = answer.json()["messageId"]
             self.journal.write(**entry, outcome="ok")
         else:
-            outcome = "throttled" if answer.status_code == 429 else "failed"
-            self.journal.write(**entry, outcome=outcome, error=str(answer.status_code))
+            outcome = "throttled" if entry["status"] == 429 else "failed"
+            self.journal.write(**entry, outcome=outcome, error=error or str(entry["status"]))
 
     def stop(self) -> None:
         self.stopping.set()

@@ -26,6 +26,18 @@ class Journal:
         os.write(self._fd, (json.dumps(line, separators=(",", ":")) + "\n").encode())
 
 
+def answer_fields(user: str, op: str, ids: dict, ms: float, response) -> dict:
+    """The fields of an operation's line that come from its answer (a requests or httpx response;
+    None when no answer came)."""
+    if response is None:
+        return {"user": user, "op": op, "status": 0, "ms": round(ms, 1), "ids": ids, "request_id": ""}
+    entry = {"user": user, "op": op, "status": response.status_code, "ms": round(ms, 1), "ids": ids,
+             "request_id": response.headers.get("X-Request-Id", "")}
+    if "Retry-After" in response.headers:
+        entry["retry_after"] = response.headers["Retry-After"]
+    return entry
+
+
 def read(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]

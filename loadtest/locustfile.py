@@ -22,7 +22,7 @@ import requests
 from locust import User, between, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from loadtest.journal import Journal  # noqa: E402
+from loadtest.journal import Journal, answer_fields  # noqa: E402
 from loadtest.mailbox import Mailbox  # noqa: E402
 from loadtest.people import load  # noqa: E402
 from loadtest.thresholds import OPERATIONS, THROTTLED, OpFigures, breaches  # noqa: E402
@@ -193,13 +193,10 @@ class PatientUser(User):
         except requests.RequestException as exc:
             error = type(exc).__name__
         elapsed_ms = (time.perf_counter() - began) * 1000
-        status = response.status_code if response is not None else 0
-        entry = {"user": self.me.login_id, "op": op, "status": status, "ms": round(elapsed_ms, 1), "ids": ids,
-                 "request_id": response.headers.get("X-Request-Id", "") if response is not None else ""}
+        entry = answer_fields(self.me.login_id, op, ids, elapsed_ms, response)
+        status = entry["status"]
         if sent is not None:
             entry.update(sha256=sha256(sent), bytes=len(sent))
-        if response is not None and "Retry-After" in response.headers:
-            entry["retry_after"] = response.headers["Retry-After"]
         if status == 429:
             JOURNAL.write(**entry, outcome="throttled")
             self.fire(THROTTLED, op, elapsed_ms, response, None)
