@@ -95,6 +95,9 @@ class Harness:
         return eventually(enough, timeout, what=f"{count} mails to {to or 'anyone'}")
 
 
+AN_HOUR_BETWEEN_RETRIES = {"RETRY_BASE_SECONDS": "3600", "RETRY_MAX_SECONDS": "3600"}
+
+
 def settings_env(database_url: str, jwks_file: Path, smtp_port: int, letters_dir: Path, vapid_file: Path,
                  **overrides: str) -> dict[str, str]:
     env = {"SERVICE_NAME": "notifications", "DATABASE_URL": database_url, "GRPC_PORT": "0",

@@ -11,6 +11,7 @@ from mes.notifications.v1 import notifications_pb2 as pb
 
 from notifications.domain.routing import PARIS
 from devtools.print_files import letters_of, run_batch
+from notifications_harness import AN_HOUR_BETWEEN_RETRIES
 
 SENT, PENDING, SKIPPED = pb.DELIVERY_STATE_SENT, pb.DELIVERY_STATE_PENDING, pb.DELIVERY_STATE_SKIPPED
 
@@ -206,8 +207,8 @@ class TestRetries:
                 call()
             assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
-    def test_an_event_before_identitys_snapshot_waits_for_it(self, notifications):
-        h = notifications
+    def test_an_event_before_identitys_snapshot_waits_for_it_and_goes_when_it_comes(self, make_notifications):
+        h = make_notifications(**AN_HOUR_BETWEEN_RETRIES)   # only the snapshot's arrival can send it in time
         event_id, _ = h.publish("late", "ACCES_DMP_PS", producer="audit")
         (waiting,) = h.wait_statuses(event_id, lambda s: s[0].state == pb.DELIVERY_STATE_RETRYING)
         assert "inconnu" in waiting.last_error

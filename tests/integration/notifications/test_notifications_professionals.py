@@ -12,6 +12,7 @@ from mes.notifications.v1 import notifications_pb2 as pb
 
 from devtools.rpc_errors import error_details
 from devtools.smtp_sink import text_of
+from notifications_harness import AN_HOUR_BETWEEN_RETRIES
 from notifications.domain.routing import PARIS
 
 SENT, PENDING, DEAD = pb.DELIVERY_STATE_SENT, pb.DELIVERY_STATE_PENDING, pb.DELIVERY_STATE_DEAD
@@ -126,9 +127,12 @@ class TestEmergencyAccess:
         assert h.stub.RunLetterBatch(pb.RunLetterBatchRequest(), metadata=h.operator()).letter_count == 0
         assert h.stub.GetRecipient(pb.GetRecipientRequest(account_id="p1"), metadata=h.operator()).email_bad is False
 
-    def test_a_general_practitioners_mail_waits_for_the_patients_name(self, notifications):
-        h = notifications
+    def test_a_general_practitioners_mail_waits_for_the_patients_name(self, make_notifications):
+        h = make_notifications(**AN_HOUR_BETWEEN_RETRIES)   # only the snapshot's arrival can send them in time
         event_id, _ = h.publish("p1", "ACCES_BRIS_GLACE", payload=EMERGENCY)   # identity's snapshot comes after
+        waiting = h.wait_statuses(event_id, lambda s: len(s) == 2 and all(
+            x.state == pb.DELIVERY_STATE_RETRYING for x in s))
+        assert all("inconnu" in x.last_error for x in waiting)
         patient(h)
         statuses = h.wait_statuses(event_id, lambda s: len(s) == 2 and all_sent(s), timeout=20)
         assert len(statuses) == 2

@@ -17,7 +17,7 @@ from meskit.events import Recipient
 from notifications.adapters.tables import (bell_items, deliveries, events, minor_now, preferences,
                                            profile_viewers, push_devices, recipients)
 from notifications.domain import routing
-from notifications.domain.models import BellItem, Device
+from notifications.domain.models import RETRYING, UNKNOWN_PATIENT, UNKNOWN_RECIPIENT, BellItem, Device
 
 BELL_CHANNEL = "mes_bell"          # PostgreSQL NOTIFY channel: a bell item was added (payload: profile id)
 
@@ -62,6 +62,7 @@ class NotificationsRepository:
             where=recipients.c.as_of <= excluded.as_of)
         if self.session.execute(statement.returning(recipients.c.account_id)).first() is None:
             return False
+        self._wake_deliveries_waiting_for(snap.account_id)
         self.session.execute(profile_viewers.delete().where(profile_viewers.c.profile_id == snap.account_id))
         viewers = [(v, routing.LEGAL_REPRESENTATIVE) for v in snap.legal_representative_ids]
         viewers += [(v, routing.CAREGIVER) for v in snap.caregiver_ids]
@@ -70,6 +71,14 @@ class NotificationsRepository:
             self.session.execute(insert(profile_viewers).on_conflict_do_nothing(), [
                 {"profile_id": snap.account_id, "viewer_id": v, "relation": r} for v, r in rows.items()])
         return True
+
+    def _wake_deliveries_waiting_for(self, account_id: str) -> None:
+        """Deliveries that waited for this person's snapshot are due now, not at their next backoff."""
+        waiting = ((deliveries.c.recipient_id, UNKNOWN_RECIPIENT), (deliveries.c.profile_id, UNKNOWN_PATIENT))
+        for column, reason in waiting:
+            self.session.execute(deliveries.update().where(column == account_id, deliveries.c.state == RETRYING,
+                                                           deliveries.c.last_error == reason)
+                                 .values(available_at=sa.func.now(), updated_at=sa.func.now()))
 
     def add_recipients(self, rows: list[dict]) -> None:
         """Bulk load of snapshots (fixtures, benchmarks, an initial import from identity)."""

@@ -10,6 +10,9 @@ from meskit.events import Recipient
 # Delivery states (the API's DeliveryState, plus BATCHED: in a print file being built).
 PENDING, RETRYING, SENT, DEAD, SKIPPED, FELL_BACK, BATCHED = (
     "PENDING", "RETRYING", "SENT", "DEAD", "SKIPPED", "FELL_BACK", "BATCHED")
+# Why a delivery waits for identity's snapshot of a person; it is due again when the snapshot comes.
+UNKNOWN_RECIPIENT = "destinataire inconnu (coordonnées non reçues d'identity)"
+UNKNOWN_PATIENT = "patient inconnu (coordonnées non reçues d'identity)"
 # Campaign states.
 RUNNING, PAUSED, DONE = "RUNNING", "PAUSED", "DONE"
 EXPLICIT, NOT_ACTIVATED_ADULTS_WITH_EMAIL = "EXPLICIT", "NOT_ACTIVATED_ADULTS_WITH_EMAIL"

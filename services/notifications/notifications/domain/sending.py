@@ -29,8 +29,7 @@ MAIL_SENT, MAIL_TEMPORARY, MAIL_REFUSED, MAIL_REJECTED, MAIL_FENCED, MAIL_UNCONF
     "SENT", "TEMPORARY", "REFUSED", "REJECTED", "FENCED", "UNCONFIRMED")
 PUSH_DELIVERED, PUSH_GONE, PUSH_TEMPORARY = "DELIVERED", "GONE", "TEMPORARY"
 
-UNKNOWN_RECIPIENT = "destinataire inconnu (coordonnées non reçues d'identity)"
-UNKNOWN_PATIENT = "patient inconnu (coordonnées non reçues d'identity)"
+UNKNOWN_RECIPIENT, UNKNOWN_PATIENT = models.UNKNOWN_RECIPIENT, models.UNKNOWN_PATIENT
 
 
 def _preferences(claim: Claimed, default: routing.Preferences) -> routing.Preferences:
