@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
@@ -17,14 +17,16 @@ from identity.adapters.access_version_queries import AccessVersionQueries
 from identity.adapters.catalogue_repository import CatalogueQueries
 from identity.adapters.closure_repository import ClosureQueries
 from identity.adapters.creation_repository import CreationQueries
+from identity.adapters.delegation_queries import DelegationQueries
+from identity.adapters.login_queries import LoginQueries
 from identity.adapters.tables import (access_reports, access_settings, accounts, app_token_families, attestations,
-                                      blocked_professionals,
-                                      care_team_members, credentials, delegations, email_changes, login_challenges,
-                                      outbox, professionals, provisional_codes, refresh_tokens, throttles)
+                                      blocked_professionals, care_team_members, credentials, delegations, outbox,
+                                      professionals, provisional_codes, refresh_tokens)
 from identity.domain.directory import Cursor, DirectoryQuery, search_key
-from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, PENDING, AccessReport,
-                                    AccessSettings, Account, Attestation, CareTeamMember, Challenge, Credential,
-                                    Delegation, EmergencySettings, Professional, RefreshToken, Throttle)
+from identity.domain.models import (ACCEPTED, ADDED_BY_PATIENT, CAREGIVING, LEGAL_REPRESENTATION, AccessReport,
+                                    AccessSettings, Account, Attestation, CareTeamMember, EmergencySettings,
+                                    Professional)
+
 
 def _account_by_id(condition) -> sa.Select:
     return (sa.select(accounts, credentials.c.display_login_id.label("login_id"))
@@ -35,7 +37,8 @@ def _account_by_id(condition) -> sa.Select:
 _ACCOUNT_BY_ID = db.Query(_account_by_id(accounts.c.account_id == sa.bindparam("account_id")))
 
 
-class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries, AccessVersionQueries):
+class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries, AccessVersionQueries, DelegationQueries,
+                         LoginQueries):
     def __init__(self, session: Session):
         self.session = session
 
@@ -75,83 +78,6 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries, Acce
             sa.func.lower(accounts.c.given_name) == given_name.lower(),
             accounts.c.birth_date == birth_date)).scalars().all()
         return [a for a in (self.get_account(i) for i in ids) if a is not None]
-
-    # ---- delegations ----
-    def add_delegation(self, d: Delegation) -> None:
-        self.session.execute(delegations.insert().values(**dataclasses.asdict(d)))
-
-    def get_delegation(self, delegation_id: str, *, for_update: bool = False) -> Delegation | None:
-        query = sa.select(delegations).where(delegations.c.delegation_id == delegation_id)
-        if for_update:
-            query = query.with_for_update()
-        row = self.session.execute(query).mappings().first()
-        return Delegation(**row) if row else None
-
-    def update_delegation(self, delegation_id: str, **values) -> None:
-        self.session.execute(delegations.update().where(delegations.c.delegation_id == delegation_id).values(**values))
-
-    def delegations_of(self, *, delegator_id: str = "", delegate_id: str = "", either_id: str = "",
-                       type_: str = "") -> list[Delegation]:
-        """Oldest first; `either_id` matches both sides."""
-        query = sa.select(delegations)
-        if delegator_id:
-            query = query.where(delegations.c.delegator_id == delegator_id)
-        if delegate_id:
-            query = query.where(delegations.c.delegate_id == delegate_id)
-        if either_id:
-            query = query.where(sa.or_(delegations.c.delegator_id == either_id, delegations.c.delegate_id == either_id))
-        if type_:
-            query = query.where(delegations.c.type == type_)
-        rows = self.session.execute(query.order_by(delegations.c.created_at, delegations.c.delegation_id)).mappings()
-        return [Delegation(**r) for r in rows]
-
-    # ---- the delegation jobs (domain/delegation_jobs): claimed rows, conditional updates ----
-    def claim_young_adults(self, born_by: date, limit: int) -> list[str]:
-        """Accounts born on or before `born_by` that still have a legal representation open,
-        locked for this transaction (another replica skips them)."""
-        d = delegations.c
-        still_represented = sa.exists().where(d.delegator_id == accounts.c.account_id, d.type == LEGAL_REPRESENTATION,
-                                              d.state.in_((ACCEPTED, PENDING)))
-        return list(self.session.execute(
-            sa.select(accounts.c.account_id).where(accounts.c.birth_date <= born_by, still_represented)
-            .order_by(accounts.c.birth_date, accounts.c.account_id).limit(limit)
-            .with_for_update(of=accounts, skip_locked=True)).scalars())
-
-    def claim_caregivings(self, *, limit: int, ending_by: datetime | None = None,
-                          reminder_window: tuple[datetime, datetime] | None = None,
-                          unused_since: datetime | None = None, now: datetime | None = None) -> list[Delegation]:
-        """Accepted caregivings locked for this transaction (another replica skips them): those whose
-        end is due by `ending_by`; or not yet reminded and ending within `reminder_window`
-        (after, up to); or last used (else accepted) on or before `unused_since` with no end past `now`."""
-        d = delegations.c
-        query = sa.select(delegations).where(d.type == CAREGIVING, d.state == ACCEPTED)
-        if ending_by is not None:
-            query = query.where(d.ends_at <= ending_by)
-        if reminder_window is not None:
-            after, up_to = reminder_window
-            query = query.where(d.end_reminded_at.is_(None), d.ends_at > after, d.ends_at <= up_to)
-        if unused_since is not None:
-            query = query.where(sa.func.coalesce(d.last_used_at, d.answered_at, d.created_at) <= unused_since,
-                                sa.or_(d.ends_at.is_(None), d.ends_at > now))
-        rows = self.session.execute(query.order_by(d.created_at, d.delegation_id).limit(limit)
-                                    .with_for_update(skip_locked=True)).mappings()
-        return [Delegation(**r) for r in rows]
-
-    def change_delegations(self, delegation_ids: list[str], *, from_states: tuple[str, ...],
-                           not_reminded: bool = False, ended_at_end_date: bool = False, **values) -> list[Delegation]:
-        """UPDATE ... WHERE state IN from_states (and, `not_reminded`, not yet reminded): the rows this
-        call changed, none when another pass or a person changed them first. `ended_at_end_date`:
-        ended_at = each row's ends_at."""
-        if not delegation_ids:
-            return []
-        d = delegations.c
-        statement = delegations.update().where(d.delegation_id.in_(delegation_ids), d.state.in_(from_states))
-        if not_reminded:
-            statement = statement.where(d.end_reminded_at.is_(None))
-        if ended_at_end_date:
-            values["ended_at"] = d.ends_at
-        rows = self.session.execute(statement.values(**values).returning(*delegations.c)).mappings()
-        return sorted((Delegation(**r) for r in rows), key=lambda x: (x.created_at, x.delegation_id))
 
     def lock_people(self, *account_ids: str) -> None:
         """Serialises the limit checks of the people named (in a stable order: no deadlock)."""
@@ -266,127 +192,6 @@ class IdentityRepository(ClosureQueries, CreationQueries, CatalogueQueries, Acce
         rows = self.session.execute(statement.order_by(access_reports.c.created_at.desc(),
                                                        access_reports.c.report_id.desc()).limit(limit)).mappings()
         return [AccessReport(**row) for row in rows]
-
-    # ---- credentials ----
-    def login_id_taken(self, login_id: str) -> bool:
-        return self.session.execute(sa.select(sa.literal(1)).where(
-            credentials.c.login_id == login_id.lower())).first() is not None
-
-    def add_credential(self, login_id: str, subject_type: str, subject_id: str, password_hash: str, email: str) -> None:
-        self.session.execute(credentials.insert().values(
-            login_id=login_id.lower(), display_login_id=login_id, subject_type=subject_type,
-            subject_id=subject_id, password_hash=password_hash, email=email))
-
-    def get_credential(self, login_id: str) -> Credential | None:
-        row = self.session.execute(sa.select(credentials).where(credentials.c.login_id == login_id.lower())).mappings().first()
-        if row is None:
-            return None
-        values = dict(row)
-        values.pop("updated_at")
-        return Credential(**values)
-
-    def set_email(self, account_id: str, email: str) -> None:
-        """The holder's email: where login codes (the credential) and notices (the account) go."""
-        self.session.execute(accounts.update().where(accounts.c.account_id == account_id).values(email=email))
-        self.session.execute(credentials.update().where(credentials.c.subject_id == account_id)
-                             .values(email=email, updated_at=sa.func.now()))
-
-    # ---- changes of email ----
-    def add_email_change(self, change_id: str, account_id: str, new_email: str, code_hash: str,
-                         expires_at: datetime, now: datetime) -> None:
-        """A new change replaces any pending one of the account."""
-        self.session.execute(email_changes.update().where(email_changes.c.account_id == account_id,
-                                                          email_changes.c.consumed_at.is_(None))
-                             .values(consumed_at=now))
-        self.session.execute(email_changes.insert().values(change_id=change_id, account_id=account_id,
-                                                           new_email=new_email, code_hash=code_hash,
-                                                           expires_at=expires_at))
-
-    def get_email_change(self, change_id: str, account_id: str):
-        return self.session.execute(sa.select(email_changes).where(
-            email_changes.c.change_id == change_id, email_changes.c.account_id == account_id)
-            .with_for_update()).mappings().first()
-
-    def record_email_change_failure(self, change_id: str) -> None:
-        self.session.execute(email_changes.update().where(email_changes.c.change_id == change_id)
-                             .values(failed_attempts=email_changes.c.failed_attempts + 1))
-
-    def consume_email_change(self, change_id: str, now: datetime) -> None:
-        self.session.execute(email_changes.update().where(email_changes.c.change_id == change_id)
-                             .values(consumed_at=now))
-
-    def update_password_hash(self, login_id: str, password_hash: str) -> None:
-        self.session.execute(credentials.update().where(credentials.c.login_id == login_id.lower())
-                             .values(password_hash=password_hash, updated_at=sa.func.now()))
-
-    # ---- throttles ----
-    def get_throttle(self, key: str) -> Throttle | None:
-        row = self.session.execute(sa.select(throttles.c.failures, throttles.c.locked_until)
-                                   .where(throttles.c.key == key)).first()
-        return Throttle(row.failures, row.locked_until) if row else None
-
-    def add_failure(self, key: str, now: datetime, window: timedelta, limit: int, lock_for: timedelta) -> Throttle:
-        """Count one failure atomically; lock the key once `limit` failures fall in one window."""
-        fresh = throttles.c.window_started_at < now - window
-        statement = insert(throttles).values(key=key, failures=1, window_started_at=now)
-        failures = sa.case((fresh, 1), else_=throttles.c.failures + 1)
-        statement = statement.on_conflict_do_update(
-            index_elements=[throttles.c.key],
-            set_={"failures": failures,
-                  "window_started_at": sa.case((fresh, now), else_=throttles.c.window_started_at),
-                  "locked_until": sa.case((failures >= limit, now + lock_for), else_=throttles.c.locked_until)})
-        row = self.session.execute(statement.returning(throttles.c.failures, throttles.c.locked_until)).one()
-        return Throttle(row.failures, row.locked_until)
-
-    def clear_throttle(self, key: str) -> None:
-        self.session.execute(throttles.delete().where(throttles.c.key == key))
-
-    # ---- login challenges ----
-    def add_challenge(self, challenge_id: str, login_id: str, code_hash: str, expires_at: datetime) -> None:
-        self.session.execute(login_challenges.insert().values(
-            challenge_id=challenge_id, login_id=login_id.lower(), code_hash=code_hash, expires_at=expires_at))
-
-    def get_challenge(self, challenge_id: str) -> Challenge | None:
-        row = self.session.execute(sa.select(login_challenges).where(
-            login_challenges.c.challenge_id == challenge_id).with_for_update()).mappings().first()
-        return Challenge(**row) if row else None
-
-    def record_challenge_failure(self, challenge_id: str) -> None:
-        self.session.execute(login_challenges.update().where(login_challenges.c.challenge_id == challenge_id)
-                             .values(failed_attempts=login_challenges.c.failed_attempts + 1))
-
-    def consume_challenge(self, challenge_id: str, now: datetime) -> None:
-        self.session.execute(login_challenges.update().where(login_challenges.c.challenge_id == challenge_id)
-                             .values(consumed_at=now))
-
-    def consume_open_challenges(self, login_id: str, now: datetime) -> None:
-        self.session.execute(login_challenges.update().where(
-            login_challenges.c.login_id == login_id.lower(), login_challenges.c.consumed_at.is_(None))
-            .values(consumed_at=now))
-
-    # ---- refresh tokens ----
-    def add_refresh_token(self, token_hash: str, family_id: str, subject_type: str, subject_id: str,
-                          expires_at: datetime) -> None:
-        self.session.execute(refresh_tokens.insert().values(
-            token_hash=token_hash, family_id=family_id, subject_type=subject_type,
-            subject_id=subject_id, expires_at=expires_at))
-
-    def get_refresh_token(self, token_hash: str) -> RefreshToken | None:
-        row = self.session.execute(sa.select(refresh_tokens).where(
-            refresh_tokens.c.token_hash == token_hash).with_for_update()).mappings().first()
-        if row is None:
-            return None
-        values = dict(row)
-        values.pop("created_at")
-        return RefreshToken(**values)
-
-    def rotate_refresh_token(self, token_hash: str, now: datetime) -> None:
-        self.session.execute(refresh_tokens.update().where(refresh_tokens.c.token_hash == token_hash)
-                             .values(rotated_at=now))
-
-    def revoke_family(self, family_id: str, now: datetime) -> None:
-        self.session.execute(refresh_tokens.update().where(
-            refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
 
     # ---- access settings, blocks, care team ----
     def get_access_settings(self, patient_id: str) -> AccessSettings:
