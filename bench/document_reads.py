@@ -185,8 +185,8 @@ def _fresh_documents_process(ctx, headers: dict) -> None:
     allocator (which would hide a whole file held in memory)."""
     from bench import documents_audit as da
     fixture = ctx.fixture
+    seeded = da._documents(ctx)          # deposited before the restart, while the gateway reaches documents
     fixture.platform.restart("documents", timeout=120)
-    seeded = da._documents(ctx)
     small = f"/v1/patients/{seeded['patient_id']}/documents/{seeded['gp_document_ids'][0]}:download"
     deadline, warmed = time.monotonic() + 60, 0
     while warmed < 5:
