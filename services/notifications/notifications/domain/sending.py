@@ -29,8 +29,6 @@ MAIL_SENT, MAIL_TEMPORARY, MAIL_REFUSED, MAIL_REJECTED, MAIL_FENCED, MAIL_UNCONF
     "SENT", "TEMPORARY", "REFUSED", "REJECTED", "FENCED", "UNCONFIRMED")
 PUSH_DELIVERED, PUSH_GONE, PUSH_TEMPORARY = "DELIVERED", "GONE", "TEMPORARY"
 
-UNKNOWN_RECIPIENT, UNKNOWN_PATIENT = models.UNKNOWN_RECIPIENT, models.UNKNOWN_PATIENT
-
 
 def _preferences(claim: Claimed, default: routing.Preferences) -> routing.Preferences:
     if not claim.has_preferences:
@@ -118,7 +116,7 @@ class EmailSender(_Sender):
                 queue.finish(claim, worker, models.SKIPPED, reason)
                 return
         elif not claim.known:
-            self.retry_or_die(claim, UNKNOWN_RECIPIENT)   # identity's snapshot is on its way
+            self.retry_or_die(claim, models.UNKNOWN_RECIPIENT)   # due again when identity's snapshot comes
             return
         elif claim.closed and not notice.to_closed:
             queue.finish(claim, worker, models.SKIPPED, routing.CLOSED)
@@ -135,7 +133,7 @@ class EmailSender(_Sender):
     @staticmethod
     def _campaign_skip(claim: Claimed) -> str:
         if not claim.known:
-            return UNKNOWN_RECIPIENT
+            return models.UNKNOWN_RECIPIENT
         if claim.closed:
             return routing.CLOSED
         if claim.campaign_opt_out:
@@ -154,7 +152,7 @@ class EmailSender(_Sender):
             queue.finish(claim, worker, models.DEAD, f"modèle inconnu : {claim.event_type}")
             return
         if notice.needs_patient_name and not claim.profile_name:
-            self.retry_or_die(claim, UNKNOWN_PATIENT)      # identity's snapshot of the patient is on its way
+            self.retry_or_die(claim, models.UNKNOWN_PATIENT)   # due again when the patient's snapshot comes
             return
         content = compose_for_professional(notice, claim.payload, patient_name=claim.profile_name,
                                            occurred_at=claim.occurred_at)
